@@ -1,0 +1,957 @@
+// Package helper is the Go half of leakcheck.
+//
+// leakcheck adds this file to every package it tests, through
+// `go test -overlay`, with the package clause below replaced by the package's
+// own. Nothing is written into the user's tree. The file defines TestMain;
+// when the package has its own, leakcheck overlays a copy of that file with
+// the function renamed to leakcheckUserTestMain, and an init function in the
+// copy hands it to leakcheckUserMain so it still runs, unchanged.
+//
+// What it does, per top-level test: labels the test's goroutine with
+// pprof label leakcheck=<test name> (every goroutine the test starts inherits
+// it), registers a cleanup first so it runs last, and in that cleanup looks
+// for goroutines that still carry the label. A leak fails the test with one
+// short t.Errorf line and leaves a record (the raw goroutine dump sections) in
+// the directory named by LEAKCHECK_DIR; the Rust side parses and reports it.
+// After the last test, the goroutines no test accounts for are checked too.
+//
+// The file must compile under every Go from 1.21 and under the language
+// version of any go.mod, so it avoids generics and other newer syntax, and it
+// must stay vet-clean because `go test` vets it with the package.
+//
+// See docs/how-it-works.md in the leakcheck repository.
+package helper
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// leakcheckUserMain is the package's own TestMain, when it has one.
+var leakcheckUserMain func(*testing.M)
+
+// leakcheckActive is the running session; nil when the binary does not run
+// under leakcheck (LEAKCHECK_DIR unset), and then this file does nothing.
+var leakcheckActive *leakcheckSession
+
+// TestMain wraps every test, then runs the package's own TestMain if it has
+// one, else m.Run, and checks what is left before the binary exits.
+func TestMain(m *testing.M) {
+	leakcheckActive = leakcheckStart(m)
+	if leakcheckUserMain != nil {
+		leakcheckUserMain(m)
+		// A TestMain that returns makes the binary exit with m.Run's code.
+		os.Exit(leakcheckAtExit(leakcheckExitCode(m)))
+	}
+	os.Exit(leakcheckAtExit(m.Run()))
+}
+
+// leakcheckAtExit runs the package-level check once and turns a passing exit
+// code into a failing one when it finds leaks. leakcheck rewrites
+// `os.Exit(X)` in the package's own TestMain file to
+// `os.Exit(leakcheckAtExit(X))`, so the check also runs when TestMain exits
+// without returning.
+func leakcheckAtExit(code int) int {
+	s := leakcheckActive
+	if s == nil {
+		return code
+	}
+	s.exitOnce.Do(func() { s.exitLeaked = s.checkPackage() })
+	if s.exitLeaked && code == 0 {
+		return 1
+	}
+	return code
+}
+
+func leakcheckExitCode(m *testing.M) int {
+	f := reflect.ValueOf(m).Elem().FieldByName("exitCode")
+	if !f.IsValid() || f.Kind() != reflect.Int {
+		return 0
+	}
+	return int(f.Int())
+}
+
+// leakcheckConfig is what leakcheck passes in LEAKCHECK_CONFIG. It is read
+// with os.Getenv on purpose: go test's result cache keys on the environment a
+// test reads, so a cached pass is a pass under the same grace and rules.
+type leakcheckConfig struct {
+	GraceMillis int64           `json:"grace_ms"`
+	Rules       []leakcheckRule `json:"rules"`
+	Proof       bool            `json:"proof"`
+}
+
+// leakcheckRule mirrors the Rust IgnoreRule: every condition given must hold.
+// tests/vectors/rules.json holds the cases both sides must agree on.
+type leakcheckRule struct {
+	Name        string            `json:"name"`
+	TopFunction *leakcheckMatcher `json:"top_function,omitempty"`
+	AnyFunction *leakcheckMatcher `json:"any_function,omitempty"`
+	CreatedBy   *leakcheckMatcher `json:"created_by,omitempty"`
+	State       *leakcheckMatcher `json:"state,omitempty"`
+	Package     *leakcheckMatcher `json:"package,omitempty"`
+	Test        *leakcheckMatcher `json:"test,omitempty"`
+}
+
+// leakcheckMatcher is an exact string or a regular expression (RE2 syntax,
+// unanchored, the same in Go's regexp and Rust's regex).
+type leakcheckMatcher struct {
+	Exact *string `json:"exact,omitempty"`
+	Regex *string `json:"regex,omitempty"`
+	re    *regexp.Regexp
+}
+
+func (m *leakcheckMatcher) compile() error {
+	if m.Regex == nil {
+		return nil
+	}
+	re, err := regexp.Compile(*m.Regex)
+	m.re = re
+	return err
+}
+
+func (m *leakcheckMatcher) match(s string) bool {
+	if m.Exact != nil {
+		return *m.Exact == s
+	}
+	return m.re != nil && m.re.MatchString(s)
+}
+
+// matches reports whether the rule ignores goroutine g, attributed to test
+// (empty for none), in package pkg. A rule without conditions matches nothing.
+func (r *leakcheckRule) matches(g *leakcheckGoroutine, test, pkg string) bool {
+	if r.Package == nil && r.Test == nil && r.State == nil && r.TopFunction == nil && r.CreatedBy == nil && r.AnyFunction == nil {
+		return false
+	}
+	if r.Package != nil && !r.Package.match(pkg) {
+		return false
+	}
+	if r.Test != nil && !r.Test.match(test) {
+		return false
+	}
+	if r.State != nil && !r.State.match(g.state) {
+		return false
+	}
+	if r.TopFunction != nil && (len(g.funcs) == 0 || !r.TopFunction.match(g.funcs[0])) {
+		return false
+	}
+	if r.CreatedBy != nil && !r.CreatedBy.match(g.createdBy) {
+		return false
+	}
+	if r.AnyFunction != nil {
+		found := false
+		for _, f := range g.funcs {
+			if r.AnyFunction.match(f) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// leakcheckGoroutine is one goroutine of a dump, parsed just enough to
+// attribute it and apply rules. The Rust side parses the text again, fully.
+type leakcheckGoroutine struct {
+	id        uint64
+	state     string
+	label     string // value of the leakcheck label; "" when it has none
+	funcs     []string
+	createdBy string
+	createdIn uint64 // the goroutine that started it, when the dump says
+	text      []byte
+}
+
+// leakcheckParseDump splits runtime.Stack(buf, true) output into goroutines.
+func leakcheckParseDump(dump []byte) []leakcheckGoroutine {
+	var out []leakcheckGoroutine
+	for len(dump) > 0 {
+		var section []byte
+		if i := bytes.Index(dump, []byte("\n\n")); i >= 0 {
+			section, dump = dump[:i], dump[i+2:]
+		} else {
+			section, dump = dump, nil
+		}
+		section = bytes.TrimRight(section, "\n")
+		if g, ok := leakcheckParseGoroutine(section); ok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func leakcheckParseGoroutine(section []byte) (leakcheckGoroutine, bool) {
+	g := leakcheckGoroutine{text: section}
+	lines := strings.Split(string(section), "\n")
+	if !leakcheckParseHeader(lines[0], &g) {
+		return g, false
+	}
+	for _, line := range lines[1:] {
+		switch {
+		case strings.HasPrefix(line, "\t"), strings.HasPrefix(line, "..."):
+		case strings.HasPrefix(line, "[originating from goroutine"):
+			return g, true
+		case strings.HasPrefix(line, "created by "):
+			name := strings.TrimPrefix(line, "created by ")
+			if i := strings.Index(name, " in goroutine "); i >= 0 {
+				g.createdIn, _ = strconv.ParseUint(name[i+len(" in goroutine "):], 10, 64)
+				name = name[:i]
+			}
+			g.createdBy = name
+		default:
+			g.funcs = append(g.funcs, leakcheckFuncName(line))
+		}
+	}
+	return g, true
+}
+
+// leakcheckFuncName drops the argument list from a frame line such as
+// `example.com/p.(*T).run(0xc000010000, {0x5a, 0x5})`.
+func leakcheckFuncName(line string) string {
+	if strings.HasSuffix(line, ")") {
+		if i := strings.LastIndex(line, "("); i > 0 {
+			return line[:i]
+		}
+	}
+	return line
+}
+
+// leakcheckParseHeader reads `goroutine 7 [chan receive, 2 minutes]:` and
+// its label forms: Go 1.26 puts ` labels:{"k": "v"}` inside the brackets,
+// Go 1.27 puts ` {k: v}` after them.
+func leakcheckParseHeader(line string, g *leakcheckGoroutine) bool {
+	if !strings.HasPrefix(line, "goroutine ") || !strings.HasSuffix(line, ":") {
+		return false
+	}
+	rest := line[len("goroutine ") : len(line)-1]
+	sp := strings.IndexByte(rest, ' ')
+	if sp < 0 {
+		return false
+	}
+	id, err := strconv.ParseUint(rest[:sp], 10, 64)
+	if err != nil {
+		return false
+	}
+	g.id = id
+	open := strings.IndexByte(rest, '[')
+	if open < 0 {
+		return false
+	}
+	inner := rest[open+1:]
+	after := ""
+	if i := strings.LastIndex(inner, "]"); i >= 0 {
+		inner, after = inner[:i], inner[i+1:]
+	}
+	labels := ""
+	if i := strings.Index(inner, " labels:{"); i >= 0 {
+		labels, inner = inner[i+len(" labels:"):], inner[:i]
+	} else if after = strings.TrimSpace(after); strings.HasPrefix(after, "{") {
+		labels = after
+	}
+	state := inner
+	if i := strings.Index(state, ", "); i >= 0 {
+		state = state[:i]
+	}
+	state = strings.Replace(state, " (leaked)", "", 1)
+	g.state = strings.Replace(state, " (scan)", "", 1)
+	g.label = leakcheckLabelValue(labels, "leakcheck")
+	return true
+}
+
+// leakcheckLabelValue finds key in `{k: v, "k 2": "v 2"}` (quoted with
+// escapes, or bare).
+func leakcheckLabelValue(labels, key string) string {
+	s := strings.TrimSuffix(strings.TrimPrefix(labels, "{"), "}")
+	for s != "" {
+		k, rest := leakcheckLabelToken(s, ':')
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, ":"), " ")
+		v, rest := leakcheckLabelToken(rest, ',')
+		if k == key {
+			return v
+		}
+		s = strings.TrimPrefix(strings.TrimPrefix(rest, ","), " ")
+	}
+	return ""
+}
+
+func leakcheckLabelToken(s string, stop byte) (string, string) {
+	if strings.HasPrefix(s, `"`) {
+		for i := 1; i < len(s); i++ {
+			if s[i] == '\\' {
+				i++
+				continue
+			}
+			if s[i] == '"' {
+				v, err := strconv.Unquote(s[:i+1])
+				if err != nil {
+					v = s[1:i]
+				}
+				return v, s[i+1:]
+			}
+		}
+		return s[1:], ""
+	}
+	if i := strings.IndexByte(s, stop); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
+// leakcheckProfileGroup is one group of the debug=1 goroutine profile: a stack
+// shared by count goroutines carrying the same labels.
+type leakcheckProfileGroup struct {
+	count int
+	label string
+	key   string
+}
+
+// leakcheckParseProfile reads pprof's debug=1 goroutine profile. Before Go
+// 1.26 it is the only place that shows labels.
+func leakcheckParseProfile(p []byte) []leakcheckProfileGroup {
+	var out []leakcheckProfileGroup
+	var cur *leakcheckProfileGroup
+	var funcs []string
+	flush := func() {
+		if cur != nil {
+			cur.key = leakcheckStackKey(funcs)
+			out = append(out, *cur)
+		}
+		cur, funcs = nil, nil
+	}
+	for _, line := range strings.Split(string(p), "\n") {
+		switch {
+		case strings.HasPrefix(line, "# labels: "):
+			if cur != nil {
+				cur.label = leakcheckProfileLabel(strings.TrimPrefix(line, "# labels: "), "leakcheck")
+			}
+		case strings.HasPrefix(line, "#\t"):
+			fields := strings.Split(line, "\t")
+			if cur != nil && len(fields) >= 3 {
+				name := strings.TrimSpace(fields[2])
+				if i := strings.LastIndex(name, "+0x"); i > 0 {
+					name = name[:i]
+				}
+				funcs = append(funcs, name)
+			}
+		case strings.Contains(line, " @ "):
+			flush()
+			n, err := strconv.Atoi(line[:strings.Index(line, " @ ")])
+			if err == nil {
+				cur = &leakcheckProfileGroup{count: n}
+			}
+		}
+	}
+	flush()
+	return out
+}
+
+// leakcheckProfileLabel reads pprof's `{"k":"v", "k2":"v2"}` (Go-quoted).
+func leakcheckProfileLabel(labels, key string) string {
+	s := strings.TrimSuffix(strings.TrimPrefix(labels, "{"), "}")
+	for s != "" {
+		k, rest := leakcheckLabelToken(s, ':')
+		v, rest := leakcheckLabelToken(strings.TrimPrefix(rest, ":"), ',')
+		if k == key {
+			return v
+		}
+		s = strings.TrimPrefix(strings.TrimPrefix(rest, ","), " ")
+	}
+	return ""
+}
+
+// leakcheckStackKey identifies a stack in both the dump and the profile: the
+// function names outside package runtime, which the two print differently.
+func leakcheckStackKey(funcs []string) string {
+	var b strings.Builder
+	n := 0
+	for _, f := range funcs {
+		if strings.HasPrefix(f, "runtime.") {
+			continue
+		}
+		if n == 16 {
+			break
+		}
+		b.WriteString(f)
+		b.WriteByte('\n')
+		n++
+	}
+	return b.String()
+}
+
+// leakcheckSnapshot is one look at every goroutine.
+type leakcheckSnapshot struct {
+	goroutines []leakcheckGoroutine
+	counter    uint64 // goroutines created so far, read just before the look
+	counterOK  bool
+}
+
+// leakcheckSession is the state of one test binary.
+type leakcheckSession struct {
+	dir        string
+	pkg        string
+	cfg        leakcheckConfig
+	graceLimit time.Duration
+	// labelsInDump: the runtime prints labels in goroutine headers (Go 1.26+
+	// with GODEBUG=tracebacklabels=1). Otherwise labels come from the profile.
+	labelsInDump bool
+
+	mu       sync.Mutex
+	seq      int
+	runs     map[string]int
+	baseline map[uint64]bool // alive when TestMain started: init daemons
+	reported map[uint64]bool // already in a record: never report twice
+	// known holds every goroutine alive when the current serial test started
+	// (valid while the creation counter equals knownCounter): what a serial
+	// test may not be blamed for.
+	known        map[uint64]bool
+	knownCounter uint64
+	knownOK      bool
+	// testOf maps goroutine ids of tests and subtests to their names, so a
+	// leak can name the subtest that started it.
+	testOf map[uint64]string
+	hooked bool
+
+	exitOnce   sync.Once
+	exitLeaked bool
+}
+
+func leakcheckStart(m *testing.M) *leakcheckSession {
+	// syscall.Getenv, unlike os.Getenv, is not recorded by go test's result
+	// cache: the record directory changes every run and must not defeat it.
+	dir, ok := syscall.Getenv("LEAKCHECK_DIR")
+	if !ok || dir == "" {
+		return nil
+	}
+	s := &leakcheckSession{
+		dir:      dir,
+		runs:     map[string]int{},
+		reported: map[uint64]bool{},
+		testOf:   map[uint64]string{},
+	}
+	s.pkg = leakcheckImportPath(m)
+	var problems []string
+	if err := json.Unmarshal([]byte(os.Getenv("LEAKCHECK_CONFIG")), &s.cfg); err != nil {
+		problems = append(problems, "bad LEAKCHECK_CONFIG: "+err.Error())
+	}
+	for i := range s.cfg.Rules {
+		r := &s.cfg.Rules[i]
+		for _, mt := range []*leakcheckMatcher{r.TopFunction, r.AnyFunction, r.CreatedBy, r.State, r.Package, r.Test} {
+			if mt != nil {
+				if err := mt.compile(); err != nil {
+					problems = append(problems, "rule "+r.Name+": "+err.Error())
+				}
+			}
+		}
+	}
+	s.graceLimit = time.Duration(s.cfg.GraceMillis) * time.Millisecond
+	s.labelsInDump = leakcheckProbeLabels()
+	snap := s.look()
+	s.baseline = snap.ids()
+	s.setKnown(snap)
+	wrapped, err := leakcheckWrapTests(m, s)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	source := "profile"
+	if s.labelsInDump {
+		source = "dump"
+	}
+	s.writeRecord(leakcheckRecordHeader{
+		Kind:        "start",
+		Go:          runtime.Version(),
+		LabelSource: source,
+		Counter:     snap.counterOK,
+		Wrapped:     wrapped,
+		UserMain:    leakcheckUserMain != nil,
+		Problems:    problems,
+	}, nil)
+	return s
+}
+
+// leakcheckImportPath asks testing's unexported deps, which know the package.
+func leakcheckImportPath(m *testing.M) string {
+	f := reflect.ValueOf(m).Elem().FieldByName("deps")
+	if !f.IsValid() || f.Kind() != reflect.Interface {
+		return ""
+	}
+	deps := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+	if deps.IsNil() {
+		return ""
+	}
+	meth := deps.MethodByName("ImportPath")
+	if !meth.IsValid() || meth.Type().NumIn() != 0 || meth.Type().NumOut() != 1 {
+		return ""
+	}
+	return meth.Call(nil)[0].String()
+}
+
+// leakcheckWrapTests replaces every entry of m.tests (unexported since Go 1.4)
+// by a wrapper that labels and checks the test.
+func leakcheckWrapTests(m *testing.M, s *leakcheckSession) (int, error) {
+	f := reflect.ValueOf(m).Elem().FieldByName("tests")
+	if !f.IsValid() || f.Type() != reflect.TypeOf([]testing.InternalTest(nil)) {
+		return 0, fmt.Errorf("testing.M has no tests field: tests are not checked")
+	}
+	tests := *(*[]testing.InternalTest)(unsafe.Pointer(f.UnsafeAddr()))
+	for i := range tests {
+		tests[i].F = s.wrap(tests[i].Name, tests[i].F)
+	}
+	return len(tests), nil
+}
+
+// leakcheckTestStart is what a test's check needs from the moment it began.
+type leakcheckTestStart struct {
+	counter   uint64
+	counterOK bool
+}
+
+func (s *leakcheckSession) wrap(name string, body func(*testing.T)) func(*testing.T) {
+	return func(t *testing.T) {
+		s.hookSubtestNames(t)
+		start := s.testStarted()
+		s.mu.Lock()
+		s.runs[name]++
+		run := s.runs[name]
+		s.mu.Unlock()
+		// Registered first, so it runs last: after the body, every other
+		// cleanup and all parallel subtests.
+		t.Cleanup(func() { s.checkTest(t, name, run, start) })
+		// Not pprof.Do: the label stays on this goroutine through the
+		// cleanups too, so what they start is the test's as well.
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("leakcheck", name)))
+		body(t)
+	}
+}
+
+// testStarted keeps the known set current for a serial test: when the only
+// goroutine created since the last look is this test's own, no look is
+// needed.
+func (s *leakcheckSession) testStarted() leakcheckTestStart {
+	c, ok := leakcheckCreated()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ok && s.knownOK && c == s.knownCounter+1 {
+		s.known[leakcheckSelfID()] = true
+		s.knownCounter = c
+		return leakcheckTestStart{counter: c, counterOK: true}
+	}
+	if !(ok && s.knownOK && c == s.knownCounter) {
+		s.setKnownLocked(s.look())
+	}
+	return leakcheckTestStart{counter: s.knownCounter, counterOK: s.knownOK && ok}
+}
+
+func (s *leakcheckSession) setKnown(snap leakcheckSnapshot) {
+	s.mu.Lock()
+	s.setKnownLocked(snap)
+	s.mu.Unlock()
+}
+
+func (s *leakcheckSession) setKnownLocked(snap leakcheckSnapshot) {
+	s.known = snap.ids()
+	s.knownCounter = snap.counter
+	s.knownOK = snap.counterOK
+}
+
+func (snap leakcheckSnapshot) ids() map[uint64]bool {
+	ids := make(map[uint64]bool, len(snap.goroutines))
+	for i := range snap.goroutines {
+		ids[snap.goroutines[i].id] = true
+	}
+	return ids
+}
+
+// checkTest runs in the test's first-registered cleanup.
+func (s *leakcheckSession) checkTest(t *testing.T, name string, run int, start leakcheckTestStart) {
+	serial := !leakcheckIsParallel(t)
+	if serial && start.counterOK {
+		if c, ok := leakcheckCreated(); ok && c == start.counter {
+			return // nothing was started while the test ran: no look at all
+		}
+	}
+	self := leakcheckSelfID()
+	var known map[uint64]bool
+	if serial {
+		s.mu.Lock()
+		known = s.known
+		s.mu.Unlock()
+	}
+	owned := func(g *leakcheckGoroutine) bool {
+		if g.id == self {
+			return false
+		}
+		if g.label == name {
+			return true
+		}
+		// A serial test runs alone: an unlabelled goroutine that appeared
+		// meanwhile is its own (a time.AfterFunc callback, say).
+		return serial && g.label == "" && !known[g.id] && !s.baseline[g.id]
+	}
+	leaked, snap := s.waitForExit(name, owned)
+	if serial {
+		s.setKnown(snap)
+	}
+	if len(leaked) == 0 {
+		return
+	}
+	s.writeRecord(leakcheckRecordHeader{Kind: "test", Test: name, Run: run, Failed: t.Failed(), Goroutines: leakcheckIDs(leaked), TestOf: s.subtestNames(leaked, snap)}, leaked)
+	t.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(len(leaked)), name)
+}
+
+// checkPackage looks, after the last test, for goroutines that were not
+// alive when TestMain started and that no test's check reported.
+func (s *leakcheckSession) checkPackage() bool {
+	self := leakcheckSelfID()
+	owned := func(g *leakcheckGoroutine) bool {
+		return g.id != self && !s.baseline[g.id]
+	}
+	leaked, snap := s.waitForExit("", owned)
+	// Written even when clean: it tells leakcheck the check ran.
+	s.writeRecord(leakcheckRecordHeader{Kind: "package", Goroutines: leakcheckIDs(leaked), TestOf: s.subtestNames(leaked, snap)}, leaked)
+	if len(leaked) == 0 {
+		return false
+	}
+	fmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(leaked)))
+	return true
+}
+
+// waitForExit looks until no goroutine that owned accepts is left, or the
+// grace period is over. A goroutine that is exiting right now is not a leak;
+// a clean test costs one look and no sleep.
+func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGoroutine) bool) ([]leakcheckGoroutine, leakcheckSnapshot) {
+	deadline := time.Now().Add(s.graceLimit)
+	pause := 100 * time.Microsecond
+	for {
+		snap := s.look()
+		var leaked []leakcheckGoroutine
+		for i := range snap.goroutines {
+			g := &snap.goroutines[i]
+			if !owned(g) || s.isReported(g.id) {
+				continue
+			}
+			attributed := test
+			if attributed == "" {
+				attributed = g.label
+			}
+			if s.ignored(g, attributed) {
+				continue
+			}
+			leaked = append(leaked, *g)
+		}
+		left := time.Until(deadline)
+		if len(leaked) == 0 || left <= 0 {
+			if len(leaked) > 0 {
+				s.markReported(leaked)
+			}
+			return leaked, snap
+		}
+		if pause > left {
+			pause = left
+		}
+		time.Sleep(pause)
+		if pause *= 2; pause > 100*time.Millisecond {
+			pause = 100 * time.Millisecond
+		}
+	}
+}
+
+func (s *leakcheckSession) ignored(g *leakcheckGoroutine, test string) bool {
+	for i := range s.cfg.Rules {
+		if s.cfg.Rules[i].matches(g, test, s.pkg) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *leakcheckSession) isReported(id uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reported[id]
+}
+
+func (s *leakcheckSession) markReported(gs []leakcheckGoroutine) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range gs {
+		s.reported[gs[i].id] = true
+	}
+}
+
+// look takes one snapshot of every goroutine, with labels attributed.
+func (s *leakcheckSession) look() leakcheckSnapshot {
+	counter, ok := leakcheckCreated()
+	snap := leakcheckSnapshot{counter: counter, counterOK: ok}
+	snap.goroutines = leakcheckParseDump(leakcheckStack())
+	if !s.labelsInDump {
+		leakcheckLabelFromProfile(snap.goroutines)
+	}
+	return snap
+}
+
+// leakcheckLabelFromProfile gives dump goroutines the labels that only the
+// profile shows (Go before 1.26), matching stacks; among goroutines with the
+// same stack the newest take the labels.
+func leakcheckLabelFromProfile(gs []leakcheckGoroutine) {
+	var buf bytes.Buffer
+	if p := pprof.Lookup("goroutine"); p == nil || p.WriteTo(&buf, 1) != nil {
+		return
+	}
+	byKey := map[string][]*leakcheckGoroutine{}
+	for i := range gs {
+		k := leakcheckStackKey(gs[i].funcs)
+		byKey[k] = append(byKey[k], &gs[i])
+	}
+	for _, list := range byKey {
+		sort.Slice(list, func(a, b int) bool { return list[a].id > list[b].id })
+	}
+	for _, grp := range leakcheckParseProfile(buf.Bytes()) {
+		if grp.label == "" {
+			continue
+		}
+		n := grp.count
+		for _, g := range byKey[grp.key] {
+			if n == 0 {
+				break
+			}
+			if g.label == "" {
+				g.label = grp.label
+				n--
+			}
+		}
+	}
+}
+
+// leakcheckProbeLabels reports whether this runtime prints labels in
+// goroutine headers.
+func leakcheckProbeLabels() bool {
+	found := false
+	pprof.Do(context.Background(), pprof.Labels("leakcheck", "probe"), func(context.Context) {
+		buf := make([]byte, 256)
+		buf = buf[:runtime.Stack(buf, false)]
+		header := buf
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			header = buf[:i]
+		}
+		found = bytes.Contains(header, []byte("leakcheck"))
+	})
+	return found
+}
+
+// leakcheckStack is runtime.Stack(buf, true), with buf grown until it fits.
+func leakcheckStack() []byte {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+func leakcheckSelfID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		id, _ := strconv.ParseUint(string(b[:i]), 10, 64)
+		return id
+	}
+	return 0
+}
+
+// leakcheckCreated reads the cumulative count of goroutines created (Go 1.26+).
+// When it has not moved, nothing can have leaked and no look is needed.
+func leakcheckCreated() (uint64, bool) {
+	sample := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0, false
+	}
+	return sample[0].Value.Uint64(), true
+}
+
+func leakcheckIsParallel(t *testing.T) bool {
+	f := reflect.ValueOf(t).Elem().FieldByName("isParallel")
+	if !f.IsValid() || f.Kind() != reflect.Bool {
+		return true // unknown: the safer answer blames fewer goroutines
+	}
+	return f.Bool()
+}
+
+// hookSubtestNames learns which goroutine ran which test or subtest. testing
+// prints `--- PASS: TestA/sub` through its chatty printer from the subtest's
+// own goroutine; a writer in front of the printer records that goroutine.
+// Only under go test -json (chatty json mode), and only once.
+func (s *leakcheckSession) hookSubtestNames(t *testing.T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hooked {
+		return
+	}
+	s.hooked = true
+	chatty := reflect.ValueOf(t).Elem().FieldByName("chatty")
+	if !chatty.IsValid() || chatty.Kind() != reflect.Ptr || chatty.IsNil() {
+		return
+	}
+	printer := chatty.Elem()
+	w, isJSON := printer.FieldByName("w"), printer.FieldByName("json")
+	if !w.IsValid() || w.Kind() != reflect.Interface || !isJSON.IsValid() || isJSON.Kind() != reflect.Bool || !isJSON.Bool() {
+		return
+	}
+	field := reflect.NewAt(w.Type(), unsafe.Pointer(w.UnsafeAddr())).Elem()
+	orig, ok := field.Interface().(io.Writer)
+	if !ok {
+		return
+	}
+	field.Set(reflect.ValueOf(&leakcheckNameWriter{w: orig, s: s}))
+}
+
+type leakcheckNameWriter struct {
+	w io.Writer
+	s *leakcheckSession
+}
+
+func (n *leakcheckNameWriter) Write(p []byte) (int, error) {
+	line := bytes.TrimLeft(p, "\x16")
+	if bytes.HasPrefix(line, []byte("--- ")) {
+		if i := bytes.Index(line, []byte(": ")); i > 0 {
+			name := line[i+2:]
+			if j := bytes.IndexByte(name, ' '); j > 0 {
+				name = name[:j]
+			}
+			id := leakcheckSelfID()
+			n.s.mu.Lock()
+			n.s.testOf[id] = string(name)
+			n.s.mu.Unlock()
+		}
+	}
+	return n.w.Write(p)
+}
+
+// subtestNames names, for each leaked goroutine, the test or subtest that
+// started it, following `created by ... in goroutine N` through goroutines
+// still alive to one whose test is known.
+func (s *leakcheckSession) subtestNames(leaked []leakcheckGoroutine, snap leakcheckSnapshot) map[string]string {
+	alive := map[uint64]*leakcheckGoroutine{}
+	for i := range snap.goroutines {
+		alive[snap.goroutines[i].id] = &snap.goroutines[i]
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for i := range leaked {
+		parent := leaked[i].createdIn
+		for hops := 0; parent != 0 && hops < 64; hops++ {
+			if name, ok := s.testOf[parent]; ok {
+				out[strconv.FormatUint(leaked[i].id, 10)] = name
+				break
+			}
+			g := alive[parent]
+			if g == nil {
+				break
+			}
+			parent = g.createdIn
+		}
+	}
+	return out
+}
+
+// leakcheckRecordHeader is the first line of a record file; the rest of the
+// file is the raw dump text of the goroutines it names.
+type leakcheckRecordHeader struct {
+	Version     int               `json:"v"`
+	Kind        string            `json:"kind"`
+	Package     string            `json:"package"`
+	Test        string            `json:"test,omitempty"`
+	Run         int               `json:"run,omitempty"`
+	Goroutines  []uint64          `json:"goroutines,omitempty"`
+	Failed      bool              `json:"failed,omitempty"`
+	TestOf      map[string]string `json:"test_of,omitempty"`
+	Go          string            `json:"go,omitempty"`
+	LabelSource string            `json:"label_source,omitempty"`
+	Counter     bool              `json:"counter,omitempty"`
+	Wrapped     int               `json:"wrapped,omitempty"`
+	UserMain    bool              `json:"user_main,omitempty"`
+	Problems    []string          `json:"problems,omitempty"`
+}
+
+// writeRecord writes <dir>/<hex import path>/<pid>-<seq>.rec. It uses
+// syscall directly: files opened through package os are recorded by go
+// test's result cache, and these change every run.
+func (s *leakcheckSession) writeRecord(h leakcheckRecordHeader, gs []leakcheckGoroutine) {
+	h.Version = 1
+	h.Package = s.pkg
+	s.mu.Lock()
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+	head, err := json.Marshal(h)
+	if err != nil {
+		return
+	}
+	var body bytes.Buffer
+	body.Write(head)
+	body.WriteByte('\n')
+	for i := range gs {
+		body.WriteByte('\n')
+		body.Write(gs[i].text)
+		body.WriteByte('\n')
+	}
+	dir := s.dir + "/" + hex.EncodeToString([]byte(s.pkg))
+	if err := syscall.Mkdir(dir, 0755); err != nil && err != syscall.EEXIST {
+		fmt.Fprintf(os.Stderr, "leakcheck: cannot create %s: %v\n", dir, err)
+		return
+	}
+	path := fmt.Sprintf("%s/%d-%06d.rec", dir, os.Getpid(), seq)
+	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC, 0644)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "leakcheck: cannot write %s: %v\n", path, err)
+		return
+	}
+	defer syscall.Close(fd)
+	for b := body.Bytes(); len(b) > 0; {
+		n, err := syscall.Write(fd, b)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "leakcheck: cannot write %s: %v\n", path, err)
+			return
+		}
+		b = b[n:]
+	}
+}
+
+func leakcheckIDs(gs []leakcheckGoroutine) []uint64 {
+	ids := make([]uint64, len(gs))
+	for i := range gs {
+		ids[i] = gs[i].id
+	}
+	return ids
+}
+
+func leakcheckCount(n int) string {
+	if n == 1 {
+		return "1 goroutine"
+	}
+	return strconv.Itoa(n) + " goroutines"
+}

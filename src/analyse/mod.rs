@@ -1,0 +1,628 @@
+//! From what `go test` and the helper produced to a verdict per test.
+//!
+//! [`PackageCollector`] takes one package's test2json events and stderr,
+//! then its leak records, and yields a [`PackageResult`]: every test and
+//! subtest with its verdict, output and leaked goroutines (parsed, filtered
+//! by the ignore rules, grouped), the package-level leftovers (reported as a
+//! synthetic `TestMain`), and crashes (panics, timeouts) with their dump
+//! grouped. Rules applied here are authoritative; the helper's own
+//! application only decides how long it waits.
+
+pub mod group;
+pub mod rules;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::dump;
+use crate::run::{LeakRecord, TestEvent};
+use group::{Grouper, LeakedGroup};
+use rules::IgnoreRule;
+
+/// A test's verdict, after leak checking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Passed and left nothing behind.
+    Passed,
+    /// Failed on its own (it may also have leaked).
+    Failed,
+    /// Passed, but left goroutines behind.
+    Leaked,
+    /// Skipped.
+    Skipped,
+    /// Panicked; the test binary died.
+    Panicked,
+    /// Still running when `-timeout` expired.
+    TimedOut,
+    /// The test binary exited while it ran (os.Exit, log.Fatal, a crash).
+    Unfinished,
+}
+
+impl Verdict {
+    /// Whether this makes the run fail.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Verdict::Passed | Verdict::Skipped)
+    }
+
+    /// Upper-case word used in terminal output.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Passed => "PASS",
+            Verdict::Failed => "FAIL",
+            Verdict::Leaked => "LEAK",
+            Verdict::Skipped => "SKIP",
+            Verdict::Panicked => "PANIC",
+            Verdict::TimedOut => "TIMEOUT",
+            Verdict::Unfinished => "EXIT",
+        }
+    }
+}
+
+/// The goroutines a test (or a package) left behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LeakReport {
+    /// How many goroutines.
+    pub total: usize,
+    /// Grouped by stack, largest group first.
+    pub groups: Vec<LeakedGroup>,
+    /// Goroutines a rule let go: rule name and count.
+    pub ignored: BTreeMap<String, usize>,
+}
+
+/// One run of one test or subtest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestResult {
+    /// `TestA` or `TestA/sub`.
+    pub name: String,
+    /// Which run, from 1 (`-count=N`).
+    pub run: u32,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Seconds, as go test reports them.
+    pub elapsed: f64,
+    /// Everything it printed, framing lines included.
+    pub output: String,
+    /// What it leaked (top-level tests only).
+    pub leak: Option<LeakReport>,
+}
+
+impl TestResult {
+    /// The top-level test this belongs to.
+    pub fn top_level(&self) -> &str {
+        self.name.split('/').next().unwrap_or(&self.name)
+    }
+}
+
+/// How a test binary died.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Crash {
+    /// `panic`, `timeout` or `exit`.
+    pub kind: CrashKind,
+    /// The first line, e.g. `panic: test timed out after 2s`.
+    pub message: String,
+    /// The tests that were running.
+    pub tests: Vec<String>,
+    /// The goroutine dump printed with it, grouped.
+    pub groups: Vec<LeakedGroup>,
+}
+
+/// Kinds of [`Crash`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrashKind {
+    /// A panic in a test or in TestMain.
+    Panic,
+    /// `-timeout` expired.
+    Timeout,
+    /// The binary exited while a test ran.
+    Exit,
+}
+
+/// A package's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PackageStatus {
+    /// Everything passed.
+    Passed,
+    /// A test failed, leaked or crashed.
+    Failed,
+    /// The package or its tests did not build (or vet failed).
+    BuildFailed,
+    /// No test files.
+    NoTestFiles,
+}
+
+/// Whether the leak check ran for a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "reason")]
+pub enum CheckState {
+    /// The helper ran and checked every test.
+    Checked,
+    /// go test reused a cached pass; its cache key includes leakcheck's
+    /// helper and settings, so the cached pass was a checked pass.
+    Cached,
+    /// Not applicable (no tests, or the build failed).
+    NotApplicable,
+    /// The check did not run, or not fully; why.
+    NotChecked(String),
+}
+
+/// Everything about one package.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PackageResult {
+    /// The import path.
+    pub import_path: String,
+    /// The outcome.
+    pub status: PackageStatus,
+    /// Seconds, as go test reports them.
+    pub elapsed: f64,
+    /// Every test and subtest run, in the order they started.
+    pub tests: Vec<TestResult>,
+    /// What the package printed outside tests (ok/FAIL lines, TestMain).
+    pub output: String,
+    /// Compiler or vet output when the build failed.
+    pub build_output: String,
+    /// Goroutines left after the last test that no test's check reported
+    /// (reported as the synthetic `TestMain` testcase).
+    pub main_leak: Option<LeakReport>,
+    /// How the test binary died, if it did.
+    pub crash: Option<Crash>,
+    /// Whether the leak check ran.
+    pub check: CheckState,
+    /// The Go runtime that ran the tests, when the helper said.
+    pub go_version: Option<String>,
+    /// Where labels came from: `dump` (Go 1.26+) or `profile`.
+    pub label_source: Option<String>,
+    /// Things the user should know that are not failures.
+    pub warnings: Vec<String>,
+    /// When go test started the package (RFC 3339), if it said.
+    pub started: Option<String>,
+}
+
+impl PackageResult {
+    /// Whether the package makes the run fail.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self.status,
+            PackageStatus::Failed | PackageStatus::BuildFailed
+        )
+    }
+
+    /// Tests that leaked, with their reports.
+    pub fn leaks(&self) -> impl Iterator<Item = (&TestResult, &LeakReport)> {
+        self.tests
+            .iter()
+            .filter_map(|t| t.leak.as_ref().map(|l| (t, l)))
+    }
+
+    /// Goroutines leaked in this package, by tests and after them.
+    pub fn leaked_goroutines(&self) -> usize {
+        self.leaks().map(|(_, l)| l.total).sum::<usize>()
+            + self.main_leak.as_ref().map_or(0, |l| l.total)
+    }
+}
+
+/// The text of the helper's failure line: recognised so it is not taken for
+/// the test's own failure.
+pub const HELPER_LINE_MARK: &str = "leakcheck: ";
+
+/// Collects one package's events.
+#[derive(Debug, Default)]
+pub struct PackageCollector {
+    import_path: String,
+    tests: Vec<TestResult>,
+    finished: Vec<bool>,
+    current: HashMap<String, usize>,
+    runs: HashMap<String, u32>,
+    output: String,
+    build_output: String,
+    failed_build: bool,
+    failed_build_of: Option<String>,
+    status: Option<String>,
+    elapsed: f64,
+    started: Option<String>,
+}
+
+impl PackageCollector {
+    /// A collector for `import_path`.
+    pub fn new(import_path: &str) -> Self {
+        PackageCollector {
+            import_path: import_path.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds a test2json event of this package.
+    pub fn event(&mut self, ev: &TestEvent) {
+        if self.started.is_none() {
+            self.started = ev.time.clone();
+        }
+        match (ev.action.as_str(), ev.test.as_deref()) {
+            ("run", Some(name)) => {
+                let run = self.runs.entry(name.to_string()).or_insert(0);
+                *run += 1;
+                self.tests.push(TestResult {
+                    name: name.to_string(),
+                    run: *run,
+                    verdict: Verdict::Unfinished,
+                    elapsed: 0.0,
+                    output: String::new(),
+                    leak: None,
+                });
+                self.finished.push(false);
+                self.current.insert(name.to_string(), self.tests.len() - 1);
+            }
+            ("output", Some(name)) => {
+                let i = self.test_index(name);
+                self.tests[i]
+                    .output
+                    .push_str(ev.output.as_deref().unwrap_or(""));
+            }
+            (action @ ("pass" | "fail" | "skip"), Some(name)) => {
+                let i = self.test_index(name);
+                self.tests[i].verdict = match action {
+                    "pass" => Verdict::Passed,
+                    "skip" => Verdict::Skipped,
+                    _ => Verdict::Failed,
+                };
+                self.tests[i].elapsed = ev.elapsed.unwrap_or(0.0);
+                self.finished[i] = true;
+            }
+            ("output", None) => self.output.push_str(ev.output.as_deref().unwrap_or("")),
+            (action @ ("pass" | "fail" | "skip"), None) => {
+                self.status = Some(action.to_string());
+                self.elapsed = ev.elapsed.unwrap_or(0.0);
+                if let Some(b) = &ev.failed_build {
+                    self.failed_build = true;
+                    self.failed_build_of = Some(b.split(' ').next().unwrap_or(b).to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds compiler or vet output (from go test's stderr, or another
+    /// package's build events).
+    pub fn add_build_output(&mut self, text: &str) {
+        self.build_output.push_str(text);
+        if !text.ends_with('\n') {
+            self.build_output.push('\n');
+        }
+    }
+
+    /// The package whose build failed, as go test named it (Go 1.24+).
+    pub fn failed_build_of(&self) -> Option<&str> {
+        self.failed_build_of.as_deref()
+    }
+
+    /// Whether go test reported the build failed and no output explains it yet.
+    pub fn needs_build_output(&self) -> bool {
+        self.build_output.is_empty()
+            && (self.failed_build
+                || self.output.contains("[build failed]")
+                || self.output.contains("[setup failed]"))
+    }
+
+    fn test_index(&mut self, name: &str) -> usize {
+        match self.current.get(name) {
+            Some(&i) => i,
+            None => {
+                // Output before a run event (should not happen): keep it.
+                self.event(&TestEvent {
+                    action: "run".into(),
+                    test: Some(name.to_string()),
+                    ..Default::default()
+                });
+                self.current[name]
+            }
+        }
+    }
+
+    /// The package result, given its leak records and the ignore rules.
+    pub fn finish(mut self, records: &[LeakRecord], rules: &[IgnoreRule]) -> PackageResult {
+        let mut warnings = Vec::new();
+        let start = records.iter().find(|r| r.header.kind == "start");
+        let package_record = records.iter().find(|r| r.header.kind == "package");
+
+        // Leaks of tests.
+        let mut leak_failed_before = HashMap::new();
+        for rec in records.iter().filter(|r| r.header.kind == "test") {
+            let report = leak_report(rec, rules, &self.import_path, Some(&rec.header.test));
+            let Some(i) = self
+                .tests
+                .iter()
+                .position(|t| t.name == rec.header.test && t.run == rec.header.run.max(1))
+            else {
+                warnings.push(format!(
+                    "leak record for {} (run {}) matches no test event",
+                    rec.header.test, rec.header.run
+                ));
+                continue;
+            };
+            leak_failed_before.insert(i, rec.header.failed);
+            self.tests[i].leak = Some(report);
+        }
+        for (i, t) in self.tests.iter_mut().enumerate() {
+            let failed_on_its_own = leak_failed_before.get(&i).copied().unwrap_or(true);
+            match (&t.leak, t.verdict) {
+                (Some(l), Verdict::Failed) if l.total > 0 && !failed_on_its_own => {
+                    t.verdict = Verdict::Leaked
+                }
+                (Some(l), Verdict::Passed) if l.total > 0 => t.verdict = Verdict::Leaked,
+                // Every goroutine the helper saw was ignored here: the test
+                // failed only through the helper's line.
+                (Some(l), Verdict::Failed) if l.total == 0 && !failed_on_its_own => {
+                    t.verdict = Verdict::Passed
+                }
+                _ => {}
+            }
+            if t.leak
+                .as_ref()
+                .is_some_and(|l| l.total == 0 && l.ignored.is_empty())
+            {
+                t.leak = None;
+            }
+        }
+
+        // Crashes: tests that never finished.
+        let crash = self.detect_crash(rules);
+
+        // Leftovers after the last test.
+        let main_leak = package_record
+            .map(|rec| leak_report(rec, rules, &self.import_path, None))
+            .filter(|l| l.total > 0);
+
+        let build_failed = self.failed_build
+            || self.output.contains("[build failed]")
+            || self.output.contains("[setup failed]");
+        let no_tests =
+            self.status.as_deref() == Some("skip") || self.output.contains("[no test files]");
+        let cached = self
+            .output
+            .lines()
+            .any(|l| l.starts_with("ok") && l.ends_with("(cached)"));
+        let any_failure = self.tests.iter().any(|t| t.verdict.is_failure())
+            || main_leak.is_some()
+            || crash.is_some();
+        let status = if build_failed {
+            PackageStatus::BuildFailed
+        } else if no_tests && self.tests.is_empty() {
+            PackageStatus::NoTestFiles
+        } else if any_failure || self.status.as_deref() == Some("fail") {
+            PackageStatus::Failed
+        } else {
+            PackageStatus::Passed
+        };
+        let check = match (status, start) {
+            (PackageStatus::BuildFailed | PackageStatus::NoTestFiles, _) => {
+                CheckState::NotApplicable
+            }
+            (_, None) if cached => CheckState::Cached,
+            (_, None) => CheckState::NotChecked(
+                "the leakcheck helper did not run in this test binary".into(),
+            ),
+            (_, Some(s)) if !s.header.problems.is_empty() => {
+                CheckState::NotChecked(s.header.problems.join("; "))
+            }
+            (_, Some(_)) => CheckState::Checked,
+        };
+        if start.is_some() && package_record.is_none() && crash.is_none() {
+            warnings.push(
+                "the check after the last test did not run: TestMain exited in a way leakcheck cannot intercept (log.Fatal, os.Exit outside the TestMain file)".into(),
+            );
+        }
+        PackageResult {
+            import_path: self.import_path,
+            status,
+            elapsed: self.elapsed,
+            tests: self.tests,
+            output: self.output,
+            build_output: self.build_output,
+            main_leak,
+            crash,
+            check,
+            go_version: start.map(|s| s.header.go.clone()),
+            label_source: start.map(|s| s.header.label_source.clone()),
+            warnings,
+            started: self.started,
+        }
+    }
+
+    /// Finds a panic or timeout in the output and marks the tests it hit.
+    fn detect_crash(&mut self, rules: &[IgnoreRule]) -> Option<Crash> {
+        let unfinished: Vec<usize> = (0..self.tests.len())
+            .filter(|&i| !self.finished[i])
+            .collect();
+        // The panic text goes to whichever test test2json thought was
+        // running, or to the package.
+        let (text, owner) = self
+            .tests
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.output.lines().any(|l| l.starts_with("panic: ")))
+            .map(|(i, t)| (t.output.clone(), Some(i)))
+            .or_else(|| {
+                self.output
+                    .lines()
+                    .any(|l| l.starts_with("panic: "))
+                    .then(|| (self.output.clone(), None))
+            })?
+            .clone();
+        let message = text
+            .lines()
+            .find(|l| l.starts_with("panic: "))
+            .unwrap_or("")
+            .to_string();
+        let timeout = message.starts_with("panic: test timed out");
+        let mut tests = Vec::new();
+        if timeout {
+            // "running tests:" then one "\t\tTestX (2s)" per test.
+            let mut in_list = false;
+            for line in text.lines() {
+                if line.trim() == "running tests:" {
+                    in_list = true;
+                } else if in_list {
+                    match line.trim().split_once(" (") {
+                        Some((name, _)) if !line.trim().is_empty() => tests.push(name.to_string()),
+                        _ => break,
+                    }
+                }
+            }
+        } else if let Some(i) = owner {
+            tests.push(self.tests[i].name.clone());
+        }
+        for &i in &unfinished {
+            let t = &mut self.tests[i];
+            t.verdict = if tests.contains(&t.name) {
+                if timeout {
+                    Verdict::TimedOut
+                } else {
+                    Verdict::Panicked
+                }
+            } else {
+                Verdict::Unfinished
+            };
+        }
+        if let Some(i) = owner {
+            if !timeout && self.tests[i].verdict == Verdict::Failed {
+                self.tests[i].verdict = Verdict::Panicked;
+            }
+        }
+        // The dump, without the goroutines that say nothing (the test
+        // runner, the timeout alarm, what the rules ignore).
+        let parsed = dump::parse(&text);
+        let mut grouper = Grouper::new();
+        for g in &parsed.goroutines {
+            let test = g.label("leakcheck").unwrap_or("");
+            if rules::first_match(rules, g, test, &self.import_path).is_none() {
+                grouper.add(g, None, None);
+            }
+        }
+        Some(Crash {
+            kind: if timeout {
+                CrashKind::Timeout
+            } else {
+                CrashKind::Panic
+            },
+            message,
+            tests,
+            groups: grouper.finish(),
+        })
+    }
+}
+
+/// Parses a record's goroutines, applies the rules and groups what is left.
+/// `test` is the test the record is about; `None` for the package record,
+/// where each goroutine's `leakcheck` label names its test, if any.
+fn leak_report(
+    rec: &LeakRecord,
+    rules: &[IgnoreRule],
+    package: &str,
+    test: Option<&str>,
+) -> LeakReport {
+    let parsed = dump::parse(&rec.dump);
+    let mut grouper = Grouper::new();
+    let mut report = LeakReport::default();
+    for g in &parsed.goroutines {
+        let attributed = test.or_else(|| g.label("leakcheck"));
+        if let Some(rule) = rules::first_match(rules, g, attributed.unwrap_or(""), package) {
+            *report.ignored.entry(rule.name.clone()).or_default() += 1;
+            continue;
+        }
+        let subtest = rec
+            .header
+            .test_of
+            .get(&g.id.to_string())
+            .map(String::as_str);
+        grouper.add(g, if test.is_some() { None } else { attributed }, subtest);
+        report.total += 1;
+    }
+    report.groups = grouper.finish();
+    report
+}
+
+/// Splits go test's stderr into per-package build output, following the
+/// `# import/path` headers the go command prints before each package's
+/// compiler or vet errors.
+#[derive(Debug, Default)]
+pub struct StderrSplitter {
+    current: Option<String>,
+}
+
+impl StderrSplitter {
+    /// The package a line belongs to (after updating the current header);
+    /// `None` for lines outside any package.
+    pub fn package_of(&mut self, line: &str) -> Option<String> {
+        if let Some(header) = line.strip_prefix("# ") {
+            let header = header.trim();
+            let header = header
+                .trim_start_matches('[')
+                .split([' ', ']'])
+                .next()
+                .unwrap_or(header);
+            self.current = Some(header.to_string());
+        }
+        self.current.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(action: &str, test: Option<&str>, output: Option<&str>) -> TestEvent {
+        TestEvent {
+            action: action.into(),
+            package: Some("p".into()),
+            test: test.map(Into::into),
+            output: output.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unfinished_tests_after_a_timeout_are_timed_out() {
+        let mut c = PackageCollector::new("p");
+        c.event(&ev("run", Some("TestHang"), None));
+        for line in [
+            "panic: test timed out after 2s\n",
+            "\trunning tests:\n",
+            "\t\tTestHang (2s)\n",
+            "\n",
+            "goroutine 18 [select (no cases)]:\n",
+            "p.TestHang(0x1?)\n",
+            "\t/p/h_test.go:5 +0xf\n",
+        ] {
+            c.event(&ev("output", Some("TestHang"), Some(line)));
+        }
+        c.event(&ev("fail", None, None));
+        let r = c.finish(&[], &rules::builtin());
+        assert_eq!(r.tests[0].verdict, Verdict::TimedOut);
+        let crash = r.crash.unwrap();
+        assert_eq!(crash.kind, CrashKind::Timeout);
+        assert_eq!(crash.tests, vec!["TestHang"]);
+        assert_eq!(crash.groups[0].frames[0].function, "p.TestHang");
+        assert_eq!(r.status, PackageStatus::Failed);
+    }
+
+    #[test]
+    fn stderr_headers_name_packages() {
+        let mut s = StderrSplitter::default();
+        assert_eq!(s.package_of("go: downloading x"), None);
+        assert_eq!(
+            s.package_of("# example.com/p [example.com/p.test]")
+                .as_deref(),
+            Some("example.com/p")
+        );
+        assert_eq!(
+            s.package_of("p.go:1:1: bad").as_deref(),
+            Some("example.com/p")
+        );
+        assert_eq!(
+            s.package_of("# [example.com/q]").as_deref(),
+            Some("example.com/q")
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! Finding the Go toolchain and the packages to test (`go env`, `go list`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The Go command and what it says about the working directory.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    /// The command to run (`go`, or `--go PATH`).
+    pub go: String,
+    /// `go1.26.8`.
+    pub version: String,
+    /// The directory `go` runs in.
+    pub dir: PathBuf,
+    /// The main module's go.mod, if any.
+    pub gomod: Option<PathBuf>,
+    /// The go.work file, if any.
+    pub gowork: Option<PathBuf>,
+}
+
+impl Toolchain {
+    /// Finds `go` and checks that `dir` is inside a module or workspace.
+    pub fn find(go: &str, dir: &Path) -> Result<Toolchain> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "UPPERCASE")]
+        struct GoEnv {
+            goversion: String,
+            #[serde(default)]
+            gomod: String,
+            #[serde(default)]
+            gowork: String,
+        }
+        let out = go_output(go, dir, &["env", "-json", "GOVERSION", "GOMOD", "GOWORK"])?;
+        let env: GoEnv = serde_json::from_slice(&out).map_err(|e| Error::GoCommand {
+            command: format!("{go} env -json"),
+            dir: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let file =
+            |s: String| (!s.is_empty() && s != "/dev/null" && s != "off").then(|| PathBuf::from(s));
+        let tc = Toolchain {
+            go: go.to_string(),
+            version: env.goversion,
+            dir: dir.to_path_buf(),
+            gomod: file(env.gomod),
+            gowork: file(env.gowork),
+        };
+        if tc.gomod.is_none() && tc.gowork.is_none() {
+            return Err(Error::NotInModule(dir.to_path_buf()));
+        }
+        Ok(tc)
+    }
+
+    /// The minor version (26 for go1.26.8); devel toolchains count as new.
+    pub fn minor(&self) -> u32 {
+        self.version
+            .strip_prefix("go1.")
+            .and_then(|v| v.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(u32::MAX)
+    }
+
+    /// The root of the main module (or workspace): where leakcheck.toml
+    /// and the baseline live.
+    pub fn root(&self) -> &Path {
+        self.gowork
+            .as_deref()
+            .or(self.gomod.as_deref())
+            .and_then(Path::parent)
+            .unwrap_or(&self.dir)
+    }
+}
+
+/// A package as `go list` describes it; only what leakcheck needs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GoPackage {
+    /// The import path, e.g. `example.com/fixtures/workerpool`.
+    pub import_path: String,
+    /// The package name from its source (may differ from the directory).
+    #[serde(default)]
+    pub name: String,
+    /// The package directory.
+    #[serde(default)]
+    pub dir: PathBuf,
+    /// `_test.go` files of the package itself.
+    #[serde(default)]
+    pub test_go_files: Vec<String>,
+    /// `_test.go` files of the external `<name>_test` package.
+    #[serde(default, rename = "XTestGoFiles")]
+    pub xtest_go_files: Vec<String>,
+    /// Why the package cannot be loaded, when it cannot.
+    #[serde(default)]
+    pub error: Option<GoListError>,
+}
+
+/// `go list`'s error for a package.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GoListError {
+    /// The message.
+    #[serde(rename = "Err", default)]
+    pub err: String,
+}
+
+impl GoPackage {
+    /// Whether `go test` will run a test binary for it.
+    pub fn has_tests(&self) -> bool {
+        !self.test_go_files.is_empty() || !self.xtest_go_files.is_empty()
+    }
+}
+
+/// Lists the packages `patterns` match, with the build flags of the go test
+/// arguments that change which files belong to a package (`-tags`, `-mod`, …).
+pub fn packages(
+    tc: &Toolchain,
+    patterns: &[String],
+    go_test_args: &[String],
+) -> Result<Vec<GoPackage>> {
+    let mut args = vec!["list".to_string(), "-e".into(), "-json".into()];
+    args.extend(list_flags(go_test_args));
+    args.extend(patterns.iter().cloned());
+    let out = go_output(
+        &tc.go,
+        &tc.dir,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )?;
+    let mut pkgs = Vec::new();
+    for pkg in serde_json::Deserializer::from_slice(&out).into_iter::<GoPackage>() {
+        pkgs.push(pkg.map_err(|e| Error::GoCommand {
+            command: format!("{} {}", tc.go, args.join(" ")),
+            dir: tc.dir.clone(),
+            message: format!("unreadable output: {e}"),
+        })?);
+    }
+    if pkgs.is_empty() {
+        return Err(Error::NoPackages(format!(
+            "{} matched no packages",
+            patterns.join(" ")
+        )));
+    }
+    Ok(pkgs)
+}
+
+/// The go test flags that `go list` must see too, in both `-f=v` and `-f v`
+/// forms.
+pub fn list_flags(go_test_args: &[String]) -> Vec<String> {
+    const WITH_VALUE: &[&str] = &["tags", "mod", "modfile", "overlay", "pgo"];
+    const BOOL: &[&str] = &["race", "msan", "asan"];
+    let mut out = Vec::new();
+    let mut it = go_test_args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "-args" || arg == "--args" {
+            break;
+        }
+        let Some(name) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
+            continue;
+        };
+        let (flag, inline) = match name.split_once('=') {
+            Some((f, v)) => (f, Some(v)),
+            None => (name, None),
+        };
+        if WITH_VALUE.contains(&flag) {
+            match inline {
+                Some(_) => out.push(arg.clone()),
+                None => {
+                    if let Some(v) = it.next() {
+                        out.push(format!("-{flag}={v}"));
+                    }
+                }
+            }
+        } else if BOOL.contains(&flag) {
+            out.push(arg.clone());
+        }
+    }
+    out
+}
+
+fn go_output(go: &str, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let out = Command::new(go)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|source| Error::GoNotFound {
+            go: go.to_string(),
+            source,
+        })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let message = stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no output")
+            .to_string();
+        if message.contains("go.mod file not found") || message.contains("not in a module") {
+            return Err(Error::NotInModule(dir.to_path_buf()));
+        }
+        return Err(Error::GoCommand {
+            command: format!("{go} {}", args.join(" ")),
+            dir: dir.to_path_buf(),
+            message,
+        });
+    }
+    Ok(out.stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_flags_keeps_file_selecting_flags_only() {
+        let args: Vec<String> = [
+            "-run",
+            "TestA",
+            "-tags",
+            "x,y",
+            "-race",
+            "-count=1",
+            "-mod=vendor",
+            "-args",
+            "-tags=z",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(list_flags(&args), vec!["-tags=x,y", "-race", "-mod=vendor"]);
+    }
+}

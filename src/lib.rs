@@ -1,0 +1,27 @@
+//! leakcheck runs `go test` and fails every test that leaves goroutines
+//! behind.
+//!
+//! The design is in `docs/how-it-works.md`. A run is a pipeline; each
+//! module below is one stage, takes plain data and hands plain data on:
+//!
+//! 1. [`discover`]: the Go toolchain and the packages (`go env`, `go list`).
+//! 2. [`inject`]: the Go helper added to each package with `go test -overlay`.
+//! 3. [`run`]: `go test -json`, streamed, plus the helper's leak records.
+//! 4. [`dump`]: parsing goroutine dumps from any Go since 1.21.
+//! 5. [`analyse`]: ignore rules, grouping, a verdict per test.
+//! 6. [`report`]: reporters (terminal, JUnit) consuming the run's events.
+//!
+//! [`session`] wires the stages together, [`cli`] defines the command line,
+//! and [`error`] holds every way leakcheck itself can fail.
+
+#![warn(missing_docs)]
+
+pub mod analyse;
+pub mod cli;
+pub mod discover;
+pub mod dump;
+pub mod error;
+pub mod inject;
+pub mod report;
+pub mod run;
+pub mod session;

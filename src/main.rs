@@ -1,0 +1,44 @@
+//! The `leakcheck` command: parses the command line and runs a session.
+
+use std::io::IsTerminal;
+
+use clap::Parser;
+use leakcheck::cli::Cli;
+use leakcheck::error::ExitCode;
+use leakcheck::report::junit::JunitReporter;
+use leakcheck::report::terminal::TerminalReporter;
+use leakcheck::report::Reporter;
+use leakcheck::session::{self, RunOptions};
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("leakcheck: {e}");
+            ExitCode::CouldNotRun
+        }
+    };
+    std::process::exit(code as i32);
+}
+
+fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
+    let args = cli.run;
+    let opts = RunOptions {
+        go: args.go.clone(),
+        dir: session::current_dir()?,
+        packages: args.packages.clone(),
+        go_test_args: args.go_test_args.clone(),
+        grace: args.grace,
+        rules: Vec::new(),
+    };
+    let _ = std::io::stdout().is_terminal();
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
+        std::io::stdout(),
+        session::wants_verbose(&args.go_test_args),
+    ))];
+    if let Some(path) = args.junitfile {
+        reporters.push(Box::new(JunitReporter::new(path)));
+    }
+    session::run(&opts, &mut reporters)
+}

@@ -1,0 +1,279 @@
+//! JUnit XML through quick-junit: one testsuite per package, one testcase
+//! per test and subtest run, leaks as `<failure type="GoroutineLeak">`.
+//!
+//! Conventions (docs/junit.md): classname is the import path, name the test
+//! (`TestA/sub`); package-level problems (build failure, a crash outside a
+//! test, goroutines left after the last test) are a synthetic `TestMain`
+//! testcase, as gotestsum does. Text is made XML-safe without losing it:
+//! control bytes become visible `\xNN`, ANSI colour sequences are dropped.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::text;
+use super::{Event, Reporter, RunInfo};
+use crate::analyse::{PackageResult, PackageStatus, TestResult, Verdict};
+use crate::error::{Error, Result};
+
+/// Collects results and writes the XML file when the run ends.
+pub struct JunitReporter {
+    path: PathBuf,
+    info: Option<RunInfo>,
+    suites: Vec<TestSuite>,
+}
+
+impl JunitReporter {
+    /// A reporter that will write to `path`.
+    pub fn new(path: PathBuf) -> Self {
+        JunitReporter {
+            path,
+            info: None,
+            suites: Vec::new(),
+        }
+    }
+
+    fn suite(&self, p: &PackageResult) -> TestSuite {
+        let root = self
+            .info
+            .as_ref()
+            .map(|i| i.root.clone())
+            .unwrap_or_default();
+        let mut suite = TestSuite::new(xml_safe(&p.import_path));
+        suite.set_time(secs(p.elapsed));
+        if let Some(ts) = p
+            .started
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            suite.set_timestamp(ts);
+        }
+        let go = p
+            .go_version
+            .clone()
+            .or_else(|| self.info.as_ref().map(|i| i.go_version.clone()))
+            .unwrap_or_default();
+        suite.add_property(Property::new("go.version", go));
+        suite.add_property(Property::new(
+            "leakcheck.version",
+            env!("CARGO_PKG_VERSION"),
+        ));
+        if let Some(h) = hostname() {
+            suite.extra.insert("hostname".into(), xml_safe(&h).into());
+        }
+        for t in &p.tests {
+            suite.add_test_case(test_case(p, t, &root));
+        }
+        if let Some(tc) = main_case(p, &root) {
+            suite.add_test_case(tc);
+        }
+        if !p.output.is_empty() {
+            suite.set_system_out(xml_safe(&p.output));
+        }
+        suite
+    }
+
+    fn write(&self) -> Result<()> {
+        let mut report = Report::new("leakcheck");
+        report.add_test_suites(self.suites.iter().cloned());
+        let mut xml = Vec::new();
+        report
+            .serialize(&mut xml)
+            .map_err(|e| Error::io("cannot write", &self.path, std::io::Error::other(e)))?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+        }
+        fs::write(&self.path, xml).map_err(|e| Error::io("cannot write", &self.path, e))
+    }
+}
+
+impl Reporter for JunitReporter {
+    fn handle(&mut self, event: &Event<'_>) -> Result<()> {
+        match event {
+            Event::RunStarted(info) => self.info = Some((*info).clone()),
+            Event::PackageFinished(p) => {
+                if p.status != PackageStatus::NoTestFiles || !p.tests.is_empty() {
+                    let suite = self.suite(p);
+                    self.suites.push(suite);
+                }
+            }
+            Event::RunFinished(_) => self.write()?,
+            Event::Output { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
+    let body = text::without_framing(&t.output);
+    let status = match t.verdict {
+        Verdict::Passed => TestCaseStatus::success(),
+        Verdict::Skipped => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_description(xml_safe(&body));
+            s
+        }
+        Verdict::Leaked | Verdict::Failed => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            match t.leak.as_ref().filter(|l| l.total > 0) {
+                Some(leak) => {
+                    let groups = text::leak_text(leak, root, "");
+                    let message = if t.verdict == Verdict::Leaked {
+                        text::leak_summary(leak)
+                    } else {
+                        format!("failed, and {}", text::leak_summary(leak))
+                    };
+                    s.set_type("GoroutineLeak");
+                    s.set_message(xml_safe(&message));
+                    s.set_description(xml_safe(&format!("{message}\n\n{groups}\n{body}")));
+                }
+                None => {
+                    s.set_type("Failure");
+                    s.set_message("Failed");
+                    s.set_description(xml_safe(&body));
+                }
+            }
+            s
+        }
+        Verdict::Panicked | Verdict::TimedOut | Verdict::Unfinished => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            let (ty, message) = match t.verdict {
+                Verdict::Panicked => ("Panic", "test panicked".to_string()),
+                Verdict::TimedOut => ("Timeout", "test timed out".to_string()),
+                _ => (
+                    "Exit",
+                    "the test binary exited while the test ran".to_string(),
+                ),
+            };
+            let mut description = body.clone();
+            if let Some(crash) = &p.crash {
+                description = format!("{}\n{body}", text::crash_text(crash, root, ""));
+            }
+            s.set_type(ty);
+            s.set_message(message);
+            s.set_description(xml_safe(&description));
+            s
+        }
+    };
+    let mut tc = TestCase::new(xml_safe(&t.name), status);
+    tc.set_classname(xml_safe(&p.import_path));
+    tc.set_time(secs(t.elapsed));
+    if let Some(loc) = t
+        .leak
+        .as_ref()
+        .and_then(|l| l.groups.first())
+        .and_then(|g| user_location(g, root))
+    {
+        tc.extra.insert("file".into(), xml_safe(&loc.0).into());
+        tc.extra.insert("line".into(), loc.1.to_string().into());
+    }
+    if !t.output.is_empty() {
+        tc.set_system_out(xml_safe(&t.output));
+    }
+    tc
+}
+
+/// The synthetic `TestMain` testcase for package-level problems.
+fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
+    let status = if p.status == PackageStatus::BuildFailed {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        s.set_type("BuildFailed");
+        s.set_message("the package or its tests did not build");
+        s.set_description(xml_safe(&p.build_output));
+        s
+    } else if let Some(leak) = &p.main_leak {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        let message = format!("{} after the last test", text::leak_summary(leak));
+        s.set_type("GoroutineLeak");
+        s.set_message(xml_safe(&message));
+        s.set_description(xml_safe(&format!(
+            "{message}\n\n{}",
+            text::leak_text(leak, root, "")
+        )));
+        s
+    } else if let Some(crash) = p.crash.as_ref().filter(|c| c.tests.is_empty()) {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        s.set_type("Panic");
+        s.set_message(xml_safe(&crash.message));
+        s.set_description(xml_safe(&format!(
+            "{}\n{}",
+            text::crash_text(crash, root, ""),
+            p.output
+        )));
+        s
+    } else if p.status == PackageStatus::Failed
+        && !p.tests.iter().any(|t| t.verdict.is_failure())
+        && p.crash.is_none()
+    {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        s.set_type("Failure");
+        s.set_message("the test binary failed outside any test");
+        s.set_description(xml_safe(&p.output));
+        s
+    } else {
+        return None;
+    };
+    let mut tc = TestCase::new("TestMain", status);
+    tc.set_classname(xml_safe(&p.import_path));
+    if let Some(loc) = p
+        .main_leak
+        .as_ref()
+        .and_then(|l| l.groups.first())
+        .and_then(|g| user_location(g, root))
+    {
+        tc.extra.insert("file".into(), xml_safe(&loc.0).into());
+        tc.extra.insert("line".into(), loc.1.to_string().into());
+    }
+    Some(tc)
+}
+
+/// Where a dashboard should point for a leaked group: where it was created
+/// when that is the user's code, else the innermost user frame.
+pub fn user_location(g: &crate::analyse::group::LeakedGroup, root: &Path) -> Option<(String, u32)> {
+    g.created_by
+        .iter()
+        .chain(g.frames.iter())
+        .find(|l| Path::new(&l.file).starts_with(root) && !root.as_os_str().is_empty())
+        .map(|l| (text::short_path(&l.file, root).to_string(), l.line))
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(if s.is_finite() && s > 0.0 { s } else { 0.0 })
+}
+
+fn hostname() -> Option<String> {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+/// Makes text safe for XML 1.0 without dropping what it says: control
+/// characters other than tab, newline, carriage return and ESC (whose ANSI
+/// sequences quick-junit removes) become `\xNN`, and the non-characters
+/// U+FFFE/U+FFFF become `\u{fffe}`/`\u{ffff}`.
+pub fn xml_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' | '\n' | '\r' | '\x1b' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            '\u{fffe}' | '\u{ffff}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_safe_keeps_text_visible() {
+        assert_eq!(xml_safe("a\x01b\tc\u{fffe}"), "a\\x01b\tc\\u{fffe}");
+    }
+}

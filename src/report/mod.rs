@@ -1,0 +1,113 @@
+//! Reporters: each consumes the run's [`Event`]s on its own.
+//!
+//! The session emits events in order; the terminal reporter streams, the
+//! JUnit and JSON reporters collect and write their file at the end. None of
+//! them looks back into earlier stages: everything they show is in the
+//! events.
+
+pub mod junit;
+pub mod terminal;
+pub mod text;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::analyse::PackageResult;
+use crate::error::Result;
+
+/// What happens during a run, as reporters see it.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The run is about to start.
+    RunStarted(&'a RunInfo),
+    /// A line a test (or the package) printed, as it arrives.
+    Output {
+        /// The package.
+        package: &'a str,
+        /// The test, if the line is a test's.
+        test: Option<&'a str>,
+        /// The text, with its newline.
+        text: &'a str,
+    },
+    /// A package finished and was analysed.
+    PackageFinished(&'a PackageResult),
+    /// The run is over.
+    RunFinished(&'a RunSummary),
+}
+
+/// Facts about the run reporters may show.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// `go1.26.8`.
+    pub go_version: String,
+    /// The module (or workspace) root: paths are shown relative to it.
+    pub root: PathBuf,
+    /// Packages that will run a test binary.
+    pub packages: usize,
+    /// leakcheck's version.
+    pub leakcheck_version: &'static str,
+}
+
+/// The end of a run.
+#[derive(Debug)]
+pub struct RunSummary {
+    /// Every package, in the order they finished.
+    pub packages: Vec<PackageResult>,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Whether the run was interrupted.
+    pub interrupted: bool,
+}
+
+/// Counts over a run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Packages that ran tests.
+    pub packages: usize,
+    /// Test runs (subtests included).
+    pub tests: usize,
+    /// Passed.
+    pub passed: usize,
+    /// Failed, panicked, timed out or unfinished.
+    pub failed: usize,
+    /// Leaked (and otherwise passed).
+    pub leaked_tests: usize,
+    /// Goroutines leaked, by tests and after them.
+    pub leaked_goroutines: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// Packages that did not build.
+    pub build_failures: usize,
+}
+
+impl RunSummary {
+    /// Totals over every package.
+    pub fn totals(&self) -> Totals {
+        use crate::analyse::{PackageStatus, Verdict};
+        let mut t = Totals::default();
+        for p in &self.packages {
+            match p.status {
+                PackageStatus::BuildFailed => t.build_failures += 1,
+                PackageStatus::NoTestFiles => continue,
+                _ => t.packages += 1,
+            }
+            for test in &p.tests {
+                t.tests += 1;
+                match test.verdict {
+                    Verdict::Passed => t.passed += 1,
+                    Verdict::Skipped => t.skipped += 1,
+                    Verdict::Leaked => t.leaked_tests += 1,
+                    _ => t.failed += 1,
+                }
+            }
+            t.leaked_goroutines += p.leaked_goroutines();
+        }
+        t
+    }
+}
+
+/// Something that consumes events.
+pub trait Reporter {
+    /// Handles one event.
+    fn handle(&mut self, event: &Event<'_>) -> Result<()>;
+}

@@ -1,0 +1,248 @@
+//! One leakcheck run: the pipeline wired together.
+//!
+//! discover → inject → run → analyse, with every step's output handed on as
+//! plain data and every result emitted as an [`Event`] to the reporters.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::analyse::rules::{self, IgnoreRule};
+use crate::analyse::{PackageCollector, PackageResult, StderrSplitter};
+use crate::discover::{self, Toolchain};
+use crate::error::{Error, ExitCode, Result};
+use crate::inject;
+use crate::report::{Event, Reporter, RunInfo, RunSummary};
+use crate::run::{self, flag_name, GoTestCommand, RunEvent};
+
+/// What a run needs to know, independent of the command line.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The go command.
+    pub go: String,
+    /// The working directory.
+    pub dir: PathBuf,
+    /// Package patterns (empty: ./...).
+    pub packages: Vec<String>,
+    /// go test arguments, passed through.
+    pub go_test_args: Vec<String>,
+    /// How long leaked goroutines may take to exit.
+    pub grace: Duration,
+    /// Ignore rules besides the built-in ones.
+    pub rules: Vec<IgnoreRule>,
+}
+
+/// What the helper reads from LEAKCHECK_CONFIG.
+#[derive(Debug, Serialize)]
+struct HelperConfig<'a> {
+    grace_ms: u128,
+    rules: &'a [IgnoreRule],
+    proof: bool,
+}
+
+/// Whether the user asked go test for verbose output.
+pub fn wants_verbose(go_test_args: &[String]) -> bool {
+    go_test_args
+        .iter()
+        .take_while(|a| *a != "-args" && *a != "--args")
+        .any(|a| {
+            matches!(
+                a.as_str(),
+                "-v" | "--v" | "-v=true" | "--v=true" | "-test.v" | "-test.v=true"
+            )
+        })
+}
+
+/// Runs the tests and reports to every reporter; the exit code says how
+/// it went. Errors are only for runs that could not happen (exit code 2).
+pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
+    let started = Instant::now();
+    let tc = Toolchain::find(&opts.go, &opts.dir)?;
+    let patterns = if opts.packages.is_empty() {
+        vec!["./...".to_string()]
+    } else {
+        opts.packages.clone()
+    };
+    let packages = discover::packages(&tc, &patterns, &opts.go_test_args)?;
+    let overlay = inject::build(&packages, user_overlay(&opts.go_test_args).as_deref())?;
+    let records = tempfile::Builder::new()
+        .prefix("leakcheck-records-")
+        .tempdir()
+        .map_err(|e| {
+            Error::io(
+                "cannot create a temporary directory in",
+                std::env::temp_dir(),
+                e,
+            )
+        })?;
+    let mut all_rules = rules::builtin();
+    all_rules.extend(opts.rules.iter().cloned());
+    let config = serde_json::to_string(&HelperConfig {
+        grace_ms: opts.grace.as_millis(),
+        rules: &all_rules,
+        proof: false,
+    })
+    .expect("helper config serialises");
+    let cmd = GoTestCommand::new(
+        &tc,
+        &patterns,
+        &opts.go_test_args,
+        &overlay.json_path,
+        records.path(),
+        config,
+    );
+
+    let info = RunInfo {
+        go_version: tc.version.clone(),
+        root: tc.root().to_path_buf(),
+        packages: packages.iter().filter(|p| p.has_tests()).count(),
+        leakcheck_version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut emitter = Emitter {
+        reporters,
+        error: None,
+    };
+    emitter.emit(&Event::RunStarted(&info));
+
+    let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
+    let mut build_outputs: HashMap<String, String> = HashMap::new();
+    let mut splitter = StderrSplitter::default();
+    let mut results: Vec<PackageResult> = Vec::new();
+    let status = run::run(&tc, &cmd, records.path(), |ev| match ev {
+        RunEvent::Test(e) => {
+            if e.action == "build-output" {
+                if let Some(path) = &e.import_path {
+                    let base = path.split(' ').next().unwrap_or(path).to_string();
+                    build_outputs
+                        .entry(base)
+                        .or_default()
+                        .push_str(e.output.as_deref().unwrap_or(""));
+                }
+                return;
+            }
+            let Some(package) = e.package.clone() else {
+                return;
+            };
+            let collector = collectors
+                .entry(package.clone())
+                .or_insert_with(|| PackageCollector::new(&package));
+            collector.event(&e);
+            if e.action == "output" {
+                emitter.emit(&Event::Output {
+                    package: &package,
+                    test: e.test.as_deref(),
+                    text: e.output.as_deref().unwrap_or(""),
+                });
+            }
+        }
+        RunEvent::Stderr(line) => match splitter.package_of(&line) {
+            Some(pkg) => {
+                let out = build_outputs.entry(pkg).or_default();
+                out.push_str(&line);
+                out.push('\n');
+            }
+            None => eprintln!("{line}"),
+        },
+        RunEvent::Stdout(line) => println!("{line}"),
+        RunEvent::Records { package, records } => {
+            let mut c = collectors
+                .remove(&package)
+                .unwrap_or_else(|| PackageCollector::new(&package));
+            attach_build_output(&mut c, &package, &mut build_outputs);
+            let result = c.finish(&records, &all_rules);
+            emitter.emit(&Event::PackageFinished(&result));
+            results.push(result);
+        }
+    })?;
+    // Packages go test never finished (it was killed): report what arrived.
+    let mut unfinished: Vec<_> = collectors.into_iter().collect();
+    unfinished.sort_by(|a, b| a.0.cmp(&b.0));
+    for (package, mut c) in unfinished {
+        attach_build_output(&mut c, &package, &mut build_outputs);
+        let records = run::read_records(records.path(), &package)?;
+        let result = c.finish(&records, &all_rules);
+        emitter.emit(&Event::PackageFinished(&result));
+        results.push(result);
+    }
+    let failed = results.iter().any(PackageResult::is_failure);
+    let summary = RunSummary {
+        packages: results,
+        elapsed: started.elapsed(),
+        interrupted: false,
+    };
+    emitter.emit(&Event::RunFinished(&summary));
+    if let Some(e) = emitter.error {
+        return Err(e);
+    }
+    drop(overlay);
+    Ok(if failed || status.is_some_and(|c| c != 0) {
+        ExitCode::Failed
+    } else {
+        ExitCode::Passed
+    })
+}
+
+fn attach_build_output(
+    c: &mut PackageCollector,
+    package: &str,
+    build_outputs: &mut HashMap<String, String>,
+) {
+    if !c.needs_build_output() {
+        return;
+    }
+    let key = c.failed_build_of().unwrap_or(package).to_string();
+    if let Some(out) = build_outputs
+        .remove(&key)
+        .or_else(|| build_outputs.remove(package))
+    {
+        c.add_build_output(&out);
+    } else {
+        // Older Go names no failing package: take whatever stderr had.
+        let mut keys: Vec<String> = build_outputs.keys().cloned().collect();
+        keys.sort();
+        for k in keys {
+            if let Some(out) = build_outputs.remove(&k) {
+                c.add_build_output(&out);
+            }
+        }
+    }
+}
+
+/// The `-overlay` file the user gave go test, if any.
+fn user_overlay(go_test_args: &[String]) -> Option<PathBuf> {
+    let mut it = go_test_args
+        .iter()
+        .take_while(|a| *a != "-args" && *a != "--args");
+    while let Some(a) = it.next() {
+        if flag_name(a) == Some("overlay") {
+            return match a.split_once('=') {
+                Some((_, v)) => Some(PathBuf::from(v)),
+                None => it.next().map(PathBuf::from),
+            };
+        }
+    }
+    None
+}
+
+/// Sends events to every reporter, keeping the first error.
+struct Emitter<'r> {
+    reporters: &'r mut [Box<dyn Reporter>],
+    error: Option<Error>,
+}
+
+impl Emitter<'_> {
+    fn emit(&mut self, event: &Event<'_>) {
+        for r in self.reporters.iter_mut() {
+            if let Err(e) = r.handle(event) {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+/// The current directory, as an error when it cannot be read.
+pub fn current_dir() -> Result<PathBuf> {
+    std::env::current_dir().map_err(|e| Error::io("cannot read", Path::new("."), e))
+}
