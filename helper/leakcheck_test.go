@@ -81,6 +81,19 @@ func leakcheckAtExit(code int) int {
 	return code
 }
 
+// leakcheckAtExitAfterRun replaces leakcheckAtExit in `os.Exit(m.Run())`:
+// a TestMain of that form has no teardown, the process exit is its
+// teardown, so what its setup started before the tests is the package's
+// fixtures, not a leak.
+func leakcheckAtExitAfterRun(code int) int {
+	if s := leakcheckActive; s != nil {
+		s.mu.Lock()
+		s.keepSetup = true
+		s.mu.Unlock()
+	}
+	return leakcheckAtExit(code)
+}
+
 func leakcheckExitCode(m *testing.M) int {
 	f := reflect.ValueOf(m).Elem().FieldByName("exitCode")
 	if !f.IsValid() || f.Kind() != reflect.Int {
@@ -419,7 +432,11 @@ type leakcheckSession struct {
 	seq      int
 	runs     map[string]int
 	baseline map[uint64]bool // alive when TestMain started: init daemons
-	reported map[uint64]bool // already in a record: never report twice
+	// setup holds what TestMain started before the first test; keepSetup
+	// says TestMain ended in os.Exit(m.Run()), with no teardown.
+	setup     map[uint64]bool
+	keepSetup bool
+	reported  map[uint64]bool // already in a record: never report twice
 	// known holds every goroutine alive when the current serial test started
 	// (valid while the creation counter equals knownCounter): what a serial
 	// test may not be blamed for.
@@ -550,13 +567,27 @@ func (s *leakcheckSession) testStarted() leakcheckTestStart {
 	c, ok := leakcheckCreated()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	first := s.setup == nil
+	if first {
+		s.setup = map[uint64]bool{}
+	}
 	if ok && s.knownOK && c == s.knownCounter+1 {
 		s.known[leakcheckSelfID()] = true
 		s.knownCounter = c
 		return leakcheckTestStart{counter: c, counterOK: true}
 	}
 	if !(ok && s.knownOK && c == s.knownCounter) {
-		s.setKnownLocked(s.look())
+		snap := s.look()
+		s.setKnownLocked(snap)
+		if first {
+			// What TestMain started between the baseline and the first test.
+			self := leakcheckSelfID()
+			for i := range snap.goroutines {
+				if id := snap.goroutines[i].id; !s.baseline[id] && id != self {
+					s.setup[id] = true
+				}
+			}
+		}
 	}
 	return leakcheckTestStart{counter: s.knownCounter, counterOK: s.knownOK && ok}
 }
@@ -622,8 +653,11 @@ func (s *leakcheckSession) checkTest(t *testing.T, name string, run int, start l
 // alive when TestMain started and that no test's check reported.
 func (s *leakcheckSession) checkPackage() bool {
 	self := leakcheckSelfID()
+	s.mu.Lock()
+	keepSetup := s.keepSetup
+	s.mu.Unlock()
 	owned := func(g *leakcheckGoroutine) bool {
-		return g.id != self && !s.baseline[g.id]
+		return g.id != self && !s.baseline[g.id] && !(keepSetup && s.setup[g.id])
 	}
 	leaked, snap := s.waitForExit("", owned)
 	// Written even when clean: it tells leakcheck the check ran.

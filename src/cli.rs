@@ -39,9 +39,18 @@ pub struct RunArgs {
     #[arg(last = true, value_name = "GO_TEST_ARGS")]
     pub go_test_args: Vec<String>,
 
+    /// Run as if started in DIR (like go -C).
+    #[arg(short = 'C', long = "dir", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
     /// Write a JUnit XML report to this file.
     #[arg(long, value_name = "PATH")]
     pub junitfile: Option<PathBuf>,
+
+    /// Write leakcheck's own JSON report (every test, verdict and leaked
+    /// goroutine group; schema in docs/report-json.md) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
 
     /// How long a test's goroutines may take to finish after it returns
     /// (e.g. 500ms, 2s). Only leaking tests wait this long; a clean test

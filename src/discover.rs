@@ -87,6 +87,9 @@ pub struct GoPackage {
     /// The package directory.
     #[serde(default)]
     pub dir: PathBuf,
+    /// Non-test `.go` files.
+    #[serde(default)]
+    pub go_files: Vec<String>,
     /// `_test.go` files of the package itself.
     #[serde(default)]
     pub test_go_files: Vec<String>,
@@ -141,6 +144,17 @@ pub fn packages(
             "{} matched no packages",
             patterns.join(" ")
         )));
+    }
+    // Every "package" is only an error without files: the patterns name
+    // nothing that exists.
+    if pkgs
+        .iter()
+        .all(|p| p.error.is_some() && !p.has_tests() && p.go_files.is_empty())
+    {
+        let message = pkgs[0].error.as_ref().map_or("", |e| e.err.as_str());
+        return Err(Error::NoPackages(
+            message.lines().next().unwrap_or("").to_string(),
+        ));
     }
     Ok(pkgs)
 }

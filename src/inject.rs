@@ -6,7 +6,8 @@
 //! with its package clause replaced). A package that has its own `TestMain`
 //! gets a copy of that file with the function renamed to
 //! `leakcheckUserTestMain` and `os.Exit(X)` turned into
-//! `os.Exit(leakcheckAtExit(X))`, plus a one-line file that links the two.
+//! `os.Exit(leakcheckAtExit(X))` (`leakcheckAtExitAfterRun` for the bare
+//! `os.Exit(m.Run())` form), plus a one-line file that links the two.
 //! All files live in a temporary directory removed when the [`Overlay`] drops.
 
 use std::collections::BTreeMap;
@@ -216,7 +217,20 @@ pub fn rewrite_user_main(source: &str) -> Option<UserMainRewrite> {
             }
             if let Some(close) = golex::matching_paren(&toks, i + 3) {
                 let open_end = toks[i + 3].start + 1;
-                edits.push((open_end, open_end, "leakcheckAtExit("));
+                // `os.Exit(m.Run())`: no teardown between the tests and
+                // the exit, so setup's goroutines are the package's
+                // fixtures (see the helper's leakcheckAtExitAfterRun).
+                let arg: Vec<&str> = toks[i + 4..close].iter().map(|t| t.text).collect();
+                let direct = matches!(arg.as_slice(), [_, ".", "Run", "(", ")"]);
+                edits.push((
+                    open_end,
+                    open_end,
+                    if direct {
+                        "leakcheckAtExitAfterRun("
+                    } else {
+                        "leakcheckAtExit("
+                    },
+                ));
                 edits.push((toks[close].start, toks[close].start, ")"));
                 exits += 1;
             }
@@ -380,7 +394,9 @@ func helper() { os.Exit(f(1, g(2))) }
         assert!(r
             .source
             .contains("func leakcheckUserTestMain(m *testing.M) {"));
-        assert!(r.source.contains("\tos.Exit(leakcheckAtExit(m.Run()))\n"));
+        assert!(r
+            .source
+            .contains("\tos.Exit(leakcheckAtExitAfterRun(m.Run()))\n"));
         assert!(r.source.contains("os.Exit(leakcheckAtExit(f(1, g(2))))"));
         assert!(r.source.contains(r#"fmt.Println("os.Exit(m.Run())")"#));
         assert!(r
@@ -392,7 +408,9 @@ func helper() { os.Exit(f(1, g(2))) }
     fn aliased_and_missing_imports() {
         let src = "package p\nimport sys \"os\"\nimport \"testing\"\nfunc TestMain(m *testing.M) { sys.Exit(m.Run()) }\n";
         let r = rewrite_user_main(src).unwrap();
-        assert!(r.source.contains("sys.Exit(leakcheckAtExit(m.Run()))"));
+        assert!(r
+            .source
+            .contains("sys.Exit(leakcheckAtExitAfterRun(m.Run()))"));
         let src = "package p\nimport \"testing\"\nfunc TestMain(m *testing.M) { m.Run() }\n";
         assert_eq!(rewrite_user_main(src).unwrap().exits_rewritten, 0);
         assert!(rewrite_user_main("package p\nfunc (s S) TestMain(m int) {}\n").is_none());

@@ -1,10 +1,9 @@
 //! The `leakcheck` command: parses the command line and runs a session.
 
-use std::io::IsTerminal;
-
 use clap::Parser;
 use leakcheck::cli::Cli;
 use leakcheck::error::ExitCode;
+use leakcheck::report::json::JsonReporter;
 use leakcheck::report::junit::JunitReporter;
 use leakcheck::report::terminal::TerminalReporter;
 use leakcheck::report::Reporter;
@@ -26,19 +25,24 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     let args = cli.run;
     let opts = RunOptions {
         go: args.go.clone(),
-        dir: session::current_dir()?,
+        dir: match &args.dir {
+            Some(d) => session::current_dir()?.join(d),
+            None => session::current_dir()?,
+        },
         packages: args.packages.clone(),
         go_test_args: args.go_test_args.clone(),
         grace: args.grace,
         rules: Vec::new(),
     };
-    let _ = std::io::stdout().is_terminal();
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
         std::io::stdout(),
         session::wants_verbose(&args.go_test_args),
     ))];
     if let Some(path) = args.junitfile {
         reporters.push(Box::new(JunitReporter::new(path)));
+    }
+    if let Some(path) = args.report_json {
+        reporters.push(Box::new(JsonReporter::new(path)));
     }
     session::run(&opts, &mut reporters)
 }

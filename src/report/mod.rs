@@ -5,6 +5,7 @@
 //! them looks back into earlier stages: everything they show is in the
 //! events.
 
+pub mod json;
 pub mod junit;
 pub mod terminal;
 pub mod text;

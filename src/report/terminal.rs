@@ -39,8 +39,10 @@ impl<W: Write> TerminalReporter<W> {
             _ => {}
         }
         for t in &p.tests {
+            let leak = t.leak.as_ref().filter(|l| l.total > 0);
             if t.verdict == Verdict::Leaked {
-                writeln!(out, "--- LEAK: {} ({:.2}s)", t.name, t.elapsed)?;
+                let summary = leak.map(text::leak_summary).unwrap_or_default();
+                writeln!(out, "--- LEAK: {} ({:.2}s): {summary}", t.name, t.elapsed)?;
                 if !self.verbose {
                     for line in text::without_framing(&t.output).lines() {
                         if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
@@ -48,15 +50,19 @@ impl<W: Write> TerminalReporter<W> {
                         }
                     }
                 }
-            } else if t.verdict.is_failure() && !self.verbose {
-                out.write_all(text::without_framing(&t.output).as_bytes())?;
+            } else if t.verdict.is_failure() {
+                if !self.verbose {
+                    out.write_all(text::without_framing(&t.output).as_bytes())?;
+                }
                 if matches!(t.verdict, Verdict::TimedOut | Verdict::Unfinished) {
                     writeln!(out, "--- {}: {}", t.verdict.word(), t.name)?;
                 }
+                if let Some(l) = leak {
+                    writeln!(out, "    {} also {}", t.name, text::leak_summary(l))?;
+                }
             }
-            if let Some(leak) = t.leak.as_ref().filter(|l| l.total > 0) {
-                writeln!(out, "    {}: {}", t.name, text::leak_summary(leak))?;
-                out.write_all(text::leak_text(leak, &self.root, "    ").as_bytes())?;
+            if let Some(l) = leak {
+                out.write_all(text::leak_text(l, &self.root, "    ").as_bytes())?;
             }
         }
         if let Some(leak) = &p.main_leak {

@@ -48,13 +48,37 @@ pub fn is_user_frame(loc: &Location, root: &Path) -> bool {
     first.contains('.') && !loc.function.starts_with("runtime.") && loc.function.contains('/')
 }
 
+/// Go packages that are plumbing under a blocked goroutine: the place it
+/// waits, never the reason.
+const PLUMBING: &[&str] = &[
+    "runtime",
+    "internal/",
+    "syscall",
+    "net.",
+    "bufio.",
+    "io.",
+    "sync.",
+    "time.",
+    "crypto/tls.",
+    "os.",
+];
+
+fn is_plumbing(loc: &Location) -> bool {
+    PLUMBING.iter().any(|p| {
+        loc.function.starts_with(p)
+            && (p.ends_with(['.', '/']) || loc.function[p.len()..].starts_with('.'))
+    })
+}
+
 /// The frame a reader should look at first: the innermost user frame, else
-/// the innermost frame.
+/// the innermost frame that is not plumbing (net/http's readLoop rather
+/// than internal/poll), else the innermost frame.
 pub fn headline_frame<'a>(group: &'a LeakedGroup, root: &Path) -> Option<&'a Location> {
     group
         .frames
         .iter()
         .find(|f| is_user_frame(f, root))
+        .or_else(|| group.frames.iter().find(|f| !is_plumbing(f)))
         .or_else(|| group.frames.first())
 }
 

@@ -1,0 +1,75 @@
+//! The command line's failure modes: each is one clear line and exit 2.
+
+mod common;
+
+use common::{fixtures_dir, leakcheck};
+
+fn run(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = leakcheck();
+    cmd.current_dir(dir).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let (code, _, err) = run(&["--no-such-flag"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unexpected argument '--no-such-flag'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_grace_is_a_usage_error() {
+    let (code, _, err) = run(&["--grace", "soon"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`soon` is not a duration"), "{err}");
+}
+
+#[test]
+fn missing_go_is_one_line_and_exit_2() {
+    let (code, out, err) = run(&[], &fixtures_dir(), &[("LEAKCHECK_GO", "/nonexistent/go")]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("leakcheck: cannot run `/nonexistent/go`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn outside_a_module_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(
+        &[],
+        dir.path(),
+        &[("GOWORK", "off"), ("GOFLAGS", "-mod=mod")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not inside a Go module"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn patterns_that_match_nothing_are_exit_2() {
+    let (code, _, err) = run(&["./no/such/dir/..."], &fixtures_dir(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("leakcheck: "), "{err}");
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let (code, out, _) = run(&["--help"], &fixtures_dir(), &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit status: 0"), "{out}");
+    assert!(out.contains("--junitfile"), "{out}");
+}

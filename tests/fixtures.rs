@@ -1,0 +1,374 @@
+//! leakcheck on go-fixtures, end to end: the real binary runs the real
+//! `go test` on every fixture package, and each test's verdict, leaked
+//! goroutine groups, the exit code and the JUnit file are checked exactly.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use common::{fixtures_dir, run_in, Run};
+
+const P: &str = "example.com/fixtures/";
+
+/// One expected leak group: count, state, and a function that must appear
+/// in the group's stack.
+type Group = (u64, &'static str, &'static str);
+
+/// A verdict and, for leaks, the expected groups.
+type Expectation = (&'static str, Vec<Group>);
+
+/// Every test in go-fixtures, its verdict and, for leaks, its groups.
+fn expected() -> BTreeMap<(String, String), Expectation> {
+    let leak = |groups: Vec<Group>| ("leaked", groups);
+    let pass = || ("passed", vec![]);
+    let rows: Vec<(&str, &str, Expectation)> = vec![
+        (
+            "afterfunc",
+            "TestAfterFuncLeaks",
+            leak(vec![(
+                1,
+                "chan receive",
+                "afterfunc.TestAfterFuncLeaks.func1",
+            )]),
+        ),
+        ("afterfunc", "TestAfterFuncStopped", pass()),
+        (
+            "earlyreturn",
+            "TestFetchTimeoutLeaks",
+            leak(vec![(1, "chan send", "earlyreturn.Fetch.func1")]),
+        ),
+        ("earlyreturn", "TestFetchTimeoutBuffered", pass()),
+        (
+            "generator",
+            "TestGeneratorLeaks",
+            leak(vec![(1, "chan send", "generator.produce")]),
+        ),
+        ("generator", "TestGeneratorDone", pass()),
+        ("httpclient", "TestClientTimeout", pass()),
+        ("initdaemon", "TestUsesDaemon", pass()),
+        ("mixed", "TestInternalClean", pass()),
+        (
+            "mixed",
+            "TestExternalLeaks",
+            leak(vec![(1, "chan receive", "mixed.(*Subscription).run")]),
+        ),
+        ("mixed", "TestExternalClean", pass()),
+        ("ownmain", "TestWithSetupA", pass()),
+        ("ownmain", "TestWithSetupB", pass()),
+        (
+            "ownmainleak",
+            "TestOwnMainLeaks",
+            leak(vec![(1, "chan receive", "ownmainleak.(*Watch).run")]),
+        ),
+        ("ownmainleak", "TestOwnMainClean", pass()),
+        ("panics", "TestBeforePanic", pass()),
+        ("panics", "TestPanics", ("panicked", vec![])),
+        ("parallel", "TestParallelA", pass()),
+        ("parallel", "TestParallelB", pass()),
+        ("parallel", "TestParallelC", pass()),
+        (
+            "parallel",
+            "TestParallelLeaks",
+            leak(vec![(1, "chan receive", "parallel.(*Watcher).loop")]),
+        ),
+        (
+            "selectloop",
+            "TestPollerLeaks",
+            leak(vec![(1, "select", "selectloop.(*Poller).loop")]),
+        ),
+        ("selectloop", "TestPollerStopsOnCancel", pass()),
+        ("slowexit", "TestSlowShutdown", pass()),
+        (
+            "spawn",
+            "TestPerRequestLeaks",
+            leak(vec![(100, "chan send", "spawn.(*Server).audit")]),
+        ),
+        ("spawn", "TestPerRequestBounded", pass()),
+        (
+            "subtest",
+            "TestHandlers",
+            leak(vec![(1, "chan receive", "subtest.waitForAck")]),
+        ),
+        ("subtest", "TestHandlers/ok", pass()),
+        ("subtest", "TestHandlers/leaky", pass()),
+        ("subtest", "TestHandlers/also_ok", pass()),
+        ("subtest", "TestNoSubtestLeak", pass()),
+        (
+            "workerpool",
+            "TestPoolLeaks",
+            leak(vec![(4, "chan receive", "workerpool.(*Pool).worker")]),
+        ),
+        ("workerpool", "TestPoolShutdown", pass()),
+        (
+            "wsreader",
+            "TestReaderLeaks",
+            leak(vec![(1, "IO wait", "websocket.(*Conn).ReadMessage")]),
+        ),
+        ("wsreader", "TestReaderClosed", pass()),
+        ("xtestonly", "TestExternalClean", pass()),
+    ];
+    rows.into_iter()
+        .map(|(p, t, v)| ((format!("{P}{p}"), t.to_string()), v))
+        .collect()
+}
+
+/// The one full run the tests below share.
+fn fixture_run() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| run_in(&fixtures_dir(), &["--", "-count=1"], &[]))
+}
+
+#[test]
+fn every_fixture_test_gets_its_exact_verdict() {
+    let run = fixture_run();
+    assert_eq!(run.code(), 1, "leaks make the run fail\n{}", run.stdout());
+    let tests = run.tests();
+    let mut got: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (key, t) in &tests {
+        got.insert(key.clone(), t["verdict"].as_str().unwrap().to_string());
+    }
+    // httpclient's leaky test leaks client and server goroutines; checked
+    // on its own below.
+    got.remove(&(format!("{P}httpclient"), "TestNoTimeoutLeaks".into()));
+    let want: BTreeMap<_, _> = expected()
+        .into_iter()
+        .map(|(k, (v, _))| (k, v.to_string()))
+        .collect();
+    assert_eq!(got, want, "\n{}", run.stdout());
+}
+
+#[test]
+fn leaked_goroutines_are_grouped_and_counted() {
+    let run = fixture_run();
+    let tests = run.tests();
+    for ((pkg, name), (verdict, groups)) in expected() {
+        if verdict != "leaked" {
+            assert!(
+                tests[&(pkg.clone(), name.clone())]["leak"].is_null(),
+                "{pkg} {name} has a leak report"
+            );
+            continue;
+        }
+        let leak = &tests[&(pkg.clone(), name.clone())]["leak"];
+        let got = leak["groups"].as_array().unwrap();
+        assert_eq!(got.len(), groups.len(), "{name}: groups {leak:#}");
+        let total: u64 = groups.iter().map(|g| g.0).sum();
+        assert_eq!(leak["total"], total, "{name}");
+        for (g, (count, state, function)) in got.iter().zip(&groups) {
+            assert_eq!(g["count"], *count, "{name}: {g:#}");
+            assert_eq!(g["state"], *state, "{name}: {g:#}");
+            let frames: Vec<&str> = g["frames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["function"].as_str().unwrap())
+                .collect();
+            assert!(
+                frames.iter().any(|f| f.ends_with(function)),
+                "{name}: no frame {function} in {frames:?}"
+            );
+            assert!(
+                frames.iter().all(|f| !f.contains("leakcheck")),
+                "{name}: the helper's own frames are shown: {frames:?}"
+            );
+            assert!(!g["created_by"].is_null(), "{name}: no created-by in {g:#}");
+        }
+    }
+}
+
+#[test]
+fn a_leak_in_a_subtest_names_the_subtest() {
+    let run = fixture_run();
+    let t = &run.tests()[&(format!("{P}subtest"), "TestHandlers".to_string())];
+    assert_eq!(
+        t["leak"]["groups"][0]["subtests"],
+        serde_json::json!(["TestHandlers/leaky"])
+    );
+    assert!(
+        run.stdout().contains("in subtest TestHandlers/leaky"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn an_http_client_without_timeout_leaks_the_client_goroutine() {
+    let run = fixture_run();
+    let t = &run.tests()[&(format!("{P}httpclient"), "TestNoTimeoutLeaks".to_string())];
+    assert_eq!(t["verdict"], "leaked");
+    let functions: Vec<String> = t["leak"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| {
+            g["frames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["function"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert!(
+        functions
+            .iter()
+            .any(|f| f == "net/http.(*persistConn).roundTrip"),
+        "{functions:?}"
+    );
+    assert!(
+        functions
+            .iter()
+            .any(|f| f.ends_with("httpclient.(*Client).Status")),
+        "{functions:?}"
+    );
+    assert!(
+        run.stdout().contains("hint: net/http keep-alive"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn package_level_failures_are_reported() {
+    let run = fixture_run();
+    let broken = run.package(&format!("{P}broken"));
+    assert_eq!(broken["status"], "build_failed");
+    assert!(
+        broken["build_output"]
+            .as_str()
+            .unwrap()
+            .contains("cannot use"),
+        "{broken:#}"
+    );
+    let panics = run.package(&format!("{P}panics"));
+    assert_eq!(panics["crash"]["kind"], "panic");
+    assert_eq!(panics["crash"]["tests"], serde_json::json!(["TestPanics"]));
+    for clean in ["ownmain", "initdaemon", "slowexit", "xtestonly"] {
+        let p = run.package(&format!("{P}{clean}"));
+        assert_eq!(p["status"], "passed", "{p:#}");
+        assert_eq!(p["check"]["state"], "checked", "{p:#}");
+        assert!(p["main_leak"].is_null(), "{p:#}");
+    }
+}
+
+#[test]
+fn junit_is_valid_and_names_each_leak() {
+    let run = fixture_run();
+    let doc = roxmltree::Document::parse(&run.junit).expect("the JUnit file is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    let case = |pkg: &str, name: &str| {
+        suites
+            .iter()
+            .filter(|s| s.attribute("name") == Some(pkg))
+            .flat_map(|s| s.children().filter(|n| n.has_tag_name("testcase")))
+            .find(|c| c.attribute("name") == Some(name))
+            .unwrap_or_else(|| panic!("no testcase {pkg} {name}"))
+    };
+    for s in &suites {
+        let props: Vec<_> = s
+            .descendants()
+            .filter(|n| n.has_tag_name("property"))
+            .collect();
+        assert!(
+            props
+                .iter()
+                .any(|p| p.attribute("name") == Some("go.version")),
+            "no go.version"
+        );
+        assert!(s.attribute("timestamp").is_some() && s.attribute("time").is_some());
+    }
+    for ((pkg, name), (verdict, groups)) in expected() {
+        let c = case(&pkg, &name);
+        assert_eq!(c.attribute("classname"), Some(pkg.as_str()));
+        let failure = c.children().find(|n| n.has_tag_name("failure"));
+        let error = c.children().find(|n| n.has_tag_name("error"));
+        match verdict {
+            "passed" => assert!(failure.is_none() && error.is_none(), "{name}"),
+            "panicked" => assert!(
+                error.is_some_and(|e| e.attribute("type") == Some("Panic")),
+                "{name}"
+            ),
+            "leaked" => {
+                let f = failure.unwrap_or_else(|| panic!("{name} has no failure"));
+                assert_eq!(f.attribute("type"), Some("GoroutineLeak"));
+                let total: u64 = groups.iter().map(|g| g.0).sum();
+                let message = f.attribute("message").unwrap();
+                assert!(
+                    message.starts_with(&format!("{total} goroutine")),
+                    "{name}: {message}"
+                );
+                let body = f.text().unwrap_or("");
+                for (count, state, function) in &groups {
+                    assert!(
+                        body.contains(&format!("{count} × [{state}")),
+                        "{name}: {body}"
+                    );
+                    assert!(body.contains(function), "{name}: {function} not in {body}");
+                }
+                assert!(
+                    c.attribute("file").is_some() && c.attribute("line").is_some(),
+                    "{name}: no file/line"
+                );
+            }
+            other => unreachable!("{other}"),
+        }
+        let out = c
+            .children()
+            .find(|n| n.has_tag_name("system-out"))
+            .and_then(|n| n.text())
+            .unwrap_or("");
+        assert!(
+            out.contains(&format!("=== RUN   {name}")),
+            "{name}: system-out lost: {out:?}"
+        );
+    }
+    let build = case(&format!("{P}broken"), "TestMain");
+    let err = build
+        .children()
+        .find(|n| n.has_tag_name("error"))
+        .expect("build failure is an <error>");
+    assert!(err.text().unwrap_or("").contains("cannot use"));
+}
+
+#[test]
+fn plain_go_test_passes_every_leaky_test() {
+    // Why leakcheck exists: go test itself sees nothing wrong.
+    let leaky: Vec<String> = expected()
+        .into_iter()
+        .filter(|(_, (v, _))| *v == "leaked")
+        .map(|((p, _), _)| p)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let out = std::process::Command::new("go")
+        .current_dir(fixtures_dir())
+        .args(["test", "-count=1"])
+        .args(&leaky)
+        .output()
+        .expect("go runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn clean_packages_exit_zero() {
+    let run = run_in(
+        &fixtures_dir(),
+        &["./slowexit", "./initdaemon", "./ownmain", "./xtestonly"],
+        &[],
+    );
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert!(
+        run.stdout().contains("ok  \texample.com/fixtures/slowexit"),
+        "{}",
+        run.stdout()
+    );
+}
