@@ -501,7 +501,7 @@ func leakcheckStart(m *testing.M) *leakcheckSession {
 		Wrapped:     wrapped,
 		UserMain:    leakcheckUserMain != nil,
 		Problems:    problems,
-	}, nil)
+	}, leakcheckOutcome{})
 	return s
 }
 
@@ -638,15 +638,17 @@ func (s *leakcheckSession) checkTest(t *testing.T, name string, run int, start l
 		// meanwhile is its own (a time.AfterFunc callback, say).
 		return serial && g.label == "" && !known[g.id] && !s.baseline[g.id]
 	}
-	leaked, snap := s.waitForExit(name, owned)
+	out := s.waitForExit(name, owned)
 	if serial {
-		s.setKnown(snap)
+		s.setKnown(out.snap)
 	}
-	if len(leaked) == 0 {
+	if len(out.leaked) == 0 && len(out.ignored) == 0 {
 		return
 	}
-	s.writeRecord(leakcheckRecordHeader{Kind: "test", Test: name, Run: run, Failed: t.Failed(), Goroutines: leakcheckIDs(leaked), TestOf: s.subtestNames(leaked, snap)}, leaked)
-	t.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(len(leaked)), name)
+	s.writeRecord(leakcheckRecordHeader{Kind: "test", Test: name, Run: run, Failed: t.Failed()}, out)
+	if len(out.leaked) > 0 {
+		t.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(len(out.leaked)), name)
+	}
 }
 
 // checkPackage looks, after the last test, for goroutines that were not
@@ -659,27 +661,38 @@ func (s *leakcheckSession) checkPackage() bool {
 	owned := func(g *leakcheckGoroutine) bool {
 		return g.id != self && !s.baseline[g.id] && !(keepSetup && s.setup[g.id])
 	}
-	leaked, snap := s.waitForExit("", owned)
+	out := s.waitForExit("", owned)
 	// Written even when clean: it tells leakcheck the check ran.
-	s.writeRecord(leakcheckRecordHeader{Kind: "package", Goroutines: leakcheckIDs(leaked), TestOf: s.subtestNames(leaked, snap)}, leaked)
-	if len(leaked) == 0 {
+	s.writeRecord(leakcheckRecordHeader{Kind: "package"}, out)
+	if len(out.leaked) == 0 {
 		return false
 	}
-	fmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(leaked)))
+	fmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(out.leaked)))
 	return true
+}
+
+// leakcheckOutcome is what a check found in its final look.
+type leakcheckOutcome struct {
+	leaked  []leakcheckGoroutine
+	ignored []leakcheckGoroutine // owned, but a rule lets them be
+	snap    leakcheckSnapshot
+	looks   int
 }
 
 // waitForExit looks until no goroutine that owned accepts is left, or the
 // grace period is over. A goroutine that is exiting right now is not a leak;
-// a clean test costs one look and no sleep.
-func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGoroutine) bool) ([]leakcheckGoroutine, leakcheckSnapshot) {
+// a clean test costs one look and no sleep, and goroutines a rule ignores
+// never make it wait.
+func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGoroutine) bool) leakcheckOutcome {
 	deadline := time.Now().Add(s.graceLimit)
 	pause := 100 * time.Microsecond
+	var out leakcheckOutcome
 	for {
-		snap := s.look()
-		var leaked []leakcheckGoroutine
-		for i := range snap.goroutines {
-			g := &snap.goroutines[i]
+		out.looks++
+		out.snap = s.look()
+		out.leaked, out.ignored = nil, nil
+		for i := range out.snap.goroutines {
+			g := &out.snap.goroutines[i]
 			if !owned(g) || s.isReported(g.id) {
 				continue
 			}
@@ -688,16 +701,16 @@ func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGorouti
 				attributed = g.label
 			}
 			if s.ignored(g, attributed) {
+				out.ignored = append(out.ignored, *g)
 				continue
 			}
-			leaked = append(leaked, *g)
+			out.leaked = append(out.leaked, *g)
 		}
 		left := time.Until(deadline)
-		if len(leaked) == 0 || left <= 0 {
-			if len(leaked) > 0 {
-				s.markReported(leaked)
-			}
-			return leaked, snap
+		if len(out.leaked) == 0 || left <= 0 {
+			s.markReported(out.leaked)
+			s.markReported(out.ignored)
+			return out
 		}
 		if pause > left {
 			pause = left
@@ -921,6 +934,8 @@ type leakcheckRecordHeader struct {
 	Test        string            `json:"test,omitempty"`
 	Run         int               `json:"run,omitempty"`
 	Goroutines  []uint64          `json:"goroutines,omitempty"`
+	Ignored     []uint64          `json:"ignored,omitempty"`
+	Looks       int               `json:"looks,omitempty"`
 	Failed      bool              `json:"failed,omitempty"`
 	TestOf      map[string]string `json:"test_of,omitempty"`
 	Go          string            `json:"go,omitempty"`
@@ -934,9 +949,16 @@ type leakcheckRecordHeader struct {
 // writeRecord writes <dir>/<hex import path>/<pid>-<seq>.rec. It uses
 // syscall directly: files opened through package os are recorded by go
 // test's result cache, and these change every run.
-func (s *leakcheckSession) writeRecord(h leakcheckRecordHeader, gs []leakcheckGoroutine) {
+func (s *leakcheckSession) writeRecord(h leakcheckRecordHeader, out leakcheckOutcome) {
 	h.Version = 1
 	h.Package = s.pkg
+	h.Goroutines = leakcheckIDs(out.leaked)
+	h.Ignored = leakcheckIDs(out.ignored)
+	h.Looks = out.looks
+	gs := append(append([]leakcheckGoroutine(nil), out.leaked...), out.ignored...)
+	if len(gs) > 0 {
+		h.TestOf = s.subtestNames(gs, out.snap)
+	}
 	s.mu.Lock()
 	s.seq++
 	seq := s.seq

@@ -52,15 +52,58 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
 
+    /// Read settings and ignore rules from this file instead of
+    /// leakcheck.toml at the module root.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore goroutines whose innermost function is FUNC (exact name, or
+    /// `re:REGEX`). Repeatable.
+    #[arg(long = "ignore-top", value_name = "FUNC")]
+    pub ignore_top: Vec<String>,
+
+    /// Ignore goroutines with FUNC anywhere in their stack (exact name, or
+    /// `re:REGEX`). Repeatable.
+    #[arg(long = "ignore-function", value_name = "FUNC")]
+    pub ignore_function: Vec<String>,
+
+    /// Ignore goroutines started by FUNC (exact name, or `re:REGEX`).
+    /// Repeatable.
+    #[arg(long = "ignore-created-by", value_name = "FUNC")]
+    pub ignore_created_by: Vec<String>,
+
+    /// Show the ignore rules in force and, per test, which rule let which
+    /// goroutines go, and why.
+    #[arg(long)]
+    pub explain: bool,
+
     /// How long a test's goroutines may take to finish after it returns
     /// (e.g. 500ms, 2s). Only leaking tests wait this long; a clean test
     /// never sleeps.
-    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = parse_duration)]
-    pub grace: Duration,
+    /// [default: 500ms, or `grace` in leakcheck.toml]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub grace: Option<Duration>,
 
     /// The go command to run.
     #[arg(long, value_name = "PATH", default_value = "go", env = "LEAKCHECK_GO")]
     pub go: String,
+}
+
+impl RunArgs {
+    /// The ignore rules given as flags, in order.
+    pub fn flag_rules(&self) -> Result<Vec<crate::analyse::rules::IgnoreRule>, crate::error::Error> {
+        let mut rules = Vec::new();
+        for (kind, values) in [
+            ("top_function", &self.ignore_top),
+            ("any_function", &self.ignore_function),
+            ("created_by", &self.ignore_created_by),
+        ] {
+            for v in values {
+                rules.push(crate::config::flag_rule(kind, v).map_err(crate::error::Error::Usage)?);
+            }
+        }
+        Ok(rules)
+    }
 }
 
 /// Parses `500ms`, `2s`, `1m30s`, or plain seconds (`2`).
@@ -70,8 +113,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             return Ok(Duration::from_secs_f64(secs));
         }
     }
-    humantime::parse_duration(s)
-        .map_err(|e| format!("`{s}` is not a duration like 500ms or 2s ({e})"))
+    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 500ms or 2s ({e})"))
 }
 
 #[cfg(test)]

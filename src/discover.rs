@@ -40,8 +40,7 @@ impl Toolchain {
             dir: dir.to_path_buf(),
             message: e.to_string(),
         })?;
-        let file =
-            |s: String| (!s.is_empty() && s != "/dev/null" && s != "off").then(|| PathBuf::from(s));
+        let file = |s: String| (!s.is_empty() && s != "/dev/null" && s != "off").then(|| PathBuf::from(s));
         let tc = Toolchain {
             go: go.to_string(),
             version: env.goversion,
@@ -118,19 +117,11 @@ impl GoPackage {
 
 /// Lists the packages `patterns` match, with the build flags of the go test
 /// arguments that change which files belong to a package (`-tags`, `-mod`, …).
-pub fn packages(
-    tc: &Toolchain,
-    patterns: &[String],
-    go_test_args: &[String],
-) -> Result<Vec<GoPackage>> {
+pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) -> Result<Vec<GoPackage>> {
     let mut args = vec!["list".to_string(), "-e".into(), "-json".into()];
     args.extend(list_flags(go_test_args));
     args.extend(patterns.iter().cloned());
-    let out = go_output(
-        &tc.go,
-        &tc.dir,
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    )?;
+    let out = go_output(&tc.go, &tc.dir, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
     let mut pkgs = Vec::new();
     for pkg in serde_json::Deserializer::from_slice(&out).into_iter::<GoPackage>() {
         pkgs.push(pkg.map_err(|e| Error::GoCommand {
@@ -140,10 +131,7 @@ pub fn packages(
         })?);
     }
     if pkgs.is_empty() {
-        return Err(Error::NoPackages(format!(
-            "{} matched no packages",
-            patterns.join(" ")
-        )));
+        return Err(Error::NoPackages(format!("{} matched no packages", patterns.join(" "))));
     }
     // Every "package" is only an error without files: the patterns name
     // nothing that exists.
@@ -152,9 +140,7 @@ pub fn packages(
         .all(|p| p.error.is_some() && !p.has_tests() && p.go_files.is_empty())
     {
         let message = pkgs[0].error.as_ref().map_or("", |e| e.err.as_str());
-        return Err(Error::NoPackages(
-            message.lines().next().unwrap_or("").to_string(),
-        ));
+        return Err(Error::NoPackages(message.lines().next().unwrap_or("").to_string()));
     }
     Ok(pkgs)
 }

@@ -52,10 +52,7 @@ pub struct Goroutine<'a> {
 impl Goroutine<'_> {
     /// The value of a pprof label.
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_ref())
+        self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
     }
 
     /// The innermost function, or "" for an empty stack.
@@ -156,10 +153,7 @@ pub fn parse(text: &str) -> Dump<'_> {
 /// Streams the goroutines of `reader` to `each`, one at a time, never holding
 /// more than one goroutine's text (plus a read buffer). Bytes that are not
 /// UTF-8 are replaced, per goroutine.
-pub fn for_each_goroutine<R: Read>(
-    mut reader: R,
-    mut each: impl FnMut(&Goroutine<'_>),
-) -> io::Result<Vec<Warning>> {
+pub fn for_each_goroutine<R: Read>(mut reader: R, mut each: impl FnMut(&Goroutine<'_>)) -> io::Result<Vec<Warning>> {
     const CHUNK: usize = 1 << 20;
     let mut warnings = Vec::new();
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
@@ -387,10 +381,7 @@ fn parse_section<'a>(
     if let Some((function, _)) = pending {
         warnings.push(Warning {
             goroutine: g.id,
-            message: format!(
-                "dump ends inside frame `{}` (truncated?)",
-                truncate(function)
-            ),
+            message: format!("dump ends inside frame `{}` (truncated?)", truncate(function)),
         });
     }
     g.text = text[start..end.max(start)].trim_end();
@@ -620,13 +611,16 @@ mod tests {
             (g.id, g.state, g.wait_minutes, g.locked_to_thread),
             (20, "chan receive", Some(3), true)
         );
-        let g = parse_header(r#"goroutine 22 [chan receive (leaked) labels:{"leakcheck": "TestLeaky", "a]b": "c, d"}]:"#).unwrap();
+        let g =
+            parse_header(r#"goroutine 22 [chan receive (leaked) labels:{"leakcheck": "TestLeaky", "a]b": "c, d"}]:"#)
+                .unwrap();
         assert!(g.leaked);
         assert_eq!(g.state, "chan receive");
         assert_eq!(g.label("leakcheck"), Some("TestLeaky"));
         assert_eq!(g.label("a]b"), Some("c, d"));
-        let g = parse_header(r#"goroutine 19 [select (no cases), synctest bubble 4] {leakcheck: TestX, "q k": "v\"}"}:"#)
-            .unwrap();
+        let g =
+            parse_header(r#"goroutine 19 [select (no cases), synctest bubble 4] {leakcheck: TestX, "q k": "v\"}"}:"#)
+                .unwrap();
         assert_eq!(g.state, "select (no cases)");
         assert_eq!(g.synctest_bubble, Some(4));
         assert_eq!(g.label("leakcheck"), Some("TestX"));

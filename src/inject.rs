@@ -69,13 +69,7 @@ pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>) -> Result<Over
     let dir = tempfile::Builder::new()
         .prefix("leakcheck-overlay-")
         .tempdir()
-        .map_err(|e| {
-            Error::io(
-                "cannot create a temporary directory in",
-                std::env::temp_dir(),
-                e,
-            )
-        })?;
+        .map_err(|e| Error::io("cannot create a temporary directory in", std::env::temp_dir(), e))?;
     let mut json = match user_overlay {
         Some(path) => {
             let text = fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
@@ -103,11 +97,7 @@ pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>) -> Result<Over
     })
 }
 
-fn inject_package(
-    pkg: &GoPackage,
-    out_dir: &Path,
-    replace: &mut BTreeMap<PathBuf, PathBuf>,
-) -> Result<Injection> {
+fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBuf, PathBuf>) -> Result<Injection> {
     // The helper must join the package that holds the user's TestMain, if
     // any; else the internal test package when there is one.
     let mut user_main = None;
@@ -119,8 +109,7 @@ fn inject_package(
     {
         let path = pkg.dir.join(file);
         let source_path = replace.get(&path).cloned().unwrap_or_else(|| path.clone());
-        let source = fs::read_to_string(&source_path)
-            .map_err(|e| Error::io("cannot read", &source_path, e))?;
+        let source = fs::read_to_string(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
         if let Some(rewrite) = rewrite_user_main(&source) {
             user_main = Some((path, external, rewrite));
             break;
@@ -190,11 +179,7 @@ pub fn rewrite_user_main(source: &str) -> Option<UserMainRewrite> {
             "func" if depth == 0 => {
                 if let (Some(name), Some(paren)) = (toks.get(i + 1), toks.get(i + 2)) {
                     if name.text == "TestMain" && paren.text == "(" {
-                        edits.push((
-                            name.start,
-                            name.start + name.text.len(),
-                            "leakcheckUserTestMain",
-                        ));
+                        edits.push((name.start, name.start + name.text.len(), "leakcheckUserTestMain"));
                     }
                 }
             }
@@ -291,9 +276,7 @@ mod golex {
                     });
                 }
                 c if c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80 => {
-                    while i < b.len()
-                        && (b[i] == b'_' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80)
-                    {
+                    while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80) {
                         i += 1;
                     }
                     out.push(Tok {
@@ -391,12 +374,8 @@ func helper() { os.Exit(f(1, g(2))) }
 "#;
         let r = rewrite_user_main(src).unwrap();
         assert_eq!(r.exits_rewritten, 2);
-        assert!(r
-            .source
-            .contains("func leakcheckUserTestMain(m *testing.M) {"));
-        assert!(r
-            .source
-            .contains("\tos.Exit(leakcheckAtExitAfterRun(m.Run()))\n"));
+        assert!(r.source.contains("func leakcheckUserTestMain(m *testing.M) {"));
+        assert!(r.source.contains("\tos.Exit(leakcheckAtExitAfterRun(m.Run()))\n"));
         assert!(r.source.contains("os.Exit(leakcheckAtExit(f(1, g(2))))"));
         assert!(r.source.contains(r#"fmt.Println("os.Exit(m.Run())")"#));
         assert!(r
@@ -406,11 +385,10 @@ func helper() { os.Exit(f(1, g(2))) }
 
     #[test]
     fn aliased_and_missing_imports() {
-        let src = "package p\nimport sys \"os\"\nimport \"testing\"\nfunc TestMain(m *testing.M) { sys.Exit(m.Run()) }\n";
+        let src =
+            "package p\nimport sys \"os\"\nimport \"testing\"\nfunc TestMain(m *testing.M) { sys.Exit(m.Run()) }\n";
         let r = rewrite_user_main(src).unwrap();
-        assert!(r
-            .source
-            .contains("sys.Exit(leakcheckAtExitAfterRun(m.Run()))"));
+        assert!(r.source.contains("sys.Exit(leakcheckAtExitAfterRun(m.Run()))"));
         let src = "package p\nimport \"testing\"\nfunc TestMain(m *testing.M) { m.Run() }\n";
         assert_eq!(rewrite_user_main(src).unwrap().exits_rewritten, 0);
         assert!(rewrite_user_main("package p\nfunc (s S) TestMain(m int) {}\n").is_none());

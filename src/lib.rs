@@ -12,12 +12,14 @@
 //! 6. [`report`]: reporters (terminal, JUnit) consuming the run's events.
 //!
 //! [`session`] wires the stages together, [`cli`] defines the command line,
+//! [`config`] reads `leakcheck.toml`,
 //! and [`error`] holds every way leakcheck itself can fail.
 
 #![warn(missing_docs)]
 
 pub mod analyse;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod dump;
 pub mod error;

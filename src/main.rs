@@ -32,11 +32,13 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         packages: args.packages.clone(),
         go_test_args: args.go_test_args.clone(),
         grace: args.grace,
-        rules: Vec::new(),
+        rules: args.flag_rules()?,
+        config: args.config.clone(),
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
         std::io::stdout(),
         session::wants_verbose(&args.go_test_args),
+        args.explain,
     ))];
     if let Some(path) = args.junitfile {
         reporters.push(Box::new(JunitReporter::new(path)));

@@ -50,9 +50,7 @@ pub struct TestEvent {
 impl TestEvent {
     /// Whether this ends a package (pass/fail/skip without a test).
     pub fn ends_package(&self) -> bool {
-        self.test.is_none()
-            && self.package.is_some()
-            && matches!(self.action.as_str(), "pass" | "fail" | "skip")
+        self.test.is_none() && self.package.is_some() && matches!(self.action.as_str(), "pass" | "fail" | "skip")
     }
 }
 
@@ -76,6 +74,12 @@ pub struct RecordHeader {
     /// The leaked goroutines' ids.
     #[serde(default)]
     pub goroutines: Vec<u64>,
+    /// Goroutines the test owned but an ignore rule accepted.
+    #[serde(default)]
+    pub ignored: Vec<u64>,
+    /// How many looks the check took (1: no waiting at all).
+    #[serde(default)]
+    pub looks: u32,
     /// Whether the test had already failed before the leak check.
     #[serde(default)]
     pub failed: bool,
@@ -153,9 +157,7 @@ impl GoTestCommand {
         records: &Path,
         config_json: String,
     ) -> GoTestCommand {
-        let split = go_test_args
-            .iter()
-            .position(|a| a == "-args" || a == "--args");
+        let split = go_test_args.iter().position(|a| a == "-args" || a == "--args");
         let (flags, binary_args) = match split {
             Some(i) => go_test_args.split_at(i),
             None => (go_test_args, &[][..]),
@@ -217,8 +219,7 @@ pub fn run(
     records_dir: &Path,
     mut each: impl FnMut(RunEvent),
 ) -> Result<Option<i32>> {
-    let (err_reader, err_writer) =
-        os_pipe::pipe().map_err(|e| Error::io("cannot create a pipe for", &tc.go, e))?;
+    let (err_reader, err_writer) = os_pipe::pipe().map_err(|e| Error::io("cannot create a pipe for", &tc.go, e))?;
     let mut expr = duct::cmd(&tc.go, &cmd.args)
         .dir(&tc.dir)
         .stderr_file(err_writer)
@@ -248,8 +249,7 @@ pub fn run(
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = read_line(&mut out, &mut line)
-            .map_err(|e| Error::io("cannot read the output of", &tc.go, e))?;
+        let n = read_line(&mut out, &mut line).map_err(|e| Error::io("cannot read the output of", &tc.go, e))?;
         for l in rx.try_iter() {
             each(RunEvent::Stderr(l));
         }
@@ -349,12 +349,10 @@ mod tests {
 
     #[test]
     fn command_places_flags_packages_and_binary_args() {
-        let args: Vec<String> = [
-            "-run", "TestA", "-json", "-overlay", "/u.json", "-args", "-flag",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let args: Vec<String> = ["-run", "TestA", "-json", "-overlay", "/u.json", "-args", "-flag"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let cmd = GoTestCommand::new(
             &tc("go1.26.8"),
             &["./...".into()],

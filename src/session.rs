@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::analyse::rules::{self, IgnoreRule};
 use crate::analyse::{PackageCollector, PackageResult, StderrSplitter};
+use crate::config::{self, Config};
 use crate::discover::{self, Toolchain};
 use crate::error::{Error, ExitCode, Result};
 use crate::inject;
@@ -28,11 +29,18 @@ pub struct RunOptions {
     pub packages: Vec<String>,
     /// go test arguments, passed through.
     pub go_test_args: Vec<String>,
-    /// How long leaked goroutines may take to exit.
-    pub grace: Duration,
-    /// Ignore rules besides the built-in ones.
+    /// How long leaked goroutines may take to exit (None: the config
+    /// file's, else 500ms).
+    pub grace: Option<Duration>,
+    /// Ignore rules from the command line.
     pub rules: Vec<IgnoreRule>,
+    /// A configuration file given explicitly (else leakcheck.toml at the
+    /// module root, if any).
+    pub config: Option<PathBuf>,
 }
+
+/// The grace period when neither the command line nor the config sets one.
+pub const DEFAULT_GRACE: Duration = Duration::from_millis(500);
 
 /// What the helper reads from LEAKCHECK_CONFIG.
 #[derive(Debug, Serialize)]
@@ -70,17 +78,20 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     let records = tempfile::Builder::new()
         .prefix("leakcheck-records-")
         .tempdir()
-        .map_err(|e| {
-            Error::io(
-                "cannot create a temporary directory in",
-                std::env::temp_dir(),
-                e,
-            )
-        })?;
+        .map_err(|e| Error::io("cannot create a temporary directory in", std::env::temp_dir(), e))?;
+    let config_file = match &opts.config {
+        Some(path) => config::load(&opts.dir.join(path))?,
+        None => match config::find(tc.root()) {
+            Some(path) => config::load(&path)?,
+            None => Config::default(),
+        },
+    };
+    let grace = opts.grace.or(config_file.grace).unwrap_or(DEFAULT_GRACE);
     let mut all_rules = rules::builtin();
+    all_rules.extend(config_file.rules.iter().cloned());
     all_rules.extend(opts.rules.iter().cloned());
     let config = serde_json::to_string(&HelperConfig {
-        grace_ms: opts.grace.as_millis(),
+        grace_ms: grace.as_millis(),
         rules: &all_rules,
         proof: false,
     })
@@ -99,11 +110,11 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         root: tc.root().to_path_buf(),
         packages: packages.iter().filter(|p| p.has_tests()).count(),
         leakcheck_version: env!("CARGO_PKG_VERSION"),
+        rules: all_rules.clone(),
+        config: config_file.path.clone(),
+        grace,
     };
-    let mut emitter = Emitter {
-        reporters,
-        error: None,
-    };
+    let mut emitter = Emitter { reporters, error: None };
     emitter.emit(&Event::RunStarted(&info));
 
     let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
@@ -184,19 +195,12 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     })
 }
 
-fn attach_build_output(
-    c: &mut PackageCollector,
-    package: &str,
-    build_outputs: &mut HashMap<String, String>,
-) {
+fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &mut HashMap<String, String>) {
     if !c.needs_build_output() {
         return;
     }
     let key = c.failed_build_of().unwrap_or(package).to_string();
-    if let Some(out) = build_outputs
-        .remove(&key)
-        .or_else(|| build_outputs.remove(package))
-    {
+    if let Some(out) = build_outputs.remove(&key).or_else(|| build_outputs.remove(package)) {
         c.add_build_output(&out);
     } else {
         // Older Go names no failing package: take whatever stderr had.
@@ -212,9 +216,7 @@ fn attach_build_output(
 
 /// The `-overlay` file the user gave go test, if any.
 fn user_overlay(go_test_args: &[String]) -> Option<PathBuf> {
-    let mut it = go_test_args
-        .iter()
-        .take_while(|a| *a != "-args" && *a != "--args");
+    let mut it = go_test_args.iter().take_while(|a| *a != "-args" && *a != "--args");
     while let Some(a) = it.next() {
         if flag_name(a) == Some("overlay") {
             return match a.split_once('=') {

@@ -92,11 +92,10 @@ impl Grouper {
     /// Adds `g`, attributed to `test` and started from `subtest` (if known).
     pub fn add(&mut self, g: &Goroutine<'_>, test: Option<&str>, subtest: Option<&str>) {
         let hash = key_hash(g, test);
-        let slot = self.index.get(&hash).and_then(|list| {
-            list.iter()
-                .copied()
-                .find(|&i| same_group(&self.groups[i], g, test))
-        });
+        let slot = self
+            .index
+            .get(&hash)
+            .and_then(|list| list.iter().copied().find(|&i| same_group(&self.groups[i], g, test)));
         let i = match slot {
             Some(i) => i,
             None => {
@@ -114,11 +113,7 @@ impl Grouper {
                     }),
                     test: test.map(str::to_string),
                     subtests: BTreeSet::new(),
-                    labels: g
-                        .labels
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect(),
+                    labels: g.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
                     ids: Vec::new(),
                 });
                 let i = self.groups.len() - 1;

@@ -69,6 +69,8 @@ pub struct LeakReport {
     pub groups: Vec<LeakedGroup>,
     /// Goroutines a rule let go: rule name and count.
     pub ignored: BTreeMap<String, usize>,
+    /// How many looks the helper took before deciding (1: it never waited).
+    pub looks: u32,
 }
 
 /// One run of one test or subtest.
@@ -184,23 +186,17 @@ pub struct PackageResult {
 impl PackageResult {
     /// Whether the package makes the run fail.
     pub fn is_failure(&self) -> bool {
-        matches!(
-            self.status,
-            PackageStatus::Failed | PackageStatus::BuildFailed
-        )
+        matches!(self.status, PackageStatus::Failed | PackageStatus::BuildFailed)
     }
 
     /// Tests that leaked, with their reports.
     pub fn leaks(&self) -> impl Iterator<Item = (&TestResult, &LeakReport)> {
-        self.tests
-            .iter()
-            .filter_map(|t| t.leak.as_ref().map(|l| (t, l)))
+        self.tests.iter().filter_map(|t| t.leak.as_ref().map(|l| (t, l)))
     }
 
     /// Goroutines leaked in this package, by tests and after them.
     pub fn leaked_goroutines(&self) -> usize {
-        self.leaks().map(|(_, l)| l.total).sum::<usize>()
-            + self.main_leak.as_ref().map_or(0, |l| l.total)
+        self.leaks().map(|(_, l)| l.total).sum::<usize>() + self.main_leak.as_ref().map_or(0, |l| l.total)
     }
 }
 
@@ -256,9 +252,7 @@ impl PackageCollector {
             }
             ("output", Some(name)) => {
                 let i = self.test_index(name);
-                self.tests[i]
-                    .output
-                    .push_str(ev.output.as_deref().unwrap_or(""));
+                self.tests[i].output.push_str(ev.output.as_deref().unwrap_or(""));
             }
             (action @ ("pass" | "fail" | "skip"), Some(name)) => {
                 let i = self.test_index(name);
@@ -300,9 +294,7 @@ impl PackageCollector {
     /// Whether go test reported the build failed and no output explains it yet.
     pub fn needs_build_output(&self) -> bool {
         self.build_output.is_empty()
-            && (self.failed_build
-                || self.output.contains("[build failed]")
-                || self.output.contains("[setup failed]"))
+            && (self.failed_build || self.output.contains("[build failed]") || self.output.contains("[setup failed]"))
     }
 
     fn test_index(&mut self, name: &str) -> usize {
@@ -347,21 +339,14 @@ impl PackageCollector {
         for (i, t) in self.tests.iter_mut().enumerate() {
             let failed_on_its_own = leak_failed_before.get(&i).copied().unwrap_or(true);
             match (&t.leak, t.verdict) {
-                (Some(l), Verdict::Failed) if l.total > 0 && !failed_on_its_own => {
-                    t.verdict = Verdict::Leaked
-                }
+                (Some(l), Verdict::Failed) if l.total > 0 && !failed_on_its_own => t.verdict = Verdict::Leaked,
                 (Some(l), Verdict::Passed) if l.total > 0 => t.verdict = Verdict::Leaked,
                 // Every goroutine the helper saw was ignored here: the test
                 // failed only through the helper's line.
-                (Some(l), Verdict::Failed) if l.total == 0 && !failed_on_its_own => {
-                    t.verdict = Verdict::Passed
-                }
+                (Some(l), Verdict::Failed) if l.total == 0 && !failed_on_its_own => t.verdict = Verdict::Passed,
                 _ => {}
             }
-            if t.leak
-                .as_ref()
-                .is_some_and(|l| l.total == 0 && l.ignored.is_empty())
-            {
+            if t.leak.as_ref().is_some_and(|l| l.total == 0 && l.ignored.is_empty()) {
                 t.leak = None;
             }
         }
@@ -374,18 +359,14 @@ impl PackageCollector {
             .map(|rec| leak_report(rec, rules, &self.import_path, None))
             .filter(|l| l.total > 0);
 
-        let build_failed = self.failed_build
-            || self.output.contains("[build failed]")
-            || self.output.contains("[setup failed]");
-        let no_tests =
-            self.status.as_deref() == Some("skip") || self.output.contains("[no test files]");
+        let build_failed =
+            self.failed_build || self.output.contains("[build failed]") || self.output.contains("[setup failed]");
+        let no_tests = self.status.as_deref() == Some("skip") || self.output.contains("[no test files]");
         let cached = self
             .output
             .lines()
             .any(|l| l.starts_with("ok") && l.ends_with("(cached)"));
-        let any_failure = self.tests.iter().any(|t| t.verdict.is_failure())
-            || main_leak.is_some()
-            || crash.is_some();
+        let any_failure = self.tests.iter().any(|t| t.verdict.is_failure()) || main_leak.is_some() || crash.is_some();
         let status = if build_failed {
             PackageStatus::BuildFailed
         } else if no_tests && self.tests.is_empty() {
@@ -396,16 +377,10 @@ impl PackageCollector {
             PackageStatus::Passed
         };
         let check = match (status, start) {
-            (PackageStatus::BuildFailed | PackageStatus::NoTestFiles, _) => {
-                CheckState::NotApplicable
-            }
+            (PackageStatus::BuildFailed | PackageStatus::NoTestFiles, _) => CheckState::NotApplicable,
             (_, None) if cached => CheckState::Cached,
-            (_, None) => CheckState::NotChecked(
-                "the leakcheck helper did not run in this test binary".into(),
-            ),
-            (_, Some(s)) if !s.header.problems.is_empty() => {
-                CheckState::NotChecked(s.header.problems.join("; "))
-            }
+            (_, None) => CheckState::NotChecked("the leakcheck helper did not run in this test binary".into()),
+            (_, Some(s)) if !s.header.problems.is_empty() => CheckState::NotChecked(s.header.problems.join("; ")),
             (_, Some(_)) => CheckState::Checked,
         };
         if start.is_some() && package_record.is_none() && crash.is_none() {
@@ -432,9 +407,7 @@ impl PackageCollector {
 
     /// Finds a panic or timeout in the output and marks the tests it hit.
     fn detect_crash(&mut self, rules: &[IgnoreRule]) -> Option<Crash> {
-        let unfinished: Vec<usize> = (0..self.tests.len())
-            .filter(|&i| !self.finished[i])
-            .collect();
+        let unfinished: Vec<usize> = (0..self.tests.len()).filter(|&i| !self.finished[i]).collect();
         // The panic text goes to whichever test test2json thought was
         // running, or to the package.
         let (text, owner) = self
@@ -501,11 +474,7 @@ impl PackageCollector {
             }
         }
         Some(Crash {
-            kind: if timeout {
-                CrashKind::Timeout
-            } else {
-                CrashKind::Panic
-            },
+            kind: if timeout { CrashKind::Timeout } else { CrashKind::Panic },
             message,
             tests,
             groups: grouper.finish(),
@@ -516,26 +485,21 @@ impl PackageCollector {
 /// Parses a record's goroutines, applies the rules and groups what is left.
 /// `test` is the test the record is about; `None` for the package record,
 /// where each goroutine's `leakcheck` label names its test, if any.
-fn leak_report(
-    rec: &LeakRecord,
-    rules: &[IgnoreRule],
-    package: &str,
-    test: Option<&str>,
-) -> LeakReport {
+fn leak_report(rec: &LeakRecord, rules: &[IgnoreRule], package: &str, test: Option<&str>) -> LeakReport {
     let parsed = dump::parse(&rec.dump);
     let mut grouper = Grouper::new();
-    let mut report = LeakReport::default();
+    let mut report = LeakReport {
+        looks: rec.header.looks,
+        ..Default::default()
+    };
     for g in &parsed.goroutines {
         let attributed = test.or_else(|| g.label("leakcheck"));
+        // The rules decide here, whatever the helper concluded.
         if let Some(rule) = rules::first_match(rules, g, attributed.unwrap_or(""), package) {
             *report.ignored.entry(rule.name.clone()).or_default() += 1;
             continue;
         }
-        let subtest = rec
-            .header
-            .test_of
-            .get(&g.id.to_string())
-            .map(String::as_str);
+        let subtest = rec.header.test_of.get(&g.id.to_string()).map(String::as_str);
         grouper.add(g, if test.is_some() { None } else { attributed }, subtest);
         report.total += 1;
     }
@@ -612,17 +576,10 @@ mod tests {
         let mut s = StderrSplitter::default();
         assert_eq!(s.package_of("go: downloading x"), None);
         assert_eq!(
-            s.package_of("# example.com/p [example.com/p.test]")
-                .as_deref(),
+            s.package_of("# example.com/p [example.com/p.test]").as_deref(),
             Some("example.com/p")
         );
-        assert_eq!(
-            s.package_of("p.go:1:1: bad").as_deref(),
-            Some("example.com/p")
-        );
-        assert_eq!(
-            s.package_of("# [example.com/q]").as_deref(),
-            Some("example.com/q")
-        );
+        assert_eq!(s.package_of("p.go:1:1: bad").as_deref(), Some("example.com/p"));
+        assert_eq!(s.package_of("# [example.com/q]").as_deref(), Some("example.com/q"));
     }
 }

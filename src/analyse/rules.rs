@@ -60,9 +60,7 @@ impl Serialize for Pattern {
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        regex::Regex::new(&s)
-            .map(Pattern)
-            .map_err(serde::de::Error::custom)
+        regex::Regex::new(&s).map(Pattern).map_err(serde::de::Error::custom)
     }
 }
 
@@ -147,9 +145,7 @@ pub fn builtin() -> Vec<IgnoreRule> {
     vec![
         IgnoreRule {
             name: "builtin:test-runner".into(),
-            top_function: regex(
-                r"^testing\.(RunTests|\(\*T\)\.Run|\(\*T\)\.Parallel|runFuzzing|runFuzzTests)$",
-            ),
+            top_function: regex(r"^testing\.(RunTests|\(\*T\)\.Run|\(\*T\)\.Parallel|runFuzzing|runFuzzTests)$"),
             state: exact("chan receive"),
             reason: "the testing package's own goroutines waiting for tests".into(),
             ..Default::default()
@@ -162,9 +158,7 @@ pub fn builtin() -> Vec<IgnoreRule> {
         },
         IgnoreRule {
             name: "builtin:signal-loop".into(),
-            any_function: regex(
-                r"^(os/signal\.(signal_recv|loop)|runtime\.ensureSigM(\.func\d+)?)$",
-            ),
+            any_function: regex(r"^(os/signal\.(signal_recv|loop)|runtime\.ensureSigM(\.func\d+)?)$"),
             reason: "os/signal's process-wide loop, started once by signal.Notify".into(),
             ..Default::default()
         },

@@ -86,8 +86,7 @@ impl Reporter for JsonReporter {
                 if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
                 }
-                fs::write(&self.path, text)
-                    .map_err(|e| Error::io("cannot write", &self.path, e))?;
+                fs::write(&self.path, text).map_err(|e| Error::io("cannot write", &self.path, e))?;
             }
             _ => {}
         }

@@ -36,11 +36,7 @@ impl JunitReporter {
     }
 
     fn suite(&self, p: &PackageResult) -> TestSuite {
-        let root = self
-            .info
-            .as_ref()
-            .map(|i| i.root.clone())
-            .unwrap_or_default();
+        let root = self.info.as_ref().map(|i| i.root.clone()).unwrap_or_default();
         let mut suite = TestSuite::new(xml_safe(&p.import_path));
         suite.set_time(secs(p.elapsed));
         if let Some(ts) = p
@@ -56,10 +52,7 @@ impl JunitReporter {
             .or_else(|| self.info.as_ref().map(|i| i.go_version.clone()))
             .unwrap_or_default();
         suite.add_property(Property::new("go.version", go));
-        suite.add_property(Property::new(
-            "leakcheck.version",
-            env!("CARGO_PKG_VERSION"),
-        ));
+        suite.add_property(Property::new("leakcheck.version", env!("CARGO_PKG_VERSION")));
         if let Some(h) = hostname() {
             suite.extra.insert("hostname".into(), xml_safe(&h).into());
         }
@@ -142,10 +135,7 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
             let (ty, message) = match t.verdict {
                 Verdict::Panicked => ("Panic", "test panicked".to_string()),
                 Verdict::TimedOut => ("Timeout", "test timed out".to_string()),
-                _ => (
-                    "Exit",
-                    "the test binary exited while the test ran".to_string(),
-                ),
+                _ => ("Exit", "the test binary exited while the test ran".to_string()),
             };
             let mut description = body.clone();
             if let Some(crash) = &p.crash {
@@ -188,10 +178,7 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
         let message = format!("{} after the last test", text::leak_summary(leak));
         s.set_type("GoroutineLeak");
         s.set_message(xml_safe(&message));
-        s.set_description(xml_safe(&format!(
-            "{message}\n\n{}",
-            text::leak_text(leak, root, "")
-        )));
+        s.set_description(xml_safe(&format!("{message}\n\n{}", text::leak_text(leak, root, ""))));
         s
     } else if let Some(crash) = p.crash.as_ref().filter(|c| c.tests.is_empty()) {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -203,9 +190,7 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
             p.output
         )));
         s
-    } else if p.status == PackageStatus::Failed
-        && !p.tests.iter().any(|t| t.verdict.is_failure())
-        && p.crash.is_none()
+    } else if p.status == PackageStatus::Failed && !p.tests.iter().any(|t| t.verdict.is_failure()) && p.crash.is_none()
     {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
         s.set_type("Failure");

@@ -47,6 +47,12 @@ pub struct RunInfo {
     pub packages: usize,
     /// leakcheck's version.
     pub leakcheck_version: &'static str,
+    /// Every ignore rule in force, built-in ones first.
+    pub rules: Vec<crate::analyse::rules::IgnoreRule>,
+    /// The configuration file read, if any.
+    pub config: Option<PathBuf>,
+    /// The grace period in force.
+    pub grace: Duration,
 }
 
 /// The end of a run.

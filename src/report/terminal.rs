@@ -1,40 +1,86 @@
 //! The terminal: go test's familiar lines, plus each leak grouped by stack.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use super::text;
-use super::{Event, Reporter};
-use crate::analyse::{CheckState, PackageResult, PackageStatus, Verdict, HELPER_LINE_MARK};
+use super::{Event, Reporter, RunInfo};
+use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, Verdict, HELPER_LINE_MARK};
 use crate::error::{Error, Result};
 
 /// Writes a go-test-like report to a stream.
 pub struct TerminalReporter<W: Write> {
     out: W,
     verbose: bool,
+    explain: bool,
     root: PathBuf,
+    reasons: BTreeMap<String, String>,
 }
 
 impl<W: Write> TerminalReporter<W> {
     /// A reporter writing to `out`; `verbose` streams every test's output
-    /// as it arrives (go test -v).
-    pub fn new(out: W, verbose: bool) -> Self {
+    /// as it arrives (go test -v); `explain` shows the ignore rules and what
+    /// each let go.
+    pub fn new(out: W, verbose: bool, explain: bool) -> Self {
         TerminalReporter {
             out,
             verbose,
+            explain,
             root: PathBuf::new(),
+            reasons: BTreeMap::new(),
         }
     }
 
-    fn package(&mut self, p: &PackageResult) -> std::io::Result<()> {
+    fn explain_rules(&mut self, info: &RunInfo) -> std::io::Result<()> {
         let out = &mut self.out;
-        match p.status {
-            PackageStatus::NoTestFiles => {
-                return writeln!(out, "?   \t{}\t[no test files]", p.import_path)
+        match &info.config {
+            Some(p) => writeln!(out, "leakcheck: config {}", p.display())?,
+            None => writeln!(
+                out,
+                "leakcheck: no {} at {}",
+                crate::config::FILE_NAME,
+                info.root.display()
+            )?,
+        }
+        writeln!(out, "leakcheck: grace {:?}; ignore rules in force:", info.grace)?;
+        for r in &info.rules {
+            let mut conditions = Vec::new();
+            for (what, m) in [
+                ("top_function", &r.top_function),
+                ("any_function", &r.any_function),
+                ("created_by", &r.created_by),
+                ("state", &r.state),
+                ("package", &r.package),
+                ("test", &r.test),
+            ] {
+                if let Some(m) = m {
+                    conditions.push(format!("{what} {m}"));
+                }
             }
+            writeln!(out, "  {}: {} ({})", r.name, conditions.join(", "), r.reason)?;
+        }
+        Ok(())
+    }
+
+    fn explain_ignored(&mut self, name: &str, leak: &LeakReport) -> std::io::Result<()> {
+        for (rule, n) in &leak.ignored {
+            let reason = self.reasons.get(rule).map(String::as_str).unwrap_or("");
+            writeln!(
+                self.out,
+                "    {name}: ignored {} by {rule}: {reason}",
+                text::goroutines(*n)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn package(&mut self, p: &PackageResult) -> std::io::Result<()> {
+        match p.status {
+            PackageStatus::NoTestFiles => return writeln!(self.out, "?   \t{}\t[no test files]", p.import_path),
             PackageStatus::BuildFailed => {
-                out.write_all(p.build_output.as_bytes())?;
-                return writeln!(out, "FAIL\t{} [build failed]", p.import_path);
+                self.out.write_all(p.build_output.as_bytes())?;
+                return writeln!(self.out, "FAIL\t{} [build failed]", p.import_path);
             }
             _ => {}
         }
@@ -42,62 +88,69 @@ impl<W: Write> TerminalReporter<W> {
             let leak = t.leak.as_ref().filter(|l| l.total > 0);
             if t.verdict == Verdict::Leaked {
                 let summary = leak.map(text::leak_summary).unwrap_or_default();
-                writeln!(out, "--- LEAK: {} ({:.2}s): {summary}", t.name, t.elapsed)?;
+                writeln!(self.out, "--- LEAK: {} ({:.2}s): {summary}", t.name, t.elapsed)?;
                 if !self.verbose {
                     for line in text::without_framing(&t.output).lines() {
                         if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
-                            writeln!(out, "{line}")?;
+                            writeln!(self.out, "{line}")?;
                         }
                     }
                 }
             } else if t.verdict.is_failure() {
                 if !self.verbose {
-                    out.write_all(text::without_framing(&t.output).as_bytes())?;
+                    self.out.write_all(text::without_framing(&t.output).as_bytes())?;
                 }
                 if matches!(t.verdict, Verdict::TimedOut | Verdict::Unfinished) {
-                    writeln!(out, "--- {}: {}", t.verdict.word(), t.name)?;
+                    writeln!(self.out, "--- {}: {}", t.verdict.word(), t.name)?;
                 }
                 if let Some(l) = leak {
-                    writeln!(out, "    {} also {}", t.name, text::leak_summary(l))?;
+                    writeln!(self.out, "    {} also {}", t.name, text::leak_summary(l))?;
                 }
             }
             if let Some(l) = leak {
-                out.write_all(text::leak_text(l, &self.root, "    ").as_bytes())?;
+                self.out.write_all(text::leak_text(l, &self.root, "    ").as_bytes())?;
+            }
+            if self.explain {
+                if let Some(l) = &t.leak {
+                    self.explain_ignored(&t.name, l)?;
+                }
             }
         }
         if let Some(leak) = &p.main_leak {
             writeln!(
-                out,
+                self.out,
                 "--- LEAK: TestMain: {} after the last test",
                 text::leak_summary(leak)
             )?;
-            out.write_all(text::leak_text(leak, &self.root, "    ").as_bytes())?;
+            self.out
+                .write_all(text::leak_text(leak, &self.root, "    ").as_bytes())?;
         }
         if let Some(crash) = &p.crash {
             if !self.verbose && p.tests.iter().all(|t| !t.output.contains(&crash.message)) {
-                out.write_all(p.output.as_bytes())?;
+                self.out.write_all(p.output.as_bytes())?;
             }
-            writeln!(out, "--- CRASH: {}", p.import_path)?;
-            out.write_all(text::crash_text(crash, &self.root, "    ").as_bytes())?;
+            writeln!(self.out, "--- CRASH: {}", p.import_path)?;
+            self.out
+                .write_all(text::crash_text(crash, &self.root, "    ").as_bytes())?;
         }
         if let CheckState::NotChecked(why) = &p.check {
             writeln!(
-                out,
+                self.out,
                 "leakcheck: warning: {}: leaks not checked: {why}",
                 p.import_path
             )?;
         }
         for w in &p.warnings {
-            writeln!(out, "leakcheck: warning: {}: {w}", p.import_path)?;
+            writeln!(self.out, "leakcheck: warning: {}: {w}", p.import_path)?;
         }
         match (p.status, &p.check) {
             (PackageStatus::Passed, CheckState::Cached) => {
-                writeln!(out, "ok  \t{}\t(cached)", p.import_path)
+                writeln!(self.out, "ok  \t{}\t(cached)", p.import_path)
             }
             (PackageStatus::Passed, _) => {
-                writeln!(out, "ok  \t{}\t{:.3}s", p.import_path, p.elapsed)
+                writeln!(self.out, "ok  \t{}\t{:.3}s", p.import_path, p.elapsed)
             }
-            _ => writeln!(out, "FAIL\t{}\t{:.3}s", p.import_path, p.elapsed),
+            _ => writeln!(self.out, "FAIL\t{}\t{:.3}s", p.import_path, p.elapsed),
         }
     }
 }
@@ -106,11 +159,15 @@ impl<W: Write> Reporter for TerminalReporter<W> {
     fn handle(&mut self, event: &Event<'_>) -> Result<()> {
         let io = |e| Error::io("cannot write to", "the terminal", e);
         match event {
-            Event::RunStarted(info) => self.root = info.root.clone(),
+            Event::RunStarted(info) => {
+                self.root = info.root.clone();
+                self.reasons = info.rules.iter().map(|r| (r.name.clone(), r.reason.clone())).collect();
+                if self.explain {
+                    self.explain_rules(info).map_err(io)?;
+                }
+            }
             Event::Output {
-                test: Some(_),
-                text,
-                ..
+                test: Some(_), text, ..
             } if self.verbose => {
                 self.out.write_all(text.as_bytes()).map_err(io)?;
             }
@@ -138,10 +195,7 @@ impl<W: Write> Reporter for TerminalReporter<W> {
                     }
                 }
                 if t.build_failures > 0 {
-                    line.push_str(&format!(
-                        ", {}",
-                        text::plural(t.build_failures, "build failure")
-                    ));
+                    line.push_str(&format!(", {}", text::plural(t.build_failures, "build failure")));
                 }
                 if summary.interrupted {
                     line.push_str(" (interrupted)");

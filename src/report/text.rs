@@ -64,10 +64,9 @@ const PLUMBING: &[&str] = &[
 ];
 
 fn is_plumbing(loc: &Location) -> bool {
-    PLUMBING.iter().any(|p| {
-        loc.function.starts_with(p)
-            && (p.ends_with(['.', '/']) || loc.function[p.len()..].starts_with('.'))
-    })
+    PLUMBING
+        .iter()
+        .any(|p| loc.function.starts_with(p) && (p.ends_with(['.', '/']) || loc.function[p.len()..].starts_with('.')))
 }
 
 /// The frame a reader should look at first: the innermost user frame, else
@@ -108,13 +107,7 @@ pub fn group_text(group: &LeakedGroup, root: &Path, indent: &str) -> String {
     let _ = write!(out, "{indent}{} × [{}] ", group.count, state_text(group));
     match head {
         Some(f) => {
-            let _ = writeln!(
-                out,
-                "{} ({}:{})",
-                f.function,
-                short_path(&f.file, root),
-                f.line
-            );
+            let _ = writeln!(out, "{} ({}:{})", f.function, short_path(&f.file, root), f.line);
         }
         None => out.push_str("(no stack)\n"),
     }
@@ -151,11 +144,7 @@ pub fn leak_text(report: &LeakReport, root: &Path, indent: &str) -> String {
         out.push_str(&group_text(g, root, indent));
     }
     if !report.ignored.is_empty() {
-        let parts: Vec<String> = report
-            .ignored
-            .iter()
-            .map(|(r, n)| format!("{n} by {r}"))
-            .collect();
+        let parts: Vec<String> = report.ignored.iter().map(|(r, n)| format!("{n} by {r}")).collect();
         let _ = writeln!(out, "{indent}(ignored: {})", parts.join(", "));
     }
     if report.total > 0

@@ -1,0 +1,96 @@
+package helper
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+)
+
+// The shared rule vectors: the Rust side checks the same file
+// (tests/vectors.rs), so both apply one semantics.
+type leakcheckVectors struct {
+	Dump       string `json:"dump"`
+	Goroutines []struct {
+		ID        uint64 `json:"id"`
+		State     string `json:"state"`
+		Label     string `json:"label"`
+		Top       string `json:"top"`
+		CreatedBy string `json:"created_by"`
+	} `json:"goroutines"`
+	Cases []struct {
+		Name    string          `json:"name"`
+		Rules   []leakcheckRule `json:"rules"`
+		Test    string          `json:"test"`
+		Package string          `json:"package"`
+		Ignored []uint64        `json:"ignored"`
+	} `json:"cases"`
+}
+
+func loadVectors(t *testing.T) leakcheckVectors {
+	t.Helper()
+	b, err := os.ReadFile("../tests/vectors/rules.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v leakcheckVectors
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestVectorsDumpParses(t *testing.T) {
+	v := loadVectors(t)
+	gs := leakcheckParseDump([]byte(v.Dump))
+	if len(gs) != len(v.Goroutines) {
+		t.Fatalf("parsed %d goroutines, want %d", len(gs), len(v.Goroutines))
+	}
+	for i, want := range v.Goroutines {
+		g := gs[i]
+		top := ""
+		if len(g.funcs) > 0 {
+			top = g.funcs[0]
+		}
+		got := []interface{}{g.id, g.state, g.label, top, g.createdBy}
+		exp := []interface{}{want.ID, want.State, want.Label, want.Top, want.CreatedBy}
+		if !reflect.DeepEqual(got, exp) {
+			t.Errorf("goroutine %d: got %v, want %v", want.ID, got, exp)
+		}
+	}
+}
+
+func TestVectorsRules(t *testing.T) {
+	v := loadVectors(t)
+	gs := leakcheckParseDump([]byte(v.Dump))
+	for _, c := range v.Cases {
+		s := &leakcheckSession{pkg: c.Package, cfg: leakcheckConfig{Rules: c.Rules}}
+		for i := range s.cfg.Rules {
+			r := &s.cfg.Rules[i]
+			for _, m := range []*leakcheckMatcher{r.TopFunction, r.AnyFunction, r.CreatedBy, r.State, r.Package, r.Test} {
+				if m != nil {
+					if err := m.compile(); err != nil {
+						t.Fatalf("%s: %v", c.Name, err)
+					}
+				}
+			}
+		}
+		ignored := []uint64{}
+		for i := range gs {
+			test := c.Test
+			if test == "" {
+				test = gs[i].label
+			}
+			if s.ignored(&gs[i], test) {
+				ignored = append(ignored, gs[i].id)
+			}
+		}
+		want := c.Ignored
+		if want == nil {
+			want = []uint64{}
+		}
+		if !reflect.DeepEqual(ignored, want) {
+			t.Errorf("%s: ignored %v, want %v", c.Name, ignored, want)
+		}
+	}
+}

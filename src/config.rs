@@ -1,0 +1,256 @@
+//! `leakcheck.toml`: settings and ignore rules kept with the code.
+//!
+//! Found at the module (or workspace) root, or given with `--config`.
+//! Every mistake is an error naming the file and line (exit 2): unknown
+//! keys, wrong types, regular expressions that do not compile.
+//!
+//! ```toml
+//! grace = "1s"
+//!
+//! [[ignore]]
+//! top_function = "net/http.(*persistConn).readLoop"
+//! reason = "the shared client keeps connections alive on purpose"
+//!
+//! [[ignore]]
+//! created_by = { regex = '^go\.opencensus\.io/' }
+//! package = "example.com/svc/..."
+//! test = { regex = "^TestIntegration" }
+//! reason = "opencensus starts its exporter lazily"
+//! ```
+
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::analyse::rules::{IgnoreRule, Matcher};
+use crate::error::{Error, Result};
+
+/// The file name looked for at the module root.
+pub const FILE_NAME: &str = "leakcheck.toml";
+
+/// What a configuration file says.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it came from.
+    pub path: Option<PathBuf>,
+    /// `grace`, when set.
+    pub grace: Option<Duration>,
+    /// `[[ignore]]` rules, in file order.
+    pub rules: Vec<IgnoreRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    grace: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<toml::Spanned<RuleFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    name: Option<String>,
+    top_function: Option<toml::Spanned<MatcherFile>>,
+    any_function: Option<toml::Spanned<MatcherFile>>,
+    created_by: Option<toml::Spanned<MatcherFile>>,
+    state: Option<toml::Spanned<MatcherFile>>,
+    package: Option<toml::Spanned<MatcherFile>>,
+    test: Option<toml::Spanned<MatcherFile>>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MatcherFile {
+    Exact(String),
+    Table(MatcherTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatcherTable {
+    exact: Option<String>,
+    regex: Option<String>,
+}
+
+/// Finds `leakcheck.toml` in `root`.
+pub fn find(root: &Path) -> Option<PathBuf> {
+    let p = root.join(FILE_NAME);
+    p.is_file().then_some(p)
+}
+
+/// Reads and checks a configuration file.
+pub fn load(path: &Path) -> Result<Config> {
+    let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    parse(&text, path)
+}
+
+/// Parses configuration text; `path` names it in errors.
+pub fn parse(text: &str, path: &Path) -> Result<Config> {
+    let err = |span: Option<Range<usize>>, message: String| Error::Config {
+        file: path.to_path_buf(),
+        line: span.map_or(1, |s| line_of(text, s.start)),
+        message,
+    };
+    let file: ConfigFile = toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
+    let grace = match &file.grace {
+        Some(g) => {
+            Some(crate::cli::parse_duration(g.get_ref()).map_err(|m| err(Some(g.span()), format!("grace: {m}")))?)
+        }
+        None => None,
+    };
+    let mut rules = Vec::new();
+    for spanned in &file.ignore {
+        let line = line_of(text, spanned.span().start);
+        let r = spanned.get_ref();
+        let matcher = |field: &'static str, m: &Option<toml::Spanned<MatcherFile>>| -> Result<Option<Matcher>> {
+            let Some(m) = m else { return Ok(None) };
+            let at = Some(m.span());
+            let pattern_field = field == "package";
+            match m.get_ref() {
+                MatcherFile::Exact(s) if pattern_field && s.contains("...") => Ok(Some(
+                    Matcher::regex(&package_pattern(s)).map_err(|e| err(at, format!("{field}: {e}")))?,
+                )),
+                MatcherFile::Exact(s) => Ok(Some(Matcher::Exact(s.clone()))),
+                MatcherFile::Table(MatcherTable {
+                    exact: Some(s),
+                    regex: None,
+                }) => Ok(Some(Matcher::Exact(s.clone()))),
+                MatcherFile::Table(MatcherTable {
+                    exact: None,
+                    regex: Some(re),
+                }) => Ok(Some(Matcher::regex(re).map_err(|e| {
+                    err(at, format!("{field}: bad regex: {}", one_line(&e.to_string())))
+                })?)),
+                MatcherFile::Table(_) => Err(err(at, format!("{field}: give exactly one of `exact` or `regex`"))),
+            }
+        };
+        let rule = IgnoreRule {
+            name: r.name.clone().unwrap_or_else(|| format!("{}:{line}", FILE_NAME)),
+            top_function: matcher("top_function", &r.top_function)?,
+            any_function: matcher("any_function", &r.any_function)?,
+            created_by: matcher("created_by", &r.created_by)?,
+            state: matcher("state", &r.state)?,
+            package: matcher("package", &r.package)?,
+            test: matcher("test", &r.test)?,
+            reason: r.reason.clone().unwrap_or_default(),
+        };
+        if rule.top_function.is_none()
+            && rule.any_function.is_none()
+            && rule.created_by.is_none()
+            && rule.state.is_none()
+        {
+            return Err(err(
+                Some(spanned.span()),
+                "an [[ignore]] rule needs top_function, any_function, created_by or state".into(),
+            ));
+        }
+        rules.push(rule);
+    }
+    Ok(Config {
+        path: Some(path.to_path_buf()),
+        grace,
+        rules,
+    })
+}
+
+/// A Go package pattern (`example.com/x/...`) as an anchored regex: `...`
+/// matches any string, and `x/...` also matches `x` itself, as in go list.
+pub fn package_pattern(pattern: &str) -> String {
+    let mut re = String::from("^");
+    let mut rest = pattern;
+    while let Some(i) = rest.find("...") {
+        let (before, after) = rest.split_at(i);
+        if let Some(b) = before.strip_suffix('/') {
+            re.push_str(&regex::escape(b));
+            re.push_str("(/.*)?");
+        } else {
+            re.push_str(&regex::escape(before));
+            re.push_str(".*");
+        }
+        rest = &after[3..];
+    }
+    re.push_str(&regex::escape(rest));
+    re.push('$');
+    re
+}
+
+/// A rule from a command-line flag: `kind` is top_function, any_function or
+/// created_by; a value starting with `re:` is a regular expression.
+pub fn flag_rule(kind: &str, value: &str) -> std::result::Result<IgnoreRule, String> {
+    let matcher = match value.strip_prefix("re:") {
+        Some(re) => Matcher::regex(re).map_err(|e| format!("bad regex `{re}`: {}", one_line(&e.to_string())))?,
+        None => Matcher::Exact(value.to_string()),
+    };
+    let mut rule = IgnoreRule {
+        name: format!("--ignore-{}={value}", kind.replace('_', "-")),
+        reason: "given on the command line".into(),
+        ..Default::default()
+    };
+    match kind {
+        "top_function" => rule.top_function = Some(matcher),
+        "any_function" => rule.any_function = Some(matcher),
+        "created_by" => rule.created_by = Some(matcher),
+        _ => return Err(format!("unknown rule kind {kind}")),
+    }
+    Ok(rule)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_err(text: &str) -> String {
+        parse(text, Path::new("leakcheck.toml")).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn rules_and_grace() {
+        let c = parse(
+            "grace = \"2s\"\n[[ignore]]\ntop_function = \"a.b\"\nreason = \"r\"\n\n[[ignore]]\ncreated_by = { regex = '^go\\.opencensus' }\npackage = \"example.com/x/...\"\n",
+            Path::new("leakcheck.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.grace, Some(Duration::from_secs(2)));
+        assert_eq!(c.rules.len(), 2);
+        assert_eq!(c.rules[0].name, "leakcheck.toml:2");
+        assert_eq!(c.rules[0].reason, "r");
+        assert_eq!(c.rules[1].name, "leakcheck.toml:6");
+        assert!(c.rules[1]
+            .created_by
+            .as_ref()
+            .unwrap()
+            .matches("go.opencensus.io/stats.worker"));
+        let pkg = c.rules[1].package.as_ref().unwrap();
+        assert!(pkg.matches("example.com/x") && pkg.matches("example.com/x/y") && !pkg.matches("example.com/xy"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        assert_eq!(
+            parse_err("[[ignore]]\ntop_function = \"a\"\nfunction = \"b\"\n").lines().next().unwrap(),
+            "leakcheck.toml:3: unknown field `function`, expected one of `name`, `top_function`, `any_function`, `created_by`, `state`, `package`, `test`, `reason`"
+        );
+        let e = parse_err("\n[[ignore]]\ncreated_by = { regex = '(unclosed' }\n");
+        assert!(e.starts_with("leakcheck.toml:3: created_by: bad regex:"), "{e}");
+        let e = parse_err("[[ignore]]\nreason = \"no condition\"\n");
+        assert!(e.starts_with("leakcheck.toml:1: an [[ignore]] rule needs"), "{e}");
+        assert!(parse_err("grace = \"soon\"\n").starts_with("leakcheck.toml:1: grace:"));
+    }
+}

@@ -1,0 +1,154 @@
+//! Ignore rules from leakcheck.toml and flags, on real go test runs.
+
+mod common;
+
+use common::{run_in, temp_module};
+
+const FLUSHER: &str = r#"package flusher
+
+import "time"
+
+// Start runs a background flusher the package keeps on purpose.
+func Start() {
+	go flushLoop(make(chan struct{}))
+}
+
+func flushLoop(stop chan struct{}) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-stop:
+			return
+		}
+	}
+}
+
+// Leak starts a goroutine nobody wants.
+func Leak() {
+	go func() { select {} }()
+}
+"#;
+
+const FLUSHER_TEST: &str = r#"package flusher
+
+import "testing"
+
+func TestFlusher(t *testing.T) { Start() }
+
+func TestLeak(t *testing.T) { Leak() }
+"#;
+
+fn module(config: Option<&str>) -> tempfile::TempDir {
+    let mut files = vec![
+        ("flusher/flusher.go", FLUSHER),
+        ("flusher/flusher_test.go", FLUSHER_TEST),
+    ];
+    if let Some(c) = config {
+        files.push(("leakcheck.toml", c));
+    }
+    temp_module(&files)
+}
+
+#[test]
+fn a_config_rule_silences_a_goroutine_without_waiting() {
+    let m = module(Some(
+        "grace = \"2s\"\n\n[[ignore]]\nname = \"flusher\"\ncreated_by = \"example.com/tmp/flusher.Start\"\nreason = \"kept on purpose\"\n",
+    ));
+    let run = run_in(m.path(), &["--explain", "--", "-count=1"], &[]);
+    let tests = run.tests();
+    let flusher = &tests[&("example.com/tmp/flusher".to_string(), "TestFlusher".to_string())];
+    assert_eq!(flusher["verdict"], "passed", "{}", run.stdout());
+    assert_eq!(flusher["leak"]["ignored"]["flusher"], 1);
+    // One look: the helper never waited for the ignored goroutine.
+    // (created_by holds from a goroutine's first instant; top_function and
+    // any_function match where it is now, which for a goroutine that has
+    // not run yet is only its `go` statement's wrapper.)
+    assert_eq!(flusher["leak"]["looks"], 1);
+    let leak = &tests[&("example.com/tmp/flusher".to_string(), "TestLeak".to_string())];
+    assert_eq!(leak["verdict"], "leaked");
+    assert!(
+        leak["leak"]["looks"].as_u64().unwrap() > 1,
+        "a real leak waits out the grace"
+    );
+    let out = run.stdout();
+    assert!(
+        out.contains("flusher: created_by example.com/tmp/flusher.Start (kept on purpose)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("TestFlusher: ignored 1 goroutine by flusher: kept on purpose"),
+        "{out}"
+    );
+    assert_eq!(run.code(), 1);
+}
+
+#[test]
+fn flag_rules_work_and_take_regexes() {
+    let m = module(None);
+    let run = run_in(
+        m.path(),
+        &[
+            "--ignore-created-by",
+            "re:^example\\.com/tmp/flusher\\.(Start|Leak)",
+            "--",
+            "-count=1",
+        ],
+        &[],
+    );
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    let tests = run.tests();
+    for t in ["TestFlusher", "TestLeak"] {
+        assert_eq!(
+            tests[&("example.com/tmp/flusher".to_string(), t.to_string())]["verdict"],
+            "passed"
+        );
+    }
+}
+
+#[test]
+fn a_rule_limited_to_another_test_does_not_apply() {
+    let m = module(Some(
+        "[[ignore]]\nany_function = { regex = 'flusher\\.(flushLoop|Leak\\.func1)$' }\ntest = \"TestFlusher\"\n",
+    ));
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let tests = run.tests();
+    assert_eq!(
+        tests[&("example.com/tmp/flusher".to_string(), "TestFlusher".to_string())]["verdict"],
+        "passed"
+    );
+    assert_eq!(
+        tests[&("example.com/tmp/flusher".to_string(), "TestLeak".to_string())]["verdict"],
+        "leaked"
+    );
+}
+
+#[test]
+fn config_mistakes_name_the_file_and_line() {
+    for (text, want) in [
+        (
+            "[[ignore]]\ntop_function = \"x\"\nfunc = \"y\"\n",
+            "leakcheck.toml:3: unknown field `func`",
+        ),
+        (
+            "\n\n[[ignore]]\ncreated_by = { regex = \"(\" }\n",
+            "leakcheck.toml:4: created_by: bad regex",
+        ),
+    ] {
+        let m = module(Some(text));
+        let run = run_in(m.path(), &[], &[]);
+        assert_eq!(run.code(), 2, "{}", run.stdout());
+        let err = run.stderr();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(
+            err.contains(&m.path().join("leakcheck.toml").display().to_string()),
+            "{err}"
+        );
+    }
+    let m = module(None);
+    let run = run_in(m.path(), &["--ignore-top", "re:("], &[]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().starts_with("leakcheck: bad regex `(`"), "{}", run.stderr());
+}

@@ -1,0 +1,94 @@
+//! The shared rule vectors (tests/vectors/rules.json), checked against the
+//! Rust side; helper/vectors_test.go checks the same file against the Go
+//! helper, so both apply one semantics.
+
+use leakcheck::analyse::rules::{first_match, IgnoreRule};
+use leakcheck::dump;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Vectors {
+    dump: String,
+    goroutines: Vec<Expected>,
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Expected {
+    id: u64,
+    state: String,
+    label: String,
+    top: String,
+    created_by: String,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    rules: Vec<IgnoreRule>,
+    test: String,
+    package: String,
+    ignored: Vec<u64>,
+}
+
+fn vectors() -> Vectors {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/rules.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_dump_parses_as_the_vectors_say() {
+    let v = vectors();
+    let d = dump::parse(&v.dump);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    assert_eq!(d.goroutines.len(), v.goroutines.len());
+    for (g, want) in d.goroutines.iter().zip(&v.goroutines) {
+        assert_eq!(g.id, want.id);
+        assert_eq!(g.state, want.state, "goroutine {}", g.id);
+        assert_eq!(g.label("leakcheck").unwrap_or(""), want.label, "goroutine {}", g.id);
+        assert_eq!(g.top_function(), want.top, "goroutine {}", g.id);
+        assert_eq!(
+            g.created_by.as_ref().map_or("", |c| c.function),
+            want.created_by,
+            "goroutine {}",
+            g.id
+        );
+    }
+}
+
+#[test]
+fn every_rule_case_ignores_what_it_says() {
+    let v = vectors();
+    let d = dump::parse(&v.dump);
+    for case in &v.cases {
+        let ignored: Vec<u64> = d
+            .goroutines
+            .iter()
+            .filter(|g| {
+                let test = if case.test.is_empty() {
+                    g.label("leakcheck").unwrap_or("")
+                } else {
+                    &case.test
+                };
+                first_match(&case.rules, g, test, &case.package).is_some()
+            })
+            .map(|g| g.id)
+            .collect();
+        assert_eq!(ignored, case.ignored, "case {:?}", case.name);
+    }
+}
+
+#[test]
+fn the_go_helper_passes_the_same_vectors() {
+    let out = std::process::Command::new("go")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/helper"))
+        .args(["test", "-count=1", "-run", "TestVectors", "-v", "."])
+        .output()
+        .expect("go runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("--- PASS: TestVectorsRules") && text.contains("--- PASS: TestVectorsDumpParses"),
+        "{text}"
+    );
+}
