@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser};
+use clap::{Args, Parser, Subcommand};
 
 /// Runs `go test` and fails every test that leaves goroutines behind.
 #[derive(Debug, Parser)]
@@ -21,10 +21,55 @@ package did not build; 2 leakcheck could not run (usage, no go, not in a module,
 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
 leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m"
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    /// Something other than a test run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Options of a test run.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Group a goroutine dump (SIGQUIT, /debug/pprof/goroutine?debug=2, a
+    /// test timeout) by stack, largest group first.
+    Stacks(StacksArgs),
+}
+
+/// Options of `leakcheck stacks`.
+#[derive(Debug, Clone, Args)]
+pub struct StacksArgs {
+    /// The dump to read; `-` or nothing reads standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: Option<PathBuf>,
+
+    /// Keep goroutines with a function matching REGEX in their stack.
+    #[arg(long, value_name = "REGEX")]
+    pub function: Option<String>,
+
+    /// Keep goroutines whose state matches REGEX (e.g. 'chan (send|receive)').
+    #[arg(long, value_name = "REGEX")]
+    pub state: Option<String>,
+
+    /// Keep goroutines started by a function matching REGEX.
+    #[arg(long, value_name = "REGEX")]
+    pub created_by: Option<String>,
+
+    /// Keep goroutines carrying the pprof label KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub label: Option<String>,
+
+    /// Hide groups of fewer than N goroutines.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_count: usize,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of a test run.

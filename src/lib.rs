@@ -12,7 +12,8 @@
 //! 6. [`report`]: reporters (terminal, JUnit) consuming the run's events.
 //!
 //! [`session`] wires the stages together, [`cli`] defines the command line,
-//! [`config`] reads `leakcheck.toml`,
+//! [`config`] reads `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the
+//! same parser and grouping on a dump from anywhere),
 //! and [`error`] holds every way leakcheck itself can fail.
 
 #![warn(missing_docs)]
@@ -27,3 +28,4 @@ pub mod inject;
 pub mod report;
 pub mod run;
 pub mod session;
+pub mod stacks;

@@ -1,13 +1,15 @@
 //! The `leakcheck` command: parses the command line and runs a session.
 
 use clap::Parser;
-use leakcheck::cli::Cli;
+use leakcheck::cli::{Cli, Command, StacksArgs};
+use leakcheck::error::Error;
 use leakcheck::error::ExitCode;
 use leakcheck::report::json::JsonReporter;
 use leakcheck::report::junit::JunitReporter;
 use leakcheck::report::terminal::TerminalReporter;
 use leakcheck::report::Reporter;
 use leakcheck::session::{self, RunOptions};
+use leakcheck::stacks::{self as grouped, StackFilter};
 
 fn main() {
     let cli = Cli::parse();
@@ -22,6 +24,9 @@ fn main() {
 }
 
 fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
+    if let Some(Command::Stacks(args)) = cli.command {
+        return stacks(args);
+    }
     let args = cli.run;
     let opts = RunOptions {
         go: args.go.clone(),
@@ -47,4 +52,64 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         reporters.push(Box::new(JsonReporter::new(path)));
     }
     session::run(&opts, &mut reporters)
+}
+
+fn stacks(args: StacksArgs) -> leakcheck::error::Result<ExitCode> {
+    let re = |flag: &str, v: &Option<String>| -> leakcheck::error::Result<Option<regex::Regex>> {
+        v.as_deref()
+            .map(|p| {
+                regex::Regex::new(p).map_err(|e| {
+                    Error::Usage(format!(
+                        "--{flag}: bad regex `{p}`: {}",
+                        e.to_string().lines().last().unwrap_or("")
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let label = match &args.label {
+        Some(kv) => Some(
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| Error::Usage(format!("--label takes KEY=VALUE, not `{kv}`")))?,
+        ),
+        None => None,
+    };
+    let filter = StackFilter {
+        function: re("function", &args.function)?,
+        state: re("state", &args.state)?,
+        created_by: re("created-by", &args.created_by)?,
+        label,
+        min_count: args.min_count,
+    };
+    let grouped = match args.file.as_deref() {
+        None => grouped::group(std::io::stdin().lock(), &filter),
+        Some(p) if p.as_os_str() == "-" => grouped::group(std::io::stdin().lock(), &filter),
+        Some(p) => {
+            let f = std::fs::File::open(p).map_err(|e| Error::io("cannot read", p, e))?;
+            grouped::group(f, &filter)
+        }
+    }
+    .map_err(|e| {
+        Error::io(
+            "cannot read",
+            args.file.clone().unwrap_or_else(|| "standard input".into()),
+            e,
+        )
+    })?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &grouped)
+            .map_err(std::io::Error::other)
+            .and_then(|_| std::io::Write::write_all(&mut out, b"\n"))
+    } else {
+        grouped::write_text(&mut out, &grouped)
+    };
+    match written.and_then(|_| std::io::Write::flush(&mut out)) {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::Passed),
+        Err(e) => Err(Error::io("cannot write to", "standard output", e)),
+        Ok(()) => Ok(ExitCode::Passed),
+    }
 }

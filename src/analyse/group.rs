@@ -6,7 +6,7 @@
 //! runner and `leakcheck stacks` share this code.
 
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use serde::Serialize;
 
@@ -80,7 +80,7 @@ fn visible_frames<'g, 'a>(g: &'g Goroutine<'a>) -> impl Iterator<Item = &'g Fram
 #[derive(Debug, Default)]
 pub struct Grouper {
     groups: Vec<LeakedGroup>,
-    index: HashMap<u64, Vec<usize>>,
+    index: HashMap<u64, Vec<usize>, BuildHasherDefault<rustc_hash::FxHasher>>,
 }
 
 impl Grouper {
@@ -144,7 +144,7 @@ impl Grouper {
 }
 
 fn key_hash(g: &Goroutine<'_>, test: Option<&str>) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     test.hash(&mut h);
     g.state.hash(&mut h);
     for f in visible_frames(g) {

@@ -16,6 +16,7 @@ pub struct TerminalReporter<W: Write> {
     explain: bool,
     root: PathBuf,
     reasons: BTreeMap<String, String>,
+    closed: bool,
 }
 
 impl<W: Write> TerminalReporter<W> {
@@ -29,6 +30,7 @@ impl<W: Write> TerminalReporter<W> {
             explain,
             root: PathBuf::new(),
             reasons: BTreeMap::new(),
+            closed: false,
         }
     }
 
@@ -157,22 +159,38 @@ impl<W: Write> TerminalReporter<W> {
 
 impl<W: Write> Reporter for TerminalReporter<W> {
     fn handle(&mut self, event: &Event<'_>) -> Result<()> {
-        let io = |e| Error::io("cannot write to", "the terminal", e);
+        if self.closed {
+            return Ok(());
+        }
+        match self.write_event(event) {
+            // The reader went away (`| head`): the other reports still
+            // get written.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            r => r.map_err(|e| Error::io("cannot write to", "standard output", e)),
+        }
+    }
+}
+
+impl<W: Write> TerminalReporter<W> {
+    fn write_event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
         match event {
             Event::RunStarted(info) => {
                 self.root = info.root.clone();
                 self.reasons = info.rules.iter().map(|r| (r.name.clone(), r.reason.clone())).collect();
                 if self.explain {
-                    self.explain_rules(info).map_err(io)?;
+                    self.explain_rules(info)?;
                 }
             }
             Event::Output {
                 test: Some(_), text, ..
             } if self.verbose => {
-                self.out.write_all(text.as_bytes()).map_err(io)?;
+                self.out.write_all(text.as_bytes())?;
             }
             Event::Output { .. } => {}
-            Event::PackageFinished(p) => self.package(p).map_err(io)?,
+            Event::PackageFinished(p) => self.package(p)?,
             Event::RunFinished(summary) => {
                 let t = summary.totals();
                 let mut line = format!(
@@ -200,9 +218,9 @@ impl<W: Write> Reporter for TerminalReporter<W> {
                 if summary.interrupted {
                     line.push_str(" (interrupted)");
                 }
-                writeln!(self.out, "{line}").map_err(io)?;
+                writeln!(self.out, "{line}")?;
             }
         }
-        self.out.flush().map_err(io)
+        self.out.flush()
     }
 }

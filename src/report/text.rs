@@ -114,6 +114,15 @@ pub fn group_text(group: &LeakedGroup, root: &Path, indent: &str) -> String {
     if let Some(t) = &group.test {
         let _ = writeln!(out, "{indent}    started by test {t}");
     }
+    let labels: Vec<String> = group
+        .labels
+        .iter()
+        .filter(|(k, _)| k != "leakcheck")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !labels.is_empty() {
+        let _ = writeln!(out, "{indent}    labels {}", labels.join(", "));
+    }
     if !group.subtests.is_empty() {
         let names: Vec<&str> = group.subtests.iter().map(String::as_str).collect();
         let _ = writeln!(out, "{indent}    in subtest {}", names.join(", "));
