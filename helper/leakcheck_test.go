@@ -251,12 +251,13 @@ func leakcheckFuncName(line string) string {
 
 // leakcheckParseHeader reads `goroutine 7 [chan receive, 2 minutes]:` and
 // its label forms: Go 1.26 puts ` labels:{"k": "v"}` inside the brackets,
-// Go 1.27 puts ` {k: v}` after them.
+// Go 1.27 puts ` {k: v}` after them. Label strings may hold `]`, `}` and
+// commas; the state text holds none, so it locates the label block.
 func leakcheckParseHeader(line string, g *leakcheckGoroutine) bool {
 	if !strings.HasPrefix(line, "goroutine ") || !strings.HasSuffix(line, ":") {
 		return false
 	}
-	rest := line[len("goroutine ") : len(line)-1]
+	rest := line[len("goroutine "):]
 	sp := strings.IndexByte(rest, ' ')
 	if sp < 0 {
 		return false
@@ -270,25 +271,49 @@ func leakcheckParseHeader(line string, g *leakcheckGoroutine) bool {
 	if open < 0 {
 		return false
 	}
-	inner := rest[open+1:]
-	after := ""
-	if i := strings.LastIndex(inner, "]"); i >= 0 {
-		inner, after = inner[:i], inner[i+1:]
+	body := rest[open+1:]
+	closing := strings.IndexByte(body, ']')
+	if closing < 0 {
+		return false
 	}
-	labels := ""
-	if i := strings.Index(inner, " labels:{"); i >= 0 {
-		labels, inner = inner[i+len(" labels:"):], inner[:i]
-	} else if after = strings.TrimSpace(after); strings.HasPrefix(after, "{") {
+	inside, labels := body[:closing], ""
+	if at := strings.Index(body[:closing], " labels:{"); at >= 0 {
+		block := body[at+len(" labels:"):]
+		end := leakcheckBlockEnd(block)
+		if end < 0 {
+			return false
+		}
+		inside, labels = body[:at], block[:end]
+	} else if after := strings.TrimSpace(strings.TrimSuffix(body[closing+1:], ":")); strings.HasPrefix(after, "{") {
 		labels = after
 	}
-	state := inner
+	state := inside
 	if i := strings.Index(state, ", "); i >= 0 {
 		state = state[:i]
 	}
-	state = strings.Replace(state, " (leaked)", "", 1)
-	g.state = strings.Replace(state, " (scan)", "", 1)
+	for _, mark := range []string{" (leaked)", " (scan)", " (durable)"} {
+		state = strings.Replace(state, mark, "", 1)
+	}
+	g.state = state
 	g.label = leakcheckLabelValue(labels, "leakcheck")
 	return true
+}
+
+// leakcheckBlockEnd is the length of the `{...}` block s starts with,
+// quotes respected; -1 when it does not close.
+func leakcheckBlockEnd(s string) int {
+	inQuote := false
+	for i := 1; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && inQuote:
+			i++
+		case s[i] == '"':
+			inQuote = !inQuote
+		case s[i] == '}' && !inQuote:
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // leakcheckLabelValue finds key in `{k: v, "k 2": "v 2"}` (quoted with

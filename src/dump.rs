@@ -112,6 +112,8 @@ pub struct Ancestor<'a> {
     pub frames: Vec<Frame<'a>>,
     /// Frames left out of that stack.
     pub elided: Option<Elided>,
+    /// Where the ancestor itself was started.
+    pub created_by: Option<CreatedBy<'a>>,
 }
 
 /// Something the parser could not read; it went on after it.
@@ -265,10 +267,34 @@ fn looks_like_header(line: &str) -> bool {
     digits > 0 && rest[digits..].starts_with(' ') && line.ends_with(':') && line.contains('[')
 }
 
+/// Which stack the lines being read belong to.
 #[derive(Clone, Copy)]
 enum Target {
     Main,
     Ancestor,
+}
+
+/// The parts of the goroutine (or of its last ancestor section) that lines
+/// of `target` fill in.
+struct Slots<'g, 'a> {
+    frames: &'g mut Vec<Frame<'a>>,
+    elided: &'g mut Option<Elided>,
+    created_by: &'g mut Option<CreatedBy<'a>>,
+}
+
+fn slots<'g, 'a>(g: &'g mut Goroutine<'a>, target: Target) -> Slots<'g, 'a> {
+    match (target, g.ancestors.last_mut()) {
+        (Target::Ancestor, Some(a)) => Slots {
+            frames: &mut a.frames,
+            elided: &mut a.elided,
+            created_by: &mut a.created_by,
+        },
+        _ => Slots {
+            frames: &mut g.frames,
+            elided: &mut g.elided,
+            created_by: &mut g.created_by,
+        },
+    }
 }
 
 fn parse_section<'a>(
@@ -308,16 +334,9 @@ fn parse_section<'a>(
                     file,
                     line: line_no,
                 };
-                match target {
-                    Target::Main => g.frames.push(frame),
-                    Target::Ancestor => {
-                        if let Some(a) = g.ancestors.last_mut() {
-                            a.frames.push(frame);
-                        }
-                    }
-                }
+                slots(&mut g, target).frames.push(frame);
             } else if let Some((function, goroutine)) = pending_created.take() {
-                g.created_by = Some(CreatedBy {
+                *slots(&mut g, target).created_by = Some(CreatedBy {
                     function,
                     goroutine,
                     file,
@@ -343,7 +362,7 @@ fn parse_section<'a>(
                 None => (rest, None),
             };
             pending_created = Some((function, goroutine));
-            g.created_by = Some(CreatedBy {
+            *slots(&mut g, target).created_by = Some(CreatedBy {
                 function,
                 goroutine,
                 file: "",
@@ -352,14 +371,7 @@ fn parse_section<'a>(
         } else if let Some(elided) = parse_elided(line) {
             lines.next_line();
             end = line_end(text, line);
-            match target {
-                Target::Main => g.elided = Some(elided),
-                Target::Ancestor => {
-                    if let Some(a) = g.ancestors.last_mut() {
-                        a.elided = Some(elided);
-                    }
-                }
-            }
+            *slots(&mut g, target).elided = Some(elided);
         } else if let Some(rest) = line.strip_prefix("[originating from goroutine ") {
             lines.next_line();
             end = line_end(text, line);
@@ -368,6 +380,7 @@ fn parse_section<'a>(
                 goroutine: n,
                 frames: Vec::new(),
                 elided: None,
+                created_by: None,
             });
             target = Target::Ancestor;
         } else if let Some(call) = parse_call(line) {
@@ -405,24 +418,37 @@ fn truncate(s: &str) -> &str {
 }
 
 /// Parses `goroutine 7 [chan receive, 3 minutes, locked to thread]:`, its
-/// `gp=… m=…` form (GOTRACEBACK=system), Go 1.26 labels inside the brackets
-/// and Go 1.27 labels after them.
+/// `gp=… m=…` form (GOTRACEBACK=system, SIGQUIT), Go 1.26 labels inside the
+/// brackets (`[select labels:{"k": "v"}]:`) and Go 1.27 labels after them
+/// (`[select] {k: v}:`). Label strings may hold `]`, `}`, `:` and commas, so
+/// the label block is found by the state text (which holds none of them)
+/// and matched with quotes respected.
 fn parse_header(line: &str) -> Option<Goroutine<'_>> {
     let rest = line.strip_prefix("goroutine ")?;
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let id = rest[..digits].parse().ok()?;
     let rest = &rest[digits..];
-    let open = rest.find('[')?;
-    let body = rest[open + 1..].strip_suffix(':')?;
-    // The bracket closes before the Go 1.27 label block, whose quoted
-    // strings may contain ']' themselves: find the label block first.
-    let (inside, labels_text) = match body.rfind("] {") {
-        Some(close) if body.ends_with('}') => (&body[..close], Some(&body[close + 2..])),
-        _ => (body.strip_suffix(']')?, None),
-    };
-    let (inside, labels_text) = match (labels_text, inside.find(" labels:{")) {
-        (None, Some(i)) => (&inside[..i], Some(&inside[i + " labels:".len()..])),
-        (l, _) => (inside, l),
+    let body = &rest[rest.find('[')? + 1..];
+    let first_close = body.find(']')?;
+    let (inside, labels_text) = match body[..first_close].find(" labels:{") {
+        // Go 1.26: the labels close the brackets.
+        Some(at) => {
+            let block = &body[at + " labels:".len()..];
+            let end = block_end(block)?;
+            if !block[end..].starts_with("]:") {
+                return None;
+            }
+            (&body[..at], Some(&block[..end]))
+        }
+        None => {
+            let after = body[first_close + 1..].strip_suffix(':')?.trim();
+            let labels = if after.is_empty() {
+                None
+            } else {
+                after.starts_with('{').then_some(after)
+            };
+            (&body[..first_close], labels)
+        }
     };
     let mut parts = inside.split(", ");
     let mut state = parts.next().unwrap_or("");
@@ -469,6 +495,26 @@ fn parse_header(line: &str) -> Option<Goroutine<'_>> {
         g.labels = parse_labels(l);
     }
     Some(g)
+}
+
+/// The length of the `{…}` block `s` starts with, quotes respected.
+fn block_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'{') {
+        return None;
+    }
+    let mut in_quote = false;
+    let mut i = 1;
+    while i < b.len() {
+        match (b[i], in_quote) {
+            (b'\\', true) => i += 1,
+            (b'"', _) => in_quote = !in_quote,
+            (b'}', false) => return Some(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Parses `{"k": "v", ...}` (Go 1.26, always quoted) or `{k: v, "a b": c}`
@@ -532,7 +578,11 @@ fn unquote(s: &str) -> Cow<'_, str> {
                     _ => 8,
                 };
                 let hex: String = chars.by_ref().take(n).collect();
-                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                // `\xNN` of 0x80 and up is a byte of invalid UTF-8 (Go 1.27
+                // prints those raw); a Rust string holds it as U+FFFD.
+                let code = u32::from_str_radix(&hex, 16).ok();
+                let code = code.map(|c| if e == 'x' && c >= 0x80 { 0xfffd } else { c });
+                match code.and_then(char::from_u32) {
                     Some(ch) => out.push(ch),
                     None => {
                         out.push('\\');

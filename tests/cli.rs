@@ -22,10 +22,7 @@ fn run(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)]) -> (i32, Stri
 fn unknown_flag_is_a_usage_error() {
     let (code, _, err) = run(&["--no-such-flag"], &fixtures_dir(), &[]);
     assert_eq!(code, 2);
-    assert!(
-        err.contains("unexpected argument '--no-such-flag'"),
-        "{err}"
-    );
+    assert!(err.contains("unexpected argument '--no-such-flag'"), "{err}");
 }
 
 #[test]
@@ -40,20 +37,13 @@ fn missing_go_is_one_line_and_exit_2() {
     let (code, out, err) = run(&[], &fixtures_dir(), &[("LEAKCHECK_GO", "/nonexistent/go")]);
     assert_eq!(code, 2, "{out}{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("leakcheck: cannot run `/nonexistent/go`"),
-        "{err}"
-    );
+    assert!(err.starts_with("leakcheck: cannot run `/nonexistent/go`"), "{err}");
 }
 
 #[test]
 fn outside_a_module_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(
-        &[],
-        dir.path(),
-        &[("GOWORK", "off"), ("GOFLAGS", "-mod=mod")],
-    );
+    let (code, _, err) = run(&[], dir.path(), &[("GOWORK", "off"), ("GOFLAGS", "-mod=mod")]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not inside a Go module"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");

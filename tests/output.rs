@@ -51,10 +51,7 @@ fn control_bytes_and_colours_keep_the_junit_valid_and_visible() {
             .to_string()
     };
     let colours = out("TestColours");
-    assert!(
-        colours.contains("red bell\\x07 ctrl\\x01 nul\\x00 end"),
-        "{colours:?}"
-    );
+    assert!(colours.contains("red bell\\x07 ctrl\\x01 nul\\x00 end"), "{colours:?}");
     assert!(colours.contains("logged bold"), "{colours:?}");
     assert!(colours.contains("bad:"), "{colours:?}");
     let failure = case("TestColoursFail")
@@ -68,9 +65,5 @@ fn control_bytes_and_colours_keep_the_junit_valid_and_visible() {
     // 2,000 lines of 1,000 bytes: nothing dropped.
     let big = out("TestBig");
     assert!(big.contains("1999 xxx"), "last line missing");
-    assert!(
-        big.len() > 2_000_000,
-        "output truncated to {} bytes",
-        big.len()
-    );
+    assert!(big.len() > 2_000_000, "output truncated to {} bytes", big.len());
 }

@@ -46,10 +46,7 @@ impl Run {
             let pkg = p["import_path"].as_str().unwrap_or_default().to_string();
             for t in p["tests"].as_array().into_iter().flatten() {
                 out.insert(
-                    (
-                        pkg.clone(),
-                        t["name"].as_str().unwrap_or_default().to_string(),
-                    ),
+                    (pkg.clone(), t["name"].as_str().unwrap_or_default().to_string()),
                     t.clone(),
                 );
             }
@@ -101,11 +98,7 @@ pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 /// A throwaway Go module with the given files (path → contents).
 pub fn temp_module(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("go.mod"),
-        "module example.com/tmp\n\ngo 1.21\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("go.mod"), "module example.com/tmp\n\ngo 1.21\n").unwrap();
     for (path, text) in files {
         let p = dir.path().join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

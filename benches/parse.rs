@@ -1,0 +1,3 @@
+//! Placeholder replaced by the benchmark work (criterion benchmark of the
+//! dump parser and grouping).
+fn main() {}
