@@ -187,6 +187,7 @@ func (r *leakcheckRule) matches(g *leakcheckGoroutine, test, pkg string) bool {
 // attribute it and apply rules. The Rust side parses the text again, fully.
 type leakcheckGoroutine struct {
 	id        uint64
+	proven    bool // marked (leaked) by the goroutineleak profile
 	state     string
 	label     string // value of the leakcheck label; "" when it has none
 	funcs     []string
@@ -291,6 +292,7 @@ func leakcheckParseHeader(line string, g *leakcheckGoroutine) bool {
 	if i := strings.Index(state, ", "); i >= 0 {
 		state = state[:i]
 	}
+	g.proven = strings.Contains(state, " (leaked)")
 	for _, mark := range []string{" (leaked)", " (scan)", " (durable)"} {
 		state = strings.Replace(state, mark, "", 1)
 	}
@@ -452,6 +454,9 @@ type leakcheckSession struct {
 	// labelsInDump: the runtime prints labels in goroutine headers (Go 1.26+
 	// with GODEBUG=tracebacklabels=1). Otherwise labels come from the profile.
 	labelsInDump bool
+	// proofProfile is the goroutineleak profile, when this Go has it and
+	// leakcheck asked for proof.
+	proofProfile *pprof.Profile
 
 	mu       sync.Mutex
 	seq      int
@@ -507,6 +512,9 @@ func leakcheckStart(m *testing.M) *leakcheckSession {
 	}
 	s.graceLimit = time.Duration(s.cfg.GraceMillis) * time.Millisecond
 	s.labelsInDump = leakcheckProbeLabels()
+	if s.cfg.Proof {
+		s.proofProfile = pprof.Lookup("goroutineleak")
+	}
 	snap := s.look()
 	s.baseline = snap.ids()
 	s.setKnown(snap)
@@ -523,6 +531,7 @@ func leakcheckStart(m *testing.M) *leakcheckSession {
 		Go:          runtime.Version(),
 		LabelSource: source,
 		Counter:     snap.counterOK,
+		Proof:       s.proofProfile != nil,
 		Wrapped:     wrapped,
 		UserMain:    leakcheckUserMain != nil,
 		Problems:    problems,
@@ -712,6 +721,7 @@ func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGorouti
 	deadline := time.Now().Add(s.graceLimit)
 	pause := 100 * time.Microsecond
 	var out leakcheckOutcome
+	proofs, lastProof := 0, time.Time{}
 	for {
 		out.looks++
 		out.snap = s.look()
@@ -732,7 +742,15 @@ func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGorouti
 			out.leaked = append(out.leaked, *g)
 		}
 		left := time.Until(deadline)
-		if len(out.leaked) == 0 || left <= 0 {
+		if s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && (proofs == 0 || time.Since(lastProof) >= 20*time.Millisecond || left <= 0) {
+			// Let the GC prove what it can; the marks show in the next look.
+			// Again later if goroutines that were still moving block.
+			proofs++
+			lastProof = time.Now()
+			s.prove()
+			continue
+		}
+		if len(out.leaked) == 0 || left <= 0 || leakcheckAllProven(out.leaked) {
 			s.markReported(out.leaked)
 			s.markReported(out.ignored)
 			return out
@@ -745,6 +763,45 @@ func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGorouti
 			pause = 100 * time.Millisecond
 		}
 	}
+}
+
+// prove runs Go's goroutineleak profile (Go 1.26 with
+// GOEXPERIMENT=goroutineleakprofile, Go 1.27): a GC that marks goroutines
+// blocked on channels, select or sync primitives no runnable goroutine can
+// ever reach as (leaked), in every later dump. Sound, not complete: what a
+// global can reach is never marked.
+func (s *leakcheckSession) prove() {
+	_ = s.proofProfile.WriteTo(leakcheckDiscard{}, 1)
+}
+
+type leakcheckDiscard struct{}
+
+func (leakcheckDiscard) Write(p []byte) (int, error) { return len(p), nil }
+
+// leakcheckProvable reports whether some goroutine not yet proven waits in
+// a way the goroutineleak profile can prove: on channels, select, or sync
+// primitives (not sleep, IO or syscalls, and not while it still runs).
+func leakcheckProvable(gs []leakcheckGoroutine) bool {
+	for i := range gs {
+		if gs[i].proven {
+			continue
+		}
+		switch st := gs[i].state; {
+		case strings.HasPrefix(st, "chan "), strings.HasPrefix(st, "select"),
+			strings.HasPrefix(st, "sync."), st == "semacquire":
+			return true
+		}
+	}
+	return false
+}
+
+func leakcheckAllProven(gs []leakcheckGoroutine) bool {
+	for i := range gs {
+		if !gs[i].proven {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *leakcheckSession) ignored(g *leakcheckGoroutine, test string) bool {
@@ -966,6 +1023,7 @@ type leakcheckRecordHeader struct {
 	Go          string            `json:"go,omitempty"`
 	LabelSource string            `json:"label_source,omitempty"`
 	Counter     bool              `json:"counter,omitempty"`
+	Proof       bool              `json:"proof,omitempty"`
 	Wrapped     int               `json:"wrapped,omitempty"`
 	UserMain    bool              `json:"user_main,omitempty"`
 	Problems    []string          `json:"problems,omitempty"`

@@ -117,6 +117,11 @@ pub struct RunArgs {
     #[arg(long = "ignore-created-by", value_name = "FUNC")]
     pub ignore_created_by: Vec<String>,
 
+    /// Do not use Go's goroutineleak profile to prove leaks (used by default
+    /// on Go 1.26, with GOEXPERIMENT=goroutineleakprofile, and on Go 1.27+).
+    #[arg(long)]
+    pub no_proof: bool,
+
     /// Show the ignore rules in force and, per test, which rule let which
     /// goroutines go, and why.
     #[arg(long)]

@@ -39,6 +39,7 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         grace: args.grace,
         rules: args.flag_rules()?,
         config: args.config.clone(),
+        proof: !args.no_proof,
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
         std::io::stdout(),

@@ -95,6 +95,9 @@ pub struct RecordHeader {
     /// `start`: the goroutine-creation counter is available (Go 1.26+).
     #[serde(default)]
     pub counter: bool,
+    /// `start`: the goroutineleak profile is available and in use.
+    #[serde(default)]
+    pub proof: bool,
     /// `start`: how many tests were wrapped.
     #[serde(default)]
     pub wrapped: usize,
@@ -156,6 +159,7 @@ impl GoTestCommand {
         overlay: &Path,
         records: &Path,
         config_json: String,
+        proof: bool,
     ) -> GoTestCommand {
         let split = go_test_args.iter().position(|a| a == "-args" || a == "--args");
         let (flags, binary_args) = match split {
@@ -189,19 +193,25 @@ impl GoTestCommand {
         }
         args.extend(packages.iter().cloned());
         args.extend(binary_args.iter().cloned());
-        let mut godebug = std::env::var("GODEBUG").unwrap_or_default();
-        if !godebug.is_empty() {
-            godebug.push(',');
+        let mut env = vec![
+            ("LEAKCHECK_DIR".into(), records.display().to_string()),
+            ("LEAKCHECK_CONFIG".into(), config_json),
+            ("GODEBUG".into(), with_item("GODEBUG", "tracebacklabels=1")),
+        ];
+        // The goroutineleak profile is an experiment (a build setting) in Go
+        // 1.26 only: 1.27 has it always, older Go does not know the name.
+        if proof && tc.minor() == 26 {
+            env.push(("GOEXPERIMENT".into(), with_item("GOEXPERIMENT", "goroutineleakprofile")));
         }
-        godebug.push_str("tracebacklabels=1");
-        GoTestCommand {
-            args,
-            env: vec![
-                ("LEAKCHECK_DIR".into(), records.display().to_string()),
-                ("LEAKCHECK_CONFIG".into(), config_json),
-                ("GODEBUG".into(), godebug),
-            ],
-        }
+        GoTestCommand { args, env }
+    }
+}
+
+/// The comma-separated environment list `name` with `item` appended.
+fn with_item(name: &str, item: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => format!("{v},{item}"),
+        _ => item.to_string(),
     }
 }
 
@@ -360,6 +370,7 @@ mod tests {
             Path::new("/o.json"),
             Path::new("/r"),
             "{}".into(),
+            true,
         );
         assert_eq!(
             cmd.args,

@@ -37,6 +37,8 @@ pub struct RunOptions {
     /// A configuration file given explicitly (else leakcheck.toml at the
     /// module root, if any).
     pub config: Option<PathBuf>,
+    /// Use Go's goroutineleak profile to prove leaks, where available.
+    pub proof: bool,
 }
 
 /// The grace period when neither the command line nor the config sets one.
@@ -93,7 +95,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     let config = serde_json::to_string(&HelperConfig {
         grace_ms: grace.as_millis(),
         rules: &all_rules,
-        proof: false,
+        proof: opts.proof,
     })
     .expect("helper config serialises");
     let cmd = GoTestCommand::new(
@@ -103,6 +105,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         &overlay.json_path,
         records.path(),
         config,
+        opts.proof,
     );
 
     let info = RunInfo {

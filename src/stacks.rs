@@ -94,7 +94,7 @@ pub fn write_text(out: &mut impl Write, d: &GroupedDump) -> io::Result<()> {
     writeln!(out)?;
     for g in &d.groups {
         writeln!(out)?;
-        out.write_all(text::group_text(g, Path::new(""), "").as_bytes())?;
+        out.write_all(text::group_text(g, false, Path::new(""), "").as_bytes())?;
     }
     for w in &d.warnings {
         writeln!(out, "warning: {w}")?;

@@ -71,6 +71,8 @@ pub struct LeakReport {
     pub ignored: BTreeMap<String, usize>,
     /// How many looks the helper took before deciding (1: it never waited).
     pub looks: u32,
+    /// Whether Go's goroutineleak profile was available to prove leaks.
+    pub proof: bool,
 }
 
 /// One run of one test or subtest.
@@ -177,6 +179,8 @@ pub struct PackageResult {
     pub go_version: Option<String>,
     /// Where labels came from: `dump` (Go 1.26+) or `profile`.
     pub label_source: Option<String>,
+    /// Whether leaks could be proven (Go's goroutineleak profile).
+    pub proof: bool,
     /// Things the user should know that are not failures.
     pub warnings: Vec<String>,
     /// When go test started the package (RFC 3339), if it said.
@@ -317,11 +321,12 @@ impl PackageCollector {
         let mut warnings = Vec::new();
         let start = records.iter().find(|r| r.header.kind == "start");
         let package_record = records.iter().find(|r| r.header.kind == "package");
+        let proof = start.is_some_and(|s| s.header.proof);
 
         // Leaks of tests.
         let mut leak_failed_before = HashMap::new();
         for rec in records.iter().filter(|r| r.header.kind == "test") {
-            let report = leak_report(rec, rules, &self.import_path, Some(&rec.header.test));
+            let report = leak_report(rec, rules, &self.import_path, Some(&rec.header.test), proof);
             let Some(i) = self
                 .tests
                 .iter()
@@ -356,7 +361,7 @@ impl PackageCollector {
 
         // Leftovers after the last test.
         let main_leak = package_record
-            .map(|rec| leak_report(rec, rules, &self.import_path, None))
+            .map(|rec| leak_report(rec, rules, &self.import_path, None, proof))
             .filter(|l| l.total > 0);
 
         let build_failed =
@@ -400,6 +405,7 @@ impl PackageCollector {
             check,
             go_version: start.map(|s| s.header.go.clone()),
             label_source: start.map(|s| s.header.label_source.clone()),
+            proof,
             warnings,
             started: self.started,
         }
@@ -485,11 +491,12 @@ impl PackageCollector {
 /// Parses a record's goroutines, applies the rules and groups what is left.
 /// `test` is the test the record is about; `None` for the package record,
 /// where each goroutine's `leakcheck` label names its test, if any.
-fn leak_report(rec: &LeakRecord, rules: &[IgnoreRule], package: &str, test: Option<&str>) -> LeakReport {
+fn leak_report(rec: &LeakRecord, rules: &[IgnoreRule], package: &str, test: Option<&str>, proof: bool) -> LeakReport {
     let parsed = dump::parse(&rec.dump);
     let mut grouper = Grouper::new();
     let mut report = LeakReport {
         looks: rec.header.looks,
+        proof,
         ..Default::default()
     };
     for g in &parsed.goroutines {

@@ -53,6 +53,7 @@ impl JunitReporter {
             .unwrap_or_default();
         suite.add_property(Property::new("go.version", go));
         suite.add_property(Property::new("leakcheck.version", env!("CARGO_PKG_VERSION")));
+        suite.add_property(Property::new("leakcheck.proof", if p.proof { "true" } else { "false" }));
         if let Some(h) = hostname() {
             suite.extra.insert("hostname".into(), xml_safe(&h).into());
         }

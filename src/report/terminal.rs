@@ -218,6 +218,12 @@ impl<W: Write> TerminalReporter<W> {
                 if summary.interrupted {
                     line.push_str(" (interrupted)");
                 }
+                if summary.packages.iter().any(|p| p.leaked_goroutines() > 0 && !p.proof) {
+                    writeln!(
+                        self.out,
+                        "leakcheck: leaks were not proven: Go's goroutineleak profile needs Go 1.26 or newer (or was turned off with --no-proof)"
+                    )?;
+                }
                 writeln!(self.out, "{line}")?;
             }
         }

@@ -81,13 +81,16 @@ pub fn headline_frame<'a>(group: &'a LeakedGroup, root: &Path) -> Option<&'a Loc
         .or_else(|| group.frames.first())
 }
 
-/// `[chan receive, proven]` style state text.
-pub fn state_text(group: &LeakedGroup) -> String {
+/// `[chan receive, proven]` style state text; `proof` says whether proving
+/// was possible, so that not proven means "still running at the deadline".
+pub fn state_text(group: &LeakedGroup, proof: bool) -> String {
     let mut s = group.state.clone();
     if group.proven == group.count && group.count > 0 {
         s.push_str(", proven");
     } else if group.proven > 0 {
         let _ = write!(s, ", {} proven", group.proven);
+    } else if proof {
+        s.push_str(", still running");
     }
     if let Some((lo, hi)) = group.wait_minutes {
         if lo == hi {
@@ -101,10 +104,10 @@ pub fn state_text(group: &LeakedGroup) -> String {
 
 /// One group: headline, created by, then the full stack, each line indented
 /// by `indent`.
-pub fn group_text(group: &LeakedGroup, root: &Path, indent: &str) -> String {
+pub fn group_text(group: &LeakedGroup, proof: bool, root: &Path, indent: &str) -> String {
     let mut out = String::new();
     let head = headline_frame(group, root);
-    let _ = write!(out, "{indent}{} × [{}] ", group.count, state_text(group));
+    let _ = write!(out, "{indent}{} × [{}] ", group.count, state_text(group, proof));
     match head {
         Some(f) => {
             let _ = writeln!(out, "{} ({}:{})", f.function, short_path(&f.file, root), f.line);
@@ -150,7 +153,7 @@ pub fn group_text(group: &LeakedGroup, root: &Path, indent: &str) -> String {
 pub fn leak_text(report: &LeakReport, root: &Path, indent: &str) -> String {
     let mut out = String::new();
     for g in &report.groups {
-        out.push_str(&group_text(g, root, indent));
+        out.push_str(&group_text(g, report.proof, root, indent));
     }
     if !report.ignored.is_empty() {
         let parts: Vec<String> = report.ignored.iter().map(|(r, n)| format!("{n} by {r}")).collect();
@@ -182,7 +185,7 @@ pub fn crash_text(crash: &Crash, root: &Path, indent: &str) -> String {
         let total: usize = crash.groups.iter().map(|g| g.count).sum();
         let _ = writeln!(out, "{indent}{} at the time, grouped:", goroutines(total));
         for g in &crash.groups {
-            out.push_str(&group_text(g, root, &format!("{indent}  ")));
+            out.push_str(&group_text(g, false, root, &format!("{indent}  ")));
         }
     }
     out

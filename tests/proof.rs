@@ -1,0 +1,74 @@
+//! Proven versus still running: Go's goroutineleak profile (Go 1.26 with
+//! GOEXPERIMENT=goroutineleakprofile, which leakcheck sets; Go 1.27 GA).
+
+mod common;
+
+use common::{run_in, temp_module, Run};
+
+const LEAKS: &str = r#"package leaks
+
+import (
+	"testing"
+	"time"
+)
+
+func TestBlockedForever(t *testing.T) {
+	ch := make(chan int)
+	go func() { ch <- 1 }()
+}
+
+func TestSleeping(t *testing.T) {
+	go time.Sleep(time.Hour)
+}
+"#;
+
+fn group_state(run: &Run, test: &str) -> (String, u64, u64) {
+    let t = &run.tests()[&("example.com/tmp/leaks".to_string(), test.to_string())];
+    assert_eq!(t["verdict"], "leaked", "{test}: {}", run.stdout());
+    let g = &t["leak"]["groups"][0];
+    (
+        g["state"].as_str().unwrap().to_string(),
+        g["count"].as_u64().unwrap(),
+        g["proven"].as_u64().unwrap(),
+    )
+}
+
+fn run_with(toolchain: &str, extra: &[&str]) -> Run {
+    let m = temp_module(&[("leaks/leaks_test.go", LEAKS)]);
+    let mut args = extra.to_vec();
+    args.extend(["--", "-count=1"]);
+    let run = run_in(m.path(), &args, &[("GOTOOLCHAIN", toolchain)]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    run
+}
+
+#[test]
+fn go_1_26_proves_a_blocked_send_but_not_a_sleep() {
+    let run = run_with("go1.26.8", &[]);
+    assert_eq!(run.package("example.com/tmp/leaks")["proof"], true);
+    assert_eq!(group_state(&run, "TestBlockedForever"), ("chan send".into(), 1, 1));
+    assert_eq!(group_state(&run, "TestSleeping"), ("sleep".into(), 1, 0));
+    let out = run.stdout();
+    assert!(out.contains("1 × [chan send, proven]"), "{out}");
+    assert!(out.contains("1 × [sleep, still running]"), "{out}");
+}
+
+#[test]
+fn go_1_27_proves_without_an_experiment() {
+    let run = run_with("go1.27.3", &[]);
+    assert_eq!(run.package("example.com/tmp/leaks")["proof"], true);
+    assert_eq!(group_state(&run, "TestBlockedForever").2, 1);
+    assert_eq!(group_state(&run, "TestSleeping").2, 0);
+}
+
+#[test]
+fn without_proof_leaks_are_still_found() {
+    for (toolchain, flags) in [("go1.26.8", &["--no-proof"][..]), ("go1.25.5", &[][..])] {
+        let run = run_with(toolchain, flags);
+        assert_eq!(run.package("example.com/tmp/leaks")["proof"], false, "{toolchain}");
+        assert_eq!(group_state(&run, "TestBlockedForever"), ("chan send".into(), 1, 0));
+        let out = run.stdout();
+        assert!(out.contains("1 × [chan send] "), "{out}");
+        assert!(out.contains("leakcheck: leaks were not proven"), "{out}");
+    }
+}
