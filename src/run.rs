@@ -385,6 +385,10 @@ mod tests {
                 "-flag"
             ]
         );
+        assert!(cmd
+            .env
+            .iter()
+            .any(|(k, v)| k == "GOEXPERIMENT" && v.ends_with("goroutineleakprofile")));
         let old = GoTestCommand::new(
             &tc("go1.22.12"),
             &[],
@@ -392,7 +396,9 @@ mod tests {
             Path::new("/o"),
             Path::new("/r"),
             "{}".into(),
+            true,
         );
         assert!(old.args.contains(&"-vet=off".to_string()));
+        assert!(!old.env.iter().any(|(k, _)| k == "GOEXPERIMENT"));
     }
 }

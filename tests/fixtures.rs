@@ -26,11 +26,7 @@ fn expected() -> BTreeMap<(String, String), Expectation> {
         (
             "afterfunc",
             "TestAfterFuncLeaks",
-            leak(vec![(
-                1,
-                "chan receive",
-                "afterfunc.TestAfterFuncLeaks.func1",
-            )]),
+            leak(vec![(1, "chan receive", "afterfunc.TestAfterFuncLeaks.func1")]),
         ),
         ("afterfunc", "TestAfterFuncStopped", pass()),
         (
@@ -131,10 +127,7 @@ fn every_fixture_test_gets_its_exact_verdict() {
     // httpclient's leaky test leaks client and server goroutines; checked
     // on its own below.
     got.remove(&(format!("{P}httpclient"), "TestNoTimeoutLeaks".into()));
-    let want: BTreeMap<_, _> = expected()
-        .into_iter()
-        .map(|(k, (v, _))| (k, v.to_string()))
-        .collect();
+    let want: BTreeMap<_, _> = expected().into_iter().map(|(k, (v, _))| (k, v.to_string())).collect();
     assert_eq!(got, want, "\n{}", run.stdout());
 }
 
@@ -210,22 +203,14 @@ fn an_http_client_without_timeout_leaks_the_client_goroutine() {
         })
         .collect();
     assert!(
-        functions
-            .iter()
-            .any(|f| f == "net/http.(*persistConn).roundTrip"),
+        functions.iter().any(|f| f == "net/http.(*persistConn).roundTrip"),
         "{functions:?}"
     );
     assert!(
-        functions
-            .iter()
-            .any(|f| f.ends_with("httpclient.(*Client).Status")),
+        functions.iter().any(|f| f.ends_with("httpclient.(*Client).Status")),
         "{functions:?}"
     );
-    assert!(
-        run.stdout().contains("hint: net/http keep-alive"),
-        "{}",
-        run.stdout()
-    );
+    assert!(run.stdout().contains("hint: net/http keep-alive"), "{}", run.stdout());
 }
 
 #[test]
@@ -234,10 +219,7 @@ fn package_level_failures_are_reported() {
     let broken = run.package(&format!("{P}broken"));
     assert_eq!(broken["status"], "build_failed");
     assert!(
-        broken["build_output"]
-            .as_str()
-            .unwrap()
-            .contains("cannot use"),
+        broken["build_output"].as_str().unwrap().contains("cannot use"),
         "{broken:#}"
     );
     let panics = run.package(&format!("{P}panics"));
@@ -257,10 +239,7 @@ fn junit_is_valid_and_names_each_leak() {
     let doc = roxmltree::Document::parse(&run.junit).expect("the JUnit file is well-formed XML");
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
-    let suites: Vec<_> = root
-        .children()
-        .filter(|n| n.has_tag_name("testsuite"))
-        .collect();
+    let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
     let case = |pkg: &str, name: &str| {
         suites
             .iter()
@@ -270,14 +249,9 @@ fn junit_is_valid_and_names_each_leak() {
             .unwrap_or_else(|| panic!("no testcase {pkg} {name}"))
     };
     for s in &suites {
-        let props: Vec<_> = s
-            .descendants()
-            .filter(|n| n.has_tag_name("property"))
-            .collect();
+        let props: Vec<_> = s.descendants().filter(|n| n.has_tag_name("property")).collect();
         assert!(
-            props
-                .iter()
-                .any(|p| p.attribute("name") == Some("go.version")),
+            props.iter().any(|p| p.attribute("name") == Some("go.version")),
             "no go.version"
         );
         assert!(s.attribute("timestamp").is_some() && s.attribute("time").is_some());
@@ -289,25 +263,16 @@ fn junit_is_valid_and_names_each_leak() {
         let error = c.children().find(|n| n.has_tag_name("error"));
         match verdict {
             "passed" => assert!(failure.is_none() && error.is_none(), "{name}"),
-            "panicked" => assert!(
-                error.is_some_and(|e| e.attribute("type") == Some("Panic")),
-                "{name}"
-            ),
+            "panicked" => assert!(error.is_some_and(|e| e.attribute("type") == Some("Panic")), "{name}"),
             "leaked" => {
                 let f = failure.unwrap_or_else(|| panic!("{name} has no failure"));
                 assert_eq!(f.attribute("type"), Some("GoroutineLeak"));
                 let total: u64 = groups.iter().map(|g| g.0).sum();
                 let message = f.attribute("message").unwrap();
-                assert!(
-                    message.starts_with(&format!("{total} goroutine")),
-                    "{name}: {message}"
-                );
+                assert!(message.starts_with(&format!("{total} goroutine")), "{name}: {message}");
                 let body = f.text().unwrap_or("");
                 for (count, state, function) in &groups {
-                    assert!(
-                        body.contains(&format!("{count} × [{state}")),
-                        "{name}: {body}"
-                    );
+                    assert!(body.contains(&format!("{count} × [{state}")), "{name}: {body}");
                     assert!(body.contains(function), "{name}: {function} not in {body}");
                 }
                 assert!(
@@ -351,11 +316,7 @@ fn plain_go_test_passes_every_leaky_test() {
         .args(&leaky)
         .output()
         .expect("go runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 #[test]
