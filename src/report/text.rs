@@ -69,14 +69,17 @@ fn is_plumbing(loc: &Location) -> bool {
         .any(|p| loc.function.starts_with(p) && (p.ends_with(['.', '/']) || loc.function[p.len()..].starts_with('.')))
 }
 
-/// The frame a reader should look at first: the innermost user frame, else
-/// the innermost frame that is not plumbing (net/http's readLoop rather
-/// than internal/poll), else the innermost frame.
+/// The frame a reader should look at first: the innermost frame in the
+/// module under test, else in any non-standard package, else the innermost
+/// that is not plumbing (net/http's readLoop rather than internal/poll),
+/// else the innermost frame.
 pub fn headline_frame<'a>(group: &'a LeakedGroup, root: &Path) -> Option<&'a Location> {
+    let in_module = |f: &&Location| !root.as_os_str().is_empty() && Path::new(&f.file).starts_with(root);
     group
         .frames
         .iter()
-        .find(|f| is_user_frame(f, root))
+        .find(in_module)
+        .or_else(|| group.frames.iter().find(|f| is_user_frame(f, root)))
         .or_else(|| group.frames.iter().find(|f| !is_plumbing(f)))
         .or_else(|| group.frames.first())
 }
