@@ -567,7 +567,24 @@ func leakcheckWrapTests(m *testing.M, s *leakcheckSession) (int, error) {
 	for i := range tests {
 		tests[i].F = s.wrap(tests[i].Name, tests[i].F)
 	}
-	return len(tests), nil
+	n := len(tests)
+	// Fuzz targets run their seed corpus as tests; examples with output
+	// run too. Both are checked the same way.
+	if f := reflect.ValueOf(m).Elem().FieldByName("fuzzTargets"); f.IsValid() && f.Type() == reflect.TypeOf([]testing.InternalFuzzTarget(nil)) {
+		targets := *(*[]testing.InternalFuzzTarget)(unsafe.Pointer(f.UnsafeAddr()))
+		for i := range targets {
+			targets[i].Fn = s.wrapFuzz(targets[i].Name, targets[i].Fn)
+		}
+		n += len(targets)
+	}
+	if f := reflect.ValueOf(m).Elem().FieldByName("examples"); f.IsValid() && f.Type() == reflect.TypeOf([]testing.InternalExample(nil)) {
+		examples := *(*[]testing.InternalExample)(unsafe.Pointer(f.UnsafeAddr()))
+		for i := range examples {
+			examples[i].F = s.wrapExample(examples[i].Name, examples[i].F)
+		}
+		n += len(examples)
+	}
+	return n, nil
 }
 
 // leakcheckTestStart is what a test's check needs from the moment it began.
@@ -579,14 +596,16 @@ type leakcheckTestStart struct {
 func (s *leakcheckSession) wrap(name string, body func(*testing.T)) func(*testing.T) {
 	return func(t *testing.T) {
 		s.hookSubtestNames(t)
-		start := s.testStarted()
-		s.mu.Lock()
-		s.runs[name]++
-		run := s.runs[name]
-		s.mu.Unlock()
+		start := s.testStarted(true)
+		run := s.nextRun(name)
 		// Registered first, so it runs last: after the body, every other
 		// cleanup and all parallel subtests.
-		t.Cleanup(func() { s.checkTest(t, name, run, start) })
+		t.Cleanup(func() {
+			failed := t.Failed()
+			if n := s.check(name, run, start, !leakcheckIsParallel(t), failed); n > 0 {
+				t.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(n), name)
+			}
+		})
 		// Not pprof.Do: the label stays on this goroutine through the
 		// cleanups too, so what they start is the test's as well.
 		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("leakcheck", name)))
@@ -594,10 +613,49 @@ func (s *leakcheckSession) wrap(name string, body func(*testing.T)) func(*testin
 	}
 }
 
+// wrapFuzz checks a fuzz target the way wrap checks a test: its seed
+// corpus entries run as subtests under its label.
+func (s *leakcheckSession) wrapFuzz(name string, body func(*testing.F)) func(*testing.F) {
+	return func(f *testing.F) {
+		start := s.testStarted(true)
+		run := s.nextRun(name)
+		f.Cleanup(func() {
+			if n := s.check(name, run, start, true, f.Failed()); n > 0 {
+				f.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(n), name)
+			}
+		})
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("leakcheck", name)))
+		body(f)
+	}
+}
+
+// wrapExample checks an example. Examples run on the main goroutine, so the
+// label is set with pprof.Do, which restores it. An example cannot call
+// t.Errorf: a leak is printed, and the printed line fails the example's
+// output comparison.
+func (s *leakcheckSession) wrapExample(name string, body func()) func() {
+	return func() {
+		start := s.testStarted(false)
+		run := s.nextRun(name)
+		pprof.Do(context.Background(), pprof.Labels("leakcheck", name), func(context.Context) { body() })
+		if n := s.check(name, run, start, true, false); n > 0 {
+			fmt.Printf("leakcheck: %s leaked after %s returned\n", leakcheckCount(n), name)
+		}
+	}
+}
+
+func (s *leakcheckSession) nextRun(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runs[name]++
+	return s.runs[name]
+}
+
 // testStarted keeps the known set current for a serial test: when the only
-// goroutine created since the last look is this test's own, no look is
-// needed.
-func (s *leakcheckSession) testStarted() leakcheckTestStart {
+// goroutine created since the last look is this test's own (ownGoroutine:
+// tests and fuzz targets run on one of their own; examples do not), no look
+// is needed.
+func (s *leakcheckSession) testStarted(ownGoroutine bool) leakcheckTestStart {
 	c, ok := leakcheckCreated()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -605,7 +663,7 @@ func (s *leakcheckSession) testStarted() leakcheckTestStart {
 	if first {
 		s.setup = map[uint64]bool{}
 	}
-	if ok && s.knownOK && c == s.knownCounter+1 {
+	if ownGoroutine && ok && s.knownOK && c == s.knownCounter+1 {
 		s.known[leakcheckSelfID()] = true
 		s.knownCounter = c
 		return leakcheckTestStart{counter: c, counterOK: true}
@@ -647,11 +705,13 @@ func (snap leakcheckSnapshot) ids() map[uint64]bool {
 }
 
 // checkTest runs in the test's first-registered cleanup.
-func (s *leakcheckSession) checkTest(t *testing.T, name string, run int, start leakcheckTestStart) {
-	serial := !leakcheckIsParallel(t)
+// check looks for what the test (or fuzz target, or example) left behind
+// and records it; it returns how many goroutines leaked. serial says no
+// other test body ran meanwhile; failed, that the test had failed on its own.
+func (s *leakcheckSession) check(name string, run int, start leakcheckTestStart, serial, failed bool) int {
 	if serial && start.counterOK {
 		if c, ok := leakcheckCreated(); ok && c == start.counter {
-			return // nothing was started while the test ran: no look at all
+			return 0 // nothing was started while the test ran: no look at all
 		}
 	}
 	self := leakcheckSelfID()
@@ -676,13 +736,10 @@ func (s *leakcheckSession) checkTest(t *testing.T, name string, run int, start l
 	if serial {
 		s.setKnown(out.snap)
 	}
-	if len(out.leaked) == 0 && len(out.ignored) == 0 {
-		return
+	if len(out.leaked) > 0 || len(out.ignored) > 0 {
+		s.writeRecord(leakcheckRecordHeader{Kind: "test", Test: name, Run: run, Failed: failed}, out)
 	}
-	s.writeRecord(leakcheckRecordHeader{Kind: "test", Test: name, Run: run, Failed: t.Failed()}, out)
-	if len(out.leaked) > 0 {
-		t.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(len(out.leaked)), name)
-	}
+	return len(out.leaked)
 }
 
 // checkPackage looks, after the last test, for goroutines that were not

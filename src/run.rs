@@ -207,6 +207,33 @@ impl GoTestCommand {
     }
 }
 
+/// Refuses go test flags under which no test runs checked, and warns about
+/// those under which part of the run is not checked.
+pub fn check_go_test_args(go_test_args: &[String]) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    let flags = go_test_args.iter().take_while(|a| *a != "-args" && *a != "--args");
+    for a in flags {
+        let Some(name) = flag_name(a) else { continue };
+        let refuse = match name.trim_start_matches("test.") {
+            "c" | "o" => Some("builds a test binary without running it: there is nothing to check"),
+            "list" => Some("lists tests without running them: there is nothing to check"),
+            "fuzz" => Some(
+                "runs the fuzzing engine, whose workers leakcheck cannot check; leakcheck runs fuzz targets' seed corpora as tests without it",
+            ),
+            "json" | "v" | "run" | "skip" => None,
+            "bench" => {
+                warnings.push("benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into());
+                None
+            }
+            _ => None,
+        };
+        if let Some(why) = refuse {
+            return Err(Error::Usage(format!("go test {a} {why}")));
+        }
+    }
+    Ok(warnings)
+}
+
 /// The comma-separated environment list `name` with `item` appended.
 fn with_item(name: &str, item: &str) -> String {
     match std::env::var(name) {

@@ -69,6 +69,10 @@ pub fn wants_verbose(go_test_args: &[String]) -> bool {
 /// it went. Errors are only for runs that could not happen (exit code 2).
 pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
     let started = Instant::now();
+    let arg_warnings = run::check_go_test_args(&opts.go_test_args)?;
+    for w in &arg_warnings {
+        eprintln!("leakcheck: warning: {w}");
+    }
     let tc = Toolchain::find(&opts.go, &opts.dir)?;
     let patterns = if opts.packages.is_empty() {
         vec!["./...".to_string()]

@@ -413,10 +413,14 @@ impl PackageCollector {
 
     /// Finds a panic or timeout in the output and marks the tests it hit.
     fn detect_crash(&mut self, rules: &[IgnoreRule]) -> Option<Crash> {
-        let unfinished: Vec<usize> = (0..self.tests.len()).filter(|&i| !self.finished[i]).collect();
+        // Benchmarks end without a pass event: they finished if nothing
+        // crashed (checked below).
+        let unfinished: Vec<usize> = (0..self.tests.len())
+            .filter(|&i| !self.finished[i] && !self.tests[i].name.starts_with("Benchmark"))
+            .collect();
         // The panic text goes to whichever test test2json thought was
         // running, or to the package.
-        let (text, owner) = self
+        let panic = self
             .tests
             .iter()
             .enumerate()
@@ -427,8 +431,29 @@ impl PackageCollector {
                     .lines()
                     .any(|l| l.starts_with("panic: "))
                     .then(|| (self.output.clone(), None))
-            })?
-            .clone();
+            });
+        let Some((text, owner)) = panic else {
+            for (i, t) in self.tests.iter_mut().enumerate() {
+                if !self.finished[i] && t.name.starts_with("Benchmark") {
+                    t.verdict = Verdict::Passed;
+                }
+            }
+            if unfinished.is_empty() {
+                return None;
+            }
+            // No panic, yet tests never finished: the binary exited under
+            // them (os.Exit, log.Fatal).
+            let tests: Vec<String> = unfinished.iter().map(|&i| self.tests[i].name.clone()).collect();
+            return Some(Crash {
+                kind: CrashKind::Exit,
+                message: format!(
+                    "the test binary exited while {} ran (os.Exit or log.Fatal in a test?)",
+                    tests.join(", ")
+                ),
+                tests,
+                groups: Vec::new(),
+            });
+        };
         let message = text
             .lines()
             .find(|l| l.starts_with("panic: "))

@@ -127,10 +127,18 @@ impl<W: Write> TerminalReporter<W> {
             self.out
                 .write_all(text::leak_text(leak, &self.root, "    ").as_bytes())?;
         }
+        // What the binary printed outside tests, when it explains a failure
+        // no test holds (a panic in TestMain, `exit status 4`).
+        let unexplained = p.crash.as_ref().is_some_and(|c| c.tests.is_empty())
+            || (p.crash.is_none()
+                && p.main_leak.is_none()
+                && p.status == PackageStatus::Failed
+                && !p.tests.iter().any(|t| t.verdict.is_failure()));
+        if unexplained && !self.verbose {
+            self.out.write_all(package_output(&p.output).as_bytes())?;
+        }
+        self.benchmarks(p)?;
         if let Some(crash) = &p.crash {
-            if !self.verbose && p.tests.iter().all(|t| !t.output.contains(&crash.message)) {
-                self.out.write_all(p.output.as_bytes())?;
-            }
             writeln!(self.out, "--- CRASH: {}", p.import_path)?;
             self.out
                 .write_all(text::crash_text(crash, &self.root, "    ").as_bytes())?;
@@ -155,6 +163,37 @@ impl<W: Write> TerminalReporter<W> {
             _ => writeln!(self.out, "FAIL\t{}\t{:.3}s", p.import_path, p.elapsed),
         }
     }
+}
+
+impl<W: Write> TerminalReporter<W> {
+    /// Benchmark results, as go test prints them (the checks do not cover
+    /// benchmarks).
+    fn benchmarks(&mut self, p: &PackageResult) -> std::io::Result<()> {
+        let benches: Vec<_> = p.tests.iter().filter(|t| t.name.starts_with("Benchmark")).collect();
+        if benches.is_empty() || self.verbose {
+            return Ok(());
+        }
+        for line in p.output.lines() {
+            if ["goos:", "goarch:", "pkg:", "cpu:"].iter().any(|h| line.starts_with(h)) {
+                writeln!(self.out, "{line}")?;
+            }
+        }
+        for b in benches {
+            let body = text::without_framing(&b.output);
+            let body = body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body);
+            self.out.write_all(body.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// Package output without go test's own summary lines, which leakcheck
+/// prints itself.
+fn package_output(output: &str) -> String {
+    output
+        .split_inclusive('\n')
+        .filter(|l| !(l.starts_with("FAIL\t") || l.starts_with("ok  \t") || *l == "FAIL\n" || *l == "PASS\n"))
+        .collect()
 }
 
 impl<W: Write> Reporter for TerminalReporter<W> {
