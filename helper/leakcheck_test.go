@@ -103,8 +103,9 @@ func leakcheckExitCode(m *testing.M) int {
 }
 
 // leakcheckConfig is what leakcheck passes in LEAKCHECK_CONFIG. It is read
-// with os.Getenv on purpose: go test's result cache keys on the environment a
-// test reads, so a cached pass is a pass under the same grace and rules.
+// with os.Getenv on purpose (see testStarted): go test's result cache keys
+// on the environment a test reads, so a cached pass is a pass under the same
+// grace and rules.
 type leakcheckConfig struct {
 	GraceMillis int64           `json:"grace_ms"`
 	Rules       []leakcheckRule `json:"rules"`
@@ -478,8 +479,9 @@ type leakcheckSession struct {
 	testOf map[uint64]string
 	hooked bool
 
-	exitOnce   sync.Once
-	exitLeaked bool
+	exitOnce     sync.Once
+	exitLeaked   bool
+	cacheKeyOnce sync.Once
 }
 
 func leakcheckStart(m *testing.M) *leakcheckSession {
@@ -656,6 +658,10 @@ func (s *leakcheckSession) nextRun(name string) int {
 // tests and fuzz targets run on one of their own; examples do not), no look
 // is needed.
 func (s *leakcheckSession) testStarted(ownGoroutine bool) leakcheckTestStart {
+	// go test's result cache keys on the environment a test reads, but only
+	// records it once m.Run has started: read the settings again here, so
+	// a cached pass is one under the same grace and rules.
+	s.cacheKeyOnce.Do(func() { _ = os.Getenv("LEAKCHECK_CONFIG") })
 	c, ok := leakcheckCreated()
 	s.mu.Lock()
 	defer s.mu.Unlock()

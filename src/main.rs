@@ -28,6 +28,7 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         return stacks(args);
     }
     let args = cli.run;
+    leakcheck::run::interrupt::install().map_err(Error::Usage)?;
     let opts = RunOptions {
         go: args.go.clone(),
         dir: match &args.dir {

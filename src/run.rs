@@ -260,7 +260,14 @@ pub fn run(
     let mut expr = duct::cmd(&tc.go, &cmd.args)
         .dir(&tc.dir)
         .stderr_file(err_writer)
-        .unchecked();
+        .unchecked()
+        // Its own process group, so an interrupt reaches go test and its
+        // test binaries together (see `interrupt`).
+        .before_spawn(|c| {
+            use std::os::unix::process::CommandExt;
+            c.process_group(0);
+            Ok(())
+        });
     for (k, v) in &cmd.env {
         expr = expr.env(k, v);
     }
@@ -269,6 +276,9 @@ pub fn run(
         source,
     })?;
     drop(expr);
+    if let Some(&pid) = reader.pids().first() {
+        interrupt::watch_group(pid);
+    }
     let (tx, rx) = mpsc::channel::<String>();
     let stderr_thread = thread::spawn(move || {
         for line in BufReader::new(err_reader).lines() {
@@ -312,12 +322,62 @@ pub fn run(
     for l in rx.try_iter() {
         each(RunEvent::Stderr(l));
     }
+    interrupt::watch_group(0);
     let status = reader
         .try_wait()
         .map_err(|e| Error::io("cannot wait for", &tc.go, e))?
         .map(|o| o.status.code())
         .unwrap_or(None);
     Ok(status)
+}
+
+/// Ctrl-C and termination signals. go test waits for its test binaries and
+/// leaves stopping them to the terminal, which signals the whole foreground
+/// process group. leakcheck runs go test in a group of its own and, on the
+/// first SIGINT/SIGTERM/SIGHUP, interrupts that group (SIGKILL on a second
+/// signal); the run then ends normally, and the reports hold what finished.
+pub mod interrupt {
+    use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+
+    static GROUP: AtomicI32 = AtomicI32::new(0);
+    static SIGNALS: AtomicU32 = AtomicU32::new(0);
+
+    /// Installs the handler (once per process).
+    pub fn install() -> Result<(), String> {
+        ctrlc::set_handler(|| {
+            let n = SIGNALS.fetch_add(1, Ordering::SeqCst) + 1;
+            signal_group(GROUP.load(Ordering::SeqCst), n);
+        })
+        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))
+    }
+
+    /// Whether a signal arrived.
+    pub fn interrupted() -> bool {
+        SIGNALS.load(Ordering::SeqCst) > 0
+    }
+
+    /// Makes `pid`'s process group the one to interrupt (0: none); a
+    /// signal that came before it started is passed on at once.
+    pub(super) fn watch_group(pid: u32) {
+        let pid = i32::try_from(pid).unwrap_or(0);
+        GROUP.store(pid, Ordering::SeqCst);
+        let n = SIGNALS.load(Ordering::SeqCst);
+        if n > 0 {
+            signal_group(pid, n);
+        }
+    }
+
+    fn signal_group(group: i32, signals: u32) {
+        if group <= 0 {
+            return;
+        }
+        let sig = if signals == 1 { libc::SIGINT } else { libc::SIGKILL };
+        // SAFETY: kill(2) with a negative pid signals a process group; it
+        // touches no memory of ours.
+        unsafe {
+            libc::kill(-group, sig);
+        }
+    }
 }
 
 /// Reads a line of any length, without assuming UTF-8.

@@ -185,17 +185,20 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         results.push(result);
     }
     let failed = results.iter().any(PackageResult::is_failure);
+    let interrupted = run::interrupt::interrupted();
     let summary = RunSummary {
         packages: results,
         elapsed: started.elapsed(),
-        interrupted: false,
+        interrupted,
     };
     emitter.emit(&Event::RunFinished(&summary));
     if let Some(e) = emitter.error {
         return Err(e);
     }
     drop(overlay);
-    Ok(if failed || status.is_some_and(|c| c != 0) {
+    Ok(if interrupted {
+        ExitCode::Interrupted
+    } else if failed || status.is_some_and(|c| c != 0) {
         ExitCode::Failed
     } else {
         ExitCode::Passed

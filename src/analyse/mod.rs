@@ -444,12 +444,16 @@ impl PackageCollector {
             // No panic, yet tests never finished: the binary exited under
             // them (os.Exit, log.Fatal).
             let tests: Vec<String> = unfinished.iter().map(|&i| self.tests[i].name.clone()).collect();
-            return Some(Crash {
-                kind: CrashKind::Exit,
-                message: format!(
+            let message = match self.output.lines().find(|l| l.starts_with("signal: ")) {
+                Some(signal) => format!("the test binary was stopped ({signal}) while {} ran", tests.join(", ")),
+                None => format!(
                     "the test binary exited while {} ran (os.Exit or log.Fatal in a test?)",
                     tests.join(", ")
                 ),
+            };
+            return Some(Crash {
+                kind: CrashKind::Exit,
+                message,
                 tests,
                 groups: Vec::new(),
             });

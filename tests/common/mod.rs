@@ -106,3 +106,78 @@ pub fn temp_module(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// (package, test, run) → go test's own verdict (`pass`, `fail`, `skip`, or
+/// `none` when the binary died first), from plain `go test -json`.
+pub fn go_test_verdicts(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> BTreeMap<(String, String, u64), String> {
+    let mut cmd = Command::new("go");
+    cmd.current_dir(dir).args(["test", "-json"]).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("go runs");
+    let mut runs: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut verdicts = BTreeMap::new();
+    for line in out.stdout.split(|&b| b == b'\n') {
+        let Ok(ev) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        let (Some(pkg), Some(test)) = (ev["Package"].as_str(), ev["Test"].as_str()) else {
+            continue;
+        };
+        let key = (pkg.to_string(), test.to_string());
+        match ev["Action"].as_str().unwrap_or("") {
+            "run" => {
+                let n = runs.entry(key.clone()).or_insert(0);
+                *n += 1;
+                verdicts.insert((key.0, key.1, *n), "none".to_string());
+            }
+            a @ ("pass" | "fail" | "skip") => {
+                let n = *runs.get(&key).unwrap_or(&1);
+                verdicts.insert((key.0, key.1, n), a.to_string());
+            }
+            _ => {}
+        }
+    }
+    verdicts
+}
+
+/// Nothing lost: every test run plain go test reports is in leakcheck's
+/// report with the same verdict; a leak may turn a pass into `leaked`, never
+/// the other way. Returns how many test runs were compared.
+pub fn assert_nothing_lost(go: &BTreeMap<(String, String, u64), String>, run: &Run) -> usize {
+    let mut ours = BTreeMap::new();
+    for p in run.report["packages"].as_array().into_iter().flatten() {
+        for t in p["tests"].as_array().into_iter().flatten() {
+            ours.insert(
+                (
+                    p["import_path"].as_str().unwrap().to_string(),
+                    t["name"].as_str().unwrap().to_string(),
+                    t["run"].as_u64().unwrap(),
+                ),
+                t["verdict"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    for (key, go_verdict) in go {
+        let ours = ours
+            .get(key)
+            .unwrap_or_else(|| panic!("{key:?} ({go_verdict}) is missing from leakcheck's report"));
+        let compatible = match go_verdict.as_str() {
+            "pass" => ours == "passed" || ours == "leaked",
+            "skip" => ours == "skipped",
+            "fail" => ["failed", "panicked"].contains(&ours.as_str()),
+            // Benchmarks end without a verdict; other tests without one
+            // were cut short by the binary's death.
+            _ if key.1.starts_with("Benchmark") => ours == "passed",
+            _ => ["panicked", "timed_out", "unfinished"].contains(&ours.as_str()),
+        };
+        assert!(compatible, "{key:?}: go test says {go_verdict}, leakcheck says {ours}");
+    }
+    assert_eq!(
+        ours.len(),
+        go.len(),
+        "leakcheck reports test runs go test does not: {ours:?}"
+    );
+    go.len()
+}

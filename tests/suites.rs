@@ -1,0 +1,596 @@
+//! Real suites unchanged: go test's flags and failure modes behave as in go
+//! test, and nothing go test reports is lost (each run is compared
+//! test-by-test with plain `go test -json` on the same packages).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use common::{assert_nothing_lost, go_test_verdicts, leakcheck, run_in, temp_module};
+
+const BASIC: &str = r#"package basic
+
+import (
+	"testing"
+	"time"
+)
+
+func TestTable(t *testing.T) {
+	for _, name := range []string{"one", "two", "three"} {
+		t.Run(name, func(t *testing.T) {
+			if name == "" {
+				t.Fatal("empty")
+			}
+		})
+	}
+}
+
+func TestSkipped(t *testing.T) { t.Skip("not today") }
+
+func TestLong(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	time.Sleep(time.Millisecond)
+}
+
+func TestFails(t *testing.T) { t.Error("wrong") }
+
+func TestLeaks(t *testing.T) {
+	ch := make(chan int)
+	go func() { <-ch }()
+}
+
+func TestParallelOne(t *testing.T) {
+	t.Parallel()
+	done := make(chan struct{})
+	go func() { close(done) }()
+	<-done
+}
+
+func TestParallelTwo(t *testing.T) {
+	t.Parallel()
+	go func() { select {} }()
+}
+"#;
+
+const TAGGED: &str = r#"//go:build integration
+
+package tagged
+
+import "testing"
+
+func TestIntegration(t *testing.T) {}
+"#;
+
+const TAGGED_ALWAYS: &str = r#"package tagged
+
+import "testing"
+
+func TestUnit(t *testing.T) {}
+"#;
+
+const NAMED: &str = r#"package othername
+
+import "testing"
+
+func TestNamed(t *testing.T) {
+	go func() { select {} }()
+}
+"#;
+
+const CGO: &str = r#"package withcgo
+
+/*
+static int add(int a, int b) { return a + b; }
+*/
+import "C"
+
+// Add adds through C.
+func Add(a, b int) int { return int(C.add(C.int(a), C.int(b))) }
+"#;
+
+const CGO_TEST: &str = r#"package withcgo
+
+import "testing"
+
+func TestAdd(t *testing.T) {
+	if Add(2, 3) != 5 {
+		t.Fatal("bad")
+	}
+}
+"#;
+
+fn suite() -> tempfile::TempDir {
+    temp_module(&[
+        ("basic/basic_test.go", BASIC),
+        ("tagged/integration_test.go", TAGGED),
+        ("tagged/unit_test.go", TAGGED_ALWAYS),
+        ("named/named_test.go", NAMED),
+        ("withcgo/add.go", CGO),
+        ("withcgo/add_test.go", CGO_TEST),
+    ])
+}
+
+/// Runs go test and leakcheck with the same flags and compares them.
+fn compare(dir: &std::path::Path, flags: &[&str]) -> common::Run {
+    let mut go_args = flags.to_vec();
+    go_args.push("./...");
+    let go = go_test_verdicts(dir, &go_args, &[]);
+    let mut lc_args = vec!["./...", "--"];
+    lc_args.extend(flags);
+    let run = run_in(dir, &lc_args, &[]);
+    assert!(
+        run.code() == 1 || run.code() == 0,
+        "{flags:?}: {}{}",
+        run.stdout(),
+        run.stderr()
+    );
+    let n = assert_nothing_lost(&go, &run);
+    assert!(n > 0, "{flags:?}: nothing ran");
+    run
+}
+
+fn verdict(run: &common::Run, pkg: &str, test: &str) -> String {
+    run.tests()
+        .get(&(format!("example.com/tmp/{pkg}"), test.to_string()))
+        .map(|t| t["verdict"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| "absent".into())
+}
+
+#[test]
+fn go_test_flags_behave_as_in_go_test() {
+    let m = suite();
+    let dir = m.path();
+    let run = compare(dir, &["-count=1"]);
+    assert_eq!(verdict(&run, "basic", "TestLeaks"), "leaked");
+    assert_eq!(verdict(&run, "basic", "TestParallelTwo"), "leaked");
+    assert_eq!(verdict(&run, "basic", "TestParallelOne"), "passed");
+    assert_eq!(verdict(&run, "basic", "TestFails"), "failed");
+    assert_eq!(verdict(&run, "basic", "TestSkipped"), "skipped");
+    assert_eq!(verdict(&run, "named", "TestNamed"), "leaked");
+    assert_eq!(verdict(&run, "withcgo", "TestAdd"), "passed");
+    assert_eq!(verdict(&run, "tagged", "TestIntegration"), "absent");
+
+    let run = compare(dir, &["-count=1", "-run", "TestTable/two|TestLeaks"]);
+    assert_eq!(verdict(&run, "basic", "TestTable/two"), "passed");
+    assert_eq!(verdict(&run, "basic", "TestTable/one"), "absent");
+    assert_eq!(verdict(&run, "basic", "TestFails"), "absent");
+
+    let run = compare(dir, &["-count=1", "-skip", "TestTable/one|TestFails"]);
+    assert_eq!(verdict(&run, "basic", "TestTable/one"), "absent");
+    assert_eq!(verdict(&run, "basic", "TestTable/two"), "passed");
+
+    let run = compare(dir, &["-count=1", "-tags", "integration", "-short"]);
+    assert_eq!(verdict(&run, "tagged", "TestIntegration"), "passed");
+    assert_eq!(verdict(&run, "basic", "TestLong"), "skipped");
+
+    // Each run is checked on its own: two runs, two leaks.
+    let run = compare(dir, &["-count=2", "-run", "TestLeaks|TestTable"]);
+    let leaks: Vec<_> = run.report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["tests"].as_array().unwrap())
+        .filter(|t| t["name"] == "TestLeaks")
+        .map(|t| {
+            (
+                t["run"].as_u64().unwrap(),
+                t["verdict"].clone(),
+                t["leak"]["total"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        leaks,
+        vec![(1, "leaked".into(), 1.into()), (2, "leaked".into(), 1.into())]
+    );
+
+    for flags in [
+        &["-count=1", "-shuffle=on"][..],
+        &["-count=1", "-failfast", "-p", "1"],
+        &["-count=1", "-cover", "-parallel", "1"],
+        &["-count=1", "-cpu", "1,2", "-run", "TestLeaks|TestParallel"],
+        &["-count=1", "-json", "-v"],
+    ] {
+        let run = compare(dir, flags);
+        if !flags.contains(&"-failfast") {
+            assert_eq!(verdict(&run, "basic", "TestLeaks"), "leaked", "{flags:?}");
+        }
+    }
+}
+
+#[test]
+fn race_detector_runs_are_checked_too() {
+    let m = suite();
+    let run = compare(
+        m.path(),
+        &["-count=1", "-race", "-run", "TestLeaks|TestParallel|TestAdd"],
+    );
+    assert_eq!(verdict(&run, "basic", "TestLeaks"), "leaked");
+    assert_eq!(verdict(&run, "withcgo", "TestAdd"), "passed");
+}
+
+const BROKEN: &[(&str, &str)] = &[
+    (
+        "vetfail/v_test.go",
+        "package vetfail\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc TestV(t *testing.T) { fmt.Printf(\"%d\\n\", \"s\") }\n",
+    ),
+    (
+        "missingdep/m_test.go",
+        "package missingdep\n\nimport (\n\t\"testing\"\n\n\t\"example.org/does/not/exist\"\n)\n\nfunc TestM(t *testing.T) { exist.F() }\n",
+    ),
+    (
+        "exits/e_test.go",
+        "package exits\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestBefore(t *testing.T) {}\n\nfunc TestExits(t *testing.T) { os.Exit(3) }\n",
+    ),
+    (
+        "fatal/f_test.go",
+        "package fatal\n\nimport (\n\t\"log\"\n\t\"testing\"\n)\n\nfunc TestFatal(t *testing.T) { log.Fatal(\"boom\") }\n",
+    ),
+    (
+        "mainexit/m_test.go",
+        "package mainexit\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestMain(m *testing.M) {\n\tfmt.Println(\"no database\")\n\tos.Exit(4)\n}\n\nfunc TestA(t *testing.T) {}\n",
+    ),
+    (
+        "mainpanic/m_test.go",
+        "package mainpanic\n\nimport \"testing\"\n\nfunc TestMain(m *testing.M) {\n\tvar p *int\n\t_ = *p\n}\n\nfunc TestA(t *testing.T) {}\n",
+    ),
+    (
+        "clean/c_test.go",
+        "package clean\n\nimport \"testing\"\n\nfunc TestClean(t *testing.T) {}\n",
+    ),
+    (
+        "noisy/n_test.go",
+        "package noisy\n\nimport (\n\t\"strings\"\n\t\"testing\"\n)\n\nfunc TestMegabytes(t *testing.T) {\n\tfor i := 0; i < 5000; i++ {\n\t\tt.Log(strings.Repeat(\"\\xff\\xfeq\", 300))\n\t}\n}\n",
+    ),
+];
+
+#[test]
+fn every_failure_mode_is_reported_and_other_packages_still_run() {
+    let m = temp_module(BROKEN);
+    let run = compare(m.path(), &["-count=1"]);
+    assert_eq!(run.code(), 1);
+    let status = |p: &str| {
+        run.package(&format!("example.com/tmp/{p}"))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("clean"), "passed");
+    assert_eq!(status("noisy"), "passed");
+    assert_eq!(status("vetfail"), "build_failed");
+    assert!(run.package("example.com/tmp/vetfail")["build_output"]
+        .as_str()
+        .unwrap()
+        .contains("Printf format %d has arg \"s\" of wrong type string"));
+    assert_eq!(status("missingdep"), "build_failed");
+    assert!(run.package("example.com/tmp/missingdep")["build_output"]
+        .as_str()
+        .unwrap()
+        .contains("example.org/does/not/exist"));
+    assert_eq!(verdict(&run, "exits", "TestBefore"), "passed");
+    assert_eq!(verdict(&run, "exits", "TestExits"), "unfinished");
+    assert_eq!(verdict(&run, "fatal", "TestFatal"), "unfinished");
+    assert_eq!(status("mainexit"), "failed");
+    assert_eq!(status("mainpanic"), "failed");
+    assert_eq!(run.package("example.com/tmp/mainpanic")["crash"]["kind"], "panic");
+
+    let out = run.stdout();
+    assert!(out.contains("the test binary exited while TestExits ran"), "{out}");
+    assert!(out.contains("no database"), "{out}");
+    assert!(out.contains("FAIL\texample.com/tmp/vetfail [build failed]"), "{out}");
+
+    let doc = roxmltree::Document::parse(&run.junit).expect("valid JUnit");
+    let suites: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    for p in [
+        "clean",
+        "noisy",
+        "vetfail",
+        "missingdep",
+        "exits",
+        "fatal",
+        "mainexit",
+        "mainpanic",
+    ] {
+        assert!(
+            suites.contains(&format!("example.com/tmp/{p}").as_str()),
+            "no testsuite for {p}: {suites:?}"
+        );
+    }
+    let main_case = |p: &str| {
+        doc.descendants()
+            .find(|n| {
+                n.has_tag_name("testcase")
+                    && n.attribute("name") == Some("TestMain")
+                    && n.attribute("classname") == Some(&format!("example.com/tmp/{p}"))
+            })
+            .unwrap_or_else(|| panic!("no TestMain testcase for {p}"))
+    };
+    for p in ["vetfail", "missingdep", "mainpanic"] {
+        assert!(main_case(p).children().any(|c| c.has_tag_name("error")), "{p}");
+    }
+    assert!(main_case("mainexit").children().any(|c| c.has_tag_name("failure")));
+    // The megabytes of invalid UTF-8 are all there (as U+FFFD: go test -json
+    // replaces invalid bytes before leakcheck sees them).
+    let noisy = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("TestMegabytes"))
+        .unwrap();
+    let out = noisy
+        .children()
+        .find(|c| c.has_tag_name("system-out"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(out.len() > 5000 * 900, "system-out has only {} bytes", out.len());
+}
+
+const HANG: &str = r#"package hang
+
+import "testing"
+
+func TestQuick(t *testing.T) {}
+
+func TestHang(t *testing.T) {
+	t.Run("waits", func(t *testing.T) {
+		ch := make(chan int)
+		<-ch
+	})
+}
+"#;
+
+#[test]
+fn a_timeout_reports_where_the_test_hung() {
+    let m = temp_module(&[("hang/hang_test.go", HANG)]);
+    let run = compare(m.path(), &["-count=1", "-timeout", "2s"]);
+    assert_eq!(verdict(&run, "hang", "TestQuick"), "passed");
+    assert_eq!(verdict(&run, "hang", "TestHang"), "timed_out");
+    assert_eq!(verdict(&run, "hang", "TestHang/waits"), "timed_out");
+    let crash = &run.package("example.com/tmp/hang")["crash"];
+    assert_eq!(crash["kind"], "timeout");
+    let stuck = crash["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["frames"][0]["function"] == "example.com/tmp/hang.TestHang.func1")
+        .expect("the hung goroutine is in the grouped dump");
+    assert_eq!(stuck["state"], "chan receive");
+    let out = run.stdout();
+    assert!(
+        out.contains("1 × [chan receive] example.com/tmp/hang.TestHang.func1 (hang/hang_test.go:10)"),
+        "{out}"
+    );
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("TestHang/waits"))
+        .unwrap();
+    let err = case.children().find(|c| c.has_tag_name("error")).unwrap();
+    assert_eq!(err.attribute("type"), Some("Timeout"));
+    assert!(err.text().unwrap().contains("hang.TestHang.func1"));
+}
+
+const FUZZ_EXAMPLE_SYNCTEST: &str = r#"package special
+
+import (
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func FuzzLeaky(f *testing.F) {
+	f.Add(1)
+	f.Fuzz(func(t *testing.T, n int) {
+		ch := make(chan int)
+		go func() { ch <- n }()
+	})
+}
+
+func FuzzClean(f *testing.F) {
+	f.Add("a")
+	f.Fuzz(func(t *testing.T, s string) { _ = len(s) })
+}
+
+func Example_leaky() {
+	go func() { select {} }()
+	fmt.Println("hello")
+	// Output: hello
+}
+
+func Example_clean() {
+	done := make(chan struct{})
+	go func() { close(done) }()
+	<-done
+	fmt.Println("clean")
+	// Output: clean
+}
+
+func TestSynctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		done := make(chan struct{})
+		go func() {
+			time.Sleep(time.Hour)
+			close(done)
+		}()
+		<-done
+	})
+}
+"#;
+
+#[test]
+fn fuzz_seed_corpora_examples_and_synctest_are_checked() {
+    let m = temp_module(&[("special/special_test.go", FUZZ_EXAMPLE_SYNCTEST)]);
+    std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.25\n").unwrap();
+    let run = compare(m.path(), &["-count=1"]);
+    assert_eq!(verdict(&run, "special", "FuzzLeaky"), "leaked");
+    assert_eq!(verdict(&run, "special", "FuzzClean"), "passed");
+    assert_eq!(verdict(&run, "special", "Example_leaky"), "leaked");
+    assert_eq!(verdict(&run, "special", "Example_clean"), "passed");
+    assert_eq!(verdict(&run, "special", "TestSynctest"), "passed");
+}
+
+#[test]
+fn a_cached_pass_is_a_checked_pass_and_settings_are_part_of_the_key() {
+    let m = temp_module(&[(
+        "clean/c_test.go",
+        "package clean\n\nimport \"testing\"\n\nfunc TestClean(t *testing.T) {}\n",
+    )]);
+    // The module is new (a fresh temporary directory): nothing of it is in
+    // go's cache before the first run.
+    let check = |args: &[&str]| {
+        let run = run_in(m.path(), args, &[]);
+        assert_eq!(run.code(), 0, "{}", run.stdout());
+        run.package("example.com/tmp/clean")["check"]["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(check(&[]), "checked");
+    assert_eq!(check(&[]), "cached");
+    // Other settings: the cached result does not apply.
+    assert_eq!(check(&["--grace", "2s"]), "checked");
+    assert_eq!(check(&["--grace", "2s"]), "cached");
+    assert_eq!(check(&["--grace", "2s", "--ignore-top", "x.y"]), "checked");
+}
+
+const SLOW: &str = r#"package slow
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestFirst(t *testing.T) {}
+
+func TestBlocks(t *testing.T) {
+	fmt.Println("READY")
+	time.Sleep(time.Hour)
+}
+"#;
+
+#[test]
+fn ctrl_c_stops_go_test_and_keeps_what_finished() {
+    let m = temp_module(&[("slow/slow_test.go", SLOW)]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let junit = out_dir.path().join("report.xml");
+    let marker = format!("LEAKCHECK_SIGNAL_TEST={}", std::process::id());
+    let mut child = leakcheck()
+        .current_dir(m.path())
+        .env("LEAKCHECK_SIGNAL_TEST", std::process::id().to_string())
+        .args(["--junitfile", junit.to_str().unwrap(), "--", "-count=1", "-v"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (on the pipe, not a clock) until the slow test is running.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("READY") {
+            break;
+        }
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("(interrupted)")), "{rest:?}");
+    let doc = std::fs::read_to_string(&junit).expect("the JUnit file is written");
+    let doc = roxmltree::Document::parse(&doc).unwrap();
+    let first = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("TestFirst"))
+        .expect("what finished is reported");
+    assert!(first.children().all(|c| !c.has_tag_name("failure")));
+    // No test binary is left running.
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
+            let env = String::from_utf8_lossy(&env);
+            assert!(
+                !env.split('\0').any(|v| v == marker),
+                "process {:?} is still running",
+                entry.file_name()
+            );
+        }
+    }
+}
+
+#[test]
+fn workspaces_nested_modules_and_vendored_dependencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |p: &str, text: &str| {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("go.work", "go 1.22\n\nuse (\n\t./a\n\t./b\n)\n");
+    write("a/go.mod", "module example.com/a\n\ngo 1.22\n");
+    write(
+        "a/a_test.go",
+        "package a\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) { go func() { select {} }() }\n",
+    );
+    write("b/go.mod", "module example.com/b\n\ngo 1.22\n");
+    write(
+        "b/b_test.go",
+        "package b\n\nimport \"testing\"\n\nfunc TestB(t *testing.T) {}\n",
+    );
+    // A module nested in b: ./... in b does not descend into it, as in go test.
+    write("b/nested/go.mod", "module example.com/nested\n\ngo 1.22\n");
+    write(
+        "b/nested/n_test.go",
+        "package nested\n\nimport \"testing\"\n\nfunc TestNested(t *testing.T) {}\n",
+    );
+    let run = run_in(dir.path(), &["./a/...", "./b/...", "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let tests = run.tests();
+    assert_eq!(
+        tests[&("example.com/a".to_string(), "TestA".to_string())]["verdict"],
+        "leaked"
+    );
+    assert_eq!(
+        tests[&("example.com/b".to_string(), "TestB".to_string())]["verdict"],
+        "passed"
+    );
+    assert!(!tests.keys().any(|(p, _)| p == "example.com/nested"));
+
+    // Vendored dependency (a local module, vendored).
+    let v = tempfile::tempdir().unwrap();
+    let vw = |p: &str, text: &str| {
+        let path = v.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    vw("dep/go.mod", "module example.com/dep\n\ngo 1.22\n");
+    vw(
+        "dep/dep.go",
+        "package dep\n\n// Spin starts a goroutine that never ends.\nfunc Spin() { go func() { select {} }() }\n",
+    );
+    vw(
+        "app/go.mod",
+        "module example.com/app\n\ngo 1.22\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ../dep\n",
+    );
+    vw(
+        "app/app_test.go",
+        "package app\n\nimport (\n\t\"testing\"\n\n\t\"example.com/dep\"\n)\n\nfunc TestApp(t *testing.T) { dep.Spin() }\n",
+    );
+    let vendor = std::process::Command::new("go")
+        .current_dir(v.path().join("app"))
+        .args(["mod", "vendor"])
+        .output()
+        .unwrap();
+    assert!(vendor.status.success(), "{}", String::from_utf8_lossy(&vendor.stderr));
+    let run = run_in(&v.path().join("app"), &["--", "-count=1"], &[]);
+    let t = &run.tests()[&("example.com/app".to_string(), "TestApp".to_string())];
+    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
+    assert!(t["leak"]["groups"][0]["frames"][0]["file"]
+        .as_str()
+        .unwrap()
+        .contains("/vendor/example.com/dep/"));
+}
