@@ -117,6 +117,17 @@ pub struct RunArgs {
     #[arg(long = "ignore-created-by", value_name = "FUNC")]
     pub ignore_created_by: Vec<String>,
 
+    /// Known leaks to tolerate [default: leakcheck-baseline.json at the
+    /// module root, when it exists].
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every leak of this run to the baseline file (stable order, for
+    /// review in git); later runs fail only on leaks it does not list. Exits
+    /// 0 unless something other than a leak failed.
+    #[arg(long)]
+    pub update_baseline: bool,
+
     /// Do not use Go's goroutineleak profile to prove leaks (used by default
     /// on Go 1.26, with GOEXPERIMENT=goroutineleakprofile, and on Go 1.27+).
     #[arg(long)]

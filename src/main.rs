@@ -41,6 +41,8 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         rules: args.flag_rules()?,
         config: args.config.clone(),
         proof: !args.no_proof,
+        baseline: args.baseline.clone(),
+        update_baseline: args.update_baseline,
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
         std::io::stdout(),

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::analyse::baseline::{self, Baseline};
 use crate::analyse::rules::{self, IgnoreRule};
 use crate::analyse::{PackageCollector, PackageResult, StderrSplitter};
 use crate::config::{self, Config};
@@ -39,6 +40,10 @@ pub struct RunOptions {
     pub config: Option<PathBuf>,
     /// Use Go's goroutineleak profile to prove leaks, where available.
     pub proof: bool,
+    /// The baseline file given explicitly (else the default at the root).
+    pub baseline: Option<PathBuf>,
+    /// Write the baseline from this run's leaks instead of applying it.
+    pub update_baseline: bool,
 }
 
 /// The grace period when neither the command line nor the config sets one.
@@ -93,6 +98,25 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         },
     };
     let grace = opts.grace.or(config_file.grace).unwrap_or(DEFAULT_GRACE);
+    let baseline_path = match &opts.baseline {
+        Some(p) => opts.dir.join(p),
+        None => tc.root().join(baseline::FILE_NAME),
+    };
+    let baseline = if opts.update_baseline {
+        None
+    } else {
+        match Baseline::load(&baseline_path)? {
+            Some(b) => Some(b),
+            None if opts.baseline.is_some() => {
+                return Err(Error::io(
+                    "cannot read",
+                    &baseline_path,
+                    std::io::Error::from(std::io::ErrorKind::NotFound),
+                ))
+            }
+            None => None,
+        }
+    };
     let mut all_rules = rules::builtin();
     all_rules.extend(config_file.rules.iter().cloned());
     all_rules.extend(opts.rules.iter().cloned());
@@ -169,7 +193,10 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
                 .remove(&package)
                 .unwrap_or_else(|| PackageCollector::new(&package));
             attach_build_output(&mut c, &package, &mut build_outputs);
-            let result = c.finish(&records, &all_rules);
+            let mut result = c.finish(&records, &all_rules);
+            if let Some(b) = &baseline {
+                b.apply(&mut result);
+            }
             emitter.emit(&Event::PackageFinished(&result));
             results.push(result);
         }
@@ -180,13 +207,27 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     for (package, mut c) in unfinished {
         attach_build_output(&mut c, &package, &mut build_outputs);
         let records = run::read_records(records.path(), &package)?;
-        let result = c.finish(&records, &all_rules);
+        let mut result = c.finish(&records, &all_rules);
+        if let Some(b) = &baseline {
+            b.apply(&mut result);
+        }
         emitter.emit(&Event::PackageFinished(&result));
         results.push(result);
     }
-    let failed = results.iter().any(PackageResult::is_failure);
     let interrupted = run::interrupt::interrupted();
+    let (failed, baseline_written) = if opts.update_baseline && !interrupted {
+        let n = baseline::write(&baseline_path, &results)?;
+        // The leaks are recorded now: only other failures fail the run.
+        (
+            results.iter().any(PackageResult::fails_besides_leaks),
+            Some((baseline_path.clone(), n)),
+        )
+    } else {
+        (results.iter().any(PackageResult::is_failure), None)
+    };
     let summary = RunSummary {
+        baseline: baseline.as_ref().map(|b| b.outcome(&results)),
+        baseline_written,
         packages: results,
         elapsed: started.elapsed(),
         interrupted,
@@ -198,7 +239,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     drop(overlay);
     Ok(if interrupted {
         ExitCode::Interrupted
-    } else if failed || status.is_some_and(|c| c != 0) {
+    } else if failed || (status.is_some_and(|c| c != 0) && summary.baseline.is_none() && !opts.update_baseline) {
         ExitCode::Failed
     } else {
         ExitCode::Passed

@@ -74,6 +74,13 @@ fn expected() -> BTreeMap<(String, String), Expectation> {
             leak(vec![(1, "select", "selectloop.(*Poller).loop")]),
         ),
         ("selectloop", "TestPollerStopsOnCancel", pass()),
+        (
+            "sleeper",
+            "TestRetryLeaks",
+            leak(vec![(1, "sleep", "sleeper.Retrier.Go.func1")]),
+        ),
+        ("sleeper", "TestRetryStops", pass()),
+        ("mainleak", "TestPutGet", pass()),
         ("slowexit", "TestSlowShutdown", pass()),
         (
             "spawn",
@@ -236,6 +243,15 @@ fn package_level_failures_are_reported() {
     let panics = run.package(&format!("{P}panics"));
     assert_eq!(panics["crash"]["kind"], "panic");
     assert_eq!(panics["crash"]["tests"], serde_json::json!(["TestPanics"]));
+    // TestMain's setup started a refresher its teardown forgot.
+    let main = run.package(&format!("{P}mainleak"));
+    assert_eq!(main["status"], "failed");
+    let g = &main["main_leak"]["groups"][0];
+    assert_eq!(g["count"], 1);
+    assert_eq!(g["frames"][0]["function"], format!("{P}mainleak.(*Cache).refresher"));
+    assert!(run
+        .stdout()
+        .contains("--- LEAK: TestMain: 1 goroutine leaked (1 stack) after the last test"));
     for clean in ["ownmain", "initdaemon", "slowexit", "xtestonly"] {
         let p = run.package(&format!("{P}{clean}"));
         assert_eq!(p["status"], "passed", "{p:#}");
@@ -303,6 +319,13 @@ fn junit_is_valid_and_names_each_leak() {
             "{name}: system-out lost: {out:?}"
         );
     }
+    let main = case(&format!("{P}mainleak"), "TestMain");
+    let f = main
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("TestMain leak fails TestMain");
+    assert_eq!(f.attribute("type"), Some("GoroutineLeak"));
+    assert!(f.text().unwrap_or("").contains("mainleak.(*Cache).refresher"));
     let build = case(&format!("{P}broken"), "TestMain");
     let err = build
         .children()
@@ -381,4 +404,35 @@ fn same_verdicts_under_go_1_22() {
 #[test]
 fn same_verdicts_under_go_1_27() {
     same_verdicts_under("go1.27.3");
+}
+
+/// Proven versus still running, on the fixtures: blocked channel leaks are
+/// proven under Go 1.26 (with the experiment leakcheck turns on) and 1.27;
+/// a sleeping goroutine never is.
+fn proof_under(toolchain: &str) {
+    let run = run_in(
+        &fixtures_dir(),
+        &["./workerpool", "./generator", "./spawn", "./sleeper", "--", "-count=1"],
+        &[("GOTOOLCHAIN", toolchain)],
+    );
+    let tests = run.tests();
+    let group = |pkg: &str, test: &str| tests[&(format!("{P}{pkg}"), test.to_string())]["leak"]["groups"][0].clone();
+    for (pkg, test) in [
+        ("workerpool", "TestPoolLeaks"),
+        ("generator", "TestGeneratorLeaks"),
+        ("spawn", "TestPerRequestLeaks"),
+    ] {
+        let g = group(pkg, test);
+        assert_eq!(g["proven"], g["count"], "{toolchain} {test}: {g:#}");
+    }
+    assert_eq!(group("sleeper", "TestRetryLeaks")["proven"], 0, "{toolchain}");
+    let out = run.stdout();
+    assert!(out.contains("4 × [chan receive, proven]"), "{out}");
+    assert!(out.contains("1 × [sleep, still running]"), "{out}");
+}
+
+#[test]
+fn blocked_leaks_are_proven_under_go_1_26_and_1_27() {
+    proof_under("go1.26.8");
+    proof_under("go1.27.3");
 }

@@ -59,6 +59,8 @@ pub struct LeakedGroup {
     pub labels: Vec<(String, String)>,
     /// Their goroutine ids.
     pub ids: Vec<u64>,
+    /// Listed in the baseline: a known leak, tolerated.
+    pub known: bool,
 }
 
 impl LeakedGroup {
@@ -115,6 +117,7 @@ impl Grouper {
                     subtests: BTreeSet::new(),
                     labels: g.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
                     ids: Vec::new(),
+                    known: false,
                 });
                 let i = self.groups.len() - 1;
                 self.index.entry(hash).or_default().push(i);

@@ -8,6 +8,7 @@
 //! grouped. Rules applied here are authoritative; the helper's own
 //! application only decides how long it waits.
 
+pub mod baseline;
 pub mod group;
 pub mod rules;
 
@@ -73,6 +74,8 @@ pub struct LeakReport {
     pub looks: u32,
     /// Whether Go's goroutineleak profile was available to prove leaks.
     pub proof: bool,
+    /// Goroutines in groups the baseline lists (tolerated).
+    pub known: usize,
 }
 
 /// One run of one test or subtest.
@@ -185,6 +188,9 @@ pub struct PackageResult {
     pub warnings: Vec<String>,
     /// When go test started the package (RFC 3339), if it said.
     pub started: Option<String>,
+    /// go test failed the package for a reason no test, leak or crash
+    /// explains (a TestMain that exits non-zero).
+    pub failed_outside_tests: bool,
 }
 
 impl PackageResult {
@@ -193,14 +199,28 @@ impl PackageResult {
         matches!(self.status, PackageStatus::Failed | PackageStatus::BuildFailed)
     }
 
+    /// Whether something other than a leak fails the package: a test's
+    /// own failure, a crash, a build failure, a failing TestMain.
+    pub fn fails_besides_leaks(&self) -> bool {
+        self.status == PackageStatus::BuildFailed
+            || self.crash.is_some()
+            || self.failed_outside_tests
+            || self
+                .tests
+                .iter()
+                .any(|t| t.verdict.is_failure() && t.verdict != Verdict::Leaked)
+    }
+
     /// Tests that leaked, with their reports.
     pub fn leaks(&self) -> impl Iterator<Item = (&TestResult, &LeakReport)> {
         self.tests.iter().filter_map(|t| t.leak.as_ref().map(|l| (t, l)))
     }
 
-    /// Goroutines leaked in this package, by tests and after them.
+    /// Goroutines leaked in this package, by tests and after them, other
+    /// than known leaks the baseline tolerates.
     pub fn leaked_goroutines(&self) -> usize {
-        self.leaks().map(|(_, l)| l.total).sum::<usize>() + self.main_leak.as_ref().map_or(0, |l| l.total)
+        let new = |l: &LeakReport| l.total - l.known;
+        self.leaks().map(|(_, l)| new(l)).sum::<usize>() + self.main_leak.as_ref().map_or(0, new)
     }
 }
 
@@ -372,6 +392,7 @@ impl PackageCollector {
             .lines()
             .any(|l| l.starts_with("ok") && l.ends_with("(cached)"));
         let any_failure = self.tests.iter().any(|t| t.verdict.is_failure()) || main_leak.is_some() || crash.is_some();
+        let failed_outside_tests = !any_failure && self.status.as_deref() == Some("fail");
         let status = if build_failed {
             PackageStatus::BuildFailed
         } else if no_tests && self.tests.is_empty() {
@@ -408,6 +429,7 @@ impl PackageCollector {
             proof,
             warnings,
             started: self.started,
+            failed_outside_tests,
         }
     }
 

@@ -31,6 +31,7 @@ struct Document<'a> {
     elapsed_seconds: f64,
     interrupted: bool,
     totals: Totals,
+    baseline: Option<&'a crate::analyse::baseline::BaselineOutcome>,
     packages: &'a [PackageResult],
 }
 
@@ -80,6 +81,7 @@ impl Reporter for JsonReporter {
                         skipped: t.skipped,
                         build_failures: t.build_failures,
                     },
+                    baseline: summary.baseline.as_ref(),
                     packages: &summary.packages,
                 };
                 let text = serde_json::to_vec_pretty(&doc).expect("report serialises");

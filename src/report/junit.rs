@@ -174,7 +174,7 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
         s.set_message("the package or its tests did not build");
         s.set_description(xml_safe(&p.build_output));
         s
-    } else if let Some(leak) = &p.main_leak {
+    } else if let Some(leak) = p.main_leak.as_ref().filter(|l| l.known < l.total) {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
         let message = format!("{} after the last test", text::leak_summary(leak));
         s.set_type("GoroutineLeak");

@@ -64,6 +64,10 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// Whether the run was interrupted.
     pub interrupted: bool,
+    /// What the baseline tolerated and which of its entries are stale.
+    pub baseline: Option<crate::analyse::baseline::BaselineOutcome>,
+    /// `--update-baseline`: the file written and how many entries it holds.
+    pub baseline_written: Option<(PathBuf, usize)>,
 }
 
 /// Counts over a run.

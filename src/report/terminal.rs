@@ -98,6 +98,15 @@ impl<W: Write> TerminalReporter<W> {
                         }
                     }
                 }
+            } else if let Some(l) = leak.filter(|_| t.verdict == Verdict::Passed) {
+                // Every group is in the baseline: tolerated, one line.
+                writeln!(
+                    self.out,
+                    "--- KNOWN: {}: {}, listed in the baseline",
+                    t.name,
+                    text::leak_summary(l)
+                )?;
+                continue;
             } else if t.verdict.is_failure() {
                 if !self.verbose {
                     self.out.write_all(text::without_framing(&t.output).as_bytes())?;
@@ -119,9 +128,10 @@ impl<W: Write> TerminalReporter<W> {
             }
         }
         if let Some(leak) = &p.main_leak {
+            let what = if leak.known == leak.total { "KNOWN" } else { "LEAK" };
             writeln!(
                 self.out,
-                "--- LEAK: TestMain: {} after the last test",
+                "--- {what}: TestMain: {} after the last test",
                 text::leak_summary(leak)
             )?;
             self.out
@@ -256,6 +266,43 @@ impl<W: Write> TerminalReporter<W> {
                 }
                 if summary.interrupted {
                     line.push_str(" (interrupted)");
+                }
+                if let Some(b) = &summary.baseline {
+                    if b.tolerated > 0 {
+                        writeln!(
+                            self.out,
+                            "leakcheck: {} known {} tolerated ({}) by {}",
+                            b.tolerated,
+                            if b.tolerated == 1 { "leak" } else { "leaks" },
+                            text::goroutines(b.tolerated_goroutines),
+                            b.path.display()
+                        )?;
+                    }
+                    if !b.stale.is_empty() {
+                        let (entries, verb, them) = match b.stale.len() {
+                            1 => ("1 baseline entry".to_string(), "occurs", "it"),
+                            n => (format!("{n} baseline entries"), "occur", "them"),
+                        };
+                        writeln!(
+                            self.out,
+                            "leakcheck: {entries} no longer {verb} (fixed? run --update-baseline to drop {them}):"
+                        )?;
+                        for e in &b.stale {
+                            writeln!(
+                                self.out,
+                                "    {} {}: {} ({})",
+                                e.package, e.test, e.function, e.signature
+                            )?;
+                        }
+                    }
+                }
+                if let Some((path, n)) = &summary.baseline_written {
+                    writeln!(
+                        self.out,
+                        "leakcheck: wrote {} with {}",
+                        path.display(),
+                        text::plural(*n, "known leak")
+                    )?;
                 }
                 if summary.packages.iter().any(|p| p.leaked_goroutines() > 0 && !p.proof) {
                     writeln!(

@@ -95,6 +95,9 @@ pub fn state_text(group: &LeakedGroup, proof: bool) -> String {
     } else if proof {
         s.push_str(", still running");
     }
+    if group.known {
+        s.push_str(", known");
+    }
     if let Some((lo, hi)) = group.wait_minutes {
         if lo == hi {
             let _ = write!(s, ", {lo} minutes");
