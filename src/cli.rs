@@ -88,6 +88,24 @@ pub struct RunArgs {
     #[arg(short = 'C', long = "dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
+    /// How to show results [default: pkgname; standard-verbose when
+    /// GO_TEST_ARGS has -v].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<crate::report::terminal::Format>,
+
+    /// Colours: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// Emit GitHub Actions `::error` annotations (on by default when
+    /// GITHUB_ACTIONS=true).
+    #[arg(long)]
+    pub annotations: bool,
+
+    /// Write the raw `go test -json` stream to this file, as gotestsum does.
+    #[arg(long, value_name = "PATH")]
+    pub jsonfile: Option<PathBuf>,
+
     /// Write a JUnit XML report to this file.
     #[arg(long, value_name = "PATH")]
     pub junitfile: Option<PathBuf>,
@@ -150,7 +168,70 @@ pub struct RunArgs {
     pub go: String,
 }
 
+/// When to use colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Environment variables that say the process runs in CI: no progress line
+/// there, whatever the terminal looks like.
+const CI_VARIABLES: &[&str] = &[
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "BUILDKITE",
+    "CIRCLECI",
+    "JENKINS_URL",
+    "TF_BUILD",
+    "TEAMCITY_VERSION",
+];
+
 impl RunArgs {
+    /// The terminal reporter's options, from the flags, whether stdout is a
+    /// terminal, and the environment (`env` looks a variable up).
+    pub fn terminal_options(
+        &self,
+        stdout_is_terminal: bool,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> crate::report::terminal::TerminalOptions {
+        use crate::report::terminal::Format;
+        let set = |k: &str| env(k).is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+        let format = self
+            .format
+            .unwrap_or(if crate::session::wants_verbose(&self.go_test_args) {
+                Format::StandardVerbose
+            } else {
+                Format::Pkgname
+            });
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stdout_is_terminal && !set("NO_COLOR") && env("TERM").as_deref() != Some("dumb"),
+        };
+        crate::report::terminal::TerminalOptions {
+            format,
+            color,
+            progress: stdout_is_terminal
+                && !CI_VARIABLES.iter().any(|v| set(v))
+                && env("TERM").as_deref() != Some("dumb"),
+            explain: self.explain,
+            slowest: 5,
+        }
+    }
+
+    /// Whether to emit GitHub annotations.
+    pub fn wants_annotations(&self, env: impl Fn(&str) -> Option<String>) -> bool {
+        self.annotations
+            || env("GITHUB_ACTIONS").as_deref() == Some("true")
+            || self.format == Some(crate::report::terminal::Format::GithubActions)
+    }
+
     /// The ignore rules given as flags, in order.
     pub fn flag_rules(&self) -> Result<Vec<crate::analyse::rules::IgnoreRule>, crate::error::Error> {
         let mut rules = Vec::new();

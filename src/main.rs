@@ -1,10 +1,14 @@
 //! The `leakcheck` command: parses the command line and runs a session.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use leakcheck::cli::{Cli, Command, StacksArgs};
 use leakcheck::error::Error;
 use leakcheck::error::ExitCode;
+use leakcheck::report::annotations::AnnotationsReporter;
 use leakcheck::report::json::JsonReporter;
+use leakcheck::report::jsonfile::JsonFileReporter;
 use leakcheck::report::junit::JunitReporter;
 use leakcheck::report::terminal::TerminalReporter;
 use leakcheck::report::Reporter;
@@ -44,16 +48,21 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         baseline: args.baseline.clone(),
         update_baseline: args.update_baseline,
     };
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
-        std::io::stdout(),
-        session::wants_verbose(&args.go_test_args),
-        args.explain,
-    ))];
+    let env = |k: &str| std::env::var(k).ok();
+    let terminal = args.terminal_options(std::io::stdout().is_terminal(), env);
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout(), terminal))];
+    if args.wants_annotations(env) {
+        let workspace = env("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
+        reporters.push(Box::new(AnnotationsReporter::new(std::io::stdout(), workspace)));
+    }
     if let Some(path) = args.junitfile {
         reporters.push(Box::new(JunitReporter::new(path)));
     }
     if let Some(path) = args.report_json {
         reporters.push(Box::new(JsonReporter::new(path)));
+    }
+    if let Some(path) = args.jsonfile {
+        reporters.push(Box::new(JsonFileReporter::new(path)));
     }
     session::run(&opts, &mut reporters)
 }

@@ -123,8 +123,8 @@ pub struct LeakRecord {
 /// What the run hands on, in order.
 #[derive(Debug, Clone)]
 pub enum RunEvent {
-    /// A test2json event.
-    Test(TestEvent),
+    /// A test2json event, and the line it was read from.
+    Test(TestEvent, String),
     /// A line go test printed on stderr (build errors before Go 1.24, vet,
     /// module downloads).
     Stderr(String),
@@ -308,7 +308,7 @@ pub fn run(
         match serde_json::from_str::<TestEvent>(text) {
             Ok(ev) => {
                 let finished = ev.ends_package().then(|| ev.package.clone()).flatten();
-                each(RunEvent::Test(ev));
+                each(RunEvent::Test(ev, text.to_string()));
                 if let Some(package) = finished {
                     let records = read_records(records_dir, &package)?;
                     each(RunEvent::Records { package, records });

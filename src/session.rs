@@ -139,6 +139,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     let info = RunInfo {
         go_version: tc.version.clone(),
         root: tc.root().to_path_buf(),
+        dir: tc.dir.clone(),
         packages: packages.iter().filter(|p| p.has_tests()).count(),
         leakcheck_version: env!("CARGO_PKG_VERSION"),
         rules: all_rules.clone(),
@@ -148,12 +149,17 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     let mut emitter = Emitter { reporters, error: None };
     emitter.emit(&Event::RunStarted(&info));
 
+    let dirs: HashMap<String, PathBuf> = packages
+        .iter()
+        .map(|p| (p.import_path.clone(), p.dir.clone()))
+        .collect();
     let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
     let mut build_outputs: HashMap<String, String> = HashMap::new();
     let mut splitter = StderrSplitter::default();
     let mut results: Vec<PackageResult> = Vec::new();
     let status = run::run(&tc, &cmd, records.path(), |ev| match ev {
-        RunEvent::Test(e) => {
+        RunEvent::Test(e, raw) => {
+            emitter.emit(&Event::GoTestLine(&raw));
             if e.action == "build-output" {
                 if let Some(path) = &e.import_path {
                     let base = path.split(' ').next().unwrap_or(path).to_string();
@@ -169,7 +175,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
             };
             let collector = collectors
                 .entry(package.clone())
-                .or_insert_with(|| PackageCollector::new(&package));
+                .or_insert_with(|| PackageCollector::new(&package).with_dir(dirs.get(&package).cloned()));
             collector.event(&e);
             if e.action == "output" {
                 emitter.emit(&Event::Output {
@@ -191,7 +197,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         RunEvent::Records { package, records } => {
             let mut c = collectors
                 .remove(&package)
-                .unwrap_or_else(|| PackageCollector::new(&package));
+                .unwrap_or_else(|| PackageCollector::new(&package).with_dir(dirs.get(&package).cloned()));
             attach_build_output(&mut c, &package, &mut build_outputs);
             let mut result = c.finish(&records, &all_rules);
             if let Some(b) = &baseline {

@@ -362,7 +362,7 @@ fn clean_packages_exit_zero() {
     );
     assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
     assert!(
-        run.stdout().contains("ok  \texample.com/fixtures/slowexit"),
+        run.stdout().contains("✓  example.com/fixtures/slowexit ("),
         "{}",
         run.stdout()
     );

@@ -280,7 +280,7 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
     let out = run.stdout();
     assert!(out.contains("the test binary exited while TestExits ran"), "{out}");
     assert!(out.contains("no database"), "{out}");
-    assert!(out.contains("FAIL\texample.com/tmp/vetfail [build failed]"), "{out}");
+    assert!(out.contains("✖  example.com/tmp/vetfail (build failed)"), "{out}");
 
     let doc = roxmltree::Document::parse(&run.junit).expect("valid JUnit");
     let suites: Vec<&str> = doc

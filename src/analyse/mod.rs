@@ -191,6 +191,9 @@ pub struct PackageResult {
     /// go test failed the package for a reason no test, leak or crash
     /// explains (a TestMain that exits non-zero).
     pub failed_outside_tests: bool,
+    /// The package directory, when discovery knew it (file names in test
+    /// output are relative to it).
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl PackageResult {
@@ -243,6 +246,7 @@ pub struct PackageCollector {
     status: Option<String>,
     elapsed: f64,
     started: Option<String>,
+    dir: Option<std::path::PathBuf>,
 }
 
 impl PackageCollector {
@@ -252,6 +256,12 @@ impl PackageCollector {
             import_path: import_path.to_string(),
             ..Default::default()
         }
+    }
+
+    /// The same, knowing the package's directory.
+    pub fn with_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.dir = dir;
+        self
     }
 
     /// Adds a test2json event of this package.
@@ -430,6 +440,7 @@ impl PackageCollector {
             warnings,
             started: self.started,
             failed_outside_tests,
+            dir: self.dir,
         }
     }
 

@@ -87,14 +87,18 @@ impl Reporter for JunitReporter {
     fn handle(&mut self, event: &Event<'_>) -> Result<()> {
         match event {
             Event::RunStarted(info) => self.info = Some((*info).clone()),
-            Event::PackageFinished(p) => {
-                if p.status != PackageStatus::NoTestFiles || !p.tests.is_empty() {
-                    let suite = self.suite(p);
-                    self.suites.push(suite);
-                }
+            // Built from the final results (after any reruns), in the order
+            // packages finished.
+            Event::RunFinished(summary) => {
+                self.suites = summary
+                    .packages
+                    .iter()
+                    .filter(|p| p.status != PackageStatus::NoTestFiles || !p.tests.is_empty())
+                    .map(|p| self.suite(p))
+                    .collect();
+                self.write()?;
             }
-            Event::RunFinished(_) => self.write()?,
-            Event::Output { .. } => {}
+            _ => {}
         }
         Ok(())
     }

@@ -5,7 +5,9 @@
 //! them looks back into earlier stages: everything they show is in the
 //! events.
 
+pub mod annotations;
 pub mod json;
+pub mod jsonfile;
 pub mod junit;
 pub mod terminal;
 pub mod text;
@@ -30,6 +32,8 @@ pub enum Event<'a> {
         /// The text, with its newline.
         text: &'a str,
     },
+    /// A line of `go test -json` as go test printed it (for `--jsonfile`).
+    GoTestLine(&'a str),
     /// A package finished and was analysed.
     PackageFinished(&'a PackageResult),
     /// The run is over.
@@ -43,6 +47,8 @@ pub struct RunInfo {
     pub go_version: String,
     /// The module (or workspace) root: paths are shown relative to it.
     pub root: PathBuf,
+    /// Where go runs: the paths go prints in build errors are relative to it.
+    pub dir: PathBuf,
     /// Packages that will run a test binary.
     pub packages: usize,
     /// leakcheck's version.

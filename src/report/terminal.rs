@@ -1,51 +1,203 @@
-//! The terminal: go test's familiar lines, plus each leak grouped by stack.
+//! The terminal: one line per package (or per test, or a dot per test, or
+//! go test's own output), each failure and leak in full, a live progress
+//! line on a terminal, and a summary.
+//!
+//! Every format shows the same detail blocks (`--- LEAK: …` with the
+//! grouped stacks, `--- FAIL: …` with the test's output, crashes); the
+//! compact formats collect them into a failures section after the last
+//! package, the standard formats print them with their package.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use super::text;
-use super::{Event, Reporter, RunInfo};
-use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, Verdict, HELPER_LINE_MARK};
+use super::{Event, Reporter, RunInfo, RunSummary};
+use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestResult, Verdict, HELPER_LINE_MARK};
 use crate::error::{Error, Result};
 
-/// Writes a go-test-like report to a stream.
+/// How test results are shown (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A line per package with its counts; failures and leaks after the
+    /// last package.
+    Pkgname,
+    /// A line per test; failures and leaks after the last package.
+    Testname,
+    /// A character per test (`.` pass, `F` fail, `L` leak, `s` skip, `P`
+    /// panic, `T` timeout); failures and leaks after the last package.
+    Dots,
+    /// go test's output: failing tests' output, `ok`/`FAIL` per package,
+    /// and each leak in full.
+    StandardQuiet,
+    /// go test -v's output, package by package, and each leak in full.
+    StandardVerbose,
+    /// go test -v's output in a collapsed group per package, failures and
+    /// leaks outside the groups (and `::error` annotations).
+    GithubActions,
+}
+
+impl Format {
+    fn defers_details(self) -> bool {
+        matches!(self, Format::Pkgname | Format::Testname | Format::Dots)
+    }
+
+    fn verbose(self) -> bool {
+        matches!(self, Format::StandardVerbose | Format::GithubActions)
+    }
+}
+
+/// How the terminal reporter behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct TerminalOptions {
+    /// The format.
+    pub format: Format,
+    /// ANSI colours.
+    pub color: bool,
+    /// A live progress line (only on a terminal, never in CI logs).
+    pub progress: bool,
+    /// Show the ignore rules and what each let go.
+    pub explain: bool,
+    /// How many of the slowest tests the summary names.
+    pub slowest: usize,
+}
+
+/// Writes results for people to read.
 pub struct TerminalReporter<W: Write> {
     out: W,
-    verbose: bool,
-    explain: bool,
+    opts: TerminalOptions,
     root: PathBuf,
     reasons: BTreeMap<String, String>,
     closed: bool,
+    /// Each package's output in arrival order, for the verbose formats.
+    buffers: HashMap<String, String>,
+    /// Stream output as it arrives (a single package under -v).
+    stream: bool,
+    /// Detail blocks held for the failures section.
+    deferred: String,
+    progress: Progress,
+}
+
+#[derive(Debug)]
+struct Progress {
+    shown: bool,
+    last: Option<Instant>,
+    started: Instant,
+    total: usize,
+    done: usize,
+    tests: usize,
+    leaked: usize,
+    failed: usize,
 }
 
 impl<W: Write> TerminalReporter<W> {
-    /// A reporter writing to `out`; `verbose` streams every test's output
-    /// as it arrives (go test -v); `explain` shows the ignore rules and what
-    /// each let go.
-    pub fn new(out: W, verbose: bool, explain: bool) -> Self {
+    /// A reporter writing to `out`.
+    pub fn new(out: W, opts: TerminalOptions) -> Self {
         TerminalReporter {
             out,
-            verbose,
-            explain,
+            opts,
             root: PathBuf::new(),
             reasons: BTreeMap::new(),
             closed: false,
+            buffers: HashMap::new(),
+            stream: false,
+            deferred: String::new(),
+            progress: Progress {
+                shown: false,
+                last: None,
+                started: Instant::now(),
+                total: 0,
+                done: 0,
+                tests: 0,
+                leaked: 0,
+                failed: 0,
+            },
         }
     }
 
-    fn explain_rules(&mut self, info: &RunInfo) -> std::io::Result<()> {
-        let out = &mut self.out;
-        match &info.config {
-            Some(p) => writeln!(out, "leakcheck: config {}", p.display())?,
-            None => writeln!(
-                out,
-                "leakcheck: no {} at {}",
-                crate::config::FILE_NAME,
-                info.root.display()
-            )?,
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.opts.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
         }
-        writeln!(out, "leakcheck: grace {:?}; ignore rules in force:", info.grace)?;
+    }
+
+    fn verdict_word(&self, v: Verdict) -> String {
+        let code = match v {
+            Verdict::Passed => "32",
+            Verdict::Skipped => "33",
+            Verdict::Leaked => "35;1",
+            _ => "31;1",
+        };
+        self.paint(code, v.word())
+    }
+
+    /// Writes `s`, keeping the progress line below it.
+    fn emit(&mut self, s: &str) -> std::io::Result<()> {
+        if s.is_empty() {
+            return Ok(());
+        }
+        self.clear_progress()?;
+        self.out.write_all(s.as_bytes())
+    }
+
+    fn clear_progress(&mut self) -> std::io::Result<()> {
+        if self.progress.shown {
+            self.out.write_all(b"\r\x1b[2K")?;
+            self.progress.shown = false;
+        }
+        Ok(())
+    }
+
+    fn draw_progress(&mut self, force: bool) -> std::io::Result<()> {
+        if !self.opts.progress {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if !force && self.progress.last.is_some_and(|t| now - t < Duration::from_millis(100)) {
+            return Ok(());
+        }
+        self.progress.last = Some(now);
+        let p = &self.progress;
+        let mut line = format!(
+            "[{}/{} packages] {} · {}",
+            p.done,
+            p.total,
+            text::plural(p.tests, "test"),
+            humantime_short(p.started.elapsed())
+        );
+        if p.leaked > 0 {
+            let _ = write!(line, " · {} leaked", p.leaked);
+        }
+        if p.failed > 0 {
+            let _ = write!(line, " · {} failed", p.failed);
+        }
+        let line = self.paint("2", &line);
+        self.out.write_all(b"\r\x1b[2K")?;
+        self.out.write_all(line.as_bytes())?;
+        self.progress.shown = true;
+        Ok(())
+    }
+
+    fn explain_rules(&self, info: &RunInfo) -> String {
+        let mut out = String::new();
+        match &info.config {
+            Some(p) => {
+                let _ = writeln!(out, "leakcheck: config {}", p.display());
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "leakcheck: no {} at {}",
+                    crate::config::FILE_NAME,
+                    info.root.display()
+                );
+            }
+        }
+        let _ = writeln!(out, "leakcheck: grace {:?}; ignore rules in force:", info.grace);
         for r in &info.rules {
             let mut conditions = Vec::new();
             for (what, m) in [
@@ -60,82 +212,83 @@ impl<W: Write> TerminalReporter<W> {
                     conditions.push(format!("{what} {m}"));
                 }
             }
-            writeln!(out, "  {}: {} ({})", r.name, conditions.join(", "), r.reason)?;
+            let _ = writeln!(out, "  {}: {} ({})", r.name, conditions.join(", "), r.reason);
         }
-        Ok(())
+        out
     }
 
-    fn explain_ignored(&mut self, name: &str, leak: &LeakReport) -> std::io::Result<()> {
+    fn explain_ignored(&self, out: &mut String, name: &str, leak: &LeakReport) {
         for (rule, n) in &leak.ignored {
             let reason = self.reasons.get(rule).map(String::as_str).unwrap_or("");
-            writeln!(
-                self.out,
-                "    {name}: ignored {} by {rule}: {reason}",
-                text::goroutines(*n)
-            )?;
+            let _ = writeln!(out, "    {name}: ignored {} by {rule}: {reason}", text::goroutines(*n));
         }
-        Ok(())
     }
 
-    fn package(&mut self, p: &PackageResult) -> std::io::Result<()> {
-        match p.status {
-            PackageStatus::NoTestFiles => return writeln!(self.out, "?   \t{}\t[no test files]", p.import_path),
-            PackageStatus::BuildFailed => {
-                self.out.write_all(p.build_output.as_bytes())?;
-                return writeln!(self.out, "FAIL\t{} [build failed]", p.import_path);
-            }
-            _ => {}
+    /// The detail blocks of a package: failing and leaking tests, leftovers,
+    /// crashes, warnings. `outputs`: include the tests' own output (not when
+    /// it was already shown).
+    fn details(&self, p: &PackageResult, outputs: bool) -> String {
+        let mut out = String::new();
+        if p.status == PackageStatus::BuildFailed {
+            out.push_str(&p.build_output);
+            return out;
         }
         for t in &p.tests {
             let leak = t.leak.as_ref().filter(|l| l.total > 0);
             if t.verdict == Verdict::Leaked {
                 let summary = leak.map(text::leak_summary).unwrap_or_default();
-                writeln!(self.out, "--- LEAK: {} ({:.2}s): {summary}", t.name, t.elapsed)?;
-                if !self.verbose {
+                let _ = writeln!(
+                    out,
+                    "--- {}: {} ({:.2}s): {summary}",
+                    self.verdict_word(t.verdict),
+                    t.name,
+                    t.elapsed
+                );
+                if outputs {
                     for line in text::without_framing(&t.output).lines() {
                         if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
-                            writeln!(self.out, "{line}")?;
+                            let _ = writeln!(out, "{line}");
                         }
                     }
                 }
             } else if let Some(l) = leak.filter(|_| t.verdict == Verdict::Passed) {
                 // Every group is in the baseline: tolerated, one line.
-                writeln!(
-                    self.out,
+                let _ = writeln!(
+                    out,
                     "--- KNOWN: {}: {}, listed in the baseline",
                     t.name,
                     text::leak_summary(l)
-                )?;
+                );
                 continue;
             } else if t.verdict.is_failure() {
-                if !self.verbose {
-                    self.out.write_all(text::without_framing(&t.output).as_bytes())?;
+                if outputs {
+                    out.push_str(&text::without_framing(&t.output));
                 }
                 if matches!(t.verdict, Verdict::TimedOut | Verdict::Unfinished) {
-                    writeln!(self.out, "--- {}: {}", t.verdict.word(), t.name)?;
+                    let _ = writeln!(out, "--- {}: {}", self.verdict_word(t.verdict), t.name);
                 }
                 if let Some(l) = leak {
-                    writeln!(self.out, "    {} also {}", t.name, text::leak_summary(l))?;
+                    let _ = writeln!(out, "    {} also {}", t.name, text::leak_summary(l));
                 }
             }
             if let Some(l) = leak {
-                self.out.write_all(text::leak_text(l, &self.root, "    ").as_bytes())?;
+                out.push_str(&text::leak_text(l, &self.root, "    "));
             }
-            if self.explain {
+            if self.opts.explain {
                 if let Some(l) = &t.leak {
-                    self.explain_ignored(&t.name, l)?;
+                    self.explain_ignored(&mut out, &t.name, l);
                 }
             }
         }
         if let Some(leak) = &p.main_leak {
             let what = if leak.known == leak.total { "KNOWN" } else { "LEAK" };
-            writeln!(
-                self.out,
-                "--- {what}: TestMain: {} after the last test",
+            let _ = writeln!(
+                out,
+                "--- {}: TestMain: {} after the last test",
+                self.paint("35;1", what),
                 text::leak_summary(leak)
-            )?;
-            self.out
-                .write_all(text::leak_text(leak, &self.root, "    ").as_bytes())?;
+            );
+            out.push_str(&text::leak_text(leak, &self.root, "    "));
         }
         // What the binary printed outside tests, when it explains a failure
         // no test holds (a panic in TestMain, `exit status 4`).
@@ -144,66 +297,276 @@ impl<W: Write> TerminalReporter<W> {
                 && p.main_leak.is_none()
                 && p.status == PackageStatus::Failed
                 && !p.tests.iter().any(|t| t.verdict.is_failure()));
-        if unexplained && !self.verbose {
-            self.out.write_all(package_output(&p.output).as_bytes())?;
+        if unexplained && outputs {
+            out.push_str(&package_output(&p.output));
         }
-        self.benchmarks(p)?;
         if let Some(crash) = &p.crash {
-            writeln!(self.out, "--- CRASH: {}", p.import_path)?;
-            self.out
-                .write_all(text::crash_text(crash, &self.root, "    ").as_bytes())?;
+            let _ = writeln!(out, "--- {}: {}", self.paint("31;1", "CRASH"), p.import_path);
+            out.push_str(&text::crash_text(crash, &self.root, "    "));
         }
         if let CheckState::NotChecked(why) = &p.check {
-            writeln!(
-                self.out,
-                "leakcheck: warning: {}: leaks not checked: {why}",
-                p.import_path
-            )?;
+            let _ = writeln!(out, "leakcheck: warning: {}: leaks not checked: {why}", p.import_path);
         }
         for w in &p.warnings {
-            writeln!(self.out, "leakcheck: warning: {}: {w}", p.import_path)?;
+            let _ = writeln!(out, "leakcheck: warning: {}: {w}", p.import_path);
         }
+        out
+    }
+
+    /// go test's closing line for a package.
+    fn standard_line(&self, p: &PackageResult) -> String {
         match (p.status, &p.check) {
-            (PackageStatus::Passed, CheckState::Cached) => {
-                writeln!(self.out, "ok  \t{}\t(cached)", p.import_path)
+            (PackageStatus::NoTestFiles, _) => format!("?   \t{}\t[no test files]\n", p.import_path),
+            (PackageStatus::BuildFailed, _) => {
+                format!("{}\t{} [build failed]\n", self.paint("31;1", "FAIL"), p.import_path)
             }
+            (PackageStatus::Passed, CheckState::Cached) => format!("ok  \t{}\t(cached)\n", p.import_path),
             (PackageStatus::Passed, _) => {
-                writeln!(self.out, "ok  \t{}\t{:.3}s", p.import_path, p.elapsed)
+                format!("{}  \t{}\t{:.3}s\n", self.paint("32", "ok"), p.import_path, p.elapsed)
             }
-            _ => writeln!(self.out, "FAIL\t{}\t{:.3}s", p.import_path, p.elapsed),
+            _ => format!("{}\t{}\t{:.3}s\n", self.paint("31;1", "FAIL"), p.import_path, p.elapsed),
         }
     }
-}
 
-impl<W: Write> TerminalReporter<W> {
-    /// Benchmark results, as go test prints them (the checks do not cover
-    /// benchmarks).
-    fn benchmarks(&mut self, p: &PackageResult) -> std::io::Result<()> {
-        let benches: Vec<_> = p.tests.iter().filter(|t| t.name.starts_with("Benchmark")).collect();
-        if benches.is_empty() || self.verbose {
-            return Ok(());
+    /// The pkgname line: mark, package, time and counts.
+    fn pkgname_line(&self, p: &PackageResult) -> String {
+        let (mark, code) = match p.status {
+            PackageStatus::Passed => ("✓", "32"),
+            PackageStatus::NoTestFiles => ("∅", "2"),
+            _ => ("✖", "31;1"),
+        };
+        let detail = match (p.status, &p.check) {
+            (PackageStatus::NoTestFiles, _) => "no test files".to_string(),
+            (PackageStatus::BuildFailed, _) => "build failed".to_string(),
+            (_, CheckState::Cached) => "cached".to_string(),
+            _ => {
+                let mut counts: Vec<String> = vec![text::plural(p.tests.len(), "test")];
+                for v in [
+                    Verdict::Leaked,
+                    Verdict::Failed,
+                    Verdict::Panicked,
+                    Verdict::TimedOut,
+                    Verdict::Unfinished,
+                    Verdict::Skipped,
+                ] {
+                    let n = p.tests.iter().filter(|t| t.verdict == v).count();
+                    if n > 0 {
+                        counts.push(format!("{n} {}", v.word().to_lowercase()));
+                    }
+                }
+                if p.main_leak.as_ref().is_some_and(|l| l.known < l.total) {
+                    counts.push("TestMain leaked".into());
+                }
+                format!("{:.2}s, {}", p.elapsed, counts.join(", "))
+            }
+        };
+        format!("{}  {} ({detail})\n", self.paint(code, mark), p.import_path)
+    }
+
+    fn testname_lines(&self, p: &PackageResult) -> String {
+        let mut out = String::new();
+        if p.tests.is_empty() {
+            let what = match p.status {
+                PackageStatus::BuildFailed => "BUILD FAILED",
+                _ => "EMPTY",
+            };
+            let _ = writeln!(out, "{what} {}", p.import_path);
         }
-        for line in p.output.lines() {
-            if ["goos:", "goarch:", "pkg:", "cpu:"].iter().any(|h| line.starts_with(h)) {
-                writeln!(self.out, "{line}")?;
+        for t in &p.tests {
+            let _ = writeln!(
+                out,
+                "{} {}.{} ({:.2}s)",
+                self.verdict_word(t.verdict),
+                p.import_path,
+                t.name,
+                t.elapsed
+            );
+        }
+        if p.main_leak.as_ref().is_some_and(|l| l.known < l.total) {
+            let _ = writeln!(out, "{} {}.TestMain", self.verdict_word(Verdict::Leaked), p.import_path);
+        }
+        out
+    }
+
+    fn dots_line(&self, p: &PackageResult) -> String {
+        let mut dots = String::new();
+        for t in &p.tests {
+            let (c, code) = match t.verdict {
+                Verdict::Passed => (".", "32"),
+                Verdict::Skipped => ("s", "33"),
+                Verdict::Leaked => ("L", "35;1"),
+                Verdict::Failed => ("F", "31;1"),
+                Verdict::Panicked => ("P", "31;1"),
+                Verdict::TimedOut => ("T", "31;1"),
+                Verdict::Unfinished => ("X", "31;1"),
+            };
+            dots.push_str(&self.paint(code, c));
+        }
+        if p.status == PackageStatus::BuildFailed {
+            dots.push_str(&self.paint("31;1", "B"));
+        }
+        format!("{} {dots}\n", p.import_path)
+    }
+
+    fn package(&mut self, p: &PackageResult) -> std::io::Result<()> {
+        self.progress.done += 1;
+        self.progress.tests += p.tests.len();
+        self.progress.leaked += p.tests.iter().filter(|t| t.verdict == Verdict::Leaked).count();
+        self.progress.failed += p
+            .tests
+            .iter()
+            .filter(|t| t.verdict.is_failure() && t.verdict != Verdict::Leaked)
+            .count();
+        let buffered = self.buffers.remove(&p.import_path).unwrap_or_default();
+        let failing = p.is_failure() || !self.details(p, false).trim().is_empty();
+        let mut out = String::new();
+        match self.opts.format {
+            Format::Pkgname => out.push_str(&self.pkgname_line(p)),
+            Format::Testname => out.push_str(&self.testname_lines(p)),
+            Format::Dots => out.push_str(&self.dots_line(p)),
+            Format::StandardQuiet => {
+                out.push_str(&self.details(p, true));
+                out.push_str(&benchmarks(p));
+                out.push_str(&self.standard_line(p));
+            }
+            Format::StandardVerbose => {
+                out.push_str(&buffered);
+                out.push_str(&self.details(p, false));
+                out.push_str(&self.standard_line(p));
+            }
+            Format::GithubActions => {
+                let _ = writeln!(out, "::group::{}", self.standard_line(p).trim_end().replace('\t', " "));
+                out.push_str(&buffered);
+                out.push_str("::endgroup::\n");
+                out.push_str(&self.details(p, false));
             }
         }
-        for b in benches {
-            let body = text::without_framing(&b.output);
-            let body = body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body);
-            self.out.write_all(body.as_bytes())?;
+        if self.opts.format.defers_details() && failing {
+            let details = self.details(p, true);
+            if !details.trim().is_empty() {
+                let _ = writeln!(self.deferred, "=== {}", p.import_path);
+                self.deferred.push_str(&details);
+            }
         }
-        Ok(())
+        if self.opts.format.defers_details() {
+            out.push_str(&benchmarks(p));
+        }
+        self.emit(&out)?;
+        self.draw_progress(true)
     }
-}
 
-/// Package output without go test's own summary lines, which leakcheck
-/// prints itself.
-fn package_output(output: &str) -> String {
-    output
-        .split_inclusive('\n')
-        .filter(|l| !(l.starts_with("FAIL\t") || l.starts_with("ok  \t") || *l == "FAIL\n" || *l == "PASS\n"))
-        .collect()
+    fn summary(&mut self, summary: &RunSummary) -> std::io::Result<()> {
+        self.clear_progress()?;
+        let mut out = String::new();
+        if self.opts.format.defers_details() && !self.deferred.is_empty() {
+            let _ = writeln!(out, "\n{}", self.paint("1", "=== Failures and leaks"));
+            out.push_str(&self.deferred);
+        }
+        let t = summary.totals();
+        if let Some(b) = &summary.baseline {
+            if b.tolerated > 0 {
+                let _ = writeln!(
+                    out,
+                    "leakcheck: {} known {} tolerated ({}) by {}",
+                    b.tolerated,
+                    if b.tolerated == 1 { "leak" } else { "leaks" },
+                    text::goroutines(b.tolerated_goroutines),
+                    b.path.display()
+                );
+            }
+            if !b.stale.is_empty() {
+                let (entries, verb, them) = match b.stale.len() {
+                    1 => ("1 baseline entry".to_string(), "occurs", "it"),
+                    n => (format!("{n} baseline entries"), "occur", "them"),
+                };
+                let _ = writeln!(
+                    out,
+                    "leakcheck: {entries} no longer {verb} (fixed? run --update-baseline to drop {them}):"
+                );
+                for e in &b.stale {
+                    let _ = writeln!(out, "    {} {}: {} ({})", e.package, e.test, e.function, e.signature);
+                }
+            }
+        }
+        if let Some((path, n)) = &summary.baseline_written {
+            let _ = writeln!(
+                out,
+                "leakcheck: wrote {} with {}",
+                path.display(),
+                text::plural(*n, "known leak")
+            );
+        }
+        if summary.packages.iter().any(|p| p.leaked_goroutines() > 0 && !p.proof) {
+            let _ = writeln!(
+                out,
+                "leakcheck: leaks were not proven: Go's goroutineleak profile needs Go 1.26 or newer (or was turned off with --no-proof)"
+            );
+        }
+        let slowest = slowest(&summary.packages, self.opts.slowest);
+        if !slowest.is_empty() {
+            let _ = writeln!(out, "Slowest tests:");
+            for (pkg, t) in slowest {
+                let _ = writeln!(out, "    {:>6.2}s {pkg} {}", t.elapsed, t.name);
+            }
+        }
+        let mut line = format!(
+            "DONE {} in {:.1}s: {}, {} passed",
+            text::plural(t.packages, "package"),
+            summary.elapsed.as_secs_f64(),
+            text::plural(t.tests, "test"),
+            t.passed
+        );
+        if t.leaked_tests > 0 || t.leaked_goroutines > 0 {
+            let leaked = format!("{} leaked ({})", t.leaked_tests, text::goroutines(t.leaked_goroutines));
+            let _ = write!(line, ", {}", self.paint("35;1", &leaked));
+        }
+        for (n, what, code) in [(t.failed, "failed", "31;1"), (t.skipped, "skipped", "33")] {
+            if n > 0 {
+                let _ = write!(line, ", {}", self.paint(code, &format!("{n} {what}")));
+            }
+        }
+        if t.build_failures > 0 {
+            let _ = write!(
+                line,
+                ", {}",
+                self.paint("31;1", &text::plural(t.build_failures, "build failure"))
+            );
+        }
+        if summary.interrupted {
+            line.push_str(" (interrupted)");
+        }
+        let _ = writeln!(out, "{line}");
+        self.emit(&out)
+    }
+
+    fn write_event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+        match event {
+            Event::RunStarted(info) => {
+                self.root = info.root.clone();
+                self.reasons = info.rules.iter().map(|r| (r.name.clone(), r.reason.clone())).collect();
+                self.progress.total = info.packages;
+                self.progress.started = Instant::now();
+                self.stream = info.packages <= 1 && self.opts.format == Format::StandardVerbose;
+                if self.opts.explain {
+                    let rules = self.explain_rules(info);
+                    self.emit(&rules)?;
+                }
+                self.draw_progress(true)?;
+            }
+            Event::Output { package, text, .. } => {
+                if self.stream {
+                    self.emit(text)?;
+                } else if self.opts.format.verbose() {
+                    self.buffers.entry(package.to_string()).or_default().push_str(text);
+                }
+                self.draw_progress(false)?;
+            }
+            Event::GoTestLine(_) => {}
+            Event::PackageFinished(p) => self.package(p)?,
+            Event::RunFinished(summary) => self.summary(summary)?,
+        }
+        self.out.flush()
+    }
 }
 
 impl<W: Write> Reporter for TerminalReporter<W> {
@@ -223,96 +586,52 @@ impl<W: Write> Reporter for TerminalReporter<W> {
     }
 }
 
-impl<W: Write> TerminalReporter<W> {
-    fn write_event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
-        match event {
-            Event::RunStarted(info) => {
-                self.root = info.root.clone();
-                self.reasons = info.rules.iter().map(|r| (r.name.clone(), r.reason.clone())).collect();
-                if self.explain {
-                    self.explain_rules(info)?;
-                }
-            }
-            Event::Output {
-                test: Some(_), text, ..
-            } if self.verbose => {
-                self.out.write_all(text.as_bytes())?;
-            }
-            Event::Output { .. } => {}
-            Event::PackageFinished(p) => self.package(p)?,
-            Event::RunFinished(summary) => {
-                let t = summary.totals();
-                let mut line = format!(
-                    "DONE {} in {:.1}s: {}, {} passed",
-                    text::plural(t.packages, "package"),
-                    summary.elapsed.as_secs_f64(),
-                    text::plural(t.tests, "test"),
-                    t.passed
-                );
-                if t.leaked_tests > 0 || t.leaked_goroutines > 0 {
-                    line.push_str(&format!(
-                        ", {} leaked ({})",
-                        t.leaked_tests,
-                        text::goroutines(t.leaked_goroutines)
-                    ));
-                }
-                for (n, what) in [(t.failed, "failed"), (t.skipped, "skipped")] {
-                    if n > 0 {
-                        line.push_str(&format!(", {n} {what}"));
-                    }
-                }
-                if t.build_failures > 0 {
-                    line.push_str(&format!(", {}", text::plural(t.build_failures, "build failure")));
-                }
-                if summary.interrupted {
-                    line.push_str(" (interrupted)");
-                }
-                if let Some(b) = &summary.baseline {
-                    if b.tolerated > 0 {
-                        writeln!(
-                            self.out,
-                            "leakcheck: {} known {} tolerated ({}) by {}",
-                            b.tolerated,
-                            if b.tolerated == 1 { "leak" } else { "leaks" },
-                            text::goroutines(b.tolerated_goroutines),
-                            b.path.display()
-                        )?;
-                    }
-                    if !b.stale.is_empty() {
-                        let (entries, verb, them) = match b.stale.len() {
-                            1 => ("1 baseline entry".to_string(), "occurs", "it"),
-                            n => (format!("{n} baseline entries"), "occur", "them"),
-                        };
-                        writeln!(
-                            self.out,
-                            "leakcheck: {entries} no longer {verb} (fixed? run --update-baseline to drop {them}):"
-                        )?;
-                        for e in &b.stale {
-                            writeln!(
-                                self.out,
-                                "    {} {}: {} ({})",
-                                e.package, e.test, e.function, e.signature
-                            )?;
-                        }
-                    }
-                }
-                if let Some((path, n)) = &summary.baseline_written {
-                    writeln!(
-                        self.out,
-                        "leakcheck: wrote {} with {}",
-                        path.display(),
-                        text::plural(*n, "known leak")
-                    )?;
-                }
-                if summary.packages.iter().any(|p| p.leaked_goroutines() > 0 && !p.proof) {
-                    writeln!(
-                        self.out,
-                        "leakcheck: leaks were not proven: Go's goroutineleak profile needs Go 1.26 or newer (or was turned off with --no-proof)"
-                    )?;
-                }
-                writeln!(self.out, "{line}")?;
-            }
+/// Benchmark results, as go test prints them (the checks do not cover
+/// benchmarks).
+fn benchmarks(p: &PackageResult) -> String {
+    let mut out = String::new();
+    let benches: Vec<_> = p.tests.iter().filter(|t| t.name.starts_with("Benchmark")).collect();
+    if benches.is_empty() {
+        return out;
+    }
+    for line in p.output.lines() {
+        if ["goos:", "goarch:", "pkg:", "cpu:"].iter().any(|h| line.starts_with(h)) {
+            let _ = writeln!(out, "{line}");
         }
-        self.out.flush()
+    }
+    for b in benches {
+        let body = text::without_framing(&b.output);
+        out.push_str(body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body));
+    }
+    out
+}
+
+/// Package output without go test's own summary lines, which leakcheck
+/// prints itself.
+fn package_output(output: &str) -> String {
+    output
+        .split_inclusive('\n')
+        .filter(|l| !(l.starts_with("FAIL\t") || l.starts_with("ok  \t") || *l == "FAIL\n" || *l == "PASS\n"))
+        .collect()
+}
+
+/// The `n` slowest top-level tests that took at least 100ms.
+fn slowest(packages: &[PackageResult], n: usize) -> Vec<(&str, &TestResult)> {
+    let mut all: Vec<(&str, &TestResult)> = packages
+        .iter()
+        .flat_map(|p| p.tests.iter().map(move |t| (p.import_path.as_str(), t)))
+        .filter(|(_, t)| !t.name.contains('/') && t.elapsed >= 0.1)
+        .collect();
+    all.sort_by(|a, b| b.1.elapsed.total_cmp(&a.1.elapsed));
+    all.truncate(n);
+    all
+}
+
+fn humantime_short(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
     }
 }
