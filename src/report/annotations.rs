@@ -150,7 +150,7 @@ impl<W: Write> AnnotationsReporter<W> {
                 });
             }
         }
-        out.sort_by(|a, b| a.rank.cmp(&b.rank));
+        out.sort_by_key(|a| a.rank);
         out
     }
 }
