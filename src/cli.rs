@@ -21,8 +21,12 @@ package did not build; 2 leakcheck could not run (usage, no go, not in a module,
 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
 leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m"
 )]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(args_conflicts_with_subcommands = true, disable_version_flag = true)]
 pub struct Cli {
+    /// Print leakcheck's version and the Go toolchain it finds.
+    #[arg(short = 'V', long)]
+    pub version: bool,
+
     /// Something other than a test run.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -38,6 +42,14 @@ pub enum Command {
     /// Group a goroutine dump (SIGQUIT, /debug/pprof/goroutine?debug=2, a
     /// test timeout) by stack, largest group first.
     Stacks(StacksArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from these definitions.
+    Man,
 }
 
 /// Options of `leakcheck stacks`.
@@ -145,6 +157,15 @@ pub struct RunArgs {
     /// 0 unless something other than a leak failed.
     #[arg(long)]
     pub update_baseline: bool,
+
+    /// Rerun failed (and leaking) tests up to N times, like gotestsum; a
+    /// test that then passes is reported as flaky, and the run passes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rerun_fails: u32,
+
+    /// Do not rerun when more than N tests failed (likely a real breakage).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub rerun_fails_max_failures: usize,
 
     /// Do not use Go's goroutineleak profile to prove leaks (used by default
     /// on Go 1.26, with GOEXPERIMENT=goroutineleakprofile, and on Go 1.27+).

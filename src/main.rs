@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use leakcheck::cli::{Cli, Command, StacksArgs};
 use leakcheck::error::Error;
 use leakcheck::error::ExitCode;
@@ -28,8 +28,32 @@ fn main() {
 }
 
 fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
-    if let Some(Command::Stacks(args)) = cli.command {
-        return stacks(args);
+    match cli.command {
+        Some(Command::Stacks(args)) => return stacks(args),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "leakcheck", &mut std::io::stdout());
+            return Ok(ExitCode::Passed);
+        }
+        Some(Command::Man) => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| Error::io("cannot write to", "standard output", e))?;
+            return Ok(ExitCode::Passed);
+        }
+        None => {}
+    }
+    if cli.version {
+        println!("leakcheck {}", env!("CARGO_PKG_VERSION"));
+        // The Go toolchain runs are made with, as `go version` reports it.
+        let go = std::process::Command::new(&cli.run.go).arg("version").output();
+        match go {
+            Ok(out) if out.status.success() => {
+                print!("{} ({})", String::from_utf8_lossy(&out.stdout).trim_end(), cli.run.go);
+                println!();
+            }
+            _ => println!("go: not found (`{}`)", cli.run.go),
+        }
+        return Ok(ExitCode::Passed);
     }
     let args = cli.run;
     leakcheck::run::interrupt::install().map_err(Error::Usage)?;
@@ -47,6 +71,8 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         proof: !args.no_proof,
         baseline: args.baseline.clone(),
         update_baseline: args.update_baseline,
+        rerun_fails: args.rerun_fails,
+        rerun_fails_max_failures: args.rerun_fails_max_failures,
     };
     let env = |k: &str| std::env::var(k).ok();
     let terminal = args.terminal_options(std::io::stdout().is_terminal(), env);

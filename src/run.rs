@@ -234,6 +234,39 @@ pub fn check_go_test_args(go_test_args: &[String]) -> Result<Vec<String>> {
     Ok(warnings)
 }
 
+/// The go test arguments of a rerun of `tests` (top-level names): the
+/// user's, without their test selection and count, plus `-run` for exactly
+/// those tests and `-count=1`.
+pub fn rerun_args(go_test_args: &[String], tests: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = go_test_args.iter();
+    while let Some(a) = it.next() {
+        if a == "-args" || a == "--args" {
+            out.push(a.clone());
+            out.extend(it.cloned());
+            break;
+        }
+        match flag_name(a).map(|n| n.trim_start_matches("test.")) {
+            Some("run" | "skip" | "count") => {
+                if !a.contains('=') {
+                    it.next();
+                }
+            }
+            _ => out.push(a.clone()),
+        }
+    }
+    let mut names: Vec<String> = tests.iter().map(|t| regex::escape(t)).collect();
+    names.sort();
+    names.dedup();
+    let mut args = vec![
+        "-run".to_string(),
+        format!("^(?:{})$", names.join("|")),
+        "-count=1".to_string(),
+    ];
+    args.append(&mut out);
+    args
+}
+
 /// The comma-separated environment list `name` with `item` appended.
 fn with_item(name: &str, item: &str) -> String {
     match std::env::var(name) {
@@ -442,6 +475,26 @@ mod tests {
             gomod: None,
             gowork: None,
         }
+    }
+
+    #[test]
+    fn rerun_args_select_exactly_the_failed_tests() {
+        let args: Vec<String> = ["-run", "TestA", "-count=3", "-race", "-args", "-run", "x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            rerun_args(&args, &["TestB", "TestA.x"]),
+            vec![
+                "-run",
+                r"^(?:TestA\.x|TestB)$",
+                "-count=1",
+                "-race",
+                "-args",
+                "-run",
+                "x"
+            ]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::analyse::baseline::{self, Baseline};
 use crate::analyse::rules::{self, IgnoreRule};
-use crate::analyse::{PackageCollector, PackageResult, StderrSplitter};
+use crate::analyse::{rerun, PackageCollector, PackageResult, StderrSplitter};
 use crate::config::{self, Config};
 use crate::discover::{self, Toolchain};
 use crate::error::{Error, ExitCode, Result};
@@ -44,6 +44,10 @@ pub struct RunOptions {
     pub baseline: Option<PathBuf>,
     /// Write the baseline from this run's leaks instead of applying it.
     pub update_baseline: bool,
+    /// Rerun failed tests up to this many times (0: never).
+    pub rerun_fails: u32,
+    /// Do not rerun when more tests than this failed.
+    pub rerun_fails_max_failures: usize,
 }
 
 /// The grace period when neither the command line nor the config sets one.
@@ -132,7 +136,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         &opts.go_test_args,
         &overlay.json_path,
         records.path(),
-        config,
+        config.clone(),
         opts.proof,
     );
 
@@ -149,77 +153,56 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     let mut emitter = Emitter { reporters, error: None };
     emitter.emit(&Event::RunStarted(&info));
 
-    let dirs: HashMap<String, PathBuf> = packages
-        .iter()
-        .map(|p| (p.import_path.clone(), p.dir.clone()))
-        .collect();
-    let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
-    let mut build_outputs: HashMap<String, String> = HashMap::new();
-    let mut splitter = StderrSplitter::default();
-    let mut results: Vec<PackageResult> = Vec::new();
-    let status = run::run(&tc, &cmd, records.path(), |ev| match ev {
-        RunEvent::Test(e, raw) => {
-            emitter.emit(&Event::GoTestLine(&raw));
-            if e.action == "build-output" {
-                if let Some(path) = &e.import_path {
-                    let base = path.split(' ').next().unwrap_or(path).to_string();
-                    build_outputs
-                        .entry(base)
-                        .or_default()
-                        .push_str(e.output.as_deref().unwrap_or(""));
-                }
-                return;
-            }
-            let Some(package) = e.package.clone() else {
-                return;
-            };
-            let collector = collectors
-                .entry(package.clone())
-                .or_insert_with(|| PackageCollector::new(&package).with_dir(dirs.get(&package).cloned()));
-            collector.event(&e);
-            if e.action == "output" {
-                emitter.emit(&Event::Output {
-                    package: &package,
-                    test: e.test.as_deref(),
-                    text: e.output.as_deref().unwrap_or(""),
-                });
-            }
+    let pass = Pass {
+        tc: &tc,
+        dirs: packages
+            .iter()
+            .map(|p| (p.import_path.clone(), p.dir.clone()))
+            .collect(),
+        rules: &all_rules,
+        baseline: baseline.as_ref(),
+        records: records.path(),
+    };
+    let (mut results, status) = pass.run(&cmd, &mut emitter)?;
+
+    // Reruns: only the tests that failed, until they pass or the rounds
+    // run out. What passes on a rerun is flaky, not silently passed.
+    let mut rerun_ok = true;
+    for round in 1..=opts.rerun_fails {
+        let failing = rerun::failing_tests(&results);
+        let count: usize = failing.iter().map(|(_, t)| t.len()).sum();
+        if count == 0 || run::interrupt::interrupted() {
+            break;
         }
-        RunEvent::Stderr(line) => match splitter.package_of(&line) {
-            Some(pkg) => {
-                let out = build_outputs.entry(pkg).or_default();
-                out.push_str(&line);
-                out.push('\n');
-            }
-            None => eprintln!("{line}"),
-        },
-        RunEvent::Stdout(line) => println!("{line}"),
-        RunEvent::Records { package, records } => {
-            let mut c = collectors
-                .remove(&package)
-                .unwrap_or_else(|| PackageCollector::new(&package).with_dir(dirs.get(&package).cloned()));
-            attach_build_output(&mut c, &package, &mut build_outputs);
-            let mut result = c.finish(&records, &all_rules);
-            if let Some(b) = &baseline {
-                b.apply(&mut result);
-            }
-            emitter.emit(&Event::PackageFinished(&result));
-            results.push(result);
+        if count > opts.rerun_fails_max_failures {
+            eprintln!(
+                "leakcheck: {count} tests failed, more than --rerun-fails-max-failures={}: not rerunning",
+                opts.rerun_fails_max_failures
+            );
+            rerun_ok = false;
+            break;
         }
-    })?;
-    // Packages go test never finished (it was killed): report what arrived.
-    let mut unfinished: Vec<_> = collectors.into_iter().collect();
-    unfinished.sort_by(|a, b| a.0.cmp(&b.0));
-    for (package, mut c) in unfinished {
-        attach_build_output(&mut c, &package, &mut build_outputs);
-        let records = run::read_records(records.path(), &package)?;
-        let mut result = c.finish(&records, &all_rules);
-        if let Some(b) = &baseline {
-            b.apply(&mut result);
-        }
-        emitter.emit(&Event::PackageFinished(&result));
-        results.push(result);
+        emitter.emit(&Event::RerunStarted {
+            round,
+            of: opts.rerun_fails,
+            tests: count,
+            packages: failing.len(),
+        });
+        let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
+        let packages: Vec<String> = failing.iter().map(|(p, _)| p.clone()).collect();
+        let cmd = GoTestCommand::new(
+            &tc,
+            &packages,
+            &run::rerun_args(&opts.go_test_args, &names),
+            &overlay.json_path,
+            records.path(),
+            config.clone(),
+            opts.proof,
+        );
+        let (again, _) = pass.run(&cmd, &mut emitter)?;
+        rerun::merge(&mut results, again);
     }
+
     let interrupted = run::interrupt::interrupted();
     let (failed, baseline_written) = if opts.update_baseline && !interrupted {
         let n = baseline::write(&baseline_path, &results)?;
@@ -243,13 +226,113 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         return Err(e);
     }
     drop(overlay);
+    // go test's own exit status counts only when nothing explains it:
+    // baselines and reruns turn its failures into passes on purpose.
+    let unexplained_go_failure = status.is_some_and(|c| c != 0)
+        && summary.baseline.is_none()
+        && !opts.update_baseline
+        && (opts.rerun_fails == 0 || !rerun_ok);
     Ok(if interrupted {
         ExitCode::Interrupted
-    } else if failed || (status.is_some_and(|c| c != 0) && summary.baseline.is_none() && !opts.update_baseline) {
+    } else if failed || unexplained_go_failure {
         ExitCode::Failed
     } else {
         ExitCode::Passed
     })
+}
+
+/// What one `go test` invocation needs besides its command line.
+struct Pass<'a> {
+    tc: &'a Toolchain,
+    dirs: HashMap<String, PathBuf>,
+    rules: &'a [IgnoreRule],
+    baseline: Option<&'a Baseline>,
+    records: &'a Path,
+}
+
+impl Pass<'_> {
+    /// Runs go test once, emitting output and each package's result as it
+    /// finishes; returns the results and go test's exit status.
+    fn run(&self, cmd: &GoTestCommand, emitter: &mut Emitter<'_>) -> Result<(Vec<PackageResult>, Option<i32>)> {
+        let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
+        let mut build_outputs: HashMap<String, String> = HashMap::new();
+        let mut splitter = StderrSplitter::default();
+        let mut results: Vec<PackageResult> = Vec::new();
+        let status = run::run(self.tc, cmd, self.records, |ev| match ev {
+            RunEvent::Test(e, raw) => {
+                emitter.emit(&Event::GoTestLine(&raw));
+                if e.action == "build-output" {
+                    if let Some(path) = &e.import_path {
+                        let base = path.split(' ').next().unwrap_or(path).to_string();
+                        build_outputs
+                            .entry(base)
+                            .or_default()
+                            .push_str(e.output.as_deref().unwrap_or(""));
+                    }
+                    return;
+                }
+                let Some(package) = e.package.clone() else {
+                    return;
+                };
+                collectors
+                    .entry(package.clone())
+                    .or_insert_with(|| self.collector(&package))
+                    .event(&e);
+                if e.action == "output" {
+                    emitter.emit(&Event::Output {
+                        package: &package,
+                        test: e.test.as_deref(),
+                        text: e.output.as_deref().unwrap_or(""),
+                    });
+                }
+            }
+            RunEvent::Stderr(line) => match splitter.package_of(&line) {
+                Some(pkg) => {
+                    let out = build_outputs.entry(pkg).or_default();
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+                None => eprintln!("{line}"),
+            },
+            RunEvent::Stdout(line) => println!("{line}"),
+            RunEvent::Records { package, records } => {
+                let c = collectors.remove(&package).unwrap_or_else(|| self.collector(&package));
+                let result = self.finish(c, &package, &records, &mut build_outputs);
+                emitter.emit(&Event::PackageFinished(&result));
+                results.push(result);
+            }
+        })?;
+        // Packages go test never finished (it was killed): report what
+        // arrived.
+        let mut unfinished: Vec<_> = collectors.into_iter().collect();
+        unfinished.sort_by(|a, b| a.0.cmp(&b.0));
+        for (package, c) in unfinished {
+            let records = run::read_records(self.records, &package)?;
+            let result = self.finish(c, &package, &records, &mut build_outputs);
+            emitter.emit(&Event::PackageFinished(&result));
+            results.push(result);
+        }
+        Ok((results, status))
+    }
+
+    fn collector(&self, package: &str) -> PackageCollector {
+        PackageCollector::new(package).with_dir(self.dirs.get(package).cloned())
+    }
+
+    fn finish(
+        &self,
+        mut c: PackageCollector,
+        package: &str,
+        records: &[run::LeakRecord],
+        build_outputs: &mut HashMap<String, String>,
+    ) -> PackageResult {
+        attach_build_output(&mut c, package, build_outputs);
+        let mut result = c.finish(records, self.rules);
+        if let Some(b) = self.baseline {
+            b.apply(&mut result);
+        }
+        result
+    }
 }
 
 fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &mut HashMap<String, String>) {

@@ -264,6 +264,7 @@ fn package_level_failures_are_reported() {
 fn junit_is_valid_and_names_each_leak() {
     let run = fixture_run();
     let doc = roxmltree::Document::parse(&run.junit).expect("the JUnit file is well-formed XML");
+    common::assert_schema_valid(&run.junit);
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
     let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();

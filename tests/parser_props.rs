@@ -71,10 +71,35 @@ fn fixtures() -> &'static [Fixture] {
     })
 }
 
+/// Inputs are windows of at most this many bytes of a fixture, cut at line
+/// starts: every form the fixtures hold, at a size a debug build parses
+/// quickly (the whole suite must stay well under 10 s).
+const WINDOW: usize = 6 << 10;
+
+/// The window of `text` that `at` picks: whole lines, at most `max` bytes
+/// (unless one line is longer).
+fn window(text: &str, at: Index, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let b = text.as_bytes();
+    let s0 = at.index(text.len() - max + 1);
+    let s = memchr::memrchr(b'\n', &b[..s0]).map_or(0, |i| i + 1);
+    let e0 = (s + max).min(b.len());
+    let e = memchr::memrchr(b'\n', &b[s..e0]).map_or(b.len(), |i| s + i + 1);
+    &text[s..e]
+}
+
+/// A sample: a window of one fixture.
+fn sample(fixture: Index, at: Index) -> (&'static str, &'static str) {
+    let f = &fixtures()[fixture.index(fixtures().len())];
+    (&f.name, window(&f.text, at, WINDOW))
+}
+
 // ---------------------------------------------------------------------------
 // Helpers
 
-/// Hands out `data` in reads of the given sizes (cycled); after 64 reads,
+/// Hands out `data` in reads of the given sizes (cycled); after 16 reads,
 /// the rest at once. (Each read costs `for_each_goroutine` a 1 MiB buffer
 /// fill, so tiny reads throughout would make the suite slow.)
 struct Chunked<'a> {
@@ -90,7 +115,7 @@ impl Read for Chunked<'_> {
         if self.interrupt_first && self.reads == 1 {
             return Err(io::ErrorKind::Interrupted.into());
         }
-        let size = if self.sizes.is_empty() || self.reads > 64 {
+        let size = if self.sizes.is_empty() || self.reads > 16 {
             usize::MAX
         } else {
             self.sizes[self.reads % self.sizes.len()].max(1)
@@ -205,13 +230,35 @@ struct Edit {
 
 #[derive(Debug, Clone)]
 enum Mutation {
-    DeleteLines { at: Index, count: usize },
-    DuplicateLine { at: Index },
-    SwapLines { a: Index, b: Index },
-    Insert { at: Index, bytes: Vec<u8> },
-    Flip { at: Index, mask: u8 },
-    Splice { other: Index, cut: Index, from: Index },
-    ReplaceLabels { which: Index, with: String },
+    DeleteLines {
+        at: Index,
+        count: usize,
+    },
+    DuplicateLine {
+        at: Index,
+    },
+    SwapLines {
+        a: Index,
+        b: Index,
+    },
+    Insert {
+        at: Index,
+        bytes: Vec<u8>,
+    },
+    Flip {
+        at: Index,
+        mask: u8,
+    },
+    Splice {
+        other: Index,
+        window: Index,
+        cut: Index,
+        from: Index,
+    },
+    ReplaceLabels {
+        which: Index,
+        with: String,
+    },
 }
 
 fn line_starts(b: &[u8]) -> Vec<usize> {
@@ -252,7 +299,7 @@ fn label_blocks(text: &str) -> Vec<(usize, usize)> {
 impl Mutation {
     /// The edits, on `orig`; `Splice` also returns the other dump and the
     /// edit that turns it into the result.
-    fn edits(&self, orig: &str) -> (Vec<Edit>, Option<(usize, Edit)>) {
+    fn edits(&self, orig: &str) -> (Vec<Edit>, Option<(&'static str, Edit)>) {
         let b = orig.as_bytes();
         let starts = line_starts(b);
         match self {
@@ -338,9 +385,14 @@ impl Mutation {
                     None,
                 )
             }
-            Mutation::Splice { other, cut, from } => {
-                let other_i = other.index(fixtures().len());
-                let o = fixtures()[other_i].text.as_bytes();
+            Mutation::Splice {
+                other,
+                window,
+                cut,
+                from,
+            } => {
+                let (_, other_text) = sample(*other, *window);
+                let o = other_text.as_bytes();
                 let cut = cut.index(b.len() + 1);
                 let from = from.index(o.len() + 1);
                 let edit = Edit {
@@ -353,7 +405,7 @@ impl Mutation {
                     end: from,
                     with: b[..cut].to_vec(),
                 };
-                (vec![edit], Some((other_i, other_edit)))
+                (vec![edit], Some((other_text, other_edit)))
             }
             Mutation::ReplaceLabels { which, with } => {
                 let blocks = label_blocks(orig);
@@ -479,7 +531,7 @@ fn insert_bytes() -> impl Strategy<Value = Vec<u8>> {
         1 => Just(vec![0xff]),
         1 => Just(vec![0xe2, 0x82]),
         1 => Just(vec![0xf0, 0x9f, 0x98]),
-        1 => (1usize..200_000).prop_map(|n| vec![b'x'; n]),
+        1 => (1usize..80_000).prop_map(|n| vec![b'x'; n]),
         1 => (1usize..20_000).prop_map(|n| b"(".repeat(n)),
         1 => Just(b"goroutine 1 [".to_vec()),
         1 => Just(b"goroutine 77 [running]:\n".to_vec()),
@@ -511,8 +563,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         2 => (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
         3 => (any::<Index>(), insert_bytes()).prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
         2 => (any::<Index>(), 1u8..=255).prop_map(|(at, mask)| Mutation::Flip { at, mask }),
-        1 => (any::<Index>(), any::<Index>(), any::<Index>())
-            .prop_map(|(other, cut, from)| Mutation::Splice { other, cut, from }),
+        1 => (any::<Index>(), any::<Index>(), any::<Index>(), any::<Index>())
+            .prop_map(|(other, window, cut, from)| Mutation::Splice { other, window, cut, from }),
         2 => (any::<Index>(), label_text()).prop_map(|(which, with)| Mutation::ReplaceLabels { which, with }),
     ]
 }
@@ -543,28 +595,29 @@ proptest! {
     #[test]
     fn mutated_dumps(
         fixture in any::<Index>(),
+        at in any::<Index>(),
         mutations in prop::collection::vec(mutation(), 1..4),
         sizes in read_sizes(),
     ) {
-        let f = &fixtures()[fixture.index(fixtures().len())];
+        let (_, orig) = sample(fixture, at);
         let mut edits = Vec::new();
         let mut spliced = None;
         for m in &mutations {
-            let (e, other) = m.edits(&f.text);
+            let (e, other) = m.edits(orig);
             edits.extend(e);
             if other.is_some() {
                 spliced = other;
             }
         }
         let mut edits = disjoint(edits);
-        let bytes = apply(f.text.as_bytes(), &mut edits);
+        let bytes = apply(orig.as_bytes(), &mut edits);
         let (lossy, _) = check_mutated(&bytes, sizes);
         let parsed = dump::parse(&lossy);
-        check_untouched(&f.text, &edits, &bytes, &lossy, &parsed);
+        check_untouched(orig, &edits, &bytes, &lossy, &parsed);
         // A splice that is the only edit: the other dump's goroutines past
         // the splice point are untouched too.
         if let (Some((other, other_edit)), 1) = (spliced, mutations.len()) {
-            check_untouched(&fixtures()[other].text, &[other_edit], &bytes, &lossy, &parsed);
+            check_untouched(other, &[other_edit], &bytes, &lossy, &parsed);
         }
     }
 
@@ -572,18 +625,18 @@ proptest! {
     /// exactly, headers before the last line are kept, at most one
     /// goroutine is added (the cut line became a header).
     #[test]
-    fn truncated_dumps(fixture in any::<Index>(), cut in any::<Index>(), sizes in read_sizes()) {
-        let f = &fixtures()[fixture.index(fixtures().len())];
-        let cut = cut.index(f.text.len() + 1);
-        let bytes = &f.text.as_bytes()[..cut];
+    fn truncated_dumps(fixture in any::<Index>(), at in any::<Index>(), cut in any::<Index>(), sizes in read_sizes()) {
+        let (_, orig) = sample(fixture, at);
+        let cut = cut.index(orig.len() + 1);
+        let bytes = &orig.as_bytes()[..cut];
         let (lossy, _) = check_mutated(bytes, sizes);
         let trunc = dump::parse(&lossy);
-        let full = dump::parse(&f.text);
+        let full = dump::parse(orig);
         // Start of the last line, which the cut may have changed; lines
         // before it are whole and unchanged.
         let last_line = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
         let before: Vec<&Goroutine<'_>> =
-            full.goroutines.iter().filter(|g| offset(&f.text, g.text) < last_line).collect();
+            full.goroutines.iter().filter(|g| offset(orig, g.text) < last_line).collect();
         let n = before.len();
         prop_assert!(
             trunc.goroutines.len() == n || trunc.goroutines.len() == n + 1,
@@ -595,10 +648,10 @@ proptest! {
         for (i, g) in before.iter().enumerate() {
             let t = &trunc.goroutines[i];
             prop_assert_eq!(header(t), header(g));
-            let (_, end) = decided_range(&f.text, g);
+            let (_, end) = decided_range(orig, g);
             let settled = end.is_some_and(|e| {
                 // terminator line starts before the last line
-                let term_start = f.text[..e - 1].rfind('\n').map_or(0, |j| j + 1);
+                let term_start = orig[..e - 1].rfind('\n').map_or(0, |j| j + 1);
                 term_start < last_line
             });
             // Every section but the last before the cut is ended by the
@@ -613,9 +666,14 @@ proptest! {
     /// A dump cut right after a frame's function line (with or without its
     /// newline) keeps the frames before it and warns that it is truncated.
     #[test]
-    fn cut_inside_a_frame_warns(fixture in any::<Index>(), which in any::<Index>(), newline in any::<bool>()) {
-        let f = &fixtures()[fixture.index(fixtures().len())];
-        let full = dump::parse(&f.text);
+    fn cut_inside_a_frame_warns(
+        fixture in any::<Index>(),
+        at in any::<Index>(),
+        which in any::<Index>(),
+        newline in any::<bool>(),
+    ) {
+        let (_, orig) = sample(fixture, at);
+        let full = dump::parse(orig);
         let frames: Vec<(usize, usize)> = full
             .goroutines
             .iter()
@@ -626,10 +684,10 @@ proptest! {
         let (gi, fi) = frames[which.index(frames.len())];
         let g = &full.goroutines[gi];
         let frame = &g.frames[fi];
-        let call_end = offset(&f.text, frame.args) + frame.args.len() + 1;
-        prop_assert_eq!(&f.text[call_end - 1..call_end], ")");
-        let cut = call_end + usize::from(newline && f.text.as_bytes().get(call_end) == Some(&b'\n'));
-        let text = &f.text[..cut];
+        let call_end = offset(orig, frame.args) + frame.args.len() + 1;
+        prop_assert_eq!(&orig[call_end - 1..call_end], ")");
+        let cut = call_end + usize::from(newline && orig.as_bytes().get(call_end) == Some(&b'\n'));
+        let text = &orig[..cut];
         let d = dump::parse(text);
         let t = d.goroutines.last().expect("the cut goroutine is gone");
         prop_assert_eq!(header(t), header(g));
@@ -863,4 +921,30 @@ fn indented_dump_in_go_test_output_is_read() {
 fn nul_and_control_bytes() {
     let text = b"goroutine 1 [run\0ning]:\nmain.\0f(\0)\n\t/x\0.go:1 +0x1\n\x00\n\x1b[31mgoroutine 2 [x]:\n";
     all_ways(text);
+}
+
+#[test]
+fn timing_probe() {
+    let f = fixtures().iter().find(|f| f.name == "go1.27.3-sigquit.txt").unwrap();
+    let t = Instant::now();
+    for _ in 0..10 {
+        dump::parse(&f.text);
+    }
+    eprintln!("parse 77KB: {:?}", t.elapsed() / 10);
+    let w = &f.text[..f.text[..WINDOW].rfind('\n').unwrap() + 1];
+    let t = Instant::now();
+    for _ in 0..10 {
+        dump::parse(w);
+    }
+    eprintln!("parse 6KB: {:?}", t.elapsed() / 10);
+    let t = Instant::now();
+    for _ in 0..10 {
+        streamed(b"", vec![]);
+    }
+    eprintln!("stream empty: {:?}", t.elapsed() / 10);
+    let t = Instant::now();
+    for _ in 0..10 {
+        streamed(w.as_bytes(), vec![100]);
+    }
+    eprintln!("stream 6KB, 16 small reads: {:?}", t.elapsed() / 10);
 }

@@ -172,11 +172,7 @@ impl Baseline {
         if let Some(l) = &mut p.main_leak {
             known("TestMain", l);
         }
-        let main_fails = p.main_leak.as_ref().is_some_and(|l| l.known < l.total);
-        let fails = main_fails || p.crash.is_some() || p.tests.iter().any(|t| t.verdict.is_failure());
-        if p.status == PackageStatus::Failed && !fails && !p.failed_outside_tests {
-            p.status = PackageStatus::Passed;
-        }
+        p.recompute_status();
     }
 
     /// What the run made of the baseline: entries seen, and entries whose

@@ -10,6 +10,7 @@
 
 pub mod baseline;
 pub mod group;
+pub mod rerun;
 pub mod rules;
 
 use std::collections::{BTreeMap, HashMap};
@@ -78,6 +79,18 @@ pub struct LeakReport {
     pub known: usize,
 }
 
+impl LeakReport {
+    /// `2 goroutines leaked (1 stack)`.
+    pub fn summary(&self) -> String {
+        let n = |k: usize, w: &str| if k == 1 { format!("1 {w}") } else { format!("{k} {w}s") };
+        format!(
+            "{} leaked ({})",
+            n(self.total, "goroutine"),
+            n(self.groups.len(), "stack")
+        )
+    }
+}
+
 /// One run of one test or subtest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TestResult {
@@ -93,6 +106,8 @@ pub struct TestResult {
     pub output: String,
     /// What it leaked (top-level tests only).
     pub leak: Option<LeakReport>,
+    /// Earlier runs, when it failed and ran again (`--rerun-fails`).
+    pub attempts: Vec<rerun::Attempt>,
 }
 
 impl TestResult {
@@ -202,6 +217,24 @@ impl PackageResult {
         matches!(self.status, PackageStatus::Failed | PackageStatus::BuildFailed)
     }
 
+    /// Sets the status from the verdicts, after something changed them
+    /// (a baseline, a rerun). A build failure or an empty package stays; a
+    /// failure go test saw outside any test stays a failure.
+    pub fn recompute_status(&mut self) {
+        if matches!(self.status, PackageStatus::BuildFailed | PackageStatus::NoTestFiles) {
+            return;
+        }
+        let fails = self.failed_outside_tests
+            || self.crash.is_some()
+            || self.main_leak.as_ref().is_some_and(|l| l.known < l.total)
+            || self.tests.iter().any(|t| t.verdict.is_failure());
+        self.status = if fails {
+            PackageStatus::Failed
+        } else {
+            PackageStatus::Passed
+        };
+    }
+
     /// Whether something other than a leak fails the package: a test's
     /// own failure, a crash, a build failure, a failing TestMain.
     pub fn fails_besides_leaks(&self) -> bool {
@@ -280,6 +313,7 @@ impl PackageCollector {
                     elapsed: 0.0,
                     output: String::new(),
                     leak: None,
+                    attempts: Vec::new(),
                 });
                 self.finished.push(false);
                 self.current.insert(name.to_string(), self.tests.len() - 1);

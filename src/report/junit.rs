@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::text;
 use super::{Event, Reporter, RunInfo};
@@ -152,6 +152,30 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
             s
         }
     };
+    let mut status = status;
+    let reruns = t.attempts.iter().map(|a| {
+        let mut r = TestRerun::new(
+            if matches!(a.verdict, Verdict::Panicked | Verdict::TimedOut | Verdict::Unfinished) {
+                NonSuccessKind::Error
+            } else {
+                NonSuccessKind::Failure
+            },
+        );
+        r.set_type(if a.leak.is_some() && a.verdict == Verdict::Leaked {
+            "GoroutineLeak"
+        } else {
+            "Failure"
+        });
+        r.set_message(xml_safe(a.leak.as_deref().unwrap_or(a.verdict.word())));
+        r.set_time(secs(a.elapsed));
+        r.set_system_out(xml_safe(&a.output));
+        r
+    });
+    match &mut status {
+        TestCaseStatus::Success { flaky_runs } => flaky_runs.extend(reruns),
+        TestCaseStatus::NonSuccess { reruns: r, .. } => r.extend(reruns),
+        TestCaseStatus::Skipped { .. } => {}
+    }
     let mut tc = TestCase::new(xml_safe(&t.name), status);
     tc.set_classname(xml_safe(&p.import_path));
     tc.set_time(secs(t.elapsed));

@@ -34,6 +34,17 @@ pub enum Event<'a> {
     },
     /// A line of `go test -json` as go test printed it (for `--jsonfile`).
     GoTestLine(&'a str),
+    /// Failed tests are about to run again (`--rerun-fails`).
+    RerunStarted {
+        /// Which rerun, from 1.
+        round: u32,
+        /// Of how many at most.
+        of: u32,
+        /// Tests rerun.
+        tests: usize,
+        /// In how many packages.
+        packages: usize,
+    },
     /// A package finished and was analysed.
     PackageFinished(&'a PackageResult),
     /// The run is over.
@@ -95,6 +106,8 @@ pub struct Totals {
     pub skipped: usize,
     /// Packages that did not build.
     pub build_failures: usize,
+    /// Tests that failed or leaked, then passed on a rerun.
+    pub flaky: usize,
 }
 
 impl RunSummary {
@@ -110,6 +123,7 @@ impl RunSummary {
             }
             for test in &p.tests {
                 t.tests += 1;
+                t.flaky += usize::from(test.flaky());
                 match test.verdict {
                     Verdict::Passed => t.passed += 1,
                     Verdict::Skipped => t.skipped += 1,

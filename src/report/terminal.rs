@@ -75,8 +75,6 @@ pub struct TerminalReporter<W: Write> {
     buffers: HashMap<String, String>,
     /// Stream output as it arrives (a single package under -v).
     stream: bool,
-    /// Detail blocks held for the failures section.
-    deferred: String,
     progress: Progress,
 }
 
@@ -103,7 +101,6 @@ impl<W: Write> TerminalReporter<W> {
             closed: false,
             buffers: HashMap::new(),
             stream: false,
-            deferred: String::new(),
             progress: Progress {
                 shown: false,
                 last: None,
@@ -418,7 +415,6 @@ impl<W: Write> TerminalReporter<W> {
             .filter(|t| t.verdict.is_failure() && t.verdict != Verdict::Leaked)
             .count();
         let buffered = self.buffers.remove(&p.import_path).unwrap_or_default();
-        let failing = p.is_failure() || !self.details(p, false).trim().is_empty();
         let mut out = String::new();
         match self.opts.format {
             Format::Pkgname => out.push_str(&self.pkgname_line(p)),
@@ -441,13 +437,6 @@ impl<W: Write> TerminalReporter<W> {
                 out.push_str(&self.details(p, false));
             }
         }
-        if self.opts.format.defers_details() && failing {
-            let details = self.details(p, true);
-            if !details.trim().is_empty() {
-                let _ = writeln!(self.deferred, "=== {}", p.import_path);
-                self.deferred.push_str(&details);
-            }
-        }
         if self.opts.format.defers_details() {
             out.push_str(&benchmarks(p));
         }
@@ -458,9 +447,20 @@ impl<W: Write> TerminalReporter<W> {
     fn summary(&mut self, summary: &RunSummary) -> std::io::Result<()> {
         self.clear_progress()?;
         let mut out = String::new();
-        if self.opts.format.defers_details() && !self.deferred.is_empty() {
-            let _ = writeln!(out, "\n{}", self.paint("1", "=== Failures and leaks"));
-            out.push_str(&self.deferred);
+        if self.opts.format.defers_details() {
+            // From the final results: what passed on a rerun is not here.
+            let mut deferred = String::new();
+            for p in &summary.packages {
+                let details = self.details(p, true);
+                if !details.trim().is_empty() {
+                    let _ = writeln!(deferred, "=== {}", p.import_path);
+                    deferred.push_str(&details);
+                }
+            }
+            if !deferred.is_empty() {
+                let _ = writeln!(out, "\n{}", self.paint("1", "=== Failures and leaks"));
+                out.push_str(&deferred);
+            }
         }
         let t = summary.totals();
         if let Some(b) = &summary.baseline {
@@ -502,6 +502,27 @@ impl<W: Write> TerminalReporter<W> {
                 "leakcheck: leaks were not proven: Go's goroutineleak profile needs Go 1.26 or newer (or was turned off with --no-proof)"
             );
         }
+        for p in &summary.packages {
+            for t in p.tests.iter().filter(|t| t.flaky()) {
+                let earlier: Vec<String> = t
+                    .attempts
+                    .iter()
+                    .map(|a| match &a.leak {
+                        Some(l) if a.verdict == Verdict::Leaked => format!("leaked ({l})"),
+                        _ => a.verdict.word().to_lowercase(),
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "--- {}: {} ({}): {}, then passed on rerun {}",
+                    self.paint("33;1", "FLAKY"),
+                    t.name,
+                    p.import_path,
+                    earlier.join(", then "),
+                    t.attempts.len()
+                );
+            }
+        }
         let slowest = slowest(&summary.packages, self.opts.slowest);
         if !slowest.is_empty() {
             let _ = writeln!(out, "Slowest tests:");
@@ -524,6 +545,9 @@ impl<W: Write> TerminalReporter<W> {
             if n > 0 {
                 let _ = write!(line, ", {}", self.paint(code, &format!("{n} {what}")));
             }
+        }
+        if t.flaky > 0 {
+            let _ = write!(line, ", {}", self.paint("33", &format!("{} flaky", t.flaky)));
         }
         if t.build_failures > 0 {
             let _ = write!(
@@ -562,6 +586,20 @@ impl<W: Write> TerminalReporter<W> {
                 self.draw_progress(false)?;
             }
             Event::GoTestLine(_) => {}
+            Event::RerunStarted {
+                round,
+                of,
+                tests,
+                packages,
+            } => {
+                let header = format!(
+                    "\n=== RERUN {round} of {of}: {} in {}\n",
+                    text::plural(*tests, "failed test"),
+                    text::plural(*packages, "package")
+                );
+                let header = self.paint("1", &header);
+                self.emit(&header)?;
+            }
             Event::PackageFinished(p) => self.package(p)?,
             Event::RunFinished(summary) => self.summary(summary)?,
         }

@@ -181,3 +181,24 @@ pub fn assert_nothing_lost(go: &BTreeMap<(String, String, u64), String>, run: &R
     );
     go.len()
 }
+
+/// Validates XML with the JDK's XML Schema validator against
+/// tests/fixtures/junit/junit.xsd.
+pub fn assert_schema_valid(xml: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.xml");
+    std::fs::write(&file, xml).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("java")
+        .arg(root.join("tests/support/ValidateXml.java"))
+        .arg(root.join("tests/fixtures/junit/junit.xsd"))
+        .arg(&file)
+        .output()
+        .expect("java (the JDK's schema validator) runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.trim() == "valid",
+        "JUnit fails the schema: {said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
