@@ -11,7 +11,8 @@
 //! 5. [`analyse`]: ignore rules, grouping, a verdict per test.
 //! 6. [`report`]: reporters (terminal, JUnit) consuming the run's events.
 //!
-//! [`session`] wires the stages together, [`cli`] defines the command line,
+//! [`session`] wires the stages together, [`changed`] picks the packages a
+//! change affects (`--changed`), [`cli`] defines the command line,
 //! [`config`] reads `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the
 //! same parser and grouping on a dump from anywhere),
 //! and [`error`] holds every way leakcheck itself can fail.
@@ -19,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod analyse;
+pub mod changed;
 pub mod cli;
 pub mod config;
 pub mod discover;

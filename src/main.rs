@@ -1,6 +1,7 @@
 //! The `leakcheck` command: parses the command line and runs a session.
 
 use clap::Parser;
+use leakcheck::changed;
 use leakcheck::cli::{Cli, Command, StacksArgs};
 use leakcheck::error::Error;
 use leakcheck::error::ExitCode;
@@ -29,7 +30,7 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     }
     let args = cli.run;
     leakcheck::run::interrupt::install().map_err(Error::Usage)?;
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         go: args.go.clone(),
         dir: match &args.dir {
             Some(d) => session::current_dir()?.join(d),
@@ -44,17 +45,28 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         baseline: args.baseline.clone(),
         update_baseline: args.update_baseline,
     };
+    let mut file_reporters: Vec<Box<dyn Reporter>> = Vec::new();
+    if let Some(path) = args.junitfile {
+        file_reporters.push(Box::new(JunitReporter::new(path)));
+    }
+    if let Some(path) = args.report_json {
+        file_reporters.push(Box::new(JsonReporter::new(path)));
+    }
+    if let Some(rev) = &args.changed {
+        let (tc, changes, selection) = changed::resolve(&opts, rev.as_deref())?;
+        print!("{}", changed::describe(&changes, &selection));
+        if selection.is_empty() {
+            changed::report_nothing(&tc, &mut file_reporters)?;
+            return Ok(ExitCode::Passed);
+        }
+        opts.packages = selection.import_paths();
+    }
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
         std::io::stdout(),
         session::wants_verbose(&args.go_test_args),
         args.explain,
     ))];
-    if let Some(path) = args.junitfile {
-        reporters.push(Box::new(JunitReporter::new(path)));
-    }
-    if let Some(path) = args.report_json {
-        reporters.push(Box::new(JsonReporter::new(path)));
-    }
+    reporters.extend(file_reporters);
     session::run(&opts, &mut reporters)
 }
 
