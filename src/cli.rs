@@ -20,7 +20,8 @@ tests is needed.",
 package did not build; 2 leakcheck could not run (usage, no go, not in a module, bad config); \
 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
 leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m\n  \
-leakcheck --changed          # what this branch changed, and what depends on it"
+leakcheck --changed          # what this branch changed, and what depends on it\n  \
+leakcheck --watch            # rerun on every save"
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -156,6 +157,12 @@ pub struct RunArgs {
     /// the branch's upstream, else HEAD. Needs git.
     #[arg(long, value_name = "REF", num_args = 0..=1, conflicts_with = "update_baseline")]
     pub changed: Option<Option<String>>,
+
+    /// Keep running: test the affected packages whenever a Go file (or
+    /// go.mod, go.sum, testdata, an embedded file) changes. Keys: a runs
+    /// all, f reruns what failed, q quits. See docs/watch.md.
+    #[arg(long, conflicts_with = "update_baseline")]
+    pub watch: bool,
 }
 
 impl RunArgs {

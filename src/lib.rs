@@ -12,7 +12,8 @@
 //! 6. [`report`]: reporters (terminal, JUnit) consuming the run's events.
 //!
 //! [`session`] wires the stages together, [`changed`] picks the packages a
-//! change affects (`--changed`), [`cli`] defines the command line,
+//! change affects (`--changed`), [`watch`] reruns them on every change
+//! (`--watch`), [`cli`] defines the command line,
 //! [`config`] reads `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the
 //! same parser and grouping on a dump from anywhere),
 //! and [`error`] holds every way leakcheck itself can fail.
@@ -31,3 +32,4 @@ pub mod report;
 pub mod run;
 pub mod session;
 pub mod stacks;
+pub mod watch;

@@ -11,6 +11,7 @@ use leakcheck::report::terminal::TerminalReporter;
 use leakcheck::report::Reporter;
 use leakcheck::session::{self, RunOptions};
 use leakcheck::stacks::{self as grouped, StackFilter};
+use leakcheck::watch::{self, WatchOptions};
 
 fn main() {
     let cli = Cli::parse();
@@ -45,6 +46,15 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         baseline: args.baseline.clone(),
         update_baseline: args.update_baseline,
     };
+    if args.watch {
+        return watch::run(WatchOptions {
+            run: opts,
+            changed: args.changed,
+            junitfile: args.junitfile,
+            report_json: args.report_json,
+            explain: args.explain,
+        });
+    }
     let mut file_reporters: Vec<Box<dyn Reporter>> = Vec::new();
     if let Some(path) = args.junitfile {
         file_reporters.push(Box::new(JunitReporter::new(path)));
