@@ -23,10 +23,6 @@ use crate::error::{Error, Result};
 use crate::report::{Event, Reporter, RunInfo, RunSummary};
 use crate::session::RunOptions;
 
-/// The object id of git's empty tree: the base when the repository has no
-/// commit yet (every file is then new).
-const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
-
 /// The files that differ from a git revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitChanges {
@@ -69,7 +65,12 @@ pub fn git_changes(dir: &Path, rev: Option<&str>) -> Result<GitChanges> {
             }
             Err(_) => match git(&top, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]) {
                 Ok(commit) => (commit.trim().to_string(), "HEAD".to_string()),
-                Err(_) => (EMPTY_TREE.to_string(), "no commit yet".to_string()),
+                // No commit yet: compare with the empty tree (its id depends
+                // on the repository's hash), so every file is new.
+                Err(_) => match git(&top, &["hash-object", "-t", "tree", "--stdin"]) {
+                    Ok(tree) => (tree.trim().to_string(), "no commit yet".to_string()),
+                    Err(_) => return Err(Error::Usage(format!("--changed: {} has no commit", top.display()))),
+                },
             },
         },
     };
@@ -95,13 +96,9 @@ pub fn git_changes(dir: &Path, rev: Option<&str>) -> Result<GitChanges> {
         .filter(|p| !p.is_empty())
         .map(|p| top.join(p))
         .collect();
-    let short = if commit == EMPTY_TREE {
-        "the empty tree".to_string()
-    } else {
-        git(&top, &["rev-parse", "--short", &commit])
-            .map(|s| s.trim().to_string())
-            .unwrap_or_else(|_| commit.chars().take(12).collect())
-    };
+    let short = git(&top, &["rev-parse", "--short", &commit])
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| commit.chars().take(12).collect());
     Ok(GitChanges {
         base: format!("{short} ({why})"),
         files: files.into_iter().collect(),

@@ -305,6 +305,29 @@ fn the_default_base_is_the_merge_base_with_the_upstream() {
 }
 
 #[test]
+fn before_the_first_commit_every_file_is_new() {
+    let m = temp_module(&[(
+        "a/a_test.go",
+        "package a\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n",
+    )]);
+    let repo = Repo { dir: m };
+    repo.git(&["init", "-q"]);
+    repo.git(&["add", "a/a_test.go"]);
+    let run = repo.leakcheck(&["--changed"]);
+    assert!(
+        run.stdout().contains("(no commit yet)"),
+        "{}{}",
+        run.stdout(),
+        run.stderr()
+    );
+    assert_eq!(
+        selection(&run),
+        BTreeMap::from([("example.com/tmp/a".to_string(), "changed: a_test.go".to_string())])
+    );
+    assert_eq!(run.code(), 0);
+}
+
+#[test]
 fn outside_a_git_repository_is_one_line_and_exit_2() {
     let m = temp_module(&[(
         "a/a_test.go",
