@@ -597,7 +597,11 @@ fn select_and_run(opts: &WatchOptions, what: What, tx: &Sender<Msg>) {
                         .iter()
                         .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
                         .collect();
-                    nothing = Some(format!("{} changed: no package affected", names.join(", ")));
+                    nothing = Some(if names.is_empty() {
+                        "nothing to rerun".to_string()
+                    } else {
+                        format!("{} changed: no package affected", names.join(", "))
+                    });
                     return Ok(ExitCode::Passed);
                 }
                 selected.sort();
