@@ -167,7 +167,9 @@ impl Screen {
 #[test]
 fn a_change_reruns_the_affected_packages_and_q_quits_cleanly() {
     let m = temp_module(MODULE);
-    let mut screen = Screen::start(m.path(), &[], &[]);
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("report.json");
+    let mut screen = Screen::start(m.path(), &["--report-json", report.to_str().unwrap()], &[]);
     // The first run: everything.
     let first = screen.wait_for("run 1 · all packages", 0);
     let done = screen.wait_for("DONE 3 packages", first);
@@ -187,6 +189,17 @@ fn a_change_reruns_the_affected_packages_and_q_quits_cleanly() {
     assert!(last.contains("1 × [chan receive"), "{last}");
     assert!(last.contains("LEAK  example.com/tmp/libb"), "{last}");
     screen.wait_for("f: rerun failed (2)", done);
+    // The reports are rewritten per run, before its summary is drawn.
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let packages: Vec<&str> = json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["import_path"].as_str().unwrap())
+        .collect();
+    assert_eq!(packages.len(), 2, "{packages:?}");
+    assert!(packages.contains(&"example.com/tmp/liba") && packages.contains(&"example.com/tmp/libb"));
+    assert_eq!(json["totals"]["leaked_tests"], 2, "{json:#}");
 
     // An editor's backup file changes nothing; the fix is run.
     std::fs::write(m.path().join("libb/b.go~"), LEAKY_B).unwrap();
