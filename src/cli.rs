@@ -19,7 +19,9 @@ tests is needed.",
     after_help = "Exit status: 0 all tests passed and nothing leaked; 1 a test failed or leaked, or a \
 package did not build; 2 leakcheck could not run (usage, no go, not in a module, bad config); \
 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
-leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m"
+leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m\n  \
+leakcheck --changed          # what this branch changed, and what depends on it\n  \
+leakcheck --watch            # rerun on every save"
 )]
 #[command(args_conflicts_with_subcommands = true, disable_version_flag = true)]
 pub struct Cli {
@@ -187,6 +189,19 @@ pub struct RunArgs {
     /// The go command to run.
     #[arg(long, value_name = "PATH", default_value = "go", env = "LEAKCHECK_GO")]
     pub go: String,
+
+    /// Test only the packages whose files differ from REF (committed since,
+    /// staged, unstaged, untracked) and the packages that depend on them;
+    /// prints what it selected and why. REF defaults to the merge base with
+    /// the branch's upstream, else HEAD. Needs git.
+    #[arg(long, value_name = "REF", num_args = 0..=1, conflicts_with = "update_baseline")]
+    pub changed: Option<Option<String>>,
+
+    /// Keep running: test the affected packages whenever a Go file (or
+    /// go.mod, go.sum, testdata, an embedded file) changes. Keys: a runs
+    /// all, f reruns what failed, q quits. See docs/watch.md.
+    #[arg(long, conflicts_with = "update_baseline")]
+    pub watch: bool,
 }
 
 /// When to use colours.

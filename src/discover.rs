@@ -179,7 +179,7 @@ pub fn list_flags(go_test_args: &[String]) -> Vec<String> {
     out
 }
 
-fn go_output(go: &str, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+pub(crate) fn go_output(go: &str, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let out = Command::new(go)
         .args(args)
         .current_dir(dir)

@@ -11,7 +11,9 @@
 //! 5. [`analyse`]: ignore rules, grouping, a verdict per test.
 //! 6. [`report`]: reporters (terminal, JUnit) consuming the run's events.
 //!
-//! [`session`] wires the stages together, [`cli`] defines the command line,
+//! [`session`] wires the stages together, [`changed`] picks the packages a
+//! change affects (`--changed`), [`watch`] reruns them on every change
+//! (`--watch`), [`cli`] defines the command line,
 //! [`config`] reads `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the
 //! same parser and grouping on a dump from anywhere),
 //! and [`error`] holds every way leakcheck itself can fail.
@@ -19,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod analyse;
+pub mod changed;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -29,3 +32,4 @@ pub mod report;
 pub mod run;
 pub mod session;
 pub mod stacks;
+pub mod watch;

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use clap::{CommandFactory, Parser};
+use leakcheck::changed;
 use leakcheck::cli::{Cli, Command, StacksArgs};
 use leakcheck::error::Error;
 use leakcheck::error::ExitCode;
@@ -14,6 +15,7 @@ use leakcheck::report::terminal::TerminalReporter;
 use leakcheck::report::Reporter;
 use leakcheck::session::{self, RunOptions};
 use leakcheck::stacks::{self as grouped, StackFilter};
+use leakcheck::watch::{self, WatchOptions};
 
 fn main() {
     let cli = Cli::parse();
@@ -57,7 +59,7 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     }
     let args = cli.run;
     leakcheck::run::interrupt::install().map_err(Error::Usage)?;
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         go: args.go.clone(),
         dir: match &args.dir {
             Some(d) => session::current_dir()?.join(d),
@@ -74,22 +76,42 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         rerun_fails: args.rerun_fails,
         rerun_fails_max_failures: args.rerun_fails_max_failures,
     };
+    if args.watch {
+        return watch::run(WatchOptions {
+            run: opts,
+            changed: args.changed,
+            junitfile: args.junitfile,
+            report_json: args.report_json,
+            explain: args.explain,
+        });
+    }
     let env = |k: &str| std::env::var(k).ok();
+    let mut file_reporters: Vec<Box<dyn Reporter>> = Vec::new();
+    if let Some(path) = args.junitfile.clone() {
+        file_reporters.push(Box::new(JunitReporter::new(path)));
+    }
+    if let Some(path) = args.report_json.clone() {
+        file_reporters.push(Box::new(JsonReporter::new(path)));
+    }
+    if let Some(path) = args.jsonfile.clone() {
+        file_reporters.push(Box::new(JsonFileReporter::new(path)));
+    }
+    if let Some(rev) = &args.changed {
+        let (tc, changes, selection) = changed::resolve(&opts, rev.as_deref())?;
+        print!("{}", changed::describe(&changes, &selection));
+        if selection.is_empty() {
+            changed::report_nothing(&tc, &mut file_reporters)?;
+            return Ok(ExitCode::Passed);
+        }
+        opts.packages = selection.import_paths();
+    }
     let terminal = args.terminal_options(std::io::stdout().is_terminal(), env);
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout(), terminal))];
     if args.wants_annotations(env) {
         let workspace = env("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
         reporters.push(Box::new(AnnotationsReporter::new(std::io::stdout(), workspace)));
     }
-    if let Some(path) = args.junitfile {
-        reporters.push(Box::new(JunitReporter::new(path)));
-    }
-    if let Some(path) = args.report_json {
-        reporters.push(Box::new(JsonReporter::new(path)));
-    }
-    if let Some(path) = args.jsonfile {
-        reporters.push(Box::new(JsonFileReporter::new(path)));
-    }
+    reporters.extend(file_reporters);
     session::run(&opts, &mut reporters)
 }
 

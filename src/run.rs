@@ -384,6 +384,13 @@ pub mod interrupt {
         .map_err(|e| format!("cannot handle Ctrl-C: {e}"))
     }
 
+    /// Interrupts as a signal would (a second call kills): watch mode's
+    /// `q`, and its Ctrl-C, which raw terminal mode delivers as a key.
+    pub fn interrupt() {
+        let n = SIGNALS.fetch_add(1, Ordering::SeqCst) + 1;
+        signal_group(GROUP.load(Ordering::SeqCst), n);
+    }
+
     /// Whether a signal arrived.
     pub fn interrupted() -> bool {
         SIGNALS.load(Ordering::SeqCst) > 0
