@@ -229,15 +229,7 @@ impl Graph {
         ];
         args.extend(discover::list_flags(go_test_args));
         args.extend(patterns.iter().cloned());
-        let out = discover::go_output(&tc.go, &tc.dir, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
-        let mut listed = Vec::new();
-        for pkg in serde_json::Deserializer::from_slice(&out).into_iter::<Listed>() {
-            listed.push(pkg.map_err(|e| Error::GoCommand {
-                command: format!("{} {}", tc.go, args.join(" ")),
-                dir: tc.dir.clone(),
-                message: format!("unreadable output: {e}"),
-            })?);
-        }
+        let listed: Vec<Listed> = discover::go_list(tc, &args)?;
         let mut module_files: Vec<PathBuf> = Vec::new();
         for f in tc.gomod.iter().chain(tc.gowork.iter()) {
             module_files.push(f.clone());

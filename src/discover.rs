@@ -121,15 +121,7 @@ pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) ->
     let mut args = vec!["list".to_string(), "-e".into(), "-json".into()];
     args.extend(list_flags(go_test_args));
     args.extend(patterns.iter().cloned());
-    let out = go_output(&tc.go, &tc.dir, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
-    let mut pkgs = Vec::new();
-    for pkg in serde_json::Deserializer::from_slice(&out).into_iter::<GoPackage>() {
-        pkgs.push(pkg.map_err(|e| Error::GoCommand {
-            command: format!("{} {}", tc.go, args.join(" ")),
-            dir: tc.dir.clone(),
-            message: format!("unreadable output: {e}"),
-        })?);
-    }
+    let pkgs: Vec<GoPackage> = go_list(tc, &args)?;
     if pkgs.is_empty() {
         return Err(Error::NoPackages(format!("{} matched no packages", patterns.join(" "))));
     }
@@ -143,6 +135,22 @@ pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) ->
         return Err(Error::NoPackages(message.lines().next().unwrap_or("").to_string()));
     }
     Ok(pkgs)
+}
+
+/// Runs `go list ARGS` (`args` starts with `list`) and decodes the JSON
+/// objects it prints one after another.
+pub(crate) fn go_list<T: serde::de::DeserializeOwned>(tc: &Toolchain, args: &[String]) -> Result<Vec<T>> {
+    let out = go_output(&tc.go, &tc.dir, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
+    serde_json::Deserializer::from_slice(&out)
+        .into_iter::<T>()
+        .map(|pkg| {
+            pkg.map_err(|e| Error::GoCommand {
+                command: format!("{} {}", tc.go, args.join(" ")),
+                dir: tc.dir.clone(),
+                message: format!("unreadable output: {e}"),
+            })
+        })
+        .collect()
 }
 
 /// The go test flags that `go list` must see too, in both `-f=v` and `-f v`

@@ -113,15 +113,8 @@ fn a_rule_limited_to_another_test_does_not_apply() {
         "[[ignore]]\nany_function = { regex = 'flusher\\.(flushLoop|Leak\\.func1)$' }\ntest = \"TestFlusher\"\n",
     ));
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
-    let tests = run.tests();
-    assert_eq!(
-        tests[&("example.com/tmp/flusher".to_string(), "TestFlusher".to_string())]["verdict"],
-        "passed"
-    );
-    assert_eq!(
-        tests[&("example.com/tmp/flusher".to_string(), "TestLeak".to_string())]["verdict"],
-        "leaked"
-    );
+    assert_eq!(run.verdict("example.com/tmp/flusher", "TestFlusher"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/flusher", "TestLeak"), "leaked");
 }
 
 #[test]

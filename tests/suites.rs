@@ -132,39 +132,32 @@ fn compare(dir: &std::path::Path, flags: &[&str]) -> common::Run {
     run
 }
 
-fn verdict(run: &common::Run, pkg: &str, test: &str) -> String {
-    run.tests()
-        .get(&(format!("example.com/tmp/{pkg}"), test.to_string()))
-        .map(|t| t["verdict"].as_str().unwrap().to_string())
-        .unwrap_or_else(|| "absent".into())
-}
-
 #[test]
 fn go_test_flags_behave_as_in_go_test() {
     let m = suite();
     let dir = m.path();
     let run = compare(dir, &["-count=1"]);
-    assert_eq!(verdict(&run, "basic", "TestLeaks"), "leaked");
-    assert_eq!(verdict(&run, "basic", "TestParallelTwo"), "leaked");
-    assert_eq!(verdict(&run, "basic", "TestParallelOne"), "passed");
-    assert_eq!(verdict(&run, "basic", "TestFails"), "failed");
-    assert_eq!(verdict(&run, "basic", "TestSkipped"), "skipped");
-    assert_eq!(verdict(&run, "named", "TestNamed"), "leaked");
-    assert_eq!(verdict(&run, "withcgo", "TestAdd"), "passed");
-    assert_eq!(verdict(&run, "tagged", "TestIntegration"), "absent");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestLeaks"), "leaked");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestParallelTwo"), "leaked");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestParallelOne"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestFails"), "failed");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestSkipped"), "skipped");
+    assert_eq!(run.verdict("example.com/tmp/named", "TestNamed"), "leaked");
+    assert_eq!(run.verdict("example.com/tmp/withcgo", "TestAdd"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/tagged", "TestIntegration"), "absent");
 
     let run = compare(dir, &["-count=1", "-run", "TestTable/two|TestLeaks"]);
-    assert_eq!(verdict(&run, "basic", "TestTable/two"), "passed");
-    assert_eq!(verdict(&run, "basic", "TestTable/one"), "absent");
-    assert_eq!(verdict(&run, "basic", "TestFails"), "absent");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestTable/two"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestTable/one"), "absent");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestFails"), "absent");
 
     let run = compare(dir, &["-count=1", "-skip", "TestTable/one|TestFails"]);
-    assert_eq!(verdict(&run, "basic", "TestTable/one"), "absent");
-    assert_eq!(verdict(&run, "basic", "TestTable/two"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestTable/one"), "absent");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestTable/two"), "passed");
 
     let run = compare(dir, &["-count=1", "-tags", "integration", "-short"]);
-    assert_eq!(verdict(&run, "tagged", "TestIntegration"), "passed");
-    assert_eq!(verdict(&run, "basic", "TestLong"), "skipped");
+    assert_eq!(run.verdict("example.com/tmp/tagged", "TestIntegration"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestLong"), "skipped");
 
     // Each run is checked on its own: two runs, two leaks.
     let run = compare(dir, &["-count=2", "-run", "TestLeaks|TestTable"]);
@@ -196,7 +189,7 @@ fn go_test_flags_behave_as_in_go_test() {
     ] {
         let run = compare(dir, flags);
         if !flags.contains(&"-failfast") {
-            assert_eq!(verdict(&run, "basic", "TestLeaks"), "leaked", "{flags:?}");
+            assert_eq!(run.verdict("example.com/tmp/basic", "TestLeaks"), "leaked", "{flags:?}");
         }
     }
 }
@@ -208,8 +201,8 @@ fn race_detector_runs_are_checked_too() {
         m.path(),
         &["-count=1", "-race", "-run", "TestLeaks|TestParallel|TestAdd"],
     );
-    assert_eq!(verdict(&run, "basic", "TestLeaks"), "leaked");
-    assert_eq!(verdict(&run, "withcgo", "TestAdd"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/basic", "TestLeaks"), "leaked");
+    assert_eq!(run.verdict("example.com/tmp/withcgo", "TestAdd"), "passed");
 }
 
 const BROKEN: &[(&str, &str)] = &[
@@ -270,9 +263,9 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
         .as_str()
         .unwrap()
         .contains("example.org/does/not/exist"));
-    assert_eq!(verdict(&run, "exits", "TestBefore"), "passed");
-    assert_eq!(verdict(&run, "exits", "TestExits"), "unfinished");
-    assert_eq!(verdict(&run, "fatal", "TestFatal"), "unfinished");
+    assert_eq!(run.verdict("example.com/tmp/exits", "TestBefore"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/exits", "TestExits"), "unfinished");
+    assert_eq!(run.verdict("example.com/tmp/fatal", "TestFatal"), "unfinished");
     assert_eq!(status("mainexit"), "failed");
     assert_eq!(status("mainpanic"), "failed");
     assert_eq!(run.package("example.com/tmp/mainpanic")["crash"]["kind"], "panic");
@@ -349,9 +342,9 @@ func TestHang(t *testing.T) {
 fn a_timeout_reports_where_the_test_hung() {
     let m = temp_module(&[("hang/hang_test.go", HANG)]);
     let run = compare(m.path(), &["-count=1", "-timeout", "2s"]);
-    assert_eq!(verdict(&run, "hang", "TestQuick"), "passed");
-    assert_eq!(verdict(&run, "hang", "TestHang"), "timed_out");
-    assert_eq!(verdict(&run, "hang", "TestHang/waits"), "timed_out");
+    assert_eq!(run.verdict("example.com/tmp/hang", "TestQuick"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/hang", "TestHang"), "timed_out");
+    assert_eq!(run.verdict("example.com/tmp/hang", "TestHang/waits"), "timed_out");
     let crash = &run.package("example.com/tmp/hang")["crash"];
     assert_eq!(crash["kind"], "timeout");
     let stuck = crash["groups"]
@@ -429,11 +422,11 @@ fn fuzz_seed_corpora_examples_and_synctest_are_checked() {
     let m = temp_module(&[("special/special_test.go", FUZZ_EXAMPLE_SYNCTEST)]);
     std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.25\n").unwrap();
     let run = compare(m.path(), &["-count=1"]);
-    assert_eq!(verdict(&run, "special", "FuzzLeaky"), "leaked");
-    assert_eq!(verdict(&run, "special", "FuzzClean"), "passed");
-    assert_eq!(verdict(&run, "special", "Example_leaky"), "leaked");
-    assert_eq!(verdict(&run, "special", "Example_clean"), "passed");
-    assert_eq!(verdict(&run, "special", "TestSynctest"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/special", "FuzzLeaky"), "leaked");
+    assert_eq!(run.verdict("example.com/tmp/special", "FuzzClean"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/special", "Example_leaky"), "leaked");
+    assert_eq!(run.verdict("example.com/tmp/special", "Example_clean"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/special", "TestSynctest"), "passed");
 }
 
 #[test]
@@ -510,16 +503,7 @@ fn ctrl_c_stops_go_test_and_keeps_what_finished() {
         .expect("what finished is reported");
     assert!(first.children().all(|c| !c.has_tag_name("failure")));
     // No test binary is left running.
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
-            let env = String::from_utf8_lossy(&env);
-            assert!(
-                !env.split('\0').any(|v| v == marker),
-                "process {:?} is still running",
-                entry.file_name()
-            );
-        }
-    }
+    common::assert_no_process_with(&marker);
 }
 
 #[test]
@@ -549,16 +533,9 @@ fn workspaces_nested_modules_and_vendored_dependencies() {
     );
     let run = run_in(dir.path(), &["./a/...", "./b/...", "--", "-count=1"], &[]);
     assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
-    let tests = run.tests();
-    assert_eq!(
-        tests[&("example.com/a".to_string(), "TestA".to_string())]["verdict"],
-        "leaked"
-    );
-    assert_eq!(
-        tests[&("example.com/b".to_string(), "TestB".to_string())]["verdict"],
-        "passed"
-    );
-    assert!(!tests.keys().any(|(p, _)| p == "example.com/nested"));
+    assert_eq!(run.verdict("example.com/a", "TestA"), "leaked");
+    assert_eq!(run.verdict("example.com/b", "TestB"), "passed");
+    assert!(!run.tests().keys().any(|(p, _)| p == "example.com/nested"));
 
     // Vendored dependency (a local module, vendored).
     let v = tempfile::tempdir().unwrap();

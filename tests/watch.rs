@@ -144,16 +144,7 @@ impl Screen {
                 panic!("leakcheck did not exit:\n{seen}");
             }
         };
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            if let Ok(env) = std::fs::read(entry.path().join("environ")) {
-                let env = String::from_utf8_lossy(&env);
-                assert!(
-                    !env.split('\0').any(|v| v == marker),
-                    "process {:?} is still running",
-                    entry.file_name()
-                );
-            }
-        }
+        common::assert_no_process_with(&marker);
         let left: Vec<_> = std::fs::read_dir(tmp.path())
             .unwrap()
             .flatten()

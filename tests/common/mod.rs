@@ -54,6 +54,14 @@ impl Run {
         out
     }
 
+    /// A test's verdict (its last run), or `absent`.
+    pub fn verdict(&self, pkg: &str, test: &str) -> String {
+        self.tests()
+            .get(&(pkg.to_string(), test.to_string()))
+            .map(|t| t["verdict"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_else(|| "absent".into())
+    }
+
     /// The package's JSON object.
     pub fn package(&self, import_path: &str) -> Value {
         self.report["packages"]
@@ -201,4 +209,20 @@ pub fn assert_schema_valid(xml: &str) {
         "JUnit fails the schema: {said}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Fails if any process still carries the environment entry `marker`
+/// (`NAME=value`, set on leakcheck and inherited by go test and every test
+/// binary it starts).
+pub fn assert_no_process_with(marker: &str) {
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
+            let env = String::from_utf8_lossy(&env);
+            assert!(
+                !env.split('\0').any(|v| v == marker),
+                "process {:?} is still running",
+                entry.file_name()
+            );
+        }
+    }
 }
