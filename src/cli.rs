@@ -19,7 +19,8 @@ tests is needed.",
     after_help = "Exit status: 0 all tests passed and nothing leaked; 1 a test failed or leaked, or a \
 package did not build; 2 leakcheck could not run (usage, no go, not in a module, bad config); \
 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
-leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m"
+leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m\n  \
+leakcheck --shard auto --shard-timings last-report.json --junitfile report.xml"
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -148,6 +149,42 @@ pub struct RunArgs {
     /// The go command to run.
     #[arg(long, value_name = "PATH", default_value = "go", env = "LEAKCHECK_GO")]
     pub go: String,
+
+    /// Run only shard K of N of the packages (e.g. 2/4, counted from 1),
+    /// or `auto`: K and N from the CI system's parallel-job variables.
+    ///
+    /// For CI parallel jobs: packages are the unit, and every package lands
+    /// in exactly one shard, the same on every machine. Without
+    /// --shard-timings the packages with tests are dealt round robin in
+    /// import path order (shard sizes differ by at most one); with it, they
+    /// are packed by time. Packages without test files are dealt round robin
+    /// among themselves either way. `auto` reads GitLab's
+    /// CI_NODE_INDEX/CI_NODE_TOTAL (from 1), CircleCI's
+    /// CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL (from 0) or Buildkite's
+    /// BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT (from 0). A shard
+    /// with no packages passes and writes empty reports. Combine the shards'
+    /// reports with `leakcheck merge`.
+    #[arg(
+        long,
+        value_name = "K/N|auto",
+        value_parser = crate::shard::parse_arg,
+        conflicts_with = "update_baseline"
+    )]
+    pub shard: Option<crate::shard::ShardArg>,
+
+    /// Balance the shards by package times from an earlier run's JUnit XML
+    /// or --report-json file (every shard must read the same file).
+    ///
+    /// Packages are packed longest first onto the least loaded shard;
+    /// packages the file does not list count at the median of its times.
+    /// Without this flag the split is round robin by import path.
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub shard_timings: Option<PathBuf>,
+
+    /// Print the import paths of the shard's packages, one per line, and
+    /// exit without testing.
+    #[arg(long, requires = "shard")]
+    pub shard_list: bool,
 }
 
 impl RunArgs {

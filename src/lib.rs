@@ -14,6 +14,7 @@
 //! [`session`] wires the stages together, [`cli`] defines the command line,
 //! [`config`] reads `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the
 //! same parser and grouping on a dump from anywhere),
+//! [`shard`] picks the packages of one shard (`--shard K/N`),
 //! and [`error`] holds every way leakcheck itself can fail.
 
 #![warn(missing_docs)]
@@ -28,4 +29,5 @@ pub mod inject;
 pub mod report;
 pub mod run;
 pub mod session;
+pub mod shard;
 pub mod stacks;

@@ -9,6 +9,7 @@ use leakcheck::report::junit::JunitReporter;
 use leakcheck::report::terminal::TerminalReporter;
 use leakcheck::report::Reporter;
 use leakcheck::session::{self, RunOptions};
+use leakcheck::shard::ShardOptions;
 use leakcheck::stacks::{self as grouped, StackFilter};
 
 fn main() {
@@ -43,6 +44,14 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         proof: !args.no_proof,
         baseline: args.baseline.clone(),
         update_baseline: args.update_baseline,
+        shard: match args.shard {
+            Some(arg) => Some(ShardOptions {
+                shard: arg.resolve(|name| std::env::var(name).ok())?,
+                timings: args.shard_timings.clone(),
+                list: args.shard_list,
+            }),
+            None => None,
+        },
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
         std::io::stdout(),
