@@ -39,6 +39,36 @@ pub enum Command {
     /// Group a goroutine dump (SIGQUIT, /debug/pprof/goroutine?debug=2, a
     /// test timeout) by stack, largest group first.
     Stacks(StacksArgs),
+
+    /// Combine the reports of a sharded run (`--shard K/N`) into one:
+    /// JUnit files into `--junitfile`, JSON reports into `--report-json`.
+    #[command(
+        long_about = "Combine the reports of a sharded run (--shard K/N) into one. Inputs are told apart by \
+content: JUnit XML files are merged into --junitfile, --report-json files into --report-json (give one \
+or both). Every package appears once, testsuites and packages sorted by name; counts and times are \
+summed. A package in more than one input is an error (exit 2). Exits 0 when the files were merged, \
+whatever the tests' verdicts (the shards' own exit codes carry those).",
+        after_help = "Example:\n  leakcheck merge --junitfile report.xml --report-json report.json shard-*/report.xml \
+shard-*/report.json"
+    )]
+    Merge(MergeArgs),
+}
+
+/// Options of `leakcheck merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The shards' reports: JUnit XML and/or --report-json files.
+    #[arg(value_name = "FILE", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Write the merged JUnit XML (of the JUnit inputs) to this file.
+    #[arg(long, value_name = "PATH", required_unless_present = "report_json")]
+    pub junitfile: Option<PathBuf>,
+
+    /// Write the merged JSON report (of the --report-json inputs) to this
+    /// file.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
 }
 
 /// Options of `leakcheck stacks`.

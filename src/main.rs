@@ -4,6 +4,7 @@ use clap::Parser;
 use leakcheck::cli::{Cli, Command, StacksArgs};
 use leakcheck::error::Error;
 use leakcheck::error::ExitCode;
+use leakcheck::merge;
 use leakcheck::report::json::JsonReporter;
 use leakcheck::report::junit::JunitReporter;
 use leakcheck::report::terminal::TerminalReporter;
@@ -25,8 +26,10 @@ fn main() {
 }
 
 fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
-    if let Some(Command::Stacks(args)) = cli.command {
-        return stacks(args);
+    match cli.command {
+        Some(Command::Stacks(args)) => return stacks(args),
+        Some(Command::Merge(args)) => return merge::run(&args.inputs, args.junitfile, args.report_json),
+        None => {}
     }
     let args = cli.run;
     leakcheck::run::interrupt::install().map_err(Error::Usage)?;
