@@ -290,7 +290,9 @@ fn tied_groups(body: &str) -> bool {
 }
 
 fn normalized_text(s: &str) -> String {
-    let duration = regex::Regex::new(r"\b\d+(\.\d+)?(s|ms|µs)\b").unwrap();
+    // No word boundary before the number: the JUnit text has lost the tab
+    // in `ok  \tPACKAGE\t0.5s`, leaving `PACKAGE0.5s`.
+    let duration = regex::Regex::new(r"\d+(\.\d+)?(s|ms|µs)\b").unwrap();
     let hex = regex::Regex::new(r"0x[0-9a-f]+").unwrap();
     let goroutine = regex::Regex::new(r"goroutine \d+").unwrap();
     let s = duration.replace_all(s, "D");
