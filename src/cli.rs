@@ -21,7 +21,8 @@ package did not build; 2 leakcheck could not run (usage, no go, not in a module,
 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
 leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m\n  \
 leakcheck --changed          # what this branch changed, and what depends on it\n  \
-leakcheck --watch            # rerun on every save"
+leakcheck --watch            # rerun on every save\n  \
+leakcheck --shard auto --shard-timings last-report.json --junitfile report.xml"
 )]
 #[command(args_conflicts_with_subcommands = true, disable_version_flag = true)]
 pub struct Cli {
@@ -52,6 +53,36 @@ pub enum Command {
     },
     /// Print the man page (roff), generated from these definitions.
     Man,
+
+    /// Combine the reports of a sharded run (`--shard K/N`) into one:
+    /// JUnit files into `--junitfile`, JSON reports into `--report-json`.
+    #[command(
+        long_about = "Combine the reports of a sharded run (--shard K/N) into one. Inputs are told apart by \
+content: JUnit XML files are merged into --junitfile, --report-json files into --report-json (give one \
+or both). Every package appears once, testsuites and packages sorted by name; counts and times are \
+summed. A package in more than one input is an error (exit 2). Exits 0 when the files were merged, \
+whatever the tests' verdicts (the shards' own exit codes carry those).",
+        after_help = "Example:\n  leakcheck merge --junitfile report.xml --report-json report.json shard-*/report.xml \
+shard-*/report.json"
+    )]
+    Merge(MergeArgs),
+}
+
+/// Options of `leakcheck merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The shards' reports: JUnit XML and/or --report-json files.
+    #[arg(value_name = "FILE", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Write the merged JUnit XML (of the JUnit inputs) to this file.
+    #[arg(long, value_name = "PATH", required_unless_present = "report_json")]
+    pub junitfile: Option<PathBuf>,
+
+    /// Write the merged JSON report (of the --report-json inputs) to this
+    /// file.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
 }
 
 /// Options of `leakcheck stacks`.
@@ -202,6 +233,42 @@ pub struct RunArgs {
     /// all, f reruns what failed, q quits. See docs/watch.md.
     #[arg(long, conflicts_with = "update_baseline")]
     pub watch: bool,
+
+    /// Run only shard K of N of the packages (e.g. 2/4, counted from 1),
+    /// or `auto`: K and N from the CI system's parallel-job variables.
+    ///
+    /// For CI parallel jobs: packages are the unit, and every package lands
+    /// in exactly one shard, the same on every machine. Without
+    /// --shard-timings the packages with tests are dealt round robin in
+    /// import path order (shard sizes differ by at most one); with it, they
+    /// are packed by time. Packages without test files are dealt round robin
+    /// among themselves either way. `auto` reads GitLab's
+    /// CI_NODE_INDEX/CI_NODE_TOTAL (from 1), CircleCI's
+    /// CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL (from 0) or Buildkite's
+    /// BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT (from 0). A shard
+    /// with no packages passes and writes empty reports. Combine the shards'
+    /// reports with `leakcheck merge`.
+    #[arg(
+        long,
+        value_name = "K/N|auto",
+        value_parser = crate::shard::parse_arg,
+        conflicts_with = "update_baseline"
+    )]
+    pub shard: Option<crate::shard::ShardArg>,
+
+    /// Balance the shards by package times from an earlier run's JUnit XML
+    /// or --report-json file (every shard must read the same file).
+    ///
+    /// Packages are packed longest first onto the least loaded shard;
+    /// packages the file does not list count at the median of its times.
+    /// Without this flag the split is round robin by import path.
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub shard_timings: Option<PathBuf>,
+
+    /// Print the import paths of the shard's packages, one per line, and
+    /// exit without testing.
+    #[arg(long, requires = "shard")]
+    pub shard_list: bool,
 }
 
 /// When to use colours.

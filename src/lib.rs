@@ -16,6 +16,8 @@
 //! (`--watch`), [`cli`] defines the command line,
 //! [`config`] reads `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the
 //! same parser and grouping on a dump from anywhere),
+//! [`shard`] picks the packages of one shard (`--shard K/N`), [`merge`] is
+//! `leakcheck merge` (the shards' reports combined),
 //! and [`error`] holds every way leakcheck itself can fail.
 
 #![warn(missing_docs)]
@@ -28,8 +30,10 @@ pub mod discover;
 pub mod dump;
 pub mod error;
 pub mod inject;
+pub mod merge;
 pub mod report;
 pub mod run;
 pub mod session;
+pub mod shard;
 pub mod stacks;
 pub mod watch;

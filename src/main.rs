@@ -7,6 +7,7 @@ use leakcheck::changed;
 use leakcheck::cli::{Cli, Command, StacksArgs};
 use leakcheck::error::Error;
 use leakcheck::error::ExitCode;
+use leakcheck::merge;
 use leakcheck::report::annotations::AnnotationsReporter;
 use leakcheck::report::json::JsonReporter;
 use leakcheck::report::jsonfile::JsonFileReporter;
@@ -14,6 +15,7 @@ use leakcheck::report::junit::JunitReporter;
 use leakcheck::report::terminal::TerminalReporter;
 use leakcheck::report::Reporter;
 use leakcheck::session::{self, RunOptions};
+use leakcheck::shard::ShardOptions;
 use leakcheck::stacks::{self as grouped, StackFilter};
 use leakcheck::watch::{self, WatchOptions};
 
@@ -42,6 +44,7 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
                 .map_err(|e| Error::io("cannot write to", "standard output", e))?;
             return Ok(ExitCode::Passed);
         }
+        Some(Command::Merge(args)) => return merge::run(&args.inputs, args.junitfile, args.report_json),
         None => {}
     }
     if cli.version {
@@ -75,6 +78,14 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         update_baseline: args.update_baseline,
         rerun_fails: args.rerun_fails,
         rerun_fails_max_failures: args.rerun_fails_max_failures,
+        shard: match args.shard {
+            Some(arg) => Some(ShardOptions {
+                shard: arg.resolve(|name| std::env::var(name).ok())?,
+                timings: args.shard_timings.clone(),
+                list: args.shard_list,
+            }),
+            None => None,
+        },
     };
     if args.watch {
         return watch::run(WatchOptions {

@@ -48,6 +48,8 @@ pub struct RunOptions {
     pub rerun_fails: u32,
     /// Do not rerun when more tests than this failed.
     pub rerun_fails_max_failures: usize,
+    /// Run one shard of the packages (`--shard`).
+    pub shard: Option<crate::shard::ShardOptions>,
 }
 
 /// The grace period when neither the command line nor the config sets one.
@@ -83,12 +85,24 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         eprintln!("leakcheck: warning: {w}");
     }
     let tc = Toolchain::find(&opts.go, &opts.dir)?;
-    let patterns = if opts.packages.is_empty() {
+    let mut patterns = if opts.packages.is_empty() {
         vec!["./...".to_string()]
     } else {
         opts.packages.clone()
     };
-    let packages = discover::packages(&tc, &patterns, &opts.go_test_args)?;
+    let mut packages = discover::packages(&tc, &patterns, &opts.go_test_args)?;
+    if let Some(shard) = &opts.shard {
+        // go test gets the shard's packages by import path instead of the patterns.
+        let selection = shard.select(&opts.dir, packages)?;
+        if shard.list {
+            eprintln!("leakcheck: {}", selection.summary);
+            selection.import_paths().iter().for_each(|p| println!("{p}"));
+            return Ok(ExitCode::Passed);
+        }
+        println!("leakcheck: {}", selection.summary);
+        patterns = selection.import_paths();
+        packages = selection.packages;
+    }
     let overlay = inject::build(&packages, user_overlay(&opts.go_test_args).as_deref())?;
     let records = tempfile::Builder::new()
         .prefix("leakcheck-records-")
@@ -152,6 +166,19 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     };
     let mut emitter = Emitter { reporters, error: None };
     emitter.emit(&Event::RunStarted(&info));
+    if patterns.is_empty() {
+        // An empty shard: go test without packages would test the current
+        // directory. Reports are written, empty.
+        let summary = RunSummary {
+            baseline: baseline.as_ref().map(|b| b.outcome(&[])),
+            baseline_written: None,
+            packages: Vec::new(),
+            elapsed: started.elapsed(),
+            interrupted: false,
+        };
+        emitter.emit(&Event::RunFinished(&summary));
+        return emitter.error.map_or(Ok(ExitCode::Passed), Err);
+    }
 
     let pass = Pass {
         tc: &tc,
