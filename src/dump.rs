@@ -142,72 +142,93 @@ pub struct Dump<'a> {
 
 /// Parses every goroutine in `text`, skipping anything around them.
 pub fn parse(text: &str) -> Dump<'_> {
-    let mut dump = Dump::default();
-    let mut lines = Lines::new(text);
-    while let Some(start) = lines.find_header() {
-        if let Some(g) = parse_section(text, start, &mut lines, &mut dump.warnings) {
-            dump.goroutines.push(g);
-        }
-    }
-    dump
+    let mut warnings = Vec::new();
+    let goroutines = parse_into(text, &mut warnings, true);
+    Dump { goroutines, warnings }
 }
 
 /// Streams the goroutines of `reader` to `each`, one at a time, never holding
-/// more than one goroutine's text (plus a read buffer). Bytes that are not
-/// UTF-8 are replaced, per goroutine.
+/// more than one goroutine's text (plus a read buffer): a goroutine's section
+/// ends at a blank line (`\n\n` or `\r\n\r\n`) or where the next header
+/// starts, and text outside any section is dropped as it streams. Bytes that
+/// are not UTF-8 are replaced, per goroutine. The result equals [`parse`] of
+/// the whole (lossily decoded) input.
 pub fn for_each_goroutine<R: Read>(mut reader: R, mut each: impl FnMut(&Goroutine<'_>)) -> io::Result<Vec<Warning>> {
-    const CHUNK: usize = 1 << 20;
+    const READ: usize = 256 << 10;
     let mut warnings = Vec::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
-    let mut eof = false;
+    let mut chunk = vec![0u8; READ];
+    let mut buf: Vec<u8> = Vec::new();
+    // buf[start..] is pending; lines before `scan` have been examined;
+    // `in_section`: the pending text starts with a goroutine header.
+    let (mut start, mut scan, mut in_section) = (0, 0, false);
     loop {
-        // Parse every complete section (ended by a blank line) in buf.
-        let mut consumed = 0;
-        while let Some(end) = section_end(&buf[consumed..]) {
-            let section = &buf[consumed..consumed + end];
-            parse_bytes(section, &mut warnings, &mut each);
-            consumed += end;
-        }
-        if eof {
-            parse_bytes(&buf[consumed..], &mut warnings, &mut each);
-            return Ok(warnings);
-        }
-        buf.drain(..consumed);
-        let len = buf.len();
-        buf.resize(len + CHUNK, 0);
         let n = loop {
-            match reader.read(&mut buf[len..]) {
+            match reader.read(&mut chunk) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         };
-        buf.truncate(len + n);
-        eof = n == 0;
+        buf.extend_from_slice(&chunk[..n]);
+        while let Some(nl) = memchr(b'\n', &buf[scan..]) {
+            let line_start = scan;
+            let line = &buf[line_start..line_start + nl];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            scan = line_start + nl + 1;
+            if looks_like_header_bytes(line) {
+                if in_section {
+                    parse_bytes(&buf[start..line_start], false, &mut warnings, &mut each);
+                }
+                start = line_start;
+                in_section = true;
+            } else if line.is_empty() || !in_section {
+                if in_section {
+                    parse_bytes(&buf[start..scan], false, &mut warnings, &mut each);
+                    in_section = false;
+                }
+                start = scan;
+            }
+        }
+        if n == 0 {
+            parse_bytes(&buf[start..], true, &mut warnings, &mut each);
+            return Ok(warnings);
+        }
+        buf.drain(..start);
+        scan -= start;
+        start = 0;
     }
 }
 
-/// The end of the first blank-line-terminated block, just past the blank line.
-fn section_end(buf: &[u8]) -> Option<usize> {
-    memchr::memmem::find(buf, b"\n\n").map(|i| i + 2)
+/// [`looks_like_header`] on raw bytes (the test only looks at ASCII).
+fn looks_like_header_bytes(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"goroutine ") else {
+        return false;
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && rest.get(digits) == Some(&b' ') && line.ends_with(b":") && memchr(b'[', line).is_some()
 }
 
-fn parse_bytes(bytes: &[u8], warnings: &mut Vec<Warning>, each: &mut impl FnMut(&Goroutine<'_>)) {
+fn parse_bytes(
+    bytes: &[u8],
+    input_ends: bool,
+    warnings: &mut Vec<Warning>,
+    each: &mut impl FnMut(&Goroutine<'_>),
+) {
     // Validation alone is fast; only text that is not UTF-8 pays for a copy.
     let text = match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(bytes),
     };
-    for g in parse_into(&text, warnings) {
+    for g in parse_into(&text, warnings, input_ends) {
         each(&g);
     }
 }
 
-fn parse_into<'a>(text: &'a str, warnings: &mut Vec<Warning>) -> Vec<Goroutine<'a>> {
+fn parse_into<'a>(text: &'a str, warnings: &mut Vec<Warning>, input_ends: bool) -> Vec<Goroutine<'a>> {
     let mut out = Vec::new();
     let mut lines = Lines::new(text);
     while let Some(start) = lines.find_header() {
-        if let Some(g) = parse_section(text, start, &mut lines, warnings) {
+        if let Some(g) = parse_section(text, start, &mut lines, warnings, input_ends) {
             out.push(g);
         }
     }
@@ -297,15 +318,25 @@ fn slots<'g, 'a>(g: &'g mut Goroutine<'a>, target: Target) -> Slots<'g, 'a> {
     }
 }
 
+/// Parses the goroutine whose header starts at `start`. `input_ends` says
+/// whether `text` runs to the end of the whole input (and not only to where
+/// the streaming parser cut it off before the next goroutine): only there
+/// can a dump be truncated.
 fn parse_section<'a>(
     text: &'a str,
     start: usize,
     lines: &mut Lines<'a>,
     warnings: &mut Vec<Warning>,
+    input_ends: bool,
 ) -> Option<Goroutine<'a>> {
     let (_, header_line) = lines.next_line()?;
     let mut g = match parse_header(header_line) {
-        Some(g) => g,
+        Some((g, problem)) => {
+            if let Some(message) = problem {
+                warnings.push(Warning { goroutine: g.id, message });
+            }
+            g
+        }
         None => {
             warnings.push(Warning {
                 goroutine: 0,
@@ -314,13 +345,19 @@ fn parse_section<'a>(
             return None;
         }
     };
+    // The input's last line, when nothing follows it, not even a newline:
+    // where a dump cut at an arbitrary byte (runtime.Stack with a buffer too
+    // small) ends.
+    let cut_here = |line: &str| input_ends && line_end(text, line) == text.len() && !text.ends_with('\n');
     let mut end = start + header_line.len();
     let mut target = Target::Main;
     let mut pending: Option<(&'a str, &'a str)> = None; // function line awaiting its file line
     let mut pending_created: Option<(&'a str, Option<u64>)> = None;
+    let mut at_end = input_ends;
     while let Some(line) = lines.peek_line() {
         if line.is_empty() {
             lines.next_line();
+            at_end = false;
             break;
         }
         if let Some(loc) = line.strip_prefix('\t') {
@@ -328,6 +365,19 @@ fn parse_section<'a>(
             end = line_end(text, line);
             let (file, line_no) = parse_location(loc);
             if let Some((function, args)) = pending.take() {
+                // A complete dump ends with a newline: a location that ends
+                // the input without one may be cut (`x.go:12` of `x.go:123`).
+                if cut_here(line) {
+                    warnings.push(Warning {
+                        goroutine: g.id,
+                        message: format!("dump ends inside the location of `{}` (truncated?)", truncate(function)),
+                    });
+                } else if file.is_empty() || line_no == 0 {
+                    warnings.push(Warning {
+                        goroutine: g.id,
+                        message: format!("frame `{}` has no file:line", truncate(function)),
+                    });
+                }
                 let frame = Frame {
                     function,
                     args,
@@ -347,7 +397,7 @@ fn parse_section<'a>(
         }
         // Any other line: a function, created by, elision or ancestor
         // header. A function line still waiting for its location means the
-        // dump was cut or mangled.
+        // dump was mangled.
         if let Some((function, _)) = pending.take() {
             warnings.push(Warning {
                 goroutine: g.id,
@@ -359,7 +409,13 @@ fn parse_section<'a>(
             end = line_end(text, line);
             let (function, goroutine) = match rest.rsplit_once(" in goroutine ") {
                 Some((f, n)) => (f, n.trim().parse().ok()),
-                None => (rest, None),
+                // Cut inside ` in goroutine N`.
+                None => (
+                    rest.trim_end()
+                        .trim_end_matches(" in goroutine")
+                        .trim_end_matches(" in"),
+                    None,
+                ),
             };
             pending_created = Some((function, goroutine));
             *slots(&mut g, target).created_by = Some(CreatedBy {
@@ -385,20 +441,36 @@ fn parse_section<'a>(
             target = Target::Ancestor;
         } else if let Some(call) = parse_call(line) {
             if looks_like_header(line) {
+                at_end = false;
                 break; // the next goroutine, without a blank line before it
             }
             lines.next_line();
             end = line_end(text, line);
             pending = Some(call);
+        } else if cut_here(line) {
+            lines.next_line();
+            warnings.push(Warning {
+                goroutine: g.id,
+                message: format!("dump ends inside `{}` (truncated?)", truncate(line)),
+            });
         } else {
             // Not part of a dump (e.g. "FAIL\tpkg" after a timeout dump).
+            at_end = false;
             break;
         }
     }
     if let Some((function, _)) = pending {
+        let message = if at_end {
+            format!("dump ends inside frame `{}` (truncated?)", truncate(function))
+        } else {
+            format!("frame `{}` has no file:line", truncate(function))
+        };
+        warnings.push(Warning { goroutine: g.id, message });
+    }
+    if let (Some((function, _)), true) = (pending_created, at_end) {
         warnings.push(Warning {
             goroutine: g.id,
-            message: format!("dump ends inside frame `{}` (truncated?)", truncate(function)),
+            message: format!("dump ends inside `created by {}` (truncated?)", truncate(function)),
         });
     }
     g.text = text[start..end.max(start)].trim_end();
@@ -423,23 +495,29 @@ fn truncate(s: &str) -> &str {
 /// (`[select] {k: v}:`). Label strings may hold `]`, `}`, `:` and commas, so
 /// the label block is found by the state text (which holds none of them)
 /// and matched with quotes respected.
-fn parse_header(line: &str) -> Option<Goroutine<'_>> {
+fn parse_header(line: &str) -> Option<(Goroutine<'_>, Option<String>)> {
     let rest = line.strip_prefix("goroutine ")?;
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let id = rest[..digits].parse().ok()?;
     let rest = &rest[digits..];
     let body = &rest[rest.find('[')? + 1..];
-    let first_close = body.find(']')?;
+    let mut problem = None;
+    // Where the state text ends: at the first `]`, or at a Go 1.26 label
+    // block before it (label strings may hold `]` themselves).
+    let first_close = body.find(']').unwrap_or(body.len());
     let (inside, labels_text) = match body[..first_close].find(" labels:{") {
         // Go 1.26: the labels close the brackets.
         Some(at) => {
             let block = &body[at + " labels:".len()..];
-            let end = block_end(block)?;
-            if !block[end..].starts_with("]:") {
-                return None;
+            match block_end(block) {
+                Some(end) if block[end..].starts_with("]:") => (&body[..at], Some(&block[..end])),
+                _ => {
+                    problem = Some("the label block does not close (truncated?)".to_string());
+                    (&body[..at], Some(block.trim_end_matches(':').trim_end_matches(']')))
+                }
             }
-            (&body[..at], Some(&block[..end]))
         }
+        None if first_close == body.len() => return None,
         None => {
             let after = body[first_close + 1..].strip_suffix(':')?.trim();
             let labels = if after.is_empty() {
@@ -494,7 +572,7 @@ fn parse_header(line: &str) -> Option<Goroutine<'_>> {
     if let Some(l) = labels_text {
         g.labels = parse_labels(l);
     }
-    Some(g)
+    Some((g, problem))
 }
 
 /// The length of the `{…}` block `s` starts with, quotes respected.
@@ -659,28 +737,34 @@ mod tests {
 
     #[test]
     fn header_forms() {
-        let g = parse_header("goroutine 20 [chan receive, 3 minutes, locked to thread]:").unwrap();
+        let g = parse_header("goroutine 20 [chan receive, 3 minutes, locked to thread]:").unwrap().0;
         assert_eq!(
             (g.id, g.state, g.wait_minutes, g.locked_to_thread),
             (20, "chan receive", Some(3), true)
         );
         let g =
             parse_header(r#"goroutine 22 [chan receive (leaked) labels:{"leakcheck": "TestLeaky", "a]b": "c, d"}]:"#)
-                .unwrap();
+                .unwrap()
+                .0;
         assert!(g.leaked);
         assert_eq!(g.state, "chan receive");
         assert_eq!(g.label("leakcheck"), Some("TestLeaky"));
         assert_eq!(g.label("a]b"), Some("c, d"));
         let g =
             parse_header(r#"goroutine 19 [select (no cases), synctest bubble 4] {leakcheck: TestX, "q k": "v\"}"}:"#)
-                .unwrap();
+                .unwrap()
+                .0;
         assert_eq!(g.state, "select (no cases)");
         assert_eq!(g.synctest_bubble, Some(4));
         assert_eq!(g.label("leakcheck"), Some("TestX"));
         assert_eq!(g.label("q k"), Some("v\"}"));
-        let g = parse_header("goroutine 1 gp=0xc000002380 m=0 mp=0x5c0 [running]:").unwrap();
+        let g = parse_header("goroutine 1 gp=0xc000002380 m=0 mp=0x5c0 [running]:").unwrap().0;
         assert_eq!((g.id, g.state), (1, "running"));
         assert!(parse_header("goroutine x [running]:").is_none());
+        // A Go 1.26 label block cut short keeps the goroutine, with a warning.
+        let (g, problem) = parse_header(r#"goroutine 5 [select labels:{"a": "b]:"#).unwrap();
+        assert_eq!((g.state, g.label("a")), ("select", Some("b")));
+        assert!(problem.unwrap().contains("does not close"));
     }
 
     #[test]

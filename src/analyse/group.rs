@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::dump::{Frame, Goroutine};
 
 /// A frame, owned.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     /// The function.
     pub function: String,
@@ -139,9 +139,18 @@ impl Grouper {
         }
     }
 
-    /// The groups, largest first (ties keep the order first seen).
+    /// The groups, largest first; groups of equal size in an order that
+    /// does not depend on goroutine ids (reports, JUnit bodies and the
+    /// `file`/`line` they point at stay the same from run to run).
     pub fn finish(mut self) -> Vec<LeakedGroup> {
-        self.groups.sort_by_key(|g| std::cmp::Reverse(g.count));
+        self.groups.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.test.cmp(&b.test))
+                .then_with(|| a.frames.cmp(&b.frames))
+                .then_with(|| a.created_by.cmp(&b.created_by))
+                .then_with(|| a.state.cmp(&b.state))
+        });
         self.groups
     }
 }

@@ -265,19 +265,48 @@ fn hostname() -> Option<String> {
         .filter(|h| !h.is_empty())
 }
 
-/// Makes text safe for XML 1.0 without dropping what it says: control
-/// characters other than tab, newline, carriage return and ESC (whose ANSI
-/// sequences quick-junit removes) become `\xNN`, and the non-characters
-/// U+FFFE/U+FFFF become `\u{fffe}`/`\u{ffff}`.
+/// Makes text safe for XML 1.0 without dropping what it says. quick-junit
+/// removes ANSI colour sequences, which is wanted, but also every control
+/// character, tabs and carriage returns included, which is not: so tabs
+/// become spaces up to the next 8-column stop (stack traces stay aligned),
+/// carriage returns become line ends (a progress line's states all stay),
+/// other control characters become a visible `\xNN`, and the
+/// non-characters U+FFFE/U+FFFF become `\u{fffe}`/`\u{ffff}`. ESC stays for
+/// quick-junit to strip with its sequence.
 pub fn xml_safe(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut column = 0;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '\t' | '\n' | '\r' | '\x1b' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            '\u{fffe}' | '\u{ffff}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            '\t' => {
+                let n = 8 - column % 8;
+                out.extend(std::iter::repeat_n(' ', n));
+                column += n;
+                continue;
+            }
+            '\r' if chars.peek() == Some(&'\n') => continue,
+            '\n' | '\r' => {
+                out.push('\n');
+                column = 0;
+                continue;
+            }
+            '\x1b' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\x7f' => {
+                let shown = format!("\\x{:02x}", c as u32);
+                column += shown.len();
+                out.push_str(&shown);
+                continue;
+            }
+            '\u{fffe}' | '\u{ffff}' => {
+                let shown = format!("\\u{{{:x}}}", c as u32);
+                column += shown.len();
+                out.push_str(&shown);
+                continue;
+            }
             c => out.push(c),
         }
+        column += 1;
     }
     out
 }
@@ -288,6 +317,11 @@ mod tests {
 
     #[test]
     fn xml_safe_keeps_text_visible() {
-        assert_eq!(xml_safe("a\x01b\tc\u{fffe}"), "a\\x01b\tc\\u{fffe}");
+        assert_eq!(xml_safe("a\x01b\tc\u{fffe}"), "a\\x01b  c\\u{fffe}");
+        assert_eq!(xml_safe("ok  \tpkg\t0.5s\r\n\tx.go:1"), "ok      pkg     0.5s\n        x.go:1");
+        assert_eq!(xml_safe("10%\r20%\r"), "10%\n20%\n");
+        // Nothing quick-junit strips is left to it but ANSI sequences.
+        let safe = xml_safe("a\tb\r\nc\rd\x1b[31me\x1b[0m\x07f");
+        assert_eq!(quick_junit::XmlString::new(&safe).as_str(), "a       b\nc\nde\\x07f");
     }
 }
