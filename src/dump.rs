@@ -208,12 +208,7 @@ fn looks_like_header_bytes(line: &[u8]) -> bool {
     digits > 0 && rest.get(digits) == Some(&b' ') && line.ends_with(b":") && memchr(b'[', line).is_some()
 }
 
-fn parse_bytes(
-    bytes: &[u8],
-    input_ends: bool,
-    warnings: &mut Vec<Warning>,
-    each: &mut impl FnMut(&Goroutine<'_>),
-) {
+fn parse_bytes(bytes: &[u8], input_ends: bool, warnings: &mut Vec<Warning>, each: &mut impl FnMut(&Goroutine<'_>)) {
     // Validation alone is fast; only text that is not UTF-8 pays for a copy.
     let text = match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
@@ -333,7 +328,10 @@ fn parse_section<'a>(
     let mut g = match parse_header(header_line) {
         Some((g, problem)) => {
             if let Some(message) = problem {
-                warnings.push(Warning { goroutine: g.id, message });
+                warnings.push(Warning {
+                    goroutine: g.id,
+                    message,
+                });
             }
             g
         }
@@ -465,7 +463,10 @@ fn parse_section<'a>(
         } else {
             format!("frame `{}` has no file:line", truncate(function))
         };
-        warnings.push(Warning { goroutine: g.id, message });
+        warnings.push(Warning {
+            goroutine: g.id,
+            message,
+        });
     }
     if let (Some((function, _)), true) = (pending_created, at_end) {
         warnings.push(Warning {
@@ -737,7 +738,9 @@ mod tests {
 
     #[test]
     fn header_forms() {
-        let g = parse_header("goroutine 20 [chan receive, 3 minutes, locked to thread]:").unwrap().0;
+        let g = parse_header("goroutine 20 [chan receive, 3 minutes, locked to thread]:")
+            .unwrap()
+            .0;
         assert_eq!(
             (g.id, g.state, g.wait_minutes, g.locked_to_thread),
             (20, "chan receive", Some(3), true)
@@ -758,7 +761,9 @@ mod tests {
         assert_eq!(g.synctest_bubble, Some(4));
         assert_eq!(g.label("leakcheck"), Some("TestX"));
         assert_eq!(g.label("q k"), Some("v\"}"));
-        let g = parse_header("goroutine 1 gp=0xc000002380 m=0 mp=0x5c0 [running]:").unwrap().0;
+        let g = parse_header("goroutine 1 gp=0xc000002380 m=0 mp=0x5c0 [running]:")
+            .unwrap()
+            .0;
         assert_eq!((g.id, g.state), (1, "running"));
         assert!(parse_header("goroutine x [running]:").is_none());
         // A Go 1.26 label block cut short keeps the goroutine, with a warning.

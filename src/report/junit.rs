@@ -318,7 +318,10 @@ mod tests {
     #[test]
     fn xml_safe_keeps_text_visible() {
         assert_eq!(xml_safe("a\x01b\tc\u{fffe}"), "a\\x01b  c\\u{fffe}");
-        assert_eq!(xml_safe("ok  \tpkg\t0.5s\r\n\tx.go:1"), "ok      pkg     0.5s\n        x.go:1");
+        assert_eq!(
+            xml_safe("ok  \tpkg\t0.5s\r\n\tx.go:1"),
+            "ok      pkg     0.5s\n        x.go:1"
+        );
         assert_eq!(xml_safe("10%\r20%\r"), "10%\n20%\n");
         // Nothing quick-junit strips is left to it but ANSI sequences.
         let safe = xml_safe("a\tb\r\nc\rd\x1b[31me\x1b[0m\x07f");
