@@ -23,30 +23,30 @@
 package helper
 
 import (
-	"bytes"
-	"context"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"io"
-	"os"
-	"reflect"
-	"regexp"
-	"runtime"
-	"runtime/metrics"
-	"runtime/pprof"
-	"sort"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
-	"testing"
-	"time"
-	"unsafe"
+	leakcheckbytes "bytes"
+	leakcheckcontext "context"
+	leakcheckhex "encoding/hex"
+	leakcheckjson "encoding/json"
+	leakcheckfmt "fmt"
+	leakcheckio "io"
+	leakcheckos "os"
+	leakcheckreflect "reflect"
+	leakcheckregexp "regexp"
+	leakcheckruntime "runtime"
+	leakcheckmetrics "runtime/metrics"
+	leakcheckpprof "runtime/pprof"
+	leakchecksort "sort"
+	leakcheckstrconv "strconv"
+	leakcheckstrings "strings"
+	leakchecksync "sync"
+	leakchecksyscall "syscall"
+	leakchecktesting "testing"
+	leakchecktime "time"
+	leakcheckunsafe "unsafe"
 )
 
 // leakcheckUserMain is the package's own TestMain, when it has one.
-var leakcheckUserMain func(*testing.M)
+var leakcheckUserMain func(*leakchecktesting.M)
 
 // leakcheckActive is the running session; nil when the binary does not run
 // under leakcheck (LEAKCHECK_DIR unset), and then this file does nothing.
@@ -54,14 +54,14 @@ var leakcheckActive *leakcheckSession
 
 // TestMain wraps every test, then runs the package's own TestMain if it has
 // one, else m.Run, and checks what is left before the binary exits.
-func TestMain(m *testing.M) {
+func TestMain(m *leakchecktesting.M) {
 	leakcheckActive = leakcheckStart(m)
 	if leakcheckUserMain != nil {
 		leakcheckUserMain(m)
 		// A TestMain that returns makes the binary exit with m.Run's code.
-		os.Exit(leakcheckAtExit(leakcheckExitCode(m)))
+		leakcheckos.Exit(leakcheckAtExit(leakcheckExitCode(m)))
 	}
-	os.Exit(leakcheckAtExit(m.Run()))
+	leakcheckos.Exit(leakcheckAtExit(m.Run()))
 }
 
 // leakcheckAtExit runs the package-level check once and turns a passing exit
@@ -94,9 +94,9 @@ func leakcheckAtExitAfterRun(code int) int {
 	return leakcheckAtExit(code)
 }
 
-func leakcheckExitCode(m *testing.M) int {
-	f := reflect.ValueOf(m).Elem().FieldByName("exitCode")
-	if !f.IsValid() || f.Kind() != reflect.Int {
+func leakcheckExitCode(m *leakchecktesting.M) int {
+	f := leakcheckreflect.ValueOf(m).Elem().FieldByName("exitCode")
+	if !f.IsValid() || f.Kind() != leakcheckreflect.Int {
 		return 0
 	}
 	return int(f.Int())
@@ -129,14 +129,14 @@ type leakcheckRule struct {
 type leakcheckMatcher struct {
 	Exact *string `json:"exact,omitempty"`
 	Regex *string `json:"regex,omitempty"`
-	re    *regexp.Regexp
+	re    *leakcheckregexp.Regexp
 }
 
 func (m *leakcheckMatcher) compile() error {
 	if m.Regex == nil {
 		return nil
 	}
-	re, err := regexp.Compile(*m.Regex)
+	re, err := leakcheckregexp.Compile(*m.Regex)
 	m.re = re
 	return err
 }
@@ -202,12 +202,12 @@ func leakcheckParseDump(dump []byte) []leakcheckGoroutine {
 	var out []leakcheckGoroutine
 	for len(dump) > 0 {
 		var section []byte
-		if i := bytes.Index(dump, []byte("\n\n")); i >= 0 {
+		if i := leakcheckbytes.Index(dump, []byte("\n\n")); i >= 0 {
 			section, dump = dump[:i], dump[i+2:]
 		} else {
 			section, dump = dump, nil
 		}
-		section = bytes.TrimRight(section, "\n")
+		section = leakcheckbytes.TrimRight(section, "\n")
 		if g, ok := leakcheckParseGoroutine(section); ok {
 			out = append(out, g)
 		}
@@ -217,19 +217,19 @@ func leakcheckParseDump(dump []byte) []leakcheckGoroutine {
 
 func leakcheckParseGoroutine(section []byte) (leakcheckGoroutine, bool) {
 	g := leakcheckGoroutine{text: section}
-	lines := strings.Split(string(section), "\n")
+	lines := leakcheckstrings.Split(string(section), "\n")
 	if !leakcheckParseHeader(lines[0], &g) {
 		return g, false
 	}
 	for _, line := range lines[1:] {
 		switch {
-		case strings.HasPrefix(line, "\t"), strings.HasPrefix(line, "..."):
-		case strings.HasPrefix(line, "[originating from goroutine"):
+		case leakcheckstrings.HasPrefix(line, "\t"), leakcheckstrings.HasPrefix(line, "..."):
+		case leakcheckstrings.HasPrefix(line, "[originating from goroutine"):
 			return g, true
-		case strings.HasPrefix(line, "created by "):
-			name := strings.TrimPrefix(line, "created by ")
-			if i := strings.Index(name, " in goroutine "); i >= 0 {
-				g.createdIn, _ = strconv.ParseUint(name[i+len(" in goroutine "):], 10, 64)
+		case leakcheckstrings.HasPrefix(line, "created by "):
+			name := leakcheckstrings.TrimPrefix(line, "created by ")
+			if i := leakcheckstrings.Index(name, " in goroutine "); i >= 0 {
+				g.createdIn, _ = leakcheckstrconv.ParseUint(name[i+len(" in goroutine "):], 10, 64)
 				name = name[:i]
 			}
 			g.createdBy = name
@@ -243,8 +243,8 @@ func leakcheckParseGoroutine(section []byte) (leakcheckGoroutine, bool) {
 // leakcheckFuncName drops the argument list from a frame line such as
 // `example.com/p.(*T).run(0xc000010000, {0x5a, 0x5})`.
 func leakcheckFuncName(line string) string {
-	if strings.HasSuffix(line, ")") {
-		if i := strings.LastIndex(line, "("); i > 0 {
+	if leakcheckstrings.HasSuffix(line, ")") {
+		if i := leakcheckstrings.LastIndex(line, "("); i > 0 {
 			return line[:i]
 		}
 	}
@@ -256,46 +256,46 @@ func leakcheckFuncName(line string) string {
 // Go 1.27 puts ` {k: v}` after them. Label strings may hold `]`, `}` and
 // commas; the state text holds none, so it locates the label block.
 func leakcheckParseHeader(line string, g *leakcheckGoroutine) bool {
-	if !strings.HasPrefix(line, "goroutine ") || !strings.HasSuffix(line, ":") {
+	if !leakcheckstrings.HasPrefix(line, "goroutine ") || !leakcheckstrings.HasSuffix(line, ":") {
 		return false
 	}
 	rest := line[len("goroutine "):]
-	sp := strings.IndexByte(rest, ' ')
+	sp := leakcheckstrings.IndexByte(rest, ' ')
 	if sp < 0 {
 		return false
 	}
-	id, err := strconv.ParseUint(rest[:sp], 10, 64)
+	id, err := leakcheckstrconv.ParseUint(rest[:sp], 10, 64)
 	if err != nil {
 		return false
 	}
 	g.id = id
-	open := strings.IndexByte(rest, '[')
+	open := leakcheckstrings.IndexByte(rest, '[')
 	if open < 0 {
 		return false
 	}
 	body := rest[open+1:]
-	closing := strings.IndexByte(body, ']')
+	closing := leakcheckstrings.IndexByte(body, ']')
 	if closing < 0 {
 		return false
 	}
 	inside, labels := body[:closing], ""
-	if at := strings.Index(body[:closing], " labels:{"); at >= 0 {
+	if at := leakcheckstrings.Index(body[:closing], " labels:{"); at >= 0 {
 		block := body[at+len(" labels:"):]
 		end := leakcheckBlockEnd(block)
 		if end < 0 {
 			return false
 		}
 		inside, labels = body[:at], block[:end]
-	} else if after := strings.TrimSpace(strings.TrimSuffix(body[closing+1:], ":")); strings.HasPrefix(after, "{") {
+	} else if after := leakcheckstrings.TrimSpace(leakcheckstrings.TrimSuffix(body[closing+1:], ":")); leakcheckstrings.HasPrefix(after, "{") {
 		labels = after
 	}
 	state := inside
-	if i := strings.Index(state, ", "); i >= 0 {
+	if i := leakcheckstrings.Index(state, ", "); i >= 0 {
 		state = state[:i]
 	}
-	g.proven = strings.Contains(state, " (leaked)")
+	g.proven = leakcheckstrings.Contains(state, " (leaked)")
 	for _, mark := range []string{" (leaked)", " (scan)", " (durable)"} {
-		state = strings.Replace(state, mark, "", 1)
+		state = leakcheckstrings.Replace(state, mark, "", 1)
 	}
 	g.state = state
 	g.label = leakcheckLabelValue(labels, "leakcheck")
@@ -322,28 +322,28 @@ func leakcheckBlockEnd(s string) int {
 // leakcheckLabelValue finds key in `{k: v, "k 2": "v 2"}` (quoted with
 // escapes, or bare).
 func leakcheckLabelValue(labels, key string) string {
-	s := strings.TrimSuffix(strings.TrimPrefix(labels, "{"), "}")
+	s := leakcheckstrings.TrimSuffix(leakcheckstrings.TrimPrefix(labels, "{"), "}")
 	for s != "" {
 		k, rest := leakcheckLabelToken(s, ':')
-		rest = strings.TrimPrefix(strings.TrimPrefix(rest, ":"), " ")
+		rest = leakcheckstrings.TrimPrefix(leakcheckstrings.TrimPrefix(rest, ":"), " ")
 		v, rest := leakcheckLabelToken(rest, ',')
 		if k == key {
 			return v
 		}
-		s = strings.TrimPrefix(strings.TrimPrefix(rest, ","), " ")
+		s = leakcheckstrings.TrimPrefix(leakcheckstrings.TrimPrefix(rest, ","), " ")
 	}
 	return ""
 }
 
 func leakcheckLabelToken(s string, stop byte) (string, string) {
-	if strings.HasPrefix(s, `"`) {
+	if leakcheckstrings.HasPrefix(s, `"`) {
 		for i := 1; i < len(s); i++ {
 			if s[i] == '\\' {
 				i++
 				continue
 			}
 			if s[i] == '"' {
-				v, err := strconv.Unquote(s[:i+1])
+				v, err := leakcheckstrconv.Unquote(s[:i+1])
 				if err != nil {
 					v = s[1:i]
 				}
@@ -352,7 +352,7 @@ func leakcheckLabelToken(s string, stop byte) (string, string) {
 		}
 		return s[1:], ""
 	}
-	if i := strings.IndexByte(s, stop); i >= 0 {
+	if i := leakcheckstrings.IndexByte(s, stop); i >= 0 {
 		return s[:i], s[i:]
 	}
 	return s, ""
@@ -379,24 +379,24 @@ func leakcheckParseProfile(p []byte) []leakcheckProfileGroup {
 		}
 		cur, funcs = nil, nil
 	}
-	for _, line := range strings.Split(string(p), "\n") {
+	for _, line := range leakcheckstrings.Split(string(p), "\n") {
 		switch {
-		case strings.HasPrefix(line, "# labels: "):
+		case leakcheckstrings.HasPrefix(line, "# labels: "):
 			if cur != nil {
-				cur.label = leakcheckProfileLabel(strings.TrimPrefix(line, "# labels: "), "leakcheck")
+				cur.label = leakcheckProfileLabel(leakcheckstrings.TrimPrefix(line, "# labels: "), "leakcheck")
 			}
-		case strings.HasPrefix(line, "#\t"):
-			fields := strings.Split(line, "\t")
+		case leakcheckstrings.HasPrefix(line, "#\t"):
+			fields := leakcheckstrings.Split(line, "\t")
 			if cur != nil && len(fields) >= 3 {
-				name := strings.TrimSpace(fields[2])
-				if i := strings.LastIndex(name, "+0x"); i > 0 {
+				name := leakcheckstrings.TrimSpace(fields[2])
+				if i := leakcheckstrings.LastIndex(name, "+0x"); i > 0 {
 					name = name[:i]
 				}
 				funcs = append(funcs, name)
 			}
-		case strings.Contains(line, " @ "):
+		case leakcheckstrings.Contains(line, " @ "):
 			flush()
-			n, err := strconv.Atoi(line[:strings.Index(line, " @ ")])
+			n, err := leakcheckstrconv.Atoi(line[:leakcheckstrings.Index(line, " @ ")])
 			if err == nil {
 				cur = &leakcheckProfileGroup{count: n}
 			}
@@ -408,14 +408,14 @@ func leakcheckParseProfile(p []byte) []leakcheckProfileGroup {
 
 // leakcheckProfileLabel reads pprof's `{"k":"v", "k2":"v2"}` (Go-quoted).
 func leakcheckProfileLabel(labels, key string) string {
-	s := strings.TrimSuffix(strings.TrimPrefix(labels, "{"), "}")
+	s := leakcheckstrings.TrimSuffix(leakcheckstrings.TrimPrefix(labels, "{"), "}")
 	for s != "" {
 		k, rest := leakcheckLabelToken(s, ':')
-		v, rest := leakcheckLabelToken(strings.TrimPrefix(rest, ":"), ',')
+		v, rest := leakcheckLabelToken(leakcheckstrings.TrimPrefix(rest, ":"), ',')
 		if k == key {
 			return v
 		}
-		s = strings.TrimPrefix(strings.TrimPrefix(rest, ","), " ")
+		s = leakcheckstrings.TrimPrefix(leakcheckstrings.TrimPrefix(rest, ","), " ")
 	}
 	return ""
 }
@@ -423,10 +423,10 @@ func leakcheckProfileLabel(labels, key string) string {
 // leakcheckStackKey identifies a stack in both the dump and the profile: the
 // function names outside package runtime, which the two print differently.
 func leakcheckStackKey(funcs []string) string {
-	var b strings.Builder
+	var b leakcheckstrings.Builder
 	n := 0
 	for _, f := range funcs {
-		if strings.HasPrefix(f, "runtime.") {
+		if leakcheckstrings.HasPrefix(f, "runtime.") {
 			continue
 		}
 		if n == 16 {
@@ -451,15 +451,15 @@ type leakcheckSession struct {
 	dir        string
 	pkg        string
 	cfg        leakcheckConfig
-	graceLimit time.Duration
+	graceLimit leakchecktime.Duration
 	// labelsInDump: the runtime prints labels in goroutine headers (Go 1.26+
 	// with GODEBUG=tracebacklabels=1). Otherwise labels come from the profile.
 	labelsInDump bool
 	// proofProfile is the goroutineleak profile, when this Go has it and
 	// leakcheck asked for proof.
-	proofProfile *pprof.Profile
+	proofProfile *leakcheckpprof.Profile
 
-	mu       sync.Mutex
+	mu       leakchecksync.Mutex
 	seq      int
 	runs     map[string]int
 	baseline map[uint64]bool // alive when TestMain started: init daemons
@@ -479,15 +479,15 @@ type leakcheckSession struct {
 	testOf map[uint64]string
 	hooked bool
 
-	exitOnce     sync.Once
+	exitOnce     leakchecksync.Once
 	exitLeaked   bool
-	cacheKeyOnce sync.Once
+	cacheKeyOnce leakchecksync.Once
 }
 
-func leakcheckStart(m *testing.M) *leakcheckSession {
+func leakcheckStart(m *leakchecktesting.M) *leakcheckSession {
 	// syscall.Getenv, unlike os.Getenv, is not recorded by go test's result
 	// cache: the record directory changes every run and must not defeat it.
-	dir, ok := syscall.Getenv("LEAKCHECK_DIR")
+	dir, ok := leakchecksyscall.Getenv("LEAKCHECK_DIR")
 	if !ok || dir == "" {
 		return nil
 	}
@@ -499,7 +499,7 @@ func leakcheckStart(m *testing.M) *leakcheckSession {
 	}
 	s.pkg = leakcheckImportPath(m)
 	var problems []string
-	if err := json.Unmarshal([]byte(os.Getenv("LEAKCHECK_CONFIG")), &s.cfg); err != nil {
+	if err := leakcheckjson.Unmarshal([]byte(leakcheckos.Getenv("LEAKCHECK_CONFIG")), &s.cfg); err != nil {
 		problems = append(problems, "bad LEAKCHECK_CONFIG: "+err.Error())
 	}
 	for i := range s.cfg.Rules {
@@ -512,10 +512,10 @@ func leakcheckStart(m *testing.M) *leakcheckSession {
 			}
 		}
 	}
-	s.graceLimit = time.Duration(s.cfg.GraceMillis) * time.Millisecond
+	s.graceLimit = leakchecktime.Duration(s.cfg.GraceMillis) * leakchecktime.Millisecond
 	s.labelsInDump = leakcheckProbeLabels()
 	if s.cfg.Proof {
-		s.proofProfile = pprof.Lookup("goroutineleak")
+		s.proofProfile = leakcheckpprof.Lookup("goroutineleak")
 	}
 	snap := s.look()
 	s.baseline = snap.ids()
@@ -530,7 +530,7 @@ func leakcheckStart(m *testing.M) *leakcheckSession {
 	}
 	s.writeRecord(leakcheckRecordHeader{
 		Kind:        "start",
-		Go:          runtime.Version(),
+		Go:          leakcheckruntime.Version(),
 		LabelSource: source,
 		Counter:     snap.counterOK,
 		Proof:       s.proofProfile != nil,
@@ -542,12 +542,12 @@ func leakcheckStart(m *testing.M) *leakcheckSession {
 }
 
 // leakcheckImportPath asks testing's unexported deps, which know the package.
-func leakcheckImportPath(m *testing.M) string {
-	f := reflect.ValueOf(m).Elem().FieldByName("deps")
-	if !f.IsValid() || f.Kind() != reflect.Interface {
+func leakcheckImportPath(m *leakchecktesting.M) string {
+	f := leakcheckreflect.ValueOf(m).Elem().FieldByName("deps")
+	if !f.IsValid() || f.Kind() != leakcheckreflect.Interface {
 		return ""
 	}
-	deps := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+	deps := leakcheckreflect.NewAt(f.Type(), leakcheckunsafe.Pointer(f.UnsafeAddr())).Elem()
 	if deps.IsNil() {
 		return ""
 	}
@@ -560,27 +560,27 @@ func leakcheckImportPath(m *testing.M) string {
 
 // leakcheckWrapTests replaces every entry of m.tests (unexported since Go 1.4)
 // by a wrapper that labels and checks the test.
-func leakcheckWrapTests(m *testing.M, s *leakcheckSession) (int, error) {
-	f := reflect.ValueOf(m).Elem().FieldByName("tests")
-	if !f.IsValid() || f.Type() != reflect.TypeOf([]testing.InternalTest(nil)) {
-		return 0, fmt.Errorf("testing.M has no tests field: tests are not checked")
+func leakcheckWrapTests(m *leakchecktesting.M, s *leakcheckSession) (int, error) {
+	f := leakcheckreflect.ValueOf(m).Elem().FieldByName("tests")
+	if !f.IsValid() || f.Type() != leakcheckreflect.TypeOf([]leakchecktesting.InternalTest(nil)) {
+		return 0, leakcheckfmt.Errorf("testing.M has no tests field: tests are not checked")
 	}
-	tests := *(*[]testing.InternalTest)(unsafe.Pointer(f.UnsafeAddr()))
+	tests := *(*[]leakchecktesting.InternalTest)(leakcheckunsafe.Pointer(f.UnsafeAddr()))
 	for i := range tests {
 		tests[i].F = s.wrap(tests[i].Name, tests[i].F)
 	}
 	n := len(tests)
 	// Fuzz targets run their seed corpus as tests; examples with output
 	// run too. Both are checked the same way.
-	if f := reflect.ValueOf(m).Elem().FieldByName("fuzzTargets"); f.IsValid() && f.Type() == reflect.TypeOf([]testing.InternalFuzzTarget(nil)) {
-		targets := *(*[]testing.InternalFuzzTarget)(unsafe.Pointer(f.UnsafeAddr()))
+	if f := leakcheckreflect.ValueOf(m).Elem().FieldByName("fuzzTargets"); f.IsValid() && f.Type() == leakcheckreflect.TypeOf([]leakchecktesting.InternalFuzzTarget(nil)) {
+		targets := *(*[]leakchecktesting.InternalFuzzTarget)(leakcheckunsafe.Pointer(f.UnsafeAddr()))
 		for i := range targets {
 			targets[i].Fn = s.wrapFuzz(targets[i].Name, targets[i].Fn)
 		}
 		n += len(targets)
 	}
-	if f := reflect.ValueOf(m).Elem().FieldByName("examples"); f.IsValid() && f.Type() == reflect.TypeOf([]testing.InternalExample(nil)) {
-		examples := *(*[]testing.InternalExample)(unsafe.Pointer(f.UnsafeAddr()))
+	if f := leakcheckreflect.ValueOf(m).Elem().FieldByName("examples"); f.IsValid() && f.Type() == leakcheckreflect.TypeOf([]leakchecktesting.InternalExample(nil)) {
+		examples := *(*[]leakchecktesting.InternalExample)(leakcheckunsafe.Pointer(f.UnsafeAddr()))
 		for i := range examples {
 			examples[i].F = s.wrapExample(examples[i].Name, examples[i].F)
 		}
@@ -595,8 +595,8 @@ type leakcheckTestStart struct {
 	counterOK bool
 }
 
-func (s *leakcheckSession) wrap(name string, body func(*testing.T)) func(*testing.T) {
-	return func(t *testing.T) {
+func (s *leakcheckSession) wrap(name string, body func(*leakchecktesting.T)) func(*leakchecktesting.T) {
+	return func(t *leakchecktesting.T) {
 		s.hookSubtestNames(t)
 		start := s.testStarted(true)
 		run := s.nextRun(name)
@@ -610,15 +610,15 @@ func (s *leakcheckSession) wrap(name string, body func(*testing.T)) func(*testin
 		})
 		// Not pprof.Do: the label stays on this goroutine through the
 		// cleanups too, so what they start is the test's as well.
-		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("leakcheck", name)))
+		leakcheckpprof.SetGoroutineLabels(leakcheckpprof.WithLabels(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", name)))
 		body(t)
 	}
 }
 
 // wrapFuzz checks a fuzz target the way wrap checks a test: its seed
 // corpus entries run as subtests under its label.
-func (s *leakcheckSession) wrapFuzz(name string, body func(*testing.F)) func(*testing.F) {
-	return func(f *testing.F) {
+func (s *leakcheckSession) wrapFuzz(name string, body func(*leakchecktesting.F)) func(*leakchecktesting.F) {
+	return func(f *leakchecktesting.F) {
 		start := s.testStarted(true)
 		run := s.nextRun(name)
 		f.Cleanup(func() {
@@ -626,7 +626,7 @@ func (s *leakcheckSession) wrapFuzz(name string, body func(*testing.F)) func(*te
 				f.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(n), name)
 			}
 		})
-		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("leakcheck", name)))
+		leakcheckpprof.SetGoroutineLabels(leakcheckpprof.WithLabels(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", name)))
 		body(f)
 	}
 }
@@ -639,9 +639,9 @@ func (s *leakcheckSession) wrapExample(name string, body func()) func() {
 	return func() {
 		start := s.testStarted(false)
 		run := s.nextRun(name)
-		pprof.Do(context.Background(), pprof.Labels("leakcheck", name), func(context.Context) { body() })
+		leakcheckpprof.Do(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", name), func(leakcheckcontext.Context) { body() })
 		if n := s.check(name, run, start, true, false); n > 0 {
-			fmt.Printf("leakcheck: %s leaked after %s returned\n", leakcheckCount(n), name)
+			leakcheckfmt.Printf("leakcheck: %s leaked after %s returned\n", leakcheckCount(n), name)
 		}
 	}
 }
@@ -661,7 +661,7 @@ func (s *leakcheckSession) testStarted(ownGoroutine bool) leakcheckTestStart {
 	// go test's result cache keys on the environment a test reads, but only
 	// records it once m.Run has started: read the settings again here, so
 	// a cached pass is one under the same grace and rules.
-	s.cacheKeyOnce.Do(func() { _ = os.Getenv("LEAKCHECK_CONFIG") })
+	s.cacheKeyOnce.Do(func() { _ = leakcheckos.Getenv("LEAKCHECK_CONFIG") })
 	c, ok := leakcheckCreated()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -764,7 +764,7 @@ func (s *leakcheckSession) checkPackage() bool {
 	if len(out.leaked) == 0 {
 		return false
 	}
-	fmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(out.leaked)))
+	leakcheckfmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(out.leaked)))
 	return true
 }
 
@@ -781,10 +781,10 @@ type leakcheckOutcome struct {
 // a clean test costs one look and no sleep, and goroutines a rule ignores
 // never make it wait.
 func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGoroutine) bool) leakcheckOutcome {
-	deadline := time.Now().Add(s.graceLimit)
-	pause := 100 * time.Microsecond
+	deadline := leakchecktime.Now().Add(s.graceLimit)
+	pause := 100 * leakchecktime.Microsecond
 	var out leakcheckOutcome
-	proofs, lastProof := 0, time.Time{}
+	proofs, lastProof := 0, leakchecktime.Time{}
 	for {
 		out.looks++
 		out.snap = s.look()
@@ -804,12 +804,12 @@ func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGorouti
 			}
 			out.leaked = append(out.leaked, *g)
 		}
-		left := time.Until(deadline)
-		if s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && (proofs == 0 || time.Since(lastProof) >= 20*time.Millisecond || left <= 0) {
+		left := leakchecktime.Until(deadline)
+		if s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && (proofs == 0 || leakchecktime.Since(lastProof) >= 20*leakchecktime.Millisecond || left <= 0) {
 			// Let the GC prove what it can; the marks show in the next look.
 			// Again later if goroutines that were still moving block.
 			proofs++
-			lastProof = time.Now()
+			lastProof = leakchecktime.Now()
 			s.prove()
 			continue
 		}
@@ -821,9 +821,9 @@ func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGorouti
 		if pause > left {
 			pause = left
 		}
-		time.Sleep(pause)
-		if pause *= 2; pause > 100*time.Millisecond {
-			pause = 100 * time.Millisecond
+		leakchecktime.Sleep(pause)
+		if pause *= 2; pause > 100*leakchecktime.Millisecond {
+			pause = 100 * leakchecktime.Millisecond
 		}
 	}
 }
@@ -850,8 +850,8 @@ func leakcheckProvable(gs []leakcheckGoroutine) bool {
 			continue
 		}
 		switch st := gs[i].state; {
-		case strings.HasPrefix(st, "chan "), strings.HasPrefix(st, "select"),
-			strings.HasPrefix(st, "sync."), st == "semacquire":
+		case leakcheckstrings.HasPrefix(st, "chan "), leakcheckstrings.HasPrefix(st, "select"),
+			leakcheckstrings.HasPrefix(st, "sync."), st == "semacquire":
 			return true
 		}
 	}
@@ -905,8 +905,8 @@ func (s *leakcheckSession) look() leakcheckSnapshot {
 // profile shows (Go before 1.26), matching stacks; among goroutines with the
 // same stack the newest take the labels.
 func leakcheckLabelFromProfile(gs []leakcheckGoroutine) {
-	var buf bytes.Buffer
-	if p := pprof.Lookup("goroutine"); p == nil || p.WriteTo(&buf, 1) != nil {
+	var buf leakcheckbytes.Buffer
+	if p := leakcheckpprof.Lookup("goroutine"); p == nil || p.WriteTo(&buf, 1) != nil {
 		return
 	}
 	byKey := map[string][]*leakcheckGoroutine{}
@@ -915,7 +915,7 @@ func leakcheckLabelFromProfile(gs []leakcheckGoroutine) {
 		byKey[k] = append(byKey[k], &gs[i])
 	}
 	for _, list := range byKey {
-		sort.Slice(list, func(a, b int) bool { return list[a].id > list[b].id })
+		leakchecksort.Slice(list, func(a, b int) bool { return list[a].id > list[b].id })
 	}
 	for _, grp := range leakcheckParseProfile(buf.Bytes()) {
 		if grp.label == "" {
@@ -938,14 +938,14 @@ func leakcheckLabelFromProfile(gs []leakcheckGoroutine) {
 // goroutine headers.
 func leakcheckProbeLabels() bool {
 	found := false
-	pprof.Do(context.Background(), pprof.Labels("leakcheck", "probe"), func(context.Context) {
+	leakcheckpprof.Do(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", "probe"), func(leakcheckcontext.Context) {
 		buf := make([]byte, 256)
-		buf = buf[:runtime.Stack(buf, false)]
+		buf = buf[:leakcheckruntime.Stack(buf, false)]
 		header := buf
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+		if i := leakcheckbytes.IndexByte(buf, '\n'); i >= 0 {
 			header = buf[:i]
 		}
-		found = bytes.Contains(header, []byte("leakcheck"))
+		found = leakcheckbytes.Contains(header, []byte("leakcheck"))
 	})
 	return found
 }
@@ -954,7 +954,7 @@ func leakcheckProbeLabels() bool {
 func leakcheckStack() []byte {
 	buf := make([]byte, 64<<10)
 	for {
-		n := runtime.Stack(buf, true)
+		n := leakcheckruntime.Stack(buf, true)
 		if n < len(buf) {
 			return buf[:n]
 		}
@@ -964,10 +964,10 @@ func leakcheckStack() []byte {
 
 func leakcheckSelfID() uint64 {
 	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		id, _ := strconv.ParseUint(string(b[:i]), 10, 64)
+	b := buf[:leakcheckruntime.Stack(buf[:], false)]
+	b = leakcheckbytes.TrimPrefix(b, []byte("goroutine "))
+	if i := leakcheckbytes.IndexByte(b, ' '); i > 0 {
+		id, _ := leakcheckstrconv.ParseUint(string(b[:i]), 10, 64)
 		return id
 	}
 	return 0
@@ -976,17 +976,17 @@ func leakcheckSelfID() uint64 {
 // leakcheckCreated reads the cumulative count of goroutines created (Go 1.26+).
 // When it has not moved, nothing can have leaked and no look is needed.
 func leakcheckCreated() (uint64, bool) {
-	sample := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindUint64 {
+	sample := []leakcheckmetrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	leakcheckmetrics.Read(sample)
+	if sample[0].Value.Kind() != leakcheckmetrics.KindUint64 {
 		return 0, false
 	}
 	return sample[0].Value.Uint64(), true
 }
 
-func leakcheckIsParallel(t *testing.T) bool {
-	f := reflect.ValueOf(t).Elem().FieldByName("isParallel")
-	if !f.IsValid() || f.Kind() != reflect.Bool {
+func leakcheckIsParallel(t *leakchecktesting.T) bool {
+	f := leakcheckreflect.ValueOf(t).Elem().FieldByName("isParallel")
+	if !f.IsValid() || f.Kind() != leakcheckreflect.Bool {
 		return true // unknown: the safer answer blames fewer goroutines
 	}
 	return f.Bool()
@@ -996,41 +996,41 @@ func leakcheckIsParallel(t *testing.T) bool {
 // prints `--- PASS: TestA/sub` through its chatty printer from the subtest's
 // own goroutine; a writer in front of the printer records that goroutine.
 // Only under go test -json (chatty json mode), and only once.
-func (s *leakcheckSession) hookSubtestNames(t *testing.T) {
+func (s *leakcheckSession) hookSubtestNames(t *leakchecktesting.T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.hooked {
 		return
 	}
 	s.hooked = true
-	chatty := reflect.ValueOf(t).Elem().FieldByName("chatty")
-	if !chatty.IsValid() || chatty.Kind() != reflect.Ptr || chatty.IsNil() {
+	chatty := leakcheckreflect.ValueOf(t).Elem().FieldByName("chatty")
+	if !chatty.IsValid() || chatty.Kind() != leakcheckreflect.Ptr || chatty.IsNil() {
 		return
 	}
 	printer := chatty.Elem()
 	w, isJSON := printer.FieldByName("w"), printer.FieldByName("json")
-	if !w.IsValid() || w.Kind() != reflect.Interface || !isJSON.IsValid() || isJSON.Kind() != reflect.Bool || !isJSON.Bool() {
+	if !w.IsValid() || w.Kind() != leakcheckreflect.Interface || !isJSON.IsValid() || isJSON.Kind() != leakcheckreflect.Bool || !isJSON.Bool() {
 		return
 	}
-	field := reflect.NewAt(w.Type(), unsafe.Pointer(w.UnsafeAddr())).Elem()
-	orig, ok := field.Interface().(io.Writer)
+	field := leakcheckreflect.NewAt(w.Type(), leakcheckunsafe.Pointer(w.UnsafeAddr())).Elem()
+	orig, ok := field.Interface().(leakcheckio.Writer)
 	if !ok {
 		return
 	}
-	field.Set(reflect.ValueOf(&leakcheckNameWriter{w: orig, s: s}))
+	field.Set(leakcheckreflect.ValueOf(&leakcheckNameWriter{w: orig, s: s}))
 }
 
 type leakcheckNameWriter struct {
-	w io.Writer
+	w leakcheckio.Writer
 	s *leakcheckSession
 }
 
 func (n *leakcheckNameWriter) Write(p []byte) (int, error) {
-	line := bytes.TrimLeft(p, "\x16")
-	if bytes.HasPrefix(line, []byte("--- ")) {
-		if i := bytes.Index(line, []byte(": ")); i > 0 {
+	line := leakcheckbytes.TrimLeft(p, "\x16")
+	if leakcheckbytes.HasPrefix(line, []byte("--- ")) {
+		if i := leakcheckbytes.Index(line, []byte(": ")); i > 0 {
 			name := line[i+2:]
-			if j := bytes.IndexByte(name, ' '); j > 0 {
+			if j := leakcheckbytes.IndexByte(name, ' '); j > 0 {
 				name = name[:j]
 			}
 			id := leakcheckSelfID()
@@ -1057,7 +1057,7 @@ func (s *leakcheckSession) subtestNames(leaked []leakcheckGoroutine, snap leakch
 		parent := leaked[i].createdIn
 		for hops := 0; parent != 0 && hops < 64; hops++ {
 			if name, ok := s.testOf[parent]; ok {
-				out[strconv.FormatUint(leaked[i].id, 10)] = name
+				out[leakcheckstrconv.FormatUint(leaked[i].id, 10)] = name
 				break
 			}
 			g := alive[parent]
@@ -1109,11 +1109,11 @@ func (s *leakcheckSession) writeRecord(h leakcheckRecordHeader, out leakcheckOut
 	s.seq++
 	seq := s.seq
 	s.mu.Unlock()
-	head, err := json.Marshal(h)
+	head, err := leakcheckjson.Marshal(h)
 	if err != nil {
 		return
 	}
-	var body bytes.Buffer
+	var body leakcheckbytes.Buffer
 	body.Write(head)
 	body.WriteByte('\n')
 	for i := range gs {
@@ -1121,22 +1121,22 @@ func (s *leakcheckSession) writeRecord(h leakcheckRecordHeader, out leakcheckOut
 		body.Write(gs[i].text)
 		body.WriteByte('\n')
 	}
-	dir := s.dir + "/" + hex.EncodeToString([]byte(s.pkg))
-	if err := syscall.Mkdir(dir, 0755); err != nil && err != syscall.EEXIST {
-		fmt.Fprintf(os.Stderr, "leakcheck: cannot create %s: %v\n", dir, err)
+	dir := s.dir + "/" + leakcheckhex.EncodeToString([]byte(s.pkg))
+	if err := leakchecksyscall.Mkdir(dir, 0755); err != nil && err != leakchecksyscall.EEXIST {
+		leakcheckfmt.Fprintf(leakcheckos.Stderr, "leakcheck: cannot create %s: %v\n", dir, err)
 		return
 	}
-	path := fmt.Sprintf("%s/%d-%06d.rec", dir, os.Getpid(), seq)
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC, 0644)
+	path := leakcheckfmt.Sprintf("%s/%d-%06d.rec", dir, leakcheckos.Getpid(), seq)
+	fd, err := leakchecksyscall.Open(path, leakchecksyscall.O_WRONLY|leakchecksyscall.O_CREAT|leakchecksyscall.O_TRUNC, 0644)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "leakcheck: cannot write %s: %v\n", path, err)
+		leakcheckfmt.Fprintf(leakcheckos.Stderr, "leakcheck: cannot write %s: %v\n", path, err)
 		return
 	}
-	defer syscall.Close(fd)
+	defer leakchecksyscall.Close(fd)
 	for b := body.Bytes(); len(b) > 0; {
-		n, err := syscall.Write(fd, b)
+		n, err := leakchecksyscall.Write(fd, b)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "leakcheck: cannot write %s: %v\n", path, err)
+			leakcheckfmt.Fprintf(leakcheckos.Stderr, "leakcheck: cannot write %s: %v\n", path, err)
 			return
 		}
 		b = b[n:]
@@ -1155,5 +1155,5 @@ func leakcheckCount(n int) string {
 	if n == 1 {
 		return "1 goroutine"
 	}
-	return strconv.Itoa(n) + " goroutines"
+	return leakcheckstrconv.Itoa(n) + " goroutines"
 }

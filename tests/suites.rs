@@ -571,3 +571,42 @@ fn workspaces_nested_modules_and_vendored_dependencies() {
         .unwrap()
         .contains("/vendor/example.com/dep/"));
 }
+
+const CLASH: &str = "package clash\n\ntype context struct{ path string }\n\nvar json = \"not encoding/json\"\n\ntype metrics struct{}\n\nvar testing = 3\n\n// Path returns the path.\nfunc Path(c *context) string { return c.path }\n";
+
+const CLASH_TEST: &str = "package clash\n\nimport gotesting \"testing\"\n\nfunc TestPath(t *gotesting.T) {\n\tif Path(&context{path: \"/\"}) != \"/\" {\n\t\tt.Fatal(\"bad path\")\n\t}\n}\n";
+
+const RECOVERED: &str = r#"package recovered
+
+import (
+	"fmt"
+	"testing"
+)
+
+// A library logging a panic it recovered: not a crash.
+func TestLogsRecoveredPanic(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Printf("panic: %v\n", r)
+		}
+	}()
+	panic("recovered on purpose")
+}
+"#;
+
+#[test]
+fn packages_that_declare_the_helpers_import_names_and_print_panic_lines_pass() {
+    let m = temp_module(&[
+        ("clash/clash.go", CLASH),
+        ("clash/clash_test.go", CLASH_TEST),
+        ("recovered/r_test.go", RECOVERED),
+    ]);
+    let run = compare(m.path(), &["-count=1"]);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert_eq!(run.verdict("example.com/tmp/clash", "TestPath"), "passed");
+    assert_eq!(
+        run.verdict("example.com/tmp/recovered", "TestLogsRecoveredPanic"),
+        "passed"
+    );
+    assert!(run.package("example.com/tmp/recovered")["crash"].is_null());
+}

@@ -486,17 +486,19 @@ impl PackageCollector {
             .filter(|&i| !self.finished[i] && !self.tests[i].name.starts_with("Benchmark"))
             .collect();
         // The panic text goes to whichever test test2json thought was
-        // running, or to the package.
+        // running, or to the package. A `panic: ` line is only believed when
+        // the binary failed: a passing test may print one itself (a library
+        // logging a panic it recovered).
+        let binary_failed = self.status.as_deref() == Some("fail") || !unfinished.is_empty();
         let panic = self
             .tests
             .iter()
             .enumerate()
+            .filter(|_| binary_failed)
             .find(|(_, t)| t.output.lines().any(|l| l.starts_with("panic: ")))
             .map(|(i, t)| (t.output.clone(), Some(i)))
             .or_else(|| {
-                self.output
-                    .lines()
-                    .any(|l| l.starts_with("panic: "))
+                (binary_failed && self.output.lines().any(|l| l.starts_with("panic: ")))
                     .then(|| (self.output.clone(), None))
             });
         let Some((text, owner)) = panic else {
