@@ -939,27 +939,61 @@ func leakcheckLabelFromProfile(gs []leakcheckGoroutine) {
 func leakcheckProbeLabels() bool {
 	found := false
 	leakcheckpprof.Do(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", "probe"), func(leakcheckcontext.Context) {
-		buf := make([]byte, 256)
-		buf = buf[:leakcheckruntime.Stack(buf, false)]
-		header := buf
-		if i := leakcheckbytes.IndexByte(buf, '\n'); i >= 0 {
-			header = buf[:i]
-		}
-		found = leakcheckbytes.Contains(header, []byte("leakcheck"))
+		leakcheckWithLabels(func() {
+			buf := make([]byte, 256)
+			buf = buf[:leakcheckruntime.Stack(buf, false)]
+			header := buf
+			if i := leakcheckbytes.IndexByte(buf, '\n'); i >= 0 {
+				header = buf[:i]
+			}
+			found = leakcheckbytes.Contains(header, []byte("leakcheck"))
+		})
 	})
 	return found
 }
 
-// leakcheckStack is runtime.Stack(buf, true), with buf grown until it fits.
-func leakcheckStack() []byte {
-	buf := make([]byte, 64<<10)
-	for {
-		n := leakcheckruntime.Stack(buf, true)
-		if n < len(buf) {
-			return buf[:n]
-		}
-		buf = make([]byte, 2*len(buf))
+// leakcheckLabelsMu serialises the moments labels are switched on.
+var leakcheckLabelsMu leakchecksync.Mutex
+
+// leakcheckWithLabels runs f with GODEBUG=tracebacklabels=1, which Go 1.26+
+// honours when it changes at run time, and puts GODEBUG back after. Labels
+// are on only for leakcheck's own looks: the tests' own stacks (debug.Stack,
+// panics) keep the header they would have without leakcheck.
+func leakcheckWithLabels(f func()) {
+	leakcheckLabelsMu.Lock()
+	defer leakcheckLabelsMu.Unlock()
+	orig, had := leakchecksyscall.Getenv("GODEBUG")
+	on := "tracebacklabels=1"
+	if orig != "" {
+		on = orig + "," + on
 	}
+	_ = leakchecksyscall.Setenv("GODEBUG", on)
+	defer func() {
+		if had {
+			_ = leakchecksyscall.Setenv("GODEBUG", orig)
+		} else {
+			_ = leakchecksyscall.Unsetenv("GODEBUG")
+		}
+	}()
+	f()
+}
+
+// leakcheckStack is runtime.Stack(buf, true), with buf grown until it fits,
+// labels shown where the runtime can show them.
+func leakcheckStack() []byte {
+	var out []byte
+	leakcheckWithLabels(func() {
+		buf := make([]byte, 64<<10)
+		for {
+			n := leakcheckruntime.Stack(buf, true)
+			if n < len(buf) {
+				out = buf[:n]
+				return
+			}
+			buf = make([]byte, 2*len(buf))
+		}
+	})
+	return out
 }
 
 func leakcheckSelfID() uint64 {

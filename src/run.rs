@@ -196,7 +196,6 @@ impl GoTestCommand {
         let mut env = vec![
             ("LEAKCHECK_DIR".into(), records.display().to_string()),
             ("LEAKCHECK_CONFIG".into(), config_json),
-            ("GODEBUG".into(), with_item("GODEBUG", "tracebacklabels=1")),
         ];
         // The goroutineleak profile is an experiment (a build setting) in Go
         // 1.26 only: 1.27 has it always, older Go does not know the name.

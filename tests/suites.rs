@@ -594,15 +594,37 @@ func TestLogsRecoveredPanic(t *testing.T) {
 }
 "#;
 
+/// A test matching the header of its own stack: leakcheck's labels must not
+/// show up in it.
+const STACK_HEADER: &str = r#"package stackheader
+
+import (
+	"regexp"
+	"runtime/debug"
+	"testing"
+)
+
+func TestStackHeader(t *testing.T) {
+	s := string(debug.Stack())
+	if !regexp.MustCompile(`^goroutine \d+ \[running\]:\n`).MatchString(s) {
+		t.Fatalf("unexpected stack header: %q", s[:60])
+	}
+	go func() { select {} }()
+}
+"#;
+
 #[test]
 fn packages_that_declare_the_helpers_import_names_and_print_panic_lines_pass() {
     let m = temp_module(&[
         ("clash/clash.go", CLASH),
         ("clash/clash_test.go", CLASH_TEST),
         ("recovered/r_test.go", RECOVERED),
+        ("stackheader/s_test.go", STACK_HEADER),
     ]);
     let run = compare(m.path(), &["-count=1"]);
-    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    // Its own stack looked as without leakcheck, and its leak was found.
+    assert_eq!(run.verdict("example.com/tmp/stackheader", "TestStackHeader"), "leaked");
     assert_eq!(run.verdict("example.com/tmp/clash", "TestPath"), "passed");
     assert_eq!(
         run.verdict("example.com/tmp/recovered", "TestLogsRecoveredPanic"),
