@@ -27,6 +27,7 @@ import (
 	leakcheckcontext "context"
 	leakcheckhex "encoding/hex"
 	leakcheckjson "encoding/json"
+	leakcheckflag "flag"
 	leakcheckfmt "fmt"
 	leakcheckio "io"
 	leakcheckos "os"
@@ -75,7 +76,10 @@ func leakcheckAtExit(code int) int {
 		return code
 	}
 	s.exitOnce.Do(func() { s.exitLeaked = s.checkPackage() })
-	if s.exitLeaked && code == 0 {
+	s.mu.Lock()
+	failed := s.exitLeaked || s.hookLeaked
+	s.mu.Unlock()
+	if failed && code == 0 {
 		return 1
 	}
 	return code
@@ -191,6 +195,7 @@ type leakcheckGoroutine struct {
 	proven    bool // marked (leaked) by the goroutineleak profile
 	state     string
 	label     string // value of the leakcheck label; "" when it has none
+	sub       string // value of the leakchecksub label: the subtest
 	funcs     []string
 	createdBy string
 	createdIn uint64 // the goroutine that started it, when the dump says
@@ -299,6 +304,7 @@ func leakcheckParseHeader(line string, g *leakcheckGoroutine) bool {
 	}
 	g.state = state
 	g.label = leakcheckLabelValue(labels, "leakcheck")
+	g.sub = leakcheckLabelValue(labels, "leakchecksub")
 	return true
 }
 
@@ -363,6 +369,7 @@ func leakcheckLabelToken(s string, stop byte) (string, string) {
 type leakcheckProfileGroup struct {
 	count int
 	label string
+	sub   string
 	key   string
 }
 
@@ -383,7 +390,9 @@ func leakcheckParseProfile(p []byte) []leakcheckProfileGroup {
 		switch {
 		case leakcheckstrings.HasPrefix(line, "# labels: "):
 			if cur != nil {
-				cur.label = leakcheckProfileLabel(leakcheckstrings.TrimPrefix(line, "# labels: "), "leakcheck")
+				labels := leakcheckstrings.TrimPrefix(line, "# labels: ")
+				cur.label = leakcheckProfileLabel(labels, "leakcheck")
+				cur.sub = leakcheckProfileLabel(labels, "leakchecksub")
 			}
 		case leakcheckstrings.HasPrefix(line, "#\t"):
 			fields := leakcheckstrings.Split(line, "\t")
@@ -477,7 +486,20 @@ type leakcheckSession struct {
 	// testOf maps goroutine ids of tests and subtests to their names, so a
 	// leak can name the subtest that started it.
 	testOf map[uint64]string
-	hooked bool
+
+	// tests aliases m.tests; originals holds the test functions as the
+	// package declared them. Once the hook on testing's chatty printer is
+	// in place, the entries get their originals back (see bootstrap).
+	tests     []leakchecktesting.InternalTest
+	originals map[string]func(*leakchecktesting.T)
+	hookOnce  leakchecksync.Once
+	// wrapped: a test the wrapper checks (the first one to run); the hook
+	// leaves it alone. hookRuns, parallel: the hook's view of each
+	// top-level test. hookLeaked: some test the hook checked leaked.
+	wrapped    map[string]bool
+	hookRuns   map[string]leakcheckHookRun
+	parallel   map[string]bool
+	hookLeaked bool
 
 	exitOnce     leakchecksync.Once
 	exitLeaked   bool
@@ -496,6 +518,9 @@ func leakcheckStart(m *leakchecktesting.M) *leakcheckSession {
 		runs:     map[string]int{},
 		reported: map[uint64]bool{},
 		testOf:   map[uint64]string{},
+		wrapped:  map[string]bool{},
+		hookRuns: map[string]leakcheckHookRun{},
+		parallel: map[string]bool{},
 	}
 	s.pkg = leakcheckImportPath(m)
 	var problems []string
@@ -566,7 +591,10 @@ func leakcheckWrapTests(m *leakchecktesting.M, s *leakcheckSession) (int, error)
 		return 0, leakcheckfmt.Errorf("testing.M has no tests field: tests are not checked")
 	}
 	tests := *(*[]leakchecktesting.InternalTest)(leakcheckunsafe.Pointer(f.UnsafeAddr()))
+	s.tests = tests
+	s.originals = make(map[string]func(*leakchecktesting.T), len(tests))
 	for i := range tests {
+		s.originals[tests[i].Name] = tests[i].F
 		tests[i].F = s.wrap(tests[i].Name, tests[i].F)
 	}
 	n := len(tests)
@@ -593,12 +621,30 @@ func leakcheckWrapTests(m *leakchecktesting.M, s *leakcheckSession) (int, error)
 type leakcheckTestStart struct {
 	counter   uint64
 	counterOK bool
+	// created: goroutines the test itself must create to run at all (its
+	// own, when the start is taken before it exists).
+	created uint64
 }
 
+// How a test's start relates to its goroutine (see testStarted).
+const (
+	leakcheckOnOwnGoroutine    = iota // taken in the test's goroutine
+	leakcheckBeforeGoroutine          // taken just before it is created
+	leakcheckOnSharedGoroutine        // examples: no goroutine of their own
+)
+
+// wrap is how the first test to run is checked, and every test when the
+// hook cannot be installed: the wrapper labels the test's goroutine and
+// checks in a cleanup registered first. The wrapper is a frame on the test's
+// stack (visible to runtime.Caller), so once the hook is in place the other
+// tests run as the package declared them.
 func (s *leakcheckSession) wrap(name string, body func(*leakchecktesting.T)) func(*leakchecktesting.T) {
 	return func(t *leakchecktesting.T) {
-		s.hookSubtestNames(t)
-		start := s.testStarted(true)
+		s.bootstrap(t)
+		s.mu.Lock()
+		s.wrapped[name] = true
+		s.mu.Unlock()
+		start := s.testStarted(leakcheckOnOwnGoroutine)
 		run := s.nextRun(name)
 		// Registered first, so it runs last: after the body, every other
 		// cleanup and all parallel subtests.
@@ -619,7 +665,7 @@ func (s *leakcheckSession) wrap(name string, body func(*leakchecktesting.T)) fun
 // corpus entries run as subtests under its label.
 func (s *leakcheckSession) wrapFuzz(name string, body func(*leakchecktesting.F)) func(*leakchecktesting.F) {
 	return func(f *leakchecktesting.F) {
-		start := s.testStarted(true)
+		start := s.testStarted(leakcheckOnOwnGoroutine)
 		run := s.nextRun(name)
 		f.Cleanup(func() {
 			if n := s.check(name, run, start, true, f.Failed()); n > 0 {
@@ -637,7 +683,7 @@ func (s *leakcheckSession) wrapFuzz(name string, body func(*leakchecktesting.F))
 // output comparison.
 func (s *leakcheckSession) wrapExample(name string, body func()) func() {
 	return func() {
-		start := s.testStarted(false)
+		start := s.testStarted(leakcheckOnSharedGoroutine)
 		run := s.nextRun(name)
 		leakcheckpprof.Do(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", name), func(leakcheckcontext.Context) { body() })
 		if n := s.check(name, run, start, true, false); n > 0 {
@@ -653,11 +699,11 @@ func (s *leakcheckSession) nextRun(name string) int {
 	return s.runs[name]
 }
 
-// testStarted keeps the known set current for a serial test: when the only
-// goroutine created since the last look is this test's own (ownGoroutine:
-// tests and fuzz targets run on one of their own; examples do not), no look
-// is needed.
-func (s *leakcheckSession) testStarted(ownGoroutine bool) leakcheckTestStart {
+// testStarted keeps the known set current for a serial test: when nothing
+// was created since the last look but the test's own goroutine (where the
+// start is taken inside it), no look is needed. where is one of the
+// leakcheckOn… constants.
+func (s *leakcheckSession) testStarted(where int) leakcheckTestStart {
 	// go test's result cache keys on the environment a test reads, but only
 	// records it once m.Run has started: read the settings again here, so
 	// a cached pass is one under the same grace and rules.
@@ -669,7 +715,11 @@ func (s *leakcheckSession) testStarted(ownGoroutine bool) leakcheckTestStart {
 	if first {
 		s.setup = map[uint64]bool{}
 	}
-	if ownGoroutine && ok && s.knownOK && c == s.knownCounter+1 {
+	var created uint64
+	if where == leakcheckBeforeGoroutine {
+		created = 1
+	}
+	if where == leakcheckOnOwnGoroutine && ok && s.knownOK && c == s.knownCounter+1 {
 		s.known[leakcheckSelfID()] = true
 		s.knownCounter = c
 		return leakcheckTestStart{counter: c, counterOK: true}
@@ -687,7 +737,7 @@ func (s *leakcheckSession) testStarted(ownGoroutine bool) leakcheckTestStart {
 			}
 		}
 	}
-	return leakcheckTestStart{counter: s.knownCounter, counterOK: s.knownOK && ok}
+	return leakcheckTestStart{counter: s.knownCounter, counterOK: s.knownOK && ok, created: created}
 }
 
 func (s *leakcheckSession) setKnown(snap leakcheckSnapshot) {
@@ -716,7 +766,7 @@ func (snap leakcheckSnapshot) ids() map[uint64]bool {
 // other test body ran meanwhile; failed, that the test had failed on its own.
 func (s *leakcheckSession) check(name string, run int, start leakcheckTestStart, serial, failed bool) int {
 	if serial && start.counterOK {
-		if c, ok := leakcheckCreated(); ok && c == start.counter {
+		if c, ok := leakcheckCreated(); ok && c == start.counter+start.created {
 			return 0 // nothing was started while the test ran: no look at all
 		}
 	}
@@ -728,7 +778,10 @@ func (s *leakcheckSession) check(name string, run int, start leakcheckTestStart,
 		s.mu.Unlock()
 	}
 	owned := func(g *leakcheckGoroutine) bool {
-		if g.id == self {
+		// Not the checking goroutine, and nothing that existed before
+		// TestMain: the main goroutine, which starts the top-level tests,
+		// carries each one's label while it runs.
+		if g.id == self || s.baseline[g.id] {
 			return false
 		}
 		if g.label == name {
@@ -736,7 +789,7 @@ func (s *leakcheckSession) check(name string, run int, start leakcheckTestStart,
 		}
 		// A serial test runs alone: an unlabelled goroutine that appeared
 		// meanwhile is its own (a time.AfterFunc callback, say).
-		return serial && g.label == "" && !known[g.id] && !s.baseline[g.id]
+		return serial && g.label == "" && !known[g.id]
 	}
 	out := s.waitForExit(name, owned)
 	if serial {
@@ -927,7 +980,7 @@ func leakcheckLabelFromProfile(gs []leakcheckGoroutine) {
 				break
 			}
 			if g.label == "" {
-				g.label = grp.label
+				g.label, g.sub = grp.label, grp.sub
 				n--
 			}
 		}
@@ -1026,54 +1079,176 @@ func leakcheckIsParallel(t *leakchecktesting.T) bool {
 	return f.Bool()
 }
 
-// hookSubtestNames learns which goroutine ran which test or subtest. testing
-// prints `--- PASS: TestA/sub` through its chatty printer from the subtest's
-// own goroutine; a writer in front of the printer records that goroutine.
-// Only under go test -json (chatty json mode), and only once.
-func (s *leakcheckSession) hookSubtestNames(t *leakchecktesting.T) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.hooked {
-		return
-	}
-	s.hooked = true
-	chatty := leakcheckreflect.ValueOf(t).Elem().FieldByName("chatty")
-	if !chatty.IsValid() || chatty.Kind() != leakcheckreflect.Ptr || chatty.IsNil() {
-		return
-	}
-	printer := chatty.Elem()
-	w, isJSON := printer.FieldByName("w"), printer.FieldByName("json")
-	if !w.IsValid() || w.Kind() != leakcheckreflect.Interface || !isJSON.IsValid() || isJSON.Kind() != leakcheckreflect.Bool || !isJSON.Bool() {
-		return
-	}
-	field := leakcheckreflect.NewAt(w.Type(), leakcheckunsafe.Pointer(w.UnsafeAddr())).Elem()
-	orig, ok := field.Interface().(leakcheckio.Writer)
-	if !ok {
-		return
-	}
-	field.Set(leakcheckreflect.ValueOf(&leakcheckNameWriter{w: orig, s: s}))
+// bootstrap puts a writer in front of testing's chatty printer, which
+// prints every test's framing lines from the right goroutine (go test -json
+// always runs tests in that mode): `=== RUN   X` from the goroutine about to
+// start X, `=== NAME`/`=== CONT` when a goroutine goes back to a test,
+// `--- PASS: X` from X's own goroutine once X, its cleanups and its
+// subtests are done. Then every test gets its original function back:
+// testing reads m.tests as it goes, so all tests but the first run without
+// a leakcheck frame on their stack. Once, from the first test to run.
+func (s *leakcheckSession) bootstrap(t *leakchecktesting.T) {
+	s.hookOnce.Do(func() {
+		// testing makes a new chatty printer for each -count iteration and
+		// each -cpu setting: the hook would see only the first. Then every
+		// test keeps its wrapper.
+		if !leakcheckOneIteration() {
+			return
+		}
+		chatty := leakcheckreflect.ValueOf(t).Elem().FieldByName("chatty")
+		if !chatty.IsValid() || chatty.Kind() != leakcheckreflect.Ptr || chatty.IsNil() {
+			return
+		}
+		printer := chatty.Elem()
+		w, isJSON := printer.FieldByName("w"), printer.FieldByName("json")
+		if !w.IsValid() || w.Kind() != leakcheckreflect.Interface || !isJSON.IsValid() || isJSON.Kind() != leakcheckreflect.Bool || !isJSON.Bool() {
+			return
+		}
+		field := leakcheckreflect.NewAt(w.Type(), leakcheckunsafe.Pointer(w.UnsafeAddr())).Elem()
+		orig, ok := field.Interface().(leakcheckio.Writer)
+		if !ok {
+			return
+		}
+		field.Set(leakcheckreflect.ValueOf(&leakcheckHook{w: orig, s: s}))
+		// By name: -test.shuffle reorders m.tests after leakcheck wrapped it.
+		for i := range s.tests {
+			s.tests[i].F = s.originals[s.tests[i].Name]
+		}
+	})
 }
 
-type leakcheckNameWriter struct {
+// leakcheckOneIteration reports whether testing runs the tests once
+// (-test.count=1 and at most one -test.cpu value); m.Run has parsed the
+// flags by the time a test runs.
+func leakcheckOneIteration() bool {
+	count := leakcheckflag.Lookup("test.count")
+	cpu := leakcheckflag.Lookup("test.cpu")
+	if count == nil || cpu == nil {
+		return false
+	}
+	return count.Value.String() == "1" && !leakcheckstrings.Contains(cpu.Value.String(), ",")
+}
+
+// leakcheckHookRun is a top-level test the hook saw start.
+type leakcheckHookRun struct {
+	start leakcheckTestStart
+	run   int
+}
+
+// leakcheckHook reads the chatty printer's lines on their way out.
+type leakcheckHook struct {
 	w leakcheckio.Writer
 	s *leakcheckSession
 }
 
-func (n *leakcheckNameWriter) Write(p []byte) (int, error) {
-	line := leakcheckbytes.TrimLeft(p, "\x16")
-	if leakcheckbytes.HasPrefix(line, []byte("--- ")) {
-		if i := leakcheckbytes.Index(line, []byte(": ")); i > 0 {
-			name := line[i+2:]
-			if j := leakcheckbytes.IndexByte(name, ' '); j > 0 {
-				name = name[:j]
+func (h *leakcheckHook) Write(p []byte) (int, error) {
+	line := p
+	if i := leakcheckbytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	line = leakcheckbytes.TrimLeft(line, "\x16")
+	s := h.s
+	switch {
+	case leakcheckbytes.HasPrefix(line, []byte("=== RUN   ")):
+		s.hookRun(string(line[len("=== RUN   "):]))
+	case leakcheckbytes.HasPrefix(line, []byte("=== NAME  ")), leakcheckbytes.HasPrefix(line, []byte("=== CONT  ")):
+		leakcheckSetLabels(string(line[len("=== NAME  "):]))
+	case leakcheckbytes.HasPrefix(line, []byte("=== PAUSE ")):
+		s.mu.Lock()
+		s.parallel[string(line[len("=== PAUSE "):])] = true
+		s.mu.Unlock()
+	case leakcheckbytes.HasPrefix(line, []byte("--- ")):
+		verdict, name := leakcheckVerdictLine(line)
+		if name == "" {
+			break
+		}
+		s.mu.Lock()
+		s.testOf[leakcheckSelfID()] = name
+		s.mu.Unlock()
+		if n := s.hookEnd(name, verdict == "FAIL"); n > 0 {
+			// The test passed by testing's count; leakcheck fails it:
+			// its line, then the verdict turned into FAIL.
+			note := "\x16=== NAME  " + name + "\n    leakcheck: " + leakcheckCount(n) + " leaked after " + name + " returned\n"
+			if _, err := h.w.Write([]byte(note)); err != nil {
+				return 0, err
 			}
-			id := leakcheckSelfID()
-			n.s.mu.Lock()
-			n.s.testOf[id] = string(name)
-			n.s.mu.Unlock()
+			if verdict != "FAIL" {
+				failed := leakcheckbytes.Replace(p, []byte("--- "+verdict+": "), []byte("--- FAIL: "), 1)
+				_, err := h.w.Write(failed)
+				return len(p), err
+			}
 		}
 	}
-	return n.w.Write(p)
+	return h.w.Write(p)
+}
+
+// leakcheckVerdictLine reads `--- PASS: TestA/sub (0.01s)`.
+func leakcheckVerdictLine(line []byte) (string, string) {
+	rest := leakcheckstrings.TrimPrefix(string(line), "--- ")
+	i := leakcheckstrings.Index(rest, ": ")
+	if i < 0 {
+		return "", ""
+	}
+	name := rest[i+2:]
+	if j := leakcheckstrings.LastIndex(name, " ("); j > 0 {
+		name = name[:j]
+	}
+	return rest[:i], name
+}
+
+// leakcheckSetLabels gives the current goroutine the labels of test name
+// (nothing for ""): leakcheck=<top-level test>, and leakchecksub=<name> for
+// a subtest. Goroutines it starts from now on inherit them.
+func leakcheckSetLabels(name string) {
+	ctx := leakcheckcontext.Background()
+	if name != "" {
+		top := name
+		if i := leakcheckstrings.IndexByte(name, '/'); i >= 0 {
+			top = name[:i]
+			ctx = leakcheckpprof.WithLabels(ctx, leakcheckpprof.Labels("leakcheck", top, "leakchecksub", name))
+		} else {
+			ctx = leakcheckpprof.WithLabels(ctx, leakcheckpprof.Labels("leakcheck", top))
+		}
+	}
+	leakcheckpprof.SetGoroutineLabels(ctx)
+}
+
+// hookRun: a test is about to start, on a goroutine created right after
+// this, from this goroutine, which hands it its labels.
+func (s *leakcheckSession) hookRun(name string) {
+	if !leakcheckstrings.Contains(name, "/") {
+		start := s.testStarted(leakcheckBeforeGoroutine)
+		run := s.nextRun(name)
+		s.mu.Lock()
+		s.hookRuns[name] = leakcheckHookRun{start: start, run: run}
+		s.mu.Unlock()
+	}
+	leakcheckSetLabels(name)
+}
+
+// hookEnd: test name is done, cleanups and subtests included; check a
+// top-level test (not one the wrapper checks) and return what it leaked.
+func (s *leakcheckSession) hookEnd(name string, failed bool) int {
+	s.mu.Lock()
+	run, started := s.hookRuns[name]
+	delete(s.hookRuns, name)
+	serial := !s.parallel[name]
+	delete(s.parallel, name)
+	if s.wrapped[name] {
+		delete(s.wrapped, name)
+		started = false
+	}
+	s.mu.Unlock()
+	if !started {
+		return 0
+	}
+	n := s.check(name, run.run, run.start, serial, failed)
+	if n > 0 {
+		s.mu.Lock()
+		s.hookLeaked = true
+		s.mu.Unlock()
+	}
+	return n
 }
 
 // subtestNames names, for each leaked goroutine, the test or subtest that
@@ -1088,10 +1263,16 @@ func (s *leakcheckSession) subtestNames(leaked []leakcheckGoroutine, snap leakch
 	defer s.mu.Unlock()
 	out := map[string]string{}
 	for i := range leaked {
+		if leaked[i].sub != "" {
+			out[leakcheckstrconv.FormatUint(leaked[i].id, 10)] = leaked[i].sub
+			continue
+		}
 		parent := leaked[i].createdIn
 		for hops := 0; parent != 0 && hops < 64; hops++ {
 			if name, ok := s.testOf[parent]; ok {
-				out[leakcheckstrconv.FormatUint(leaked[i].id, 10)] = name
+				if leakcheckstrings.Contains(name, "/") {
+					out[leakcheckstrconv.FormatUint(leaked[i].id, 10)] = name
+				}
 				break
 			}
 			g := alive[parent]

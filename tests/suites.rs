@@ -189,7 +189,16 @@ fn go_test_flags_behave_as_in_go_test() {
     ] {
         let run = compare(dir, flags);
         if !flags.contains(&"-failfast") {
+            // Each verdict belongs to its own test, whatever the order.
             assert_eq!(run.verdict("example.com/tmp/basic", "TestLeaks"), "leaked", "{flags:?}");
+            if !flags.contains(&"-run") {
+                assert_eq!(run.verdict("example.com/tmp/basic", "TestFails"), "failed", "{flags:?}");
+            }
+            assert_eq!(
+                run.verdict("example.com/tmp/basic", "TestParallelOne"),
+                "passed",
+                "{flags:?}"
+            );
         }
     }
 }
@@ -613,6 +622,43 @@ func TestStackHeader(t *testing.T) {
 }
 "#;
 
+/// Tests that look at their own callers (logging and stack libraries do):
+/// leakcheck must not be on their stack. The first test to run carries the
+/// wrapper that installs leakcheck's hook; the others run as declared.
+const CALLERS: &str = r#"package callers
+
+import (
+	"runtime"
+	"testing"
+)
+
+func TestFirst(t *testing.T) {}
+
+func caller(t *testing.T) string {
+	pc, _, _, _ := runtime.Caller(2)
+	return runtime.FuncForPC(pc).Name()
+}
+
+func TestCaller(t *testing.T) {
+	if got := caller(t); got != "testing.tRunner" {
+		t.Fatalf("caller of the test is %s, want testing.tRunner", got)
+	}
+}
+
+func TestParallelCaller(t *testing.T) {
+	t.Parallel()
+	if got := caller(t); got != "testing.tRunner" {
+		t.Fatalf("caller of the test is %s, want testing.tRunner", got)
+	}
+	t.Run("sub", func(t *testing.T) {
+		if got := caller(t); got != "testing.tRunner" {
+			t.Fatalf("caller of the subtest is %s, want testing.tRunner", got)
+		}
+		go func() { select {} }()
+	})
+}
+"#;
+
 #[test]
 fn packages_that_declare_the_helpers_import_names_and_print_panic_lines_pass() {
     let m = temp_module(&[
@@ -620,12 +666,25 @@ fn packages_that_declare_the_helpers_import_names_and_print_panic_lines_pass() {
         ("clash/clash_test.go", CLASH_TEST),
         ("recovered/r_test.go", RECOVERED),
         ("stackheader/s_test.go", STACK_HEADER),
+        ("callers/c_test.go", CALLERS),
     ]);
     let run = compare(m.path(), &["-count=1"]);
     assert_eq!(run.code(), 1, "{}", run.stdout());
     // Its own stack looked as without leakcheck, and its leak was found.
     assert_eq!(run.verdict("example.com/tmp/stackheader", "TestStackHeader"), "leaked");
     assert_eq!(run.verdict("example.com/tmp/clash", "TestPath"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/callers", "TestCaller"), "passed");
+    assert_eq!(
+        run.verdict("example.com/tmp/callers", "TestParallelCaller/sub"),
+        "passed"
+    );
+    // The subtest's leak is the test's, named by the subtest's label.
+    assert_eq!(run.verdict("example.com/tmp/callers", "TestParallelCaller"), "leaked");
+    let t = &run.tests()[&("example.com/tmp/callers".to_string(), "TestParallelCaller".to_string())];
+    assert_eq!(
+        t["leak"]["groups"][0]["subtests"],
+        serde_json::json!(["TestParallelCaller/sub"])
+    );
     assert_eq!(
         run.verdict("example.com/tmp/recovered", "TestLogsRecoveredPanic"),
         "passed"
