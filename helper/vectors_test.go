@@ -48,6 +48,7 @@ func TestVectorsDumpParses(t *testing.T) {
 	}
 	for i, want := range v.Goroutines {
 		g := gs[i]
+		g.parseStack()
 		top := ""
 		if len(g.funcs) > 0 {
 			top = g.funcs[0]

@@ -61,6 +61,10 @@ struct HelperConfig<'a> {
     grace_ms: u128,
     rules: &'a [IgnoreRule],
     proof: bool,
+    /// `LEAKCHECK_ALWAYS_LOOK=1`: a look after every test even when the
+    /// runtime's goroutine-creation counter says none is needed; the test
+    /// suite uses it to show that the shortcut changes no verdict.
+    always_look: bool,
 }
 
 /// Whether the user asked go test for verbose output.
@@ -142,6 +146,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         grace_ms: grace.as_millis(),
         rules: &all_rules,
         proof: opts.proof,
+        always_look: std::env::var_os("LEAKCHECK_ALWAYS_LOOK").is_some_and(|v| v == "1"),
     })
     .expect("helper config serialises");
     let cmd = GoTestCommand::new(

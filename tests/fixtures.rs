@@ -397,6 +397,38 @@ fn same_verdicts_under(toolchain: &str) {
     );
 }
 
+/// The helper skips its look after a serial test when the runtime's
+/// goroutine-creation counter shows the test started nothing (Go 1.26+).
+/// With the shortcut off, every test gets its look: every verdict, leak
+/// count and group must be the same.
+#[test]
+fn the_creation_counter_shortcut_changes_no_verdict() {
+    let always = run_in(&fixtures_dir(), &["--", "-count=1"], &[("LEAKCHECK_ALWAYS_LOOK", "1")]);
+    let usual = fixture_run();
+    let summary = |run: &Run| -> BTreeMap<(String, String), String> {
+        run.tests()
+            .into_iter()
+            .map(|(key, t)| {
+                let groups: Vec<String> = t["leak"]["groups"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|g| {
+                        format!(
+                            "{} {} {} {}",
+                            g["count"], g["state"], g["frames"][0]["function"], g["subtests"]
+                        )
+                    })
+                    .collect();
+                (key, format!("{} {} {:?}", t["verdict"], t["leak"]["total"], groups))
+            })
+            .collect()
+    };
+    let (a, b) = (summary(usual), summary(&always));
+    assert!(a.len() > 20, "{a:?}");
+    assert_eq!(a, b, "\n{}", always.stdout());
+}
+
 #[test]
 fn same_verdicts_under_go_1_22() {
     same_verdicts_under("go1.22.12");
