@@ -585,6 +585,9 @@ func leakcheckStart(m *leakchecktesting.M) *leakcheckSession {
 }
 
 // leakcheckImportPath asks testing's unexported deps, which know the package.
+// A type assertion, not reflect's MethodByName: a binary that calls
+// MethodByName keeps every exported method of every type it links, which
+// made each test binary bigger and slower to link.
 func leakcheckImportPath(m *leakchecktesting.M) string {
 	f := leakcheckreflect.ValueOf(m).Elem().FieldByName("deps")
 	if !f.IsValid() || f.Kind() != leakcheckreflect.Interface {
@@ -594,11 +597,10 @@ func leakcheckImportPath(m *leakchecktesting.M) string {
 	if deps.IsNil() {
 		return ""
 	}
-	meth := deps.MethodByName("ImportPath")
-	if !meth.IsValid() || meth.Type().NumIn() != 0 || meth.Type().NumOut() != 1 {
-		return ""
+	if d, ok := deps.Interface().(interface{ ImportPath() string }); ok {
+		return d.ImportPath()
 	}
-	return meth.Call(nil)[0].String()
+	return ""
 }
 
 // leakcheckWrapTests replaces every entry of m.tests (unexported since Go 1.4)
@@ -859,8 +861,9 @@ type leakcheckOutcome struct {
 
 // waitForExit looks until no goroutine that owned accepts is left, or the
 // grace period is over. A goroutine that is exiting right now is not a leak;
-// a clean test costs one look and no sleep, and goroutines a rule ignores
-// never make it wait.
+// a clean test costs one look and no sleep (the second look comes after a
+// yield, the third after 100µs), and goroutines a rule ignores never make
+// it wait.
 func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGoroutine) bool) leakcheckOutcome {
 	deadline := leakchecktime.Now().Add(s.graceLimit)
 	pause := 100 * leakchecktime.Microsecond
@@ -898,6 +901,12 @@ func (s *leakcheckSession) waitForExit(test string, owned func(*leakcheckGorouti
 			s.markReported(out.leaked)
 			s.markReported(out.ignored)
 			return out
+		}
+		if out.looks == 1 {
+			// Most often what is left has handed over its result and is
+			// returning: let it run before the second look, without a sleep.
+			leakcheckruntime.Gosched()
+			continue
 		}
 		if pause > left {
 			pause = left
