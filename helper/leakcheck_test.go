@@ -811,7 +811,7 @@ func (s *leakcheckSession) check(name string, run int, start leakcheckTestStart,
 		// Not the checking goroutine, and nothing that existed before
 		// TestMain: the main goroutine, which starts the top-level tests,
 		// carries each one's label while it runs.
-		if g.id == self || s.baseline[g.id] {
+		if g.id == self || s.baseline[g.id] || leakcheckWaitsOnTestingLock(g) {
 			return false
 		}
 		if g.label == name {
@@ -829,6 +829,30 @@ func (s *leakcheckSession) check(name string, run int, start leakcheckTestStart,
 		s.writeRecord(leakcheckRecordHeader{Kind: "test", Test: name, Run: run, Failed: failed}, out)
 	}
 	return len(out.leaked)
+}
+
+// leakcheckWaitsOnTestingLock reports whether g is blocked on a lock of
+// package testing: a goroutine the test started calling t.Helper, t.Log or
+// t.Errorf (testify's assertions call t.Helper) after the test returned.
+// testing holds the test's lock while it prints the `--- PASS` line, and the
+// hook checks the test from inside that print: such a goroutine cannot move
+// until the check is over, and would be reported as stuck on a mutex. It is
+// not this test's verdict to give: if it stays, the check after the last
+// test reports it, with the test's label.
+func leakcheckWaitsOnTestingLock(g *leakcheckGoroutine) bool {
+	if !leakcheckstrings.Contains(g.state, "Mutex") && !leakcheckstrings.HasPrefix(g.state, "semacquire") {
+		return false
+	}
+	g.parseStack()
+	for _, f := range g.funcs {
+		switch {
+		case leakcheckstrings.HasPrefix(f, "sync."), leakcheckstrings.HasPrefix(f, "internal/sync."),
+			leakcheckstrings.HasPrefix(f, "runtime."):
+			continue
+		}
+		return leakcheckstrings.HasPrefix(f, "testing.")
+	}
+	return false
 }
 
 // checkPackage looks, after the last test, for goroutines that were not

@@ -691,3 +691,72 @@ fn packages_that_declare_the_helpers_import_names_and_print_panic_lines_pass() {
     );
     assert!(run.package("example.com/tmp/recovered")["crash"].is_null());
 }
+
+/// Goroutines a test does not wait for that end in an assertion helper
+/// (`t.Helper`, as testify's `require` calls): testing holds the test's lock
+/// while it prints the verdict line the helper checks from, so they wait on
+/// that lock during the check. They are not stuck (tally's
+/// `TestBucketPairsNoRace*` were reported as 10 goroutines leaked on a
+/// mutex); one that stays blocked afterwards is still reported, after the
+/// last test.
+const HELPER_LOCK: &str = r#"package helperlock
+
+import "testing"
+
+func equal(t *testing.T, want, got int) {
+	t.Helper()
+	if want != got {
+		t.Errorf("got %d, want %d", got, want)
+	}
+}
+
+func count(n int) int {
+	s := 0
+	for i := 0; i < n; i++ {
+		s++
+	}
+	return s
+}
+
+func TestFirst(t *testing.T) {
+	for i := 0; i < 10; i++ {
+		go func() { equal(t, 100, count(100)) }()
+	}
+}
+
+func TestSecond(t *testing.T) {
+	for i := 0; i < 10; i++ {
+		go func() { equal(t, 100, count(100)) }()
+	}
+}
+
+var never = make(chan int)
+
+func TestThird(t *testing.T) {
+	go func() {
+		equal(t, 100, count(100))
+		<-never
+	}()
+}
+"#;
+
+#[test]
+fn goroutines_waiting_on_the_tests_own_lock_are_not_its_leak() {
+    let m = temp_module(&[("helperlock/helperlock_test.go", HELPER_LOCK)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let pkg = "example.com/tmp/helperlock";
+    assert_eq!(run.verdict(pkg, "TestFirst"), "passed", "{}", run.stdout());
+    assert_eq!(run.verdict(pkg, "TestSecond"), "passed", "{}", run.stdout());
+    // TestThird's goroutine stays blocked on a channel after its assertion:
+    // its own check may see it waiting on the lock, the check after the
+    // last test sees it stuck.
+    let third = run.verdict(pkg, "TestThird");
+    let p = run.package(pkg);
+    let at_main = p["main_leak"]["total"].as_u64().unwrap_or(0);
+    assert!(
+        third == "leaked" || at_main == 1,
+        "TestThird {third}, TestMain {at_main}\n{}",
+        run.stdout()
+    );
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+}
