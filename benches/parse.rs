@@ -145,6 +145,7 @@ fn synthetic(n: usize) -> String {
     ];
     let mut s = String::with_capacity(n * 1400);
     s.push_str("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:95 +0x850\n");
+    let mut varied = 0;
     for id in 0..n {
         let g = id + 20;
         // 87% in the big groups, the rest in 400 distinct recursions.
@@ -175,7 +176,8 @@ fn synthetic(n: usize) -> String {
                 60 + id % BIG.len()
             );
         } else {
-            let v = id % 400;
+            let v = varied % 400;
+            varied += 1;
             let depth = 1 + (v / 4) % 50;
             let state = ["chan receive", "select", "sync.Mutex.Lock", "chan send"][v % 4];
             let _ = write!(

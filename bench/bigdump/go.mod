@@ -1,0 +1,3 @@
+module leakcheck.bench/bigdump
+
+go 1.21

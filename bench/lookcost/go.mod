@@ -1,0 +1,3 @@
+module leakcheck.bench/lookcost
+
+go 1.21
