@@ -811,15 +811,13 @@ func (s *leakcheckSession) check(name string, run int, start leakcheckTestStart,
 		// Not the checking goroutine, and nothing that existed before
 		// TestMain: the main goroutine, which starts the top-level tests,
 		// carries each one's label while it runs.
-		if g.id == self || s.baseline[g.id] || leakcheckWaitsOnTestingLock(g) {
+		if g.id == self || s.baseline[g.id] {
 			return false
-		}
-		if g.label == name {
-			return true
 		}
 		// A serial test runs alone: an unlabelled goroutine that appeared
 		// meanwhile is its own (a time.AfterFunc callback, say).
-		return serial && g.label == "" && !known[g.id]
+		mine := g.label == name || serial && g.label == "" && !known[g.id]
+		return mine && !leakcheckWaitsOnTestingLock(g)
 	}
 	out := s.waitForExit(name, owned)
 	if serial {
