@@ -36,6 +36,12 @@ use leakcheck::stacks::{self, StackFilter};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+/// The fuzz targets' helpers: one definition of a parse's owned form and
+/// of what a header decides.
+#[path = "../fuzz/fuzz_targets/common.rs"]
+mod fuzz_common;
+use fuzz_common::header_fields as header;
+
 // ---------------------------------------------------------------------------
 // Fixtures
 
@@ -134,58 +140,31 @@ type Owned = (Vec<String>, Vec<Warning>);
 
 /// Every field of every goroutine, plus the warnings.
 fn owned(d: &Dump<'_>) -> Owned {
-    (
-        d.goroutines.iter().map(|g| format!("{g:?}")).collect(),
-        d.warnings.clone(),
-    )
+    fuzz_common::owned(&d.goroutines, &d.warnings)
 }
 
 /// `for_each_goroutine` with reads ending at `splits`, owned as by [`owned`].
 fn streamed(bytes: &[u8], splits: Vec<usize>) -> Owned {
-    let mut out = Vec::new();
-    let reader = Splits {
+    fuzz_common::streamed(Splits {
         data: bytes,
         splits,
         pos: 0,
         interrupted: false,
-    };
-    let warnings = dump::for_each_goroutine(reader, |g| out.push(format!("{g:?}"))).unwrap();
-    (out, warnings)
+    })
+}
+
+/// (goroutine, frame) index of every frame of `d`, for picking one.
+fn frame_positions(d: &Dump<'_>) -> Vec<(usize, usize)> {
+    d.goroutines
+        .iter()
+        .enumerate()
+        .flat_map(|(gi, g)| (0..g.frames.len()).map(move |fi| (gi, fi)))
+        .collect()
 }
 
 /// Where `part` starts in `whole` (it must be a slice of it).
 fn offset(whole: &str, part: &str) -> usize {
-    let (w, p) = (whole.as_ptr() as usize, part.as_ptr() as usize);
-    assert!(
-        p >= w && p + part.len() <= w + whole.len(),
-        "{part:?} not a slice of the input"
-    );
-    p - w
-}
-
-type Header = (
-    u64,
-    String,
-    bool,
-    bool,
-    Option<u64>,
-    bool,
-    Option<u64>,
-    Vec<(String, String)>,
-);
-
-/// What the header line alone decides.
-fn header(g: &Goroutine<'_>) -> Header {
-    (
-        g.id,
-        g.state.to_string(),
-        g.leaked,
-        g.durable,
-        g.wait_minutes,
-        g.locked_to_thread,
-        g.synctest_bubble,
-        g.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-    )
+    fuzz_common::offset_in(whole, part, "a parse result")
 }
 
 /// Structural invariants of any parse (fuzz/fuzz_targets/common.rs checks
@@ -717,12 +696,7 @@ proptest! {
     ) {
         let orig = sample(fixture, at);
         let full = dump::parse(orig);
-        let frames: Vec<(usize, usize)> = full
-            .goroutines
-            .iter()
-            .enumerate()
-            .flat_map(|(gi, g)| (0..g.frames.len()).map(move |fi| (gi, fi)))
-            .collect();
+        let frames = frame_positions(&full);
         prop_assume!(!frames.is_empty());
         let (gi, fi) = frames[which.index(frames.len())];
         let g = &full.goroutines[gi];
@@ -763,12 +737,7 @@ proptest! {
     ) {
         let orig = sample(fixture, at);
         let full = dump::parse(orig);
-        let frames: Vec<(usize, usize)> = full
-            .goroutines
-            .iter()
-            .enumerate()
-            .flat_map(|(gi, g)| (0..g.frames.len()).map(move |fi| (gi, fi)))
-            .collect();
+        let frames = frame_positions(&full);
         prop_assume!(!frames.is_empty());
         let (gi, fi) = frames[which.index(frames.len())];
         let g = &full.goroutines[gi];

@@ -1,6 +1,7 @@
-//! Shared by the fuzz targets (`mod common;`, not a target itself): the
-//! invariants every parse must satisfy whatever the input, and a reader that
-//! hands its bytes out in chosen sizes.
+//! Shared by the fuzz targets (`mod common;`, not a target itself) and by
+//! tests/parser_props.rs (`#[path]`): the invariants every parse must
+//! satisfy whatever the input, a parse's owned form, and a reader that hands
+//! its bytes out in chosen sizes.
 
 #![allow(dead_code)]
 
