@@ -20,6 +20,8 @@ pub struct Toolchain {
     pub gomod: Option<PathBuf>,
     /// The go.work file, if any.
     pub gowork: Option<PathBuf>,
+    /// GOFLAGS, as go sees it (the environment, or `go env -w`).
+    pub goflags: String,
 }
 
 impl Toolchain {
@@ -33,8 +35,10 @@ impl Toolchain {
             gomod: String,
             #[serde(default)]
             gowork: String,
+            #[serde(default)]
+            goflags: String,
         }
-        let out = go_output(go, dir, &["env", "-json", "GOVERSION", "GOMOD", "GOWORK"])?;
+        let out = go_output(go, dir, &["env", "-json", "GOVERSION", "GOMOD", "GOWORK", "GOFLAGS"])?;
         let env: GoEnv = serde_json::from_slice(&out).map_err(|e| Error::GoCommand {
             command: format!("{go} env -json"),
             dir: dir.to_path_buf(),
@@ -47,6 +51,7 @@ impl Toolchain {
             dir: dir.to_path_buf(),
             gomod: file(env.gomod),
             gowork: file(env.gowork),
+            goflags: env.goflags,
         };
         if tc.gomod.is_none() && tc.gowork.is_none() {
             return Err(Error::NotInModule(dir.to_path_buf()));
@@ -89,6 +94,9 @@ pub struct GoPackage {
     /// Non-test `.go` files.
     #[serde(default)]
     pub go_files: Vec<String>,
+    /// Go files that import "C".
+    #[serde(default)]
+    pub cgo_files: Vec<String>,
     /// `_test.go` files of the package itself.
     #[serde(default)]
     pub test_go_files: Vec<String>,
@@ -122,7 +130,7 @@ pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) ->
     // whether each package is stale, which runs the compiler and takes
     // longer than the listing itself.
     let json = if tc.minor() >= 19 {
-        "-json=ImportPath,Name,Dir,GoFiles,TestGoFiles,XTestGoFiles,Error"
+        "-json=ImportPath,Name,Dir,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,Error"
     } else {
         "-json"
     };

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
@@ -54,70 +54,146 @@ impl TestEvent {
     }
 }
 
-/// What the helper wrote; see `helper/leakcheck_test.go`.
+/// What a record is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    /// The helper started in this test binary.
+    #[default]
+    Start,
+    /// A top-level test, fuzz target or example was checked.
+    End,
+    /// The check after the last test ran.
+    Exit,
+}
+
+/// A record's header line; see `helper/leakcheck_record_test.go`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordHeader {
     /// Format version.
     #[serde(rename = "v")]
     pub version: u32,
-    /// `start` (the helper ran), `test` (a test leaked), `package` (the
-    /// check after the last test; `goroutines` empty when clean).
-    pub kind: String,
-    /// The package's import path.
+    /// Its number in the binary's record file, from 1.
+    pub seq: u64,
+    /// What it is.
+    pub kind: RecordKind,
+    /// How many bytes of dump text follow the header line.
+    pub len: usize,
+    /// Their FNV-1a hash, in hexadecimal.
+    #[serde(default)]
+    pub sum: String,
+    /// `start`: the package's import path.
+    #[serde(default)]
     pub package: String,
-    /// The test, on `test` records.
-    #[serde(default)]
-    pub test: String,
-    /// Which run of the test (-count=N), from 1.
-    #[serde(default)]
-    pub run: u32,
-    /// The leaked goroutines' ids.
-    #[serde(default)]
-    pub goroutines: Vec<u64>,
-    /// Goroutines the test owned but an ignore rule accepted.
-    #[serde(default)]
-    pub ignored: Vec<u64>,
-    /// How many looks the check took (1: no waiting at all).
-    #[serde(default)]
-    pub looks: u32,
-    /// Whether the test had already failed before the leak check.
-    #[serde(default)]
-    pub failed: bool,
-    /// Goroutine id → the test or subtest it ran.
-    #[serde(default)]
-    pub test_of: BTreeMap<String, String>,
     /// `start`: the Go runtime version.
     #[serde(default)]
     pub go: String,
-    /// `start`: where labels come from, `dump` (Go 1.26+) or `profile`.
+    /// `start`: the test binary's process id.
     #[serde(default)]
-    pub label_source: String,
+    pub pid: u32,
+    /// `start`: its parent's.
+    #[serde(default)]
+    pub ppid: u32,
+    /// `start`: goroutine headers show labels (Go 1.27 for modules at go
+    /// 1.27 or later); else labels came from pprof's goroutine profile.
+    #[serde(default)]
+    pub labels_in_dump: bool,
     /// `start`: the goroutine-creation counter is available (Go 1.26+).
     #[serde(default)]
     pub counter: bool,
     /// `start`: the goroutineleak profile is available and in use.
     #[serde(default)]
     pub proof: bool,
-    /// `start`: how many tests were wrapped.
-    #[serde(default)]
-    pub wrapped: usize,
     /// `start`: the package has its own TestMain.
     #[serde(default)]
     pub user_main: bool,
-    /// `start`: what the helper could not do.
+    /// `start`, `exit`: what the helper could not do.
     #[serde(default)]
     pub problems: Vec<String>,
+    /// `end`: the test (as go test names it).
+    #[serde(default)]
+    pub test: String,
+    /// `end`: which run of the test (-count=N), from 1.
+    #[serde(default)]
+    pub run: u32,
+    /// `end`: the test had failed on its own before the check.
+    #[serde(default)]
+    pub failed: bool,
+    /// `end`: the test was skipped.
+    #[serde(default)]
+    pub skipped: bool,
+    /// `end`: leaked goroutines told by a label that goroutines of other
+    /// tests, with the same stack, carry too.
+    #[serde(default)]
+    pub ambiguous: Vec<u64>,
+    /// `end`: no other test ran while it did.
+    #[serde(default)]
+    pub alone: bool,
+    /// The leaked goroutines' ids.
+    #[serde(default)]
+    pub leaked: Vec<u64>,
+    /// Goroutines it would report but an ignore rule accepted.
+    #[serde(default)]
+    pub ignored: Vec<u64>,
+    /// How many looks the check took (1: no waiting at all).
+    #[serde(default)]
+    pub looks: u32,
+    /// Goroutine id → the subtest that started it.
+    #[serde(default)]
+    pub test_of: BTreeMap<String, String>,
+    /// `exit`: goroutine id → the test it belongs to.
+    #[serde(default)]
+    pub owners: BTreeMap<String, String>,
+    /// `exit`: no test ran in this binary.
+    #[serde(default)]
+    pub no_tests: bool,
 }
 
-/// One record file: header plus the raw dump of the goroutines it names.
+/// The record format this leakcheck reads.
+pub const RECORD_VERSION: u32 = 2;
+
+/// One record: header plus the raw dump of the goroutines it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeakRecord {
     /// The header line.
     pub header: RecordHeader,
     /// The goroutines' sections, as the runtime printed them.
     pub dump: String,
-    /// The file it came from.
+}
+
+/// The records one test binary process wrote, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordStream {
+    /// The file.
     pub path: PathBuf,
+    /// The records read.
+    pub records: Vec<LeakRecord>,
+    /// Why the file could not be read to its end, if it could not.
+    pub broken: Option<String>,
+}
+
+impl RecordStream {
+    /// The `start` record, when the stream begins with one.
+    pub fn start(&self) -> Option<&RecordHeader> {
+        self.records
+            .first()
+            .map(|r| &r.header)
+            .filter(|h| h.kind == RecordKind::Start)
+    }
+}
+
+/// What the helper wrote for one package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackageRecords {
+    /// The record stream of the test binary go test started; None when no
+    /// helper wrote one (a cached result, a build failure, a binary that
+    /// died before its TestMain).
+    pub main: Option<RecordStream>,
+    /// What is wrong with the records: each makes the package's check
+    /// incomplete.
+    pub problems: Vec<String>,
+    /// What the user should know.
+    pub notes: Vec<String>,
 }
 
 /// What the run hands on, in order.
@@ -134,8 +210,8 @@ pub enum RunEvent {
     Records {
         /// The package.
         package: String,
-        /// Its records, in the order written.
-        records: Vec<LeakRecord>,
+        /// Its records.
+        records: PackageRecords,
     },
 }
 
@@ -148,18 +224,32 @@ pub struct GoTestCommand {
     pub env: Vec<(String, String)>,
 }
 
+/// What leakcheck adds to every `go test` it runs.
+#[derive(Debug, Clone)]
+pub struct Instrumentation<'a> {
+    /// The overlay file (`-overlay=`).
+    pub overlay: &'a Path,
+    /// Where the helper writes its records (`LEAKCHECK_DIR`).
+    pub records: &'a Path,
+    /// The helper's settings (`LEAKCHECK_CONFIG`).
+    pub config_json: &'a str,
+    /// Ask for Go's goroutineleak profile.
+    pub proof: bool,
+    /// go's own temporary directory (`GOTMPDIR`), removed with leakcheck's
+    /// so that nothing is left when go is killed.
+    pub gotmpdir: Option<&'a Path>,
+}
+
 impl GoTestCommand {
     /// The command for `packages` with the user's go test arguments,
-    /// instrumented by the overlay. `-json` and `-overlay` are leakcheck's;
-    /// everything from `-args` on goes after the packages.
+    /// instrumented. `-json` and `-overlay` are leakcheck's; everything from
+    /// `-args` on goes after the packages. Variables leakcheck changes for
+    /// go are put back for the tests by the helper (`LEAKCHECK_RESTORE`).
     pub fn new(
         tc: &Toolchain,
         packages: &[String],
         go_test_args: &[String],
-        overlay: &Path,
-        records: &Path,
-        config_json: String,
-        proof: bool,
+        inst: &Instrumentation<'_>,
     ) -> GoTestCommand {
         let split = go_test_args.iter().position(|a| a == "-args" || a == "--args");
         let (flags, binary_args) = match split {
@@ -169,7 +259,7 @@ impl GoTestCommand {
         let mut args = vec![
             "test".to_string(),
             "-json".into(),
-            format!("-overlay={}", overlay.display()),
+            format!("-overlay={}", inst.overlay.display()),
         ];
         let mut skip_value = false;
         for a in flags {
@@ -194,13 +284,25 @@ impl GoTestCommand {
         args.extend(packages.iter().cloned());
         args.extend(binary_args.iter().cloned());
         let mut env = vec![
-            ("LEAKCHECK_DIR".into(), records.display().to_string()),
-            ("LEAKCHECK_CONFIG".into(), config_json),
+            ("LEAKCHECK_DIR".into(), inst.records.display().to_string()),
+            ("LEAKCHECK_CONFIG".into(), inst.config_json.to_string()),
         ];
+        let mut restore: BTreeMap<&str, Option<String>> = BTreeMap::new();
         // The goroutineleak profile is an experiment (a build setting) in Go
         // 1.26 only: 1.27 has it always, older Go does not know the name.
-        if proof && tc.minor() == 26 {
+        if inst.proof && tc.minor() == 26 {
             env.push(("GOEXPERIMENT".into(), with_item("GOEXPERIMENT", "goroutineleakprofile")));
+            restore.insert("GOEXPERIMENT", std::env::var("GOEXPERIMENT").ok());
+        }
+        if let Some(dir) = inst.gotmpdir {
+            env.push(("GOTMPDIR".into(), dir.display().to_string()));
+            restore.insert("GOTMPDIR", std::env::var("GOTMPDIR").ok());
+        }
+        if !restore.is_empty() {
+            env.push((
+                "LEAKCHECK_RESTORE".into(),
+                serde_json::to_string(&restore).expect("a map of strings serialises"),
+            ));
         }
         GoTestCommand { args, env }
     }
@@ -281,54 +383,70 @@ pub fn flag_name(arg: &str) -> Option<&str> {
 }
 
 /// Runs go test and calls `each` for every event; returns go test's exit
-/// status code (None when killed by a signal).
+/// status code (None when it was killed by a signal).
+///
+/// go test runs in a process group of its own. When it exits, however it
+/// exits, the group is ended: a test binary it left behind (go killed by
+/// the OOM killer while a test ran) is killed too, and its output pipe
+/// closes, so the read ends.
 pub fn run(
     tc: &Toolchain,
     cmd: &GoTestCommand,
     records_dir: &Path,
     mut each: impl FnMut(RunEvent),
 ) -> Result<Option<i32>> {
-    let (err_reader, err_writer) = os_pipe::pipe().map_err(|e| Error::io("cannot create a pipe for", &tc.go, e))?;
-    let mut expr = duct::cmd(&tc.go, &cmd.args)
-        .dir(&tc.dir)
-        .stderr_file(err_writer)
-        .unchecked()
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(&tc.go);
+    command
+        .args(&cmd.args)
+        .current_dir(&tc.dir)
+        .envs(cmd.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         // Its own process group, so an interrupt reaches go test and its
         // test binaries together (see `interrupt`).
-        .before_spawn(|c| {
-            use std::os::unix::process::CommandExt;
-            c.process_group(0);
-            Ok(())
-        });
-    for (k, v) in &cmd.env {
-        expr = expr.env(k, v);
-    }
-    let reader = expr.reader().map_err(|source| Error::GoNotFound {
+        .process_group(0);
+    let mut child = command.spawn().map_err(|source| Error::GoNotFound {
         go: tc.go.clone(),
         source,
     })?;
-    drop(expr);
-    if let Some(&pid) = reader.pids().first() {
-        interrupt::watch_group(pid);
-    }
+    let group = child.id();
+    interrupt::watch_group(group);
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
     let (tx, rx) = mpsc::channel::<String>();
     let stderr_thread = thread::spawn(move || {
-        for line in BufReader::new(err_reader).lines() {
-            match line {
-                Ok(l) => {
-                    if tx.send(l).is_err() {
-                        break;
-                    }
-                }
-                Err(_) => break,
+        let mut r = BufReader::new(stderr);
+        let mut line = Vec::new();
+        while matches!(read_line(&mut r, &mut line), Ok(n) if n > 0) {
+            let text = String::from_utf8_lossy(&line)
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
+            line.clear();
+            if tx.send(text).is_err() {
+                break;
             }
         }
     });
-    let mut out = BufReader::new(&reader);
+    let waiter = thread::spawn(move || {
+        let status = child.wait();
+        interrupt::end_group(group);
+        status
+    });
+    let mut out = BufReader::new(stdout);
     let mut line = Vec::new();
+    let mut read_error = None;
     loop {
         line.clear();
-        let n = read_line(&mut out, &mut line).map_err(|e| Error::io("cannot read the output of", &tc.go, e))?;
+        let n = match read_line(&mut out, &mut line) {
+            Ok(n) => n,
+            Err(e) => {
+                read_error = Some(Error::io("cannot read the output of", &tc.go, e));
+                0
+            }
+        };
         for l in rx.try_iter() {
             each(RunEvent::Stderr(l));
         }
@@ -342,7 +460,7 @@ pub fn run(
                 let finished = ev.ends_package().then(|| ev.package.clone()).flatten();
                 each(RunEvent::Test(ev, text.to_string()));
                 if let Some(package) = finished {
-                    let records = read_records(records_dir, &package)?;
+                    let records = read_records(records_dir, &package);
                     each(RunEvent::Records { package, records });
                 }
             }
@@ -350,17 +468,18 @@ pub fn run(
             Err(_) => each(RunEvent::Stdout(text.to_string())),
         }
     }
+    drop(out);
+    let status = waiter.join().expect("the waiting thread does not panic");
     let _ = stderr_thread.join();
     for l in rx.try_iter() {
         each(RunEvent::Stderr(l));
     }
     interrupt::watch_group(0);
-    let status = reader
-        .try_wait()
-        .map_err(|e| Error::io("cannot wait for", &tc.go, e))?
-        .map(|o| o.status.code())
-        .unwrap_or(None);
-    Ok(status)
+    if let Some(e) = read_error {
+        return Err(e);
+    }
+    let status = status.map_err(|e| Error::io("cannot wait for", &tc.go, e))?;
+    Ok(status.code())
 }
 
 /// Ctrl-C and termination signals. go test waits for its test binaries and
@@ -406,6 +525,19 @@ pub mod interrupt {
         }
     }
 
+    /// Kills whatever is left in go test's process group once go test has
+    /// exited: test binaries it could not stop, their children.
+    pub(super) fn end_group(group: u32) {
+        let group = i32::try_from(group).unwrap_or(0);
+        if group > 0 {
+            // SAFETY: kill(2) with a negative pid signals a process group;
+            // it touches no memory of ours.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
+    }
+
     fn signal_group(group: i32, signals: u32) {
         if group <= 0 {
             return;
@@ -426,47 +558,154 @@ fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> 
 
 /// The directory the helper writes a package's records to.
 pub fn package_records_dir(records_dir: &Path, package: &str) -> PathBuf {
-    let hex: String = package.bytes().map(|b| format!("{b:02x}")).collect();
-    records_dir.join(hex)
+    records_dir.join(crate::inject::records_key(package))
 }
 
-/// Reads a package's records in the order the helper wrote them.
-pub fn read_records(records_dir: &Path, package: &str) -> Result<Vec<LeakRecord>> {
+/// Reads a package's records, then removes them (a rerun of the package
+/// writes new ones). Nothing here fails the run: what cannot be read is a
+/// problem of this package, for its result to report.
+pub fn read_records(records_dir: &Path, package: &str) -> PackageRecords {
     let dir = package_records_dir(records_dir, package);
-    let mut paths: Vec<PathBuf> = match fs::read_dir(&dir) {
-        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(_) => return Ok(Vec::new()),
+    let mut out = PackageRecords::default();
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
+        Err(e) => {
+            out.problems
+                .push(format!("cannot read the records directory {}: {e}", dir.display()));
+            return out;
+        }
     };
-    // `<pid>-<seq>.rec`: by pid, then sequence.
-    paths.sort_by_key(|p| {
-        let name = p
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
+    let mut streams = Vec::new();
+    for entry in entries {
+        let path = match entry {
+            Ok(e) => e.path(),
+            Err(e) => {
+                out.problems
+                    .push(format!("cannot read the records directory {}: {e}", dir.display()));
+                continue;
+            }
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut parts = name.splitn(2, '-').map(|n| n.parse::<u64>().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-    });
-    let mut records = Vec::new();
-    for path in paths {
-        let mut bytes = Vec::new();
-        fs::File::open(&path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(|e| Error::io("cannot read", &path, e))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let (head, dump) = text.split_once('\n').unwrap_or((&text, ""));
-        let header: RecordHeader = serde_json::from_str(head).map_err(|e| Error::Source {
-            path: path.clone(),
-            message: format!("unreadable leak record: {e}"),
-        })?;
-        records.push(LeakRecord {
-            header,
-            dump: dump.to_string(),
-            path,
-        });
+        let pid = name.strip_suffix(".rec").and_then(|p| p.parse::<u32>().ok());
+        match pid {
+            Some(pid) => streams.push((pid, read_stream(&path))),
+            None => out.problems.push(format!(
+                "a file leakcheck did not write is in the records directory: {name}"
+            )),
+        }
     }
-    // Records are read once; removing them keeps -count reruns apart.
     let _ = fs::remove_dir_all(&dir);
-    Ok(records)
+    // The binary go test started is the stream whose parent wrote none:
+    // a test binary that a test started again (exec.Command(os.Args[0])
+    // before the helper cleared the environment) is its child.
+    let pids: std::collections::BTreeSet<u32> = streams.iter().map(|(pid, _)| *pid).collect();
+    let mut roots = Vec::new();
+    for (pid, stream) in streams {
+        let Some(start) = stream.start().cloned() else {
+            out.problems.push(format!(
+                "{} does not start with the helper's start record{}",
+                stream.path.display(),
+                stream.broken.as_deref().map(|b| format!(" ({b})")).unwrap_or_default()
+            ));
+            continue;
+        };
+        if start.pid != pid || start.package != package {
+            out.problems.push(format!(
+                "{} is not this package's record file (it names process {} of {})",
+                stream.path.display(),
+                start.pid,
+                start.package
+            ));
+        } else if pids.contains(&start.ppid) {
+            out.notes.push(format!(
+                "a test started the test binary again (process {pid}); what it recorded is not this run's"
+            ));
+        } else {
+            roots.push(stream);
+        }
+    }
+    if roots.len() > 1 {
+        out.problems.push(format!(
+            "{} test binaries wrote records for this package: which one go test ran cannot be told",
+            roots.len()
+        ));
+    } else if let Some(stream) = roots.pop() {
+        if let Some(b) = &stream.broken {
+            out.problems.push(format!("{}: {b}", stream.path.display()));
+        }
+        out.main = Some(stream);
+    }
+    out
+}
+
+/// Reads one record file: a header line, then exactly `len` bytes of dump,
+/// again and again. Reading stops at the first record that does not fit.
+fn read_stream(path: &Path) -> RecordStream {
+    let mut stream = RecordStream {
+        path: path.to_path_buf(),
+        records: Vec::new(),
+        broken: None,
+    };
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            stream.broken = Some(format!("cannot read it: {e}"));
+            return stream;
+        }
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(nl) = memchr::memchr(b'\n', &bytes[at..]) else {
+            stream.broken = Some(format!(
+                "its last record is cut short at byte {at} (the test binary was killed while writing it, or the disk is full)"
+            ));
+            break;
+        };
+        let header: RecordHeader = match serde_json::from_slice(&bytes[at..at + nl]) {
+            Ok(h) => h,
+            Err(e) => {
+                stream.broken = Some(format!("unreadable record at byte {at}: {e}"));
+                break;
+            }
+        };
+        if header.version != RECORD_VERSION {
+            stream.broken = Some(format!(
+                "record format {} at byte {at}, this leakcheck reads {RECORD_VERSION}",
+                header.version
+            ));
+            break;
+        }
+        let expected = stream.records.len() as u64 + 1;
+        if header.seq != expected {
+            stream.broken = Some(format!("record {expected} is missing (found record {})", header.seq));
+            break;
+        }
+        let body = at + nl + 1;
+        let Some(dump) = bytes.get(body..body + header.len) else {
+            stream.broken = Some(format!(
+                "record {} is cut short (the test binary was killed while writing it, or the disk is full)",
+                header.seq
+            ));
+            break;
+        };
+        if format!("{:016x}", crate::inject::fnv1a(dump)) != header.sum {
+            stream.broken = Some(format!(
+                "record {} is damaged (its text does not match its checksum)",
+                header.seq
+            ));
+            break;
+        }
+        stream.records.push(LeakRecord {
+            dump: String::from_utf8_lossy(dump).into_owned(),
+            header,
+        });
+        at = body + dump.len();
+    }
+    stream
 }
 
 #[cfg(test)]
@@ -480,6 +719,7 @@ mod tests {
             dir: PathBuf::from("."),
             gomod: None,
             gowork: None,
+            goflags: String::new(),
         }
     }
 
@@ -509,15 +749,14 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let cmd = GoTestCommand::new(
-            &tc("go1.26.8"),
-            &["./...".into()],
-            &args,
-            Path::new("/o.json"),
-            Path::new("/r"),
-            "{}".into(),
-            true,
-        );
+        let inst = |overlay: &'static str| Instrumentation {
+            overlay: Path::new(overlay),
+            records: Path::new("/r"),
+            config_json: "{}",
+            proof: true,
+            gotmpdir: None,
+        };
+        let cmd = GoTestCommand::new(&tc("go1.26.8"), &["./...".into()], &args, &inst("/o.json"));
         assert_eq!(
             cmd.args,
             vec![
@@ -535,16 +774,78 @@ mod tests {
             .env
             .iter()
             .any(|(k, v)| k == "GOEXPERIMENT" && v.ends_with("goroutineleakprofile")));
-        let old = GoTestCommand::new(
-            &tc("go1.22.12"),
-            &[],
-            &[],
-            Path::new("/o"),
-            Path::new("/r"),
-            "{}".into(),
-            true,
-        );
+        // The tests get the user's GOEXPERIMENT back.
+        assert!(cmd
+            .env
+            .iter()
+            .any(|(k, v)| k == "LEAKCHECK_RESTORE" && v.contains("\"GOEXPERIMENT\"")));
+        let old = GoTestCommand::new(&tc("go1.22.12"), &[], &[], &inst("/o"));
         assert!(old.args.contains(&"-vet=off".to_string()));
         assert!(!old.env.iter().any(|(k, _)| k == "GOEXPERIMENT"));
+    }
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(dir.join(name), text).unwrap();
+    }
+
+    fn header(seq: u64, kind: &str, extra: &str, body: &str) -> String {
+        let (len, sum) = (body.len(), crate::inject::fnv1a(body.as_bytes()));
+        format!("{{\"v\":2,\"seq\":{seq},\"kind\":\"{kind}\",\"len\":{len},\"sum\":\"{sum:016x}\"{extra}}}\n")
+    }
+
+    #[test]
+    fn records_read_stray_files_cut_records_and_children() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = package_records_dir(root.path(), "example.com/p");
+        let start = |pid: u32, ppid: u32| {
+            header(
+                1,
+                "start",
+                &format!(",\"package\":\"example.com/p\",\"pid\":{pid},\"ppid\":{ppid}"),
+                "",
+            )
+        };
+        let section = "goroutine 7 [chan receive]:\nmain.f()\n\t/x.go:1 +0x1\n\n";
+        let end = header(2, "end", ",\"test\":\"TestA\",\"run\":1,\"leaked\":[7]", section);
+        write(&dir, "100.rec", &format!("{}{end}{section}", start(100, 1)));
+        // A child the test started again, and a stray file.
+        write(&dir, "200.rec", &start(200, 100));
+        write(&dir, "junk.rec", "not json\n");
+        let r = read_records(root.path(), "example.com/p");
+        let main = r.main.as_ref().unwrap();
+        assert_eq!(main.records.len(), 2);
+        assert_eq!(main.records[1].header.leaked, vec![7]);
+        assert_eq!(main.records[1].dump, section);
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        assert!(r.problems[0].contains("junk.rec"));
+        assert_eq!(r.notes.len(), 1);
+        assert!(!dir.exists(), "records are removed once read");
+
+        // Cut short: the body is shorter than its header says.
+        write(&dir, "100.rec", &format!("{}{}{}", start(100, 1), end, &section[..10]));
+        let r = read_records(root.path(), "example.com/p");
+        assert_eq!(r.main.as_ref().unwrap().records.len(), 1);
+        assert!(r.problems[0].contains("cut short"), "{:?}", r.problems);
+
+        // Damaged: the right length, other bytes.
+        write(
+            &dir,
+            "100.rec",
+            &format!("{}{}{}", start(100, 1), end, section.replace('7', "8")),
+        );
+        let r = read_records(root.path(), "example.com/p");
+        assert!(r.problems[0].contains("damaged"), "{:?}", r.problems);
+
+        // An empty file (killed before its first write).
+        write(&dir, "100.rec", "");
+        let r = read_records(root.path(), "example.com/p");
+        assert!(r.main.is_none());
+        assert!(r.problems[0].contains("start record"), "{:?}", r.problems);
     }
 }

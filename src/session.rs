@@ -17,7 +17,7 @@ use crate::discover::{self, Toolchain};
 use crate::error::{Error, ExitCode, Result};
 use crate::inject;
 use crate::report::{Event, Reporter, RunInfo, RunSummary};
-use crate::run::{self, flag_name, GoTestCommand, RunEvent};
+use crate::run::{self, flag_name, GoTestCommand, Instrumentation, RunEvent};
 
 /// What a run needs to know, independent of the command line.
 #[derive(Debug, Clone)]
@@ -107,11 +107,13 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         patterns = selection.import_paths();
         packages = selection.packages;
     }
-    let overlay = inject::build(&packages, user_overlay(&opts.go_test_args).as_deref())?;
-    let records = tempfile::Builder::new()
-        .prefix("leakcheck-records-")
-        .tempdir()
-        .map_err(|e| Error::io("cannot create a temporary directory in", std::env::temp_dir(), e))?;
+    let overlay = inject::build(&packages, user_overlay(&tc, &opts.go_test_args).as_deref())?;
+    // Names start with a dot: go test ./... never takes them for packages,
+    // even when the temporary directory is inside the module.
+    let records = temp_dir(".leakcheck-records-", None)?;
+    // go's own work directory inside one of leakcheck's, so that nothing is
+    // left when go is killed; on the file system the user chose for it.
+    let gotmp = temp_dir(".leakcheck-gotmp-", std::env::var_os("GOTMPDIR").map(PathBuf::from))?;
     let config_file = match &opts.config {
         Some(path) => config::load(&opts.dir.join(path))?,
         None => match config::find(tc.root()) {
@@ -149,15 +151,14 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         always_look: std::env::var_os("LEAKCHECK_ALWAYS_LOOK").is_some_and(|v| v == "1"),
     })
     .expect("helper config serialises");
-    let cmd = GoTestCommand::new(
-        &tc,
-        &patterns,
-        &opts.go_test_args,
-        &overlay.json_path,
-        records.path(),
-        config.clone(),
-        opts.proof,
-    );
+    let inst = Instrumentation {
+        overlay: &overlay.json_path,
+        records: records.path(),
+        config_json: &config,
+        proof: opts.proof,
+        gotmpdir: Some(gotmp.path()),
+    };
+    let cmd = GoTestCommand::new(&tc, &patterns, &opts.go_test_args, &inst);
 
     let info = RunInfo {
         go_version: tc.version.clone(),
@@ -196,10 +197,32 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         records: records.path(),
     };
     let (mut results, status) = pass.run(&cmd, &mut emitter)?;
+    // Every selected package with tests is reported: one go test never
+    // finished (it was killed, the run was interrupted) is an error, never
+    // a pass and never absent.
+    let reported: std::collections::HashSet<String> = results.iter().map(|r| r.import_path.clone()).collect();
+    for p in packages
+        .iter()
+        .filter(|p| p.has_tests() && !reported.contains(&p.import_path))
+    {
+        let why = match status {
+            _ if run::interrupt::interrupted() => "the run was interrupted before go test ran it".to_string(),
+            None => "go test was killed before it ran it".to_string(),
+            Some(0) => "go test did not report it".to_string(),
+            Some(code) => format!("go test exited ({code}) before it ran it"),
+        };
+        let result = PackageResult::not_finished(&p.import_path, &why);
+        emitter.emit(&Event::PackageFinished(&result));
+        results.push(result);
+    }
+    // go test's status counts wherever no package explains it: a package it
+    // reported failing (which a baseline or a rerun may turn into a pass on
+    // purpose) explains it; a killed go test, or one that failed outside
+    // every package, does not.
+    let go_failure_unexplained = status != Some(0) && !results.iter().any(|p| p.go_failed);
 
     // Reruns: only the tests that failed, until they pass or the rounds
     // run out. What passes on a rerun is flaky, not silently passed.
-    let mut rerun_ok = true;
     for round in 1..=opts.rerun_fails {
         let failing = rerun::failing_tests(&results);
         let count: usize = failing.iter().map(|(_, t)| t.len()).sum();
@@ -211,7 +234,6 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
                 "leakcheck: {count} tests failed, more than --rerun-fails-max-failures={}: not rerunning",
                 opts.rerun_fails_max_failures
             );
-            rerun_ok = false;
             break;
         }
         emitter.emit(&Event::RerunStarted {
@@ -222,15 +244,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         });
         let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
         let packages: Vec<String> = failing.iter().map(|(p, _)| p.clone()).collect();
-        let cmd = GoTestCommand::new(
-            &tc,
-            &packages,
-            &run::rerun_args(&opts.go_test_args, &names),
-            &overlay.json_path,
-            records.path(),
-            config.clone(),
-            opts.proof,
-        );
+        let cmd = GoTestCommand::new(&tc, &packages, &run::rerun_args(&opts.go_test_args, &names), &inst);
         let (again, _) = pass.run(&cmd, &mut emitter)?;
         rerun::merge(&mut results, again);
     }
@@ -258,15 +272,18 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         return Err(e);
     }
     drop(overlay);
-    // go test's own exit status counts only when nothing explains it:
-    // baselines and reruns turn its failures into passes on purpose.
-    let unexplained_go_failure = status.is_some_and(|c| c != 0)
-        && summary.baseline.is_none()
-        && !opts.update_baseline
-        && (opts.rerun_fails == 0 || !rerun_ok);
+    if go_failure_unexplained && !failed {
+        eprintln!(
+            "leakcheck: go test {} although every package it reported passed",
+            match status {
+                Some(code) => format!("exited with status {code}"),
+                None => "was killed".to_string(),
+            }
+        );
+    }
     Ok(if interrupted {
         ExitCode::Interrupted
-    } else if failed || unexplained_go_failure {
+    } else if failed || go_failure_unexplained {
         ExitCode::Failed
     } else {
         ExitCode::Passed
@@ -339,7 +356,7 @@ impl Pass<'_> {
         let mut unfinished: Vec<_> = collectors.into_iter().collect();
         unfinished.sort_by(|a, b| a.0.cmp(&b.0));
         for (package, c) in unfinished {
-            let records = run::read_records(self.records, &package)?;
+            let records = run::read_records(self.records, &package);
             let result = self.finish(c, &package, &records, &mut build_outputs);
             emitter.emit(&Event::PackageFinished(&result));
             results.push(result);
@@ -355,7 +372,7 @@ impl Pass<'_> {
         &self,
         mut c: PackageCollector,
         package: &str,
-        records: &[run::LeakRecord],
+        records: &run::PackageRecords,
         build_outputs: &mut HashMap<String, String>,
     ) -> PackageResult {
         attach_build_output(&mut c, package, build_outputs);
@@ -386,18 +403,31 @@ fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &
     }
 }
 
-/// The `-overlay` file the user gave go test, if any.
-fn user_overlay(go_test_args: &[String]) -> Option<PathBuf> {
+/// The `-overlay` file the user gave go test, if any: on the command line,
+/// else in GOFLAGS (which leakcheck's own `-overlay` would override).
+fn user_overlay(tc: &Toolchain, go_test_args: &[String]) -> Option<PathBuf> {
     let mut it = go_test_args.iter().take_while(|a| *a != "-args" && *a != "--args");
     while let Some(a) = it.next() {
         if flag_name(a) == Some("overlay") {
             return match a.split_once('=') {
-                Some((_, v)) => Some(PathBuf::from(v)),
-                None => it.next().map(PathBuf::from),
+                Some((_, v)) => Some(tc.dir.join(v)),
+                None => it.next().map(|v| tc.dir.join(v)),
             };
         }
     }
-    None
+    tc.goflags
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix("-overlay=").or_else(|| f.strip_prefix("--overlay=")))
+        .map(|v| tc.dir.join(v))
+}
+
+/// A temporary directory named `prefix…`, in `parent` or the system's.
+fn temp_dir(prefix: &str, parent: Option<PathBuf>) -> Result<tempfile::TempDir> {
+    let parent = parent.unwrap_or_else(std::env::temp_dir);
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(&parent)
+        .map_err(|e| Error::io("cannot create a temporary directory in", parent, e))
 }
 
 /// Sends events to every reporter, keeping the first error.

@@ -732,6 +732,7 @@ fn package_line(p: &PackageResult) -> PackageLine {
     let (word, detail) = match p.status {
         PackageStatus::NoTestFiles => ("?", "no test files".to_string()),
         PackageStatus::BuildFailed => ("BUILD", "build failed".to_string()),
+        PackageStatus::NotFinished => ("ERROR", "not finished".to_string()),
         PackageStatus::Passed => {
             let cached = if p.check == CheckState::Cached { ", cached" } else { "" };
             ("ok", format!("{}{cached}", text::plural(tests, "test")))
@@ -746,6 +747,9 @@ fn package_line(p: &PackageResult) -> PackageLine {
             }
             if let Some(c) = &p.crash {
                 parts.push(c.message.clone());
+            }
+            if let CheckState::NotChecked(why) = &p.check {
+                parts.push(format!("not checked: {why}"));
             }
             if parts.is_empty() {
                 parts.push("failed outside the tests".into());

@@ -70,12 +70,15 @@ impl LeakedGroup {
     }
 }
 
-/// The frames a report shows: all but leakcheck's own wrapper, which runs
-/// every test body and says nothing about the leak.
+/// The frames a report shows: all but leakcheck's own (the helper's check,
+/// in a crash dump), which say nothing about the leak.
 fn visible_frames<'g, 'a>(g: &'g Goroutine<'a>) -> impl Iterator<Item = &'g Frame<'a>> {
-    g.frames
-        .iter()
-        .filter(|f| !f.file.ends_with(crate::inject::HELPER_FILE_NAME))
+    g.frames.iter().filter(|f| {
+        !f.file
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| name.starts_with(crate::inject::HELPER_FILE_PREFIX))
+    })
 }
 
 /// Accumulates goroutines into groups, in a single pass.

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::dump;
-use crate::run::{LeakRecord, TestEvent};
+use crate::run::{LeakRecord, PackageRecords, RecordKind, TestEvent};
 use group::{Grouper, LeakedGroup};
 use rules::IgnoreRule;
 
@@ -77,6 +77,10 @@ pub struct LeakReport {
     pub proof: bool,
     /// Goroutines in groups the baseline lists (tolerated).
     pub known: usize,
+    /// Goroutines told to be this test's only by a label that goroutines of
+    /// other tests with the same stack carry too (Go before 1.27, when
+    /// their creator had exited): which of them are whose cannot be told.
+    pub ambiguous: usize,
 }
 
 impl LeakReport {
@@ -152,6 +156,9 @@ pub enum PackageStatus {
     Failed,
     /// The package or its tests did not build (or vet failed).
     BuildFailed,
+    /// go test never reported how it ended: go or the test binary was
+    /// killed, or the run was interrupted.
+    NotFinished,
     /// No test files.
     NoTestFiles,
 }
@@ -167,7 +174,9 @@ pub enum CheckState {
     Cached,
     /// Not applicable (no tests, or the build failed).
     NotApplicable,
-    /// The check did not run, or not fully; why.
+    /// The check did not run, or not fully, or what go test and the helper
+    /// report disagree; why. This fails the package: leakcheck cannot vouch
+    /// for its verdicts.
     NotChecked(String),
 }
 
@@ -209,22 +218,56 @@ pub struct PackageResult {
     /// The package directory, when discovery knew it (file names in test
     /// output are relative to it).
     pub dir: Option<std::path::PathBuf>,
+    /// go test itself reported the package failed (which explains a
+    /// failing exit status of go test).
+    #[serde(skip)]
+    pub go_failed: bool,
 }
 
 impl PackageResult {
+    /// A package go test never finished (or never started), and why.
+    pub fn not_finished(import_path: &str, why: &str) -> PackageResult {
+        PackageResult {
+            import_path: import_path.to_string(),
+            status: PackageStatus::NotFinished,
+            elapsed: 0.0,
+            tests: Vec::new(),
+            output: String::new(),
+            build_output: String::new(),
+            main_leak: None,
+            crash: None,
+            check: CheckState::NotChecked(why.to_string()),
+            go_version: None,
+            label_source: None,
+            proof: false,
+            warnings: Vec::new(),
+            started: None,
+            failed_outside_tests: false,
+            dir: None,
+            go_failed: false,
+        }
+    }
+
     /// Whether the package makes the run fail.
     pub fn is_failure(&self) -> bool {
-        matches!(self.status, PackageStatus::Failed | PackageStatus::BuildFailed)
+        matches!(
+            self.status,
+            PackageStatus::Failed | PackageStatus::BuildFailed | PackageStatus::NotFinished
+        )
     }
 
     /// Sets the status from the verdicts, after something changed them
     /// (a baseline, a rerun). A build failure or an empty package stays; a
     /// failure go test saw outside any test stays a failure.
     pub fn recompute_status(&mut self) {
-        if matches!(self.status, PackageStatus::BuildFailed | PackageStatus::NoTestFiles) {
+        if matches!(
+            self.status,
+            PackageStatus::BuildFailed | PackageStatus::NoTestFiles | PackageStatus::NotFinished
+        ) {
             return;
         }
         let fails = self.failed_outside_tests
+            || matches!(self.check, CheckState::NotChecked(_))
             || self.crash.is_some()
             || self.main_leak.as_ref().is_some_and(|l| l.known < l.total)
             || self.tests.iter().any(|t| t.verdict.is_failure());
@@ -238,7 +281,8 @@ impl PackageResult {
     /// Whether something other than a leak fails the package: a test's
     /// own failure, a crash, a build failure, a failing TestMain.
     pub fn fails_besides_leaks(&self) -> bool {
-        self.status == PackageStatus::BuildFailed
+        matches!(self.status, PackageStatus::BuildFailed | PackageStatus::NotFinished)
+            || matches!(self.check, CheckState::NotChecked(_))
             || self.crash.is_some()
             || self.failed_outside_tests
             || self
@@ -263,6 +307,9 @@ impl PackageResult {
 /// The text of the helper's failure line: recognised so it is not taken for
 /// the test's own failure.
 pub const HELPER_LINE_MARK: &str = "leakcheck: ";
+
+/// What the helper prints when it cannot write its records.
+const RECORD_WRITE_FAILED: &str = "leakcheck: cannot write its record file";
 
 /// Collects one package's events.
 #[derive(Debug, Default)]
@@ -381,53 +428,44 @@ impl PackageCollector {
     }
 
     /// The package result, given its leak records and the ignore rules.
-    pub fn finish(mut self, records: &[LeakRecord], rules: &[IgnoreRule]) -> PackageResult {
-        let mut warnings = Vec::new();
-        let start = records.iter().find(|r| r.header.kind == "start");
-        let package_record = records.iter().find(|r| r.header.kind == "package");
-        let proof = start.is_some_and(|s| s.header.proof);
+    ///
+    /// This is where a test's verdict is decided: go test's (from
+    /// test2json) is cross-checked with the helper's record of the test's
+    /// end. Anything that does not add up (a test go test reports that the
+    /// helper never checked, a pass the helper saw fail, a record missing or
+    /// cut short) makes the package's check incomplete, which fails it.
+    pub fn finish(mut self, records: &PackageRecords, rules: &[IgnoreRule]) -> PackageResult {
+        let mut warnings = records.notes.clone();
+        let mut problems = records.problems.clone();
+        let stream = records.main.as_ref();
+        let start = stream.and_then(|s| s.start());
+        let proof = start.is_some_and(|s| s.proof);
+        let stream_records = stream.map_or(&[][..], |s| &s.records[..]);
+        let exit = stream_records.iter().find(|r| r.header.kind == RecordKind::Exit);
 
-        // Leaks of tests.
-        let mut leak_failed_before = HashMap::new();
-        for rec in records.iter().filter(|r| r.header.kind == "test") {
-            let report = leak_report(rec, rules, &self.import_path, Some(&rec.header.test), proof);
-            let Some(i) = self
+        // Crashes first: tests a crash cut short have no end record.
+        let mut crash = self.detect_crash(rules);
+        // go test never said how the package ended: go or the binary was
+        // killed, or the run was interrupted. Tests cut short are
+        // unfinished, and the package is reported as not finished.
+        let finished = self.status.is_some();
+        if !finished {
+            crash = crash.filter(|c| c.kind != CrashKind::Exit);
+            let running: Vec<&str> = self
                 .tests
                 .iter()
-                .position(|t| t.name == rec.header.test && t.run == rec.header.run.max(1))
-            else {
-                warnings.push(format!(
-                    "leak record for {} (run {}) matches no test event",
-                    rec.header.test, rec.header.run
-                ));
-                continue;
-            };
-            leak_failed_before.insert(i, rec.header.failed);
-            self.tests[i].leak = Some(report);
+                .filter(|t| t.verdict == Verdict::Unfinished)
+                .map(|t| t.name.as_str())
+                .collect();
+            problems.push(if running.is_empty() {
+                "go test did not report how the package ended (go test or its test binary was killed, or the run was interrupted)".to_string()
+            } else {
+                format!(
+                    "go test did not report how the package ended (go test or its test binary was killed, or the run was interrupted) while {} ran",
+                    running.join(", ")
+                )
+            });
         }
-        for (i, t) in self.tests.iter_mut().enumerate() {
-            let failed_on_its_own = leak_failed_before.get(&i).copied().unwrap_or(true);
-            match (&t.leak, t.verdict) {
-                (Some(l), Verdict::Failed) if l.total > 0 && !failed_on_its_own => t.verdict = Verdict::Leaked,
-                (Some(l), Verdict::Passed) if l.total > 0 => t.verdict = Verdict::Leaked,
-                // Every goroutine the helper saw was ignored here: the test
-                // failed only through the helper's line.
-                (Some(l), Verdict::Failed) if l.total == 0 && !failed_on_its_own => t.verdict = Verdict::Passed,
-                _ => {}
-            }
-            if t.leak.as_ref().is_some_and(|l| l.total == 0 && l.ignored.is_empty()) {
-                t.leak = None;
-            }
-        }
-
-        // Crashes: tests that never finished.
-        let crash = self.detect_crash(rules);
-
-        // Leftovers after the last test.
-        let main_leak = package_record
-            .map(|rec| leak_report(rec, rules, &self.import_path, None, proof))
-            .filter(|l| l.total > 0);
-
         let build_failed =
             self.failed_build || self.output.contains("[build failed]") || self.output.contains("[setup failed]");
         let no_tests = self.status.as_deref() == Some("skip") || self.output.contains("[no test files]");
@@ -435,25 +473,121 @@ impl PackageCollector {
             .output
             .lines()
             .any(|l| l.starts_with("ok") && l.ends_with("(cached)"));
+
+        // The helper says so when it cannot write its records (a full disk).
+        for line in self
+            .tests
+            .iter()
+            .map(|t| t.output.as_str())
+            .chain([self.output.as_str()])
+            .flat_map(str::lines)
+        {
+            if let Some(at) = line.find(RECORD_WRITE_FAILED) {
+                problems.push(line[at + HELPER_LINE_MARK.len()..].to_string());
+            }
+        }
+        if let Some(start) = start {
+            problems.extend(start.problems.iter().cloned());
+            let mut ends: HashMap<(&str, u32), &LeakRecord> = HashMap::new();
+            for rec in stream_records.iter().filter(|r| r.header.kind == RecordKind::End) {
+                ends.insert((rec.header.test.as_str(), rec.header.run), rec);
+            }
+            for t in self.tests.iter_mut() {
+                if t.name.contains('/') || t.name.starts_with("Benchmark") {
+                    continue;
+                }
+                let Some(rec) = ends.remove(&(t.name.as_str(), t.run)) else {
+                    if finished && !matches!(t.verdict, Verdict::Unfinished | Verdict::Panicked | Verdict::TimedOut) {
+                        problems.push(format!("{} ran but leakcheck did not check it", t.name));
+                    }
+                    continue;
+                };
+                let h = &rec.header;
+                let report = leak_report(rec, rules, &self.import_path, Some(&t.name), proof);
+                let helper_failed = h.failed || !h.leaked.is_empty();
+                match t.verdict {
+                    Verdict::Passed | Verdict::Skipped if helper_failed => {
+                        // Output that imitates testing's own lines can make
+                        // test2json report a pass the test did not have.
+                        problems.push(format!(
+                            "go test reports {} {}, but it {} when leakcheck checked it",
+                            t.name,
+                            if t.verdict == Verdict::Passed {
+                                "passed"
+                            } else {
+                                "skipped"
+                            },
+                            if h.failed { "had failed" } else { "leaked" }
+                        ));
+                        t.verdict = if h.failed { Verdict::Failed } else { Verdict::Leaked };
+                    }
+                    // The failure is leakcheck's line, unless testing failed
+                    // the test after its cleanups (the race detector does).
+                    Verdict::Failed
+                        if !h.failed
+                            && !h.leaked.is_empty()
+                            && !t.output.contains("race detected during execution of test") =>
+                    {
+                        t.verdict = if report.total > 0 {
+                            Verdict::Leaked
+                        } else {
+                            Verdict::Passed
+                        };
+                    }
+                    _ => {}
+                }
+                if report.total > 0 || !report.ignored.is_empty() {
+                    t.leak = Some(report);
+                }
+            }
+            let mut stray: Vec<String> = ends
+                .keys()
+                .map(|(name, run)| format!("leakcheck checked {name} (run {run}) but go test did not report it"))
+                .collect();
+            stray.sort();
+            problems.extend(stray);
+            if let Some(exit) = exit {
+                problems.extend(exit.header.problems.iter().cloned());
+            }
+        }
+
+        // Leftovers after the last test.
+        let main_leak = exit
+            .map(|rec| leak_report(rec, rules, &self.import_path, None, proof))
+            .filter(|l| l.total > 0);
+
         let any_failure = self.tests.iter().any(|t| t.verdict.is_failure()) || main_leak.is_some() || crash.is_some();
         let failed_outside_tests = !any_failure && self.status.as_deref() == Some("fail");
+        let ran = !self.tests.is_empty() || self.status.is_some();
+        let check = if !finished {
+            CheckState::NotChecked(problems.join("; "))
+        } else if build_failed || (no_tests && self.tests.is_empty()) {
+            CheckState::NotApplicable
+        } else if start.is_none() && cached {
+            CheckState::Cached
+        } else if start.is_none() && crash.is_some() {
+            // The binary died before the helper started (a panic in init).
+            CheckState::NotApplicable
+        } else if start.is_none() && ran {
+            problems.insert(0, "the leakcheck helper did not run in this test binary".into());
+            CheckState::NotChecked(problems.join("; "))
+        } else if !problems.is_empty() {
+            CheckState::NotChecked(problems.join("; "))
+        } else {
+            CheckState::Checked
+        };
         let status = if build_failed {
             PackageStatus::BuildFailed
         } else if no_tests && self.tests.is_empty() {
             PackageStatus::NoTestFiles
-        } else if any_failure || self.status.as_deref() == Some("fail") {
+        } else if !finished {
+            PackageStatus::NotFinished
+        } else if any_failure || self.status.as_deref() == Some("fail") || matches!(check, CheckState::NotChecked(_)) {
             PackageStatus::Failed
         } else {
             PackageStatus::Passed
         };
-        let check = match (status, start) {
-            (PackageStatus::BuildFailed | PackageStatus::NoTestFiles, _) => CheckState::NotApplicable,
-            (_, None) if cached => CheckState::Cached,
-            (_, None) => CheckState::NotChecked("the leakcheck helper did not run in this test binary".into()),
-            (_, Some(s)) if !s.header.problems.is_empty() => CheckState::NotChecked(s.header.problems.join("; ")),
-            (_, Some(_)) => CheckState::Checked,
-        };
-        if start.is_some() && package_record.is_none() && crash.is_none() {
+        if start.is_some() && exit.is_none() && crash.is_none() && status != PackageStatus::NotFinished {
             warnings.push(
                 "the check after the last test did not run: TestMain exited in a way leakcheck cannot intercept (log.Fatal, os.Exit outside the TestMain file)".into(),
             );
@@ -468,13 +602,14 @@ impl PackageCollector {
             main_leak,
             crash,
             check,
-            go_version: start.map(|s| s.header.go.clone()),
-            label_source: start.map(|s| s.header.label_source.clone()),
+            go_version: start.map(|s| s.go.clone()),
+            label_source: start.map(|s| if s.labels_in_dump { "dump" } else { "profile" }.to_string()),
             proof,
             warnings,
             started: self.started,
             failed_outside_tests,
             dir: self.dir,
+            go_failed: self.status.as_deref() == Some("fail") || build_failed,
         }
     }
 
@@ -598,15 +733,19 @@ fn leak_report(rec: &LeakRecord, rules: &[IgnoreRule], package: &str, test: Opti
         ..Default::default()
     };
     for g in &parsed.goroutines {
-        let attributed = test.or_else(|| g.label("leakcheck"));
+        let id = g.id.to_string();
+        let attributed = test
+            .or_else(|| rec.header.owners.get(&id).map(String::as_str))
+            .or_else(|| g.label("leakcheck"));
         // The rules decide here, whatever the helper concluded.
         if let Some(rule) = rules::first_match(rules, g, attributed.unwrap_or(""), package) {
             *report.ignored.entry(rule.name.clone()).or_default() += 1;
             continue;
         }
-        let subtest = rec.header.test_of.get(&g.id.to_string()).map(String::as_str);
+        let subtest = rec.header.test_of.get(&id).map(String::as_str);
         grouper.add(g, if test.is_some() { None } else { attributed }, subtest);
         report.total += 1;
+        report.ambiguous += usize::from(rec.header.ambiguous.contains(&g.id));
     }
     report.groups = grouper.finish();
     report
@@ -667,7 +806,7 @@ mod tests {
             c.event(&ev("output", Some("TestHang"), Some(line)));
         }
         c.event(&ev("fail", None, None));
-        let r = c.finish(&[], &rules::builtin());
+        let r = c.finish(&PackageRecords::default(), &rules::builtin());
         assert_eq!(r.tests[0].verdict, Verdict::TimedOut);
         let crash = r.crash.unwrap();
         assert_eq!(crash.kind, CrashKind::Timeout);

@@ -85,6 +85,11 @@ pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>) {
         if crashed_tests_pass {
             p.crash = again.crash.clone();
         }
+        // A rerun leakcheck could not vouch for fails the package as the
+        // first run would.
+        if matches!(again.check, super::CheckState::NotChecked(_)) {
+            p.check = again.check.clone();
+        }
         p.recompute_status();
     }
 }

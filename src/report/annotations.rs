@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::junit::user_location;
 use super::{text, Event, Reporter, RunInfo};
-use crate::analyse::{PackageResult, PackageStatus, Verdict};
+use crate::analyse::{CheckState, PackageResult, PackageStatus, Verdict};
 use crate::error::{Error, Result};
 
 /// GitHub's limit of error annotations shown per step.
@@ -137,6 +137,20 @@ impl<W: Write> AnnotationsReporter<W> {
                     line: loc.map(|(_, l)| l),
                     title: format!("{} failed ({})", t.name, p.import_path),
                     message: text::without_framing(&t.output),
+                });
+            }
+            if let CheckState::NotChecked(why) = &p.check {
+                let what = if p.status == PackageStatus::NotFinished {
+                    "did not run to completion"
+                } else {
+                    "was not fully checked for leaks"
+                };
+                out.push(Annotation {
+                    rank: (1, std::cmp::Reverse(0)),
+                    file: None,
+                    line: None,
+                    title: format!("{} {what}", p.import_path),
+                    message: why.clone(),
                 });
             }
             if p.status == PackageStatus::BuildFailed {

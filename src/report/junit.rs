@@ -15,7 +15,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use super::text;
 use super::{Event, Reporter, RunInfo};
-use crate::analyse::{PackageResult, PackageStatus, TestResult, Verdict};
+use crate::analyse::{CheckState, PackageResult, PackageStatus, TestResult, Verdict};
 use crate::error::{Error, Result};
 
 /// Collects results and writes the XML file when the run ends.
@@ -60,7 +60,7 @@ impl JunitReporter {
         for t in &p.tests {
             suite.add_test_case(test_case(p, t, &root));
         }
-        if let Some(tc) = main_case(p, &root) {
+        for tc in main_cases(p, &root) {
             suite.add_test_case(tc);
         }
         if !p.output.is_empty() {
@@ -194,6 +194,33 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
     tc
 }
 
+/// The synthetic `TestMain` testcases for package-level problems: a
+/// failure after or outside the tests, and an incomplete check.
+fn main_cases(p: &PackageResult, root: &Path) -> Vec<TestCase> {
+    let mut cases: Vec<TestCase> = main_case(p, root).into_iter().collect();
+    if let CheckState::NotChecked(why) = &p.check {
+        // Not finished, or leakcheck cannot vouch for the verdicts.
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        let (kind, what) = if p.status == PackageStatus::NotFinished {
+            ("NotFinished", "the package did not run to completion")
+        } else {
+            ("NotChecked", "the leak check of this package is incomplete")
+        };
+        s.set_type(kind);
+        s.set_message(xml_safe(&format!("{what}: {why}")));
+        s.set_description(xml_safe(&format!("{what}: {why}\n{}", p.output)));
+        let name = if cases.is_empty() {
+            "TestMain"
+        } else {
+            "TestMain (leakcheck)"
+        };
+        let mut tc = TestCase::new(name, s);
+        tc.set_classname(xml_safe(&p.import_path));
+        cases.push(tc);
+    }
+    cases
+}
+
 /// The synthetic `TestMain` testcase for package-level problems.
 fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
     let status = if p.status == PackageStatus::BuildFailed {
@@ -219,7 +246,10 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
             p.output
         )));
         s
-    } else if p.status == PackageStatus::Failed && !p.tests.iter().any(|t| t.verdict.is_failure()) && p.crash.is_none()
+    } else if p.status == PackageStatus::Failed
+        && !p.tests.iter().any(|t| t.verdict.is_failure())
+        && p.crash.is_none()
+        && p.failed_outside_tests
     {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
         s.set_type("Failure");

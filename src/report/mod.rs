@@ -106,6 +106,8 @@ pub struct Totals {
     pub skipped: usize,
     /// Packages that did not build.
     pub build_failures: usize,
+    /// Packages go test did not finish, or whose check is incomplete.
+    pub errors: usize,
     /// Tests that failed or leaked, then passed on a rerun.
     pub flaky: usize,
 }
@@ -120,6 +122,9 @@ impl RunSummary {
                 PackageStatus::BuildFailed => t.build_failures += 1,
                 PackageStatus::NoTestFiles => continue,
                 _ => t.packages += 1,
+            }
+            if p.status == PackageStatus::NotFinished || matches!(p.check, crate::analyse::CheckState::NotChecked(_)) {
+                t.errors += 1;
             }
             for test in &p.tests {
                 t.tests += 1;

@@ -302,7 +302,17 @@ impl<W: Write> TerminalReporter<W> {
             out.push_str(&text::crash_text(crash, &self.root, "    "));
         }
         if let CheckState::NotChecked(why) = &p.check {
-            let _ = writeln!(out, "leakcheck: warning: {}: leaks not checked: {why}", p.import_path);
+            let what = if p.status == PackageStatus::NotFinished {
+                "not finished"
+            } else {
+                "not fully checked"
+            };
+            let _ = writeln!(
+                out,
+                "--- {}: {}: {what}: {why}",
+                self.paint("31;1", "ERROR"),
+                p.import_path
+            );
         }
         for w in &p.warnings {
             let _ = writeln!(out, "leakcheck: warning: {}: {w}", p.import_path);
@@ -316,6 +326,9 @@ impl<W: Write> TerminalReporter<W> {
             (PackageStatus::NoTestFiles, _) => format!("?   \t{}\t[no test files]\n", p.import_path),
             (PackageStatus::BuildFailed, _) => {
                 format!("{}\t{} [build failed]\n", self.paint("31;1", "FAIL"), p.import_path)
+            }
+            (PackageStatus::NotFinished, _) => {
+                format!("{}\t{} [not finished]\n", self.paint("31;1", "FAIL"), p.import_path)
             }
             (PackageStatus::Passed, CheckState::Cached) => format!("ok  \t{}\t(cached)\n", p.import_path),
             (PackageStatus::Passed, _) => {
@@ -335,6 +348,7 @@ impl<W: Write> TerminalReporter<W> {
         let detail = match (p.status, &p.check) {
             (PackageStatus::NoTestFiles, _) => "no test files".to_string(),
             (PackageStatus::BuildFailed, _) => "build failed".to_string(),
+            (PackageStatus::NotFinished, _) => "not finished".to_string(),
             (_, CheckState::Cached) => "cached".to_string(),
             _ => {
                 let mut counts: Vec<String> = vec![text::plural(p.tests.len(), "test")];
@@ -354,6 +368,9 @@ impl<W: Write> TerminalReporter<W> {
                 if p.main_leak.as_ref().is_some_and(|l| l.known < l.total) {
                     counts.push("TestMain leaked".into());
                 }
+                if matches!(p.check, CheckState::NotChecked(_)) {
+                    counts.push("not fully checked".into());
+                }
                 format!("{:.2}s, {}", p.elapsed, counts.join(", "))
             }
         };
@@ -365,6 +382,7 @@ impl<W: Write> TerminalReporter<W> {
         if p.tests.is_empty() {
             let what = match p.status {
                 PackageStatus::BuildFailed => "BUILD FAILED",
+                PackageStatus::NotFinished => "NOT FINISHED",
                 _ => "EMPTY",
             };
             let _ = writeln!(out, "{what} {}", p.import_path);
@@ -554,6 +572,19 @@ impl<W: Write> TerminalReporter<W> {
                 line,
                 ", {}",
                 self.paint("31;1", &text::plural(t.build_failures, "build failure"))
+            );
+        }
+        if t.errors > 0 {
+            let _ = write!(
+                line,
+                ", {}",
+                self.paint(
+                    "31;1",
+                    &format!(
+                        "{} not finished or not fully checked",
+                        text::plural(t.errors, "package")
+                    )
+                )
             );
         }
         if summary.interrupted {

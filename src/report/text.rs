@@ -161,6 +161,13 @@ pub fn leak_text(report: &LeakReport, root: &Path, indent: &str) -> String {
     for g in &report.groups {
         out.push_str(&group_text(g, report.proof, root, indent));
     }
+    if report.ambiguous > 0 {
+        let _ = writeln!(
+            out,
+            "{indent}note: {} told to be this test's only by a label that other tests' goroutines with the same stack carry too; which of them are whose cannot be told",
+            goroutines(report.ambiguous)
+        );
+    }
     if !report.ignored.is_empty() {
         let parts: Vec<String> = report.ignored.iter().map(|(r, n)| format!("{n} by {r}")).collect();
         let _ = writeln!(out, "{indent}(ignored: {})", parts.join(", "));

@@ -1,0 +1,369 @@
+package helper
+
+import (
+	leakcheckbytes "bytes"
+	leakcheckcontext "context"
+	leakcheckfmt "fmt"
+	leakcheckpprof "runtime/pprof"
+	leakcheckstrconv "strconv"
+	leakcheckstrings "strings"
+	leakchecksync "sync"
+	leakchecktesting "testing"
+)
+
+// leakcheckTest is one run of a top-level test, fuzz target or example.
+type leakcheckTest struct {
+	name string
+	run  int
+	tb   leakchecktesting.TB // nil for examples
+	gid  uint64              // the goroutine running it
+	// events: the session's event count right after this test began; when
+	// it is the same at the check, no other test began or ended meanwhile.
+	events uint64
+	// known: goroutines alive when it began (plus its own).
+	known map[uint64]bool
+	// startCounter: goroutines created so far when it began.
+	startCounter uint64
+	counterOK    bool
+	// subs: the subtests whose goroutines were recorded, to forget at the end.
+	subs []*leakchecktesting.T
+}
+
+// begin starts the check of a top-level test or fuzz target.
+func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
+	tb.Helper()
+	name := tb.Name()
+	if leakcheckstrings.Contains(name, "/") {
+		// A test function run as a subtest: t.Run("x", TestX).
+		if t, ok := tb.(*leakchecktesting.T); ok {
+			s.sub(t)
+		}
+		return
+	}
+	s.touchCacheKey()
+	self, creator, header := leakcheckOwnStack()
+	s.mu.Lock()
+	if s.begun[tb] != nil {
+		// A test calling another test function directly with its own t.
+		s.mu.Unlock()
+		return
+	}
+	s.runs[name]++
+	tc := &leakcheckTest{name: name, run: s.runs[name], tb: tb, gid: self}
+	s.begun[tb] = tc
+	s.mu.Unlock()
+	s.setLabels(name, creator, header)
+	s.started(tc, 1)
+	tb.Cleanup(func() {
+		tb.Helper()
+		s.end(tc)
+	})
+}
+
+// started records a test's start: its goroutine as its own, the goroutines
+// alive (for the one that runs alone), and the creation counter. own is how
+// many goroutines testing created to run it (1 for a test, 0 for an
+// example).
+func (s *leakcheckSession) started(tc *leakcheckTest, own uint64) {
+	counter, counterOK := leakcheckCreated()
+	counterOK = counterOK && !s.cfg.AlwaysLook
+	s.mu.Lock()
+	first := !s.testsBegun
+	s.testsBegun = true
+	if own > 0 {
+		// What the test's goroutine creates is the test's. Not so for an
+		// example: the main goroutine it runs on also creates testing's
+		// own goroutines, and the next tests'; what an example starts is
+		// told by its label, or by its running alone.
+		s.owners[tc.gid] = &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, gen: s.gen + 1}
+	}
+	s.active[tc] = true
+	s.byName[tc.name] = tc
+	s.events++
+	tc.events = s.events
+	// The only goroutine created since the last look is this test's own
+	// (created by testing just before it runs): the last look's set is
+	// still the set alive now, and no look is needed.
+	if !first && counterOK && s.knownOK && counter == s.knownCounter+own {
+		s.knownCounter = counter
+		tc.known, tc.startCounter, tc.counterOK = s.known, counter, true
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	snap := s.look()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if first {
+		// What TestMain started before the first test: the package's
+		// fixtures.
+		s.setup = map[uint64]bool{}
+		for i := range snap.goroutines {
+			g := &snap.goroutines[i]
+			if !s.baseline[g.id] && g.id != s.mainID && g.id != tc.gid {
+				s.setup[g.id] = true
+			}
+		}
+	}
+	s.attributeLocked(&snap)
+	s.setKnownLocked(snap)
+	tc.known, tc.startCounter, tc.counterOK = s.known, snap.counter, snap.counterOK
+}
+
+// sub records which goroutine runs a subtest (the first call for each *T is
+// on its own goroutine), so that what it starts can be named after it.
+func (s *leakcheckSession) sub(t *leakchecktesting.T) {
+	name := t.Name()
+	slash := leakcheckstrings.IndexByte(name, '/')
+	if slash < 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.subs[t] {
+		s.mu.Unlock()
+		return
+	}
+	s.subs[t] = true
+	tc := s.byName[name[:slash]]
+	if tc == nil || !s.active[tc] {
+		s.mu.Unlock()
+		return
+	}
+	tc.subs = append(tc.subs, t)
+	s.mu.Unlock()
+	self, _ := leakcheckOwnIDs()
+	s.mu.Lock()
+	if s.owners[self] == nil {
+		s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: name, gen: s.gen + 1}
+	}
+	s.mu.Unlock()
+}
+
+// bench records a benchmark's goroutine as a benchmark's.
+func (s *leakcheckSession) bench(b *leakchecktesting.B) {
+	self, _ := leakcheckOwnIDs()
+	s.mu.Lock()
+	if s.owners[self] == nil {
+		s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerBench, gen: s.gen + 1}
+	}
+	s.mu.Unlock()
+}
+
+// beginExample starts the check of an example, which runs on the main
+// goroutine: the label is set for the example and put back after.
+func (s *leakcheckSession) beginExample(name string) func() {
+	s.touchCacheKey()
+	self, creator, header := leakcheckOwnStack()
+	_ = creator
+	s.mu.Lock()
+	s.runs[name]++
+	tc := &leakcheckTest{name: name, run: s.runs[name], gid: self}
+	s.mu.Unlock()
+	own := s.ownLabels(self, header)
+	leakcheckSetGoroutineLabels(own, name)
+	// An example runs on the main goroutine: nothing was created for it.
+	s.started(tc, 0)
+	return func() {
+		n := s.end(tc)
+		leakcheckSetGoroutineLabels(own, "")
+		if n > 0 {
+			leakcheckfmt.Printf("leakcheck: %s leaked after %s returned\n", leakcheckCount(n), name)
+		}
+	}
+}
+
+// end checks a test, writes its end record and forgets it; it returns how
+// many goroutines leaked, and fails the test when some did.
+func (s *leakcheckSession) end(tc *leakcheckTest) int {
+	failed, skipped := false, false
+	if tc.tb != nil {
+		tc.tb.Helper()
+		failed, skipped = tc.tb.Failed(), tc.tb.Skipped()
+	}
+	out := s.checkTest(tc)
+	s.records.write(leakcheckRecordHeader{
+		Kind:      "end",
+		Test:      tc.name,
+		Run:       tc.run,
+		Failed:    failed,
+		Skipped:   skipped,
+		Leaked:    leakcheckIDs(out.leaked),
+		Ignored:   leakcheckIDs(out.ignored),
+		Ambiguous: out.ambiguous,
+		Alone:     out.alone,
+		Looks:     out.looks,
+		TestOf:    out.testOf,
+	}, out.sections())
+	s.mu.Lock()
+	delete(s.active, tc)
+	if tc.tb != nil {
+		delete(s.begun, tc.tb)
+	}
+	for _, t := range tc.subs {
+		delete(s.subs, t)
+	}
+	s.events++
+	s.mu.Unlock()
+	if n := len(out.leaked); n > 0 && tc.tb != nil {
+		tc.tb.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(n), tc.name)
+	}
+	return len(out.leaked)
+}
+
+// setLabels gives the test's goroutine the label leakcheck=<name>, merged
+// with the labels it inherited from the goroutine that created it: labels a
+// TestMain set are kept. Every goroutine the test starts inherits them.
+func (s *leakcheckSession) setLabels(name string, creator uint64, header []byte) {
+	s.mu.Lock()
+	inherited, ok := s.labels[creator]
+	s.mu.Unlock()
+	if !ok {
+		inherited = s.ownLabels(0, header)
+		s.mu.Lock()
+		s.labels[creator] = inherited
+		s.mu.Unlock()
+	}
+	leakcheckSetGoroutineLabels(inherited, name)
+}
+
+// ownLabels reads the current goroutine's labels (leakcheck's own left
+// out): from its header when the runtime prints labels there, else from
+// pprof's goroutine profile, once per key (0: not cached).
+func (s *leakcheckSession) ownLabels(key uint64, header []byte) []string {
+	if key != 0 {
+		s.mu.Lock()
+		l, ok := s.labels[key]
+		s.mu.Unlock()
+		if ok {
+			return l
+		}
+	}
+	var kv []string
+	if s.labelsInDump {
+		var g leakcheckGoroutine
+		if leakcheckParseHeader(string(header), &g) {
+			kv = leakcheckLabelPairs(g.labels)
+		}
+	} else {
+		var ok bool
+		kv, ok = leakcheckOwnLabelsFromProfile()
+		if !ok {
+			s.problem("cannot read the labels the tests inherit: labels set before the tests may be replaced")
+		}
+	}
+	out := kv[:0:0]
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] != "leakcheck" {
+			out = append(out, kv[i], kv[i+1])
+		}
+	}
+	if key != 0 {
+		s.mu.Lock()
+		s.labels[key] = out
+		s.mu.Unlock()
+	}
+	return out
+}
+
+// leakcheckSetGoroutineLabels sets the current goroutine's labels to kv plus
+// leakcheck=<name> (none when name is empty).
+func leakcheckSetGoroutineLabels(kv []string, name string) {
+	all := append(kv[:len(kv):len(kv)], "leakcheck", name)
+	if name == "" {
+		all = kv
+	}
+	ctx := leakcheckcontext.Background()
+	if len(all) > 0 {
+		ctx = leakcheckpprof.WithLabels(ctx, leakcheckpprof.Labels(all...))
+	}
+	leakcheckpprof.SetGoroutineLabels(ctx)
+}
+
+// leakcheckProfileMu makes reading one's own labels from the profile
+// unambiguous: only one goroutine is ever inside that function's write.
+var leakcheckProfileMu leakchecksync.Mutex
+
+// leakcheckOwnLabelsFromProfile finds, in pprof's debug=1 goroutine
+// profile, the group of the goroutine calling it (the only one inside this
+// function's profile write) and returns its labels as key, value pairs.
+//
+//go:noinline
+func leakcheckOwnLabelsFromProfile() ([]string, bool) {
+	leakcheckProfileMu.Lock()
+	defer leakcheckProfileMu.Unlock()
+	p := leakcheckpprof.Lookup("goroutine")
+	if p == nil {
+		return nil, false
+	}
+	var buf leakcheckbytes.Buffer
+	if p.WriteTo(&buf, 1) != nil {
+		return nil, false
+	}
+	for _, group := range leakcheckstrings.Split(buf.String(), "\n\n") {
+		if !leakcheckstrings.Contains(group, ".leakcheckOwnLabelsFromProfile+") || !leakcheckstrings.Contains(group, "runtime/pprof.") {
+			continue
+		}
+		for _, line := range leakcheckstrings.Split(group, "\n") {
+			if leakcheckstrings.HasPrefix(line, "# labels: ") {
+				return leakcheckLabelPairs(leakcheckstrings.TrimPrefix(line, "# labels: ")), true
+			}
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+// leakcheckProbeLabels reports whether this runtime prints labels in
+// goroutine headers (it never changes the setting).
+func leakcheckProbeLabels() bool {
+	found := false
+	leakcheckpprof.Do(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", "probe"), func(leakcheckcontext.Context) {
+		_, _, header := leakcheckOwnStack()
+		found = leakcheckbytes.Contains(header, []byte("leakcheck"))
+	})
+	return found
+}
+
+// leakcheckOwnStack returns the current goroutine's id, the id of the
+// goroutine that created it (0 when the stack does not say), and its header.
+func leakcheckOwnStack() (uint64, uint64, []byte) {
+	var small [2048]byte
+	buf := small[:]
+	n := leakcheckRuntimeStack(buf)
+	for n == len(buf) && len(buf) < 1<<20 {
+		buf = make([]byte, 4*len(buf))
+		n = leakcheckRuntimeStack(buf)
+	}
+	b := buf[:n]
+	header := b
+	if i := leakcheckbytes.IndexByte(b, '\n'); i >= 0 {
+		header = b[:i]
+	}
+	id := leakcheckHeaderID(header)
+	var creator uint64
+	if i := leakcheckbytes.LastIndex(b, []byte(" in goroutine ")); i >= 0 && n < len(buf) {
+		rest := b[i+len(" in goroutine "):]
+		if j := leakcheckbytes.IndexByte(rest, '\n'); j >= 0 {
+			rest = rest[:j]
+		}
+		creator, _ = leakcheckstrconv.ParseUint(string(rest), 10, 64)
+	}
+	return id, creator, append([]byte(nil), header...)
+}
+
+// leakcheckOwnIDs is the current goroutine's id (and 0): the header is
+// enough.
+func leakcheckOwnIDs() (uint64, uint64) {
+	var buf [128]byte
+	n := leakcheckRuntimeStack(buf[:])
+	return leakcheckHeaderID(buf[:n]), 0
+}
+
+func leakcheckHeaderID(b []byte) uint64 {
+	b = leakcheckbytes.TrimPrefix(b, []byte("goroutine "))
+	if i := leakcheckbytes.IndexByte(b, ' '); i > 0 {
+		id, _ := leakcheckstrconv.ParseUint(string(b[:i]), 10, 64)
+		return id
+	}
+	return 0
+}

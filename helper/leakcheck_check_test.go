@@ -1,0 +1,395 @@
+package helper
+
+import (
+	leakcheckfmt "fmt"
+	leakcheckregexp "regexp"
+	leakcheckruntime "runtime"
+	leakcheckstrings "strings"
+	leakchecktime "time"
+)
+
+// leakcheckOutcome is what a check found in its final look.
+type leakcheckOutcome struct {
+	leaked  []*leakcheckGoroutine
+	ignored []*leakcheckGoroutine // its own, but a rule lets them be
+	// ambiguous: leaked goroutines told by a label shared with other
+	// tests' goroutines of the same stack.
+	ambiguous []uint64
+	testOf    map[string]string // goroutine id → the subtest that started it
+	owners    map[string]string // goroutine id → the test it belongs to (package check)
+	alone     bool
+	looks     int
+}
+
+// sections is the dump text of what the outcome names, leaked first.
+func (out leakcheckOutcome) sections() [][]byte {
+	var b [][]byte
+	for _, g := range out.leaked {
+		b = append(b, g.text)
+	}
+	for _, g := range out.ignored {
+		b = append(b, g.text)
+	}
+	return b
+}
+
+// checkTest looks for what a test left behind.
+func (s *leakcheckSession) checkTest(tc *leakcheckTest) leakcheckOutcome {
+	if tc.counterOK {
+		if c, ok := leakcheckCreated(); ok && c == tc.startCounter {
+			// No goroutine at all was created while the test ran:
+			// nothing of it can be left, and no look is needed. The
+			// known set stays current.
+			s.mu.Lock()
+			alone := s.events == tc.events
+			s.mu.Unlock()
+			return leakcheckOutcome{alone: alone}
+		}
+	}
+	return s.waitForExit(func(snap *leakcheckSnapshot) leakcheckClaim {
+		// alone: no other test began or ended since this one began, and
+		// every other test not yet ended is parked in t.Parallel (it has
+		// not run since it paused): no other test's code ran meanwhile.
+		s.mu.Lock()
+		alone := s.events == tc.events
+		if alone {
+			for other := range s.active {
+				if other == tc {
+					continue
+				}
+				g := leakcheckFind(snap, other.gid)
+				if g == nil || !leakcheckParked(g) {
+					alone = false
+					break
+				}
+			}
+		}
+		s.mu.Unlock()
+		return leakcheckClaim{alone: alone, test: tc}
+	})
+}
+
+// leakcheckParked: g waits in t.Parallel for the serial tests to finish (or
+// for a free slot), so it has run none of its test's code since it paused.
+func leakcheckParked(g *leakcheckGoroutine) bool {
+	return g.state == "chan receive" && g.hasFrame("testing.(*T).Parallel")
+}
+
+func leakcheckFind(snap *leakcheckSnapshot, id uint64) *leakcheckGoroutine {
+	return snap.byID[id]
+}
+
+// leakcheckClaim says whose goroutines a check looks for: a test's (when it
+// ran alone, every goroutine that appeared meanwhile and that no one else
+// can be told to own), or, with no test, what is left after the last test.
+type leakcheckClaim struct {
+	test  *leakcheckTest
+	alone bool
+}
+
+// checkPackage looks, after the last test, for goroutines that no test's
+// check reported and that are not the package's: not alive before TestMain,
+// not a benchmark's, and not a fixture TestMain started before the first
+// test, unless TestMain's teardown stopped other fixtures (it then is
+// expected to stop them all). When no test ran, nothing is reported.
+func (s *leakcheckSession) checkPackage() bool {
+	s.mu.Lock()
+	begun := s.testsBegun
+	s.mu.Unlock()
+	var out leakcheckOutcome
+	if begun {
+		out = s.waitForExit(func(*leakcheckSnapshot) leakcheckClaim { return leakcheckClaim{} })
+	}
+	s.mu.Lock()
+	problems := s.problems
+	s.mu.Unlock()
+	s.records.write(leakcheckRecordHeader{
+		Kind:     "exit",
+		Leaked:   leakcheckIDs(out.leaked),
+		Ignored:  leakcheckIDs(out.ignored),
+		Looks:    out.looks,
+		Owners:   out.owners,
+		TestOf:   out.testOf,
+		NoTests:  !begun,
+		Problems: problems,
+	}, out.sections())
+	s.records.close()
+	if len(out.leaked) == 0 {
+		return false
+	}
+	leakcheckfmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(out.leaked)))
+	return true
+}
+
+// mine reports whether goroutine g of snap is what the claim looks for.
+func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, snap *leakcheckSnapshot, teardownStopped bool) bool {
+	o := snap.owner[g.id]
+	if c.test != nil {
+		if g.id == c.test.gid {
+			return false
+		}
+		if o.kind == leakcheckOwnerTest {
+			return o.test == c.test
+		}
+		// A test that ran alone owns what appeared while it ran that
+		// nothing else can be told to own (a time.AfterFunc callback).
+		return o.kind == leakcheckOwnerNone && c.alone && !c.test.known[g.id]
+	}
+	switch o.kind {
+	case leakcheckOwnerMain, leakcheckOwnerBaseline, leakcheckOwnerBench:
+		return false
+	case leakcheckOwnerFixture:
+		return teardownStopped
+	}
+	return true
+}
+
+// waitForExit looks until none of what the claim looks for is left, or the
+// grace period is over. A goroutine that is exiting right now is not a leak;
+// a clean test costs one look and no sleep (the second look comes after a
+// yield, the third after 100µs), and goroutines a rule ignores never make
+// it wait.
+func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckClaim) leakcheckOutcome {
+	deadline := leakchecktime.Now().Add(s.graceLimit)
+	pause := 100 * leakchecktime.Microsecond
+	var out leakcheckOutcome
+	proofs, lastProof := 0, leakchecktime.Time{}
+	self, _ := leakcheckOwnIDs()
+	var teardownStopped, teardownKnown bool
+	for {
+		out.looks++
+		snap := s.look()
+		s.mu.Lock()
+		s.attributeLocked(&snap)
+		s.mu.Unlock()
+		c := claim(&snap)
+		out.alone = c.alone
+		ambiguous := map[uint64]bool{}
+		if !c.alone || c.test == nil {
+			// Labels decide where creator chains are broken.
+			s.labelOrphans(&snap, ambiguous)
+		}
+		s.mu.Lock()
+		if c.test == nil && !teardownKnown {
+			teardownKnown = true
+			for id := range s.setupAfterRun {
+				if leakcheckFind(&snap, id) == nil {
+					teardownStopped = true
+				}
+			}
+		}
+		// Any look is a consistent (alive, counter) pair for the next
+		// test's start.
+		s.setKnownLocked(snap)
+		out.leaked, out.ignored, out.ambiguous = nil, nil, nil
+		out.testOf, out.owners = nil, nil
+		for i := range snap.goroutines {
+			g := &snap.goroutines[i]
+			if g.id == self || s.reported[g.id] || !s.mineLocked(c, g, &snap, teardownStopped) {
+				continue
+			}
+			attributed := ""
+			if o := snap.owner[g.id]; o.test != nil {
+				attributed = o.test.name
+				id := leakcheckItoa(int(g.id))
+				if o.sub != "" {
+					if out.testOf == nil {
+						out.testOf = map[string]string{}
+					}
+					out.testOf[id] = o.sub
+				}
+				if c.test == nil {
+					if out.owners == nil {
+						out.owners = map[string]string{}
+					}
+					out.owners[id] = o.test.name
+				}
+			}
+			if c.test != nil {
+				attributed = c.test.name
+			}
+			if s.ignored(g, attributed) {
+				out.ignored = append(out.ignored, g)
+				continue
+			}
+			if ambiguous[g.id] {
+				out.ambiguous = append(out.ambiguous, g.id)
+			}
+			out.leaked = append(out.leaked, g)
+		}
+		s.mu.Unlock()
+		left := leakchecktime.Until(deadline)
+		if s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && (proofs == 0 || leakchecktime.Since(lastProof) >= 20*leakchecktime.Millisecond || left <= 0) {
+			// Let the GC prove what it can; the marks show in the next look.
+			// Again later if goroutines that were still moving block.
+			proofs++
+			lastProof = leakchecktime.Now()
+			s.prove()
+			continue
+		}
+		if len(out.leaked) == 0 || left <= 0 || leakcheckAllProven(out.leaked) {
+			s.mu.Lock()
+			for _, g := range out.leaked {
+				s.reported[g.id] = true
+			}
+			for _, g := range out.ignored {
+				s.reported[g.id] = true
+			}
+			s.mu.Unlock()
+			return out
+		}
+		if out.looks == 1 {
+			// Most often what is left has handed over its result and is
+			// returning: let it run before the second look, without a sleep.
+			leakcheckruntime.Gosched()
+			continue
+		}
+		if pause > left {
+			pause = left
+		}
+		leakchecktime.Sleep(pause)
+		if pause *= 2; pause > 100*leakchecktime.Millisecond {
+			pause = 100 * leakchecktime.Millisecond
+		}
+	}
+}
+
+// prove runs Go's goroutineleak profile (Go 1.26 with
+// GOEXPERIMENT=goroutineleakprofile, Go 1.27): a GC that marks goroutines
+// blocked on channels, select or sync primitives no runnable goroutine can
+// ever reach as (leaked), in every later dump. Sound, not complete: what a
+// global can reach is never marked.
+func (s *leakcheckSession) prove() {
+	_ = s.proofProfile.WriteTo(leakcheckDiscard{}, 1)
+}
+
+type leakcheckDiscard struct{}
+
+func (leakcheckDiscard) Write(p []byte) (int, error) { return len(p), nil }
+
+// leakcheckProvable reports whether some goroutine not yet proven waits in
+// a way the goroutineleak profile can prove: on channels, select, or sync
+// primitives (not sleep, IO or syscalls, and not while it still runs).
+func leakcheckProvable(gs []*leakcheckGoroutine) bool {
+	for _, g := range gs {
+		if g.proven {
+			continue
+		}
+		switch st := g.state; {
+		case leakcheckstrings.HasPrefix(st, "chan "), leakcheckstrings.HasPrefix(st, "select"),
+			leakcheckstrings.HasPrefix(st, "sync."), st == "semacquire":
+			return true
+		}
+	}
+	return false
+}
+
+func leakcheckAllProven(gs []*leakcheckGoroutine) bool {
+	for _, g := range gs {
+		if !g.proven {
+			return false
+		}
+	}
+	return true
+}
+
+func leakcheckIDs(gs []*leakcheckGoroutine) []uint64 {
+	ids := make([]uint64, len(gs))
+	for i, g := range gs {
+		ids[i] = g.id
+	}
+	return ids
+}
+
+func (s *leakcheckSession) ignored(g *leakcheckGoroutine, test string) bool {
+	for i := range s.cfg.Rules {
+		if s.cfg.Rules[i].matches(g, test, leakcheckImportPath) {
+			return true
+		}
+	}
+	return false
+}
+
+// leakcheckRule mirrors the Rust IgnoreRule: every condition given must hold.
+// tests/vectors/rules.json holds the cases both sides must agree on.
+type leakcheckRule struct {
+	Name        string            `json:"name"`
+	TopFunction *leakcheckMatcher `json:"top_function,omitempty"`
+	AnyFunction *leakcheckMatcher `json:"any_function,omitempty"`
+	CreatedBy   *leakcheckMatcher `json:"created_by,omitempty"`
+	State       *leakcheckMatcher `json:"state,omitempty"`
+	Package     *leakcheckMatcher `json:"package,omitempty"`
+	Test        *leakcheckMatcher `json:"test,omitempty"`
+}
+
+func (r *leakcheckRule) compile() error {
+	for _, m := range []*leakcheckMatcher{r.TopFunction, r.AnyFunction, r.CreatedBy, r.State, r.Package, r.Test} {
+		if m != nil {
+			if err := m.compile(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// leakcheckMatcher is an exact string or a regular expression (RE2 syntax,
+// unanchored, the same in Go's regexp and Rust's regex).
+type leakcheckMatcher struct {
+	Exact *string `json:"exact,omitempty"`
+	Regex *string `json:"regex,omitempty"`
+	re    *leakcheckregexp.Regexp
+}
+
+func (m *leakcheckMatcher) compile() error {
+	if m.Regex == nil {
+		return nil
+	}
+	re, err := leakcheckregexp.Compile(*m.Regex)
+	m.re = re
+	return err
+}
+
+func (m *leakcheckMatcher) match(s string) bool {
+	if m.Exact != nil {
+		return *m.Exact == s
+	}
+	return m.re != nil && m.re.MatchString(s)
+}
+
+// matches reports whether the rule ignores goroutine g, attributed to test
+// (empty for none), in package pkg. A rule without conditions matches nothing.
+func (r *leakcheckRule) matches(g *leakcheckGoroutine, test, pkg string) bool {
+	if r.Package == nil && r.Test == nil && r.State == nil && r.TopFunction == nil && r.CreatedBy == nil && r.AnyFunction == nil {
+		return false
+	}
+	if r.Package != nil && !r.Package.match(pkg) {
+		return false
+	}
+	if r.Test != nil && !r.Test.match(test) {
+		return false
+	}
+	if r.State != nil && !r.State.match(g.state) {
+		return false
+	}
+	g.parseStack()
+	if r.TopFunction != nil && (len(g.funcs) == 0 || !r.TopFunction.match(g.funcs[0])) {
+		return false
+	}
+	if r.CreatedBy != nil && !r.CreatedBy.match(g.createdBy) {
+		return false
+	}
+	if r.AnyFunction != nil {
+		found := false
+		for _, f := range g.funcs {
+			if r.AnyFunction.match(f) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

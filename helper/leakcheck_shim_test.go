@@ -1,0 +1,33 @@
+package helper_test
+
+// leakcheck adds this file to the test package of a package that the
+// helper does not join (the external `_test` package, usually), when some
+// of its test files call into the helper: the same entry points, forwarded.
+// leakcheck replaces the package clause and the import path below.
+
+import (
+	leakcheckcore "leakcheck.invalid/helper"
+	leakchecktesting "testing"
+)
+
+func leakcheckBegin(t *leakchecktesting.T) {
+	t.Helper()
+	leakcheckcore.LeakcheckInternalBegin(t)
+}
+
+func leakcheckBeginFuzz(f *leakchecktesting.F) {
+	f.Helper()
+	leakcheckcore.LeakcheckInternalBeginFuzz(f)
+}
+
+func leakcheckSub(t *leakchecktesting.T) { leakcheckcore.LeakcheckInternalSub(t) }
+
+func leakcheckBench(b *leakchecktesting.B) { leakcheckcore.LeakcheckInternalBench(b) }
+
+func leakcheckExample(name string) func() { return leakcheckcore.LeakcheckInternalExample(name) }
+
+func leakcheckRun(m *leakchecktesting.M) int { return leakcheckcore.LeakcheckInternalRun(m) }
+
+func leakcheckAtExit(code int) int { return leakcheckcore.LeakcheckInternalAtExit(code) }
+
+func leakcheckSetUserMain(f func(*leakchecktesting.M)) { leakcheckcore.LeakcheckInternalSetUserMain(f) }

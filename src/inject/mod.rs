@@ -1,0 +1,277 @@
+//! Adding the Go helper to every tested package through `go test -overlay`,
+//! without writing into the user's tree.
+//!
+//! For each package with tests, the overlay maps paths that do not exist,
+//! `<dir>/zz_leakcheck_*_test.go`, to the helper's files (`helper/*.go`,
+//! embedded, with their package clause and two constants replaced), and
+//! maps the package's test files to copies in which every test function
+//! calls into the helper on its first line ([`rewrite`]). The helper joins
+//! the internal test package whenever the package has one or can have one
+//! (it has Go files); the external `_test` package then reaches it through
+//! a small shim that imports the package. All files live in a temporary
+//! directory removed when the [`Overlay`] drops; its name starts with a dot,
+//! so that `go test ./...` never takes it for a package even when the
+//! temporary directory is inside the module.
+
+mod golex;
+pub mod rewrite;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::discover::GoPackage;
+use crate::error::{Error, Result};
+
+/// The helper's files, embedded from the real, vetted Go files: (name in
+/// the overlay, source).
+pub const HELPER_FILES: &[(&str, &str)] = &[
+    ("zz_leakcheck_test.go", include_str!("../../helper/leakcheck_test.go")),
+    (
+        "zz_leakcheck_begin_test.go",
+        include_str!("../../helper/leakcheck_begin_test.go"),
+    ),
+    (
+        "zz_leakcheck_look_test.go",
+        include_str!("../../helper/leakcheck_look_test.go"),
+    ),
+    (
+        "zz_leakcheck_check_test.go",
+        include_str!("../../helper/leakcheck_check_test.go"),
+    ),
+    (
+        "zz_leakcheck_record_test.go",
+        include_str!("../../helper/leakcheck_record_test.go"),
+    ),
+];
+
+/// Forwards the helper's entry points into the other test package.
+pub const SHIM_FILE: (&str, &str) = (
+    "zz_leakcheck_shim_test.go",
+    include_str!("../../helper/leakcheck_shim_test.go"),
+);
+
+/// Every file leakcheck adds starts with this; frames in them are
+/// leakcheck's, never the user's.
+pub const HELPER_FILE_PREFIX: &str = "zz_leakcheck";
+
+const HELPER_PACKAGE_CLAUSE: &str = "package helper\n";
+const SHIM_PACKAGE_CLAUSE: &str = "package helper_test\n";
+const HELPER_IMPORT_PATH: &str = "\"leakcheck.invalid/helper\"";
+const HELPER_RECORDS_KEY: &str = "leakcheckRecordsKey = \"helper\"";
+
+/// The overlay for one `go test` run; its files vanish when it drops.
+#[derive(Debug)]
+pub struct Overlay {
+    dir: tempfile::TempDir,
+    /// The file to pass as `-overlay=`.
+    pub json_path: PathBuf,
+    /// What was injected where, by import path.
+    pub injections: BTreeMap<String, Injection>,
+}
+
+impl Overlay {
+    /// The temporary directory holding the overlay's files.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// How a package was instrumented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Injection {
+    /// The package clause the helper joined (`p` or `p_test`).
+    pub package_clause: String,
+    /// The file holding the package's own TestMain, if it has one.
+    pub user_main: Option<PathBuf>,
+    /// The test files rewritten to call the helper.
+    pub rewritten: Vec<PathBuf>,
+    /// Tests, fuzz targets and examples that call the helper.
+    pub checked: usize,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct OverlayJson {
+    #[serde(rename = "Replace")]
+    replace: BTreeMap<PathBuf, PathBuf>,
+}
+
+/// The name of a package's records directory: the same for the same import
+/// path in every run, so the helper's source (a build input that go test's
+/// cache keys on) does not change from run to run.
+pub fn records_key(import_path: &str) -> String {
+    let h = fnv1a(import_path.as_bytes());
+    let last: String = import_path
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+        .take(40)
+        .collect();
+    format!("{h:016x}-{last}")
+}
+
+/// The 64-bit FNV-1a hash, as the helper computes it (`leakcheckFNV`).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Builds the overlay for `packages`, merged with the user's own overlay
+/// file (`-overlay`, or in GOFLAGS) if they gave one.
+pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>) -> Result<Overlay> {
+    let dir = tempfile::Builder::new()
+        .prefix(".leakcheck-overlay-")
+        .tempdir()
+        .map_err(|e| Error::io("cannot create a temporary directory in", std::env::temp_dir(), e))?;
+    let mut json = match user_overlay {
+        Some(path) => {
+            let text = fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+            serde_json::from_slice(&text).map_err(|e| Error::Source {
+                path: path.to_path_buf(),
+                message: format!("not an overlay file: {e}"),
+            })?
+        }
+        None => OverlayJson::default(),
+    };
+    let mut injections = BTreeMap::new();
+    for (n, pkg) in packages.iter().filter(|p| p.has_tests()).enumerate() {
+        let pkg_dir = dir.path().join(n.to_string());
+        fs::create_dir(&pkg_dir).map_err(|e| Error::io("cannot create", &pkg_dir, e))?;
+        let injection = inject_package(pkg, &pkg_dir, &mut json.replace)?;
+        injections.insert(pkg.import_path.clone(), injection);
+    }
+    let json_path = dir.path().join("overlay.json");
+    let text = serde_json::to_vec_pretty(&json).expect("overlay JSON serialises");
+    fs::write(&json_path, text).map_err(|e| Error::io("cannot write", &json_path, e))?;
+    Ok(Overlay {
+        dir,
+        json_path,
+        injections,
+    })
+}
+
+fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBuf, PathBuf>) -> Result<Injection> {
+    // The helper joins the internal test package when the package has Go
+    // files (or internal tests): adding a test file to it is always
+    // allowed, and the external test package can import it.
+    let internal = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty() || !pkg.test_go_files.is_empty();
+    let mut injection = Injection {
+        package_clause: String::new(),
+        user_main: None,
+        rewritten: Vec::new(),
+        checked: 0,
+    };
+    let mut external_clause = None;
+    let mut external_rewritten = false;
+    for (file, external) in pkg
+        .test_go_files
+        .iter()
+        .map(|f| (f, false))
+        .chain(pkg.xtest_go_files.iter().map(|f| (f, true)))
+    {
+        let path = pkg.dir.join(file);
+        let source_path = replace.get(&path).cloned().unwrap_or_else(|| path.clone());
+        let source = fs::read_to_string(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
+        if external && external_clause.is_none() {
+            external_clause = package_name(&source);
+        }
+        let rewrite = rewrite::rewrite_test_file(&source);
+        if !rewrite.changed && !rewrite.user_main {
+            continue;
+        }
+        let copy = out_dir.join(format!("{}-{}", injection.rewritten.len(), file));
+        // Positions in the copy are the original's: compiler and vet
+        // errors, and stack frames, name the user's file and line.
+        write(&copy, &format!("//line {}:1:1\n{}", path.display(), rewrite.source))?;
+        replace.insert(path.clone(), copy);
+        if rewrite.user_main {
+            injection.user_main = Some(path.clone());
+        }
+        injection.checked += rewrite.checked;
+        external_rewritten |= external;
+        injection.rewritten.push(path);
+    }
+    let external_name = external_clause.unwrap_or_else(|| format!("{}_test", pkg.name));
+    let core = if internal {
+        pkg.name.clone()
+    } else {
+        external_name.clone()
+    };
+    for (name, source) in HELPER_FILES {
+        let text = source
+            .replacen(HELPER_PACKAGE_CLAUSE, &format!("package {core}\n"), 1)
+            .replacen(HELPER_IMPORT_PATH, &go_quote(&pkg.import_path), 1)
+            .replacen(
+                HELPER_RECORDS_KEY,
+                &format!("leakcheckRecordsKey = {}", go_quote(&records_key(&pkg.import_path))),
+                1,
+            );
+        let out = out_dir.join(name);
+        write(&out, &text)?;
+        replace.insert(pkg.dir.join(name), out);
+    }
+    if internal && external_rewritten {
+        let (name, source) = SHIM_FILE;
+        let text = source
+            .replacen(SHIM_PACKAGE_CLAUSE, &format!("package {external_name}\n"), 1)
+            .replacen(HELPER_IMPORT_PATH, &go_quote(&pkg.import_path), 1);
+        let out = out_dir.join(name);
+        write(&out, &text)?;
+        replace.insert(pkg.dir.join(name), out);
+    }
+    injection.package_clause = core;
+    Ok(injection)
+}
+
+/// The name in a Go file's package clause.
+fn package_name(source: &str) -> Option<String> {
+    let toks = golex::tokens(source);
+    let at = toks.iter().position(|t| t.text == "package")?;
+    toks.get(at + 1).filter(|t| t.is_ident()).map(|t| t.text.to_string())
+}
+
+/// A Go string literal for `s`.
+fn go_quote(s: &str) -> String {
+    // JSON string escapes are valid Go string escapes.
+    serde_json::to_string(s).expect("a string serialises")
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_helper_file_has_the_clauses_leakcheck_replaces() {
+        for (name, source) in HELPER_FILES {
+            assert!(source.contains(HELPER_PACKAGE_CLAUSE), "{name}");
+        }
+        assert!(HELPER_FILES[0].1.contains(HELPER_IMPORT_PATH));
+        assert!(HELPER_FILES[0].1.contains(HELPER_RECORDS_KEY));
+        assert!(SHIM_FILE.1.contains(SHIM_PACKAGE_CLAUSE));
+        assert!(SHIM_FILE.1.contains(HELPER_IMPORT_PATH));
+        assert!(HELPER_FILES.iter().all(|(n, _)| n.starts_with(HELPER_FILE_PREFIX)));
+    }
+
+    #[test]
+    fn records_keys_are_stable_short_and_distinct() {
+        let a = records_key("example.com/a/very/long/path/that/goes/on/and/on/and/on/workerpool");
+        assert_eq!(
+            a,
+            records_key("example.com/a/very/long/path/that/goes/on/and/on/and/on/workerpool")
+        );
+        assert!(a.ends_with("-workerpool") && a.len() < 64, "{a}");
+        assert_ne!(records_key("example.com/a/x"), records_key("example.com/b/x"));
+    }
+}

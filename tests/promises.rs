@@ -1,0 +1,957 @@
+//! What leakcheck promises (README, "What leakcheck promises"), each on the
+//! real `go test`: the cases where an earlier leakcheck gave a wrong verdict
+//! or lost a run (../shared/repros), turned into Go packages that show the
+//! verdict it must give.
+
+mod common;
+
+use std::path::Path;
+
+use common::{assert_no_process_with, assert_nothing_lost, go_test_verdicts, run_in, temp_module, Run};
+
+const M: &str = "example.com/tmp/";
+
+fn check(run: &Run, pkg: &str) -> (String, String) {
+    let p = run.package(&format!("{M}{pkg}"));
+    (
+        p["check"]["state"].as_str().unwrap_or_default().to_string(),
+        p["check"]["reason"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+fn status(run: &Run, pkg: &str) -> String {
+    run.package(&format!("{M}{pkg}"))["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn main_leak(run: &Run, pkg: &str) -> u64 {
+    run.package(&format!("{M}{pkg}"))["main_leak"]["total"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+fn verdict(run: &Run, pkg: &str, test: &str) -> String {
+    run.verdict(&format!("{M}{pkg}"), test)
+}
+
+// Promise 3: only the binary leakcheck started speaks for it.
+
+const REEXEC: &str = r#"package reexec
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestHelperProcess is os/exec's own pattern: the test binary runs itself
+// as a child that behaves like a program. The child leaves a goroutine
+// behind, harmless in a process that is about to exit.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("REEXEC_CHILD") != "1" {
+		return
+	}
+	go func() { select {} }()
+	os.Stdout.WriteString("child ran\n")
+}
+
+func TestParent(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), "REEXEC_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "child ran") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+}
+"#;
+
+const TOOLMAIN: &str = r#"package toolmain
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// TestMain doubles as the entry point of a tool the tests run as a
+// subprocess, a common way to test a command's main without building it.
+func TestMain(m *testing.M) {
+	if os.Getenv("TOOLMAIN_AS_TOOL") == "1" {
+		os.Exit(toolMain())
+	}
+	os.Exit(m.Run())
+}
+
+// toolMain starts a background flusher, as a command might, and returns;
+// the process exit ends the flusher.
+func toolMain() int {
+	go func() {
+		tick := time.NewTicker(time.Hour)
+		for range tick.C {
+		}
+	}()
+	fmt.Println("hello from tool")
+	return 0
+}
+
+func TestTool(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "TOOLMAIN_AS_TOOL=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != "hello from tool\n" {
+		t.Fatalf("tool: %v, %q", err, out)
+	}
+}
+"#;
+
+// Promise 7: TestMain semantics do not depend on spelling.
+
+const CODEVAR: &str = r#"package codevar
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+)
+
+var srv *httptest.Server
+
+// The same as os.Exit(m.Run()), spelled with a variable: no teardown.
+func TestMain(m *testing.M) {
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "ok")
+	}))
+	code := m.Run()
+	os.Exit(code)
+}
+
+func TestURL(t *testing.T) {
+	if srv.URL == "" {
+		t.Fatal("no URL")
+	}
+}
+
+func TestNothing(t *testing.T) {}
+"#;
+
+const RUNTEARDOWN: &str = r#"package runteardown
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+)
+
+var srv *httptest.Server
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+// run tears down what it set up in a deferred call, after the tests.
+func run(m *testing.M) int {
+	srv = httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	return m.Run()
+}
+
+func TestURL(t *testing.T) {
+	if srv.URL == "" {
+		t.Fatal("no URL")
+	}
+}
+"#;
+
+const RUNFORGETS: &str = r#"package runforgets
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+)
+
+var (
+	srv     *httptest.Server
+	updates = make(chan string)
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+// run's teardown closes the server but forgets the watcher it started.
+func run(m *testing.M) int {
+	srv = httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	go watch()
+	return m.Run()
+}
+
+func watch() {
+	for range updates {
+	}
+}
+
+func TestURL(t *testing.T) {
+	if srv.URL == "" {
+		t.Fatal("no URL")
+	}
+}
+"#;
+
+const LAZYDB: &str = r#"package lazydb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"os"
+	"testing"
+	"time"
+)
+
+// A minimal driver, standing for a real one.
+type fakeDriver struct{}
+
+func (fakeDriver) Open(string) (driver.Conn, error) { return fakeConn{}, nil }
+
+type fakeConn struct{}
+
+func (fakeConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("unsupported") }
+func (fakeConn) Close() error                        { return nil }
+func (fakeConn) Begin() (driver.Tx, error)           { return nil, errors.New("unsupported") }
+func (fakeConn) Ping(context.Context) error          { return nil }
+
+var db *sql.DB
+
+// The tests share one pool; the process exit is its teardown.
+func TestMain(m *testing.M) {
+	sql.Register("fake", fakeDriver{})
+	var err error
+	if db, err = sql.Open("fake", ""); err != nil {
+		panic(err)
+	}
+	db.SetConnMaxLifetime(time.Minute)
+	os.Exit(m.Run())
+}
+
+// database/sql starts its connection cleaner lazily, in the goroutine that
+// first returns a connection to the pool: this test's.
+func TestPing(t *testing.T) {
+	if err := db.Ping(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A pool a test opens itself and forgets to close is that test's leak.
+func TestOwnPool(t *testing.T) {
+	own, err := sql.Open("fake", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own.SetConnMaxLifetime(time.Minute)
+	if err := own.Ping(); err != nil {
+		t.Fatal(err)
+	}
+}
+"#;
+
+const NORUN: &str = r#"package norun
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+)
+
+var srv *httptest.Server
+
+func TestMain(m *testing.M) {
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "ok")
+	}))
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
+}
+
+func TestURL(t *testing.T) {
+	if srv.URL == "" {
+		t.Fatal("no URL")
+	}
+}
+"#;
+
+// Promise 6: attribution survives relabelling.
+
+const RELABEL: &str = r#"package relabel
+
+import (
+	"context"
+	"runtime/pprof"
+	"sync"
+	"testing"
+	"time"
+)
+
+// handle labels its work for profiling, as request handlers do, and starts
+// a goroutine it never stops. pprof.Do sets the goroutine's labels to ctx's
+// plus its own: with context.Background(), the test's are gone.
+func handle(ctx context.Context) {
+	pprof.Do(ctx, pprof.Labels("handler", "sync"), func(ctx context.Context) {
+		go func() { <-make(chan int) }()
+	})
+}
+
+func TestParallelLeakInsideDo(t *testing.T) {
+	t.Parallel()
+	handle(context.Background())
+	time.Sleep(20 * time.Millisecond)
+}
+
+func TestParallelLeakAfterDo(t *testing.T) {
+	t.Parallel()
+	pprof.Do(context.Background(), pprof.Labels("phase", "setup"), func(context.Context) {})
+	go func() { <-make(chan int) }()
+	time.Sleep(20 * time.Millisecond)
+}
+
+func TestParallelLeakSetGoroutineLabels(t *testing.T) {
+	t.Parallel()
+	go func() {
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("worker", "w1")))
+		<-make(chan int)
+	}()
+	time.Sleep(20 * time.Millisecond)
+}
+
+func TestSerialLeakInsideDo(t *testing.T) {
+	handle(context.Background())
+}
+
+// TestAttacker's goroutine claims to be TestVictim's.
+func TestAttacker(t *testing.T) {
+	go func() {
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("leakcheck", "TestVictim")))
+		<-make(chan int)
+	}()
+	time.Sleep(10 * time.Millisecond)
+}
+
+func TestVictim(t *testing.T) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done() }()
+	wg.Wait()
+}
+
+func TestParallelClean(t *testing.T) {
+	t.Parallel()
+	time.Sleep(50 * time.Millisecond)
+}
+"#;
+
+const USERLABELS: &str = r##"package userlabels
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"testing"
+)
+
+// The suite labels everything it runs, to tell test load apart in a
+// continuous profile: tests inherit the main goroutine's labels.
+func TestMain(m *testing.M) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("suite", "userlabels")))
+	os.Exit(m.Run())
+}
+
+func suiteWorker(ready, done chan struct{})  { close(ready); <-done }
+func tenantWorker(ready, done chan struct{}) { close(ready); <-done }
+
+// labelsOf is the labels line of the profile group whose stack holds fn.
+func labelsOf(fn string) string {
+	var buf bytes.Buffer
+	pprof.Lookup("goroutine").WriteTo(&buf, 1)
+	for _, group := range strings.Split(buf.String(), "\n\n") {
+		if strings.Contains(group, fn) {
+			for _, line := range strings.Split(group, "\n") {
+				if strings.HasPrefix(line, "# labels: ") {
+					return line
+				}
+			}
+			return "(no labels)"
+		}
+	}
+	return "(not found)"
+}
+
+func TestInheritsSuiteLabels(t *testing.T) {
+	ready, done := make(chan struct{}), make(chan struct{})
+	go suiteWorker(ready, done)
+	<-ready
+	got := labelsOf("userlabels.suiteWorker")
+	close(done)
+	if !strings.Contains(got, `"suite":"userlabels"`) {
+		t.Fatalf("worker labels = %s, want suite=userlabels", got)
+	}
+}
+
+// Labels a test sets are inherited by what it starts, after a subtest too.
+func TestLabelsSurviveSubtest(t *testing.T) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("tenant", "acme")))
+	t.Run("setup", func(t *testing.T) {})
+	ready, done := make(chan struct{}), make(chan struct{})
+	go tenantWorker(ready, done)
+	<-ready
+	got := labelsOf("userlabels.tenantWorker")
+	close(done)
+	if !strings.Contains(got, `"tenant":"acme"`) {
+		t.Fatalf("worker labels = %s, want tenant=acme", got)
+	}
+}
+"##;
+
+// Promise 4: a check never holds package testing's locks.
+
+const CONCURRENT: &str = r#"package concurrent
+
+import "testing"
+
+var (
+	returned = make(chan struct{})
+	logged   = make(chan struct{})
+)
+
+// TestChecked returns while a goroutine it started still waits for TestLogs
+// to log: leakcheck checks it while TestLogs runs.
+func TestChecked(t *testing.T) {
+	t.Parallel()
+	go func() { <-logged }()
+	t.Cleanup(func() { close(returned) })
+}
+
+// TestLogs logs while TestChecked is being checked. A check holding
+// package testing's locks would block the log until its grace period ran
+// out, and TestChecked's goroutine, waiting for the log, would leak.
+func TestLogs(t *testing.T) {
+	t.Parallel()
+	<-returned
+	t.Logf("logging while another test is checked")
+	close(logged)
+}
+"#;
+
+// Promise 8: no interference.
+
+const ENV: &str = r#"package env
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Tests see the environment leakcheck was started with.
+func TestEnvironment(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "LEAKCHECK_") {
+			t.Errorf("leakcheck's variable is visible: %s", kv)
+		}
+	}
+	for _, name := range []string{"GODEBUG", "GOEXPERIMENT", "GOTMPDIR"} {
+		got, ok := os.LookupEnv(name)
+		want, wantOK := os.LookupEnv("WANT_" + name)
+		if got != want || ok != wantOK {
+			t.Errorf("%s = %q (set: %v), want %q (set: %v)", name, got, ok, want, wantOK)
+		}
+	}
+}
+
+var checking = make(chan struct{})
+
+// TestSleeper leaks a sleeping goroutine: its check looks again and again
+// for the whole grace period, while TestStable runs.
+func TestSleeper(t *testing.T) {
+	t.Parallel()
+	go func() { time.Sleep(time.Hour) }()
+	t.Cleanup(func() { close(checking) })
+}
+
+func TestStable(t *testing.T) {
+	t.Parallel()
+	want := os.Getenv("GODEBUG")
+	<-checking
+	for i := 0; i < 200000; i++ {
+		if got := os.Getenv("GODEBUG"); got != want {
+			t.Fatalf("GODEBUG changed under the test: %q -> %q", want, got)
+		}
+	}
+}
+"#;
+
+const DUP_INTERNAL: &str = r#"package dupname
+
+import "testing"
+
+// The internal test catches the bug.
+func TestFoo(t *testing.T) {
+	if Answer() != 42 {
+		t.Fatalf("internal TestFoo: Answer() = %d, want 42", Answer())
+	}
+}
+"#;
+
+const DUP_EXTERNAL: &str = r#"package dupname_test
+
+import (
+	"testing"
+
+	"example.com/tmp/dupname"
+)
+
+// The external test of the same name checks something else.
+func TestFoo(t *testing.T) {
+	if dupname.Answer() == 0 {
+		t.Fatal("external TestFoo: zero")
+	}
+}
+"#;
+
+const DUP_CODE: &str =
+    "package dupname\n\n// Answer has a bug the internal test catches.\nfunc Answer() int { return 41 }\n";
+
+/// One module with a package per promise that a single run can show.
+fn trust_module() -> tempfile::TempDir {
+    temp_module(&[
+        ("reexec/self_test.go", REEXEC),
+        ("toolmain/main_test.go", TOOLMAIN),
+        ("codevar/main_test.go", CODEVAR),
+        ("runteardown/main_test.go", RUNTEARDOWN),
+        ("runforgets/main_test.go", RUNFORGETS),
+        ("lazydb/db_test.go", LAZYDB),
+        ("norun/main_test.go", NORUN),
+        ("relabel/labels_test.go", RELABEL),
+        ("userlabels/labels_test.go", USERLABELS),
+        ("concurrent/c_test.go", CONCURRENT),
+        ("env/env_test.go", ENV),
+        ("dupname/dup.go", DUP_CODE),
+        ("dupname/a_test.go", DUP_INTERNAL),
+        ("dupname/b_test.go", DUP_EXTERNAL),
+    ])
+}
+
+#[test]
+fn verdicts_match_go_test_but_for_leaks_whatever_the_suite_does() {
+    let m = trust_module();
+    std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.22\n").unwrap();
+    let env = [
+        ("GODEBUG", "madvdontneed=1"),
+        ("WANT_GODEBUG", "madvdontneed=1"),
+        ("GOEXPERIMENT", ""),
+        ("WANT_GOEXPERIMENT", ""),
+    ];
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
+    let run = run_in(m.path(), &["--grace", "5s", "--", "-count=1"], &env);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    assert_nothing_lost(&go, &run);
+    let out = run.stdout();
+
+    // Re-executed test binaries neither check themselves nor speak for the
+    // parent.
+    for (pkg, test) in [
+        ("reexec", "TestHelperProcess"),
+        ("reexec", "TestParent"),
+        ("toolmain", "TestTool"),
+    ] {
+        assert_eq!(verdict(&run, pkg, test), "passed", "{pkg} {test}\n{out}");
+        assert_eq!(check(&run, pkg).0, "checked", "{pkg}\n{out}");
+    }
+
+    // Fixtures: however TestMain is spelled, what its setup starts is the
+    // package's; a teardown that stops some fixtures but not all leaves a
+    // leak; a pool's lazily started cleaner belongs to the pool.
+    for pkg in ["codevar", "runteardown", "lazydb", "norun"] {
+        assert_eq!(main_leak(&run, pkg), 0, "{pkg}\n{out}");
+    }
+    assert_eq!(main_leak(&run, "runforgets"), 1, "{out}");
+    assert_eq!(verdict(&run, "lazydb", "TestPing"), "passed", "{out}");
+    assert_eq!(verdict(&run, "lazydb", "TestOwnPool"), "leaked", "{out}");
+
+    // Relabelled goroutines are blamed on the test that started them, and
+    // a label cannot move the blame.
+    for test in [
+        "TestParallelLeakInsideDo",
+        "TestParallelLeakAfterDo",
+        "TestParallelLeakSetGoroutineLabels",
+        "TestSerialLeakInsideDo",
+        "TestAttacker",
+    ] {
+        assert_eq!(verdict(&run, "relabel", test), "leaked", "{test}\n{out}");
+        let t = &run.tests()[&(format!("{M}relabel"), test.to_string())];
+        assert_eq!(t["leak"]["total"], 1, "{test}");
+    }
+    assert_eq!(verdict(&run, "relabel", "TestVictim"), "passed", "{out}");
+    assert_eq!(verdict(&run, "relabel", "TestParallelClean"), "passed", "{out}");
+    assert_eq!(main_leak(&run, "relabel"), 0, "{out}");
+
+    // Labels the suite set are kept.
+    assert_eq!(status(&run, "userlabels"), "passed", "{out}");
+    // A check does not hold testing's locks: the other test's log goes
+    // through while the check runs.
+    assert_eq!(verdict(&run, "concurrent", "TestChecked"), "passed", "{out}");
+    assert_eq!(verdict(&run, "concurrent", "TestLogs"), "passed", "{out}");
+    // The environment is the user's.
+    assert_eq!(verdict(&run, "env", "TestEnvironment"), "passed", "{out}");
+    assert_eq!(verdict(&run, "env", "TestStable"), "passed", "{out}");
+    assert_eq!(verdict(&run, "env", "TestSleeper"), "leaked", "{out}");
+    // Tests of the same name in the internal and external test packages
+    // both run (go test names both TestFoo).
+    let runs: Vec<(u64, String)> = run.package(&format!("{M}dupname"))["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["run"].as_u64().unwrap(), t["verdict"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(runs, [(1, "failed".to_string()), (2, "passed".to_string())], "{out}");
+
+    // No test ran: nothing of TestMain's is a leak.
+    let run = run_in(m.path(), &["./norun", "--", "-count=1", "-run", "^TestNothing$"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert_eq!(main_leak(&run, "norun"), 0);
+    assert_eq!(check(&run, "norun").0, "checked");
+}
+
+// Promises 1 and 2: never worse than go test; one package's trouble stays
+// in that package.
+
+const KILLGO_A: &str = "package a\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n";
+
+const KILLGO_B: &str = r#"package b
+
+import (
+	"os"
+	"syscall"
+	"testing"
+)
+
+// TestKillsGo kills go test while this test binary runs, as the OOM killer
+// would, and then waits to be stopped.
+func TestKillsGo(t *testing.T) {
+	syscall.Kill(os.Getppid(), syscall.SIGKILL)
+	select {}
+}
+"#;
+
+const KILLGO_C: &str = "package c\n\nimport \"testing\"\n\nfunc TestC(t *testing.T) { t.Fatal(\"c fails\") }\n";
+
+#[test]
+fn a_killed_go_test_fails_the_run_and_leaves_nothing_behind() {
+    let m = temp_module(&[
+        ("a/a_test.go", KILLGO_A),
+        ("b/b_test.go", KILLGO_B),
+        ("c/c_test.go", KILLGO_C),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let marker = format!("LEAKCHECK_PROMISE_MARKER={}", tmp.path().display());
+    let (k, v) = marker.split_once('=').unwrap();
+    let tmpdir = tmp.path().display().to_string();
+    let run = run_in(
+        m.path(),
+        &["--", "-count=1", "-p", "1", "-timeout", "2m"],
+        &[(k, v), ("TMPDIR", &tmpdir)],
+    );
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(status(&run, "a"), "passed");
+    for pkg in ["b", "c"] {
+        assert_eq!(status(&run, pkg), "not_finished", "{pkg}: {}", run.stdout());
+        assert_eq!(check(&run, pkg).0, "not_checked");
+    }
+    assert!(
+        check(&run, "b").1.contains("while TestKillsGo ran"),
+        "{:?}",
+        check(&run, "b")
+    );
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let not_finished = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("error") && n.attribute("type") == Some("NotFinished"))
+        .count();
+    assert_eq!(not_finished, 2, "{}", run.junit);
+    assert_eq!(verdict(&run, "b", "TestKillsGo"), "unfinished");
+    assert_no_process_with(&marker);
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+}
+
+/// A Go helper for the packages below: the records directory leakcheck
+/// passed to this binary (the helper clears the variable; /proc keeps the
+/// initial environment) and this binary's record file in it.
+const RECORDS_GO: &str = r#"
+// recordFile finds this test binary's leakcheck record file.
+func recordFile(t *testing.T) (dir, file string) {
+	env, err := os.ReadFile("/proc/self/environ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range strings.Split(string(env), "\x00") {
+		if v, ok := strings.CutPrefix(kv, "LEAKCHECK_DIR="); ok {
+			dir = v
+		}
+	}
+	subs, _ := os.ReadDir(dir)
+	for _, s := range subs {
+		f := filepath.Join(dir, s.Name(), fmt.Sprintf("%d.rec", os.Getpid()))
+		if _, err := os.Stat(f); err == nil {
+			return filepath.Join(dir, s.Name()), f
+		}
+	}
+	t.Fatalf("no record file in %q", dir)
+	return "", ""
+}
+"#;
+
+fn tamper(pkg: &str, body: &str) -> String {
+    format!(
+        "package {pkg}\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"path/filepath\"\n\t\"strings\"\n\t\"testing\"\n)\n\nvar _ = fmt.Sprint\n{RECORDS_GO}\n{body}"
+    )
+}
+
+#[test]
+fn tampered_records_make_that_package_an_error_and_nothing_else() {
+    let garbage = tamper(
+        "garbage",
+        r#"func TestStray(t *testing.T) {
+	dir, _ := recordFile(t)
+	os.WriteFile(filepath.Join(dir, "1-1.rec"), []byte("not json\n"), 0o644)
+}
+"#,
+    );
+    let truncate = tamper(
+        "truncate",
+        r#"func TestLeaks(t *testing.T) {
+	ch := make(chan int)
+	go func() { <-ch }()
+}
+
+// TestCuts cuts the record of TestLeaks in the middle, as a killed writer
+// or a full disk would.
+func TestCuts(t *testing.T) {
+	_, f := recordFile(t)
+	b, _ := os.ReadFile(f)
+	os.WriteFile(f, b[:len(b)-20], 0o644)
+}
+"#,
+    );
+    let forge = tamper(
+        "forge",
+        r#"func TestFails(t *testing.T) { t.Fatal("a real failure") }
+
+// TestForges appends a record claiming a test that never ran.
+func TestForges(t *testing.T) {
+	_, f := recordFile(t)
+	w, _ := os.OpenFile(f, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(w, "{\"v\":2,\"seq\":3,\"kind\":\"end\",\"len\":0,\"test\":\"TestGhost\",\"run\":1}\n")
+	w.Close()
+}
+"#,
+    );
+    let remove = tamper(
+        "remove",
+        r#"func TestLeaks(t *testing.T) {
+	ch := make(chan int)
+	go func() { <-ch }()
+}
+
+func TestRemoves(t *testing.T) {
+	_, f := recordFile(t)
+	os.Remove(f)
+}
+"#,
+    );
+    let spoof = r#"package spoof
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestVictim(t *testing.T) { t.Fatal("the victim really fails") }
+
+// TestSpoofer prints testing's own framing lines (test2json is fooled too).
+func TestSpoofer(t *testing.T) {
+	fmt.Println("\x16--- PASS: TestVictim (0.00s)")
+	fmt.Println("\x16=== RUN   TestGhost")
+	fmt.Println("\x16--- PASS: TestGhost (0.00s)")
+}
+"#;
+    let real = r#"package real
+
+import "testing"
+
+func TestFails(t *testing.T) { t.Fatal("a real failure") }
+
+func TestLeaks(t *testing.T) {
+	ch := make(chan int)
+	go func() { <-ch }()
+}
+
+func TestPasses(t *testing.T) {}
+"#;
+    let m = temp_module(&[
+        ("garbage/g_test.go", &garbage),
+        ("truncate/t_test.go", &truncate),
+        ("forge/f_test.go", &forge),
+        ("remove/r_test.go", &remove),
+        ("spoof/s_test.go", spoof),
+        ("real/r_test.go", real),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    for (pkg, why) in [
+        ("garbage", "did not write"),
+        ("truncate", "damaged"),
+        ("forge", "record 3 is damaged"),
+        ("remove", "did not run"),
+        ("spoof", "go test reports TestVictim passed"),
+    ] {
+        let (state, reason) = check(&run, pkg);
+        assert_eq!(state, "not_checked", "{pkg}: {}", run.stdout());
+        assert!(reason.contains(why), "{pkg}: {reason}");
+        assert_eq!(status(&run, pkg), "failed", "{pkg}");
+    }
+    // The spoofed pass is not believed.
+    assert_eq!(verdict(&run, "spoof", "TestVictim"), "failed");
+    // Everything else is reported as it happened.
+    assert_eq!(verdict(&run, "real", "TestFails"), "failed");
+    assert_eq!(verdict(&run, "real", "TestLeaks"), "leaked");
+    assert_eq!(verdict(&run, "real", "TestPasses"), "passed");
+    assert_eq!(check(&run, "real").0, "checked");
+    // Its record is lost: go test's own verdict stands.
+    assert_eq!(verdict(&run, "truncate", "TestLeaks"), "failed");
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let not_checked = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("error") && n.attribute("type") == Some("NotChecked"))
+        .count();
+    assert_eq!(not_checked, 5, "{}", run.junit);
+}
+
+#[test]
+fn a_full_disk_is_one_packages_error_with_its_reason() {
+    // A tiny file system for the records: mounting one needs root.
+    let tiny = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=512k", "tmpfs"])
+        .arg(tiny.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs (not root?)");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(tiny.path());
+    let m = temp_module(&[
+        (
+            "big/big_test.go",
+            "package big\n\nimport \"testing\"\n\nvar block = make(chan int)\n\nfunc TestManyLeaks(t *testing.T) {\n\tfor i := 0; i < 20000; i++ {\n\t\tgo func() { <-block }()\n\t}\n}\n\nfunc TestFails(t *testing.T) { t.Fatal(\"a real failure\") }\n",
+        ),
+        ("small/s_test.go", KILLGO_A.replace("package a", "package small").as_str()),
+    ]);
+    let gotmp = tempfile::tempdir().unwrap();
+    let (tmpdir, gotmpdir) = (tiny.path().display().to_string(), gotmp.path().display().to_string());
+    let run = run_in(
+        m.path(),
+        &["--", "-count=1"],
+        &[("TMPDIR", &tmpdir), ("GOTMPDIR", &gotmpdir)],
+    );
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    assert!(!run.junit.is_empty(), "the JUnit file is written");
+    let (state, reason) = check(&run, "big");
+    assert_eq!(state, "not_checked", "{}", run.stdout());
+    assert!(reason.contains("no space left on device"), "{reason}");
+    assert_eq!(verdict(&run, "big", "TestFails"), "failed");
+    assert_eq!(status(&run, "small"), "passed");
+}
+
+// Promise 8: a user's overlay, and a temporary directory inside the module.
+
+#[test]
+fn a_goflags_overlay_is_merged_and_temporary_files_are_never_tested() {
+    let m = temp_module(&[
+        (
+            "ovl/o_test.go",
+            "package ovl\n\nimport \"testing\"\n\nfunc TestOnDisk(t *testing.T) { t.Fatal(\"the file on disk fails\") }\n",
+        ),
+        (
+            "replacement/o_test.go.txt",
+            "package ovl\n\nimport \"testing\"\n\nfunc TestOverlaid(t *testing.T) {\n\tch := make(chan int)\n\tgo func() { <-ch }()\n}\n",
+        ),
+    ]);
+    let overlay = m.path().join("overlay.json");
+    std::fs::write(
+        &overlay,
+        format!(
+            "{{\"Replace\":{{\"{}\":\"{}\"}}}}",
+            m.path().join("ovl/o_test.go").display(),
+            m.path().join("replacement/o_test.go.txt").display()
+        ),
+    )
+    .unwrap();
+    // TMPDIR inside the module, as some CI setups have it.
+    let inside = m.path().join("tmp");
+    std::fs::create_dir(&inside).unwrap();
+    let goflags = format!("-overlay={}", overlay.display());
+    let tmpdir = inside.display().to_string();
+    let run = run_in(
+        m.path(),
+        &["--", "-count=1"],
+        &[("GOFLAGS", &goflags), ("TMPDIR", &tmpdir)],
+    );
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(verdict(&run, "ovl", "TestOverlaid"), "leaked", "{}", run.stdout());
+    assert_eq!(verdict(&run, "ovl", "TestOnDisk"), "absent");
+    let packages: Vec<&str> = run.report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["import_path"].as_str().unwrap())
+        .collect();
+    assert_eq!(packages, [format!("{M}ovl")], "only the module's packages are tested");
+}
+
+// -failfast stops at a leak as at any failure.
+
+#[test]
+fn failfast_treats_a_leak_as_a_failure_everywhere() {
+    let m = temp_module(&[(
+        "ff/ff_test.go",
+        "package ff\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n\nfunc TestB(t *testing.T) {\n\tch := make(chan int)\n\tgo func() { <-ch }()\n}\n\nfunc TestC(t *testing.T) {}\n",
+    )]);
+    for order in [&["-run", "TestA|TestB|TestC"][..], &["-run", "TestB|TestC"]] {
+        let mut args = vec!["--", "-count=1", "-failfast"];
+        args.extend(order);
+        let run = run_in(m.path(), &args, &[]);
+        assert_eq!(run.code(), 1);
+        assert_eq!(verdict(&run, "ff", "TestB"), "leaked", "{order:?}");
+        assert_eq!(verdict(&run, "ff", "TestC"), "absent", "{order:?}: {}", run.stdout());
+    }
+}
