@@ -112,15 +112,13 @@ enum GitError {
 
 /// Runs git in `dir` and returns its standard output.
 fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitError> {
-    let out = duct::cmd("git", args)
-        .dir(dir)
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
         // Messages in English: "not a git repository" is matched above.
         .env("LC_ALL", "C")
-        .stdout_capture()
-        .stderr_capture()
-        .stdin_null()
-        .unchecked()
-        .run()
+        .stdin(std::process::Stdio::null())
+        .output()
         .map_err(GitError::NotRun)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
