@@ -2,7 +2,8 @@
 //!
 //! Found at the module (or workspace) root, or given with `--config`.
 //! Every mistake is an error naming the file and line (exit 2): unknown
-//! keys, wrong types, regular expressions that do not compile.
+//! keys, wrong types, regular expressions that do not compile or that Go's
+//! regexp (the helper applies the rules too) would not read as Rust's does.
 //!
 //! ```toml
 //! grace = "1s"
@@ -25,7 +26,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::analyse::rules::{IgnoreRule, Matcher};
+use crate::analyse::rules::{IgnoreRule, Matcher, RegexError};
 use crate::error::{Error, Result};
 
 /// The file name looked for at the module root.
@@ -107,13 +108,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
     for spanned in &file.ignore {
         let line = line_of(text, spanned.span().start);
         let r = spanned.get_ref();
+        // Errors in a named rule say which.
+        let rule = r
+            .name
+            .as_ref()
+            .map(|n| format!("[[ignore]] {n:?}: "))
+            .unwrap_or_default();
         let matcher = |field: &'static str, m: &Option<toml::Spanned<MatcherFile>>| -> Result<Option<Matcher>> {
             let Some(m) = m else { return Ok(None) };
             let at = Some(m.span());
             let pattern_field = field == "package";
             match m.get_ref() {
                 MatcherFile::Exact(s) if pattern_field && s.contains("...") => Ok(Some(
-                    Matcher::regex(&package_pattern(s)).map_err(|e| err(at, format!("{field}: {e}")))?,
+                    Matcher::regex(&package_pattern(s)).map_err(|e| err(at, format!("{rule}{field}: {e}")))?,
                 )),
                 MatcherFile::Exact(s) => Ok(Some(Matcher::Exact(s.clone()))),
                 MatcherFile::Table(MatcherTable {
@@ -123,10 +130,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
                 MatcherFile::Table(MatcherTable {
                     exact: None,
                     regex: Some(re),
-                }) => Ok(Some(Matcher::regex(re).map_err(|e| {
-                    err(at, format!("{field}: bad regex: {}", one_line(&e.to_string())))
-                })?)),
-                MatcherFile::Table(_) => Err(err(at, format!("{field}: give exactly one of `exact` or `regex`"))),
+                }) => Ok(Some(
+                    Matcher::regex(re).map_err(|e| err(at, format!("{rule}{field}: {}", regex_error(&e))))?,
+                )),
+                MatcherFile::Table(_) => Err(err(
+                    at,
+                    format!("{rule}{field}: give exactly one of `exact` or `regex`"),
+                )),
             }
         };
         let rule = IgnoreRule {
@@ -183,7 +193,17 @@ pub fn package_pattern(pattern: &str) -> String {
 /// created_by; a value starting with `re:` is a regular expression.
 pub fn flag_rule(kind: &str, value: &str) -> std::result::Result<IgnoreRule, String> {
     let matcher = match value.strip_prefix("re:") {
-        Some(re) => Matcher::regex(re).map_err(|e| format!("bad regex `{re}`: {}", one_line(&e.to_string())))?,
+        Some(re) => Matcher::regex(re).map_err(|e| match e {
+            RegexError::Syntax(e) => format!("bad regex `{re}`: {}", one_line(&e.to_string())),
+            RegexError::Dialect(_) => {
+                let flag = match kind {
+                    "top_function" => "--ignore-top",
+                    "any_function" => "--ignore-function",
+                    _ => "--ignore-created-by",
+                };
+                format!("{flag} re:{re}: {}", regex_error(&e))
+            }
+        })?,
         None => Matcher::Exact(value.to_string()),
     };
     let mut rule = IgnoreRule {
@@ -198,6 +218,17 @@ pub fn flag_rule(kind: &str, value: &str) -> std::result::Result<IgnoreRule, Str
         _ => return Err(format!("unknown rule kind {kind}")),
     }
     Ok(rule)
+}
+
+/// A regex error as one line: `bad regex: ...` for what Rust's regex
+/// rejects, and the construct for what Go's regexp would.
+fn regex_error(e: &RegexError) -> String {
+    match e {
+        RegexError::Syntax(e) => format!("bad regex: {}", one_line(&e.to_string())),
+        RegexError::Dialect(e) => {
+            format!("regex not in the syntax Go and Rust share (the Go helper applies it too): {e}")
+        }
+    }
 }
 
 fn one_line(s: &str) -> String {
@@ -252,5 +283,27 @@ mod tests {
         let e = parse_err("[[ignore]]\nreason = \"no condition\"\n");
         assert!(e.starts_with("leakcheck.toml:1: an [[ignore]] rule needs"), "{e}");
         assert!(parse_err("grace = \"soon\"\n").starts_with("leakcheck.toml:1: grace:"));
+    }
+
+    #[test]
+    fn regexes_go_would_reject_are_errors_at_load() {
+        assert_eq!(
+            parse_err("[[ignore]]\nname = \"verbose\"\ntop_function = { regex = \"(?x) no match here\" }\n"),
+            "leakcheck.toml:3: [[ignore]] \"verbose\": top_function: regex not in the syntax Go and Rust share \
+             (the Go helper applies it too): the flag `x` (Go's regexp has only the flags i, m, s and U)"
+        );
+        let e = parse_err("[[ignore]]\ntop_function = \"a\"\n\ntest = { regex = '^Test\\<' }\n");
+        assert!(
+            e.starts_with("leakcheck.toml:4: test: regex not in the syntax Go and Rust share"),
+            "{e}"
+        );
+        assert!(e.contains("`\\<`"), "{e}");
+        let rule = flag_rule("created_by", "re:[a&&b]").unwrap_err();
+        assert!(
+            rule.starts_with("--ignore-created-by re:[a&&b]: regex not in the syntax Go and Rust share"),
+            "{rule}"
+        );
+        assert!(rule.contains("the class operation `&&` in `[a&&b]`"), "{rule}");
+        assert!(flag_rule("top_function", "re:^a\\.b$").is_ok());
     }
 }

@@ -4,7 +4,10 @@
 //! Shards are disjoint by construction, so merging is concatenation plus
 //! bookkeeping: every testsuite (package) once, sorted by name, because the
 //! unsharded order (when each package finished) is not reproducible anyway;
-//! top-level counts and times summed. A package in two inputs means the
+//! top-level counts and times summed, except the JSON report's totals,
+//! counted again from the merged packages. A JSON input must have the shape
+//! leakcheck writes (numbers, strings, arrays where it writes them), checked
+//! before anything is added up. A package in two inputs means the
 //! inputs are not the shards of one run (the same file twice, shards of
 //! different runs or splits): that is an error naming the packages, not
 //! something to paper over by picking one.
@@ -43,10 +46,263 @@ pub fn read(path: &Path) -> Result<Input> {
                     "not a leakcheck --report-json report of schema version {SCHEMA_VERSION}"
                 )));
             }
+            check_shape(&doc, &REPORT, "").map_err(|e| bad(format!("not a leakcheck --report-json report: {e}")))?;
             Ok(Input::Json(doc))
         }
         _ => Err(bad("neither JUnit XML nor a leakcheck --report-json report".into())),
     }
+}
+
+/// The shape of a JSON value leakcheck writes (docs/report-json.md), to
+/// tell its reports from other JSON before adding anything up.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// A string.
+    Str,
+    /// A whole number, 0 or more.
+    Count,
+    /// A number.
+    Num,
+    /// true or false.
+    Bool,
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    /// null, or the shape.
+    OrNull(&'static Shape),
+    /// An array of the shape.
+    List(&'static Shape),
+    /// An object whose values have the shape.
+    Table(&'static Shape),
+    /// A two-element array.
+    Pair(&'static Shape, &'static Shape),
+    /// An object with these fields (and maybe others).
+    Object(&'static [(&'static str, Shape)]),
+    /// `{"state": ...}`, with a `reason` when not checked.
+    Check,
+}
+
+use Shape::{Bool, Count, List, Num, Object, OneOf, OrNull, Pair, Str, Table};
+
+const VERDICTS: &[&str] = &[
+    "passed",
+    "failed",
+    "leaked",
+    "skipped",
+    "panicked",
+    "timed_out",
+    "unfinished",
+];
+const LOCATION: Shape = Object(&[("function", Str), ("file", Str), ("line", Count)]);
+const GROUP: Shape = Object(&[
+    ("count", Count),
+    ("state", Str),
+    ("proven", Count),
+    ("wait_minutes", OrNull(&Pair(&Count, &Count))),
+    ("frames", List(&LOCATION)),
+    ("elided", Bool),
+    ("created_by", OrNull(&LOCATION)),
+    ("test", OrNull(&Str)),
+    ("subtests", List(&Str)),
+    ("labels", List(&Pair(&Str, &Str))),
+    ("ids", List(&Count)),
+    ("known", Bool),
+]);
+const LEAK: Shape = Object(&[
+    ("total", Count),
+    ("groups", List(&GROUP)),
+    ("ignored", Table(&Count)),
+    ("looks", Count),
+    ("proof", Bool),
+    ("known", Count),
+]);
+const ATTEMPT: Shape = Object(&[
+    ("verdict", OneOf(VERDICTS)),
+    ("leak", OrNull(&Str)),
+    ("output", Str),
+    ("elapsed", Num),
+]);
+const TEST: Shape = Object(&[
+    ("name", Str),
+    ("run", Count),
+    ("verdict", OneOf(VERDICTS)),
+    ("elapsed", Num),
+    ("output", Str),
+    ("leak", OrNull(&LEAK)),
+    ("attempts", List(&ATTEMPT)),
+]);
+const CRASH: Shape = Object(&[
+    ("kind", OneOf(&["panic", "timeout", "exit"])),
+    ("message", Str),
+    ("tests", List(&Str)),
+    ("groups", List(&GROUP)),
+]);
+const PACKAGE: Shape = Object(&[
+    ("import_path", Str),
+    ("status", OneOf(&["passed", "failed", "build_failed", "no_test_files"])),
+    ("elapsed", Num),
+    ("tests", List(&TEST)),
+    ("output", Str),
+    ("build_output", Str),
+    ("main_leak", OrNull(&LEAK)),
+    ("crash", OrNull(&CRASH)),
+    ("check", Shape::Check),
+    ("go_version", OrNull(&Str)),
+    ("label_source", OrNull(&Str)),
+    ("proof", Bool),
+    ("warnings", List(&Str)),
+    ("started", OrNull(&Str)),
+    ("failed_outside_tests", Bool),
+    ("dir", OrNull(&Str)),
+]);
+const BASELINE_ENTRY: Shape = Object(&[
+    ("package", Str),
+    ("test", Str),
+    ("signature", Str),
+    ("function", Str),
+    ("created_by", Str),
+]);
+const BASELINE: Shape = Object(&[
+    ("path", Str),
+    ("tolerated", Count),
+    ("tolerated_goroutines", Count),
+    ("stale", List(&BASELINE_ENTRY)),
+]);
+const TOTALS: Shape = Object(&[
+    ("packages", Count),
+    ("tests", Count),
+    ("passed", Count),
+    ("failed", Count),
+    ("leaked_tests", Count),
+    ("leaked_goroutines", Count),
+    ("skipped", Count),
+    ("build_failures", Count),
+]);
+const REPORT: Shape = Object(&[
+    ("schema_version", Count),
+    ("leakcheck_version", Str),
+    ("go_version", Str),
+    ("module_root", Str),
+    ("elapsed_seconds", Num),
+    ("interrupted", Bool),
+    ("totals", TOTALS),
+    ("baseline", OrNull(&BASELINE)),
+    ("packages", List(&PACKAGE)),
+]);
+
+impl Shape {
+    fn describe(&self) -> String {
+        match self {
+            Str => "a string".into(),
+            Count => "a whole number".into(),
+            Num => "a number".into(),
+            Bool => "true or false".into(),
+            OneOf(words) => format!("one of {}", words.join(", ")),
+            OrNull(s) => format!("{} or null", s.describe()),
+            List(_) => "an array".into(),
+            Table(_) | Object(_) => "an object".into(),
+            Pair(..) => "a pair".into(),
+            Shape::Check => r#"{"state": "checked" | "cached" | "not_applicable" | "not_checked", "reason"}"#.into(),
+        }
+    }
+}
+
+/// Whether `v` (at `path`, for the error) has the shape; the error names
+/// the first field that does not.
+fn check_shape(v: &Value, shape: &Shape, path: &str) -> std::result::Result<(), String> {
+    let at = |p: &str| {
+        if p.is_empty() {
+            "the report".to_string()
+        } else {
+            p.to_string()
+        }
+    };
+    let wrong = || {
+        let mut shown = v.to_string();
+        if shown.chars().count() > 40 {
+            shown = shown.chars().take(40).collect::<String>() + "…";
+        }
+        Err(format!(
+            "{} is {shown}, where leakcheck writes {}",
+            at(path),
+            shape.describe()
+        ))
+    };
+    let field = |name: &str| {
+        if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    match (shape, v) {
+        (Str, Value::String(_)) | (Num, Value::Number(_)) | (Bool, Value::Bool(_)) => Ok(()),
+        (Count, _) if v.as_u64().is_some() => Ok(()),
+        (OneOf(words), Value::String(s)) if words.contains(&s.as_str()) => Ok(()),
+        (OrNull(_), Value::Null) => Ok(()),
+        (OrNull(inner), _) => check_shape(v, inner, path),
+        (List(inner), Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| check_shape(item, inner, &format!("{path}[{i}]"))),
+        (Table(inner), Value::Object(fields)) => fields
+            .iter()
+            .try_for_each(|(k, item)| check_shape(item, inner, &format!("{path}[{k:?}]"))),
+        (Pair(a, b), Value::Array(items)) if items.len() == 2 => {
+            check_shape(&items[0], a, &format!("{path}[0]"))?;
+            check_shape(&items[1], b, &format!("{path}[1]"))
+        }
+        (Object(fields), Value::Object(o)) => fields.iter().try_for_each(|(name, shape)| match o.get(*name) {
+            Some(item) => check_shape(item, shape, &field(name)),
+            None => Err(format!("{} has no `{name}`", at(path))),
+        }),
+        (Shape::Check, Value::Object(o)) => match o.get("state").and_then(Value::as_str) {
+            Some("checked" | "cached" | "not_applicable") => Ok(()),
+            Some("not_checked") if o.get("reason").is_some_and(Value::is_string) => Ok(()),
+            _ => wrong(),
+        },
+        _ => wrong(),
+    }
+}
+
+/// The run's totals from its packages, counted as `RunSummary::totals`
+/// counts them for the report (`report::json`): a package that did not
+/// build is a build failure, one without test files is not counted, every
+/// test run is passed, skipped, leaked or failed (failed, panicked, timed
+/// out, unfinished), and the leaked goroutines are those of the tests' and
+/// the packages' leaks that the baseline does not know.
+fn totals_of(packages: &[Value]) -> Value {
+    let count = |v: &Value| v.as_u64().unwrap_or(0);
+    let new_goroutines = |leak: &Value| count(&leak["total"]).saturating_sub(count(&leak["known"]));
+    let (mut pkgs, mut tests, mut passed, mut failed) = (0, 0, 0, 0);
+    let (mut leaked_tests, mut leaked_goroutines, mut skipped, mut build_failures) = (0, 0, 0, 0);
+    for p in packages {
+        match p["status"].as_str() {
+            Some("build_failed") => build_failures += 1,
+            Some("no_test_files") => continue,
+            _ => pkgs += 1,
+        }
+        for t in p["tests"].as_array().into_iter().flatten() {
+            tests += 1;
+            match t["verdict"].as_str() {
+                Some("passed") => passed += 1,
+                Some("skipped") => skipped += 1,
+                Some("leaked") => leaked_tests += 1,
+                _ => failed += 1,
+            }
+            leaked_goroutines += new_goroutines(&t["leak"]);
+        }
+        leaked_goroutines += new_goroutines(&p["main_leak"]);
+    }
+    serde_json::json!({
+        "packages": pkgs,
+        "tests": tests,
+        "passed": passed,
+        "failed": failed,
+        "leaked_tests": leaked_tests,
+        "leaked_goroutines": leaked_goroutines,
+        "skipped": skipped,
+        "build_failures": build_failures,
+    })
 }
 
 /// Reads a JUnit report into quick-junit's types, keeping every text
@@ -251,9 +507,10 @@ pub fn merge_junit(inputs: &[(PathBuf, Report)]) -> Result<Report> {
     Ok(report)
 }
 
-/// The JSON reports combined: packages sorted by import path, `totals` and
-/// `elapsed_seconds` summed, `interrupted` if any shard was, the baseline
-/// outcomes added up. Other fields come from the first input.
+/// The JSON reports combined: packages sorted by import path, `totals`
+/// counted again from them (never taken from the inputs), `elapsed_seconds`
+/// summed, `interrupted` if any shard was, the baseline outcomes added up.
+/// Other fields come from the first input.
 pub fn merge_json(inputs: &[(PathBuf, Value)]) -> Result<Value> {
     let packages_of = |doc: &Value| doc["packages"].as_array().cloned().unwrap_or_default();
     let names: Vec<(String, &Path)> = inputs
@@ -275,13 +532,13 @@ pub fn merge_json(inputs: &[(PathBuf, Value)]) -> Result<Value> {
         .unwrap_or_default();
     let mut packages: Vec<Value> = inputs.iter().flat_map(|(_, d)| packages_of(d)).collect();
     packages.sort_by(|a, b| a["import_path"].as_str().cmp(&b["import_path"].as_str()));
+    out.insert("totals".into(), totals_of(&packages));
     out.insert("packages".into(), Value::Array(packages));
     out.insert("schema_version".into(), SCHEMA_VERSION.into());
     let elapsed: f64 = inputs.iter().filter_map(|(_, d)| d["elapsed_seconds"].as_f64()).sum();
     out.insert("elapsed_seconds".into(), elapsed.into());
     let interrupted = inputs.iter().any(|(_, d)| d["interrupted"] == true);
     out.insert("interrupted".into(), interrupted.into());
-    out.insert("totals".into(), sum_counts(inputs.iter().map(|(_, d)| &d["totals"])));
 
     let outcomes: Vec<&Value> = inputs
         .iter()
@@ -482,11 +739,24 @@ mod tests {
         assert!(roxmltree::Document::parse(&merged.to_string().unwrap()).is_ok());
     }
 
-    fn doc(packages: &[(&str, u64)], elapsed: f64, baseline: Value) -> Value {
-        let pkgs: Vec<Value> = packages
-            .iter()
-            .map(|(p, tests)| serde_json::json!({"import_path": p, "elapsed": 1.0, "tests": vec![Value::Null; *tests as usize]}))
+    /// A package as leakcheck writes it, with `tests` tests that passed.
+    fn package(import_path: &str, tests: u64) -> Value {
+        let tests: Vec<Value> = (0..tests)
+            .map(|i| {
+                serde_json::json!({"name": format!("Test{i}"), "run": 1, "verdict": "passed", "elapsed": 0.0,
+                                   "output": "", "leak": null, "attempts": []})
+            })
             .collect();
+        serde_json::json!({
+            "import_path": import_path, "status": "passed", "elapsed": 1.0, "tests": tests, "output": "",
+            "build_output": "", "main_leak": null, "crash": null, "check": {"state": "checked"},
+            "go_version": "go1.26.8", "label_source": "dump", "proof": true, "warnings": [], "started": null,
+            "failed_outside_tests": false, "dir": null,
+        })
+    }
+
+    fn doc(packages: &[(&str, u64)], elapsed: f64, baseline: Value) -> Value {
+        let pkgs: Vec<Value> = packages.iter().map(|(p, tests)| package(p, *tests)).collect();
         let tests: u64 = packages.iter().map(|p| p.1).sum();
         serde_json::json!({
             "schema_version": 1,
@@ -503,7 +773,7 @@ mod tests {
     }
 
     #[test]
-    fn json_packages_sorted_totals_summed() {
+    fn json_packages_sorted_totals_counted() {
         let a = doc(&[("example.com/c", 2), ("example.com/a", 1)], 3.0, Value::Null);
         let b = doc(&[("example.com/b", 4)], 2.5, Value::Null);
         let empty = doc(&[], 0.1, Value::Null);
@@ -520,6 +790,214 @@ mod tests {
         assert_eq!(merged["elapsed_seconds"], 5.6);
         assert_eq!(merged["go_version"], "go1.26.8");
         assert_eq!(merged["baseline"], Value::Null);
+    }
+
+    #[test]
+    fn json_totals_are_counted_from_the_packages_not_the_inputs() {
+        let mut a = doc(&[("example.com/a", 2)], 1.0, Value::Null);
+        a["totals"] = serde_json::json!({"packages": 9, "tests": 99, "passed": 0, "failed": 5,
+            "leaked_tests": 1, "leaked_goroutines": 7, "skipped": 0, "build_failures": 3});
+        let mut b = doc(&[("example.com/b", 1)], 1.0, Value::Null);
+        b["packages"][0]["status"] = "failed".into();
+        b["packages"][0]["tests"][0]["verdict"] = "leaked".into();
+        b["packages"][0]["tests"][0]["leak"] =
+            serde_json::json!({"total": 3, "groups": [], "ignored": {}, "looks": 2, "proof": true, "known": 1});
+        let merged = merge_json(&[("a".into(), a), ("b".into(), b)]).unwrap();
+        assert_eq!(
+            merged["totals"],
+            serde_json::json!({"packages": 2, "tests": 3, "passed": 2, "failed": 0, "leaked_tests": 1,
+                               "leaked_goroutines": 2, "skipped": 0, "build_failures": 0})
+        );
+    }
+
+    /// Every status and verdict, leaks the baseline knows in part, a leak
+    /// after the last test: the totals merge counts from the written report
+    /// are the writer's own (`RunSummary::totals`), and the report has the
+    /// shape merge checks.
+    #[test]
+    fn json_totals_are_the_reports_own_and_its_shape_is_checked() {
+        use crate::analyse::group::{LeakedGroup, Location};
+        use crate::analyse::rerun::Attempt;
+        use crate::analyse::{
+            CheckState, Crash, CrashKind, LeakReport, PackageResult, PackageStatus, TestResult, Verdict,
+        };
+        use crate::report::{Event, Reporter, RunInfo, RunSummary};
+
+        let loc = Location {
+            function: "p.f".into(),
+            file: "/p/f.go".into(),
+            line: 3,
+        };
+        let group = LeakedGroup {
+            count: 3,
+            state: "chan receive".into(),
+            proven: 1,
+            wait_minutes: Some((1, 2)),
+            frames: vec![loc.clone()],
+            elided: false,
+            created_by: Some(loc),
+            test: Some("TestA".into()),
+            subtests: ["TestA/x".to_string()].into(),
+            labels: vec![("leakcheck".into(), "TestA".into())],
+            ids: vec![7, 8, 9],
+            known: false,
+        };
+        let leak = |total: usize, known: usize| LeakReport {
+            total,
+            groups: vec![group.clone()],
+            ignored: [("r".to_string(), 2)].into(),
+            looks: 2,
+            proof: true,
+            known,
+        };
+        let test = |name: &str, verdict: Verdict, leak: Option<LeakReport>| TestResult {
+            name: name.into(),
+            run: 1,
+            verdict,
+            elapsed: 0.25,
+            output: "out\n".into(),
+            leak,
+            attempts: vec![Attempt {
+                verdict: Verdict::Failed,
+                leak: Some("1 goroutine leaked (1 stack)".into()),
+                output: String::new(),
+                elapsed: 0.1,
+            }],
+        };
+        let package = |path: &str, status: PackageStatus, tests: Vec<TestResult>| PackageResult {
+            import_path: path.into(),
+            status,
+            elapsed: 1.5,
+            tests,
+            output: String::new(),
+            build_output: String::new(),
+            main_leak: None,
+            crash: None,
+            check: CheckState::NotChecked("why".into()),
+            go_version: Some("go1.26.8".into()),
+            label_source: None,
+            proof: false,
+            warnings: vec!["w".into()],
+            started: Some("2026-11-30T08:41:08Z".into()),
+            failed_outside_tests: false,
+            dir: Some("/p".into()),
+        };
+        let verdicts = [
+            Verdict::Passed,
+            Verdict::Failed,
+            Verdict::Leaked,
+            Verdict::Skipped,
+            Verdict::Panicked,
+            Verdict::TimedOut,
+            Verdict::Unfinished,
+        ];
+        let mut failed = package(
+            "example.com/failed",
+            PackageStatus::Failed,
+            verdicts.iter().map(|v| test("TestV", *v, Some(leak(4, 1)))).collect(),
+        );
+        failed.main_leak = Some(leak(5, 2));
+        failed.crash = Some(Crash {
+            kind: CrashKind::Timeout,
+            message: "panic: test timed out".into(),
+            tests: vec!["TestV".into()],
+            groups: vec![group.clone()],
+        });
+        let summary = RunSummary {
+            packages: vec![
+                failed,
+                package(
+                    "example.com/passed",
+                    PackageStatus::Passed,
+                    vec![test("TestP", Verdict::Passed, None)],
+                ),
+                package("example.com/build", PackageStatus::BuildFailed, vec![]),
+                package(
+                    "example.com/none",
+                    PackageStatus::NoTestFiles,
+                    vec![test("TestN", Verdict::Passed, None)],
+                ),
+            ],
+            elapsed: Duration::from_secs(2),
+            interrupted: false,
+            baseline: None,
+            baseline_written: None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let mut reporter = crate::report::json::JsonReporter::new(path.clone());
+        let info = RunInfo {
+            go_version: "go1.26.8".into(),
+            root: "/p".into(),
+            dir: "/p".into(),
+            packages: 4,
+            leakcheck_version: "0.1.0",
+            rules: vec![],
+            config: None,
+            grace: Duration::from_millis(500),
+        };
+        reporter.handle(&Event::RunStarted(&info)).unwrap();
+        reporter.handle(&Event::RunFinished(&summary)).unwrap();
+        let Input::Json(written) = read(&path).unwrap() else {
+            panic!("not JSON")
+        };
+        let packages = written["packages"].as_array().unwrap();
+        assert_eq!(totals_of(packages), written["totals"]);
+        assert_eq!(written["totals"]["leaked_goroutines"], 7 * 3 + 3);
+        assert_eq!(written["totals"]["failed"], 4);
+        assert_eq!(written["totals"]["build_failures"], 1);
+    }
+
+    #[test]
+    fn json_inputs_of_another_shape_are_refused_naming_the_field() {
+        let refused = |edit: &dyn Fn(&mut Value)| {
+            let mut d = doc(&[("example.com/a", 2)], 1.0, Value::Null);
+            edit(&mut d);
+            check_shape(&d, &REPORT, "").unwrap_err()
+        };
+        assert_eq!(
+            refused(&|d| d["totals"]["tests"] = "many".into()),
+            r#"totals.tests is "many", where leakcheck writes a whole number"#
+        );
+        assert_eq!(
+            refused(&|d| d["totals"]["tests"] = (-1).into()),
+            "totals.tests is -1, where leakcheck writes a whole number"
+        );
+        assert_eq!(
+            refused(&|d| d["packages"][0]["tests"][1]["verdict"] = "passd".into()),
+            r#"packages[0].tests[1].verdict is "passd", where leakcheck writes one of passed, failed, leaked, skipped, panicked, timed_out, unfinished"#
+        );
+        assert_eq!(
+            refused(&|d| d["packages"][0]["tests"] = serde_json::json!({"TestA": 1})),
+            r#"packages[0].tests is {"TestA":1}, where leakcheck writes an array"#
+        );
+        assert_eq!(
+            refused(&|d| {
+                d["packages"][0].as_object_mut().unwrap().remove("status");
+            }),
+            "packages[0] has no `status`"
+        );
+        assert_eq!(
+            refused(&|d| d["packages"][0]["check"] = serde_json::json!({"state": "not_checked"})),
+            r#"packages[0].check is {"state":"not_checked"}, where leakcheck writes {"state": "checked" | "cached" | "not_applicable" | "not_checked", "reason"}"#
+        );
+        let long = refused(&|d| d["packages"][0]["output"] = serde_json::json!(["x".repeat(100)]));
+        assert!(
+            long.starts_with(r#"packages[0].output is ["xxx"#) && long.contains("…, where"),
+            "{long}"
+        );
+        assert_eq!(
+            refused(&|d| d["interrupted"] = 0.into()),
+            "interrupted is 0, where leakcheck writes true or false"
+        );
+        assert_eq!(
+            refused(&|d| *d = serde_json::json!([])),
+            "the report is [], where leakcheck writes an object"
+        );
+        // What leakcheck writes passes, with fields it may add later.
+        let mut d = doc(&[("example.com/a", 2)], 1.0, Value::Null);
+        d["packages"][0]["new_field"] = 1.into();
+        check_shape(&d, &REPORT, "").unwrap();
     }
 
     #[test]
@@ -578,6 +1056,16 @@ mod tests {
         assert!(read(&text).unwrap_err().to_string().contains("neither JUnit XML"));
         let other = write("b.json", r#"{"schema_version": 99, "packages": []}"#);
         assert!(read(&other).unwrap_err().to_string().contains("schema version 1"));
+        let mut bad = doc(&[("a", 1)], 1.0, Value::Null);
+        bad["elapsed_seconds"] = "1s".into();
+        let bad = write("bad.json", &bad.to_string());
+        assert_eq!(
+            read(&bad).unwrap_err().to_string(),
+            format!(
+                r#"merge: {}: not a leakcheck --report-json report: elapsed_seconds is "1s", where leakcheck writes a number"#,
+                bad.display()
+            )
+        );
         let err = run(
             std::slice::from_ref(&xml),
             Some(dir.path().join("o.xml")),

@@ -145,3 +145,47 @@ fn config_mistakes_name_the_file_and_line() {
     assert_eq!(run.code(), 2);
     assert!(run.stderr().starts_with("leakcheck: bad regex `(`"), "{}", run.stderr());
 }
+
+/// A regex Rust's regex takes and Go's regexp does not (Go has no `x` flag)
+/// is refused when leakcheck.toml is read, not left to fail in the test
+/// binary ("leaks not checked").
+#[test]
+fn a_regex_only_rust_reads_is_refused_at_load() {
+    let m = temp_module(&[
+        (
+            "leakcheck.toml",
+            "[[ignore]]\nname = \"verbose\"\ntop_function = { regex = \"(?x) no match here\" }\n",
+        ),
+        (
+            "r_test.go",
+            "package p\n\nimport \"testing\"\n\nfunc TestLeak(t *testing.T) {\n\tch := make(chan int)\n\tgo func() { <-ch }()\n}\n",
+        ),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 2, "{}{}", run.stdout(), run.stderr());
+    let err = run.stderr();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let file = m.path().join("leakcheck.toml");
+    assert!(
+        err.starts_with(&format!(
+            "leakcheck: {}:3: [[ignore]] \"verbose\": top_function: regex not in the syntax Go and Rust share",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("the flag `x`"), "{err}");
+    assert!(run.stdout().is_empty(), "nothing ran: {}", run.stdout());
+
+    // The same from a flag: a usage error.
+    let m = module(None);
+    let run = run_in(m.path(), &["--ignore-function", r"re:\bflushLoop\b{end}"], &[]);
+    assert_eq!(run.code(), 2, "{}{}", run.stdout(), run.stderr());
+    let err = run.stderr();
+    assert!(
+        err.starts_with(
+            r"leakcheck: --ignore-function re:\bflushLoop\b{end}: regex not in the syntax Go and Rust share"
+        ),
+        "{err}"
+    );
+    assert!(err.contains(r"`\b{end}`") && err.lines().count() == 1, "{err}");
+}

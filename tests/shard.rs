@@ -586,3 +586,93 @@ fn auto_takes_the_shard_from_the_ci_variables() {
         );
     }
 }
+
+fn merge_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/merge")
+        .join(name)
+}
+
+/// The merged totals are counted from the merged packages: an input whose
+/// totals say something else changes nothing.
+#[test]
+fn merged_totals_are_counted_from_the_packages() {
+    let out = tempfile::tempdir().unwrap();
+    let mut b: Value = serde_json::from_slice(&std::fs::read(merge_fixture("b.json")).unwrap()).unwrap();
+    b["totals"] = serde_json::json!({"packages": 40, "tests": 300, "passed": 0, "failed": 100,
+        "leaked_tests": 0, "leaked_goroutines": 0, "skipped": 9, "build_failures": 1});
+    let wrong = out.path().join("b-wrong-totals.json");
+    std::fs::write(&wrong, b.to_string()).unwrap();
+    let merged = out.path().join("m.json");
+    let run = leakcheck()
+        .arg("merge")
+        .arg("--report-json")
+        .arg(&merged)
+        .arg(merge_fixture("a.json"))
+        .arg(&wrong)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("3 packages, 7 tests"),
+        "{}",
+        text(&run.stdout)
+    );
+    let merged: Value = serde_json::from_slice(&std::fs::read(merged).unwrap()).unwrap();
+    // a.json: TestClean passed, TestLeak and TestSleepLeak leaked one
+    // goroutine each, TestFail failed; b.json: Example_leak and TestTagged
+    // leaked one each, TestUntagged passed.
+    assert_eq!(
+        merged["totals"],
+        serde_json::json!({"packages": 3, "tests": 7, "passed": 2, "failed": 1, "leaked_tests": 4,
+            "leaked_goroutines": 4, "skipped": 0, "build_failures": 0})
+    );
+}
+
+/// An input with a wrong type where leakcheck writes a number (here
+/// `"totals": {"tests": "many"}`) is not a leakcheck report: one line naming
+/// the file and the field, exit 2, nothing written.
+#[test]
+fn merge_refuses_json_that_is_not_a_leakcheck_report() {
+    let out = tempfile::tempdir().unwrap();
+    let merged = out.path().join("m.json");
+    let bad = merge_fixture("badtotals.json");
+    let run = leakcheck()
+        .arg("merge")
+        .arg("--report-json")
+        .arg(&merged)
+        .arg(merge_fixture("b.json"))
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "leakcheck: merge: {}: not a leakcheck --report-json report: totals.tests is \"many\", where leakcheck writes a whole number\n",
+            bad.display()
+        )
+    );
+    assert!(!merged.exists(), "nothing is written");
+
+    // A wrong type deep in a package, too.
+    let mut a: Value = serde_json::from_slice(&std::fs::read(merge_fixture("a.json")).unwrap()).unwrap();
+    a["packages"][0]["tests"][1]["leak"]["groups"][0]["count"] = serde_json::json!(1.5);
+    let odd = out.path().join("odd.json");
+    std::fs::write(&odd, a.to_string()).unwrap();
+    let run = leakcheck()
+        .arg("merge")
+        .arg("--report-json")
+        .arg(&merged)
+        .arg(&odd)
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("packages[0].tests[1].leak.groups[0].count is 1.5, where leakcheck writes a whole number"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -2,7 +2,7 @@
 //! Rust side; helper/vectors_test.go checks the same file against the Go
 //! helper, so both apply one semantics.
 
-use leakcheck::analyse::rules::{first_match, IgnoreRule};
+use leakcheck::analyse::rules::{check_dialect, first_match, IgnoreRule};
 use leakcheck::dump;
 use serde::Deserialize;
 
@@ -75,6 +75,26 @@ fn every_rule_case_ignores_what_it_says() {
             .map(|g| g.id)
             .collect();
         assert_eq!(ignored, case.ignored, "case {:?}", case.name);
+    }
+}
+
+#[test]
+fn the_vectors_regexes_are_in_the_syntax_go_and_rust_share() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/rules.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut regexes = Vec::new();
+    for case in v["cases"].as_array().unwrap() {
+        for rule in case["rules"].as_array().unwrap() {
+            for m in rule.as_object().unwrap().values() {
+                if let Some(re) = m.get("regex").and_then(|r| r.as_str()) {
+                    regexes.push(re.to_string());
+                }
+            }
+        }
+    }
+    assert!(regexes.len() >= 5, "{regexes:?}");
+    for re in regexes {
+        assert_eq!(check_dialect(&re), Ok(()), "{re}");
     }
 }
 
