@@ -235,6 +235,13 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 			for _, g := range out.ignored {
 				s.reported[g.id] = true
 			}
+			if c.test != nil {
+				for _, g := range out.leaked {
+					if ambiguous[g.id] {
+						s.claimed[c.test.name+"\x00"+leakcheckStackKey(g.funcs)]++
+					}
+				}
+			}
 			s.mu.Unlock()
 			return out
 		}

@@ -416,17 +416,19 @@ type leakcheckProfileGroup struct {
 	key   string
 }
 
-// labelOrphansLocked tells the orphans of a snapshot (goroutines whose
-// creator chain is broken) by the labels in pprof's goroutine profile,
-// which prints labels per group of identical stacks. Where goroutines of
-// several tests share a stack, which of them is whose cannot be told:
-// each test gets its count of them, marked ambiguous.
+// labelOrphans tells the orphans of a snapshot (goroutines whose creator
+// chain is broken) by the labels in pprof's goroutine profile, which prints
+// labels per group of identical stacks. The goroutines the chain told are
+// taken out of their test's count first. Where goroutines of several tests
+// share a stack, which of them is whose cannot be told: each test gets its
+// count of them, marked ambiguous, and what a test's check reported that
+// way is not reported again by another check.
 func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[uint64]bool) {
 	s.mu.Lock()
 	var orphans []*leakcheckGoroutine
 	for i := range snap.goroutines {
-		if snap.owner[snap.goroutines[i].id] == leakcheckOrphan {
-			orphans = append(orphans, &snap.goroutines[i])
+		if g := &snap.goroutines[i]; snap.owner[g.id] == leakcheckOrphan && !s.reported[g.id] {
+			orphans = append(orphans, g)
 		}
 	}
 	s.mu.Unlock()
@@ -455,21 +457,45 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[u
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for i := range snap.goroutines {
+		g := &snap.goroutines[i]
+		o := snap.owner[g.id]
+		if o == leakcheckOrphan || o.test == nil {
+			continue
+		}
+		g.parseStack()
+		if c := counts[leakcheckStackKey(g.funcs)]; c[o.test.name] > 0 {
+			c[o.test.name]--
+		}
+	}
 	for key, list := range byKey {
 		labels := counts[key]
-		shared := len(labels) > 1
-		i := 0
+		// What checks reported as ambiguous is not reported again.
+		for label, n := range labels {
+			claimed := s.claimed[label+"\x00"+key]
+			for ; claimed > 0 && n > 0 && len(list) > 0; claimed, n = claimed-1, n-1 {
+				s.reported[list[0].id] = true
+				list = list[1:]
+			}
+			labels[label] = n
+		}
+		live := 0
+		for _, n := range labels {
+			if n > 0 {
+				live++
+			}
+		}
 		for label, n := range labels {
 			tc := s.byName[label]
-			for ; n > 0 && i < len(list); n-- {
-				g := list[i]
-				i++
+			for ; n > 0 && len(list) > 0; n-- {
+				g := list[0]
+				list = list[1:]
 				if tc == nil {
 					continue
 				}
 				o := &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, byLabel: true, gen: snap.gen}
 				snap.owner[g.id] = o
-				if shared {
+				if live > 1 {
 					ambiguous[g.id] = true
 				} else {
 					s.owners[g.id] = o

@@ -230,6 +230,9 @@ type leakcheckSession struct {
 	runCode       int
 	runDone       bool
 	reported      map[uint64]bool
+	// claimed counts, by test and stack, the goroutines a check reported
+	// by a label other tests' goroutines of the same stack carried too.
+	claimed map[string]int
 	// Tests: begun (by testing.TB), active (begun, not yet checked), by
 	// name (the latest run), runs per name, and a counter of begin and end
 	// events, which tells whether another test began or ended meanwhile.
@@ -291,6 +294,7 @@ func leakcheckStart() *leakcheckSession {
 	s := &leakcheckSession{
 		owners:   map[uint64]*leakcheckOwner{},
 		reported: map[uint64]bool{},
+		claimed:  map[string]int{},
 		begun:    map[leakchecktesting.TB]*leakcheckTest{},
 		active:   map[*leakcheckTest]bool{},
 		byName:   map[string]*leakcheckTest{},

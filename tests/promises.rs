@@ -955,3 +955,99 @@ fn failfast_treats_a_leak_as_a_failure_everywhere() {
         assert_eq!(verdict(&run, "ff", "TestC"), "absent", "{order:?}: {}", run.stdout());
     }
 }
+
+// Promise 10: on Go before 1.27, where goroutine headers carry no labels,
+// goroutines of identical stacks are never swapped between tests; where
+// nothing can tell them apart, the report says so.
+
+const SAMESTACK: &str = r#"package samestack
+
+import (
+	"testing"
+	"time"
+)
+
+// startWorker is code both tests call: their workers' stacks are identical.
+func startWorker() chan struct{} {
+	stop := make(chan struct{})
+	go worker(stop)
+	return stop
+}
+
+func worker(stop chan struct{}) { <-stop }
+
+// spawn starts a worker from a goroutine that exits at once: the worker's
+// creator is gone by the time anyone looks.
+func spawn() chan struct{} {
+	stop := make(chan struct{})
+	go func() { go worker(stop) }()
+	return stop
+}
+
+// TestA forgets to stop its worker.
+func TestA(t *testing.T) {
+	t.Parallel()
+	startWorker()
+	time.Sleep(100 * time.Millisecond) // checked while TestB's worker runs
+}
+
+// TestB stops its own, later.
+func TestB(t *testing.T) {
+	t.Parallel()
+	stop := startWorker()
+	time.Sleep(400 * time.Millisecond)
+	close(stop)
+}
+
+// TestC and TestD do the same through a creator that exits.
+func TestC(t *testing.T) {
+	t.Parallel()
+	spawn()
+	time.Sleep(100 * time.Millisecond)
+}
+
+// TestD's worker lives until after TestC's check is over.
+func TestD(t *testing.T) {
+	t.Parallel()
+	stop := spawn()
+	time.Sleep(2 * time.Second)
+	close(stop)
+}
+"#;
+
+#[test]
+fn identical_stacks_of_parallel_tests_are_never_swapped_on_older_go() {
+    let m = temp_module(&[("samestack/s_test.go", SAMESTACK)]);
+    for toolchain in ["go1.22.12", "go1.26.8"] {
+        let run = run_in(
+            m.path(),
+            &["--", "-count=1", "-parallel", "4"],
+            &[("GOTOOLCHAIN", toolchain)],
+        );
+        assert_eq!(run.code(), 1, "{toolchain}: {}", run.stdout());
+        let tests = run.tests();
+        let leak = |test: &str| tests[&(format!("{M}samestack"), test.to_string())]["leak"].clone();
+        // The creator is alive in the dump: exact.
+        assert_eq!(verdict(&run, "samestack", "TestA"), "leaked", "{toolchain}");
+        assert_eq!(leak("TestA")["total"], 1, "{toolchain}");
+        assert_eq!(leak("TestA")["ambiguous"], 0, "{toolchain}");
+        assert_eq!(verdict(&run, "samestack", "TestB"), "passed", "{toolchain}");
+        // The creator exited: the label tells the test, and the report says
+        // that identical goroutines of another test could be the one.
+        assert_eq!(
+            verdict(&run, "samestack", "TestC"),
+            "leaked",
+            "{toolchain}: {}",
+            run.stdout()
+        );
+        assert_eq!(leak("TestC")["total"], 1, "{toolchain}");
+        assert_eq!(leak("TestC")["ambiguous"], 1, "{toolchain}");
+        assert!(
+            run.stdout().contains("which of them are whose cannot be told"),
+            "{toolchain}"
+        );
+        assert_eq!(verdict(&run, "samestack", "TestD"), "passed", "{toolchain}");
+        // Nothing is reported twice.
+        assert_eq!(main_leak(&run, "samestack"), 0, "{toolchain}: {}", run.stdout());
+    }
+}
