@@ -111,8 +111,15 @@ func (s *leakcheckSession) attributeLocked(snap *leakcheckSnapshot) {
 	for i := range snap.goroutines {
 		s.ownerLocked(&snap.goroutines[i], alive, snap, 0)
 	}
+	// The creators of goroutines told again at the next look are kept.
+	keep := map[uint64]bool{}
+	for i := range snap.goroutines {
+		if g := &snap.goroutines[i]; s.owners[g.id] == nil && g.createdIn != 0 {
+			keep[g.createdIn] = true
+		}
+	}
 	for id, o := range s.owners {
-		if alive[id] == nil && o.gen <= snap.gen {
+		if alive[id] == nil && o.gen <= snap.gen && !keep[id] {
 			delete(s.owners, id)
 		}
 	}
@@ -154,7 +161,7 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 	}
 	o.gen = snap.gen
 	snap.owner[g.id] = o
-	if g.state != "runnable" {
+	if g.state != "runnable" || !leakcheckstrings.Contains(g.entry, ".(*") {
 		// A goroutine that has not started yet shows no arguments, so
 		// whose object it runs a method on is told once it runs.
 		s.owners[g.id] = o

@@ -138,7 +138,10 @@ const CRASH: Shape = Object(&[
 ]);
 const PACKAGE: Shape = Object(&[
     ("import_path", Str),
-    ("status", OneOf(&["passed", "failed", "build_failed", "no_test_files"])),
+    (
+        "status",
+        OneOf(&["passed", "failed", "build_failed", "no_test_files", "not_finished"]),
+    ),
     ("elapsed", Num),
     ("tests", List(&TEST)),
     ("output", Str),
@@ -275,11 +278,15 @@ fn totals_of(packages: &[Value]) -> Value {
     let new_goroutines = |leak: &Value| count(&leak["total"]).saturating_sub(count(&leak["known"]));
     let (mut pkgs, mut tests, mut passed, mut failed) = (0, 0, 0, 0);
     let (mut leaked_tests, mut leaked_goroutines, mut skipped, mut build_failures) = (0, 0, 0, 0);
+    let mut errors = 0;
     for p in packages {
         match p["status"].as_str() {
             Some("build_failed") => build_failures += 1,
             Some("no_test_files") => continue,
             _ => pkgs += 1,
+        }
+        if p["status"] == "not_finished" || p["check"]["state"] == "not_checked" {
+            errors += 1;
         }
         for t in p["tests"].as_array().into_iter().flatten() {
             tests += 1;
@@ -302,6 +309,7 @@ fn totals_of(packages: &[Value]) -> Value {
         "leaked_goroutines": leaked_goroutines,
         "skipped": skipped,
         "build_failures": build_failures,
+        "errors": errors,
     })
 }
 
@@ -806,7 +814,7 @@ mod tests {
         assert_eq!(
             merged["totals"],
             serde_json::json!({"packages": 2, "tests": 3, "passed": 2, "failed": 0, "leaked_tests": 1,
-                               "leaked_goroutines": 2, "skipped": 0, "build_failures": 0})
+                               "leaked_goroutines": 2, "skipped": 0, "build_failures": 0, "errors": 0})
         );
     }
 
@@ -849,6 +857,7 @@ mod tests {
             looks: 2,
             proof: true,
             known,
+            ambiguous: 0,
         };
         let test = |name: &str, verdict: Verdict, leak: Option<LeakReport>| TestResult {
             name: name.into(),
@@ -881,6 +890,7 @@ mod tests {
             started: Some("2026-11-30T08:41:08Z".into()),
             failed_outside_tests: false,
             dir: Some("/p".into()),
+            go_failed: false,
         };
         let verdicts = [
             Verdict::Passed,

@@ -625,7 +625,7 @@ fn merged_totals_are_counted_from_the_packages() {
     assert_eq!(
         merged["totals"],
         serde_json::json!({"packages": 3, "tests": 7, "passed": 2, "failed": 1, "leaked_tests": 4,
-            "leaked_goroutines": 4, "skipped": 0, "build_failures": 0})
+            "leaked_goroutines": 4, "skipped": 0, "build_failures": 0, "errors": 0})
     );
 }
 

@@ -45,6 +45,7 @@ struct Totals {
     leaked_goroutines: usize,
     skipped: usize,
     build_failures: usize,
+    errors: usize,
 }
 
 impl JsonReporter {
@@ -80,6 +81,7 @@ impl Reporter for JsonReporter {
                         leaked_goroutines: t.leaked_goroutines,
                         skipped: t.skipped,
                         build_failures: t.build_failures,
+                        errors: t.errors,
                     },
                     baseline: summary.baseline.as_ref(),
                     packages: &summary.packages,
