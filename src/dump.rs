@@ -727,12 +727,14 @@ impl<'a> Lines<'a> {
         Some((start, line.strip_suffix('\r').unwrap_or(line)))
     }
 
-    fn peek_line(&self) -> Option<&'a str> {
+    /// The next line, and where the one after it starts (for `pos`, to
+    /// take the line without looking for its end again).
+    fn peek_line(&self) -> Option<(&'a str, usize)> {
         let mut copy = Lines {
             text: self.text,
             pos: self.pos,
         };
-        copy.next_line().map(|(_, l)| l)
+        copy.next_line().map(|(_, l)| (l, copy.pos))
     }
 
     /// Advances to the next goroutine header, returning its offset.
@@ -825,14 +827,14 @@ fn parse_section<'a>(
     let mut pending: Option<(&'a str, &'a str)> = None; // function line awaiting its file line
     let mut pending_created: Option<(&'a str, Option<u64>)> = None;
     let mut at_end = input_ends;
-    while let Some(line) = lines.peek_line() {
+    while let Some((line, after)) = lines.peek_line() {
         if line.is_empty() {
-            lines.next_line();
+            lines.pos = after;
             at_end = false;
             break;
         }
         if let Some(loc) = line.strip_prefix('\t') {
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
             let (file, line_no) = parse_location(loc);
             if let Some((function, args)) = pending.take() {
@@ -876,10 +878,10 @@ fn parse_section<'a>(
             });
         }
         if let Some(rest) = line.strip_prefix("created by ") {
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
-            let (function, goroutine) = match rest.rsplit_once(" in goroutine ") {
-                Some((f, n)) => (f, n.trim().parse().ok()),
+            let (function, goroutine) = match rfind_spaced(rest, " in goroutine ") {
+                Some(i) => (&rest[..i], rest[i + " in goroutine ".len()..].trim().parse().ok()),
                 // Cut inside ` in goroutine N`.
                 None => (
                     rest.trim_end()
@@ -896,11 +898,11 @@ fn parse_section<'a>(
                 line: 0,
             });
         } else if let Some(elided) = parse_elided(line) {
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
             *slots(&mut g, target).elided = Some(elided);
         } else if let Some(rest) = line.strip_prefix("[originating from goroutine ") {
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
             let n = rest.trim_end_matches("]:").trim().parse().unwrap_or(0);
             g.ancestors.push(Ancestor {
@@ -915,11 +917,11 @@ fn parse_section<'a>(
                 at_end = false;
                 break; // the next goroutine, without a blank line before it
             }
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
             pending = Some(call);
         } else if cut_here(line) {
-            lines.next_line();
+            lines.pos = after;
             warnings.push(Warning {
                 goroutine: g.id,
                 message: format!("dump ends inside `{}` (truncated?)", truncate(line)),
@@ -951,6 +953,22 @@ fn parse_section<'a>(
     Some(g)
 }
 
+/// `s.find(pat)` for a `pat` that starts with a space, looking only where
+/// `s` has one: `str::find` sets up a two-way searcher on every call, which
+/// costs more than the search itself on lines this short.
+fn find_spaced(s: &str, pat: &str) -> Option<usize> {
+    debug_assert!(pat.starts_with(' '));
+    let b = s.as_bytes();
+    memchr::memchr_iter(b' ', b).find(|&i| b[i..].starts_with(pat.as_bytes()))
+}
+
+/// `s.rfind(pat)` for a `pat` that starts with a space (see [`find_spaced`]).
+fn rfind_spaced(s: &str, pat: &str) -> Option<usize> {
+    debug_assert!(pat.starts_with(' '));
+    let b = s.as_bytes();
+    memchr::memrchr_iter(b' ', b).find(|&i| b[i..].starts_with(pat.as_bytes()))
+}
+
 fn line_end(text: &str, line: &str) -> usize {
     // `line` is a subslice of `text`.
     line.as_ptr() as usize - text.as_ptr() as usize + line.len()
@@ -979,7 +997,7 @@ fn parse_header(line: &str) -> Option<(Goroutine<'_>, Option<String>)> {
     // Where the state text ends: at the first `]`, or at a Go 1.26 label
     // block before it (label strings may hold `]` themselves).
     let first_close = body.find(']').unwrap_or(body.len());
-    let (inside, labels_text) = match body[..first_close].find(" labels:{") {
+    let (inside, labels_text) = match find_spaced(&body[..first_close], " labels:{") {
         // Go 1.26: the labels close the brackets.
         Some(at) => {
             let block = &body[at + " labels:".len()..];
@@ -1002,7 +1020,7 @@ fn parse_header(line: &str) -> Option<(Goroutine<'_>, Option<String>)> {
             (&body[..first_close], labels)
         }
     };
-    let mut parts = inside.split(", ");
+    let mut parts = split_comma_space(inside);
     let mut state = parts.next().unwrap_or("");
     let mut leaked = false;
     let mut durable = false;
@@ -1047,6 +1065,26 @@ fn parse_header(line: &str) -> Option<(Goroutine<'_>, Option<String>)> {
         g.labels = parse_labels(l);
     }
     Some((g, problem))
+}
+
+/// `s.split(", ")`, without setting up a two-way searcher (see
+/// [`find_spaced`]).
+fn split_comma_space(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let b = r.as_bytes();
+        match memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' ')) {
+            Some(i) => {
+                rest = Some(&r[i + 2..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// The length of the `{…}` block `s` starts with, quotes respected.
@@ -1268,6 +1306,31 @@ mod tests {
         assert_eq!(d.goroutines[1].frames.len(), 0);
         assert_eq!(d.warnings.len(), 1);
         assert!(d.warnings[0].message.contains("truncated"));
+    }
+
+    #[test]
+    fn spaced_searches_match_std() {
+        // Every string of up to 7 symbols over an alphabet that makes
+        // overlapping and repeated matches.
+        let alphabet = [" ", ",", "in", " in goroutine ", " labels:{", "x", ", "];
+        let mut strings = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..4 {
+            frontier = frontier
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |a| format!("{s}{a}")))
+                .collect();
+            strings.extend(frontier.iter().cloned());
+        }
+        for s in &strings {
+            assert_eq!(rfind_spaced(s, " in goroutine "), s.rfind(" in goroutine "), "{s:?}");
+            assert_eq!(find_spaced(s, " labels:{"), s.find(" labels:{"), "{s:?}");
+            assert_eq!(
+                split_comma_space(s).collect::<Vec<_>>(),
+                s.split(", ").collect::<Vec<_>>(),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]
