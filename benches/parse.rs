@@ -7,6 +7,9 @@
 //! `LEAKCHECK_BENCH_DUMP=FILE` to benchmark any dump, and
 //! `LEAKCHECK_BENCH_GOROUTINES=N` to change the generated dump's size.
 //!
+//! The `not_a_dump` group streams 16 MiB without a newline through
+//! `stacks::group`: linear, in a fixed buffer.
+//!
 //! ```sh
 //! cargo bench --bench parse
 //! ```
@@ -248,6 +251,21 @@ fn benches(c: &mut Criterion) {
                 .expect("reading from memory cannot fail")
                 .groups
                 .len()
+        })
+    });
+    g.finish();
+
+    let noline = vec![b'x'; 16 << 20];
+    let mut g = c.benchmark_group("not_a_dump");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Bytes(noline.len() as u64));
+    g.bench_function("stacks_group_no_newline", |b| {
+        b.iter(|| {
+            stacks::group(black_box(&noline[..]), &StackFilter::default())
+                .expect("reading from memory cannot fail")
+                .goroutines
         })
     });
     g.finish();

@@ -6,7 +6,9 @@
 //! embedded in other output (test logs, panics), and never panics: what it
 //! cannot read becomes a [`Warning`]. [`parse`] works on text in memory;
 //! [`for_each_goroutine`] streams a reader of any size, holding one goroutine
-//! at a time. The formats are in `docs/how-it-works.md`; the fixtures under
+//! at a time, and [`for_each_goroutine_limited`] does so within fixed
+//! [`Limits`] on lines and sections, for input that may not be a dump at
+//! all. The formats are in `docs/how-it-works.md`; the fixtures under
 //! `tests/fixtures/dumps` are real dumps from each supported Go.
 
 use std::borrow::Cow;
@@ -143,60 +145,517 @@ pub struct Dump<'a> {
 /// Parses every goroutine in `text`, skipping anything around them.
 pub fn parse(text: &str) -> Dump<'_> {
     let mut warnings = Vec::new();
-    let goroutines = parse_into(text, &mut warnings, true);
+    let mut goroutines = Vec::new();
+    parse_each(text, &mut warnings, true, |g| goroutines.push(g));
     Dump { goroutines, warnings }
 }
+
+/// Caps on what [`for_each_goroutine_limited`] holds in memory, for input
+/// that is not a dump as Go prints it (a file without newlines, a section
+/// that never ends). A goroutine as Go prints it has at most 100 frames
+/// (`...N frames elided...` in between), so real dumps stay far below
+/// [`Limits::DEFAULT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest line kept, in bytes, without its newline. A longer line
+    /// is skipped as it streams. One warning names it when it was part of a
+    /// goroutine's section (the goroutine keeps its other lines) or looked
+    /// like a goroutine header (that goroutine is skipped); other text is
+    /// dropped anyway.
+    pub max_line: usize,
+    /// The most text of one goroutine kept, in bytes. A longer section is
+    /// cut at a line (never between a frame's function and its location):
+    /// the goroutine is read from what was kept, with one warning.
+    pub max_section: usize,
+}
+
+impl Limits {
+    /// No caps: streaming yields exactly what [`parse`] yields on the whole
+    /// input, holding a goroutine's section however long it is.
+    pub const NONE: Limits = Limits {
+        max_line: usize::MAX,
+        max_section: usize::MAX,
+    };
+
+    /// `leakcheck stacks`'s caps: lines of 256 KiB, sections of 1 MiB.
+    pub const DEFAULT: Limits = Limits {
+        max_line: 256 << 10,
+        max_section: 1 << 20,
+    };
+
+    /// The most bytes the streaming buffer can hold with these caps: a
+    /// section (or a header line, if that is longer), the line being read
+    /// and one read.
+    pub fn max_buffer(&self) -> usize {
+        let section = self.max_section.max(self.max_line.saturating_add(1));
+        section.saturating_add(self.max_line).saturating_add(READ)
+    }
+}
+
+/// What [`for_each_goroutine_limited`] read and held.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StreamStats {
+    /// Bytes read.
+    pub bytes: u64,
+    /// The largest the buffer grew, in bytes (its capacity): the memory the
+    /// input's text took at any time. At most [`Limits::max_buffer`].
+    pub max_buffer: usize,
+    /// Lines longer than [`Limits::max_line`], skipped.
+    pub long_lines: u64,
+    /// Sections longer than [`Limits::max_section`], cut.
+    pub cut_sections: u64,
+}
+
+/// How much is read at a time.
+const READ: usize = 256 << 10;
 
 /// Streams the goroutines of `reader` to `each`, one at a time, never holding
 /// more than one goroutine's text (plus a read buffer): a goroutine's section
 /// ends at a blank line (`\n\n` or `\r\n\r\n`) or where the next header
-/// starts, and text outside any section is dropped as it streams. Bytes that
-/// are not UTF-8 are replaced, per goroutine. The result equals [`parse`] of
-/// the whole (lossily decoded) input.
-pub fn for_each_goroutine<R: Read>(mut reader: R, mut each: impl FnMut(&Goroutine<'_>)) -> io::Result<Vec<Warning>> {
-    const READ: usize = 256 << 10;
+/// starts, and text outside any section is dropped as it streams (a line
+/// that cannot be a header as soon as its first bytes say so). Bytes that are
+/// not UTF-8 are replaced, per goroutine. The result equals [`parse`] of the
+/// whole (lossily decoded) input. Time is linear in the input; memory is not
+/// bounded for a section (or a header-shaped line) that never ends: see
+/// [`for_each_goroutine_limited`].
+pub fn for_each_goroutine<R: Read>(reader: R, each: impl FnMut(&Goroutine<'_>)) -> io::Result<Vec<Warning>> {
     let mut warnings = Vec::new();
-    let mut chunk = vec![0u8; READ];
-    let mut buf: Vec<u8> = Vec::new();
-    // buf[start..] is pending; lines before `scan` have been examined;
-    // `in_section`: the pending text starts with a goroutine header.
-    let (mut start, mut scan, mut in_section) = (0, 0, false);
+    for_each_goroutine_limited(reader, Limits::NONE, each, |w| warnings.push(w))?;
+    Ok(warnings)
+}
+
+/// [`for_each_goroutine`] holding at most [`Limits::max_buffer`] bytes of
+/// input, whatever the input: lines and sections over `limits` are skipped
+/// or cut as they stream, each with one warning (see [`Limits`]). Warnings
+/// go to `warn` as they arise rather than into a list. Up to the limits, the
+/// goroutines and warnings are those of [`for_each_goroutine`].
+pub fn for_each_goroutine_limited<R: Read>(
+    mut reader: R,
+    limits: Limits,
+    each: impl FnMut(&Goroutine<'_>),
+    warn: impl FnMut(Warning),
+) -> io::Result<StreamStats> {
+    let mut s = Stream {
+        limits,
+        each,
+        warn,
+        scratch: Vec::new(),
+        buf: Vec::new(),
+        end: 0,
+        start: 0,
+        scan: 0,
+        prev: 0,
+        searched: 0,
+        checked: 0,
+        mode: Mode::Outside,
+        dropping: None,
+        stats: StreamStats::default(),
+    };
     loop {
+        s.make_room();
         let n = loop {
-            match reader.read(&mut chunk) {
+            match reader.read(&mut s.buf[s.end..s.end + READ]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         };
-        buf.extend_from_slice(&chunk[..n]);
-        while let Some(nl) = memchr(b'\n', &buf[scan..]) {
-            let line_start = scan;
-            let line = &buf[line_start..line_start + nl];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            scan = line_start + nl + 1;
-            if looks_like_header_bytes(line) {
-                if in_section {
-                    parse_bytes(&buf[start..line_start], false, &mut warnings, &mut each);
-                }
-                start = line_start;
-                in_section = true;
-            } else if line.is_empty() || !in_section {
-                if in_section {
-                    parse_bytes(&buf[start..scan], false, &mut warnings, &mut each);
-                    in_section = false;
-                }
-                start = scan;
+        if n == 0 {
+            s.finish();
+            return Ok(s.stats);
+        }
+        s.stats.bytes += n as u64;
+        s.end += n;
+        s.process();
+    }
+}
+
+/// Where the streaming parser is.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// Between goroutines: nothing is kept.
+    Outside,
+    /// `buf[start..scan]` is a goroutine's section so far, header first.
+    Section { id: u64 },
+}
+
+/// A line being skipped as it streams: what is needed to say what it was.
+#[derive(Debug)]
+struct Dropped {
+    /// Over `max_line` (otherwise: outside any section and not a header).
+    long: bool,
+    len: u64,
+    /// Its first bytes.
+    head: Vec<u8>,
+    /// Holds a `[` (tracked for long lines only).
+    bracket: bool,
+    /// Its last two bytes.
+    last: [u8; 2],
+}
+
+impl Dropped {
+    const HEAD: usize = 128;
+
+    fn new(long: bool) -> Self {
+        Dropped {
+            long,
+            len: 0,
+            head: Vec::new(),
+            bracket: false,
+            last: [0; 2],
+        }
+    }
+
+    fn feed(&mut self, b: &[u8]) {
+        self.len += b.len() as u64;
+        if self.head.len() < Self::HEAD {
+            let n = (Self::HEAD - self.head.len()).min(b.len());
+            self.head.extend_from_slice(&b[..n]);
+        }
+        if self.long && !self.bracket {
+            self.bracket = memchr(b'[', b).is_some();
+        }
+        match b {
+            [] => {}
+            [x] => self.last = [self.last[1], *x],
+            [.., x, y] => self.last = [*x, *y],
+        }
+    }
+
+    /// [`looks_like_header_bytes`] on the whole line (a head of only digits
+    /// after `goroutine ` counts: the id is then too large anyway).
+    fn looks_like_header(&self) -> bool {
+        let colon = if self.last[1] == b'\r' {
+            self.last[0] == b':'
+        } else {
+            self.last[1] == b':'
+        };
+        let mut checked = 0;
+        self.long && self.bracket && colon && may_be_header(&self.head, &mut checked) && self.head.len() > 10
+    }
+
+    /// The start of the line, for a warning.
+    fn head(&self) -> String {
+        let text = String::from_utf8_lossy(&self.head);
+        match text.char_indices().nth(60) {
+            Some((i, _)) => format!("{}…", &text[..i]),
+            None => format!("{text}…"),
+        }
+    }
+}
+
+struct Stream<E, W> {
+    limits: Limits,
+    each: E,
+    warn: W,
+    /// Warnings of one section, handed to `warn`.
+    scratch: Vec<Warning>,
+    /// Input held: `buf[..end]`; `buf[end..]` is room for reads.
+    buf: Vec<u8>,
+    end: usize,
+    /// Start of the kept text (the section, or the line being read when
+    /// outside one; then `start == scan`).
+    start: usize,
+    /// Start of the line being read.
+    scan: usize,
+    /// In a section: start of the line before it (`scan` if that line was
+    /// skipped), where a section too long is cut when its last line is a
+    /// location, so that a frame keeps its location or goes whole.
+    prev: usize,
+    /// `buf[scan..searched]` holds no newline.
+    searched: usize,
+    /// For [`may_be_header`] on the line being read.
+    checked: usize,
+    mode: Mode,
+    /// The line being read is skipped, not kept (its bytes are gone).
+    dropping: Option<Dropped>,
+    stats: StreamStats,
+}
+
+impl<E: FnMut(&Goroutine<'_>), W: FnMut(Warning)> Stream<E, W> {
+    /// Drops what was consumed and makes room for one read, growing the
+    /// buffer by doubling but never past `limits.max_buffer()`.
+    fn make_room(&mut self) {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.scan -= self.start;
+            self.prev = self.prev.saturating_sub(self.start);
+            self.searched -= self.start;
+            self.start = 0;
+        }
+        let want = self.end + READ;
+        if self.buf.len() < want {
+            let cap = self.limits.max_buffer().max(want);
+            let len = want.max(self.buf.len().saturating_mul(2)).min(cap);
+            // A fresh zeroed allocation (calloc) is cheaper than resizing,
+            // which writes every zero itself.
+            let mut grown = vec![0u8; len];
+            grown[..self.end].copy_from_slice(&self.buf[..self.end]);
+            self.buf = grown;
+        }
+        self.stats.max_buffer = self.stats.max_buffer.max(self.buf.capacity());
+    }
+
+    /// Goes through the complete lines of what was read.
+    fn process(&mut self) {
+        loop {
+            let Some(i) = memchr(b'\n', &self.buf[self.searched..self.end]) else {
+                self.partial();
+                return;
+            };
+            let nl = self.searched + i;
+            if let Some(mut d) = self.dropping.take() {
+                d.feed(&self.buf[self.scan..nl]);
+                self.remove_line(nl);
+                self.dropped_line_ended(d);
+            } else if nl - self.scan > self.limits.max_line
+                && (matches!(self.mode, Mode::Section { .. })
+                    || may_be_header(&self.buf[self.scan..nl], &mut self.checked))
+            {
+                self.stats.long_lines += 1;
+                let mut d = Dropped::new(true);
+                d.feed(&self.buf[self.scan..nl]);
+                self.remove_line(nl);
+                self.dropped_line_ended(d);
+            } else {
+                self.line_ended(nl);
             }
         }
-        if n == 0 {
-            parse_bytes(&buf[start..], true, &mut warnings, &mut each);
-            return Ok(warnings);
-        }
-        buf.drain(..start);
-        scan -= start;
-        start = 0;
     }
+
+    /// The line being read has no newline yet: skip it from here on when it
+    /// cannot matter or is too long.
+    fn partial(&mut self) {
+        self.searched = self.end;
+        let part = &self.buf[self.scan..self.end];
+        if let Some(d) = &mut self.dropping {
+            d.feed(part);
+        } else if !matches!(self.mode, Mode::Section { .. }) && !may_be_header(part, &mut self.checked) {
+            let mut d = Dropped::new(false);
+            d.feed(part);
+            self.dropping = Some(d);
+        } else if part.len() > self.limits.max_line {
+            self.stats.long_lines += 1;
+            let mut d = Dropped::new(true);
+            d.feed(part);
+            self.dropping = Some(d);
+        } else {
+            return;
+        }
+        self.end = self.scan;
+        self.searched = self.scan;
+    }
+
+    /// Removes the rest of a skipped line, `buf[scan..=nl]`.
+    fn remove_line(&mut self, nl: usize) {
+        if self.start == self.scan {
+            self.start = nl + 1;
+            self.next_line(nl + 1);
+        } else {
+            self.buf.copy_within(nl + 1..self.end, self.scan);
+            self.end -= nl + 1 - self.scan;
+            self.next_line(self.scan);
+            self.prev = self.scan;
+        }
+    }
+
+    fn next_line(&mut self, at: usize) {
+        self.scan = at;
+        self.searched = at;
+        self.checked = 0;
+    }
+
+    /// A kept line, `buf[scan..nl]`, is complete.
+    fn line_ended(&mut self, nl: usize) {
+        let at = self.scan;
+        let line = &self.buf[at..nl];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let header = looks_like_header_bytes(line).then(|| header_id(line));
+        let empty = line.is_empty();
+        let location = line.first() == Some(&b'\t');
+        let next = nl + 1;
+        self.next_line(next);
+        match self.mode {
+            Mode::Section { id } => {
+                if let Some(new) = header {
+                    self.parse(self.start, at, false);
+                    self.start = at;
+                    self.prev = at;
+                    self.mode = Mode::Section { id: new };
+                } else if empty {
+                    self.parse(self.start, next, false);
+                    self.start = next;
+                    self.mode = Mode::Outside;
+                } else if next - self.start > self.limits.max_section {
+                    self.cut_section(id, at, next, location);
+                } else {
+                    self.prev = at;
+                }
+            }
+            Mode::Outside => {
+                if let Some(new) = header {
+                    self.start = at;
+                    self.prev = at;
+                    self.mode = Mode::Section { id: new };
+                } else {
+                    self.start = next;
+                }
+            }
+        }
+    }
+
+    /// The line `buf[at..next]` made the section too long: reads the
+    /// goroutine from what fits and drops the rest, as text outside a
+    /// section.
+    fn cut_section(&mut self, id: u64, at: usize, next: usize, location: bool) {
+        // A location goes with the line before it (its function).
+        let cut = if location && self.prev > self.start {
+            self.prev
+        } else {
+            at
+        };
+        let stopped = parse_bytes(&self.buf[self.start..cut], false, &mut self.scratch, &mut self.each);
+        // Unless the goroutine ended before the cut (nothing lost), say so
+        // first: its own warnings may be many.
+        if !stopped {
+            self.stats.cut_sections += 1;
+            let message = format!(
+                "section over the {} limit: read its first {} bytes, skipped the rest",
+                size(self.limits.max_section),
+                cut - self.start
+            );
+            self.scratch.insert(0, Warning { goroutine: id, message });
+        }
+        self.flush_warnings();
+        self.mode = Mode::Outside;
+        self.start = next;
+    }
+
+    /// A skipped line ended (its bytes are gone; `scan` is where it was).
+    fn dropped_line_ended(&mut self, d: Dropped) {
+        let header = d.looks_like_header();
+        match self.mode {
+            Mode::Section { id } => {
+                if header {
+                    self.parse(self.start, self.scan, false);
+                    self.start = self.scan;
+                    self.mode = Mode::Outside;
+                    self.skipped_header(&d);
+                } else {
+                    self.warning(
+                        id,
+                        format!(
+                            "skipped a line of {} bytes, over the {} limit: `{}`",
+                            d.len,
+                            size(self.limits.max_line),
+                            d.head()
+                        ),
+                    );
+                }
+            }
+            Mode::Outside => {
+                if header {
+                    self.skipped_header(&d);
+                }
+            }
+        }
+    }
+
+    fn skipped_header(&mut self, d: &Dropped) {
+        let id = header_id(&d.head);
+        let message = format!(
+            "skipped this goroutine: its header line has {} bytes, over the {} limit: `{}`",
+            d.len,
+            size(self.limits.max_line),
+            d.head()
+        );
+        self.warning(id, message);
+    }
+
+    fn warning(&mut self, goroutine: u64, message: String) {
+        (self.warn)(Warning { goroutine, message });
+    }
+
+    /// The input ended.
+    fn finish(&mut self) {
+        if let Some(d) = self.dropping.take() {
+            self.dropped_line_ended(d);
+        }
+        // The last line, without its newline, counts towards the section
+        // too (unless it is a header: then it starts a goroutine).
+        if let Mode::Section { id } = self.mode {
+            let line = &self.buf[self.scan..self.end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if self.end - self.start > self.limits.max_section && !looks_like_header_bytes(line) {
+                let location = line.first() == Some(&b'\t');
+                self.cut_section(id, self.scan, self.end, location);
+            }
+        }
+        self.parse(self.start, self.end, true);
+    }
+
+    /// Parses `buf[from..to]`.
+    fn parse(&mut self, from: usize, to: usize, input_ends: bool) {
+        parse_bytes(&self.buf[from..to], input_ends, &mut self.scratch, &mut self.each);
+        self.flush_warnings();
+    }
+
+    fn flush_warnings(&mut self) {
+        for w in self.scratch.drain(..) {
+            (self.warn)(w);
+        }
+    }
+}
+
+/// `256 KiB`, `1 MiB`.
+fn size(n: usize) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Whether a line that starts with `part` (more may follow) can be a
+/// goroutine header, by its `goroutine N ` prefix. `checked` (0 for a new
+/// line) remembers how much of `part` earlier calls found to be that prefix,
+/// so that a line growing read by read is looked at once.
+fn may_be_header(part: &[u8], checked: &mut usize) -> bool {
+    const PREFIX: &[u8] = b"goroutine ";
+    if *checked == usize::MAX {
+        return true; // `goroutine N ` seen
+    }
+    let n = part.len().min(PREFIX.len());
+    if part[..n] != PREFIX[..n] {
+        return false;
+    }
+    if part.len() <= PREFIX.len() {
+        return true;
+    }
+    let from = (*checked).max(PREFIX.len());
+    let digits_end = from + part[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits_end == part.len() {
+        *checked = digits_end;
+        return true;
+    }
+    if digits_end > PREFIX.len() && part[digits_end] == b' ' {
+        *checked = usize::MAX;
+        return true;
+    }
+    false
+}
+
+/// The id of a header-shaped line, 0 when it does not fit in a u64.
+fn header_id(line: &[u8]) -> u64 {
+    let digits = line.get(10..).unwrap_or_default();
+    let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&digits[..n])
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0)
 }
 
 /// [`looks_like_header`] on raw bytes (the test only looks at ASCII).
@@ -208,26 +667,40 @@ fn looks_like_header_bytes(line: &[u8]) -> bool {
     digits > 0 && rest.get(digits) == Some(&b' ') && line.ends_with(b":") && memchr(b'[', line).is_some()
 }
 
-fn parse_bytes(bytes: &[u8], input_ends: bool, warnings: &mut Vec<Warning>, each: &mut impl FnMut(&Goroutine<'_>)) {
+/// Parses `bytes` (lossily decoded); true when the last goroutine stopped
+/// before the end of them.
+fn parse_bytes(
+    bytes: &[u8],
+    input_ends: bool,
+    warnings: &mut Vec<Warning>,
+    each: &mut impl FnMut(&Goroutine<'_>),
+) -> bool {
     // Validation alone is fast; only text that is not UTF-8 pays for a copy.
     let text = match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(bytes),
     };
-    for g in parse_into(&text, warnings, input_ends) {
-        each(&g);
-    }
+    parse_each(&text, warnings, input_ends, |g| each(&g))
 }
 
-fn parse_into<'a>(text: &'a str, warnings: &mut Vec<Warning>, input_ends: bool) -> Vec<Goroutine<'a>> {
-    let mut out = Vec::new();
+/// Hands every goroutine of `text` to `each`; true when the last one's
+/// section stopped before the end of `text` (at a line that is not part of
+/// a dump), so that nothing after it belongs to it.
+fn parse_each<'a>(
+    text: &'a str,
+    warnings: &mut Vec<Warning>,
+    input_ends: bool,
+    mut each: impl FnMut(Goroutine<'a>),
+) -> bool {
     let mut lines = Lines::new(text);
+    let mut stopped = false;
     while let Some(start) = lines.find_header() {
         if let Some(g) = parse_section(text, start, &mut lines, warnings, input_ends) {
-            out.push(g);
+            each(g);
         }
+        stopped = lines.pos < text.len();
     }
-    out
+    stopped
 }
 
 /// Line iteration by byte offset, without allocating.
@@ -254,12 +727,14 @@ impl<'a> Lines<'a> {
         Some((start, line.strip_suffix('\r').unwrap_or(line)))
     }
 
-    fn peek_line(&self) -> Option<&'a str> {
+    /// The next line, and where the one after it starts (for `pos`, to
+    /// take the line without looking for its end again).
+    fn peek_line(&self) -> Option<(&'a str, usize)> {
         let mut copy = Lines {
             text: self.text,
             pos: self.pos,
         };
-        copy.next_line().map(|(_, l)| l)
+        copy.next_line().map(|(_, l)| (l, copy.pos))
     }
 
     /// Advances to the next goroutine header, returning its offset.
@@ -352,14 +827,14 @@ fn parse_section<'a>(
     let mut pending: Option<(&'a str, &'a str)> = None; // function line awaiting its file line
     let mut pending_created: Option<(&'a str, Option<u64>)> = None;
     let mut at_end = input_ends;
-    while let Some(line) = lines.peek_line() {
+    while let Some((line, after)) = lines.peek_line() {
         if line.is_empty() {
-            lines.next_line();
+            lines.pos = after;
             at_end = false;
             break;
         }
         if let Some(loc) = line.strip_prefix('\t') {
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
             let (file, line_no) = parse_location(loc);
             if let Some((function, args)) = pending.take() {
@@ -403,10 +878,10 @@ fn parse_section<'a>(
             });
         }
         if let Some(rest) = line.strip_prefix("created by ") {
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
-            let (function, goroutine) = match rest.rsplit_once(" in goroutine ") {
-                Some((f, n)) => (f, n.trim().parse().ok()),
+            let (function, goroutine) = match rfind_spaced(rest, " in goroutine ") {
+                Some(i) => (&rest[..i], rest[i + " in goroutine ".len()..].trim().parse().ok()),
                 // Cut inside ` in goroutine N`.
                 None => (
                     rest.trim_end()
@@ -423,11 +898,11 @@ fn parse_section<'a>(
                 line: 0,
             });
         } else if let Some(elided) = parse_elided(line) {
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
             *slots(&mut g, target).elided = Some(elided);
         } else if let Some(rest) = line.strip_prefix("[originating from goroutine ") {
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
             let n = rest.trim_end_matches("]:").trim().parse().unwrap_or(0);
             g.ancestors.push(Ancestor {
@@ -442,11 +917,11 @@ fn parse_section<'a>(
                 at_end = false;
                 break; // the next goroutine, without a blank line before it
             }
-            lines.next_line();
+            lines.pos = after;
             end = line_end(text, line);
             pending = Some(call);
         } else if cut_here(line) {
-            lines.next_line();
+            lines.pos = after;
             warnings.push(Warning {
                 goroutine: g.id,
                 message: format!("dump ends inside `{}` (truncated?)", truncate(line)),
@@ -478,6 +953,22 @@ fn parse_section<'a>(
     Some(g)
 }
 
+/// `s.find(pat)` for a `pat` that starts with a space, looking only where
+/// `s` has one: `str::find` sets up a two-way searcher on every call, which
+/// costs more than the search itself on lines this short.
+fn find_spaced(s: &str, pat: &str) -> Option<usize> {
+    debug_assert!(pat.starts_with(' '));
+    let b = s.as_bytes();
+    memchr::memchr_iter(b' ', b).find(|&i| b[i..].starts_with(pat.as_bytes()))
+}
+
+/// `s.rfind(pat)` for a `pat` that starts with a space (see [`find_spaced`]).
+fn rfind_spaced(s: &str, pat: &str) -> Option<usize> {
+    debug_assert!(pat.starts_with(' '));
+    let b = s.as_bytes();
+    memchr::memrchr_iter(b' ', b).find(|&i| b[i..].starts_with(pat.as_bytes()))
+}
+
 fn line_end(text: &str, line: &str) -> usize {
     // `line` is a subslice of `text`.
     line.as_ptr() as usize - text.as_ptr() as usize + line.len()
@@ -506,7 +997,7 @@ fn parse_header(line: &str) -> Option<(Goroutine<'_>, Option<String>)> {
     // Where the state text ends: at the first `]`, or at a Go 1.26 label
     // block before it (label strings may hold `]` themselves).
     let first_close = body.find(']').unwrap_or(body.len());
-    let (inside, labels_text) = match body[..first_close].find(" labels:{") {
+    let (inside, labels_text) = match find_spaced(&body[..first_close], " labels:{") {
         // Go 1.26: the labels close the brackets.
         Some(at) => {
             let block = &body[at + " labels:".len()..];
@@ -529,7 +1020,7 @@ fn parse_header(line: &str) -> Option<(Goroutine<'_>, Option<String>)> {
             (&body[..first_close], labels)
         }
     };
-    let mut parts = inside.split(", ");
+    let mut parts = split_comma_space(inside);
     let mut state = parts.next().unwrap_or("");
     let mut leaked = false;
     let mut durable = false;
@@ -574,6 +1065,26 @@ fn parse_header(line: &str) -> Option<(Goroutine<'_>, Option<String>)> {
         g.labels = parse_labels(l);
     }
     Some((g, problem))
+}
+
+/// `s.split(", ")`, without setting up a two-way searcher (see
+/// [`find_spaced`]).
+fn split_comma_space(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let b = r.as_bytes();
+        match memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' ')) {
+            Some(i) => {
+                rest = Some(&r[i + 2..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// The length of the `{…}` block `s` starts with, quotes respected.
@@ -795,6 +1306,47 @@ mod tests {
         assert_eq!(d.goroutines[1].frames.len(), 0);
         assert_eq!(d.warnings.len(), 1);
         assert!(d.warnings[0].message.contains("truncated"));
+    }
+
+    #[test]
+    fn spaced_searches_match_std() {
+        // Every string of up to 7 symbols over an alphabet that makes
+        // overlapping and repeated matches.
+        let alphabet = [" ", ",", "in", " in goroutine ", " labels:{", "x", ", "];
+        let mut strings = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..4 {
+            frontier = frontier
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |a| format!("{s}{a}")))
+                .collect();
+            strings.extend(frontier.iter().cloned());
+        }
+        for s in &strings {
+            assert_eq!(rfind_spaced(s, " in goroutine "), s.rfind(" in goroutine "), "{s:?}");
+            assert_eq!(find_spaced(s, " labels:{"), s.find(" labels:{"), "{s:?}");
+            assert_eq!(
+                split_comma_space(s).collect::<Vec<_>>(),
+                s.split(", ").collect::<Vec<_>>(),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn header_prefix_grows_read_by_read() {
+        let mut checked = 0;
+        for part in ["g", "gorou", "goroutine", "goroutine ", "goroutine 1", "goroutine 123"] {
+            assert!(may_be_header(part.as_bytes(), &mut checked), "{part}");
+        }
+        assert_eq!(checked, "goroutine 123".len(), "digits are not looked at again");
+        assert!(may_be_header(b"goroutine 123 [", &mut checked));
+        assert!(may_be_header(b"goroutine 123 [anything", &mut checked));
+        for part in ["x", "goroutinex", "goroutine x", "goroutine  1", "goroutine 1x"] {
+            assert!(!may_be_header(part.as_bytes(), &mut 0), "{part}");
+        }
+        assert_eq!(header_id(b"goroutine 42 [select]:"), 42);
+        assert_eq!(header_id(b"goroutine 99999999999999999999 [select]:"), 0);
     }
 
     #[test]
