@@ -175,12 +175,13 @@ func (s *leakcheckSession) beginExample(name string) func() {
 // end checks a test, writes its end record and forgets it; it returns how
 // many goroutines leaked, and fails the test when some did.
 func (s *leakcheckSession) end(tc *leakcheckTest) int {
+	out := s.checkTest(tc)
+	// Read after the wait: a goroutine of the test may fail it meanwhile.
 	failed, skipped := false, false
 	if tc.tb != nil {
 		tc.tb.Helper()
 		failed, skipped = tc.tb.Failed(), tc.tb.Skipped()
 	}
-	out := s.checkTest(tc)
 	s.records.write(leakcheckRecordHeader{
 		Kind:      "end",
 		Test:      tc.name,
@@ -190,6 +191,7 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 		Leaked:    leakcheckIDs(out.leaked),
 		Ignored:   leakcheckIDs(out.ignored),
 		Ambiguous: out.ambiguous,
+		ByDiff:    out.byDifference,
 		Alone:     out.alone,
 		Looks:     out.looks,
 		TestOf:    out.testOf,

@@ -15,10 +15,13 @@ type leakcheckOutcome struct {
 	// ambiguous: leaked goroutines told by a label shared with other
 	// tests' goroutines of the same stack.
 	ambiguous []uint64
-	testOf    map[string]string // goroutine id → the subtest that started it
-	owners    map[string]string // goroutine id → the test it belongs to (package check)
-	alone     bool
-	looks     int
+	// byDifference: leaked goroutines with neither creator chain nor
+	// label, the test's because they appeared while it ran alone.
+	byDifference []uint64
+	testOf       map[string]string // goroutine id → the subtest that started it
+	owners       map[string]string // goroutine id → the test it belongs to (package check)
+	alone        bool
+	looks        int
 }
 
 // sections is the dump text of what the outcome names, leaked first.
@@ -156,9 +159,26 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 	proofs, lastProof := 0, leakchecktime.Time{}
 	self, _ := leakcheckOwnIDs()
 	var teardownStopped, teardownKnown bool
+	settle := 0
+	// What the last look saw: when no goroutine was created or exited
+	// since, the next look would see the same, and is not taken (a look
+	// stops the world).
+	var lastCounter uint64
+	lastNum, same := -1, false
 	for {
+		if same {
+			if c, ok := leakcheckCreated(); !ok || c != lastCounter || leakcheckruntime.NumGoroutine() != lastNum {
+				same = false
+			}
+		}
+		if same && len(out.leaked) > 0 && leakchecktime.Until(deadline) > 0 {
+			leakcheckPause(&pause, deadline)
+			continue
+		}
 		out.looks++
+		lastNum = leakcheckruntime.NumGoroutine()
 		snap := s.look()
+		lastCounter, same = snap.counter, snap.counterOK
 		s.mu.Lock()
 		s.attributeLocked(&snap)
 		s.mu.Unlock()
@@ -171,17 +191,29 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 		}
 		s.mu.Lock()
 		if c.test == nil && !teardownKnown {
-			teardownKnown = true
+			// Did the teardown stop a fixture? One it just woke (a closed
+			// channel) may not have exited yet: it gets a few yields.
+			moving := false
 			for id := range s.setupAfterRun {
-				if leakcheckFind(&snap, id) == nil {
+				if g := leakcheckFind(&snap, id); g == nil {
 					teardownStopped = true
+				} else if g.state == "runnable" || g.state == "running" {
+					moving = true
 				}
 			}
+			if !teardownStopped && moving && settle < 10 {
+				settle++
+				s.mu.Unlock()
+				leakcheckruntime.Gosched()
+				leakchecktime.Sleep(leakchecktime.Millisecond)
+				continue
+			}
+			teardownKnown = true
 		}
 		// Any look is a consistent (alive, counter) pair for the next
 		// test's start.
 		s.setKnownLocked(snap)
-		out.leaked, out.ignored, out.ambiguous = nil, nil, nil
+		out.leaked, out.ignored, out.ambiguous, out.byDifference = nil, nil, nil, nil
 		out.testOf, out.owners = nil, nil
 		for i := range snap.goroutines {
 			g := &snap.goroutines[i]
@@ -215,6 +247,9 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 			if ambiguous[g.id] {
 				out.ambiguous = append(out.ambiguous, g.id)
 			}
+			if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
+				out.byDifference = append(out.byDifference, g.id)
+			}
 			out.leaked = append(out.leaked, g)
 		}
 		s.mu.Unlock()
@@ -225,21 +260,23 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 			proofs++
 			lastProof = leakchecktime.Now()
 			s.prove()
+			// The marks change the dump, not the goroutines: look again.
+			same = false
 			continue
 		}
 		if len(out.leaked) == 0 || left <= 0 || leakcheckAllProven(out.leaked) {
 			s.mu.Lock()
-			for _, g := range out.leaked {
+			for _, g := range append(out.leaked, out.ignored...) {
 				s.reported[g.id] = true
-			}
-			for _, g := range out.ignored {
-				s.reported[g.id] = true
-			}
-			if c.test != nil {
-				for _, g := range out.leaked {
-					if ambiguous[g.id] {
-						s.claimed[c.test.name+"\x00"+leakcheckStackKey(g.funcs)]++
-					}
+				if c.test == nil {
+					continue
+				}
+				switch {
+				case ambiguous[g.id]:
+					s.claimed[c.test.name+"\x00"+leakcheckStackKey(g.funcs)]++
+				case snap.owner[g.id] == leakcheckOrphan:
+					// Told by difference: the test's from now on.
+					s.owners[g.id] = &leakcheckOwner{kind: leakcheckOwnerTest, test: c.test, gen: snap.gen}
 				}
 			}
 			s.mu.Unlock()
@@ -251,13 +288,22 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 			leakcheckruntime.Gosched()
 			continue
 		}
-		if pause > left {
-			pause = left
-		}
-		leakchecktime.Sleep(pause)
-		if pause *= 2; pause > 100*leakchecktime.Millisecond {
-			pause = 100 * leakchecktime.Millisecond
-		}
+		leakcheckPause(&pause, deadline)
+	}
+}
+
+// leakcheckPause sleeps for pause (at most until the deadline) and doubles
+// it, up to 100ms.
+func leakcheckPause(pause *leakchecktime.Duration, deadline leakchecktime.Time) {
+	d := *pause
+	if left := leakchecktime.Until(deadline); d > left {
+		d = left
+	}
+	if d > 0 {
+		leakchecktime.Sleep(d)
+	}
+	if *pause *= 2; *pause > 100*leakchecktime.Millisecond {
+		*pause = 100 * leakchecktime.Millisecond
 	}
 }
 

@@ -425,16 +425,18 @@ type leakcheckProfileGroup struct {
 
 // labelOrphans tells the orphans of a snapshot (goroutines whose creator
 // chain is broken) by the labels in pprof's goroutine profile, which prints
-// labels per group of identical stacks. The goroutines the chain told are
-// taken out of their test's count first. Where goroutines of several tests
-// share a stack, which of them is whose cannot be told: each test gets its
-// count of them, marked ambiguous, and what a test's check reported that
-// way is not reported again by another check.
+// labels per group of identical stacks, by count. The goroutines the chain
+// told are taken out of their test's count first. Where goroutines of
+// several tests share a stack, which of them is whose cannot be told: a
+// check takes its test's count of them, marked ambiguous, and what it
+// reported that way (claimed) is not its test's count any more: later
+// checks, and the check after the last test, leave as many of them alone,
+// the ones already reported first.
 func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[uint64]bool) {
 	s.mu.Lock()
 	var orphans []*leakcheckGoroutine
 	for i := range snap.goroutines {
-		if g := &snap.goroutines[i]; snap.owner[g.id] == leakcheckOrphan && !s.reported[g.id] {
+		if g := &snap.goroutines[i]; snap.owner[g.id] == leakcheckOrphan {
 			orphans = append(orphans, g)
 		}
 	}
@@ -476,13 +478,29 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[u
 		}
 	}
 	for key, list := range byKey {
+		var reported, fresh []*leakcheckGoroutine
+		for _, g := range list {
+			if s.reported[g.id] {
+				reported = append(reported, g)
+			} else {
+				fresh = append(fresh, g)
+			}
+		}
 		labels := counts[key]
-		// What checks reported as ambiguous is not reported again.
+		// Claims take the reported goroutines first. Where there were
+		// claims, which goroutine is whose was never told: what is left
+		// is assigned for this look only, and marked ambiguous.
+		claims := false
 		for label, n := range labels {
-			claimed := s.claimed[label+"\x00"+key]
-			for ; claimed > 0 && n > 0 && len(list) > 0; claimed, n = claimed-1, n-1 {
-				s.reported[list[0].id] = true
-				list = list[1:]
+			c := s.claimed[label+"\x00"+key]
+			claims = claims || c > 0
+			for ; c > 0 && n > 0; c, n = c-1, n-1 {
+				if len(reported) > 0 {
+					reported = reported[1:]
+				} else if len(fresh) > 0 {
+					s.reported[fresh[0].id] = true
+					fresh = fresh[1:]
+				}
 			}
 			labels[label] = n
 		}
@@ -492,17 +510,19 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[u
 				live++
 			}
 		}
+		// What is left goes to the labels' tests, fresh goroutines first.
+		pool := append(fresh, reported...)
 		for label, n := range labels {
 			tc := s.byName[label]
-			for ; n > 0 && len(list) > 0; n-- {
-				g := list[0]
-				list = list[1:]
+			for ; n > 0 && len(pool) > 0; n-- {
+				g := pool[0]
+				pool = pool[1:]
 				if tc == nil {
 					continue
 				}
 				o := &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, byLabel: true, gen: snap.gen}
 				snap.owner[g.id] = o
-				if live > 1 {
+				if live > 1 || claims {
 					ambiguous[g.id] = true
 				} else {
 					s.owners[g.id] = o

@@ -37,6 +37,7 @@ type leakcheckRecordHeader struct {
 	Failed    bool     `json:"failed,omitempty"`
 	Skipped   bool     `json:"skipped,omitempty"`
 	Ambiguous []uint64 `json:"ambiguous,omitempty"`
+	ByDiff    []uint64 `json:"by_difference,omitempty"`
 	Alone     bool     `json:"alone,omitempty"`
 	// end and exit
 	Leaked  []uint64          `json:"leaked,omitempty"`
@@ -45,6 +46,11 @@ type leakcheckRecordHeader struct {
 	TestOf  map[string]string `json:"test_of,omitempty"`
 	Owners  map[string]string `json:"owners,omitempty"`
 	NoTests bool              `json:"no_tests,omitempty"`
+	// exit: everything written before this record (its length, its hash)
+	// and the file's inode, so that a file replaced or rewritten is noticed.
+	FileLen int    `json:"file_len,omitempty"`
+	FileSum string `json:"file_sum,omitempty"`
+	Inode   uint64 `json:"inode,omitempty"`
 }
 
 // leakcheckRecords is this binary's record file,
@@ -56,13 +62,16 @@ type leakcheckRecords struct {
 	fd   int
 	path string
 	seq  int
+	// written and sum: the bytes written so far and their FNV-1a hash.
+	written int
+	sum     uint64
 	// broken: a write failed (a full disk); nothing more is written, and
 	// leakcheck reports the package as not fully checked.
 	broken bool
 }
 
 func leakcheckOpenRecords(dir string) *leakcheckRecords {
-	r := &leakcheckRecords{fd: -1}
+	r := &leakcheckRecords{fd: -1, sum: leakcheckFNVStart}
 	sub := dir + "/" + leakcheckRecordsKey
 	if err := leakchecksyscall.Mkdir(sub, 0755); err != nil && err != leakchecksyscall.EEXIST {
 		r.fail(sub, err)
@@ -97,7 +106,14 @@ func (r *leakcheckRecords) write(h leakcheckRecordHeader, sections [][]byte) {
 		body = append(append(body, b...), '\n', '\n')
 	}
 	h.Len = len(body)
-	h.Sum = leakcheckFNV(body)
+	h.Sum = leakcheckHex(leakcheckFNVAdd(leakcheckFNVStart, body))
+	if h.Kind == "exit" {
+		h.FileLen, h.FileSum = r.written, leakcheckHex(r.sum)
+		var st leakchecksyscall.Stat_t
+		if leakchecksyscall.Fstat(r.fd, &st) == nil {
+			h.Inode = uint64(st.Ino)
+		}
+	}
 	head, err := leakcheckjson.Marshal(h)
 	if err != nil {
 		r.fail(r.path, err)
@@ -114,6 +130,8 @@ func (r *leakcheckRecords) write(h leakcheckRecordHeader, sections [][]byte) {
 			r.fail(r.path, err)
 			return
 		}
+		r.sum = leakcheckFNVAdd(r.sum, buf[:n])
+		r.written += n
 		buf = buf[n:]
 	}
 }
@@ -128,13 +146,20 @@ func (r *leakcheckRecords) close() {
 	}
 }
 
-// leakcheckFNV is the 64-bit FNV-1a hash of b, in hexadecimal.
-func leakcheckFNV(b []byte) string {
-	h := uint64(14695981039346656037)
+// leakcheckFNVStart is the 64-bit FNV-1a hash of nothing.
+const leakcheckFNVStart = uint64(14695981039346656037)
+
+// leakcheckFNVAdd continues the 64-bit FNV-1a hash h over b.
+func leakcheckFNVAdd(h uint64, b []byte) uint64 {
 	for _, c := range b {
 		h ^= uint64(c)
 		h *= 1099511628211
 	}
+	return h
+}
+
+// leakcheckHex is h in 16 hexadecimal digits.
+func leakcheckHex(h uint64) string {
 	const digits = "0123456789abcdef"
 	var out [16]byte
 	for i := 15; i >= 0; i-- {

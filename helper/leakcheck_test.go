@@ -259,31 +259,42 @@ type leakcheckSession struct {
 	cacheKey   leakchecksync.Once
 }
 
-// leakcheckStart starts the session when this process is the test binary
-// leakcheck started.
-func leakcheckStart() *leakcheckSession {
+// leakcheckEnv is what leakcheck passed this test binary in its
+// environment. It is taken while the package's variables are initialized,
+// before any init function of the package runs (only the packages it
+// imports run theirs earlier).
+var leakcheckEnv = leakcheckTakeEnv()
+
+type leakcheckEnvironment struct {
+	dir, config string
+	problems    []string
+}
+
+// leakcheckTakeEnv reads leakcheck's variables and puts the environment
+// back to what the user had: leakcheck's variables gone, those it changed
+// for go test restored. Only this process speaks for the run: a test that
+// starts this binary again (exec.Command(os.Args[0], ...)) gets a child
+// that runs as under plain go test.
+func leakcheckTakeEnv() leakcheckEnvironment {
+	var env leakcheckEnvironment
 	// syscall.Getenv, unlike os.Getenv, is not recorded by go test's result
 	// cache: the record directory changes every run and must not defeat it.
 	dir, ok := leakchecksyscall.Getenv("LEAKCHECK_DIR")
 	if !ok || dir == "" {
-		return nil
+		return env
 	}
-	config, _ := leakchecksyscall.Getenv("LEAKCHECK_CONFIG")
+	env.dir = dir
+	env.config, _ = leakchecksyscall.Getenv("LEAKCHECK_CONFIG")
 	restore, _ := leakchecksyscall.Getenv("LEAKCHECK_RESTORE")
-	// Only this process speaks for the run: a test that starts this binary
-	// again (exec.Command(os.Args[0], ...)) must get a child that runs as
-	// under plain go test. The environment goes back to what the user had:
-	// leakcheck's variables gone, those it changed for go test restored.
 	_ = leakchecksyscall.Unsetenv("LEAKCHECK_DIR")
 	_ = leakchecksyscall.Unsetenv("LEAKCHECK_CONFIG")
 	_ = leakchecksyscall.Unsetenv("LEAKCHECK_RESTORE")
-	var problems []string
 	if restore != "" {
-		var env map[string]*string
-		if err := leakcheckjson.Unmarshal([]byte(restore), &env); err != nil {
-			problems = append(problems, "bad LEAKCHECK_RESTORE: "+err.Error())
+		var vars map[string]*string
+		if err := leakcheckjson.Unmarshal([]byte(restore), &vars); err != nil {
+			env.problems = append(env.problems, "bad LEAKCHECK_RESTORE: "+err.Error())
 		}
-		for k, v := range env {
+		for k, v := range vars {
 			if v == nil {
 				_ = leakchecksyscall.Unsetenv(k)
 			} else {
@@ -291,6 +302,18 @@ func leakcheckStart() *leakcheckSession {
 			}
 		}
 	}
+	return env
+}
+
+// leakcheckStart starts the session when this process is the test binary
+// leakcheck started.
+func leakcheckStart() *leakcheckSession {
+	env := leakcheckEnv
+	if env.dir == "" {
+		return nil
+	}
+	leakcheckDieWithParent()
+	problems := env.problems
 	s := &leakcheckSession{
 		owners:   map[uint64]*leakcheckOwner{},
 		reported: map[uint64]bool{},
@@ -303,7 +326,7 @@ func leakcheckStart() *leakcheckSession {
 		labels:   map[uint64][]string{},
 		problems: problems,
 	}
-	if err := leakcheckjson.Unmarshal([]byte(config), &s.cfg); err != nil {
+	if err := leakcheckjson.Unmarshal([]byte(env.config), &s.cfg); err != nil {
 		s.problems = append(s.problems, "bad LEAKCHECK_CONFIG: "+err.Error())
 	}
 	for i := range s.cfg.Rules {
@@ -323,7 +346,7 @@ func leakcheckStart() *leakcheckSession {
 	delete(s.baseline, s.mainID)
 	s.setKnownLocked(snap)
 	s.mu.Unlock()
-	s.records = leakcheckOpenRecords(dir)
+	s.records = leakcheckOpenRecords(env.dir)
 	_, counter := leakcheckCreated()
 	s.records.write(leakcheckRecordHeader{
 		Kind:         "start",

@@ -22,6 +22,8 @@ pub struct Toolchain {
     pub gowork: Option<PathBuf>,
     /// GOFLAGS, as go sees it (the environment, or `go env -w`).
     pub goflags: String,
+    /// The operating system tests are built for.
+    pub goos: String,
 }
 
 impl Toolchain {
@@ -37,8 +39,14 @@ impl Toolchain {
             gowork: String,
             #[serde(default)]
             goflags: String,
+            #[serde(default)]
+            goos: String,
         }
-        let out = go_output(go, dir, &["env", "-json", "GOVERSION", "GOMOD", "GOWORK", "GOFLAGS"])?;
+        let out = go_output(
+            go,
+            dir,
+            &["env", "-json", "GOVERSION", "GOMOD", "GOWORK", "GOFLAGS", "GOOS"],
+        )?;
         let env: GoEnv = serde_json::from_slice(&out).map_err(|e| Error::GoCommand {
             command: format!("{go} env -json"),
             dir: dir.to_path_buf(),
@@ -52,6 +60,7 @@ impl Toolchain {
             gomod: file(env.gomod),
             gowork: file(env.gowork),
             goflags: env.goflags,
+            goos: env.goos,
         };
         if tc.gomod.is_none() && tc.gowork.is_none() {
             return Err(Error::NotInModule(dir.to_path_buf()));

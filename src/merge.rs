@@ -858,6 +858,7 @@ mod tests {
             proof: true,
             known,
             ambiguous: 0,
+            by_difference: 0,
         };
         let test = |name: &str, verdict: Verdict, leak: Option<LeakReport>| TestResult {
             name: name.into(),
@@ -872,6 +873,7 @@ mod tests {
                 output: String::new(),
                 elapsed: 0.1,
             }],
+            failed_by_subtest: false,
         };
         let package = |path: &str, status: PackageStatus, tests: Vec<TestResult>| PackageResult {
             import_path: path.into(),

@@ -126,6 +126,10 @@ pub struct RecordHeader {
     /// tests, with the same stack, carry too.
     #[serde(default)]
     pub ambiguous: Vec<u64>,
+    /// `end`: leaked goroutines with neither creator chain nor label, the
+    /// test's because they appeared while it ran alone.
+    #[serde(default)]
+    pub by_difference: Vec<u64>,
     /// `end`: no other test ran while it did.
     #[serde(default)]
     pub alone: bool,
@@ -147,6 +151,15 @@ pub struct RecordHeader {
     /// `exit`: no test ran in this binary.
     #[serde(default)]
     pub no_tests: bool,
+    /// `exit`: how many bytes the helper wrote before this record.
+    #[serde(default)]
+    pub file_len: usize,
+    /// `exit`: their FNV-1a hash.
+    #[serde(default)]
+    pub file_sum: String,
+    /// `exit`: the record file's inode.
+    #[serde(default)]
+    pub inode: u64,
 }
 
 /// The record format this leakcheck reads.
@@ -408,6 +421,17 @@ pub fn run(
         // Its own process group, so an interrupt reaches go test and its
         // test binaries together (see `interrupt`).
         .process_group(0);
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(2) only sets an attribute of the new process; between
+    // fork and exec it touches no memory shared with leakcheck. A killed
+    // leakcheck then takes go test with it (and the helper asks the same of
+    // each test binary for go test).
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     let mut child = command.spawn().map_err(|source| Error::GoNotFound {
         go: tc.go.clone(),
         source,
@@ -493,13 +517,31 @@ pub mod interrupt {
     static GROUP: AtomicI32 = AtomicI32::new(0);
     static SIGNALS: AtomicU32 = AtomicU32::new(0);
 
-    /// Installs the handler (once per process).
+    /// Installs the handlers (once per process).
     pub fn install() -> Result<(), String> {
         ctrlc::set_handler(|| {
             let n = SIGNALS.fetch_add(1, Ordering::SeqCst) + 1;
             signal_group(GROUP.load(Ordering::SeqCst), n);
         })
-        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))
+        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+        // SIGQUIT (Ctrl-\) goes to the test binaries, as the terminal would
+        // send it to them under plain go test: each prints its goroutines
+        // and exits, and the reports hold the dumps.
+        extern "C" fn forward_quit(_: libc::c_int) {
+            let group = GROUP.load(Ordering::SeqCst);
+            if group > 0 {
+                // SAFETY: kill(2) is async-signal-safe.
+                unsafe {
+                    libc::kill(-group, libc::SIGQUIT);
+                }
+            }
+        }
+        // SAFETY: the handler only reads an atomic and calls kill(2).
+        let previous = unsafe { libc::signal(libc::SIGQUIT, forward_quit as *const () as libc::sighandler_t) };
+        if previous == libc::SIG_ERR {
+            return Err("cannot handle SIGQUIT".into());
+        }
+        Ok(())
     }
 
     /// Interrupts as a signal would (a second call kills): watch mode's
@@ -657,6 +699,10 @@ fn read_stream(path: &Path) -> RecordStream {
             return stream;
         }
     };
+    let inode = {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(path).map(|m| m.ino()).unwrap_or(0)
+    };
     let mut at = 0;
     while at < bytes.len() {
         let Some(nl) = memchr::memchr(b'\n', &bytes[at..]) else {
@@ -699,6 +745,16 @@ fn read_stream(path: &Path) -> RecordStream {
             ));
             break;
         }
+        // The exit record vouches for the whole file: what the helper
+        // wrote before it, and the file it wrote to.
+        if header.kind == RecordKind::Exit
+            && (header.file_len != at
+                || format!("{:016x}", crate::inject::fnv1a(&bytes[..at])) != header.file_sum
+                || header.inode != inode)
+        {
+            stream.broken = Some("the file is not the one the helper wrote (it was replaced or rewritten)".into());
+            break;
+        }
         stream.records.push(LeakRecord {
             dump: String::from_utf8_lossy(dump).into_owned(),
             header,
@@ -720,6 +776,7 @@ mod tests {
             gomod: None,
             gowork: None,
             goflags: String::new(),
+            goos: "linux".into(),
         }
     }
 

@@ -107,13 +107,42 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         patterns = selection.import_paths();
         packages = selection.packages;
     }
-    let overlay = inject::build(&packages, user_overlay(&tc, &opts.go_test_args).as_deref())?;
-    // Names start with a dot: go test ./... never takes them for packages,
-    // even when the temporary directory is inside the module.
-    let records = temp_dir(".leakcheck-records-", None)?;
+    // What go reads and writes (the overlay, go's work directory) goes
+    // where go's temporary files go: GOTMPDIR when the user set it, else
+    // the system's; the helper's records go to the system's. Names start
+    // with a dot, so go test ./... never takes them for packages, even
+    // inside the module.
+    let temp = std::env::var_os("GOTMPDIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(std::env::temp_dir, PathBuf::from);
+    let overlay = inject::build(
+        &packages,
+        user_overlay(&tc, &opts.go_test_args).as_deref(),
+        &tc.dir,
+        &temp,
+    )?;
+    if let Some(file) = patterns.iter().find(|p| p.ends_with(".go")).cloned() {
+        // go test x_test.go compiles only the files it is given (whatever
+        // their build constraints): the helper's too, those for this GOOS,
+        // named the way the user named theirs (go wants them all in one
+        // directory, as spelled).
+        let dir = Path::new(&file).parent().unwrap_or(Path::new(""));
+        let skip = if tc.goos == "linux" { "_other_" } else { "_linux_" };
+        for injection in overlay.injections.values() {
+            patterns.extend(
+                injection
+                    .added
+                    .iter()
+                    .filter_map(|f| f.file_name())
+                    .filter(|name| !name.to_string_lossy().contains(skip))
+                    .map(|name| dir.join(name).display().to_string()),
+            );
+        }
+    }
+    let records = temp_dir(".leakcheck-records-", &std::env::temp_dir())?;
     // go's own work directory inside one of leakcheck's, so that nothing is
-    // left when go is killed; on the file system the user chose for it.
-    let gotmp = temp_dir(".leakcheck-gotmp-", std::env::var_os("GOTMPDIR").map(PathBuf::from))?;
+    // left when go is killed.
+    let gotmp = temp_dir(".leakcheck-gotmp-", &temp)?;
     let config_file = match &opts.config {
         Some(path) => config::load(&opts.dir.join(path))?,
         None => match config::find(tc.root()) {
@@ -421,12 +450,11 @@ fn user_overlay(tc: &Toolchain, go_test_args: &[String]) -> Option<PathBuf> {
         .map(|v| tc.dir.join(v))
 }
 
-/// A temporary directory named `prefix…`, in `parent` or the system's.
-fn temp_dir(prefix: &str, parent: Option<PathBuf>) -> Result<tempfile::TempDir> {
-    let parent = parent.unwrap_or_else(std::env::temp_dir);
+/// A temporary directory named `prefix…` in `parent`.
+fn temp_dir(prefix: &str, parent: &Path) -> Result<tempfile::TempDir> {
     tempfile::Builder::new()
         .prefix(prefix)
-        .tempdir_in(&parent)
+        .tempdir_in(parent)
         .map_err(|e| Error::io("cannot create a temporary directory in", parent, e))
 }
 

@@ -88,13 +88,15 @@ fn expected() -> BTreeMap<(String, String), Expectation> {
             leak(vec![(100, "chan send", "spawn.(*Server).audit")]),
         ),
         ("spawn", "TestPerRequestBounded", pass()),
+        // The subtest leaked; its parent fails because of it, as go test
+        // fails a test whose subtest fails.
+        ("subtest", "TestHandlers", ("failed", vec![])),
+        ("subtest", "TestHandlers/ok", pass()),
         (
             "subtest",
-            "TestHandlers",
+            "TestHandlers/leaky",
             leak(vec![(1, "chan receive", "subtest.waitForAck")]),
         ),
-        ("subtest", "TestHandlers/ok", pass()),
-        ("subtest", "TestHandlers/leaky", pass()),
         ("subtest", "TestHandlers/also_ok", pass()),
         ("subtest", "TestNoSubtestLeak", pass()),
         (
@@ -189,18 +191,33 @@ fn leaked_goroutines_are_grouped_and_counted() {
 }
 
 #[test]
-fn a_leak_in_a_subtest_names_the_subtest() {
+fn a_leak_in_a_subtest_is_the_subtests() {
     let run = fixture_run();
-    let t = &run.tests()[&(format!("{P}subtest"), "TestHandlers".to_string())];
-    assert_eq!(
-        t["leak"]["groups"][0]["subtests"],
-        serde_json::json!(["TestHandlers/leaky"])
-    );
+    let tests = run.tests();
+    let sub = &tests[&(format!("{P}subtest"), "TestHandlers/leaky".to_string())];
+    assert_eq!(sub["verdict"], "leaked");
+    assert_eq!(sub["leak"]["total"], 1);
+    let parent = &tests[&(format!("{P}subtest"), "TestHandlers".to_string())];
+    assert_eq!(parent["verdict"], "failed");
+    assert_eq!(parent["failed_by_subtest"], true);
+    assert!(parent["leak"].is_null(), "{parent:#}");
+    let out = run.stdout();
+    assert!(out.contains("--- LEAK: TestHandlers/leaky"), "{out}");
     assert!(
-        run.stdout().contains("in subtest TestHandlers/leaky"),
-        "{}",
-        run.stdout()
+        out.contains("--- FAIL: TestHandlers (") && out.contains("): TestHandlers/leaky leaked"),
+        "{out}"
     );
+    // Dashboards see the same: the subtest's testcase fails with the leak,
+    // the parent's because of it.
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let case = |name: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(name))
+            .and_then(|c| c.children().find(|n| n.has_tag_name("failure")))
+            .map(|f| f.attribute("type").unwrap_or("").to_string())
+    };
+    assert_eq!(case("TestHandlers/leaky").as_deref(), Some("GoroutineLeak"));
+    assert_eq!(case("TestHandlers").as_deref(), Some("Failure"));
 }
 
 #[test]
@@ -308,6 +325,11 @@ fn junit_is_valid_and_names_each_leak() {
                     "{name}: no file/line"
                 );
             }
+            // A parent whose subtest leaked.
+            "failed" => assert!(
+                failure.is_some_and(|f| f.attribute("type") == Some("Failure")),
+                "{name}"
+            ),
             other => unreachable!("{other}"),
         }
         let out = c
@@ -390,11 +412,8 @@ fn same_verdicts_under(toolchain: &str) {
             );
         }
     }
-    let sub = &tests[&(format!("{P}subtest"), "TestHandlers".to_string())];
-    assert_eq!(
-        sub["leak"]["groups"][0]["subtests"],
-        serde_json::json!(["TestHandlers/leaky"])
-    );
+    let sub = &tests[&(format!("{P}subtest"), "TestHandlers/leaky".to_string())];
+    assert_eq!(sub["verdict"], "leaked", "{toolchain}");
 }
 
 /// The helper skips its look after a serial test when the runtime's

@@ -502,6 +502,78 @@ func TestStable(t *testing.T) {
 }
 "#;
 
+const LATE: &str = r#"package late
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+var stop = make(chan struct{})
+
+// startFlusher starts a background flusher nothing stops: a leak.
+func startFlusher() { go func() { <-stop }() }
+
+// TestWorker's result arrives late, from a goroutine, after the test
+// returned: the failure must stay a failure, not become a leak.
+func TestWorker(t *testing.T) {
+	startFlusher()
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		t.Error("the worker produced a wrong result")
+	}()
+}
+
+func TestLater(t *testing.T) { time.Sleep(300 * time.Millisecond) }
+
+// The example's output is wrong, and it leaks: it failed.
+func Example_wrong() {
+	startFlusher()
+	fmt.Println("HELLO")
+	// Output: hello
+}
+
+// The example's output is right, and it leaks: it leaked.
+func Example_right() {
+	startFlusher()
+	fmt.Println("hello")
+	// Output: hello
+}
+"#;
+
+const TEARDOWN: &str = r#"package teardown
+
+import (
+	"os"
+	"testing"
+)
+
+var (
+	stop    = make(chan struct{})
+	updates = make(chan string)
+)
+
+// flusher is stopped by the teardown.
+func flusher() { <-stop }
+
+// watcher is forgotten by the teardown: a leak it leaves running.
+func watcher() {
+	for range updates {
+	}
+}
+
+func TestMain(m *testing.M) {
+	go flusher()
+	go watcher()
+	code := m.Run()
+	close(stop)
+	os.Exit(code)
+}
+
+func TestA(t *testing.T) {}
+"#;
+
 const DUP_INTERNAL: &str = r#"package dupname
 
 import "testing"
@@ -550,6 +622,7 @@ fn trust_module() -> tempfile::TempDir {
         ("dupname/dup.go", DUP_CODE),
         ("dupname/a_test.go", DUP_INTERNAL),
         ("dupname/b_test.go", DUP_EXTERNAL),
+        ("teardown/main_test.go", TEARDOWN),
     ])
 }
 
@@ -587,6 +660,8 @@ fn verdicts_match_go_test_but_for_leaks_whatever_the_suite_does() {
         assert_eq!(main_leak(&run, pkg), 0, "{pkg}\n{out}");
     }
     assert_eq!(main_leak(&run, "runforgets"), 1, "{out}");
+    // A teardown that stops a fixture by closing a channel stops it.
+    assert_eq!(main_leak(&run, "teardown"), 1, "{out}");
     assert_eq!(verdict(&run, "lazydb", "TestPing"), "passed", "{out}");
     assert_eq!(verdict(&run, "lazydb", "TestOwnPool"), "leaked", "{out}");
 
@@ -632,6 +707,34 @@ fn verdicts_match_go_test_but_for_leaks_whatever_the_suite_does() {
     assert_eq!(run.code(), 0, "{}", run.stdout());
     assert_eq!(main_leak(&run, "norun"), 0);
     assert_eq!(check(&run, "norun").0, "checked");
+}
+
+#[test]
+fn a_failure_stays_a_failure_leak_or_not() {
+    // Not compared with go test: there the late t.Error comes after
+    // TestWorker completed and panics the binary; under leakcheck the test
+    // is still being checked then, and fails properly.
+    let m = temp_module(&[("late/late_test.go", LATE)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = run.stdout();
+    assert_eq!(run.code(), 1, "{out}");
+    assert_eq!(verdict(&run, "late", "TestWorker"), "failed", "{out}");
+    assert_eq!(verdict(&run, "late", "Example_wrong"), "failed", "{out}");
+    assert_eq!(verdict(&run, "late", "Example_right"), "leaked", "{out}");
+    // With the leaks known, the failures still fail the run.
+    let baseline = run.dir.path().join("baseline.json");
+    let b = baseline.display().to_string();
+    let run = run_in(
+        m.path(),
+        &["--baseline", &b, "--update-baseline", "--", "-count=1"],
+        &[],
+    );
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let run = run_in(m.path(), &["--baseline", &b, "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    assert_eq!(verdict(&run, "late", "TestWorker"), "failed");
+    assert_eq!(verdict(&run, "late", "Example_wrong"), "failed");
+    assert_eq!(verdict(&run, "late", "Example_right"), "passed");
 }
 
 // Promises 1 and 2: never worse than go test; one package's trouble stays
@@ -781,6 +884,20 @@ func TestRemoves(t *testing.T) {
 }
 "#,
     );
+    let replace = tamper(
+        "replace",
+        r#"func TestFails(t *testing.T) { t.Fatal("a real failure") }
+
+// TestReplaces puts a copy of the record file in its place: every record
+// in it is well formed, but it is not the file the helper writes to.
+func TestReplaces(t *testing.T) {
+	_, f := recordFile(t)
+	b, _ := os.ReadFile(f)
+	os.Remove(f)
+	os.WriteFile(f, b, 0o644)
+}
+"#,
+    );
     let spoof = r#"package spoof
 
 import (
@@ -815,6 +932,7 @@ func TestPasses(t *testing.T) {}
         ("truncate/t_test.go", &truncate),
         ("forge/f_test.go", &forge),
         ("remove/r_test.go", &remove),
+        ("replace/r_test.go", &replace),
         ("spoof/s_test.go", spoof),
         ("real/r_test.go", real),
     ]);
@@ -825,6 +943,7 @@ func TestPasses(t *testing.T) {}
         ("truncate", "damaged"),
         ("forge", "record 3 is damaged"),
         ("remove", "did not run"),
+        ("replace", "TestReplaces ran but leakcheck did not check it"),
         ("spoof", "go test reports TestVictim passed"),
     ] {
         let (state, reason) = check(&run, pkg);
@@ -846,7 +965,7 @@ func TestPasses(t *testing.T) {}
         .descendants()
         .filter(|n| n.has_tag_name("error") && n.attribute("type") == Some("NotChecked"))
         .count();
-    assert_eq!(not_checked, 5, "{}", run.junit);
+    assert_eq!(not_checked, 6, "{}", run.junit);
 }
 
 #[test]
@@ -906,16 +1025,9 @@ fn a_goflags_overlay_is_merged_and_temporary_files_are_never_tested() {
             "package ovl\n\nimport \"testing\"\n\nfunc TestOverlaid(t *testing.T) {\n\tch := make(chan int)\n\tgo func() { <-ch }()\n}\n",
         ),
     ]);
+    // Relative paths, which go reads from its working directory.
     let overlay = m.path().join("overlay.json");
-    std::fs::write(
-        &overlay,
-        format!(
-            "{{\"Replace\":{{\"{}\":\"{}\"}}}}",
-            m.path().join("ovl/o_test.go").display(),
-            m.path().join("replacement/o_test.go.txt").display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&overlay, r#"{"Replace":{"ovl/o_test.go":"replacement/o_test.go.txt"}}"#).unwrap();
     // TMPDIR inside the module, as some CI setups have it.
     let inside = m.path().join("tmp");
     std::fs::create_dir(&inside).unwrap();
@@ -1013,6 +1125,19 @@ func TestD(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	close(stop)
 }
+
+// TestE and TestF both forget theirs, through a creator that exits.
+func TestE(t *testing.T) {
+	t.Parallel()
+	spawn()
+	time.Sleep(100 * time.Millisecond)
+}
+
+func TestF(t *testing.T) {
+	t.Parallel()
+	spawn()
+	time.Sleep(300 * time.Millisecond)
+}
 "#;
 
 #[test]
@@ -1047,7 +1172,72 @@ fn identical_stacks_of_parallel_tests_are_never_swapped_on_older_go() {
             "{toolchain}"
         );
         assert_eq!(verdict(&run, "samestack", "TestD"), "passed", "{toolchain}");
+        for test in ["TestE", "TestF"] {
+            assert_eq!(verdict(&run, "samestack", test), "leaked", "{toolchain} {test}");
+            assert_eq!(leak(test)["total"], 1, "{toolchain} {test}");
+        }
         // Nothing is reported twice.
         assert_eq!(main_leak(&run, "samestack"), 0, "{toolchain}: {}", run.stdout());
     }
+}
+
+// Test files as people write them: go test finds these tests, and so must
+// leakcheck (a test it missed would make its package "not fully checked").
+
+const SYNTAX: &str = r#"package syntax
+
+import (
+	"os"
+	"testing"
+)
+
+// A long name, its parameter on a line of its own (as golines writes it).
+func TestAVeryLongTestNameThatGolinesSplitOverSeveralLinesForReadability(
+	t *testing.T,
+) {
+	go func() { select {} }()
+}
+
+func TestTrailingComma(t *testing.T,) {}
+
+type T = testing.T
+
+func TestAlias(t *T) {}
+
+func TestMain(
+	m *testing.M,
+) {
+	os.Exit(m.Run())
+}
+"#;
+
+#[test]
+fn test_files_as_people_write_them_are_checked() {
+    let bom = "\u{feff}package syntax\n\nimport \"testing\"\n\nfunc TestBOM(t *testing.T) {}\n";
+    let m = temp_module(&[("syntax/a_test.go", SYNTAX), ("syntax/bom_test.go", bom)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(check(&run, "syntax").0, "checked", "{}", run.stdout());
+    assert_eq!(
+        verdict(
+            &run,
+            "syntax",
+            "TestAVeryLongTestNameThatGolinesSplitOverSeveralLinesForReadability"
+        ),
+        "leaked"
+    );
+    for test in ["TestTrailingComma", "TestAlias", "TestBOM"] {
+        assert_eq!(verdict(&run, "syntax", test), "passed", "{test}");
+    }
+    // Files named on the command line: go compiles only those, and the
+    // helper's.
+    let run = run_in(&m.path().join("syntax"), &["a_test.go", "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(
+        run.verdict(
+            "command-line-arguments",
+            "TestAVeryLongTestNameThatGolinesSplitOverSeveralLinesForReadability"
+        ),
+        "leaked"
+    );
 }

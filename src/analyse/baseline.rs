@@ -172,6 +172,7 @@ impl Baseline {
         if let Some(l) = &mut p.main_leak {
             known("TestMain", l);
         }
+        super::propagate_subtest_leaks(&mut p.tests);
         p.recompute_status();
     }
 

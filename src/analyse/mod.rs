@@ -81,6 +81,10 @@ pub struct LeakReport {
     /// other tests with the same stack carry too (Go before 1.27, when
     /// their creator had exited): which of them are whose cannot be told.
     pub ambiguous: usize,
+    /// Goroutines with neither creator chain nor label (a timer's callback),
+    /// the test's because they appeared while it ran alone: a timer an
+    /// earlier test set would look the same.
+    pub by_difference: usize,
 }
 
 impl LeakReport {
@@ -108,10 +112,14 @@ pub struct TestResult {
     pub elapsed: f64,
     /// Everything it printed, framing lines included.
     pub output: String,
-    /// What it leaked (top-level tests only).
+    /// What it leaked: a subtest, what the goroutines it ran started; a
+    /// top-level test, the rest.
     pub leak: Option<LeakReport>,
     /// Earlier runs, when it failed and ran again (`--rerun-fails`).
     pub attempts: Vec<rerun::Attempt>,
+    /// It failed only because a subtest of it leaked, as go test fails a
+    /// test whose subtest fails.
+    pub failed_by_subtest: bool,
 }
 
 impl TestResult {
@@ -288,7 +296,7 @@ impl PackageResult {
             || self
                 .tests
                 .iter()
-                .any(|t| t.verdict.is_failure() && t.verdict != Verdict::Leaked)
+                .any(|t| t.verdict.is_failure() && t.verdict != Verdict::Leaked && !t.failed_by_subtest)
     }
 
     /// Tests that leaked, with their reports.
@@ -361,6 +369,7 @@ impl PackageCollector {
                     output: String::new(),
                     leak: None,
                     attempts: Vec::new(),
+                    failed_by_subtest: false,
                 });
                 self.finished.push(false);
                 self.current.insert(name.to_string(), self.tests.len() - 1);
@@ -474,7 +483,10 @@ impl PackageCollector {
             .lines()
             .any(|l| l.starts_with("ok") && l.ends_with("(cached)"));
 
-        // The helper says so when it cannot write its records (a full disk).
+        // The helper says so when it cannot write its records (a full disk);
+        // believed only when its records are incomplete.
+        let incomplete =
+            stream.is_none_or(|s| s.broken.is_some() || !s.records.iter().any(|r| r.header.kind == RecordKind::Exit));
         for line in self
             .tests
             .iter()
@@ -482,28 +494,33 @@ impl PackageCollector {
             .chain([self.output.as_str()])
             .flat_map(str::lines)
         {
-            if let Some(at) = line.find(RECORD_WRITE_FAILED) {
+            if let Some(at) = line.find(RECORD_WRITE_FAILED).filter(|_| incomplete) {
                 problems.push(line[at + HELPER_LINE_MARK.len()..].to_string());
             }
         }
+        // Records that were damaged or replaced never turn go test's
+        // failure into a pass.
+        let trusted = stream.is_some_and(|s| s.broken.is_none());
         if let Some(start) = start {
             problems.extend(start.problems.iter().cloned());
-            let mut ends: HashMap<(&str, u32), &LeakRecord> = HashMap::new();
+            let mut sub_leaks: HashMap<(String, u32), LeakReport> = HashMap::new();
+            let mut ends: HashMap<(String, u32), &LeakRecord> = HashMap::new();
             for rec in stream_records.iter().filter(|r| r.header.kind == RecordKind::End) {
-                ends.insert((rec.header.test.as_str(), rec.header.run), rec);
+                ends.insert((rec.header.test.clone(), rec.header.run), rec);
             }
             for t in self.tests.iter_mut() {
                 if t.name.contains('/') || t.name.starts_with("Benchmark") {
                     continue;
                 }
-                let Some(rec) = ends.remove(&(t.name.as_str(), t.run)) else {
+                let Some(rec) = ends.remove(&(t.name.clone(), t.run)) else {
                     if finished && !matches!(t.verdict, Verdict::Unfinished | Verdict::Panicked | Verdict::TimedOut) {
                         problems.push(format!("{} ran but leakcheck did not check it", t.name));
                     }
                     continue;
                 };
                 let h = &rec.header;
-                let report = leak_report(rec, rules, &self.import_path, Some(&t.name), proof);
+                let mut reports = leak_reports(rec, rules, &self.import_path, Some(&t.name), proof);
+                let report = reports.remove(&None).unwrap_or_default();
                 let helper_failed = h.failed || !h.leaked.is_empty();
                 match t.verdict {
                     Verdict::Passed | Verdict::Skipped if helper_failed => {
@@ -522,12 +539,17 @@ impl PackageCollector {
                         t.verdict = if h.failed { Verdict::Failed } else { Verdict::Leaked };
                     }
                     // The failure is leakcheck's line, unless testing failed
-                    // the test after its cleanups (the race detector does).
+                    // the test after its cleanups (the race detector does),
+                    // or an example's output differs for other reasons.
                     Verdict::Failed
-                        if !h.failed
+                        if trusted
+                            && !h.failed
                             && !h.leaked.is_empty()
-                            && !t.output.contains("race detected during execution of test") =>
+                            && !t.output.contains("race detected during execution of test")
+                            && (!t.name.starts_with("Example") || example_failed_only_by_leakcheck(&t.output)) =>
                     {
+                        // What its subtests started is theirs: the test
+                        // fails because of them (below), as in go test.
                         t.verdict = if report.total > 0 {
                             Verdict::Leaked
                         } else {
@@ -539,7 +561,30 @@ impl PackageCollector {
                 if report.total > 0 || !report.ignored.is_empty() {
                     t.leak = Some(report);
                 }
+                sub_leaks.extend(reports.into_iter().filter_map(|(sub, r)| Some(((sub?, t.run), r))));
             }
+            // A subtest's leak is the subtest's: it leaked.
+            for t in self.tests.iter_mut() {
+                if let Some(report) = sub_leaks.remove(&(t.name.clone(), t.run)) {
+                    if report.total > 0 && t.verdict == Verdict::Passed {
+                        t.verdict = Verdict::Leaked;
+                    }
+                    t.leak = Some(report);
+                }
+            }
+            for ((name, run), report) in sub_leaks {
+                // A subtest go test did not report (its goroutine was
+                // recorded, but its events are missing): keep the leak on
+                // the top-level test.
+                let top = name.split('/').next().unwrap_or(&name).to_string();
+                if let Some(t) = self.tests.iter_mut().find(|t| t.name == top && t.run == run) {
+                    merge_report(t.leak.get_or_insert_with(LeakReport::default), report);
+                    if t.verdict == Verdict::Passed {
+                        t.verdict = Verdict::Leaked;
+                    }
+                }
+            }
+            propagate_subtest_leaks(&mut self.tests);
             let mut stray: Vec<String> = ends
                 .keys()
                 .map(|(name, run)| format!("leakcheck checked {name} (run {run}) but go test did not report it"))
@@ -587,7 +632,7 @@ impl PackageCollector {
         } else {
             PackageStatus::Passed
         };
-        if start.is_some() && exit.is_none() && crash.is_none() && status != PackageStatus::NotFinished {
+        if start.is_some() && exit.is_none() && crash.is_none() && status != PackageStatus::NotFinished && trusted {
             warnings.push(
                 "the check after the last test did not run: TestMain exited in a way leakcheck cannot intercept (log.Fatal, os.Exit outside the TestMain file)".into(),
             );
@@ -630,12 +675,9 @@ impl PackageCollector {
             .iter()
             .enumerate()
             .filter(|_| binary_failed)
-            .find(|(_, t)| t.output.lines().any(|l| l.starts_with("panic: ")))
+            .find(|(_, t)| t.output.lines().any(is_crash_line))
             .map(|(i, t)| (t.output.clone(), Some(i)))
-            .or_else(|| {
-                (binary_failed && self.output.lines().any(|l| l.starts_with("panic: ")))
-                    .then(|| (self.output.clone(), None))
-            });
+            .or_else(|| (binary_failed && self.output.lines().any(is_crash_line)).then(|| (self.output.clone(), None)));
         let Some((text, owner)) = panic else {
             for (i, t) in self.tests.iter_mut().enumerate() {
                 if !self.finished[i] && t.name.starts_with("Benchmark") {
@@ -648,7 +690,14 @@ impl PackageCollector {
             // No panic, yet tests never finished: the binary exited under
             // them (os.Exit, log.Fatal).
             let tests: Vec<String> = unfinished.iter().map(|&i| self.tests[i].name.clone()).collect();
-            let message = match self.output.lines().find(|l| l.starts_with("signal: ")) {
+            let signal = self
+                .tests
+                .iter()
+                .map(|t| t.output.as_str())
+                .chain([self.output.as_str()])
+                .flat_map(str::lines)
+                .find(|l| l.starts_with("signal: "));
+            let message = match signal {
                 Some(signal) => format!("the test binary was stopped ({signal}) while {} ran", tests.join(", ")),
                 None => format!(
                     "the test binary exited while {} ran (os.Exit or log.Fatal in a test?)",
@@ -662,11 +711,7 @@ impl PackageCollector {
                 groups: Vec::new(),
             });
         };
-        let message = text
-            .lines()
-            .find(|l| l.starts_with("panic: "))
-            .unwrap_or("")
-            .to_string();
+        let message = text.lines().find(|l| is_crash_line(l)).unwrap_or("").to_string();
         let timeout = message.starts_with("panic: test timed out");
         let mut tests = Vec::new();
         if timeout {
@@ -723,32 +768,151 @@ impl PackageCollector {
 
 /// Parses a record's goroutines, applies the rules and groups what is left.
 /// `test` is the test the record is about; `None` for the package record,
-/// where each goroutine's `leakcheck` label names its test, if any.
+/// where each goroutine's owner (or `leakcheck` label) names its test.
 fn leak_report(rec: &LeakRecord, rules: &[IgnoreRule], package: &str, test: Option<&str>, proof: bool) -> LeakReport {
+    let mut all = LeakReport::default();
+    for (_, r) in leak_reports_split(rec, rules, package, test, proof, false) {
+        merge_report(&mut all, r);
+    }
+    all
+}
+
+/// The same, one report per subtest that started goroutines (key: the
+/// subtest), and one for the rest (key `None`).
+fn leak_reports(
+    rec: &LeakRecord,
+    rules: &[IgnoreRule],
+    package: &str,
+    test: Option<&str>,
+    proof: bool,
+) -> BTreeMap<Option<String>, LeakReport> {
+    leak_reports_split(rec, rules, package, test, proof, true)
+}
+
+fn leak_reports_split(
+    rec: &LeakRecord,
+    rules: &[IgnoreRule],
+    package: &str,
+    test: Option<&str>,
+    proof: bool,
+    by_subtest: bool,
+) -> BTreeMap<Option<String>, LeakReport> {
     let parsed = dump::parse(&rec.dump);
-    let mut grouper = Grouper::new();
-    let mut report = LeakReport {
-        looks: rec.header.looks,
-        proof,
-        ..Default::default()
-    };
+    let mut groupers: BTreeMap<Option<String>, (Grouper, LeakReport)> = BTreeMap::new();
+    groupers.insert(None, Default::default());
     for g in &parsed.goroutines {
         let id = g.id.to_string();
         let attributed = test
             .or_else(|| rec.header.owners.get(&id).map(String::as_str))
             .or_else(|| g.label("leakcheck"));
+        let subtest = rec.header.test_of.get(&id).map(String::as_str);
+        let key = subtest.filter(|_| by_subtest).map(str::to_string);
+        let (grouper, report) = groupers.entry(key).or_default();
         // The rules decide here, whatever the helper concluded.
         if let Some(rule) = rules::first_match(rules, g, attributed.unwrap_or(""), package) {
             *report.ignored.entry(rule.name.clone()).or_default() += 1;
             continue;
         }
-        let subtest = rec.header.test_of.get(&id).map(String::as_str);
-        grouper.add(g, if test.is_some() { None } else { attributed }, subtest);
+        // A subtest's own report need not say which subtest it is.
+        let named = if by_subtest { None } else { subtest };
+        grouper.add(g, if test.is_some() { None } else { attributed }, named);
         report.total += 1;
         report.ambiguous += usize::from(rec.header.ambiguous.contains(&g.id));
+        report.by_difference += usize::from(rec.header.by_difference.contains(&g.id));
     }
-    report.groups = grouper.finish();
-    report
+    groupers
+        .into_iter()
+        .map(|(k, (grouper, mut report))| {
+            report.groups = grouper.finish();
+            report.looks = rec.header.looks;
+            report.proof = proof;
+            (k, report)
+        })
+        .collect()
+}
+
+/// The first line of a crash's report: a panic, a fatal runtime error, or a
+/// signal the runtime reports with a goroutine dump (`SIGQUIT: quit`,
+/// `SIGSEGV: segmentation violation`).
+fn is_crash_line(line: &str) -> bool {
+    line.starts_with("panic: ")
+        || line.starts_with("fatal error: ")
+        || line.split_once(": ").is_some_and(|(sig, _)| {
+            sig.len() > 3 && sig.starts_with("SIG") && sig.bytes().all(|b| b.is_ascii_uppercase())
+        })
+}
+
+/// Whether an example's failure is only leakcheck's line: the output it
+/// got, without the line leakcheck printed into it, is the output it wanted
+/// (in order, or sorted for `// Unordered output:`).
+fn example_failed_only_by_leakcheck(output: &str) -> bool {
+    let lines: Vec<&str> = output.lines().collect();
+    let Some(got) = lines.iter().position(|l| *l == "got:") else {
+        return false;
+    };
+    let Some(want) = lines.iter().rposition(|l| *l == "want:") else {
+        return false;
+    };
+    if want < got {
+        return false;
+    }
+    let mut got: Vec<&str> = lines[got + 1..want]
+        .iter()
+        .copied()
+        .filter(|l| !(l.starts_with(HELPER_LINE_MARK) && l.contains(" leaked after ")))
+        .collect();
+    let mut wanted: Vec<&str> = lines[want + 1..]
+        .iter()
+        .copied()
+        .take_while(|l| !l.starts_with("--- ") && !l.starts_with("FAIL") && !l.starts_with("PASS"))
+        .collect();
+    if got == wanted {
+        return true;
+    }
+    got.sort_unstable();
+    wanted.sort_unstable();
+    got == wanted
+}
+
+/// Adds `more` to `into`.
+fn merge_report(into: &mut LeakReport, more: LeakReport) {
+    into.total += more.total;
+    into.ambiguous += more.ambiguous;
+    into.by_difference += more.by_difference;
+    into.known += more.known;
+    into.looks = into.looks.max(more.looks);
+    into.proof |= more.proof;
+    for (rule, n) in more.ignored {
+        *into.ignored.entry(rule).or_default() += n;
+    }
+    into.groups.extend(more.groups);
+    into.groups.sort_by_key(|g| std::cmp::Reverse(g.count));
+}
+
+/// A test whose subtest leaked fails because of it, as go test fails a test
+/// whose subtest fails: its ancestors that passed are failed, marked
+/// `failed_by_subtest`. Done again after a baseline tolerated some leaks.
+pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
+    for t in tests.iter_mut().filter(|t| t.failed_by_subtest) {
+        t.verdict = Verdict::Passed;
+        t.failed_by_subtest = false;
+    }
+    let leaked: Vec<(String, u32)> = tests
+        .iter()
+        .filter(|t| t.verdict == Verdict::Leaked && t.name.contains('/'))
+        .map(|t| (t.name.clone(), t.run))
+        .collect();
+    for (name, run) in leaked {
+        for (i, _) in name.match_indices('/') {
+            let ancestor = &name[..i];
+            if let Some(a) = tests.iter_mut().find(|t| t.name == ancestor && t.run == run) {
+                if a.verdict == Verdict::Passed {
+                    a.verdict = Verdict::Failed;
+                    a.failed_by_subtest = true;
+                }
+            }
+        }
+    }
 }
 
 /// Splits go test's stderr into per-package build output, following the

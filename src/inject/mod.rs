@@ -45,6 +45,14 @@ pub const HELPER_FILES: &[(&str, &str)] = &[
         "zz_leakcheck_record_test.go",
         include_str!("../../helper/leakcheck_record_test.go"),
     ),
+    (
+        "zz_leakcheck_linux_test.go",
+        include_str!("../../helper/leakcheck_linux_test.go"),
+    ),
+    (
+        "zz_leakcheck_other_test.go",
+        include_str!("../../helper/leakcheck_other_test.go"),
+    ),
 ];
 
 /// Forwards the helper's entry points into the other test package.
@@ -90,6 +98,8 @@ pub struct Injection {
     pub rewritten: Vec<PathBuf>,
     /// Tests, fuzz targets and examples that call the helper.
     pub checked: usize,
+    /// The files leakcheck adds to the package (their paths in it).
+    pub added: Vec<PathBuf>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -126,18 +136,34 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Builds the overlay for `packages`, merged with the user's own overlay
 /// file (`-overlay`, or in GOFLAGS) if they gave one.
-pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>) -> Result<Overlay> {
+/// `go_dir` is where go runs (relative paths in the user's overlay are
+/// relative to it); `temp` is where leakcheck's temporary files go.
+pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>, go_dir: &Path, temp: &Path) -> Result<Overlay> {
     let dir = tempfile::Builder::new()
         .prefix(".leakcheck-overlay-")
-        .tempdir()
-        .map_err(|e| Error::io("cannot create a temporary directory in", std::env::temp_dir(), e))?;
+        .tempdir_in(temp)
+        .map_err(|e| Error::io("cannot create a temporary directory in", temp, e))?;
     let mut json = match user_overlay {
         Some(path) => {
             let text = fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
-            serde_json::from_slice(&text).map_err(|e| Error::Source {
+            let user: OverlayJson = serde_json::from_slice(&text).map_err(|e| Error::Source {
                 path: path.to_path_buf(),
                 message: format!("not an overlay file: {e}"),
-            })?
+            })?;
+            // go reads relative paths from its working directory: the
+            // merged file lives elsewhere, so every path is made absolute.
+            OverlayJson {
+                replace: user
+                    .replace
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            go_dir.join(k),
+                            if v.as_os_str().is_empty() { v } else { go_dir.join(v) },
+                        )
+                    })
+                    .collect(),
+            }
         }
         None => OverlayJson::default(),
     };
@@ -168,6 +194,7 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
         user_main: None,
         rewritten: Vec::new(),
         checked: 0,
+        added: Vec::new(),
     };
     let mut external_clause = None;
     let mut external_rewritten = false;
@@ -179,18 +206,26 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
     {
         let path = pkg.dir.join(file);
         let source_path = replace.get(&path).cloned().unwrap_or_else(|| path.clone());
-        let source = fs::read_to_string(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
+        let text = fs::read_to_string(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
+        // A byte order mark must stay the file's first bytes.
+        let (bom, source) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => ("\u{feff}", rest),
+            None => ("", text.as_str()),
+        };
         if external && external_clause.is_none() {
-            external_clause = package_name(&source);
+            external_clause = package_name(source);
         }
-        let rewrite = rewrite::rewrite_test_file(&source);
+        let rewrite = rewrite::rewrite_test_file(source);
         if !rewrite.changed && !rewrite.user_main {
             continue;
         }
         let copy = out_dir.join(format!("{}-{}", injection.rewritten.len(), file));
         // Positions in the copy are the original's: compiler and vet
         // errors, and stack frames, name the user's file and line.
-        write(&copy, &format!("//line {}:1:1\n{}", path.display(), rewrite.source))?;
+        write(
+            &copy,
+            &format!("{bom}//line {}:1:1\n{}", path.display(), rewrite.source),
+        )?;
         replace.insert(path.clone(), copy);
         if rewrite.user_main {
             injection.user_main = Some(path.clone());
@@ -217,6 +252,7 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
         let out = out_dir.join(name);
         write(&out, &text)?;
         replace.insert(pkg.dir.join(name), out);
+        injection.added.push(pkg.dir.join(name));
     }
     if internal && external_rewritten {
         let (name, source) = SHIM_FILE;
@@ -226,6 +262,7 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
         let out = out_dir.join(name);
         write(&out, &text)?;
         replace.insert(pkg.dir.join(name), out);
+        injection.added.push(pkg.dir.join(name));
     }
     injection.package_clause = core;
     Ok(injection)

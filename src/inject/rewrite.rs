@@ -38,7 +38,8 @@ pub const USER_MAIN_NAME: &str = "leakcheckUserTestMain";
 /// Rewrites one test file (see the module documentation).
 pub fn rewrite_test_file(source: &str) -> FileRewrite {
     let toks = golex::tokens(source);
-    let testing = golex::import_of(&toks, "testing");
+    // Without an import of testing, only tests' bare `*T` (an alias) counts.
+    let testing = golex::import_of(&toks, "testing").unwrap_or(Import::Named(String::new()));
     let os = golex::import_of(&toks, "os");
     let mut edits: Vec<Edit> = Vec::new();
     let mut user_main = false;
@@ -53,7 +54,17 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                 let Some(f) = FuncSig::read(&toks, i, depth == 0) else {
                     continue;
                 };
-                let param = testing.as_ref().and_then(|t| f.single_param(&toks, t));
+                let decl = f.name.filter(|_| !f.method).map(|n| toks[n].text);
+                let test_like = decl.is_some_and(|n| ["Test", "Fuzz", "Benchmark"].iter().any(|p| is_test(n, p)));
+                let param = f.single_param(&toks, &testing, test_like);
+                if decl == Some("TestMain") {
+                    // Renamed whatever its parameter looks like: the
+                    // helper's TestMain is the package's now.
+                    if let Some(n) = f.name {
+                        edits.push(Edit::replace(&toks[n], USER_MAIN_NAME));
+                        user_main = true;
+                    }
+                }
                 if let (Some((name_at, 'M')), Some(body)) = (param, f.body) {
                     // m.Run() in a function given the *testing.M.
                     if let Some(at) = name_at {
@@ -64,14 +75,8 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                 let Some(body) = f.body.filter(|_| f.no_results) else {
                     continue;
                 };
-                let decl = f.name.filter(|_| !f.method).map(|n| toks[n].text);
                 let insert = match (decl, param) {
-                    (Some("TestMain"), Some((_, 'M'))) => {
-                        let n = f.name.unwrap_or(i);
-                        edits.push(Edit::replace(&toks[n], USER_MAIN_NAME));
-                        user_main = true;
-                        continue;
-                    }
+                    (Some("TestMain"), _) => continue,
                     (Some(name), Some((at, 'T'))) if is_test(name, "Test") => {
                         checked += 1;
                         format!(" leakcheckBegin({});", param_name(&toks, at, &f, &mut edits))
@@ -83,7 +88,7 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                     (Some(name), Some((at, 'B'))) if is_test(name, "Benchmark") => {
                         format!(" leakcheckBench({});", param_name(&toks, at, &f, &mut edits))
                     }
-                    (Some(name), None) if is_test(name, "Example") && f.params_empty(&toks) => {
+                    (Some(name), None) if is_test(name, "Example") && f.params_empty() => {
                         checked += 1;
                         format!(" defer leakcheckExample(\"{name}\")();")
                     }
@@ -210,13 +215,21 @@ impl FuncSig {
 
     /// `(t *testing.T)`-like: the parameter's name token (None when it has
     /// none) and the type's letter (`T`, `F`, `B` or `M`).
-    fn single_param(&self, toks: &[Tok<'_>], testing: &Import) -> Option<(Option<usize>, char)> {
-        let inner: Vec<&str> = toks[self.open + 1..self.close].iter().map(|t| t.text).collect();
+    /// A bare `*T` is accepted when `bare` (go test takes any `*T` or
+    /// `*x.T` parameter of a test function, so a type alias of testing's T
+    /// is one), else only with testing dot-imported. A trailing comma (a
+    /// parameter list split over lines) is allowed.
+    fn single_param(&self, toks: &[Tok<'_>], testing: &Import, bare: bool) -> Option<(Option<usize>, char)> {
+        let mut inner: Vec<&str> = toks[self.open + 1..self.close].iter().map(|t| t.text).collect();
+        if inner.last() == Some(&",") {
+            inner.pop();
+        }
         let named = inner.first().is_some_and(|t| *t != "*");
         let ty = if named { &inner[1..] } else { &inner[..] };
         let letter = match (testing, ty) {
             (Import::Named(pkg), ["*", p, ".", k]) if p == pkg => *k,
             (Import::Dot, ["*", k]) => *k,
+            (_, ["*", k]) if bare => *k,
             _ => return None,
         };
         if named && !toks[self.open + 1].is_ident() {
@@ -232,7 +245,7 @@ impl FuncSig {
         Some((named.then_some(self.open + 1), letter))
     }
 
-    fn params_empty(&self, _toks: &[Tok<'_>]) -> bool {
+    fn params_empty(&self) -> bool {
         self.close == self.open + 1
     }
 }

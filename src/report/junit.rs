@@ -127,6 +127,11 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
                     s.set_message(xml_safe(&message));
                     s.set_description(xml_safe(&format!("{message}\n\n{groups}\n{body}")));
                 }
+                None if t.failed_by_subtest => {
+                    s.set_type("Failure");
+                    s.set_message("a subtest leaked goroutines");
+                    s.set_description(xml_safe(&body));
+                }
                 None => {
                     s.set_type("Failure");
                     s.set_message("Failed");

@@ -257,6 +257,24 @@ impl<W: Write> TerminalReporter<W> {
                     text::leak_summary(l)
                 );
                 continue;
+            } else if t.failed_by_subtest {
+                let leaked: Vec<&str> = p
+                    .tests
+                    .iter()
+                    .filter(|s| {
+                        s.run == t.run && s.verdict == Verdict::Leaked && s.name.starts_with(&format!("{}/", t.name))
+                    })
+                    .map(|s| s.name.as_str())
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "--- {}: {} ({:.2}s): {} leaked",
+                    self.verdict_word(t.verdict),
+                    t.name,
+                    t.elapsed,
+                    leaked.join(", ")
+                );
+                continue;
             } else if t.verdict.is_failure() {
                 if outputs {
                     out.push_str(&text::without_framing(&t.output));

@@ -168,6 +168,14 @@ pub fn leak_text(report: &LeakReport, root: &Path, indent: &str) -> String {
             goroutines(report.ambiguous)
         );
     }
+    if report.by_difference > 0 {
+        let _ = writeln!(
+            out,
+            "{indent}note: {} no creator and no label (a timer's callback): this test's because {} while it ran alone; a timer an earlier test set would look the same",
+            if report.by_difference == 1 { "1 goroutine has".to_string() } else { format!("{} goroutines have", report.by_difference) },
+            if report.by_difference == 1 { "it appeared" } else { "they appeared" }
+        );
+    }
     if !report.ignored.is_empty() {
         let parts: Vec<String> = report.ignored.iter().map(|(r, n)| format!("{n} by {r}")).collect();
         let _ = writeln!(out, "{indent}(ignored: {})", parts.join(", "));

@@ -1,0 +1,8 @@
+//go:build !linux
+// +build !linux
+
+package helper
+
+// leakcheckDieWithParent does nothing where the kernel cannot tie a
+// process's life to its parent's.
+func leakcheckDieWithParent() {}
