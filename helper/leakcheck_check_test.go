@@ -184,11 +184,14 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 		s.mu.Unlock()
 		c := claim(&snap)
 		out.alone = c.alone
+		// Labels decide where creator chains are broken; for a test, only
+		// goroutines that appeared since it began can be its own.
 		ambiguous := map[uint64]bool{}
-		if !c.alone || c.test == nil {
-			// Labels decide where creator chains are broken.
-			s.labelOrphans(&snap, ambiguous)
+		var known map[uint64]bool
+		if c.test != nil {
+			known = c.test.known
 		}
+		s.labelOrphans(&snap, ambiguous, known)
 		s.mu.Lock()
 		if c.test == nil && !teardownKnown {
 			// Did the teardown stop a fixture? One it just woke (a closed

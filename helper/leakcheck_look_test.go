@@ -161,9 +161,10 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 	}
 	o.gen = snap.gen
 	snap.owner[g.id] = o
-	if g.state != "runnable" || !leakcheckstrings.Contains(g.entry, ".(*") {
-		// A goroutine that has not started yet shows no arguments, so
-		// whose object it runs a method on is told once it runs.
+	if g.state != "runnable" {
+		// A goroutine that has not started yet shows neither its function
+		// nor its arguments (only runtime.goexit), so whose object it runs
+		// a method on is told once it runs.
 		s.owners[g.id] = o
 	}
 	return o
@@ -432,16 +433,21 @@ type leakcheckProfileGroup struct {
 // reported that way (claimed) is not its test's count any more: later
 // checks, and the check after the last test, leave as many of them alone,
 // the ones already reported first.
-func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[uint64]bool) {
+//
+// The profile is read only when an orphan not yet reported and not in
+// known (alive when the test being checked began) is there.
+func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[uint64]bool, known map[uint64]bool) {
 	s.mu.Lock()
 	var orphans []*leakcheckGoroutine
+	needed := false
 	for i := range snap.goroutines {
 		if g := &snap.goroutines[i]; snap.owner[g.id] == leakcheckOrphan {
 			orphans = append(orphans, g)
+			needed = needed || !s.reported[g.id] && !known[g.id]
 		}
 	}
 	s.mu.Unlock()
-	if len(orphans) == 0 || s.labelsInDump {
+	if !needed || s.labelsInDump {
 		return
 	}
 	var buf leakcheckbytes.Buffer

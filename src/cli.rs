@@ -16,15 +16,19 @@ use clap::{Args, Parser, Subcommand};
 every test that leaves goroutines running after it returns. Each leak is reported with the \
 goroutines grouped by stack: where they were created and where they are stuck. No change to the \
 tests is needed.",
-    after_help = "Exit status: 0 all tests passed and nothing leaked; 1 a test failed or leaked, or a \
-package did not build; 2 leakcheck could not run (usage, no go, not in a module, bad config); \
-130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
+    after_help = "Exit status: 0 every selected package ran and passed and nothing leaked; 1 a test \
+failed or leaked, a package did not build, did not finish or was not fully checked; 2 leakcheck \
+could not run (usage, no go, not in a module, bad config); 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
 leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m\n  \
 leakcheck --changed          # what this branch changed, and what depends on it\n  \
 leakcheck --watch            # rerun on every save\n  \
 leakcheck --shard auto --shard-timings last-report.json --junitfile report.xml"
 )]
-#[command(args_conflicts_with_subcommands = true, disable_version_flag = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Print leakcheck's version and the Go toolchain it finds.
     #[arg(short = 'V', long)]
@@ -51,8 +55,14 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), generated from these definitions.
-    Man,
+    /// Print the man page (roff), generated from these definitions:
+    /// leakcheck(1), or a subcommand's (`leakcheck man stacks` is
+    /// leakcheck-stacks(1)).
+    Man {
+        /// The subcommand whose page to print (stacks, merge, completions,
+        /// man).
+        subcommand: Option<String>,
+    },
 
     /// Combine the reports of a sharded run (`--shard K/N`) into one:
     /// JUnit files into `--junitfile`, JSON reports into `--report-json`.
@@ -129,7 +139,9 @@ pub struct RunArgs {
     #[arg(last = true, value_name = "GO_TEST_ARGS")]
     pub go_test_args: Vec<String>,
 
-    /// Run as if started in DIR (like go -C).
+    /// Change to DIR before doing anything, as go -C does: packages and
+    /// every relative path given (--junitfile, --report-json, --jsonfile,
+    /// --config, --baseline, --shard-timings) are relative to DIR.
     #[arg(short = 'C', long = "dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
@@ -141,6 +153,12 @@ pub struct RunArgs {
     /// Colours: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+
+    /// How the terminal shows leaked stacks: compact (your module's frames,
+    /// the standard library's folded: `… 6 frames in net/http`) or full
+    /// (every frame). The JUnit and JSON reports always hold every frame.
+    #[arg(long, value_enum, value_name = "STYLE", default_value = "compact")]
+    pub stacks: StacksChoice,
 
     /// Emit GitHub Actions `::error` annotations (on by default when
     /// GITHUB_ACTIONS=true).
@@ -271,6 +289,15 @@ pub struct RunArgs {
     pub shard_list: bool,
 }
 
+/// How much of each leaked stack the terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StacksChoice {
+    /// The module's frames; runs of the standard library's folded.
+    Compact,
+    /// Every frame.
+    Full,
+}
+
 /// When to use colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -325,6 +352,10 @@ impl RunArgs {
                 && env("TERM").as_deref() != Some("dumb"),
             explain: self.explain,
             slowest: 5,
+            stacks: match self.stacks {
+                StacksChoice::Compact => crate::report::text::StackStyle::Compact,
+                StacksChoice::Full => crate::report::text::StackStyle::Full,
+            },
         }
     }
 

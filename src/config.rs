@@ -192,22 +192,21 @@ pub fn package_pattern(pattern: &str) -> String {
 /// A rule from a command-line flag: `kind` is top_function, any_function or
 /// created_by; a value starting with `re:` is a regular expression.
 pub fn flag_rule(kind: &str, value: &str) -> std::result::Result<IgnoreRule, String> {
+    let flag = match kind {
+        "top_function" => "--ignore-top",
+        "any_function" => "--ignore-function",
+        _ => "--ignore-created-by",
+    };
     let matcher = match value.strip_prefix("re:") {
         Some(re) => Matcher::regex(re).map_err(|e| match e {
             RegexError::Syntax(e) => format!("bad regex `{re}`: {}", one_line(&e.to_string())),
-            RegexError::Dialect(_) => {
-                let flag = match kind {
-                    "top_function" => "--ignore-top",
-                    "any_function" => "--ignore-function",
-                    _ => "--ignore-created-by",
-                };
-                format!("{flag} re:{re}: {}", regex_error(&e))
-            }
+            RegexError::Dialect(_) => format!("{flag} re:{re}: {}", regex_error(&e)),
         })?,
         None => Matcher::Exact(value.to_string()),
     };
     let mut rule = IgnoreRule {
-        name: format!("--ignore-{}={value}", kind.replace('_', "-")),
+        // Named as it was given, so --explain shows a flag that exists.
+        name: format!("{flag} {value}"),
         reason: "given on the command line".into(),
         ..Default::default()
     };

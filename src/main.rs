@@ -12,6 +12,7 @@ use leakcheck::report::annotations::AnnotationsReporter;
 use leakcheck::report::json::JsonReporter;
 use leakcheck::report::jsonfile::JsonFileReporter;
 use leakcheck::report::junit::JunitReporter;
+use leakcheck::report::step_summary::StepSummaryReporter;
 use leakcheck::report::terminal::TerminalReporter;
 use leakcheck::report::Reporter;
 use leakcheck::session::{self, RunOptions};
@@ -38,8 +39,19 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
             clap_complete::generate(shell, &mut Cli::command(), "leakcheck", &mut std::io::stdout());
             return Ok(ExitCode::Passed);
         }
-        Some(Command::Man) => {
-            clap_mangen::Man::new(Cli::command())
+        Some(Command::Man { subcommand }) => {
+            let command = match subcommand {
+                None => Cli::command(),
+                Some(name) => {
+                    let top = Cli::command();
+                    let sub = top.find_subcommand(&name).cloned().ok_or_else(|| {
+                        Error::Usage(format!("no subcommand `{name}` (stacks, merge, completions, man)"))
+                    })?;
+                    // Its page is leakcheck-NAME(1), as leakcheck(1) names it.
+                    sub.name(format!("leakcheck-{name}"))
+                }
+            };
+            clap_mangen::Man::new(command)
                 .render(&mut std::io::stdout())
                 .map_err(|e| Error::io("cannot write to", "standard output", e))?;
             return Ok(ExitCode::Passed);
@@ -61,13 +73,15 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         return Ok(ExitCode::Passed);
     }
     let args = cli.run;
+    // As go -C: change to DIR first, so every relative path (packages,
+    // --junitfile, --config, --shard-timings …) is relative to it.
+    if let Some(dir) = &args.dir {
+        std::env::set_current_dir(dir).map_err(|e| Error::io("cannot change to", dir, e))?;
+    }
     leakcheck::run::interrupt::install().map_err(Error::Usage)?;
     let mut opts = RunOptions {
         go: args.go.clone(),
-        dir: match &args.dir {
-            Some(d) => session::current_dir()?.join(d),
-            None => session::current_dir()?,
-        },
+        dir: session::current_dir()?,
         packages: args.packages.clone(),
         go_test_args: args.go_test_args.clone(),
         grace: args.grace,
@@ -88,6 +102,25 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         },
     };
     if args.watch {
+        // The watch screen is its own: flags for the other output would be
+        // silently dropped.
+        let dropped: Vec<&str> = [
+            ("--format", args.format.is_some()),
+            ("--color", args.color != leakcheck::cli::ColorChoice::Auto),
+            ("--jsonfile", args.jsonfile.is_some()),
+            ("--annotations", args.annotations),
+            ("--stacks", args.stacks != leakcheck::cli::StacksChoice::Compact),
+            ("--shard", args.shard.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+        if !dropped.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} cannot be used with --watch (its screen is its own; --junitfile and --report-json are written after each run)",
+                dropped.join(", ")
+            )));
+        }
         return watch::run(WatchOptions {
             run: opts,
             changed: args.changed,
@@ -106,6 +139,10 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     }
     if let Some(path) = args.jsonfile.clone() {
         file_reporters.push(Box::new(JsonFileReporter::new(path)));
+    }
+    // GitHub Actions names a file for a Markdown summary of each step.
+    if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        file_reporters.push(Box::new(StepSummaryReporter::new(path.into())));
     }
     if let Some(rev) = &args.changed {
         let (tc, changes, selection) = changed::resolve(&opts, rev.as_deref())?;

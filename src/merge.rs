@@ -848,6 +848,7 @@ mod tests {
             subtests: ["TestA/x".to_string()].into(),
             labels: vec![("leakcheck".into(), "TestA".into())],
             ids: vec![7, 8, 9],
+            creators: Default::default(),
             known: false,
         };
         let leak = |total: usize, known: usize| LeakReport {

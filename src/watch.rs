@@ -662,6 +662,7 @@ impl WatchReporter {
                     progress: false,
                     explain,
                     slowest: 0,
+                    stacks: crate::report::text::StackStyle::Compact,
                 },
             ),
             buf,

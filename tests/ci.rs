@@ -41,7 +41,7 @@ fn each_format_shows_every_verdict() {
     let pkg = "example.com/tmp/mixed";
     let out = stdout_of(dir, &["--", "-count=1"], &[]);
     assert!(out.contains(&format!("✖  {pkg} (")), "{out}");
-    assert!(out.contains("4 tests, 1 leak, 1 fail, 1 skip"), "{out}");
+    assert!(out.contains("4 tests, 1 leaked, 1 failed, 1 skipped"), "{out}");
     assert!(out.contains("=== Failures and leaks"), "{out}");
     assert!(out.contains("--- FAIL: TestFails"), "{out}");
     assert!(out.contains("--- LEAK: TestLeaks"), "{out}");
@@ -316,4 +316,36 @@ fn completions_man_page_and_version() {
         version.starts_with(&format!("leakcheck {}\ngo version go1.", env!("CARGO_PKG_VERSION"))),
         "{version}"
     );
+}
+
+#[test]
+fn annotations_put_build_failures_and_panics_before_leaks() {
+    let mut leaks = String::from("package leaks\n\nimport \"testing\"\n");
+    for i in 0..12 {
+        leaks.push_str(&format!(
+            "\nfunc TestLeak{i}(t *testing.T) {{ go func() {{ select {{}} }}() }}\n"
+        ));
+    }
+    leaks.push_str(
+        "\nfunc TestParent(t *testing.T) {\n\tt.Run(\"sub\", func(t *testing.T) { go func() { select {} }() })\n}\n",
+    );
+    let m = temp_module(&[
+        ("leaks/l_test.go", &leaks),
+        (
+            "broken/b_test.go",
+            "package broken\n\nimport \"testing\"\n\nfunc TestB(t *testing.T) { var x int = \"no\" }\n",
+        ),
+        (
+            "panics/p_test.go",
+            "package panics\n\nimport \"testing\"\n\nfunc TestP(t *testing.T) { var m map[string]int; m[\"x\"] = 1 }\n",
+        ),
+    ]);
+    let out = stdout_of(m.path(), &["--annotations", "--", "-count=1"], &[]);
+    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("::error ")).collect();
+    assert_eq!(errors.len(), 10, "{out}");
+    assert!(errors[0].contains("does not build"), "{errors:#?}");
+    assert!(errors[1].contains("panic"), "{errors:#?}");
+    // The parent that failed only through its subtest has no annotation of
+    // its own.
+    assert!(!out.contains("TestParent failed"), "{out}");
 }

@@ -67,3 +67,197 @@ fn control_bytes_and_colours_keep_the_junit_valid_and_visible() {
     assert!(big.contains("1999 xxx"), "last line missing");
     assert!(big.len() > 2_000_000, "output truncated to {} bytes", big.len());
 }
+
+/// A package with a bit of everything a reader meets: a subtest that leaks,
+/// an HTTP leak (deep standard-library stacks, goroutines started by other
+/// leaked goroutines), a failure with log lines, a skip with a reason.
+const READER: &str = r#"package reader
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+type stalling struct{}
+
+func (stalling) ServeHTTP(w http.ResponseWriter, r *http.Request) { select {} }
+
+// TestFirst runs first: its output must hold nothing of leakcheck's.
+func TestFirst(t *testing.T) { t.Log("first test's own line") }
+
+func TestHTTP(t *testing.T) {
+	srv := httptest.NewServer(stalling{})
+	go func() {
+		client := &http.Client{}
+		client.Get(srv.URL)
+	}()
+	time.Sleep(50 * time.Millisecond)
+}
+
+func TestFails(t *testing.T) {
+	t.Log("a line logged before the failure")
+	t.Error("the failure itself")
+}
+
+func TestSub(t *testing.T) {
+	t.Run("leaky", func(t *testing.T) { go func() { select {} }() })
+	t.Run("fine", func(t *testing.T) {})
+}
+
+func TestSkips(t *testing.T) { t.Skip("not on this machine") }
+"#;
+
+fn reader_run(args: &[&str]) -> (common::Run, tempfile::TempDir) {
+    let m = temp_module(&[("reader/r_test.go", READER)]);
+    let mut all = if args.contains(&"--color") {
+        vec![]
+    } else {
+        vec!["--color", "never"]
+    };
+    all.extend(args);
+    let run = run_in(m.path(), &all, &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    (run, m)
+}
+
+#[test]
+fn leakcheck_never_shows_its_own_files_or_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonfile = dir.path().join("go.json");
+    let j = jsonfile.display().to_string();
+    let (run, _m) = reader_run(&["--jsonfile", &j, "--", "-count=1", "-v"]);
+    let go_stream = std::fs::read_to_string(&jsonfile).unwrap();
+    for (what, text) in [
+        ("terminal", run.stdout()),
+        ("JUnit", run.junit.clone()),
+        ("--jsonfile", go_stream),
+    ] {
+        assert!(!text.contains("zz_leakcheck"), "{what} shows leakcheck's file:\n{text}");
+        assert!(
+            !text.contains("leakchecksub"),
+            "{what} shows leakcheck's label:\n{text}"
+        );
+    }
+    // The failure line of a leak names the test's own declaration.
+    assert!(run.stdout().contains("r_test.go:"), "{}", run.stdout());
+}
+
+#[test]
+fn verbose_output_closes_each_package_once_and_failures_read_in_order() {
+    let (run, _m) = reader_run(&["--", "-count=1", "-v"]);
+    let out = run.stdout();
+    let closing = out
+        .lines()
+        .filter(|l| l.starts_with("FAIL\texample.com/tmp/reader"))
+        .count();
+    assert_eq!(closing, 1, "{out}");
+
+    let (run, _m) = reader_run(&["--", "-count=1"]);
+    let out = run.stdout();
+    // The header, then what the test logged under it.
+    let header = out.find("--- FAIL: TestFails").expect("a FAIL header");
+    let logged = out.find("a line logged before the failure").expect("the log line");
+    assert!(header < logged, "{out}");
+    // A leak in a subtest is the subtest's.
+    assert!(out.contains("--- LEAK: TestSub/leaky"), "{out}");
+    assert!(
+        out.contains("--- FAIL: TestSub (") && out.contains("TestSub/leaky leaked"),
+        "{out}"
+    );
+    // Counts read as words.
+    assert!(out.contains("2 leaked") || out.contains("leaked ("), "{out}");
+    assert!(!out.contains(" 1 leak,") && !out.contains(" 2 leak,"), "{out}");
+
+    // FAIL is coloured as LEAK is.
+    let (run, _m) = reader_run(&["--color", "always", "--", "-count=1"]);
+    let out = run.stdout();
+    assert!(out.contains("--- \x1b[31;1mFAIL\x1b[0m: TestFails"), "{out:?}");
+    assert!(out.contains("--- \x1b[35;1mLEAK\x1b[0m: TestSub/leaky"), "{out:?}");
+}
+
+#[test]
+fn stacks_are_compact_root_cause_first_and_full_on_request() {
+    let (run, _m) = reader_run(&["--", "-count=1"]);
+    let out = run.stdout();
+    let block = &out[out.find("--- LEAK: TestHTTP").expect("TestHTTP leaks")..];
+    let block = &block[..block.find("\n---").unwrap_or(block.len())];
+    // Standard-library runs folded; the user's frames shown.
+    assert!(block.contains(" frames in "), "{block}");
+    assert!(!block.contains("/src/runtime/proc.go"), "{block}");
+    // The goroutine the test started comes first, the server's offspring
+    // under their parents.
+    let first = block.lines().nth(1).unwrap();
+    assert!(
+        first.contains("reader.TestHTTP.func1") || first.contains("net/http.(*Client)"),
+        "{block}"
+    );
+    assert!(block.contains(", in a leaked goroutine above"), "{block}");
+
+    let (run, _m) = reader_run(&["--stacks", "full", "--", "-count=1"]);
+    let out = run.stdout();
+    assert!(!out.contains(" frames in "), "{out}");
+    assert!(out.contains("/runtime/"), "{out}");
+    // JUnit keeps every frame either way.
+    assert!(run.junit.contains("/runtime/"), "JUnit lost frames");
+}
+
+#[test]
+fn a_github_step_summary_lists_the_leaks() {
+    let m = temp_module(&[("reader/r_test.go", READER)]);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier steps' summary\n").unwrap();
+    let s = summary.display().to_string();
+    let run = run_in(m.path(), &["--", "-count=1"], &[("GITHUB_STEP_SUMMARY", &s)]);
+    assert_eq!(run.code(), 1);
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.starts_with("earlier steps' summary\n"),
+        "appended, not replaced: {md}"
+    );
+    assert!(md.contains("| example.com/tmp/reader | TestSub/leaky | 1 |"), "{md}");
+    assert!(md.contains("| example.com/tmp/reader | TestFails | failed |"), "{md}");
+    assert!(md.contains("#### Goroutine leaks"), "{md}");
+}
+
+#[test]
+fn dir_flag_makes_every_path_relative_to_dir() {
+    let m = temp_module(&[("reader/r_test.go", READER)]);
+    let cwd = tempfile::tempdir().unwrap();
+    let out = common::leakcheck()
+        .current_dir(cwd.path())
+        .arg("-C")
+        .arg(m.path())
+        .args([
+            "--junitfile",
+            "out/report.xml",
+            "--report-json",
+            "report.json",
+            "--",
+            "-count=1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        m.path().join("out/report.xml").exists(),
+        "the JUnit file is written in DIR"
+    );
+    assert!(m.path().join("report.json").exists());
+    assert!(!cwd.path().join("out").exists() && !cwd.path().join("report.json").exists());
+}
+
+#[test]
+fn watch_refuses_the_flags_it_would_drop() {
+    let m = temp_module(&[("reader/r_test.go", READER)]);
+    let out = common::leakcheck()
+        .current_dir(m.path())
+        .args(["--watch", "--format", "dots"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--format cannot be used with --watch"), "{err}");
+}

@@ -266,6 +266,7 @@ mod tests {
             subtests: Default::default(),
             labels: vec![],
             ids: vec![],
+            creators: Default::default(),
             known: false,
         }
     }

@@ -59,6 +59,9 @@ pub struct LeakedGroup {
     pub labels: Vec<(String, String)>,
     /// Their goroutine ids.
     pub ids: Vec<u64>,
+    /// The ids of the goroutines that created them, where the dump says:
+    /// a group created by another group's goroutines is its offspring.
+    pub creators: BTreeSet<u64>,
     /// Listed in the baseline: a known leak, tolerated.
     pub known: bool,
 }
@@ -120,6 +123,7 @@ impl Grouper {
                     subtests: BTreeSet::new(),
                     labels: g.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
                     ids: Vec::new(),
+                    creators: BTreeSet::new(),
                     known: false,
                 });
                 let i = self.groups.len() - 1;
@@ -131,6 +135,9 @@ impl Grouper {
         group.count += 1;
         group.proven += usize::from(g.leaked);
         group.ids.push(g.id);
+        if let Some(creator) = g.created_by.as_ref().and_then(|c| c.goroutine) {
+            group.creators.insert(creator);
+        }
         if let Some(m) = g.wait_minutes {
             group.wait_minutes = Some(match group.wait_minutes {
                 Some((lo, hi)) => (lo.min(m), hi.max(m)),

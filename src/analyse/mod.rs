@@ -48,6 +48,19 @@ impl Verdict {
         !matches!(self, Verdict::Passed | Verdict::Skipped)
     }
 
+    /// How a count of tests reads: `3 leaked`, `1 timed out`.
+    pub fn participle(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Leaked => "leaked",
+            Verdict::Skipped => "skipped",
+            Verdict::Panicked => "panicked",
+            Verdict::TimedOut => "timed out",
+            Verdict::Unfinished => "cut short",
+        }
+    }
+
     /// Upper-case word used in terminal output.
     pub fn word(self) -> &'static str {
         match self {

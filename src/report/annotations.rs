@@ -2,11 +2,14 @@
 //! `GITHUB_ACTIONS=true`, with `--annotations`, or with the github-actions
 //! format.
 //!
-//! GitHub shows at most ten error annotations per step, so the most
-//! important come first: leaks (largest first), then crashes, failures and
-//! build failures; the rest are summed up in one warning. A leak points at
-//! the line in the user's module where the leaked goroutines were created,
-//! else where they are stuck.
+//! GitHub shows at most ten error annotations per step, so the most severe
+//! come first: build failures, then crashes (panics, timeouts), packages not
+//! finished or not fully checked, test failures, then leaks (largest
+//! first); the rest are summed up in one warning. A leak points at the line
+//! in the user's module where its root cause was created (the first
+//! goroutines the test itself started, not their offspring), else where
+//! they are stuck. A test that failed only because its subtest leaked gets
+//! no annotation of its own: the subtest's says it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -94,9 +97,17 @@ impl<W: Write> AnnotationsReporter<W> {
                         .map(|l| ("TestMain".to_string(), l)),
                 );
             for (name, leak) in leaks {
-                let new: Vec<_> = leak.groups.iter().filter(|g| !g.known).collect();
-                let Some(first) = new.first() else { continue };
-                let loc = user_location(first, &root);
+                // Root causes first: the annotation points at where the
+                // user's code started the first of them.
+                let new: Vec<_> = text::tree_order(&leak.groups, &root)
+                    .into_iter()
+                    .map(|(_, i)| &leak.groups[i])
+                    .filter(|g| !g.known)
+                    .collect();
+                if new.is_empty() {
+                    continue;
+                }
+                let loc = new.iter().find_map(|g| user_location(g, &root));
                 let mut message = text::leak_summary(leak);
                 for g in &new {
                     message.push('\n');
@@ -111,7 +122,7 @@ impl<W: Write> AnnotationsReporter<W> {
                     }
                 }
                 out.push(Annotation {
-                    rank: (0, std::cmp::Reverse(leak.total - leak.known)),
+                    rank: (4, std::cmp::Reverse(leak.total - leak.known)),
                     file: loc.as_ref().map(|(f, _)| self.relative(&root.join(f))),
                     line: loc.map(|(_, l)| l),
                     title: format!("Goroutine leak in {name} ({})", p.import_path),
@@ -128,11 +139,17 @@ impl<W: Write> AnnotationsReporter<W> {
                     message: text::crash_text(crash, &root, ""),
                 });
             }
-            for t in p.tests.iter().filter(|t| t.verdict == Verdict::Failed) {
+            // A test that failed only because its subtest leaked has the
+            // subtest's annotation.
+            for t in p
+                .tests
+                .iter()
+                .filter(|t| t.verdict == Verdict::Failed && !t.failed_by_subtest)
+            {
                 let loc = failure_location(&t.output);
                 let base = p.dir.clone().unwrap_or_default();
                 out.push(Annotation {
-                    rank: (2, std::cmp::Reverse(0)),
+                    rank: (3, std::cmp::Reverse(0)),
                     file: loc.as_ref().map(|(f, _)| self.relative(&base.join(f))),
                     line: loc.map(|(_, l)| l),
                     title: format!("{} failed ({})", t.name, p.import_path),
@@ -146,7 +163,7 @@ impl<W: Write> AnnotationsReporter<W> {
                     "was not fully checked for leaks"
                 };
                 out.push(Annotation {
-                    rank: (1, std::cmp::Reverse(0)),
+                    rank: (2, std::cmp::Reverse(0)),
                     file: None,
                     line: None,
                     title: format!("{} {what}", p.import_path),
@@ -156,7 +173,7 @@ impl<W: Write> AnnotationsReporter<W> {
             if p.status == PackageStatus::BuildFailed {
                 let loc = failure_location(&p.build_output);
                 out.push(Annotation {
-                    rank: (3, std::cmp::Reverse(0)),
+                    rank: (0, std::cmp::Reverse(0)),
                     file: loc.as_ref().map(|(f, _)| self.relative(&dir.join(f))),
                     line: loc.map(|(_, l)| l),
                     title: format!("{} does not build", p.import_path),

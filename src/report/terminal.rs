@@ -62,6 +62,8 @@ pub struct TerminalOptions {
     pub explain: bool,
     /// How many of the slowest tests the summary names.
     pub slowest: usize,
+    /// How much of each leaked stack to show.
+    pub stacks: text::StackStyle,
 }
 
 /// Writes results for people to read.
@@ -276,18 +278,28 @@ impl<W: Write> TerminalReporter<W> {
                 );
                 continue;
             } else if t.verdict.is_failure() {
+                // The header first, then what the test printed under it,
+                // so its lines never read as part of the leak above.
+                let _ = writeln!(
+                    out,
+                    "--- {}: {} ({:.2}s)",
+                    self.verdict_word(t.verdict),
+                    t.name,
+                    t.elapsed
+                );
                 if outputs {
-                    out.push_str(&text::without_framing(&t.output));
-                }
-                if matches!(t.verdict, Verdict::TimedOut | Verdict::Unfinished) {
-                    let _ = writeln!(out, "--- {}: {}", self.verdict_word(t.verdict), t.name);
+                    for line in text::without_framing(&t.output).lines() {
+                        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+                            let _ = writeln!(out, "{line}");
+                        }
+                    }
                 }
                 if let Some(l) = leak {
                     let _ = writeln!(out, "    {} also {}", t.name, text::leak_summary(l));
                 }
             }
             if let Some(l) = leak {
-                out.push_str(&text::leak_text(l, &self.root, "    "));
+                out.push_str(&text::leak_text_styled(l, &self.root, "    ", self.opts.stacks));
             }
             if self.opts.explain {
                 if let Some(l) = &t.leak {
@@ -303,7 +315,7 @@ impl<W: Write> TerminalReporter<W> {
                 self.paint("35;1", what),
                 text::leak_summary(leak)
             );
-            out.push_str(&text::leak_text(leak, &self.root, "    "));
+            out.push_str(&text::leak_text_styled(leak, &self.root, "    ", self.opts.stacks));
         }
         // What the binary printed outside tests, when it explains a failure
         // no test holds (a panic in TestMain, `exit status 4`).
@@ -317,7 +329,7 @@ impl<W: Write> TerminalReporter<W> {
         }
         if let Some(crash) = &p.crash {
             let _ = writeln!(out, "--- {}: {}", self.paint("31;1", "CRASH"), p.import_path);
-            out.push_str(&text::crash_text(crash, &self.root, "    "));
+            out.push_str(&text::crash_text_styled(crash, &self.root, "    ", self.opts.stacks));
         }
         if let CheckState::NotChecked(why) = &p.check {
             let what = if p.status == PackageStatus::NotFinished {
@@ -380,7 +392,7 @@ impl<W: Write> TerminalReporter<W> {
                 ] {
                     let n = p.tests.iter().filter(|t| t.verdict == v).count();
                     if n > 0 {
-                        counts.push(format!("{n} {}", v.word().to_lowercase()));
+                        counts.push(format!("{n} {}", v.participle()));
                     }
                 }
                 if p.main_leak.as_ref().is_some_and(|l| l.known < l.total) {
@@ -566,9 +578,10 @@ impl<W: Write> TerminalReporter<W> {
                 let _ = writeln!(out, "    {:>6.2}s {pkg} {}", t.elapsed, t.name);
             }
         }
+        // Every package shown above, whatever became of it.
         let mut line = format!(
             "DONE {} in {:.1}s: {}, {} passed",
-            text::plural(t.packages, "package"),
+            text::plural(summary.packages.len(), "package"),
             summary.elapsed.as_secs_f64(),
             text::plural(t.tests, "test"),
             t.passed
@@ -626,8 +639,12 @@ impl<W: Write> TerminalReporter<W> {
                 }
                 self.draw_progress(true)?;
             }
-            Event::Output { package, text, .. } => {
-                if self.stream {
+            Event::Output { package, test, text } => {
+                // go test's own closing line of a package: leakcheck prints
+                // its own, which knows about leaks.
+                let closing = test.is_none() && is_closing_line(text);
+                if closing {
+                } else if self.stream {
                     self.emit(text)?;
                 } else if self.opts.format.verbose() {
                     self.buffers.entry(package.to_string()).or_default().push_str(text);
@@ -691,6 +708,12 @@ fn benchmarks(p: &PackageResult) -> String {
         out.push_str(body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body));
     }
     out
+}
+
+/// go test's closing line of a package (`ok  \tpkg\t0.1s`,
+/// `FAIL\tpkg\t0.1s`, `?   \tpkg\t[no test files]`).
+fn is_closing_line(line: &str) -> bool {
+    line.starts_with("ok  \t") || line.starts_with("FAIL\t") || line.starts_with("?   \t")
 }
 
 /// Package output without go test's own summary lines, which leakcheck

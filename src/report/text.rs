@@ -39,13 +39,42 @@ pub fn short_path<'a>(file: &'a str, root: &Path) -> &'a str {
 }
 
 /// Whether a frame is the user's code rather than Go's own packages: its
-/// file is under the module root, or its import path starts with a domain.
+/// file is under the module root, or its import path starts with a domain,
+/// or it is a program's `main`.
 pub fn is_user_frame(loc: &Location, root: &Path) -> bool {
-    if Path::new(&loc.file).starts_with(root) {
+    if !root.as_os_str().is_empty() && Path::new(&loc.file).starts_with(root) {
         return true;
     }
-    let first = loc.function.split('/').next().unwrap_or("");
-    first.contains('.') && !loc.function.starts_with("runtime.") && loc.function.contains('/')
+    !is_standard(&loc.function)
+}
+
+/// The import path of the package a function belongs to:
+/// `net/http.(*persistConn).readLoop` → `net/http`.
+pub fn package_of(function: &str) -> &str {
+    let slash = function.rfind('/').map_or(0, |i| i + 1);
+    match function[slash..].find('.') {
+        Some(dot) => &function[..slash + dot],
+        // `panic`, `goexit`: the runtime's, printed without a package.
+        None => "runtime",
+    }
+}
+
+/// Whether a function is in Go's standard library (runtime included): its
+/// import path's first element has no dot, and it is not a program's main.
+pub fn is_standard(function: &str) -> bool {
+    let pkg = package_of(function);
+    pkg != "main" && !pkg.split('/').next().unwrap_or("").contains('.')
+}
+
+/// How much of each stack the terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StackStyle {
+    /// The user's frames in full, runs of the standard library's folded
+    /// (`… 6 frames in net/http, bufio`): the line to fix stays on screen.
+    #[default]
+    Compact,
+    /// Every frame, with its file and line.
+    Full,
 }
 
 /// Go packages that are plumbing under a blocked goroutine: the place it
@@ -111,12 +140,25 @@ pub fn state_text(group: &LeakedGroup, proof: bool) -> String {
 /// One group: headline, created by, then the full stack, each line indented
 /// by `indent`.
 pub fn group_text(group: &LeakedGroup, proof: bool, root: &Path, indent: &str) -> String {
+    group_text_styled(group, proof, root, indent, StackStyle::Full, false)
+}
+
+/// One group, its stack shown in `style`; `offspring` says its goroutines
+/// were started by leaked goroutines shown above it.
+pub fn group_text_styled(
+    group: &LeakedGroup,
+    proof: bool,
+    root: &Path,
+    indent: &str,
+    style: StackStyle,
+    offspring: bool,
+) -> String {
     let mut out = String::new();
     let head = headline_frame(group, root);
     let _ = write!(out, "{indent}{} × [{}] ", group.count, state_text(group, proof));
     match head {
         Some(f) => {
-            let _ = writeln!(out, "{} ({}:{})", f.function, short_path(&f.file, root), f.line);
+            let _ = writeln!(out, "{} ({}:{})", f.function, display_path(f, root), f.line);
         }
         None => out.push_str("(no stack)\n"),
     }
@@ -126,7 +168,7 @@ pub fn group_text(group: &LeakedGroup, proof: bool, root: &Path, indent: &str) -
     let labels: Vec<String> = group
         .labels
         .iter()
-        .filter(|(k, _)| k != "leakcheck")
+        .filter(|(k, _)| k != "leakcheck" && k != "leakchecksub")
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     if !labels.is_empty() {
@@ -139,15 +181,25 @@ pub fn group_text(group: &LeakedGroup, proof: bool, root: &Path, indent: &str) -
     if let Some(c) = &group.created_by {
         let _ = writeln!(
             out,
-            "{indent}    created by {} ({}:{})",
+            "{indent}    created by {} ({}:{}){}",
             c.function,
-            short_path(&c.file, root),
-            c.line
+            display_path(c, root),
+            c.line,
+            if offspring { ", in a leaked goroutine above" } else { "" }
         );
     }
-    for f in &group.frames {
-        let _ = writeln!(out, "{indent}    {}", f.function);
-        let _ = writeln!(out, "{indent}        {}:{}", f.file, f.line);
+    match style {
+        StackStyle::Full => {
+            for f in &group.frames {
+                let _ = writeln!(out, "{indent}    {}", f.function);
+                let _ = writeln!(out, "{indent}        {}:{}", f.file, f.line);
+            }
+        }
+        StackStyle::Compact => {
+            for line in compact_frames(&group.frames, root) {
+                let _ = writeln!(out, "{indent}    {line}");
+            }
+        }
     }
     if group.elided {
         let _ = writeln!(out, "{indent}    ...more frames elided...");
@@ -155,11 +207,136 @@ pub fn group_text(group: &LeakedGroup, proof: bool, root: &Path, indent: &str) -
     out
 }
 
-/// Every group of a leak, plus what the rules let go.
+/// A stack in a few lines: each frame outside the standard library on one
+/// line (`function (file:line)`, files in the module relative to it, in the
+/// module cache from the module), runs of the standard library's frames
+/// folded into one line naming their packages.
+pub fn compact_frames(frames: &[Location], root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut run: Vec<&Location> = Vec::new();
+    let flush = |run: &mut Vec<&Location>, out: &mut Vec<String>| {
+        match run.len() {
+            0 => {}
+            1 => out.push(frame_line(run[0], root)),
+            n => {
+                let mut packages: Vec<&str> = Vec::new();
+                for f in run.iter() {
+                    let p = package_of(&f.function);
+                    if !packages.contains(&p) {
+                        packages.push(p);
+                    }
+                }
+                out.push(format!("… {n} frames in {}", packages.join(", ")));
+            }
+        }
+        run.clear();
+    };
+    for f in frames {
+        let in_module = !root.as_os_str().is_empty() && Path::new(&f.file).starts_with(root);
+        if !in_module && is_standard(&f.function) {
+            run.push(f);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(frame_line(f, root));
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// `function (file:line)`, the file as short as it stays clear.
+fn frame_line(f: &Location, root: &Path) -> String {
+    format!("{} ({}:{})", f.function, display_path(f, root), f.line)
+}
+
+/// A frame's file for people: relative to the module; from the module
+/// cache, from the module's path (`github.com/x/y@v1.2.3/conn.go`); in
+/// Go's own tree, from the package's path (`net/http/server.go`).
+pub fn display_path<'a>(f: &'a Location, root: &Path) -> &'a str {
+    let file = short_path(&f.file, root);
+    if let Some((_, rest)) = file.split_once("/pkg/mod/") {
+        return rest;
+    }
+    if is_standard(&f.function) {
+        let marker = format!("/src/{}/", package_of(&f.function));
+        if let Some(at) = file.rfind(&marker) {
+            return &file[at + "/src/".len()..];
+        }
+    }
+    file
+}
+
+/// The groups of a leak in the order to read them, root causes first: the
+/// groups the user's code started (their creation site is the user's) come
+/// before those the standard library started, and a group whose goroutines
+/// were started by another group's goroutines comes right after that group,
+/// one level deeper. Each entry is (depth, index).
+pub fn tree_order(groups: &[LeakedGroup], root: &Path) -> Vec<(usize, usize)> {
+    let mut owner = std::collections::HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        for id in &g.ids {
+            owner.insert(*id, i);
+        }
+    }
+    let parent: Vec<Option<usize>> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            g.creators
+                .iter()
+                .filter_map(|c| owner.get(c).copied())
+                .find(|&j| j != i)
+        })
+        .collect();
+    let mut children = vec![Vec::new(); groups.len()];
+    for (i, p) in parent.iter().enumerate() {
+        if let Some(p) = p {
+            children[*p].push(i);
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen = vec![false; groups.len()];
+    fn visit(i: usize, depth: usize, children: &[Vec<usize>], seen: &mut [bool], out: &mut Vec<(usize, usize)>) {
+        if seen[i] {
+            return;
+        }
+        seen[i] = true;
+        out.push((depth, i));
+        for &c in &children[i] {
+            visit(c, depth + 1, children, seen, out);
+        }
+    }
+    let mut roots: Vec<usize> = (0..groups.len()).filter(|&i| parent[i].is_none()).collect();
+    roots.sort_by_key(|&i| !groups[i].created_by.as_ref().is_some_and(|c| is_user_frame(c, root)));
+    for i in roots {
+        visit(i, 0, &children, &mut seen, &mut out);
+    }
+    // Groups in a cycle of creators (each started goroutines of the other).
+    for i in 0..groups.len() {
+        visit(i, 0, &children, &mut seen, &mut out);
+    }
+    out
+}
+
+/// Every group of a leak, root causes first, with every frame, plus what
+/// the rules let go.
 pub fn leak_text(report: &LeakReport, root: &Path, indent: &str) -> String {
+    leak_text_styled(report, root, indent, StackStyle::Full)
+}
+
+/// The same, stacks in `style`.
+pub fn leak_text_styled(report: &LeakReport, root: &Path, indent: &str, style: StackStyle) -> String {
     let mut out = String::new();
-    for g in &report.groups {
-        out.push_str(&group_text(g, report.proof, root, indent));
+    for (depth, i) in tree_order(&report.groups, root) {
+        let deeper = format!("{indent}{}", "    ".repeat(depth));
+        out.push_str(&group_text_styled(
+            &report.groups[i],
+            report.proof,
+            root,
+            &deeper,
+            style,
+            depth > 0,
+        ));
     }
     if report.ambiguous > 0 {
         let _ = writeln!(
@@ -197,6 +374,11 @@ pub fn leak_text(report: &LeakReport, root: &Path, indent: &str) -> String {
 
 /// A crash: its message, the tests it hit, and where goroutines were stuck.
 pub fn crash_text(crash: &Crash, root: &Path, indent: &str) -> String {
+    crash_text_styled(crash, root, indent, StackStyle::Full)
+}
+
+/// The same, stacks in `style`.
+pub fn crash_text_styled(crash: &Crash, root: &Path, indent: &str, style: StackStyle) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{indent}{}", crash.message);
     if !crash.tests.is_empty() {
@@ -206,7 +388,7 @@ pub fn crash_text(crash: &Crash, root: &Path, indent: &str) -> String {
         let total: usize = crash.groups.iter().map(|g| g.count).sum();
         let _ = writeln!(out, "{indent}{} at the time, grouped:", goroutines(total));
         for g in &crash.groups {
-            out.push_str(&group_text(g, false, root, &format!("{indent}  ")));
+            out.push_str(&group_text_styled(g, false, root, &format!("{indent}  "), style, false));
         }
     }
     out
