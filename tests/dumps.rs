@@ -198,3 +198,25 @@ fn streaming_and_in_memory_parsing_agree_on_every_fixture() {
         assert_eq!(whole, streamed, "{}", path.display());
     }
 }
+
+#[test]
+fn stacks_heads_each_group_with_its_first_frame_outside_the_runtime() {
+    for dump in ["go1.26.8-sigquit.txt", "go1.22.12-sigquit.txt"] {
+        let path = format!("{}/tests/fixtures/dumps/{dump}", env!("CARGO_MANIFEST_DIR"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_leakcheck"))
+            .args(["stacks", &path])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        // A SIGQUIT dump shows runtime frames first: the headline skips them
+        // whenever the goroutine has a frame of its own.
+        assert!(
+            text.contains("× [chan receive] example.com/dumpgen/gen.(*parker).block"),
+            "{dump}: {text}"
+        );
+        assert!(
+            !text.lines().any(|l| l.contains("× [chan receive] runtime.gopark")),
+            "{dump}: {text}"
+        );
+    }
+}
