@@ -171,7 +171,8 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 				same = false
 			}
 		}
-		if same && len(out.leaked) > 0 && leakchecktime.Until(deadline) > 0 {
+		proofDue := s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && leakchecktime.Since(lastProof) >= 20*leakchecktime.Millisecond
+		if same && !proofDue && len(out.leaked) > 0 && leakchecktime.Until(deadline) > 0 {
 			leakcheckPause(&pause, deadline)
 			continue
 		}
@@ -256,6 +257,13 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 			out.leaked = append(out.leaked, g)
 		}
 		s.mu.Unlock()
+		// Goroutines still moving change without a goroutine being
+		// created or exiting: look at them again.
+		for _, g := range out.leaked {
+			if g.state == "runnable" || g.state == "running" || leakcheckHasPrefix(g.state, "syscall") {
+				same = false
+			}
+		}
 		left := leakchecktime.Until(deadline)
 		if s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && (proofs == 0 || leakchecktime.Since(lastProof) >= 20*leakchecktime.Millisecond || left <= 0) {
 			// Let the GC prove what it can; the marks show in the next look.

@@ -258,8 +258,9 @@ pub fn display_path<'a>(f: &'a Location, root: &Path) -> &'a str {
         return rest;
     }
     if is_standard(&f.function) {
-        let marker = format!("/src/{}/", package_of(&f.function));
-        if let Some(at) = file.rfind(&marker) {
+        // GOROOT/src/<package path>/…; the runtime also holds other
+        // packages' functions (time.Sleep is in runtime/time.go).
+        if let Some(at) = file.rfind("/src/") {
             return &file[at + "/src/".len()..];
         }
     }
