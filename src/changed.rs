@@ -583,6 +583,7 @@ pub fn report_nothing(tc: &Toolchain, reporters: &mut [Box<dyn Reporter>]) -> Re
         dir: tc.dir.clone(),
         packages: 0,
         leakcheck_version: env!("CARGO_PKG_VERSION"),
+        diagnoses: Vec::new(),
         rules: Vec::new(),
         config: None,
         grace: crate::session::DEFAULT_GRACE,

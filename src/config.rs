@@ -17,6 +17,12 @@
 //! package = "example.com/svc/..."
 //! test = { regex = "^TestIntegration" }
 //! reason = "opencensus starts its exporter lazily"
+//!
+//! [[diagnosis]]
+//! name = "bus-subscriber"
+//! any_function = "example.com/svc/bus.(*Bus).deliver"
+//! waits = "a bus subscriber waiting for events"
+//! fix = "unsubscribe when done (defer sub.Close())"
 //! ```
 
 use std::fs;
@@ -26,6 +32,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::analyse::diagnose::DiagnosisRule;
 use crate::analyse::rules::{IgnoreRule, Matcher, RegexError};
 use crate::error::{Error, Result};
 
@@ -41,6 +48,8 @@ pub struct Config {
     pub grace: Option<Duration>,
     /// `[[ignore]]` rules, in file order.
     pub rules: Vec<IgnoreRule>,
+    /// `[[diagnosis]]` rules, in file order (tried before the built-in ones).
+    pub diagnoses: Vec<DiagnosisRule>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +58,21 @@ struct ConfigFile {
     grace: Option<toml::Spanned<String>>,
     #[serde(default)]
     ignore: Vec<toml::Spanned<RuleFile>>,
+    #[serde(default)]
+    diagnosis: Vec<toml::Spanned<DiagnosisFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiagnosisFile {
+    name: Option<String>,
+    state: Option<toml::Spanned<MatcherFile>>,
+    top_function: Option<toml::Spanned<MatcherFile>>,
+    any_function: Option<toml::Spanned<MatcherFile>>,
+    created_by: Option<toml::Spanned<MatcherFile>>,
+    min_count: Option<usize>,
+    waits: String,
+    fix: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -114,31 +138,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
             .as_ref()
             .map(|n| format!("[[ignore]] {n:?}: "))
             .unwrap_or_default();
-        let matcher = |field: &'static str, m: &Option<toml::Spanned<MatcherFile>>| -> Result<Option<Matcher>> {
-            let Some(m) = m else { return Ok(None) };
-            let at = Some(m.span());
-            let pattern_field = field == "package";
-            match m.get_ref() {
-                MatcherFile::Exact(s) if pattern_field && s.contains("...") => Ok(Some(
-                    Matcher::regex(&package_pattern(s)).map_err(|e| err(at, format!("{rule}{field}: {e}")))?,
-                )),
-                MatcherFile::Exact(s) => Ok(Some(Matcher::Exact(s.clone()))),
-                MatcherFile::Table(MatcherTable {
-                    exact: Some(s),
-                    regex: None,
-                }) => Ok(Some(Matcher::Exact(s.clone()))),
-                MatcherFile::Table(MatcherTable {
-                    exact: None,
-                    regex: Some(re),
-                }) => Ok(Some(
-                    Matcher::regex(re).map_err(|e| err(at, format!("{rule}{field}: {}", regex_error(&e))))?,
-                )),
-                MatcherFile::Table(_) => Err(err(
-                    at,
-                    format!("{rule}{field}: give exactly one of `exact` or `regex`"),
-                )),
-            }
-        };
+        let matcher =
+            |field: &'static str, m: &Option<toml::Spanned<MatcherFile>>| parse_matcher(m, field, &rule, &err);
         let rule = IgnoreRule {
             name: r.name.clone().unwrap_or_else(|| format!("{}:{line}", FILE_NAME)),
             top_function: matcher("top_function", &r.top_function)?,
@@ -161,11 +162,82 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
         }
         rules.push(rule);
     }
+    let mut diagnoses = Vec::new();
+    for spanned in &file.diagnosis {
+        let line = line_of(text, spanned.span().start);
+        let d = spanned.get_ref();
+        let prefix = d
+            .name
+            .as_ref()
+            .map(|n| format!("[[diagnosis]] {n:?}: "))
+            .unwrap_or_default();
+        let matcher =
+            |field: &'static str, m: &Option<toml::Spanned<MatcherFile>>| parse_matcher(m, field, &prefix, &err);
+        let rule = DiagnosisRule {
+            name: d.name.clone().unwrap_or_else(|| format!("{}:{line}", FILE_NAME)),
+            state: matcher("state", &d.state)?,
+            top_function: matcher("top_function", &d.top_function)?,
+            any_function: matcher("any_function", &d.any_function)?,
+            created_by: matcher("created_by", &d.created_by)?,
+            min_count: d.min_count.unwrap_or(0),
+            waits: d.waits.clone(),
+            fix: d.fix.clone(),
+        };
+        if rule.state.is_none()
+            && rule.top_function.is_none()
+            && rule.any_function.is_none()
+            && rule.created_by.is_none()
+            && rule.min_count == 0
+        {
+            return Err(err(
+                Some(spanned.span()),
+                "a [[diagnosis]] rule needs state, top_function, any_function, created_by or min_count".into(),
+            ));
+        }
+        diagnoses.push(rule);
+    }
     Ok(Config {
         path: Some(path.to_path_buf()),
         grace,
         rules,
+        diagnoses,
     })
+}
+
+/// One matcher of a rule: a string (exact), `{ exact = … }` or
+/// `{ regex = … }`; `package` takes Go's `...` patterns too. `prefix` names
+/// the rule in errors.
+fn parse_matcher(
+    m: &Option<toml::Spanned<MatcherFile>>,
+    field: &'static str,
+    prefix: &str,
+    err: &impl Fn(Option<Range<usize>>, String) -> Error,
+) -> Result<Option<Matcher>> {
+    let Some(m) = m else { return Ok(None) };
+    let at = Some(m.span());
+    let pattern_field = field == "package";
+    match m.get_ref() {
+        MatcherFile::Exact(s) if pattern_field && s.contains("...") => Ok(Some(
+            Matcher::regex(&package_pattern(s)).map_err(|e| err(at, format!("{prefix}{field}: {e}")))?,
+        )),
+        MatcherFile::Exact(s) => Ok(Some(Matcher::Exact(s.clone()))),
+        MatcherFile::Table(MatcherTable {
+            exact: Some(s),
+            regex: None,
+        }) => Ok(Some(Matcher::Exact(s.clone()))),
+        MatcherFile::Table(MatcherTable {
+            exact: None,
+            regex: Some(re),
+        }) => {
+            Ok(Some(Matcher::regex(re).map_err(|e| {
+                err(at, format!("{prefix}{field}: {}", regex_error(&e)))
+            })?))
+        }
+        MatcherFile::Table(_) => Err(err(
+            at,
+            format!("{prefix}{field}: give exactly one of `exact` or `regex`"),
+        )),
+    }
 }
 
 /// A Go package pattern (`example.com/x/...`) as an anchored regex: `...`

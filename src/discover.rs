@@ -77,6 +77,14 @@ impl Toolchain {
             .unwrap_or(u32::MAX)
     }
 
+    /// The main module's language version (the `go` line of go.mod), as
+    /// its minor number: 22 for `go 1.22.3`.
+    pub fn module_go_minor(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.gomod.as_ref()?).ok()?;
+        let version = text.lines().find_map(|l| l.trim().strip_prefix("go ").map(str::trim))?;
+        version.strip_prefix("1.")?.split('.').next()?.parse().ok()
+    }
+
     /// The root of the main module (or workspace): where leakcheck.toml
     /// and the baseline live.
     pub fn root(&self) -> &Path {

@@ -850,6 +850,7 @@ mod tests {
             ids: vec![7, 8, 9],
             creators: Default::default(),
             known: false,
+            diagnosis: None,
         };
         let leak = |total: usize, known: usize| LeakReport {
             total,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::analyse::baseline::{self, Baseline};
+use crate::analyse::diagnose::{self, DiagnosisRule};
 use crate::analyse::rules::{self, IgnoreRule};
 use crate::analyse::{rerun, PackageCollector, PackageResult, StderrSplitter};
 use crate::config::{self, Config};
@@ -170,6 +171,8 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
             None => None,
         }
     };
+    let mut diagnoses = config_file.diagnoses.clone();
+    diagnoses.extend(diagnose::builtin());
     let mut all_rules = rules::builtin();
     all_rules.extend(config_file.rules.iter().cloned());
     all_rules.extend(opts.rules.iter().cloned());
@@ -196,6 +199,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         packages: packages.iter().filter(|p| p.has_tests()).count(),
         leakcheck_version: env!("CARGO_PKG_VERSION"),
         rules: all_rules.clone(),
+        diagnoses: diagnoses.clone(),
         config: config_file.path.clone(),
         grace,
     };
@@ -224,6 +228,8 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         rules: &all_rules,
         baseline: baseline.as_ref(),
         records: records.path(),
+        diagnoses: &diagnoses,
+        test_context: tc.minor() >= 24 && tc.module_go_minor().is_none_or(|m| m >= 24),
     };
     let (mut results, status) = pass.run(&cmd, &mut emitter)?;
     // Every selected package with tests is reported: one go test never
@@ -326,6 +332,9 @@ struct Pass<'a> {
     rules: &'a [IgnoreRule],
     baseline: Option<&'a Baseline>,
     records: &'a Path,
+    diagnoses: &'a [DiagnosisRule],
+    /// The tests can use t.Context() (Go 1.24+, module and toolchain).
+    test_context: bool,
 }
 
 impl Pass<'_> {
@@ -409,6 +418,7 @@ impl Pass<'_> {
         if let Some(b) = self.baseline {
             b.apply(&mut result);
         }
+        diagnose::annotate(&mut result, self.diagnoses, self.test_context);
         result
     }
 }

@@ -488,3 +488,74 @@ fn blocked_leaks_are_proven_under_go_1_26_and_1_27() {
     proof_under("go1.26.8");
     proof_under("go1.27.3");
 }
+
+/// Every leaky fixture's diagnosis (README, "Diagnoses"): the rule that
+/// gives it, and the call it names.
+#[test]
+fn every_leak_gets_a_diagnosis_that_names_its_fix() {
+    let run = fixture_run();
+    let tests = run.tests();
+    let rows: &[(&str, &str, &str, &str)] = &[
+        ("afterfunc", "TestAfterFuncLeaks", "timer-callback", "timer.Stop()"),
+        (
+            "earlyreturn",
+            "TestFetchTimeoutLeaks",
+            "channel-send",
+            "make(chan T, 1)",
+        ),
+        ("generator", "TestGeneratorLeaks", "channel-send", "cancel the producer"),
+        (
+            "httpclient",
+            "TestNoTimeoutLeaks",
+            "http-request-without-timeout",
+            "http.Client{Timeout",
+        ),
+        ("mixed", "TestExternalLeaks", "channel-receive", "close(ch)"),
+        ("ownmainleak", "TestOwnMainLeaks", "channel-receive", "ctx.Done()"),
+        ("parallel", "TestParallelLeaks", "channel-receive", "close(ch)"),
+        (
+            "selectloop",
+            "TestPollerLeaks",
+            "select-without-exit",
+            "case <-ctx.Done()",
+        ),
+        ("sleeper", "TestRetryLeaks", "sleep", "ctx.Done()"),
+        ("spawn", "TestPerRequestLeaks", "unbounded-goroutines", "SetLimit"),
+        ("subtest", "TestHandlers/leaky", "channel-receive", "close(ch)"),
+        ("workerpool", "TestPoolLeaks", "worker-pool", "close(jobs)"),
+        ("wsreader", "TestReaderLeaks", "websocket-read", "conn.Close()"),
+    ];
+    for (pkg, test, rule, call) in rows {
+        let t = &tests[&(format!("{P}{pkg}"), test.to_string())];
+        // The root cause's diagnosis: the first group in reading order.
+        let groups = t["leak"]["groups"].as_array().unwrap();
+        let d = groups
+            .iter()
+            .map(|g| &g["diagnosis"])
+            .find(|d| d["rule"] == *rule)
+            .unwrap_or_else(|| panic!("{pkg} {test}: no {rule} diagnosis in {groups:#?}"));
+        assert!(d["fix"].as_str().unwrap().contains(call), "{pkg} {test}: {d}");
+    }
+    // The httptest server and the keep-alive connections of the HTTP leak
+    // get theirs too.
+    let http = &tests[&(format!("{P}httpclient"), "TestNoTimeoutLeaks".to_string())];
+    let rules: Vec<&str> = http["leak"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["diagnosis"]["rule"].as_str().unwrap())
+        .collect();
+    for rule in ["httptest-server-open", "http-keep-alive", "http-handler-blocked"] {
+        assert!(rules.contains(&rule), "{rules:?}");
+    }
+    let main = run.package(&format!("{P}mainleak"));
+    assert_eq!(main["main_leak"]["groups"][0]["diagnosis"]["rule"], "channel-receive");
+    // In the terminal, under the group's headline.
+    let out = run.stdout();
+    assert!(
+        out.contains(
+            "        waits: 4 workers waiting for work on a channel nobody closes\n        fix: close the work channel"
+        ),
+        "{out}"
+    );
+}

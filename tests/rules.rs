@@ -189,3 +189,55 @@ fn a_regex_only_rust_reads_is_refused_at_load() {
     );
     assert!(err.contains(r"`\b{end}`") && err.lines().count() == 1, "{err}");
 }
+
+#[test]
+fn diagnoses_come_from_the_config_first_and_name_t_context_on_go_1_24() {
+    let m = temp_module(&[
+        (
+            "bus/bus_test.go",
+            "package bus\n\nimport \"testing\"\n\ntype Bus struct{ events chan string }\n\nfunc (b *Bus) deliver() {\n\tfor range b.events {\n\t}\n}\n\nfunc TestSubscribe(t *testing.T) {\n\tb := &Bus{events: make(chan string)}\n\tgo b.deliver()\n}\n\nfunc TestLoop(t *testing.T) {\n\tstop := make(chan struct{})\n\tgo func() {\n\t\tfor {\n\t\t\tselect {\n\t\t\tcase <-stop:\n\t\t\t\treturn\n\t\t\t}\n\t\t}\n\t}()\n}\n",
+        ),
+        (
+            "leakcheck.toml",
+            "[[diagnosis]]\nname = \"bus-subscriber\"\nany_function = \"example.com/tmp/bus.(*Bus).deliver\"\nwaits = \"a bus delivering events to a subscriber nobody closed\"\nfix = \"close the bus when done (defer b.Close())\"\n",
+        ),
+    ]);
+    std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.24\n").unwrap();
+    let run = run_in(m.path(), &["--explain", "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let out = run.stdout();
+    assert!(
+        out.contains("waits: a bus delivering events to a subscriber nobody closed"),
+        "{out}"
+    );
+    assert!(out.contains("fix: close the bus when done (defer b.Close())"), "{out}");
+    // Go 1.24+: the test's own context is the one to pass.
+    assert!(out.contains("t.Context() is that context"), "{out}");
+    // --explain lists the rules, the config's first.
+    let listed = &out[out.find("diagnosis rules").expect("--explain lists diagnosis rules")..];
+    assert!(
+        listed.find("bus-subscriber").unwrap() < listed.find("http-keep-alive").unwrap(),
+        "{listed}"
+    );
+}
+
+#[test]
+fn a_diagnosis_rule_without_conditions_is_a_config_error() {
+    let m = temp_module(&[
+        (
+            "p/p_test.go",
+            "package p\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n",
+        ),
+        (
+            "leakcheck.toml",
+            "grace = \"1s\"\n\n[[diagnosis]]\nwaits = \"something\"\n",
+        ),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr().contains("leakcheck.toml:3: a [[diagnosis]] rule needs"),
+        "{}",
+        run.stderr()
+    );
+}

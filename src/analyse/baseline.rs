@@ -268,6 +268,7 @@ mod tests {
             ids: vec![],
             creators: Default::default(),
             known: false,
+            diagnosis: None,
         }
     }
 

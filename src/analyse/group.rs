@@ -64,6 +64,8 @@ pub struct LeakedGroup {
     pub creators: BTreeSet<u64>,
     /// Listed in the baseline: a known leak, tolerated.
     pub known: bool,
+    /// What the goroutines wait for and the usual fix.
+    pub diagnosis: Option<super::diagnose::Diagnosis>,
 }
 
 impl LeakedGroup {
@@ -125,6 +127,7 @@ impl Grouper {
                     ids: Vec::new(),
                     creators: BTreeSet::new(),
                     known: false,
+                    diagnosis: None,
                 });
                 let i = self.groups.len() - 1;
                 self.index.entry(hash).or_default().push(i);

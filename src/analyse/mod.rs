@@ -9,6 +9,7 @@
 //! application only decides how long it waits.
 
 pub mod baseline;
+pub mod diagnose;
 pub mod group;
 pub mod rerun;
 pub mod rules;

@@ -112,6 +112,10 @@ impl<W: Write> AnnotationsReporter<W> {
                 for g in &new {
                     message.push('\n');
                     message.push_str(text::group_text(g, leak.proof, &root, "").lines().next().unwrap_or(""));
+                    if let Some(d) = &g.diagnosis {
+                        message.push('\n');
+                        message.push_str(text::diagnosis_text(d, "    ").trim_end());
+                    }
                     if let Some(c) = &g.created_by {
                         message.push_str(&format!(
                             "\n    created by {} ({}:{})",

@@ -67,6 +67,8 @@ pub struct RunInfo {
     pub leakcheck_version: &'static str,
     /// Every ignore rule in force, built-in ones first.
     pub rules: Vec<crate::analyse::rules::IgnoreRule>,
+    /// The diagnosis rules, in the order they are tried.
+    pub diagnoses: Vec<crate::analyse::diagnose::DiagnosisRule>,
     /// The configuration file read, if any.
     pub config: Option<PathBuf>,
     /// The grace period in force.

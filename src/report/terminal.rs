@@ -213,6 +213,31 @@ impl<W: Write> TerminalReporter<W> {
             }
             let _ = writeln!(out, "  {}: {} ({})", r.name, conditions.join(", "), r.reason);
         }
+        let _ = writeln!(
+            out,
+            "leakcheck: diagnosis rules, the first that matches a leaked group gives its diagnosis:"
+        );
+        for d in &info.diagnoses {
+            let mut conditions = Vec::new();
+            for (what, m) in [
+                ("state", &d.state),
+                ("top_function", &d.top_function),
+                ("any_function", &d.any_function),
+                ("created_by", &d.created_by),
+            ] {
+                if let Some(m) = m {
+                    conditions.push(format!("{what} {m}"));
+                }
+            }
+            if d.min_count > 0 {
+                conditions.push(format!("at least {} goroutines", d.min_count));
+            }
+            let _ = writeln!(out, "  {}: {}", d.name, conditions.join(", "));
+            let _ = writeln!(out, "      waits: {}", d.waits);
+            if let Some(fix) = &d.fix {
+                let _ = writeln!(out, "      fix: {fix}");
+            }
+        }
         out
     }
 

@@ -162,6 +162,9 @@ pub fn group_text_styled(
         }
         None => out.push_str("(no stack)\n"),
     }
+    if let Some(d) = &group.diagnosis {
+        out.push_str(&diagnosis_text(d, &format!("{indent}    ")));
+    }
     if let Some(t) = &group.test {
         let _ = writeln!(out, "{indent}    started by test {t}");
     }
@@ -203,6 +206,15 @@ pub fn group_text_styled(
     }
     if group.elided {
         let _ = writeln!(out, "{indent}    ...more frames elided...");
+    }
+    out
+}
+
+/// A diagnosis in two lines: what the goroutines wait for, and the fix.
+pub fn diagnosis_text(d: &crate::analyse::diagnose::Diagnosis, indent: &str) -> String {
+    let mut out = format!("{indent}waits: {}\n", d.waits);
+    if let Some(fix) = &d.fix {
+        let _ = writeln!(out, "{indent}fix: {fix}");
     }
     out
 }
