@@ -947,6 +947,7 @@ mod tests {
             packages: 4,
             leakcheck_version: "0.1.0",
             rules: vec![],
+            diagnoses: vec![],
             config: None,
             grace: Duration::from_millis(500),
         };
