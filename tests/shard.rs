@@ -631,7 +631,7 @@ fn merged_totals_are_counted_from_the_packages() {
 
 /// An input with a wrong type where leakcheck writes a number (here
 /// `"totals": {"tests": "many"}`) is not a leakcheck report: one line naming
-/// the file and the field, exit 2, nothing written.
+/// the file, the field and where it is, exit 2, nothing written.
 #[test]
 fn merge_refuses_json_that_is_not_a_leakcheck_report() {
     let out = tempfile::tempdir().unwrap();
@@ -650,7 +650,8 @@ fn merge_refuses_json_that_is_not_a_leakcheck_report() {
     assert_eq!(
         err,
         format!(
-            "leakcheck: merge: {}: not a leakcheck --report-json report: totals.tests is \"many\", where leakcheck writes a whole number\n",
+            "leakcheck: merge: {}: not a leakcheck --report-json report: totals.tests: invalid type: string \"many\", \
+             expected a whole number (line 1, column 215)\n",
             bad.display()
         )
     );
@@ -671,7 +672,9 @@ fn merge_refuses_json_that_is_not_a_leakcheck_report() {
     let err = text(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("packages[0].tests[1].leak.groups[0].count is 1.5, where leakcheck writes a whole number"),
+        err.contains(
+            "packages[0].tests[1].leak.groups[0].count: invalid type: floating point `1.5`, expected a whole number"
+        ),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");

@@ -1,7 +1,8 @@
 //! JUnit XML through quick-junit: one testsuite per package, one testcase
 //! per test and subtest run, leaks as `<failure type="GoroutineLeak">`.
 //!
-//! Conventions (docs/junit.md): classname is the import path, name the test
+//! Conventions (docs/junit.md): the file is written by
+//! [`schema::write_junit`], as `leakcheck merge` writes its own; classname is the import path, name the test
 //! (`TestA/sub`); package-level problems (build failure, a crash outside a
 //! test, goroutines left after the last test) are a synthetic `TestMain`
 //! testcase, as gotestsum does. Text is made XML-safe without losing it:
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
+use super::schema;
 use super::text;
 use super::{Event, Reporter, RunInfo};
 use crate::analyse::{CheckState, PackageResult, PackageStatus, TestResult, Verdict};
@@ -72,9 +74,7 @@ impl JunitReporter {
     fn write(&self) -> Result<()> {
         let mut report = Report::new("leakcheck");
         report.add_test_suites(self.suites.iter().cloned());
-        let mut xml = Vec::new();
-        report
-            .serialize(&mut xml)
+        let xml = schema::write_junit(&mut report)
             .map_err(|e| Error::io("cannot write", &self.path, std::io::Error::other(e)))?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
