@@ -780,3 +780,42 @@ fn shards_run_with_reruns_merge_into_the_whole_run() {
     assert_eq!(counts(&split.merged_junit), counts(&whole.junit));
     assert_eq!(counts(&whole.junit), ["9", "3", "0", "1"].map(|s| Some(s.to_string())));
 }
+
+/// Inputs written by different leakcheck or Go versions are merged, with
+/// a warning on stderr naming the versions and the files.
+#[test]
+fn merge_warns_about_mixed_versions() {
+    let out = tempfile::tempdir().unwrap();
+    let mut b: Value = serde_json::from_slice(&std::fs::read(merge_fixture("b.json")).unwrap()).unwrap();
+    b["leakcheck_version"] = "0.0.9".into();
+    b["go_version"] = "go1.25.5".into();
+    let older = out.path().join("older.json");
+    std::fs::write(&older, b.to_string()).unwrap();
+    let merged = out.path().join("m.json");
+    let run = leakcheck()
+        .arg("merge")
+        .arg("--report-json")
+        .arg(&merged)
+        .arg(merge_fixture("a.json"))
+        .arg(&older)
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(merged.exists());
+    let a = merge_fixture("a.json");
+    for want in [
+        format!(
+            "leakcheck: warning: merge: the inputs come from different leakcheck versions: 0.0.9 ({}), 0.1.0 ({})",
+            older.display(),
+            a.display()
+        ),
+        format!(
+            "leakcheck: warning: merge: the inputs come from different Go versions: go1.25.5 ({}), go1.26.8 ({})",
+            older.display(),
+            a.display()
+        ),
+    ] {
+        assert!(err.contains(&want), "{want}\nnot in\n{err}");
+    }
+}
