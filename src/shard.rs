@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use crate::discover::GoPackage;
 use crate::error::{Error, Result};
+use crate::report::schema;
 
 /// One shard: `index` of `total`, counted from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,47 +242,32 @@ impl Timings {
     }
 }
 
+/// Package times from a `--report-json` report, read through the report's
+/// schema (so a file that is not one is refused naming the field).
 fn from_report_json(text: &str) -> std::result::Result<BTreeMap<String, f64>, String> {
-    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    let packages = doc["packages"]
-        .as_array()
-        .ok_or("not a leakcheck --report-json file (no `packages` list)")?;
+    let report = schema::read_report(text)?;
     let mut out = BTreeMap::new();
-    for p in packages {
-        let (Some(path), Some(elapsed)) = (p["import_path"].as_str(), p["elapsed"].as_f64()) else {
-            return Err("a package without `import_path` and `elapsed`".into());
-        };
+    for p in &report.packages {
         // No test binary ran: no time to learn from. A cached result's time
         // is the cache lookup's, not the tests'.
-        if p["status"] == "no_test_files" || p["check"]["state"] == "cached" {
+        if p.status == schema::Status::NoTestFiles || p.check == schema::Check::Cached {
             continue;
         }
-        *out.entry(path.to_string()).or_insert(0.0) += elapsed.max(0.0);
+        *out.entry(p.import_path.clone()).or_insert(0.0) += p.elapsed.max(0.0);
     }
     Ok(out)
 }
 
+/// Package times from JUnit, read by the one JUnit reader: each
+/// testsuite's name and time. Elements the reader does not know (other
+/// tools' extensions) do not matter here.
 fn from_junit(text: &str) -> std::result::Result<BTreeMap<String, f64>, String> {
-    let doc = roxmltree::Document::parse(text).map_err(|e| format!("not valid XML: {e}"))?;
+    let read = schema::read_junit(text)?;
     let mut out = BTreeMap::new();
-    for suite in doc.descendants().filter(|n| n.has_tag_name("testsuite")) {
-        let (Some(name), Some(time)) = (suite.attribute("name"), suite.attribute("time")) else {
-            continue;
-        };
-        let secs: f64 = time
-            .trim()
-            .parse()
-            .map_err(|_| format!("testsuite {name}: time=\"{time}\" is not a number"))?;
-        if secs.is_finite() {
-            *out.entry(name.to_string()).or_insert(0.0) += secs.max(0.0);
+    for suite in &read.report.test_suites {
+        if let Some(time) = suite.time {
+            *out.entry(suite.name.to_string()).or_insert(0.0) += time.as_secs_f64();
         }
-    }
-    if out.is_empty()
-        && !doc
-            .descendants()
-            .any(|n| n.has_tag_name("testsuites") || n.has_tag_name("testsuite"))
-    {
-        return Err("not a JUnit report (no <testsuites> or <testsuite>)".into());
     }
     Ok(out)
 }
@@ -841,9 +827,14 @@ mod tests {
     <properties><property name="go.version" value="go1.22"/></properties>
     <testcase classname="example.com/a" name="TestA" time="1.2"/>
   </testsuite>
-  <testsuite name="example.com/b" tests="2" time="2.000"><testcase name="TestB"/></testsuite>
+  <testsuite name="example.com/b" tests="2" time="2.000">
+    <testcase name="TestB"><flakyFailure message="Failed"><system-out>x</system-out></flakyFailure></testcase>
+    <testcase name="TestC"><failure message="Failed"/><rerunFailure message="Failed"/><custom/></testcase>
+  </testsuite>
   <testsuite name="example.com/notime" tests="0"/>
 </testsuites>"#;
+        // Reruns as leakcheck writes them, and elements of other tools,
+        // do not keep the times from being read.
         let t = Timings::parse(xml).unwrap();
         assert_eq!(t.len(), 2);
         assert_eq!(t["example.com/a"], 1.25);
@@ -865,22 +856,46 @@ mod tests {
 
     #[test]
     fn timings_from_report_json() {
-        let json = r#"{
-  "schema_version": 1,
-  "packages": [
-    {"import_path": "example.com/a", "status": "passed", "elapsed": 1.5, "check": {"state": "checked"}},
-    {"import_path": "example.com/b", "status": "failed", "elapsed": 0.25, "check": {"state": "checked"}},
-    {"import_path": "example.com/c", "status": "passed", "elapsed": 0.0, "check": {"state": "cached"}},
-    {"import_path": "example.com/d", "status": "no_test_files", "elapsed": 0.0, "check": {"state": "not_applicable"}}
-  ]
-}"#;
-        let t = Timings::parse(json).unwrap();
+        let package = |path: &str, status: &str, elapsed: f64, check: &str| {
+            serde_json::json!({
+                "import_path": path, "status": status, "elapsed": elapsed, "tests": [], "output": "",
+                "build_output": "", "main_leak": null, "crash": null, "check": {"state": check},
+                "go_version": null, "label_source": null, "proof": false, "warnings": [], "started": null,
+                "failed_outside_tests": false, "dir": null,
+            })
+        };
+        let report = |packages: Vec<serde_json::Value>| {
+            serde_json::json!({
+                "schema_version": 1, "leakcheck_version": "0.1.0", "go_version": "go1.26.8",
+                "module_root": "/src", "elapsed_seconds": 2.0, "interrupted": false,
+                "totals": {"packages": 0, "tests": 0, "passed": 0, "failed": 0, "leaked_tests": 0,
+                           "leaked_goroutines": 0, "skipped": 0, "build_failures": 0, "errors": 0},
+                "baseline": null, "packages": packages,
+            })
+            .to_string()
+        };
+        let json = report(vec![
+            package("example.com/a", "passed", 1.5, "checked"),
+            package("example.com/b", "failed", 0.25, "checked"),
+            package("example.com/c", "passed", 0.0, "cached"),
+            package("example.com/d", "no_test_files", 0.0, "not_applicable"),
+        ]);
+        let t = Timings::parse(&json).unwrap();
         assert_eq!(t.keys().collect::<Vec<_>>(), ["example.com/a", "example.com/b"]);
         assert_eq!(t["example.com/a"], 1.5);
-        assert_eq!(Timings::parse(r#"{"packages": []}"#), Ok(BTreeMap::new()));
-        assert!(Timings::parse(r#"{"tests": []}"#)
+        assert_eq!(Timings::parse(&report(vec![])), Ok(BTreeMap::new()));
+        // Read through the report's schema: what is not a report is
+        // refused, naming the field.
+        assert!(Timings::parse(r#"{"packages": []}"#)
             .unwrap_err()
-            .contains("no `packages`"));
+            .contains("not a leakcheck --report-json report (no schema_version)"));
+        let mut wrong = package("example.com/a", "passed", 1.5, "checked");
+        wrong["elapsed"] = "1.5s".into();
+        let err = Timings::parse(&report(vec![wrong])).unwrap_err();
+        assert!(
+            err.contains(r#"packages[0].elapsed: invalid type: string "1.5s", expected a number"#),
+            "{err}"
+        );
         assert!(Timings::parse("{").unwrap_err().contains("not valid JSON"));
         assert!(Timings::parse("ok  example.com/a 0.1s")
             .unwrap_err()

@@ -631,7 +631,7 @@ fn merged_totals_are_counted_from_the_packages() {
 
 /// An input with a wrong type where leakcheck writes a number (here
 /// `"totals": {"tests": "many"}`) is not a leakcheck report: one line naming
-/// the file and the field, exit 2, nothing written.
+/// the file, the field and where it is, exit 2, nothing written.
 #[test]
 fn merge_refuses_json_that_is_not_a_leakcheck_report() {
     let out = tempfile::tempdir().unwrap();
@@ -650,7 +650,8 @@ fn merge_refuses_json_that_is_not_a_leakcheck_report() {
     assert_eq!(
         err,
         format!(
-            "leakcheck: merge: {}: not a leakcheck --report-json report: totals.tests is \"many\", where leakcheck writes a whole number\n",
+            "leakcheck: merge: {}: not a leakcheck --report-json report: totals.tests: invalid type: string \"many\", \
+             expected a whole number (line 1, column 215)\n",
             bad.display()
         )
     );
@@ -671,8 +672,150 @@ fn merge_refuses_json_that_is_not_a_leakcheck_report() {
     let err = text(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("packages[0].tests[1].leak.groups[0].count is 1.5, where leakcheck writes a whole number"),
+        err.contains(
+            "packages[0].tests[1].leak.groups[0].count: invalid type: floating point `1.5`, expected a whole number"
+        ),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// A module with a flaky test (deterministic: it fails when a marker file
+/// in its package directory is absent, creating it, and passes when it is
+/// there, removing it), a failing test and subtest, and skips.
+fn rerun_module() -> tempfile::TempDir {
+    temp_module(&[
+        (
+            "flaky/flaky_test.go",
+            r#"package flaky
+
+import (
+	"os"
+	"testing"
+)
+
+func firstRunFails(t *testing.T, name string) {
+	if _, err := os.Stat(name); err == nil {
+		os.Remove(name)
+		return
+	}
+	os.WriteFile(name, nil, 0o644)
+	t.Fatalf("first run fails")
+}
+
+func TestFlaky(t *testing.T) { firstRunFails(t, "flaky.marker") }
+
+func TestFlakySub(t *testing.T) {
+	t.Run("ok", func(t *testing.T) {})
+	t.Run("sometimes", func(t *testing.T) { firstRunFails(t, "sub.marker") })
+}
+"#,
+        ),
+        (
+            "fails/fails_test.go",
+            r#"package fails
+
+import "testing"
+
+func TestAlwaysFails(t *testing.T) { t.Error("always") }
+
+func TestSubFails(t *testing.T) {
+	t.Run("bad", func(t *testing.T) { t.Fatal("bad subtest") })
+}
+"#,
+        ),
+        (
+            "skips/skips_test.go",
+            "package skips\n\nimport \"testing\"\n\nfunc TestSkipped(t *testing.T) { t.Skip(\"needs docker\") }\n\nfunc TestRuns(t *testing.T) {}\n",
+        ),
+    ])
+}
+
+/// Shards run with `--rerun-fails` write `<flakyFailure>`,
+/// `<rerunFailure>` and `<skipped>`: merge takes them all, and the merged
+/// JUnit and JSON count what the whole run counts.
+#[test]
+fn shards_run_with_reruns_merge_into_the_whole_run() {
+    // The whole run and the shards in copies of their own: the markers
+    // live in the package directories.
+    let (whole_module, shard_module) = (rerun_module(), rerun_module());
+    let args = |shard: Option<&'static str>| {
+        let mut a = vec!["--rerun-fails", "2"];
+        if let Some(s) = shard {
+            a.extend(["--shard", s]);
+        }
+        a.extend(["--", "-count=1"]);
+        a
+    };
+    let whole = run_in(whole_module.path(), &args(None), &[]);
+    assert_eq!(whole.code(), 1, "{}{}", whole.stdout(), whole.stderr());
+    let shards: Vec<Run> = ["1/2", "2/2"]
+        .iter()
+        .map(|s| run_in(shard_module.path(), &args(Some(s)), &[]))
+        .collect();
+    // Round robin: fails and skips in shard 1, flaky (which passes on its
+    // rerun) in shard 2.
+    assert_eq!(packages(&shards[1]), ["example.com/tmp/flaky"]);
+    assert_eq!(shards[1].code(), 0, "{}{}", shards[1].stdout(), shards[1].stderr());
+    for tag in ["<flakyFailure", "<skipped message=", "<rerunFailure"] {
+        assert!(shards.iter().any(|s| s.junit.contains(tag)), "no shard wrote {tag}");
+    }
+    let split = merge(2, shards);
+    assert!(split.merge_stdout.contains("1 skipped"), "{}", split.merge_stdout);
+    assert_eq!(split.merged_json["totals"], whole.report["totals"]);
+    assert_eq!(
+        whole.report["totals"],
+        serde_json::json!({"packages": 3, "tests": 9, "passed": 5, "failed": 3, "leaked_tests": 0,
+            "leaked_goroutines": 0, "skipped": 1, "build_failures": 0, "errors": 0})
+    );
+    assert_eq!(verdicts(&split.merged_json), verdicts(&whole.report));
+    assert_eq!(normalized_junit(&split.merged_junit), normalized_junit(&whole.junit));
+    let counts = |xml: &str| -> Vec<Option<String>> {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        ["tests", "failures", "errors", "skipped"]
+            .iter()
+            .map(|a| doc.root_element().attribute(*a).map(str::to_string))
+            .collect()
+    };
+    assert_eq!(counts(&split.merged_junit), counts(&whole.junit));
+    assert_eq!(counts(&whole.junit), ["9", "3", "0", "1"].map(|s| Some(s.to_string())));
+}
+
+/// Inputs written by different leakcheck or Go versions are merged, with
+/// a warning on stderr naming the versions and the files.
+#[test]
+fn merge_warns_about_mixed_versions() {
+    let out = tempfile::tempdir().unwrap();
+    let mut b: Value = serde_json::from_slice(&std::fs::read(merge_fixture("b.json")).unwrap()).unwrap();
+    b["leakcheck_version"] = "0.0.9".into();
+    b["go_version"] = "go1.25.5".into();
+    let older = out.path().join("older.json");
+    std::fs::write(&older, b.to_string()).unwrap();
+    let merged = out.path().join("m.json");
+    let run = leakcheck()
+        .arg("merge")
+        .arg("--report-json")
+        .arg(&merged)
+        .arg(merge_fixture("a.json"))
+        .arg(&older)
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(merged.exists());
+    let a = merge_fixture("a.json");
+    for want in [
+        format!(
+            "leakcheck: warning: merge: the inputs come from different leakcheck versions: 0.0.9 ({}), 0.1.0 ({})",
+            older.display(),
+            a.display()
+        ),
+        format!(
+            "leakcheck: warning: merge: the inputs come from different Go versions: go1.25.5 ({}), go1.26.8 ({})",
+            older.display(),
+            a.display()
+        ),
+    ] {
+        assert!(err.contains(&want), "{want}\nnot in\n{err}");
+    }
 }

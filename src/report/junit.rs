@@ -1,11 +1,21 @@
 //! JUnit XML through quick-junit: one testsuite per package, one testcase
 //! per test and subtest run, leaks as `<failure type="GoroutineLeak">`.
 //!
-//! Conventions (docs/junit.md): classname is the import path, name the test
+//! The conventions, element by element and attribute by attribute, are in
+//! docs/junit.md: classname is the import path, name the test
 //! (`TestA/sub`); package-level problems (build failure, a crash outside a
-//! test, goroutines left after the last test) are a synthetic `TestMain`
-//! testcase, as gotestsum does. Text is made XML-safe without losing it:
-//! control bytes become visible `\xNN`, ANSI colour sequences are dropped.
+//! test, goroutines left after the last test, an incomplete check) are a
+//! synthetic `TestMain` testcase, as gotestsum does; a skip is
+//! `<skipped message="REASON">` with the line `t.Skip` printed, counted in
+//! each testsuite's `skipped`; earlier runs of a rerun test
+//! (`--rerun-fails`) are `<flakyFailure>`/`<flakyError>` when it then
+//! passed, `<rerunFailure>`/`<rerunError>` when it did not, subtests
+//! included, with the same messages as a failure of that kind. Every
+//! failure, error, skip and rerun has a body (readers such as Codecov's
+//! take the body for the message). Text is made XML-safe without losing
+//! it: control bytes become visible `\xNN`, ANSI colour sequences are
+//! dropped. The file is written by [`schema::write_junit`], which also
+//! writes `leakcheck merge`'s.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +23,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
+use super::schema::{self, RerunHistory};
 use super::text;
 use super::{Event, Reporter, RunInfo};
 use crate::analyse::{CheckState, PackageResult, PackageStatus, TestResult, Verdict};
@@ -23,6 +34,7 @@ pub struct JunitReporter {
     path: PathBuf,
     info: Option<RunInfo>,
     suites: Vec<TestSuite>,
+    history: RerunHistory,
 }
 
 impl JunitReporter {
@@ -32,6 +44,7 @@ impl JunitReporter {
             path,
             info: None,
             suites: Vec::new(),
+            history: RerunHistory::default(),
         }
     }
 
@@ -72,9 +85,7 @@ impl JunitReporter {
     fn write(&self) -> Result<()> {
         let mut report = Report::new("leakcheck");
         report.add_test_suites(self.suites.iter().cloned());
-        let mut xml = Vec::new();
-        report
-            .serialize(&mut xml)
+        let xml = schema::write_junit(&mut report)
             .map_err(|e| Error::io("cannot write", &self.path, std::io::Error::other(e)))?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
@@ -85,13 +96,14 @@ impl JunitReporter {
 
 impl Reporter for JunitReporter {
     fn handle(&mut self, event: &Event<'_>) -> Result<()> {
+        self.history.observe(event);
         match event {
             Event::RunStarted(info) => self.info = Some((*info).clone()),
-            // Built from the final results (after any reruns), in the order
-            // packages finished.
+            // Built from the final results (after any reruns, with what
+            // the reruns changed), in the order packages finished.
             Event::RunFinished(summary) => {
-                self.suites = summary
-                    .packages
+                let packages = self.history.apply(&summary.packages);
+                self.suites = packages
                     .iter()
                     .filter(|p| p.status != PackageStatus::NoTestFiles || !p.tests.is_empty())
                     .map(|p| self.suite(p))
@@ -104,76 +116,119 @@ impl Reporter for JunitReporter {
     }
 }
 
+/// What a verdict is in JUnit: the element, its `type` and its `message`,
+/// the same wherever it appears (a testcase's result or an earlier run);
+/// `None` for a pass or a skip.
+fn outcome(
+    verdict: Verdict,
+    leak: Option<&str>,
+    failed_by_subtest: bool,
+) -> Option<(NonSuccessKind, &'static str, String)> {
+    use NonSuccessKind::{Error, Failure};
+    Some(match verdict {
+        Verdict::Passed | Verdict::Skipped => return None,
+        Verdict::Leaked => (
+            Failure,
+            "GoroutineLeak",
+            leak.unwrap_or("goroutines leaked").to_string(),
+        ),
+        Verdict::Failed => match leak {
+            Some(leak) => (Failure, "GoroutineLeak", format!("Failed, and {leak}")),
+            None if failed_by_subtest => (Failure, "Failure", "a subtest leaked goroutines".to_string()),
+            None => (Failure, "Failure", "Failed".to_string()),
+        },
+        Verdict::Panicked => (Error, "Panic", "test panicked".to_string()),
+        Verdict::TimedOut => (Error, "Timeout", "test timed out".to_string()),
+        Verdict::Unfinished => (Error, "Exit", "the test binary exited while the test ran".to_string()),
+    })
+}
+
+/// A body that says something: `body`, or the message when it is blank
+/// (readers such as Codecov's take a failure's body for its message).
+fn body_or(body: String, message: &str) -> String {
+    if body.trim().is_empty() {
+        message.to_string()
+    } else {
+        body
+    }
+}
+
+/// Why a test was skipped, as gotestsum gives it: the last thing it logged
+/// before `--- SKIP` (what `t.Skip(...)` printed: `file_test.go:12: needs
+/// docker`, lines of a multi-line reason joined by spaces); `skipped` when
+/// it said nothing (`t.SkipNow()`).
+pub fn skip_reason(output: &str) -> String {
+    let body = text::without_framing(output);
+    let lines: Vec<&str> = body
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--- SKIP: "))
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let from = lines
+        .iter()
+        .rposition(|l| is_log_line(l.trim_start()))
+        .unwrap_or(lines.len().saturating_sub(1));
+    let reason: Vec<&str> = lines.get(from..).unwrap_or_default().iter().map(|l| l.trim()).collect();
+    if reason.is_empty() {
+        "skipped".to_string()
+    } else {
+        reason.join(" ")
+    }
+}
+
+/// `name_test.go:12: text`: the start of what `t.Log` and `t.Skip` print.
+fn is_log_line(line: &str) -> bool {
+    let Some((file, rest)) = line.split_once(".go:") else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    !file.is_empty() && !file.contains(' ') && digits > 0 && rest[digits..].starts_with(':')
+}
+
 fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
     let body = text::without_framing(&t.output);
-    let status = match t.verdict {
-        Verdict::Passed => TestCaseStatus::success(),
-        Verdict::Skipped => {
+    let leak = t.leak.as_ref().filter(|l| l.total > 0);
+    let summary = leak.map(text::leak_summary);
+    let mut status = match outcome(t.verdict, summary.as_deref(), t.failed_by_subtest) {
+        None if t.verdict == Verdict::Skipped => {
             let mut s = TestCaseStatus::skipped();
-            s.set_description(xml_safe(&body));
+            s.set_message(xml_safe(&skip_reason(&t.output)));
+            s.set_description(xml_safe(&body_or(body.clone(), "skipped")));
             s
         }
-        Verdict::Leaked | Verdict::Failed => {
-            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            match t.leak.as_ref().filter(|l| l.total > 0) {
-                Some(leak) => {
-                    let groups = text::leak_text(leak, root, "");
-                    let message = if t.verdict == Verdict::Leaked {
-                        text::leak_summary(leak)
-                    } else {
-                        format!("failed, and {}", text::leak_summary(leak))
-                    };
-                    s.set_type("GoroutineLeak");
-                    s.set_message(xml_safe(&message));
-                    s.set_description(xml_safe(&format!("{message}\n\n{groups}\n{body}")));
+        None => TestCaseStatus::success(),
+        Some((kind, ty, message)) => {
+            let mut s = TestCaseStatus::non_success(kind);
+            let description = match (kind, leak) {
+                (NonSuccessKind::Failure, Some(leak)) => {
+                    format!("{message}\n\n{}\n{body}", text::leak_text(leak, root, ""))
                 }
-                None if t.failed_by_subtest => {
-                    s.set_type("Failure");
-                    s.set_message("a subtest leaked goroutines");
-                    s.set_description(xml_safe(&body));
-                }
-                None => {
-                    s.set_type("Failure");
-                    s.set_message("Failed");
-                    s.set_description(xml_safe(&body));
-                }
-            }
-            s
-        }
-        Verdict::Panicked | Verdict::TimedOut | Verdict::Unfinished => {
-            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-            let (ty, message) = match t.verdict {
-                Verdict::Panicked => ("Panic", "test panicked".to_string()),
-                Verdict::TimedOut => ("Timeout", "test timed out".to_string()),
-                _ => ("Exit", "the test binary exited while the test ran".to_string()),
+                (NonSuccessKind::Error, _) => match &p.crash {
+                    Some(crash) => format!("{}\n{body}", text::crash_text(crash, root, "")),
+                    None => body.clone(),
+                },
+                _ => body.clone(),
             };
-            let mut description = body.clone();
-            if let Some(crash) = &p.crash {
-                description = format!("{}\n{body}", text::crash_text(crash, root, ""));
-            }
             s.set_type(ty);
-            s.set_message(message);
-            s.set_description(xml_safe(&description));
+            s.set_message(xml_safe(&message));
+            s.set_description(xml_safe(&body_or(description, &message)));
             s
         }
     };
-    let mut status = status;
     let reruns = t.attempts.iter().map(|a| {
-        let mut r = TestRerun::new(
-            if matches!(a.verdict, Verdict::Panicked | Verdict::TimedOut | Verdict::Unfinished) {
-                NonSuccessKind::Error
-            } else {
-                NonSuccessKind::Failure
-            },
-        );
-        r.set_type(if a.leak.is_some() && a.verdict == Verdict::Leaked {
-            "GoroutineLeak"
-        } else {
-            "Failure"
-        });
-        r.set_message(xml_safe(a.leak.as_deref().unwrap_or(a.verdict.word())));
+        let (kind, ty, message) = outcome(a.verdict, a.leak.as_deref(), false).unwrap_or((
+            NonSuccessKind::Failure,
+            "Failure",
+            "Failed".to_string(),
+        ));
+        let mut r = TestRerun::new(kind);
+        r.set_type(ty);
+        r.set_message(xml_safe(&message));
         r.set_time(secs(a.elapsed));
-        r.set_system_out(xml_safe(&a.output));
+        r.set_stack_trace(xml_safe(&body_or(text::without_framing(&a.output), &message)));
+        if !a.output.is_empty() {
+            r.set_system_out(xml_safe(&a.output));
+        }
         r
     });
     match &mut status {
@@ -230,9 +285,10 @@ fn main_cases(p: &PackageResult, root: &Path) -> Vec<TestCase> {
 fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
     let status = if p.status == PackageStatus::BuildFailed {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        let message = "the package or its tests did not build";
         s.set_type("BuildFailed");
-        s.set_message("the package or its tests did not build");
-        s.set_description(xml_safe(&p.build_output));
+        s.set_message(message);
+        s.set_description(xml_safe(&body_or(p.build_output.clone(), message)));
         s
     } else if let Some(leak) = p.main_leak.as_ref().filter(|l| l.known < l.total) {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -257,9 +313,10 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
         && p.failed_outside_tests
     {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        let message = "the test binary failed outside any test";
         s.set_type("Failure");
-        s.set_message("the test binary failed outside any test");
-        s.set_description(xml_safe(&p.output));
+        s.set_message(message);
+        s.set_description(xml_safe(&body_or(p.output.clone(), message)));
         s
     } else {
         return None;
@@ -349,6 +406,59 @@ pub fn xml_safe(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_skip_reason_is_what_t_skip_printed() {
+        let out = "=== RUN   TestS\n    s_test.go:6: looking for docker\n    s_test.go:7: needs docker\n--- SKIP: TestS (0.00s)\n";
+        assert_eq!(skip_reason(out), "s_test.go:7: needs docker");
+        // A reason over several lines, in a subtest.
+        let out =
+            "=== RUN   TestS/a\n        s_test.go:9: not here:\n            too slow\n    --- SKIP: TestS/a (0.00s)\n";
+        assert_eq!(skip_reason(out), "s_test.go:9: not here: too slow");
+        // t.SkipNow(): nothing said.
+        assert_eq!(skip_reason("=== RUN   TestN\n--- SKIP: TestN (0.00s)\n"), "skipped");
+        // Printed without t.Log: the last line.
+        assert_eq!(
+            skip_reason("=== RUN   TestP\nno database\n--- SKIP: TestP (0.00s)\n"),
+            "no database"
+        );
+        assert!(is_log_line("a_test.go:12: x") && is_log_line("a.go:1:"));
+        assert!(!is_log_line("see a.go: here") && !is_log_line("x a.go:1: y") && !is_log_line("a.go:x:"));
+    }
+
+    /// A failure and an earlier run of the same verdict say the same thing.
+    #[test]
+    fn outcomes_have_one_wording() {
+        let leak = Some("2 goroutines leaked (1 stack)");
+        assert_eq!(
+            outcome(Verdict::Failed, None, false),
+            Some((NonSuccessKind::Failure, "Failure", "Failed".to_string()))
+        );
+        assert_eq!(
+            outcome(Verdict::Failed, leak, false),
+            Some((
+                NonSuccessKind::Failure,
+                "GoroutineLeak",
+                "Failed, and 2 goroutines leaked (1 stack)".to_string()
+            ))
+        );
+        assert_eq!(
+            outcome(Verdict::Leaked, leak, false),
+            Some((
+                NonSuccessKind::Failure,
+                "GoroutineLeak",
+                "2 goroutines leaked (1 stack)".to_string()
+            ))
+        );
+        assert_eq!(
+            outcome(Verdict::Panicked, None, false).unwrap().0,
+            NonSuccessKind::Error
+        );
+        assert_eq!(outcome(Verdict::Passed, None, false), None);
+        assert_eq!(outcome(Verdict::Skipped, None, false), None);
+        assert_eq!(body_or("  \n".into(), "Failed"), "Failed");
+        assert_eq!(body_or("x\n".into(), "Failed"), "x\n");
+    }
 
     #[test]
     fn xml_safe_keeps_text_visible() {

@@ -9,6 +9,7 @@ pub mod annotations;
 pub mod json;
 pub mod jsonfile;
 pub mod junit;
+pub mod schema;
 pub mod step_summary;
 pub mod terminal;
 pub mod text;
