@@ -131,12 +131,16 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	}
 	tc.subs = append(tc.subs, t)
 	s.mu.Unlock()
-	self, _ := leakcheckOwnIDs()
+	self, creator, header := leakcheckOwnStack()
 	s.mu.Lock()
 	if s.owners[self] == nil {
 		s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: name, gen: s.gen + 1}
 	}
 	s.mu.Unlock()
+	// Its own label, so that what it starts through a goroutine that
+	// exits before any look (its creator chain broken) is still told to
+	// be the subtest's, not only its top-level test's.
+	s.setLabels(name, creator, header)
 }
 
 // bench records a benchmark's goroutine as a benchmark's.
@@ -215,6 +219,10 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 // setLabels gives the test's goroutine the label leakcheck=<name>, merged
 // with the labels it inherited from the goroutine that created it: labels a
 // TestMain set are kept. Every goroutine the test starts inherits them.
+// What a goroutine inherits is read once per creator: a subtest gets the
+// labels its parent had when its first subtest began (labels the parent
+// set with pprof.Do around a later t.Run are not seen before Go 1.27,
+// whose goroutine headers show them).
 func (s *leakcheckSession) setLabels(name string, creator uint64, header []byte) {
 	s.mu.Lock()
 	inherited, ok := s.labels[creator]

@@ -284,7 +284,7 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 				}
 				switch {
 				case ambiguous[g.id]:
-					s.claimed[c.test.name+"\x00"+leakcheckStackKey(g.funcs)]++
+					s.claimed[snap.owner[g.id].labelName()+"\x00"+leakcheckStackKey(g.funcs)]++
 				case snap.owner[g.id] == leakcheckOrphan:
 					// Told by difference: the test's from now on.
 					s.owners[g.id] = &leakcheckOwner{kind: leakcheckOwnerTest, test: c.test, gen: snap.gen}

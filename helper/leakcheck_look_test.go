@@ -73,6 +73,15 @@ type leakcheckOwner struct {
 	byLabel bool
 }
 
+// labelName is the leakcheck label the goroutine carries when it is told
+// by its creator chain: its subtest's name, or its test's.
+func (o *leakcheckOwner) labelName() string {
+	if o.sub != "" {
+		return o.sub
+	}
+	return o.test.name
+}
+
 // look takes one snapshot of every goroutine.
 func (s *leakcheckSession) look() leakcheckSnapshot {
 	counter, ok := leakcheckCreated()
@@ -150,8 +159,8 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 		}
 		if parent != nil && parent.kind != leakcheckOwnerNone && parent.kind != leakcheckOwnerMain && g.createdIn != 0 {
 			o = &leakcheckOwner{kind: parent.kind, test: parent.test, sub: parent.sub, byLabel: parent.byLabel}
-		} else if tc := s.byLabelLocked(g); tc != nil {
-			o = &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, byLabel: true}
+		} else if tc, sub := s.byLabelLocked(g.label); tc != nil {
+			o = &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: sub, byLabel: true}
 		}
 	}
 	if o == nil {
@@ -170,12 +179,17 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 	return o
 }
 
-// byLabelLocked is the test whose leakcheck label g carries in its header.
-func (s *leakcheckSession) byLabelLocked(g *leakcheckGoroutine) *leakcheckTest {
-	if g.label == "" {
-		return nil
+// byLabelLocked is the test a leakcheck label names, and the subtest when
+// it names one (a top-level test's name has no slash).
+func (s *leakcheckSession) byLabelLocked(label string) (*leakcheckTest, string) {
+	if label == "" {
+		return nil, ""
 	}
-	return s.byName[g.label]
+	top := leakcheckTopName(label)
+	if top != label {
+		return s.byName[top], label
+	}
+	return s.byName[label], ""
 }
 
 // fixtureReceiverLocked: g runs a method on an object that one of TestMain's
@@ -479,8 +493,8 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[u
 			continue
 		}
 		g.parseStack()
-		if c := counts[leakcheckStackKey(g.funcs)]; c[o.test.name] > 0 {
-			c[o.test.name]--
+		if c := counts[leakcheckStackKey(g.funcs)]; c[o.labelName()] > 0 {
+			c[o.labelName()]--
 		}
 	}
 	for key, list := range byKey {
@@ -510,23 +524,26 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[u
 			}
 			labels[label] = n
 		}
-		live := 0
-		for _, n := range labels {
+		// Labels of subtests of one test tell the test apart: which of
+		// identical goroutines is which subtest's changes no count.
+		tops := map[string]bool{}
+		for label, n := range labels {
 			if n > 0 {
-				live++
+				tops[leakcheckTopName(label)] = true
 			}
 		}
+		live := len(tops)
 		// What is left goes to the labels' tests, fresh goroutines first.
 		pool := append(fresh, reported...)
 		for label, n := range labels {
-			tc := s.byName[label]
+			tc, sub := s.byLabelLocked(label)
 			for ; n > 0 && len(pool) > 0; n-- {
 				g := pool[0]
 				pool = pool[1:]
 				if tc == nil {
 					continue
 				}
-				o := &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, byLabel: true, gen: snap.gen}
+				o := &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: sub, byLabel: true, gen: snap.gen}
 				snap.owner[g.id] = o
 				if live > 1 || claims {
 					ambiguous[g.id] = true
@@ -536,6 +553,14 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[u
 			}
 		}
 	}
+}
+
+// leakcheckTopName is the top-level test a label names.
+func leakcheckTopName(label string) string {
+	if i := leakcheckstrings.IndexByte(label, '/'); i >= 0 {
+		return label[:i]
+	}
+	return label
 }
 
 // leakcheckParseProfile reads pprof's debug=1 goroutine profile.

@@ -602,6 +602,43 @@ func TestFoo(t *testing.T) {
 }
 "#;
 
+// A subtest's goroutines started through a goroutine that exits at once
+// (their creator chain broken before any look) are still the subtest's.
+const SUBCHAIN: &str = r#"package subchain
+
+import "testing"
+
+var block = make(chan struct{})
+
+// startVia starts a goroutine that blocks forever from a goroutine that
+// returns at once.
+func startVia() {
+	done := make(chan struct{})
+	go func() {
+		go func() { <-block }()
+		close(done)
+	}()
+	<-done
+}
+
+func TestParent(t *testing.T) {
+	t.Run("clean", func(t *testing.T) {})
+	t.Run("leaky", func(t *testing.T) {
+		startVia()
+	})
+}
+
+// Siblings leaking the same stack at the same time: one goroutine each.
+func TestSiblings(t *testing.T) {
+	for _, name := range []string{"a", "b", "c"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			startVia()
+		})
+	}
+}
+"#;
+
 const DUP_CODE: &str =
     "package dupname\n\n// Answer has a bug the internal test catches.\nfunc Answer() int { return 41 }\n";
 
@@ -623,6 +660,7 @@ fn trust_module() -> tempfile::TempDir {
         ("dupname/a_test.go", DUP_INTERNAL),
         ("dupname/b_test.go", DUP_EXTERNAL),
         ("teardown/main_test.go", TEARDOWN),
+        ("subchain/chain_test.go", SUBCHAIN),
     ])
 }
 
@@ -701,6 +739,23 @@ fn verdicts_match_go_test_but_for_leaks_whatever_the_suite_does() {
         .map(|t| (t["run"].as_u64().unwrap(), t["verdict"].as_str().unwrap().to_string()))
         .collect();
     assert_eq!(runs, [(1, "failed".to_string()), (2, "passed".to_string())], "{out}");
+
+    // A subtest's leak through a goroutine that exited is the subtest's,
+    // named by its label; siblings get one goroutine each, none ambiguous.
+    let tests = run.tests();
+    let subchain = |test: &str| &tests[&(format!("{M}subchain"), test.to_string())];
+    assert_eq!(verdict(&run, "subchain", "TestParent/leaky"), "leaked", "{out}");
+    assert_eq!(subchain("TestParent/leaky")["leak"]["total"], 1, "{out}");
+    assert_eq!(verdict(&run, "subchain", "TestParent/clean"), "passed", "{out}");
+    assert_eq!(subchain("TestParent")["failed_by_subtest"], true, "{out}");
+    assert!(subchain("TestParent")["leak"].is_null(), "{out}");
+    for sub in ["a", "b", "c"] {
+        let t = subchain(&format!("TestSiblings/{sub}"));
+        assert_eq!(t["verdict"], "leaked", "{sub}\n{out}");
+        assert_eq!(t["leak"]["total"], 1, "{sub}\n{out}");
+        assert_eq!(t["leak"]["ambiguous"], 0, "{sub}\n{out}");
+    }
+    assert_eq!(main_leak(&run, "subchain"), 0, "{out}");
 
     // No test ran: nothing of TestMain's is a leak.
     let run = run_in(m.path(), &["./norun", "--", "-count=1", "-run", "^TestNothing$"], &env);

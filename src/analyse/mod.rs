@@ -766,7 +766,7 @@ impl PackageCollector {
         let parsed = dump::parse(&text);
         let mut grouper = Grouper::new();
         for g in &parsed.goroutines {
-            let test = g.label("leakcheck").unwrap_or("");
+            let test = g.label("leakcheck").map_or("", top_level);
             if rules::first_match(rules, g, test, &self.import_path).is_none() {
                 grouper.add(g, None, None);
             }
@@ -823,7 +823,8 @@ fn leak_reports_split(
         let key = subtest.filter(|_| by_subtest).map(str::to_string);
         let (grouper, report) = groupers.entry(key).or_default();
         // The rules decide here, whatever the helper concluded.
-        if let Some(rule) = rules::first_match(rules, g, attributed.unwrap_or(""), package) {
+        // Rules name top-level tests; a subtest's label names the subtest.
+        if let Some(rule) = rules::first_match(rules, g, attributed.map_or("", top_level), package) {
             *report.ignored.entry(rule.name.clone()).or_default() += 1;
             continue;
         }
@@ -843,6 +844,12 @@ fn leak_reports_split(
             (k, report)
         })
         .collect()
+}
+
+/// The top-level test of a test or subtest name (a test function's name
+/// has no slash).
+fn top_level(name: &str) -> &str {
+    name.split_once('/').map_or(name, |(top, _)| top)
 }
 
 /// The first line of a crash's report: a panic, a fatal runtime error, or a

@@ -361,8 +361,8 @@ pub fn leak_text_styled(report: &LeakReport, root: &Path, indent: &str, style: S
     if report.by_difference > 0 {
         let _ = writeln!(
             out,
-            "{indent}note: {} no creator and no label (a timer's callback): this test's because {} while it ran alone; a timer an earlier test set would look the same",
-            if report.by_difference == 1 { "1 goroutine has".to_string() } else { format!("{} goroutines have", report.by_difference) },
+            "{indent}note: {} told by neither creator nor label (a timer's callback, or a goroutine whose creator exited before leakcheck looked, with no label): this test's because {} while it ran alone; one an earlier test left would look the same",
+            if report.by_difference == 1 { "1 goroutine was".to_string() } else { format!("{} goroutines were", report.by_difference) },
             if report.by_difference == 1 { "it appeared" } else { "they appeared" }
         );
     }
