@@ -52,7 +52,7 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	tc := &leakcheckTest{name: name, run: s.runs[name], tb: tb, gid: self}
 	s.begun[tb] = tc
 	s.mu.Unlock()
-	s.setLabels(name, creator, header)
+	s.setLabels(name, tc.run, creator, header)
 	s.started(tc, 1)
 	tb.Cleanup(func() {
 		tb.Helper()
@@ -79,6 +79,12 @@ func (s *leakcheckSession) started(tc *leakcheckTest, own uint64) {
 	}
 	s.active[tc] = true
 	s.byName[tc.name] = tc
+	if own > 0 {
+		s.byLabel[leakcheckLabelKey(tc.name, tc.run)] = tc
+	} else {
+		// An example's label has no run (beginExample).
+		s.byLabel[tc.name] = tc
+	}
 	s.events++
 	tc.events = s.events
 	// The only goroutine created since the last look is this test's own
@@ -133,14 +139,16 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	s.mu.Unlock()
 	self, creator, header := leakcheckOwnStack()
 	s.mu.Lock()
-	if s.owners[self] == nil {
+	// A look between testing's creating this goroutine and this call
+	// told it by its creator, the parent (sub)test: it is the subtest's.
+	if o := s.owners[self]; o == nil || o.kind == leakcheckOwnerTest && o.test == tc && (o.sub == "" || leakcheckstrings.HasPrefix(name, o.sub+"/")) {
 		s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: name, gen: s.gen + 1}
 	}
 	s.mu.Unlock()
 	// Its own label, so that what it starts through a goroutine that
 	// exits before any look (its creator chain broken) is still told to
 	// be the subtest's, not only its top-level test's.
-	s.setLabels(name, creator, header)
+	s.setLabels(name, tc.run, creator, header)
 }
 
 // bench records a benchmark's goroutine as a benchmark's.
@@ -216,14 +224,16 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 	return len(out.leaked)
 }
 
-// setLabels gives the test's goroutine the label leakcheck=<name>, merged
-// with the labels it inherited from the goroutine that created it: labels a
-// TestMain set are kept. Every goroutine the test starts inherits them.
+// setLabels gives the test's goroutine the label leakcheck=<name> (and
+// leakcheckrun=<run> from its second run on: what a run left is not the
+// next run's), merged with the labels it inherited from the goroutine that
+// created it: labels a TestMain set are kept. Every goroutine the test
+// starts inherits them.
 // What a goroutine inherits is read once per creator: a subtest gets the
 // labels its parent had when its first subtest began (labels the parent
 // set with pprof.Do around a later t.Run are not seen before Go 1.27,
 // whose goroutine headers show them).
-func (s *leakcheckSession) setLabels(name string, creator uint64, header []byte) {
+func (s *leakcheckSession) setLabels(name string, run int, creator uint64, header []byte) {
 	s.mu.Lock()
 	inherited, ok := s.labels[creator]
 	s.mu.Unlock()
@@ -233,7 +243,7 @@ func (s *leakcheckSession) setLabels(name string, creator uint64, header []byte)
 		s.labels[creator] = inherited
 		s.mu.Unlock()
 	}
-	leakcheckSetGoroutineLabels(inherited, name)
+	leakcheckSetTestLabels(inherited, name, run)
 }
 
 // ownLabels reads the current goroutine's labels (leakcheck's own left
@@ -263,7 +273,7 @@ func (s *leakcheckSession) ownLabels(key uint64, header []byte) []string {
 	}
 	out := kv[:0:0]
 	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i] != "leakcheck" {
+		if kv[i] != "leakcheck" && kv[i] != "leakcheckrun" {
 			out = append(out, kv[i], kv[i+1])
 		}
 	}
@@ -278,7 +288,17 @@ func (s *leakcheckSession) ownLabels(key uint64, header []byte) []string {
 // leakcheckSetGoroutineLabels sets the current goroutine's labels to kv plus
 // leakcheck=<name> (none when name is empty).
 func leakcheckSetGoroutineLabels(kv []string, name string) {
+	leakcheckSetTestLabels(kv, name, 1)
+}
+
+// leakcheckSetTestLabels sets the current goroutine's labels to kv plus
+// leakcheck=<name> (none when name is empty), and leakcheckrun=<run> when
+// run is 2 or more.
+func leakcheckSetTestLabels(kv []string, name string, run int) {
 	all := append(kv[:len(kv):len(kv)], "leakcheck", name)
+	if run > 1 {
+		all = append(all, "leakcheckrun", leakcheckItoa(run))
+	}
 	if name == "" {
 		all = kv
 	}

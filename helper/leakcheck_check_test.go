@@ -187,12 +187,11 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 		out.alone = c.alone
 		// Labels decide where creator chains are broken; for a test, only
 		// goroutines that appeared since it began can be its own.
-		ambiguous := map[uint64]bool{}
 		var known map[uint64]bool
 		if c.test != nil {
 			known = c.test.known
 		}
-		s.labelOrphans(&snap, ambiguous, known)
+		s.labelOrphans(&snap, known, c.test)
 		s.mu.Lock()
 		if c.test == nil && !teardownKnown {
 			// Did the teardown stop a fixture? One it just woke (a closed
@@ -248,7 +247,7 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 				out.ignored = append(out.ignored, g)
 				continue
 			}
-			if ambiguous[g.id] {
+			if snap.owner[g.id].ambiguous {
 				out.ambiguous = append(out.ambiguous, g.id)
 			}
 			if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
@@ -260,9 +259,29 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 		// Goroutines still moving change without a goroutine being
 		// created or exiting: look at them again.
 		for _, g := range out.leaked {
-			if g.state == "runnable" || g.state == "running" || leakcheckHasPrefix(g.state, "syscall") {
+			if leakcheckMoving(g) {
 				same = false
 			}
+		}
+		// An orphan that has not started yet shows no stack the profile's
+		// can be matched with, so its label is not read: it may be this
+		// check's. It is looked at again once it runs.
+		unsettled := false
+		s.mu.Lock()
+		for i := range snap.goroutines {
+			g := &snap.goroutines[i]
+			if snap.owner[g.id] == leakcheckOrphan && g.state == "runnable" && !s.reported[g.id] && !known[g.id] {
+				unsettled = true
+				same = false
+			}
+		}
+		s.mu.Unlock()
+		// A goroutine told only by a shared label is this test's by count:
+		// while one of the same stack is still moving (woken, about to
+		// exit), the counts may change, and proof that it blocks forever
+		// does not say it is this test's.
+		if !unsettled && leakcheckAmbiguousMoving(out.leaked, &snap) {
+			unsettled = true
 		}
 		left := leakchecktime.Until(deadline)
 		if s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && (proofs == 0 || leakchecktime.Since(lastProof) >= 20*leakchecktime.Millisecond || left <= 0) {
@@ -275,17 +294,14 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 			same = false
 			continue
 		}
-		if len(out.leaked) == 0 || left <= 0 || leakcheckAllProven(out.leaked) {
+		if left <= 0 || !unsettled && (len(out.leaked) == 0 || leakcheckAllProven(out.leaked)) {
 			s.mu.Lock()
+			if c.test != nil {
+				s.settleClaimsLocked(&out, &snap)
+			}
 			for _, g := range append(out.leaked, out.ignored...) {
 				s.reported[g.id] = true
-				if c.test == nil {
-					continue
-				}
-				switch {
-				case ambiguous[g.id]:
-					s.claimed[snap.owner[g.id].labelName()+"\x00"+leakcheckStackKey(g.funcs)]++
-				case snap.owner[g.id] == leakcheckOrphan:
+				if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
 					// Told by difference: the test's from now on.
 					s.owners[g.id] = &leakcheckOwner{kind: leakcheckOwnerTest, test: c.test, gen: snap.gen}
 				}
@@ -301,6 +317,75 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 		}
 		leakcheckPause(&pause, deadline)
 	}
+}
+
+// settleClaimsLocked claims the goroutines the outcome reports that were
+// told only by a label shared with other tests' goroutines of the same
+// stack. One that another check claimed since the look is swapped for an
+// unclaimed one of the same stack, or left out when there is none: no
+// goroutine is reported by two checks.
+func (s *leakcheckSession) settleClaimsLocked(out *leakcheckOutcome, snap *leakcheckSnapshot) {
+	taken := map[uint64]bool{}
+	for _, g := range append(out.leaked, out.ignored...) {
+		taken[g.id] = true
+	}
+	out.ambiguous = nil
+	settle := func(list []*leakcheckGoroutine, leaked bool) []*leakcheckGoroutine {
+		kept := list[:0]
+		for _, g := range list {
+			o := snap.owner[g.id]
+			if !o.ambiguous {
+				kept = append(kept, g)
+				continue
+			}
+			h := s.claimLocked(g, o.labelName(), snap, taken)
+			if h == nil {
+				continue
+			}
+			if h != g {
+				taken[h.id] = true
+				if sub, ok := out.testOf[leakcheckItoa(int(g.id))]; ok {
+					delete(out.testOf, leakcheckItoa(int(g.id)))
+					out.testOf[leakcheckItoa(int(h.id))] = sub
+				}
+			}
+			if leaked {
+				out.ambiguous = append(out.ambiguous, h.id)
+			}
+			kept = append(kept, h)
+		}
+		return kept
+	}
+	out.leaked = settle(out.leaked, true)
+	out.ignored = settle(out.ignored, false)
+}
+
+// leakcheckAmbiguousMoving: one of leaked is told only by a shared label,
+// and a goroutine of the same stack is moving.
+func leakcheckAmbiguousMoving(leaked []*leakcheckGoroutine, snap *leakcheckSnapshot) bool {
+	keys := map[string]bool{}
+	for _, g := range leaked {
+		if snap.owner[g.id].ambiguous {
+			keys[leakcheckStackKey(g.funcs)] = true
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	for i := range snap.goroutines {
+		if g := &snap.goroutines[i]; leakcheckMoving(g) {
+			if g.parseStack(); keys[leakcheckStackKey(g.funcs)] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// leakcheckMoving: g runs, or can, or is in a system call: its stack may
+// change without any goroutine being created or exiting.
+func leakcheckMoving(g *leakcheckGoroutine) bool {
+	return g.state == "runnable" || g.state == "running" || leakcheckHasPrefix(g.state, "syscall")
 }
 
 // leakcheckPause sleeps for pause (at most until the deadline) and doubles

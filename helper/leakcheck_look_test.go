@@ -5,6 +5,7 @@ import (
 	leakcheckruntime "runtime"
 	leakcheckmetrics "runtime/metrics"
 	leakcheckpprof "runtime/pprof"
+	leakchecksort "sort"
 	leakcheckstrconv "strconv"
 	leakcheckstrings "strings"
 	leakchecksync "sync"
@@ -17,7 +18,7 @@ type leakcheckGoroutine struct {
 	proven bool // marked (leaked) by the goroutineleak profile
 	state  string
 	labels string // the header's label block, "" when it has none
-	label  string // the value of the leakcheck label
+	label  string // the value of the leakcheck label, with its run (leakcheckLabelKey)
 	text   []byte
 	// Read from text on demand: the frames' functions, the outermost
 	// frame as printed (with its arguments), and the creation line.
@@ -71,15 +72,58 @@ type leakcheckOwner struct {
 	gen uint64
 	// byLabel: told by its label, not by its creator chain.
 	byLabel bool
+	// ambiguous: told by a label that other tests' goroutines of the same
+	// stack carried too: which of them is whose was never told.
+	ambiguous bool
 }
 
 // labelName is the leakcheck label the goroutine carries when it is told
-// by its creator chain: its subtest's name, or its test's.
+// by its creator chain: its subtest's name, or its test's, with the run.
 func (o *leakcheckOwner) labelName() string {
 	if o.sub != "" {
-		return o.sub
+		return leakcheckLabelKey(o.sub, o.test.run)
 	}
-	return o.test.name
+	return leakcheckLabelKey(o.test.name, o.test.run)
+}
+
+// leakcheckLabelKey is how a label is told: the test's name, and from its
+// second run on, the run.
+func leakcheckLabelKey(name string, run int) string {
+	if run <= 1 {
+		return name
+	}
+	return name + "\x00" + leakcheckItoa(run)
+}
+
+// leakcheckLabelOf is the label key of a goroutine's labels, "" without a
+// leakcheck label.
+func leakcheckLabelOf(kv []string) string {
+	name, run := "", 1
+	for i := 0; i+1 < len(kv); i += 2 {
+		switch kv[i] {
+		case "leakcheck":
+			name = kv[i+1]
+		case "leakcheckrun":
+			if n, err := leakcheckstrconv.Atoi(kv[i+1]); err == nil {
+				run = n
+			}
+		}
+	}
+	if name == "" {
+		return ""
+	}
+	return leakcheckLabelKey(name, run)
+}
+
+// leakcheckTopLabel is the label key of the top-level test (the same run)
+// of a label key.
+func leakcheckTopLabel(label string) string {
+	name, run, _ := leakcheckstrings.Cut(label, "\x00")
+	top := leakcheckTopName(name)
+	if run == "" {
+		return top
+	}
+	return top + "\x00" + run
 }
 
 // look takes one snapshot of every goroutine.
@@ -158,7 +202,7 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 			}
 		}
 		if parent != nil && parent.kind != leakcheckOwnerNone && parent.kind != leakcheckOwnerMain && g.createdIn != 0 {
-			o = &leakcheckOwner{kind: parent.kind, test: parent.test, sub: parent.sub, byLabel: parent.byLabel}
+			o = &leakcheckOwner{kind: parent.kind, test: parent.test, sub: parent.sub, byLabel: parent.byLabel, ambiguous: parent.ambiguous}
 		} else if tc, sub := s.byLabelLocked(g.label); tc != nil {
 			o = &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: sub, byLabel: true}
 		}
@@ -179,17 +223,17 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 	return o
 }
 
-// byLabelLocked is the test a leakcheck label names, and the subtest when
-// it names one (a top-level test's name has no slash).
+// byLabelLocked is the test (the run) a label key names, and the subtest
+// when it names one (a top-level test's name has no slash).
 func (s *leakcheckSession) byLabelLocked(label string) (*leakcheckTest, string) {
 	if label == "" {
 		return nil, ""
 	}
-	top := leakcheckTopName(label)
-	if top != label {
-		return s.byName[top], label
+	tc := s.byLabel[leakcheckTopLabel(label)]
+	if name, _, _ := leakcheckstrings.Cut(label, "\x00"); leakcheckTopName(name) != name {
+		return tc, name
 	}
-	return s.byName[label], ""
+	return tc, ""
 }
 
 // fixtureReceiverLocked: g runs a method on an object that one of TestMain's
@@ -364,12 +408,7 @@ func leakcheckParseHeader(line string, g *leakcheckGoroutine) bool {
 	g.state = state
 	g.labels = labels
 	if labels != "" {
-		kv := leakcheckLabelPairs(labels)
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i] == "leakcheck" {
-				g.label = kv[i+1]
-			}
-		}
+		g.label = leakcheckLabelOf(leakcheckLabelPairs(labels))
 	}
 	return true
 }
@@ -440,17 +479,25 @@ type leakcheckProfileGroup struct {
 
 // labelOrphans tells the orphans of a snapshot (goroutines whose creator
 // chain is broken) by the labels in pprof's goroutine profile, which prints
-// labels per group of identical stacks, by count. The goroutines the chain
-// told are taken out of their test's count first. Where goroutines of
-// several tests share a stack, which of them is whose cannot be told: a
-// check takes its test's count of them, marked ambiguous, and what it
-// reported that way (claimed) is not its test's count any more: later
-// checks, and the check after the last test, leave as many of them alone,
-// the ones already reported first.
+// labels per group of identical stacks, by count. The goroutines already
+// told (by their chain, or by a label only one test's goroutines of that
+// stack carry) are taken out of their label's count first.
+//
+// Where goroutines of several tests share a stack, which of them is whose
+// cannot be told: each check takes its test's count of them, marked
+// ambiguous and told for this look only; a check that reports them claims
+// them (claimLocked), and while they live the claims spend their label's
+// count and keep them from other checks.
+//
+// The profile is read after the dump, so it may count goroutines the dump
+// lacks (created since). The test being checked (checking; nil after the
+// last test) takes its count first: its goroutines were all created before
+// its check began, so a newer goroutine of another test cannot take their
+// place.
 //
 // The profile is read only when an orphan not yet reported and not in
 // known (alive when the test being checked began) is there.
-func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[uint64]bool, known map[uint64]bool) {
+func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, known map[uint64]bool, checking *leakcheckTest) {
 	s.mu.Lock()
 	var orphans []*leakcheckGoroutine
 	needed := false
@@ -489,7 +536,14 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[u
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
 		o := snap.owner[g.id]
-		if o == leakcheckOrphan || o.test == nil {
+		if o == leakcheckOrphan {
+			// Told since, by a check that looked at the same time.
+			if o = s.owners[g.id]; o == nil {
+				continue
+			}
+			snap.owner[g.id] = o
+		}
+		if o.test == nil {
 			continue
 		}
 		g.parseStack()
@@ -498,61 +552,158 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, ambiguous map[u
 		}
 	}
 	for key, list := range byKey {
-		var reported, fresh []*leakcheckGoroutine
-		for _, g := range list {
-			if s.reported[g.id] {
-				reported = append(reported, g)
-			} else {
-				fresh = append(fresh, g)
-			}
-		}
 		labels := counts[key]
-		// Claims take the reported goroutines first. Where there were
-		// claims, which goroutine is whose was never told: what is left
-		// is assigned for this look only, and marked ambiguous.
-		claims := false
-		for label, n := range labels {
-			c := s.claimed[label+"\x00"+key]
-			claims = claims || c > 0
-			for ; c > 0 && n > 0; c, n = c-1, n-1 {
-				if len(reported) > 0 {
-					reported = reported[1:]
-				} else if len(fresh) > 0 {
-					s.reported[fresh[0].id] = true
-					fresh = fresh[1:]
-				}
+		held, claims := s.holdClaimsLocked(key, snap, list, labels)
+		for label, n := range claims {
+			labels[label] -= n
+		}
+		var pool []*leakcheckGoroutine
+		for _, g := range list {
+			if snap.owner[g.id] == leakcheckOrphan && !held[g.id] {
+				pool = append(pool, g)
 			}
-			labels[label] = n
 		}
 		// Labels of subtests of one test tell the test apart: which of
 		// identical goroutines is which subtest's changes no count.
 		tops := map[string]bool{}
 		for label, n := range labels {
 			if n > 0 {
-				tops[leakcheckTopName(label)] = true
+				tops[leakcheckTopLabel(label)] = true
 			}
 		}
-		live := len(tops)
-		// What is left goes to the labels' tests, fresh goroutines first.
-		pool := append(fresh, reported...)
-		for label, n := range labels {
+		shared := len(tops) > 1 || len(held) > 0
+		for _, label := range leakcheckLabelOrder(labels, checking) {
 			tc, sub := s.byLabelLocked(label)
-			for ; n > 0 && len(pool) > 0; n-- {
+			for n := labels[label]; n > 0 && len(pool) > 0; n-- {
 				g := pool[0]
 				pool = pool[1:]
 				if tc == nil {
 					continue
 				}
-				o := &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: sub, byLabel: true, gen: snap.gen}
+				o := &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: sub, byLabel: true, ambiguous: shared, gen: snap.gen}
 				snap.owner[g.id] = o
-				if live > 1 || claims {
-					ambiguous[g.id] = true
-				} else {
+				if !shared {
 					s.owners[g.id] = o
 				}
 			}
 		}
 	}
+}
+
+// leakcheckClaimRecord is a goroutine a check reported, told only by a
+// label (label) that other tests' goroutines of the same stack carried too.
+// Which of them it really was is not known; what is known is the count: the
+// test had that many goroutines of that stack, and they were reported.
+type leakcheckClaimRecord struct {
+	label string
+	id    uint64
+}
+
+// holdClaimsLocked brings the claims on stack key up to date with this look
+// and returns the goroutines they hold, and how many claims each label has.
+// A label's claims never outnumber its goroutines alive (labels, from the
+// profile): when some exited, what was reported exited, and the claims
+// that stood for them are spent, those whose goroutine is gone first. A
+// claim whose goroutine exited while its label still has as many alive
+// stands for one of the others, one that no claim holds (orphans: the
+// look's goroutines of that stack).
+func (s *leakcheckSession) holdClaimsLocked(key string, snap *leakcheckSnapshot, orphans []*leakcheckGoroutine, labels map[string]int) (map[uint64]bool, map[string]int) {
+	all := s.claimed[key]
+	var alive, gone []*leakcheckClaimRecord
+	for _, c := range all {
+		if snap.byID[c.id] != nil {
+			alive = append(alive, c)
+		} else {
+			gone = append(gone, c)
+		}
+	}
+	held := map[uint64]bool{}
+	count := map[string]int{}
+	var kept []*leakcheckClaimRecord
+	for _, c := range append(alive, gone...) {
+		if count[c.label] >= labels[c.label] {
+			continue // spent
+		}
+		count[c.label]++
+		kept = append(kept, c)
+		if snap.byID[c.id] != nil {
+			held[c.id] = true
+		}
+	}
+	final := kept[:0]
+	for _, c := range kept {
+		if snap.byID[c.id] == nil {
+			c.id = 0
+			for _, g := range orphans {
+				if !held[g.id] && snap.owner[g.id] == leakcheckOrphan {
+					c.id = g.id
+					held[g.id] = true
+					s.reported[g.id] = true // reported, as the one it stands for
+					break
+				}
+			}
+			if c.id == 0 {
+				count[c.label]--
+				continue
+			}
+		}
+		final = append(final, c)
+	}
+	if len(final) == 0 {
+		delete(s.claimed, key)
+	} else {
+		s.claimed[key] = final
+	}
+	return held, count
+}
+
+// claimLocked records what a check reports that was told only by a label
+// other tests' goroutines of the same stack carry too. A goroutine another
+// check claimed since this check looked is swapped for one of the same
+// stack nobody claimed, if there is one: it returns the goroutine claimed,
+// or nil.
+func (s *leakcheckSession) claimLocked(g *leakcheckGoroutine, label string, snap *leakcheckSnapshot, taken map[uint64]bool) *leakcheckGoroutine {
+	key := leakcheckStackKey(g.funcs)
+	held := map[uint64]bool{}
+	for _, c := range s.claimed[key] {
+		held[c.id] = true
+	}
+	if held[g.id] {
+		// Another of the goroutines labels alone could tell, if any.
+		g = nil
+		for i := range snap.goroutines {
+			h := &snap.goroutines[i]
+			o := snap.owner[h.id]
+			if held[h.id] || taken[h.id] || s.reported[h.id] || o != leakcheckOrphan && !o.ambiguous {
+				continue
+			}
+			if h.parseStack(); leakcheckStackKey(h.funcs) == key {
+				g = h
+				break
+			}
+		}
+		if g == nil {
+			return nil
+		}
+	}
+	s.claimed[key] = append(s.claimed[key], &leakcheckClaimRecord{label: label, id: g.id})
+	return g
+}
+
+// leakcheckLabelOrder is the order in which labels take goroutines: the
+// checked test's (and its subtests') first, then by name.
+func leakcheckLabelOrder(labels map[string]int, checking *leakcheckTest) []string {
+	var first, rest []string
+	for label := range labels {
+		if checking != nil && leakcheckTopLabel(label) == leakcheckLabelKey(checking.name, checking.run) {
+			first = append(first, label)
+		} else {
+			rest = append(rest, label)
+		}
+	}
+	leakchecksort.Strings(first)
+	leakchecksort.Strings(rest)
+	return append(first, rest...)
 }
 
 // leakcheckTopName is the top-level test a label names.
@@ -579,12 +730,7 @@ func leakcheckParseProfile(p []byte) []leakcheckProfileGroup {
 		switch {
 		case leakcheckstrings.HasPrefix(line, "# labels: "):
 			if cur != nil {
-				kv := leakcheckLabelPairs(leakcheckstrings.TrimPrefix(line, "# labels: "))
-				for i := 0; i+1 < len(kv); i += 2 {
-					if kv[i] == "leakcheck" {
-						cur.label = kv[i+1]
-					}
-				}
+				cur.label = leakcheckLabelOf(leakcheckLabelPairs(leakcheckstrings.TrimPrefix(line, "# labels: ")))
 			}
 		case leakcheckstrings.HasPrefix(line, "#\t"):
 			fields := leakcheckstrings.Split(line, "\t")

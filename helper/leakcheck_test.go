@@ -230,17 +230,20 @@ type leakcheckSession struct {
 	runCode       int
 	runDone       bool
 	reported      map[uint64]bool
-	// claimed counts, by test and stack, the goroutines a check reported
-	// by a label other tests' goroutines of the same stack carried too.
-	claimed map[string]int
+	// claimed: by stack, the goroutines a check reported, told only by a
+	// label other tests' goroutines of that stack carried too.
+	claimed map[string][]*leakcheckClaimRecord
 	// Tests: begun (by testing.TB), active (begun, not yet checked), by
 	// name (the latest run), runs per name, and a counter of begin and end
 	// events, which tells whether another test began or ended meanwhile.
 	begun  map[leakchecktesting.TB]*leakcheckTest
 	active map[*leakcheckTest]bool
 	byName map[string]*leakcheckTest
-	runs   map[string]int
-	events uint64
+	// byLabel: every run of every top-level test, by its label
+	// (leakcheckLabelKey).
+	byLabel map[string]*leakcheckTest
+	runs    map[string]int
+	events  uint64
 	// subs: subtests whose goroutine is recorded.
 	subs map[*leakchecktesting.T]bool
 	// known holds every goroutine alive at the last look; it stays the
@@ -317,10 +320,11 @@ func leakcheckStart() *leakcheckSession {
 	s := &leakcheckSession{
 		owners:   map[uint64]*leakcheckOwner{},
 		reported: map[uint64]bool{},
-		claimed:  map[string]int{},
+		claimed:  map[string][]*leakcheckClaimRecord{},
 		begun:    map[leakchecktesting.TB]*leakcheckTest{},
 		active:   map[*leakcheckTest]bool{},
 		byName:   map[string]*leakcheckTest{},
+		byLabel:  map[string]*leakcheckTest{},
 		runs:     map[string]int{},
 		subs:     map[*leakchecktesting.T]bool{},
 		labels:   map[uint64][]string{},

@@ -1144,10 +1144,17 @@ func startWorker() chan struct{} {
 func worker(stop chan struct{}) { <-stop }
 
 // spawn starts a worker from a goroutine that exits at once: the worker's
-// creator is gone by the time anyone looks.
+// creator is gone by the time anyone looks. (It waits for the worker to be
+// created: one created after its test's check would be reported after the
+// last test, however busy the machine.)
 func spawn() chan struct{} {
 	stop := make(chan struct{})
-	go func() { go worker(stop) }()
+	created := make(chan struct{})
+	go func() {
+		go worker(stop)
+		close(created)
+	}()
+	<-created
 	return stop
 }
 
@@ -1233,6 +1240,121 @@ fn identical_stacks_of_parallel_tests_are_never_swapped_on_older_go() {
         }
         // Nothing is reported twice.
         assert_eq!(main_leak(&run, "samestack"), 0, "{toolchain}: {}", run.stdout());
+    }
+}
+
+// Parallel tests whose identical goroutines are told only by their labels,
+// run again and again: every run of each test gets its own, and none is
+// reported twice (the profile is read after the dump; checks that look at
+// the same time claim what they report, and claims end with their
+// goroutines).
+const RACING: &str = r#"package racing
+
+import (
+	"testing"
+	"time"
+)
+
+func worker() { time.Sleep(time.Hour) }
+
+// startWorker starts the worker from a goroutine that exits at once.
+func startWorker() {
+	done := make(chan struct{})
+	go func() {
+		go worker()
+		close(done)
+	}()
+	<-done
+}
+
+func TestG(t *testing.T) { t.Parallel(); startWorker() }
+func TestH(t *testing.T) { t.Parallel(); startWorker() }
+"#;
+
+const RERUN: &str = r#"package rerun
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var started atomic.Int32
+
+// poll polls; the first run's pollers stop after 2s (after their tests'
+// checks are over), the second run's never do.
+func poll() {
+	forever := started.Add(1) > 2
+	begin := time.Now()
+	for {
+		time.Sleep(10 * time.Millisecond)
+		if !forever && time.Since(begin) > 2*time.Second {
+			return
+		}
+	}
+}
+
+func startPoller() {
+	done := make(chan struct{})
+	go func() {
+		go poll()
+		close(done)
+	}()
+	<-done
+}
+
+func TestP(t *testing.T) { t.Parallel(); startPoller() }
+func TestQ(t *testing.T) { t.Parallel(); startPoller() }
+"#;
+
+#[test]
+fn goroutines_told_only_by_shared_labels_are_each_reported_once() {
+    let m = temp_module(&[("racing/r_test.go", RACING), ("rerun/r_test.go", RERUN)]);
+    for toolchain in ["go1.22.12", "go1.26.8"] {
+        let env = [("GOTOOLCHAIN", toolchain)];
+        let run = run_in(m.path(), &["./racing", "--", "-count=6"], &env);
+        let out = run.stdout();
+        let runs: Vec<(String, String, u64)> = run.package(&format!("{M}racing"))["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_string(),
+                    t["verdict"].as_str().unwrap().to_string(),
+                    t["leak"]["total"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        assert_eq!(runs.len(), 12, "{toolchain}\n{out}");
+        for (name, verdict, total) in &runs {
+            assert_eq!((verdict.as_str(), *total), ("leaked", 1), "{toolchain} {name}\n{out}");
+        }
+        assert_eq!(main_leak(&run, "racing"), 0, "{toolchain}\n{out}");
+
+        // The first run's goroutines exit after its checks: what they were
+        // claimed for does not hide the second run's.
+        let run = run_in(m.path(), &["./rerun", "--", "-count=2"], &env);
+        let out = run.stdout();
+        let verdicts: Vec<String> = run.package(&format!("{M}rerun"))["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}#{} {}",
+                    t["name"].as_str().unwrap(),
+                    t["run"],
+                    t["verdict"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            ["TestP#1 leaked", "TestQ#1 leaked", "TestP#2 leaked", "TestQ#2 leaked"],
+            "{toolchain}\n{out}"
+        );
+        assert_eq!(main_leak(&run, "rerun"), 0, "{toolchain}\n{out}");
     }
 }
 

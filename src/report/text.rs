@@ -171,7 +171,7 @@ pub fn group_text_styled(
     let labels: Vec<String> = group
         .labels
         .iter()
-        .filter(|(k, _)| k != "leakcheck" && k != "leakchecksub")
+        .filter(|(k, _)| k != "leakcheck" && k != "leakcheckrun")
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     if !labels.is_empty() {
