@@ -27,6 +27,8 @@ type leakcheckTest struct {
 	counterOK    bool
 	// subs: the subtests whose goroutines were recorded, to forget at the end.
 	subs []*leakchecktesting.T
+	// bench: a benchmark, never checked: its goroutines are nobody's leak.
+	bench bool
 }
 
 // begin starts the check of a top-level test or fuzz target.
@@ -151,14 +153,24 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	s.setLabels(name, tc.run, creator, header)
 }
 
-// bench records a benchmark's goroutine as a benchmark's.
+// bench records a benchmark's goroutine as a benchmark's, and labels it
+// leakcheck=<benchmark>: what it starts through a goroutine that exits at
+// once is the benchmark's too, not a leak after the last test.
 func (s *leakcheckSession) bench(b *leakchecktesting.B) {
-	self, _ := leakcheckOwnIDs()
+	self, creator, header := leakcheckOwnStack()
+	name := b.Name()
+	top := leakcheckTopName(name)
 	s.mu.Lock()
+	tc := s.byLabel[top]
+	if tc == nil || !tc.bench {
+		tc = &leakcheckTest{name: top, run: 1, bench: true}
+		s.byLabel[top] = tc
+	}
 	if s.owners[self] == nil {
-		s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerBench, gen: s.gen + 1}
+		s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerBench, test: tc, gen: s.gen + 1}
 	}
 	s.mu.Unlock()
+	s.setLabels(name, 1, creator, header)
 }
 
 // beginExample starts the check of an example, which runs on the main

@@ -203,8 +203,8 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 		}
 		if parent != nil && parent.kind != leakcheckOwnerNone && parent.kind != leakcheckOwnerMain && g.createdIn != 0 {
 			o = &leakcheckOwner{kind: parent.kind, test: parent.test, sub: parent.sub, byLabel: parent.byLabel, ambiguous: parent.ambiguous}
-		} else if tc, sub := s.byLabelLocked(g.label); tc != nil {
-			o = &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: sub, byLabel: true}
+		} else {
+			o = s.labelOwnerLocked(g.label, false)
 		}
 	}
 	if o == nil {
@@ -221,6 +221,20 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 		s.owners[g.id] = o
 	}
 	return o
+}
+
+// labelOwnerLocked is the owner a label key names (nil when it names no
+// test leakcheck knows): a test's or subtest's, ambiguous when other tests'
+// goroutines of the same stack carry other labels, or a benchmark's.
+func (s *leakcheckSession) labelOwnerLocked(label string, ambiguous bool) *leakcheckOwner {
+	tc, sub := s.byLabelLocked(label)
+	switch {
+	case tc == nil:
+		return nil
+	case tc.bench:
+		return &leakcheckOwner{kind: leakcheckOwnerBench, test: tc, byLabel: true}
+	}
+	return &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: sub, byLabel: true, ambiguous: ambiguous}
 }
 
 // byLabelLocked is the test (the run) a label key names, and the subtest
@@ -573,16 +587,16 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, known map[uint6
 		}
 		shared := len(tops) > 1 || len(held) > 0
 		for _, label := range leakcheckLabelOrder(labels, checking) {
-			tc, sub := s.byLabelLocked(label)
 			for n := labels[label]; n > 0 && len(pool) > 0; n-- {
 				g := pool[0]
 				pool = pool[1:]
-				if tc == nil {
+				o := s.labelOwnerLocked(label, shared)
+				if o == nil {
 					continue
 				}
-				o := &leakcheckOwner{kind: leakcheckOwnerTest, test: tc, sub: sub, byLabel: true, ambiguous: shared, gen: snap.gen}
+				o.gen = snap.gen
 				snap.owner[g.id] = o
-				if !shared {
+				if !o.ambiguous {
 					s.owners[g.id] = o
 				}
 			}
