@@ -1244,6 +1244,8 @@ const SYNTAX: &str = r#"package syntax
 import (
 	"os"
 	"testing"
+
+	"example.com/tmp/syntax/tt"
 )
 
 // A long name, its parameter on a line of its own (as golines writes it).
@@ -1259,6 +1261,18 @@ type T = testing.T
 
 func TestAlias(t *T) {}
 
+// Another package's alias of testing's T.
+func TestOtherAlias(t *tt.T) {}
+
+// An empty result list is no result, for a test and for a subtest.
+func TestEmptyResults(t *testing.T) () {
+	go func() { select {} }()
+}
+
+func TestEmptySub(t *testing.T) {
+	t.Run("sub", func(t *testing.T) () { go func() { select {} }() })
+}
+
 func TestMain(
 	m *testing.M,
 ) {
@@ -1269,19 +1283,23 @@ func TestMain(
 #[test]
 fn test_files_as_people_write_them_are_checked() {
     let bom = "\u{feff}package syntax\n\nimport \"testing\"\n\nfunc TestBOM(t *testing.T) {}\n";
-    let m = temp_module(&[("syntax/a_test.go", SYNTAX), ("syntax/bom_test.go", bom)]);
-    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let alias = "package tt\n\nimport \"testing\"\n\ntype T = testing.T\n";
+    let m = temp_module(&[
+        ("syntax/a_test.go", SYNTAX),
+        ("syntax/bom_test.go", bom),
+        ("syntax/tt/tt.go", alias),
+    ]);
+    let run = run_in(m.path(), &["./syntax", "--", "-count=1"], &[]);
     assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
     assert_eq!(check(&run, "syntax").0, "checked", "{}", run.stdout());
-    assert_eq!(
-        verdict(
-            &run,
-            "syntax",
-            "TestAVeryLongTestNameThatGolinesSplitOverSeveralLinesForReadability"
-        ),
-        "leaked"
-    );
-    for test in ["TestTrailingComma", "TestAlias", "TestBOM"] {
+    for test in [
+        "TestAVeryLongTestNameThatGolinesSplitOverSeveralLinesForReadability",
+        "TestEmptyResults",
+        "TestEmptySub/sub",
+    ] {
+        assert_eq!(verdict(&run, "syntax", test), "leaked", "{test}\n{}", run.stdout());
+    }
+    for test in ["TestTrailingComma", "TestAlias", "TestOtherAlias", "TestBOM"] {
         assert_eq!(verdict(&run, "syntax", test), "passed", "{test}");
     }
     // Files named on the command line: go compiles only those, and the

@@ -166,7 +166,7 @@ struct FuncSig {
     /// The `(` and `)` of the parameter list.
     open: usize,
     close: usize,
-    /// Nothing between the parameters and the body.
+    /// No results: nothing, or `()`, between the parameters and the body.
     no_results: bool,
     /// The body's `{`, when there is one.
     body: Option<usize>,
@@ -194,11 +194,12 @@ impl FuncSig {
             return None;
         }
         let close = golex::matching(toks, open)?;
-        let no_results = toks.get(close + 1).is_some_and(|t| t.text == "{");
-        let body = if no_results {
-            Some(close + 1)
-        } else {
-            result_end(toks, close + 1)
+        let text = |i: usize| toks.get(i).map(|t| t.text);
+        let (no_results, body) = match (text(close + 1), text(close + 2), text(close + 3)) {
+            (Some("{"), _, _) => (true, Some(close + 1)),
+            // An empty result list: `func TestX(t *testing.T) () {`.
+            (Some("("), Some(")"), Some("{")) => (true, Some(close + 3)),
+            _ => (false, result_end(toks, close + 1)),
         };
         let prev = at.checked_sub(1).map(|p| toks[p].text);
         let type_only = name.is_none() && matches!(prev, Some(")" | "]"));
@@ -215,11 +216,13 @@ impl FuncSig {
 
     /// `(t *testing.T)`-like: the parameter's name token (None when it has
     /// none) and the type's letter (`T`, `F`, `B` or `M`).
-    /// A bare `*T` is accepted when `bare` (go test takes any `*T` or
-    /// `*x.T` parameter of a test function, so a type alias of testing's T
-    /// is one), else only with testing dot-imported. A trailing comma (a
-    /// parameter list split over lines) is allowed.
-    fn single_param(&self, toks: &[Tok<'_>], testing: &Import, bare: bool) -> Option<(Option<usize>, char)> {
+    /// When `any_pkg` (a test function, or TestMain), any `*T` or `*x.T`
+    /// is accepted, as go test accepts them: a package that builds has
+    /// testing's T there (a type alias of it, in this package or another).
+    /// Otherwise only testing's T, as the file imports it (under any name,
+    /// or dot-imported). A trailing comma (a parameter list split over
+    /// lines) is allowed.
+    fn single_param(&self, toks: &[Tok<'_>], testing: &Import, any_pkg: bool) -> Option<(Option<usize>, char)> {
         let mut inner: Vec<&str> = toks[self.open + 1..self.close].iter().map(|t| t.text).collect();
         if inner.last() == Some(&",") {
             inner.pop();
@@ -229,7 +232,9 @@ impl FuncSig {
         let letter = match (testing, ty) {
             (Import::Named(pkg), ["*", p, ".", k]) if p == pkg => *k,
             (Import::Dot, ["*", k]) => *k,
-            (_, ["*", k]) if bare => *k,
+            (_, ["*", k]) if any_pkg => *k,
+            (_, ["*", p, ".", _]) if any_pkg && !golex::is_ident(p) => return None,
+            (_, ["*", _, ".", k]) if any_pkg => *k,
             _ => return None,
         };
         if named && !toks[self.open + 1].is_ident() {
@@ -427,8 +432,51 @@ func run(m *testing.M) int { defer teardown(); return m.Run() }
         let r = rewrite_test_file(plain);
         assert!(!r.changed);
         assert_eq!(r.source, plain);
-        // A method named TestMain, and a test of another package's T.
-        let other = "package p\nimport (\"testing\"; \"example.com/x\")\nfunc (s S) TestMain(m int) {}\nfunc TestY(t *x.T) {}\nvar _ testing.TB\n";
-        assert!(!rewrite_test_file(other).changed);
+        // A method named TestMain is no TestMain.
+        let method = "package p\nimport \"testing\"\nfunc (s S) TestMain(m int) {}\nvar _ testing.TB\n";
+        let r = rewrite_test_file(method);
+        assert!(!r.changed && !r.user_main);
+        // A test of another package's T: go test takes it, and it builds
+        // only when that T is testing's (a type alias).
+        let other = "package p\nimport (\"testing\"; \"example.com/x\")\nfunc TestY(t *x.T) {}\nvar _ testing.TB\n";
+        assert!(rw(other).contains("func TestY(t *x.T) { leakcheckBegin(t);}"));
+    }
+
+    #[test]
+    fn empty_result_lists_are_no_results() {
+        let src = r#"package p
+
+import "testing"
+
+func TestEmptyResults(t *testing.T) () {
+	t.Run("sub", func(t *testing.T) () {})
+}
+
+func TestCommented(t *testing.T) ( /* none */ ) {}
+
+func FuzzE(f *testing.F) () {}
+
+func BenchmarkE(b *testing.B) () {}
+
+func ExampleE() () {
+	// Output:
+}
+
+func mk() (func(t *testing.T)) { return nil }
+
+func helper(t *testing.T) (err error) { return nil }
+"#;
+        let r = rewrite_test_file(src);
+        let out = &r.source;
+        assert_eq!(r.checked, 4, "{out}");
+        assert!(out.contains("func TestEmptyResults(t *testing.T) () { leakcheckBegin(t);\n"));
+        assert!(out.contains(r#"t.Run("sub", func(t *testing.T) () { leakcheckSub(t);})"#));
+        assert!(out.contains("func TestCommented(t *testing.T) ( /* none */ ) { leakcheckBegin(t);}"));
+        assert!(out.contains("func FuzzE(f *testing.F) () { leakcheckBeginFuzz(f);}"));
+        assert!(out.contains("func BenchmarkE(b *testing.B) () { leakcheckBench(b);}"));
+        assert!(out.contains("func ExampleE() () { defer leakcheckExample(\"ExampleE\")();\n"));
+        // Results: not a test, and a function type is not a function.
+        assert!(out.contains("func mk() (func(t *testing.T)) { return nil }"));
+        assert!(out.contains("func helper(t *testing.T) (err error) { return nil }"));
     }
 }
