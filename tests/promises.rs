@@ -1571,3 +1571,53 @@ fn the_packages_test_main_keeps_its_name_in_frames_rules_and_reports() {
         assert_eq!(status(&run, pkg), "passed", "{pkg}\n{out}");
     }
 }
+
+// Benchmarks are not checked, and what they start is nobody's leak: a
+// sub-benchmark's too. A function a test runs with testing.Benchmark is the
+// test's.
+
+const BENCH: &str = r#"package bench
+
+import "testing"
+
+func TestClean(t *testing.T) {}
+
+func BenchmarkTop(b *testing.B) {
+	go func() { select {} }()
+}
+
+func BenchmarkSub(b *testing.B) {
+	b.Run("s", func(b *testing.B) {
+		go func() { select {} }()
+	})
+}
+"#;
+
+const BENCH_IN_TEST: &str = r#"package benchintest
+
+import "testing"
+
+func TestAllocs(t *testing.T) {
+	testing.Benchmark(func(b *testing.B) {
+		if b.N == 1 {
+			go func() { select {} }()
+		}
+	})
+}
+"#;
+
+#[test]
+fn benchmarks_and_sub_benchmarks_blame_no_test() {
+    let m = temp_module(&[("bench/b_test.go", BENCH), ("benchintest/b_test.go", BENCH_IN_TEST)]);
+    let args = ["-count=1", "-bench=.", "-benchtime=1x"];
+    let go = go_test_verdicts(m.path(), &[&args[..], &["./..."]].concat(), &[]);
+    let run = run_in(m.path(), &[&["--"][..], &args].concat(), &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_nothing_lost(&go, &run);
+    assert_eq!(status(&run, "bench"), "passed", "{out}");
+    assert_eq!(main_leak(&run, "bench"), 0, "{out}");
+    assert_eq!(check(&run, "bench").0, "checked", "{out}");
+    assert_eq!(verdict(&run, "benchintest", "TestAllocs"), "leaked", "{out}");
+    assert_eq!(main_leak(&run, "benchintest"), 0, "{out}");
+}

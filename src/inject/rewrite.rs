@@ -8,6 +8,7 @@
 //! func BenchmarkX(b *testing.B) {     →  func BenchmarkX(b *testing.B) { leakcheckBench(b);
 //! func ExampleX() {                   →  func ExampleX() { defer leakcheckExample("ExampleX")();
 //! func(t *testing.T) {   (any other)  →  func(t *testing.T) { leakcheckSub(t);
+//! func(b *testing.B) {   (any other)  →  func(b *testing.B) { leakcheckBench(b);
 //! func TestMain(m *testing.M) {       →  func TestMain(m *testing.M) { defer leakcheckMain()();
 //!     m.Run()                         →      leakcheckRun(m)
 //!     os.Exit(code)                   →      os.Exit(leakcheckAtExit(code))
@@ -85,9 +86,6 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                         checked += 1;
                         format!(" leakcheckBeginFuzz({});", param_name(&toks, at, &f, &mut edits))
                     }
-                    (Some(name), Some((at, 'B'))) if is_test(name, "Benchmark") => {
-                        format!(" leakcheckBench({});", param_name(&toks, at, &f, &mut edits))
-                    }
                     (Some(name), None) if is_test(name, "Example") && f.params_empty() => {
                         checked += 1;
                         format!(" defer leakcheckExample(\"{name}\")();")
@@ -95,6 +93,11 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                     // A subtest (or another function given a *testing.T).
                     (_, Some((at, 'T'))) if !f.type_only => {
                         format!(" leakcheckSub({});", param_name(&toks, at, &f, &mut edits))
+                    }
+                    // A benchmark, a sub-benchmark (b.Run's function), or
+                    // another function given a *testing.B.
+                    (_, Some((at, 'B'))) if !f.type_only => {
+                        format!(" leakcheckBench({});", param_name(&toks, at, &f, &mut edits))
                     }
                     _ => continue,
                 };
@@ -521,6 +524,34 @@ func helper(t *testing.T) (err error) { return nil }
         // Results: not a test, and a function type is not a function.
         assert!(out.contains("func mk() (func(t *testing.T)) { return nil }"));
         assert!(out.contains("func helper(t *testing.T) (err error) { return nil }"));
+    }
+
+    #[test]
+    fn sub_benchmarks_call_the_helper_like_benchmarks() {
+        let src = r#"package p
+
+import "testing"
+
+func BenchmarkA(b *testing.B) {
+	b.Run("s", func(b *testing.B) { go f() })
+	b.Run("u", func(*testing.B) {})
+	b.RunParallel(func(pb *testing.PB) {})
+	fns := []func(*testing.B){nil}
+	_ = fns
+}
+
+func TestAllocs(t *testing.T) {
+	testing.Benchmark(func(b *testing.B) {})
+}
+"#;
+        let out = rw(src);
+        assert!(out.contains("func BenchmarkA(b *testing.B) { leakcheckBench(b);\n"));
+        assert!(out.contains(r#"b.Run("s", func(b *testing.B) { leakcheckBench(b); go f() })"#));
+        assert!(out.contains(r#"b.Run("u", func(leakcheckT *testing.B) { leakcheckBench(leakcheckT);})"#));
+        assert!(out.contains("b.RunParallel(func(pb *testing.PB) {})"));
+        assert!(out.contains("fns := []func(*testing.B){nil}"));
+        // The helper tells testing.Benchmark's B by its empty name.
+        assert!(out.contains("testing.Benchmark(func(b *testing.B) { leakcheckBench(b);})"));
     }
 
     #[test]
