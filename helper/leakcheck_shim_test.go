@@ -2,7 +2,8 @@ package helper_test
 
 // leakcheck adds this file to the test package of a package that the
 // helper does not join (the external `_test` package, usually), when some
-// of its test files call into the helper: the same entry points, forwarded.
+// of its test files call into the helper, or when the helper's TestMain
+// joins it: the same entry points, forwarded.
 // leakcheck replaces the package clause and the import path below.
 
 import (
@@ -30,4 +31,6 @@ func leakcheckRun(m *leakchecktesting.M) int { return leakcheckcore.LeakcheckInt
 
 func leakcheckAtExit(code int) int { return leakcheckcore.LeakcheckInternalAtExit(code) }
 
-func leakcheckSetUserMain(f func(*leakchecktesting.M)) { leakcheckcore.LeakcheckInternalSetUserMain(f) }
+func leakcheckMain() func() { return leakcheckcore.LeakcheckInternalMain() }
+
+func leakcheckOwnMain() func() { return leakcheckcore.LeakcheckInternalOwnMain() }

@@ -35,6 +35,7 @@ package helper
 import (
 	leakcheckjson "encoding/json"
 	leakcheckos "os"
+	leakcheckruntime "runtime"
 	leakcheckpprof "runtime/pprof"
 	leakcheckstrings "strings"
 	leakchecksync "sync"
@@ -50,9 +51,9 @@ const (
 	leakcheckRecordsKey = "helper"
 )
 
-// leakcheckUserMain is the package's own TestMain, renamed by leakcheck; an
-// init function leakcheck appends to the file that declares it sets it.
-var leakcheckUserMain func(*leakchecktesting.M)
+// leakcheckUserMain: the package has a TestMain of its own (leakcheck
+// adds the helper's, leakcheck_main_test.go, only when it has none).
+var leakcheckUserMain bool
 
 // leakcheckActive is this test binary's session. It is nil when the binary
 // does not run under leakcheck, or runs as a child process that a test
@@ -60,17 +61,39 @@ var leakcheckUserMain func(*leakchecktesting.M)
 // files do nothing.
 var leakcheckActive *leakcheckSession
 
-// TestMain runs the package's own TestMain if it has one, else the tests,
-// and checks what is left before the binary exits.
-func TestMain(m *leakchecktesting.M) {
-	leakcheckActive = leakcheckStart()
-	if leakcheckUserMain == nil {
-		leakcheckos.Exit(leakcheckAtExit(leakcheckRun(m)))
+// leakcheckMain is the first statement of the package's own TestMain,
+// deferred: `func TestMain(m *testing.M) { defer leakcheckMain()(); ...`.
+// TestMain keeps its name, so its frames and its closures' are named as the
+// user wrote them. leakcheckMain starts the session before TestMain's body
+// runs; the function it returns checks what is left once TestMain returns
+// (after TestMain's own deferred teardown).
+func leakcheckMain() func() {
+	leakcheckUserMain = true
+	return leakcheckBeginMain()
+}
+
+// leakcheckOwnMain is leakcheckMain for the helper's own TestMain.
+func leakcheckOwnMain() func() {
+	return leakcheckBeginMain()
+}
+
+func leakcheckBeginMain() func() {
+	if leakcheckActive != nil {
+		// TestMain called again, by the package's own code.
+		return func() {}
 	}
-	leakcheckUserMain(m)
-	// The package's TestMain returned: the binary exits with m.Run's code.
+	leakcheckActive = leakcheckStart()
+	return leakcheckEndMain
+}
+
+// leakcheckEndMain runs when TestMain returns: the binary exits with the
+// code of the last m.Run, as go test's generated main would make it, unless
+// the check after the last test finds leaks. While TestMain panics, or its
+// goroutine exits (runtime.Goexit), it does nothing: the panic goes on as
+// under go test.
+func leakcheckEndMain() {
 	s := leakcheckActive
-	if s == nil {
+	if s == nil || leakcheckUnwinding() {
 		return
 	}
 	if code, ran := s.lastRunCode(); ran {
@@ -81,9 +104,25 @@ func TestMain(m *leakchecktesting.M) {
 	}
 }
 
-// leakcheckSetUserMain is called by the init function leakcheck appends to
-// the file holding the package's renamed TestMain.
-func leakcheckSetUserMain(f func(*leakchecktesting.M)) { leakcheckUserMain = f }
+// leakcheckUnwinding reports whether the deferred function calling it runs
+// because its function panics or its goroutine exits, not because it
+// returned: the runtime then calls deferred functions from runtime.gopanic
+// or runtime.Goexit (Go 1.21 to 1.27), and otherwise from the function
+// itself or runtime.deferreturn. A panic another deferred function
+// recovered is a return.
+func leakcheckUnwinding() bool {
+	var pcs [16]uintptr
+	frames := leakcheckruntime.CallersFrames(pcs[:leakcheckruntime.Callers(2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" || f.Function == "runtime.Goexit" {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}
 
 // leakcheckRun replaces `m.Run()` in the package's own TestMain (and in any
 // function taking a *testing.M): it tells the session when the tests are
@@ -141,11 +180,15 @@ func leakcheckSub(t *leakchecktesting.T) {
 	}
 }
 
-// leakcheckBench is the first statement of every benchmark. Benchmarks are
-// not checked; their goroutines are recorded as theirs so that no test is
-// blamed for them.
+// leakcheckBench is the first statement of every benchmark, and of every
+// other function of the test files that takes exactly a *testing.B (a
+// sub-benchmark's function, passed to b.Run). Benchmarks are not checked;
+// their goroutines are recorded as theirs so that no test is blamed for
+// them. A function run by testing.Benchmark (from a test, usually) is not
+// one of the package's benchmarks: its B has no name, and what it starts is
+// its caller's.
 func leakcheckBench(b *leakchecktesting.B) {
-	if s := leakcheckActive; s != nil {
+	if s := leakcheckActive; s != nil && b.Name() != "" {
 		s.bench(b)
 	}
 }
@@ -185,9 +228,11 @@ func LeakcheckInternalRun(m *leakchecktesting.M) int { return leakcheckRun(m) }
 // LeakcheckInternalAtExit is leakcheckAtExit for the other test package.
 func LeakcheckInternalAtExit(code int) int { return leakcheckAtExit(code) }
 
-// LeakcheckInternalSetUserMain is leakcheckSetUserMain for the other test
-// package.
-func LeakcheckInternalSetUserMain(f func(*leakchecktesting.M)) { leakcheckSetUserMain(f) }
+// LeakcheckInternalMain is leakcheckMain for the other test package.
+func LeakcheckInternalMain() func() { return leakcheckMain() }
+
+// LeakcheckInternalOwnMain is leakcheckOwnMain for the other test package.
+func LeakcheckInternalOwnMain() func() { return leakcheckOwnMain() }
 
 // leakcheckConfig is what leakcheck passes in LEAKCHECK_CONFIG. It is read
 // with os.Getenv on purpose: go test's result cache keys on the environment
@@ -361,7 +406,7 @@ func leakcheckStart() *leakcheckSession {
 		LabelsInDump: s.labelsInDump,
 		Counter:      counter && !s.cfg.AlwaysLook,
 		Proof:        s.proofProfile != nil,
-		UserMain:     leakcheckUserMain != nil,
+		UserMain:     leakcheckUserMain,
 		Problems:     s.problems,
 	}, nil)
 	return s

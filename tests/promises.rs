@@ -1422,6 +1422,8 @@ const SYNTAX: &str = r#"package syntax
 import (
 	"os"
 	"testing"
+
+	"example.com/tmp/syntax/tt"
 )
 
 // A long name, its parameter on a line of its own (as golines writes it).
@@ -1437,6 +1439,18 @@ type T = testing.T
 
 func TestAlias(t *T) {}
 
+// Another package's alias of testing's T.
+func TestOtherAlias(t *tt.T) {}
+
+// An empty result list is no result, for a test and for a subtest.
+func TestEmptyResults(t *testing.T) () {
+	go func() { select {} }()
+}
+
+func TestEmptySub(t *testing.T) {
+	t.Run("sub", func(t *testing.T) () { go func() { select {} }() })
+}
+
 func TestMain(
 	m *testing.M,
 ) {
@@ -1447,19 +1461,23 @@ func TestMain(
 #[test]
 fn test_files_as_people_write_them_are_checked() {
     let bom = "\u{feff}package syntax\n\nimport \"testing\"\n\nfunc TestBOM(t *testing.T) {}\n";
-    let m = temp_module(&[("syntax/a_test.go", SYNTAX), ("syntax/bom_test.go", bom)]);
-    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let alias = "package tt\n\nimport \"testing\"\n\ntype T = testing.T\n";
+    let m = temp_module(&[
+        ("syntax/a_test.go", SYNTAX),
+        ("syntax/bom_test.go", bom),
+        ("syntax/tt/tt.go", alias),
+    ]);
+    let run = run_in(m.path(), &["./syntax", "--", "-count=1"], &[]);
     assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
     assert_eq!(check(&run, "syntax").0, "checked", "{}", run.stdout());
-    assert_eq!(
-        verdict(
-            &run,
-            "syntax",
-            "TestAVeryLongTestNameThatGolinesSplitOverSeveralLinesForReadability"
-        ),
-        "leaked"
-    );
-    for test in ["TestTrailingComma", "TestAlias", "TestBOM"] {
+    for test in [
+        "TestAVeryLongTestNameThatGolinesSplitOverSeveralLinesForReadability",
+        "TestEmptyResults",
+        "TestEmptySub/sub",
+    ] {
+        assert_eq!(verdict(&run, "syntax", test), "leaked", "{test}\n{}", run.stdout());
+    }
+    for test in ["TestTrailingComma", "TestAlias", "TestOtherAlias", "TestBOM"] {
         assert_eq!(verdict(&run, "syntax", test), "passed", "{test}");
     }
     // Files named on the command line: go compiles only those, and the
@@ -1473,4 +1491,311 @@ fn test_files_as_people_write_them_are_checked() {
         ),
         "leaked"
     );
+}
+
+// TestMain as go test tells it: `func TestMain(t *testing.T)` is a test; the
+// package's own TestMain keeps its name, so that frames, rules and reports
+// name it as the user wrote it.
+
+const MAIN_AS_TEST: &str = r#"package maint
+
+import "testing"
+
+func TestMain(t *testing.T) { go func() { select {} }() }
+
+func TestOther(t *testing.T) {}
+"#;
+
+const MAIN_AS_TEST_X_INTERNAL: &str = r#"package maintx
+
+import "testing"
+
+func TestMain(t *testing.T) {}
+"#;
+
+const MAIN_AS_TEST_X_EXTERNAL: &str = r#"package maintx_test
+
+import (
+	"testing"
+
+	"example.com/tmp/maintx"
+)
+
+func TestExternal(t *testing.T) {
+	go func() { select {} }()
+	_ = maintx.X
+}
+"#;
+
+// A package of external tests only.
+const MAIN_AS_TEST_ONLY_EXTERNAL: &str = r#"package onlyx_test
+
+import "testing"
+
+func TestMain(t *testing.T) { go func() { select {} }() }
+"#;
+
+const MAIN_BOTH_INTERNAL: &str = r#"package maintboth
+
+import "testing"
+
+func TestMain(t *testing.T) {}
+"#;
+
+// The external test package's TestMain is the package's.
+const MAIN_BOTH_EXTERNAL: &str = r#"package maintboth_test
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func TestExternal(t *testing.T) { go func() { select {} }() }
+"#;
+
+// A library for other packages' tests declares a TestMain of its own.
+const TESTUTIL: &str = r#"package testutil
+
+import (
+	"os"
+	"testing"
+)
+
+// TestMain is for other packages' tests: testutil.TestMain(m).
+func TestMain(m *testing.M) { os.Exit(m.Run()) }
+"#;
+
+const TESTUTIL_TEST: &str = r#"package testutil
+
+import "testing"
+
+func TestLeaks(t *testing.T) { go func() { select {} }() }
+"#;
+
+#[test]
+fn a_test_main_given_a_t_is_a_test_and_the_helpers_test_main_goes_elsewhere() {
+    let m = temp_module(&[
+        ("maint/a_test.go", MAIN_AS_TEST),
+        ("maintx/x.go", "package maintx\n\nconst X = 1\n"),
+        ("maintx/a_test.go", MAIN_AS_TEST_X_INTERNAL),
+        ("maintx/b_test.go", MAIN_AS_TEST_X_EXTERNAL),
+        ("maintboth/x.go", "package maintboth\n"),
+        ("maintboth/a_test.go", MAIN_BOTH_INTERNAL),
+        ("maintboth/b_test.go", MAIN_BOTH_EXTERNAL),
+        ("testutil/testutil.go", TESTUTIL),
+        ("testutil/testutil_test.go", TESTUTIL_TEST),
+        ("onlyx/a_test.go", MAIN_AS_TEST_ONLY_EXTERNAL),
+    ]);
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_nothing_lost(&go, &run);
+    // A TestMain given a *testing.T is a test like any other, checked; the
+    // helper's TestMain goes to the test package that has no TestMain (the
+    // external one, made for it when there is none).
+    for pkg in ["maint", "maintx", "maintboth", "testutil", "onlyx"] {
+        assert_eq!(check(&run, pkg).0, "checked", "{pkg}\n{out}");
+        assert_eq!(main_leak(&run, pkg), 0, "{pkg}\n{out}");
+    }
+    assert_eq!(verdict(&run, "maint", "TestMain"), "leaked", "{out}");
+    assert_eq!(verdict(&run, "maint", "TestOther"), "passed", "{out}");
+    assert_eq!(verdict(&run, "maintx", "TestMain"), "passed", "{out}");
+    assert_eq!(verdict(&run, "maintx", "TestExternal"), "leaked", "{out}");
+    assert_eq!(verdict(&run, "maintboth", "TestMain"), "passed", "{out}");
+    assert_eq!(verdict(&run, "maintboth", "TestExternal"), "leaked", "{out}");
+    assert_eq!(verdict(&run, "testutil", "TestLeaks"), "leaked", "{out}");
+    assert_eq!(verdict(&run, "onlyx", "TestMain"), "leaked", "{out}");
+}
+
+const OWN_MAIN: &str = r#"package ownmain
+
+import "testing"
+
+// Its teardown starts a goroutine it never stops.
+func TestMain(m *testing.M) {
+	m.Run()
+	stop := make(chan struct{})
+	go func() { <-stop }()
+}
+
+func TestA(t *testing.T) {}
+"#;
+
+// The external test package's TestMain, the same.
+const X_MAIN: &str = r#"package xmain_test
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stop := make(chan struct{})
+	go func() { <-stop }()
+	os.Exit(code)
+}
+
+func TestExternal(t *testing.T) {}
+"#;
+
+const MAIN_PANICS: &str = r#"package mainpanics
+
+import "testing"
+
+func TestMain(m *testing.M) {
+	if m.Run() == 0 {
+		panic("teardown failed")
+	}
+}
+
+func TestA(t *testing.T) {}
+"#;
+
+// A teardown's panic recovered by another deferred function: TestMain
+// returns, and the package passes.
+const MAIN_RECOVERS: &str = r#"package mainrecovers
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	defer func() { _ = recover() }()
+	defer func() { panic("teardown hiccup") }()
+	if m.Run() != 0 {
+		os.Exit(1)
+	}
+}
+
+func TestA(t *testing.T) {}
+"#;
+
+#[test]
+fn the_packages_test_main_keeps_its_name_in_frames_rules_and_reports() {
+    let m = temp_module(&[
+        ("ownmain/main_test.go", OWN_MAIN),
+        ("xmain/x.go", "package xmain\n"),
+        (
+            "xmain/x_test.go",
+            "package xmain\n\nimport \"testing\"\n\nfunc TestInternal(t *testing.T) {}\n",
+        ),
+        ("xmain/main_test.go", X_MAIN),
+        ("mainpanics/main_test.go", MAIN_PANICS),
+        ("mainrecovers/main_test.go", MAIN_RECOVERS),
+    ]);
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_nothing_lost(&go, &run);
+    // Its closures' frames, and the goroutines it creates, name TestMain as
+    // the user wrote it.
+    for (pkg, func) in [
+        ("ownmain", "example.com/tmp/ownmain.TestMain"),
+        ("xmain", "example.com/tmp/xmain_test.TestMain"),
+    ] {
+        assert_eq!(check(&run, pkg).0, "checked", "{pkg}\n{out}");
+        assert_eq!(main_leak(&run, pkg), 1, "{pkg}\n{out}");
+        let group = &run.package(&format!("{M}{pkg}"))["main_leak"]["groups"][0];
+        assert_eq!(group["created_by"]["function"], func, "{pkg}: {group}");
+        let closure = format!("{func}.func1");
+        assert!(
+            group["frames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["function"] == closure.as_str()),
+            "{pkg}: {group}"
+        );
+    }
+    assert!(!out.contains("leakcheckUserTestMain"), "{out}");
+    assert!(!run.report.to_string().contains("leakcheckUserTestMain"));
+
+    // A TestMain that panics after m.Run fails as under go test; one whose
+    // deferred teardown recovers a panic returns, and passes, checked.
+    assert_eq!(status(&run, "mainpanics"), "failed", "{out}");
+    assert_eq!(
+        run.package(&format!("{M}mainpanics"))["crash"]["kind"],
+        "panic",
+        "{out}"
+    );
+    assert_eq!(status(&run, "mainrecovers"), "passed", "{out}");
+    assert_eq!(check(&run, "mainrecovers").0, "checked", "{out}");
+
+    // Rules name TestMain's closures as the user wrote them.
+    let run = run_in(
+        m.path(),
+        &[
+            "--ignore-top",
+            "example.com/tmp/ownmain.TestMain.func1",
+            "--ignore-created-by",
+            "example.com/tmp/xmain_test.TestMain",
+            "./ownmain",
+            "./xmain",
+            "--",
+            "-count=1",
+        ],
+        &[],
+    );
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 0, "{out}");
+    for pkg in ["ownmain", "xmain"] {
+        assert_eq!(main_leak(&run, pkg), 0, "{pkg}\n{out}");
+        assert_eq!(status(&run, pkg), "passed", "{pkg}\n{out}");
+    }
+}
+
+// Benchmarks are not checked, and what they start is nobody's leak: a
+// sub-benchmark's too. A function a test runs with testing.Benchmark is the
+// test's.
+
+const BENCH: &str = r#"package bench
+
+import "testing"
+
+func TestClean(t *testing.T) {}
+
+func BenchmarkTop(b *testing.B) {
+	go func() { select {} }()
+}
+
+func BenchmarkSub(b *testing.B) {
+	b.Run("s", func(b *testing.B) {
+		go func() { select {} }()
+	})
+}
+"#;
+
+const BENCH_IN_TEST: &str = r#"package benchintest
+
+import "testing"
+
+func TestAllocs(t *testing.T) {
+	testing.Benchmark(func(b *testing.B) {
+		if b.N == 1 {
+			go func() { select {} }()
+		}
+	})
+}
+"#;
+
+#[test]
+fn benchmarks_and_sub_benchmarks_blame_no_test() {
+    let m = temp_module(&[("bench/b_test.go", BENCH), ("benchintest/b_test.go", BENCH_IN_TEST)]);
+    let args = ["-count=1", "-bench=.", "-benchtime=1x"];
+    let go = go_test_verdicts(m.path(), &[&args[..], &["./..."]].concat(), &[]);
+    let run = run_in(m.path(), &[&["--"][..], &args].concat(), &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_nothing_lost(&go, &run);
+    assert_eq!(status(&run, "bench"), "passed", "{out}");
+    assert_eq!(main_leak(&run, "bench"), 0, "{out}");
+    assert_eq!(check(&run, "bench").0, "checked", "{out}");
+    assert_eq!(verdict(&run, "benchintest", "TestAllocs"), "leaked", "{out}");
+    assert_eq!(main_leak(&run, "benchintest"), 0, "{out}");
 }

@@ -16,11 +16,15 @@ impl Tok<'_> {
 
     /// Whether it is an identifier (or keyword).
     pub fn is_ident(&self) -> bool {
-        self.text
-            .bytes()
-            .next()
-            .is_some_and(|c| c == b'_' || c.is_ascii_alphabetic() || c >= 0x80)
+        is_ident(self.text)
     }
+}
+
+/// Whether a token's text is an identifier (or keyword).
+pub fn is_ident(text: &str) -> bool {
+    text.bytes()
+        .next()
+        .is_some_and(|c| c == b'_' || c.is_ascii_alphabetic() || c >= 0x80)
 }
 
 pub fn tokens(src: &str) -> Vec<Tok<'_>> {

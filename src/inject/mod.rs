@@ -8,10 +8,12 @@
 //! calls into the helper on its first line ([`rewrite`]). The helper joins
 //! the internal test package whenever the package has one or can have one
 //! (it has Go files); the external `_test` package then reaches it through
-//! a small shim that imports the package. All files live in a temporary
-//! directory removed when the [`Overlay`] drops; its name starts with a dot,
-//! so that `go test ./...` never takes it for a package even when the
-//! temporary directory is inside the module.
+//! a small shim that imports the package. A package without a TestMain of
+//! its own gets the helper's, in the test package that declares nothing
+//! named TestMain. All files live in a temporary directory removed when the
+//! [`Overlay`] drops; its name starts with a dot, so that `go test ./...`
+//! never takes it for a package even when the temporary directory is inside
+//! the module.
 
 mod golex;
 pub mod rewrite;
@@ -55,6 +57,13 @@ pub const HELPER_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The helper's TestMain, for a package that has none of its own: added to
+/// the test package that has nothing named TestMain.
+pub const MAIN_FILE: (&str, &str) = (
+    "zz_leakcheck_main_test.go",
+    include_str!("../../helper/leakcheck_main_test.go"),
+);
+
 /// Forwards the helper's entry points into the other test package.
 pub const SHIM_FILE: (&str, &str) = (
     "zz_leakcheck_shim_test.go",
@@ -94,6 +103,11 @@ pub struct Injection {
     pub package_clause: String,
     /// The file holding the package's own TestMain, if it has one.
     pub user_main: Option<PathBuf>,
+    /// The package clause of the helper's TestMain (the package has none of
+    /// its own); None when it has one, or when both test packages declare
+    /// something named TestMain (then no check runs, and the package is
+    /// reported as not fully checked).
+    pub helper_main: Option<String>,
     /// The test files rewritten to call the helper.
     pub rewritten: Vec<PathBuf>,
     /// Tests, fuzz targets and examples that call the helper.
@@ -188,16 +202,20 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
     // The helper joins the internal test package when the package has Go
     // files (or internal tests): adding a test file to it is always
     // allowed, and the external test package can import it.
-    let internal = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty() || !pkg.test_go_files.is_empty();
+    let mut internal = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty() || !pkg.test_go_files.is_empty();
     let mut injection = Injection {
         package_clause: String::new(),
         user_main: None,
+        helper_main: None,
         rewritten: Vec::new(),
         checked: 0,
         added: Vec::new(),
     };
     let mut external_clause = None;
     let mut external_rewritten = false;
+    // Test packages that declare something named TestMain (a test, or the
+    // package's own TestMain): [internal, external].
+    let mut names_main = [false, false];
     for (file, external) in pkg
         .test_go_files
         .iter()
@@ -216,7 +234,11 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
             external_clause = package_name(source);
         }
         let rewrite = rewrite::rewrite_test_file(source);
-        if !rewrite.changed && !rewrite.user_main {
+        names_main[usize::from(external)] |= rewrite.names_main;
+        if rewrite.user_main {
+            injection.user_main = Some(path.clone());
+        }
+        if !rewrite.changed {
             continue;
         }
         let copy = out_dir.join(format!("{}-{}", injection.rewritten.len(), file));
@@ -227,19 +249,45 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
             &format!("{bom}//line {}:1:1\n{}", path.display(), rewrite.source),
         )?;
         replace.insert(path.clone(), copy);
-        if rewrite.user_main {
-            injection.user_main = Some(path.clone());
-        }
         injection.checked += rewrite.checked;
         external_rewritten |= external;
         injection.rewritten.push(path);
     }
     let external_name = external_clause.unwrap_or_else(|| format!("{}_test", pkg.name));
+    if !internal && injection.user_main.is_none() && names_main[1] {
+        // Only external tests, one of them named TestMain: the helper, and
+        // its TestMain, make the internal test package.
+        internal = true;
+    }
     let core = if internal {
         pkg.name.clone()
     } else {
         external_name.clone()
     };
+    // The helper's TestMain, when the package has none: in the core's
+    // package unless something there is named TestMain (a test, `func
+    // TestMain(t *testing.T)`, or a function of the package's own code),
+    // else in the external test package, which it creates if need be.
+    if injection.user_main.is_none() {
+        if internal && !names_main[0] {
+            names_main[0] = pkg
+                .go_files
+                .iter()
+                .chain(&pkg.cgo_files)
+                .map(|f| pkg.dir.join(f))
+                .any(|path| {
+                    let source_path = replace.get(&path).unwrap_or(&path);
+                    fs::read_to_string(source_path).is_ok_and(|text| rewrite::declares_test_main(&text))
+                });
+        }
+        injection.helper_main = if !names_main[usize::from(!internal)] {
+            Some(core.clone())
+        } else if internal && !names_main[1] {
+            Some(external_name.clone())
+        } else {
+            None
+        };
+    }
     for (name, source) in HELPER_FILES {
         let text = source
             .replacen(HELPER_PACKAGE_CLAUSE, &format!("package {core}\n"), 1)
@@ -254,7 +302,16 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
         replace.insert(pkg.dir.join(name), out);
         injection.added.push(pkg.dir.join(name));
     }
-    if internal && external_rewritten {
+    if let Some(clause) = &injection.helper_main {
+        let (name, source) = MAIN_FILE;
+        let text = source.replacen(HELPER_PACKAGE_CLAUSE, &format!("package {clause}\n"), 1);
+        let out = out_dir.join(name);
+        write(&out, &text)?;
+        replace.insert(pkg.dir.join(name), out);
+        injection.added.push(pkg.dir.join(name));
+    }
+    let main_external = internal && injection.helper_main.as_ref() == Some(&external_name);
+    if internal && (external_rewritten || main_external) {
         let (name, source) = SHIM_FILE;
         let text = source
             .replacen(SHIM_PACKAGE_CLAUSE, &format!("package {external_name}\n"), 1)
@@ -296,6 +353,8 @@ mod tests {
         }
         assert!(HELPER_FILES[0].1.contains(HELPER_IMPORT_PATH));
         assert!(HELPER_FILES[0].1.contains(HELPER_RECORDS_KEY));
+        assert!(MAIN_FILE.1.contains(HELPER_PACKAGE_CLAUSE));
+        assert!(MAIN_FILE.0.starts_with(HELPER_FILE_PREFIX));
         assert!(SHIM_FILE.1.contains(SHIM_PACKAGE_CLAUSE));
         assert!(SHIM_FILE.1.contains(HELPER_IMPORT_PATH));
         assert!(HELPER_FILES.iter().all(|(n, _)| n.starts_with(HELPER_FILE_PREFIX)));

@@ -8,13 +8,15 @@
 //! func BenchmarkX(b *testing.B) {     →  func BenchmarkX(b *testing.B) { leakcheckBench(b);
 //! func ExampleX() {                   →  func ExampleX() { defer leakcheckExample("ExampleX")();
 //! func(t *testing.T) {   (any other)  →  func(t *testing.T) { leakcheckSub(t);
-//! func TestMain(m *testing.M) {       →  func leakcheckUserTestMain(m *testing.M) {
+//! func(b *testing.B) {   (any other)  →  func(b *testing.B) { leakcheckBench(b);
+//! func TestMain(m *testing.M) {       →  func TestMain(m *testing.M) { defer leakcheckMain()();
 //!     m.Run()                         →      leakcheckRun(m)
 //!     os.Exit(code)                   →      os.Exit(leakcheckAtExit(code))
 //! ```
 //!
-//! A file declaring TestMain also gets, after its last line, an init
-//! function that hands the renamed TestMain to the helper. Only the token
+//! Functions are told apart as go test tells them: a `TestMain` given a
+//! `*T` is a test; the package's TestMain keeps its name (the helper adds a
+//! TestMain of its own only to a package that has none). Only the token
 //! stream is read: comments and string literals are never touched.
 
 use super::golex::{self, Import, Tok};
@@ -26,14 +28,16 @@ pub struct FileRewrite {
     pub source: String,
     /// Whether anything changed.
     pub changed: bool,
-    /// Whether it declares the package's TestMain (now renamed).
+    /// Whether it declares the package's TestMain (`func TestMain(m
+    /// *testing.M)`).
     pub user_main: bool,
+    /// Whether it declares anything named TestMain at package level (the
+    /// package's TestMain, or a test, `func TestMain(t *testing.T)`): its
+    /// package cannot have the helper's TestMain.
+    pub names_main: bool,
     /// Top-level tests, fuzz targets and examples that now call the helper.
     pub checked: usize,
 }
-
-/// The name the package's own TestMain gets.
-pub const USER_MAIN_NAME: &str = "leakcheckUserTestMain";
 
 /// Rewrites one test file (see the module documentation).
 pub fn rewrite_test_file(source: &str) -> FileRewrite {
@@ -57,14 +61,10 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                 let decl = f.name.filter(|_| !f.method).map(|n| toks[n].text);
                 let test_like = decl.is_some_and(|n| ["Test", "Fuzz", "Benchmark"].iter().any(|p| is_test(n, p)));
                 let param = f.single_param(&toks, &testing, test_like);
-                if decl == Some("TestMain") {
-                    // Renamed whatever its parameter looks like: the
-                    // helper's TestMain is the package's now.
-                    if let Some(n) = f.name {
-                        edits.push(Edit::replace(&toks[n], USER_MAIN_NAME));
-                        user_main = true;
-                    }
-                }
+                // go test's rule: a TestMain given a *T is a test; any
+                // other is the package's TestMain (or go test refuses it).
+                let main = decl == Some("TestMain") && !(f.no_results && matches!(param, Some((_, 'T'))));
+                user_main |= main;
                 if let (Some((name_at, 'M')), Some(body)) = (param, f.body) {
                     // m.Run() in a function given the *testing.M.
                     if let Some(at) = name_at {
@@ -76,7 +76,8 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                     continue;
                 };
                 let insert = match (decl, param) {
-                    (Some("TestMain"), _) => continue,
+                    (Some(_), Some((_, 'M'))) if main => " defer leakcheckMain()();".to_string(),
+                    _ if main => continue,
                     (Some(name), Some((at, 'T'))) if is_test(name, "Test") => {
                         checked += 1;
                         format!(" leakcheckBegin({});", param_name(&toks, at, &f, &mut edits))
@@ -85,9 +86,6 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                         checked += 1;
                         format!(" leakcheckBeginFuzz({});", param_name(&toks, at, &f, &mut edits))
                     }
-                    (Some(name), Some((at, 'B'))) if is_test(name, "Benchmark") => {
-                        format!(" leakcheckBench({});", param_name(&toks, at, &f, &mut edits))
-                    }
                     (Some(name), None) if is_test(name, "Example") && f.params_empty() => {
                         checked += 1;
                         format!(" defer leakcheckExample(\"{name}\")();")
@@ -95,6 +93,11 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                     // A subtest (or another function given a *testing.T).
                     (_, Some((at, 'T'))) if !f.type_only => {
                         format!(" leakcheckSub({});", param_name(&toks, at, &f, &mut edits))
+                    }
+                    // A benchmark, a sub-benchmark (b.Run's function), or
+                    // another function given a *testing.B.
+                    (_, Some((at, 'B'))) if !f.type_only => {
+                        format!(" leakcheckBench({});", param_name(&toks, at, &f, &mut edits))
                     }
                     _ => continue,
                 };
@@ -116,18 +119,43 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
     for e in edits {
         out.replace_range(e.start..e.end, &e.text);
     }
-    if user_main {
-        if !out.ends_with('\n') {
-            out.push('\n');
-        }
-        out.push_str(&format!("\nfunc init() {{ leakcheckSetUserMain({USER_MAIN_NAME}) }}\n"));
-    }
     FileRewrite {
         source: out,
         changed,
         user_main,
+        names_main: declares_top_level(&toks, "TestMain"),
         checked,
     }
+}
+
+/// Whether a Go file declares something named TestMain at package level
+/// (a function, variable, constant or type; a method does not count), so
+/// that the helper's TestMain cannot join its package.
+pub fn declares_test_main(source: &str) -> bool {
+    memchr::memmem::find(source.as_bytes(), b"TestMain").is_some()
+        && declares_top_level(&golex::tokens(source), "TestMain")
+}
+
+/// Whether `name` appears outside every brace, other than as a selector or
+/// a method's name: a declaration at package level, or (rarely) a use of
+/// one, which only makes the helper's TestMain go to the other test
+/// package.
+fn declares_top_level(toks: &[Tok<'_>], name: &str) -> bool {
+    let mut depth = 0i32;
+    for (i, t) in toks.iter().enumerate() {
+        match t.text {
+            "{" => depth += 1,
+            "}" => depth -= 1,
+            s if s == name && depth == 0 => {
+                let prev = i.checked_sub(1).map(|p| toks[p].text);
+                if !matches!(prev, Some("." | ")")) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// One change: the text between `start` and `end` replaced by `text`.
@@ -166,7 +194,7 @@ struct FuncSig {
     /// The `(` and `)` of the parameter list.
     open: usize,
     close: usize,
-    /// Nothing between the parameters and the body.
+    /// No results: nothing, or `()`, between the parameters and the body.
     no_results: bool,
     /// The body's `{`, when there is one.
     body: Option<usize>,
@@ -194,11 +222,12 @@ impl FuncSig {
             return None;
         }
         let close = golex::matching(toks, open)?;
-        let no_results = toks.get(close + 1).is_some_and(|t| t.text == "{");
-        let body = if no_results {
-            Some(close + 1)
-        } else {
-            result_end(toks, close + 1)
+        let text = |i: usize| toks.get(i).map(|t| t.text);
+        let (no_results, body) = match (text(close + 1), text(close + 2), text(close + 3)) {
+            (Some("{"), _, _) => (true, Some(close + 1)),
+            // An empty result list: `func TestX(t *testing.T) () {`.
+            (Some("("), Some(")"), Some("{")) => (true, Some(close + 3)),
+            _ => (false, result_end(toks, close + 1)),
         };
         let prev = at.checked_sub(1).map(|p| toks[p].text);
         let type_only = name.is_none() && matches!(prev, Some(")" | "]"));
@@ -215,11 +244,13 @@ impl FuncSig {
 
     /// `(t *testing.T)`-like: the parameter's name token (None when it has
     /// none) and the type's letter (`T`, `F`, `B` or `M`).
-    /// A bare `*T` is accepted when `bare` (go test takes any `*T` or
-    /// `*x.T` parameter of a test function, so a type alias of testing's T
-    /// is one), else only with testing dot-imported. A trailing comma (a
-    /// parameter list split over lines) is allowed.
-    fn single_param(&self, toks: &[Tok<'_>], testing: &Import, bare: bool) -> Option<(Option<usize>, char)> {
+    /// When `any_pkg` (a test function, or TestMain), any `*T` or `*x.T`
+    /// is accepted, as go test accepts them: a package that builds has
+    /// testing's T there (a type alias of it, in this package or another).
+    /// Otherwise only testing's T, as the file imports it (under any name,
+    /// or dot-imported). A trailing comma (a parameter list split over
+    /// lines) is allowed.
+    fn single_param(&self, toks: &[Tok<'_>], testing: &Import, any_pkg: bool) -> Option<(Option<usize>, char)> {
         let mut inner: Vec<&str> = toks[self.open + 1..self.close].iter().map(|t| t.text).collect();
         if inner.last() == Some(&",") {
             inner.pop();
@@ -229,7 +260,9 @@ impl FuncSig {
         let letter = match (testing, ty) {
             (Import::Named(pkg), ["*", p, ".", k]) if p == pkg => *k,
             (Import::Dot, ["*", k]) => *k,
-            (_, ["*", k]) if bare => *k,
+            (_, ["*", k]) if any_pkg => *k,
+            (_, ["*", p, ".", _]) if any_pkg && !golex::is_ident(p) => return None,
+            (_, ["*", _, ".", k]) if any_pkg => *k,
             _ => return None,
         };
         if named && !toks[self.open + 1].is_ident() {
@@ -381,7 +414,7 @@ func TestC(t *tt.T) {
     }
 
     #[test]
-    fn test_main_is_renamed_and_its_runs_and_exits_pass_through_the_helper() {
+    fn test_main_keeps_its_name_and_its_runs_and_exits_pass_through_the_helper() {
         let src = r#"package p
 
 import (
@@ -402,33 +435,163 @@ func helper() { os.Exit(f(1, g(2))) }
 func run(m *testing.M) int { defer teardown(); return m.Run() }
 "#;
         let r = rewrite_test_file(src);
-        assert!(r.user_main);
+        assert!(r.user_main && r.names_main);
+        assert_eq!(r.checked, 0);
         let out = &r.source;
-        assert!(out.contains("func leakcheckUserTestMain(m *testing.M) {"));
+        assert!(out.contains("func TestMain(m *testing.M) { defer leakcheckMain()();\n"));
         assert!(out.contains("\tcode := leakcheckRun(m)\n\tos.Exit(leakcheckAtExit(code))\n"));
         assert!(out.contains("os.Exit(leakcheckAtExit(f(1, g(2))))"));
         assert!(out.contains("return leakcheckRun(m) }"));
         assert!(out.contains(r#"fmt.Println("os.Exit(m.Run())")"#));
         assert!(out.contains("// TestMain in a comment: func TestMain(m *testing.M) { os.Exit(1) }"));
-        assert!(out.ends_with("\nfunc init() { leakcheckSetUserMain(leakcheckUserTestMain) }\n"));
-        // Every original line keeps its number.
-        for (a, b) in src.lines().zip(out.lines()) {
-            assert_eq!(a.is_empty(), b.is_empty(), "{a:?} / {b:?}");
+        // Nothing is added after the last line; every line keeps its number.
+        assert!(out.ends_with("return leakcheckRun(m) }\n"));
+        assert_eq!(out.lines().count(), src.lines().count());
+        // Unnamed, `_`, split over lines, an empty result list: all the
+        // package's TestMain.
+        for (decl, want) in [
+            (
+                "func TestMain(*testing.M) {}",
+                "func TestMain(*testing.M) { defer leakcheckMain()();}",
+            ),
+            (
+                "func TestMain(_ *testing.M) {}",
+                "func TestMain(_ *testing.M) { defer leakcheckMain()();}",
+            ),
+            (
+                "func TestMain(\n\tm *testing.M,\n) () {}",
+                "func TestMain(\n\tm *testing.M,\n) () { defer leakcheckMain()();}",
+            ),
+        ] {
+            let r = rewrite_test_file(&format!("package p\nimport \"testing\"\n{decl}\n"));
+            assert!(r.user_main, "{decl}");
+            assert!(r.source.contains(want), "{decl}: {}", r.source);
         }
+    }
+
+    #[test]
+    fn a_test_main_given_a_t_is_a_test() {
+        // go test: "TestMain" with a *T parameter is an ordinary test.
+        let src = "package p\n\nimport \"testing\"\n\nfunc TestMain(t *testing.T) { t.Log(\"plain\") }\n\nfunc TestOther(t *testing.T) {}\n";
+        let r = rewrite_test_file(src);
+        assert!(!r.user_main);
+        assert!(r.names_main, "the package cannot have the helper's TestMain");
+        assert_eq!(r.checked, 2);
+        assert!(r
+            .source
+            .contains("func TestMain(t *testing.T) { leakcheckBegin(t); t.Log(\"plain\") }"));
+        assert_eq!(r.source.lines().count(), src.lines().count());
+        let dot = rewrite_test_file("package p\nimport . \"testing\"\nfunc TestMain(_ *T) () {}\n");
+        assert!(!dot.user_main && dot.names_main);
+        assert!(dot
+            .source
+            .contains("func TestMain(leakcheckT *T) () { leakcheckBegin(leakcheckT);}"));
+    }
+
+    #[test]
+    fn empty_result_lists_are_no_results() {
+        let src = r#"package p
+
+import "testing"
+
+func TestEmptyResults(t *testing.T) () {
+	t.Run("sub", func(t *testing.T) () {})
+}
+
+func TestCommented(t *testing.T) ( /* none */ ) {}
+
+func FuzzE(f *testing.F) () {}
+
+func BenchmarkE(b *testing.B) () {}
+
+func ExampleE() () {
+	// Output:
+}
+
+func mk() (func(t *testing.T)) { return nil }
+
+func helper(t *testing.T) (err error) { return nil }
+"#;
+        let r = rewrite_test_file(src);
+        let out = &r.source;
+        assert_eq!(r.checked, 4, "{out}");
+        assert!(out.contains("func TestEmptyResults(t *testing.T) () { leakcheckBegin(t);\n"));
+        assert!(out.contains(r#"t.Run("sub", func(t *testing.T) () { leakcheckSub(t);})"#));
+        assert!(out.contains("func TestCommented(t *testing.T) ( /* none */ ) { leakcheckBegin(t);}"));
+        assert!(out.contains("func FuzzE(f *testing.F) () { leakcheckBeginFuzz(f);}"));
+        assert!(out.contains("func BenchmarkE(b *testing.B) () { leakcheckBench(b);}"));
+        assert!(out.contains("func ExampleE() () { defer leakcheckExample(\"ExampleE\")();\n"));
+        // Results: not a test, and a function type is not a function.
+        assert!(out.contains("func mk() (func(t *testing.T)) { return nil }"));
+        assert!(out.contains("func helper(t *testing.T) (err error) { return nil }"));
+    }
+
+    #[test]
+    fn sub_benchmarks_call_the_helper_like_benchmarks() {
+        let src = r#"package p
+
+import "testing"
+
+func BenchmarkA(b *testing.B) {
+	b.Run("s", func(b *testing.B) { go f() })
+	b.Run("u", func(*testing.B) {})
+	b.RunParallel(func(pb *testing.PB) {})
+	fns := []func(*testing.B){nil}
+	_ = fns
+}
+
+func TestAllocs(t *testing.T) {
+	testing.Benchmark(func(b *testing.B) {})
+}
+"#;
+        let out = rw(src);
+        assert!(out.contains("func BenchmarkA(b *testing.B) { leakcheckBench(b);\n"));
+        assert!(out.contains(r#"b.Run("s", func(b *testing.B) { leakcheckBench(b); go f() })"#));
+        assert!(out.contains(r#"b.Run("u", func(leakcheckT *testing.B) { leakcheckBench(leakcheckT);})"#));
+        assert!(out.contains("b.RunParallel(func(pb *testing.PB) {})"));
+        assert!(out.contains("fns := []func(*testing.B){nil}"));
+        // The helper tells testing.Benchmark's B by its empty name.
+        assert!(out.contains("testing.Benchmark(func(b *testing.B) { leakcheckBench(b);})"));
     }
 
     #[test]
     fn aliased_os_dot_testing_and_nothing_to_do() {
         let src = "package p\nimport sys \"os\"\nimport . \"testing\"\nfunc TestMain(m *M) { sys.Exit(m.Run()) }\nfunc TestX(t *T) {}\n";
         let out = rw(src);
-        assert!(out.contains("sys.Exit(leakcheckAtExit(leakcheckRun(m)))"));
+        assert!(
+            out.contains("func TestMain(m *M) { defer leakcheckMain()(); sys.Exit(leakcheckAtExit(leakcheckRun(m))) }")
+        );
         assert!(out.contains("func TestX(t *T) { leakcheckBegin(t);}"));
         let plain = "package p\n\nfunc helper() {}\n";
         let r = rewrite_test_file(plain);
         assert!(!r.changed);
         assert_eq!(r.source, plain);
-        // A method named TestMain, and a test of another package's T.
-        let other = "package p\nimport (\"testing\"; \"example.com/x\")\nfunc (s S) TestMain(m int) {}\nfunc TestY(t *x.T) {}\nvar _ testing.TB\n";
-        assert!(!rewrite_test_file(other).changed);
+        // A method named TestMain is no TestMain.
+        let method = "package p\nimport \"testing\"\nfunc (s S) TestMain(m int) {}\nvar _ testing.TB\n";
+        let r = rewrite_test_file(method);
+        assert!(!r.changed && !r.user_main && !r.names_main);
+        // A test of another package's T: go test takes it, and it builds
+        // only when that T is testing's (a type alias).
+        let other = "package p\nimport (\"testing\"; \"example.com/x\")\nfunc TestY(t *x.T) {}\nvar _ testing.TB\n";
+        assert!(rw(other).contains("func TestY(t *x.T) { leakcheckBegin(t);}"));
+    }
+
+    #[test]
+    fn declarations_named_test_main_are_found_outside_function_bodies() {
+        for (src, want) in [
+            ("package p\nimport \"testing\"\nfunc TestMain(m *testing.M) {}\n", true),
+            ("package p\nvar TestMain = 1\n", true),
+            ("package p\nvar (\n\ta = 1\n\tTestMain = 2\n)\n", true),
+            ("package p\ntype TestMain struct{}\n", true),
+            ("package p\nfunc (x X) TestMain() {}\n", false),
+            (
+                "package p\nfunc f() { x.TestMain(); TestMain := 1; _ = TestMain }\n",
+                false,
+            ),
+            ("package p\ntype S struct{ TestMain int }\n", false),
+            ("package p\n// TestMain\nvar s = \"TestMain\"\n", false),
+        ] {
+            assert_eq!(declares_test_main(src), want, "{src}");
+        }
     }
 }
