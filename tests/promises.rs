@@ -792,6 +792,120 @@ fn a_failure_stays_a_failure_leak_or_not() {
     assert_eq!(verdict(&run, "late", "Example_right"), "passed");
 }
 
+// Promise 1 for examples: an example that leaks fails go test's output
+// comparison (leakcheck prints the leak into its output); it is "leaked"
+// exactly when its own output would have passed, "failed" otherwise.
+
+/// What an example prints and the output comment it is compared with: each
+/// is written twice, as `Example_cleanN` and as `Example_leakN`, which also
+/// leaks one goroutine (two for odd N).
+const EXAMPLE_CASES: &[(&str, &str)] = &[
+    (r#"fmt.Println("a"); fmt.Println("b")"#, "// Output:\n// a\n// b"),
+    // In the wrong order: ordered output is compared in order.
+    (r#"fmt.Println("b"); fmt.Println("a")"#, "// Output:\n// a\n// b"),
+    (
+        r#"fmt.Println("b"); fmt.Println("a")"#,
+        "// Unordered output:\n// a\n// b",
+    ),
+    (r#"fmt.Println("c")"#, "// Unordered output:\n// a"),
+    ("", "// Output:"),
+    (r#"fmt.Println("x")"#, "// Output:"),
+    // No final newline.
+    (r#"fmt.Print("x")"#, "// Output: x"),
+    (r#"fmt.Print("x")"#, "// Output: y"),
+    (r#"fmt.Print("x")"#, "// Unordered output: x"),
+    (r#"fmt.Print("x")"#, "// Unordered output: y"),
+    ("", "// Unordered output:"),
+    // CRLF: a \r is part of the line (except on Windows), but go test
+    // trims the output's last one.
+    (r#"fmt.Print("a\r\nb\r\n")"#, "// Output:\n// a\n// b"),
+    (r#"fmt.Print("a\r\n")"#, "// Output: a"),
+    (r#"fmt.Print("a\r\nb\r\n")"#, "// Unordered output:\n// a\n// b"),
+    (r#"fmt.Print("b\r\na\r\n")"#, "// Unordered output:\n// a\n// b"),
+    // White space: trimmed around the whole output, not around its lines.
+    (r#"fmt.Print("\n\n  a  \n\n")"#, "// Output: a"),
+    (r#"fmt.Print("a \nb")"#, "// Output:\n// a\n// b"),
+    (r#"fmt.Print("b\na\n\n")"#, "// Unordered output:\n// a\n// b"),
+    (r#"fmt.Print("b\n a\n")"#, "// Unordered output:\n// a\n// b"),
+    (r#"fmt.Print("a\n\nb\n")"#, "// Unordered output:\n// a\n// b"),
+    (r#"fmt.Print("a\n\nb\n")"#, "// Unordered output:\n// a\n//\n// b"),
+    (r#"fmt.Print("a\u00a0")"#, "// Output: a"),
+    (r#"fmt.Print(" \t\n")"#, "// Output:"),
+    // Output that looks like testing's own.
+    (r#"fmt.Print("want:\nx\n")"#, "// Output:\n// want:\n// x"),
+    (r#"fmt.Print("got:\n")"#, "// Output: got:"),
+];
+
+fn example_package() -> String {
+    let mut src = String::from(
+        "package examples\n\nimport \"fmt\"\n\nvar _ = fmt.Print\n\n\
+         func leak(n int) {\n\tfor i := 0; i < n; i++ {\n\t\tc := make(chan int)\n\t\tgo func() { <-c }()\n\t}\n}\n",
+    );
+    for (i, (code, comment)) in EXAMPLE_CASES.iter().enumerate() {
+        for kind in ["clean", "leak"] {
+            src.push_str(&format!("\nfunc Example_{kind}{i}() {{\n"));
+            if kind == "leak" {
+                src.push_str(&format!("\tleak({})\n", 1 + i % 2));
+            }
+            if !code.is_empty() {
+                src.push_str(&format!("\t{code}\n"));
+            }
+            src.push_str(&format!("\t{}\n}}\n", comment.replace('\n', "\n\t")));
+        }
+    }
+    src
+}
+
+#[test]
+fn an_example_that_leaks_is_leaked_exactly_when_its_own_output_passes() {
+    let m = temp_module(&[("examples/e_test.go", &example_package())]);
+    for toolchain in ["go1.26.8", "go1.22.12"] {
+        let env = [("GOTOOLCHAIN", toolchain)];
+        let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
+        let run = run_in(m.path(), &["--grace", "50ms", "--", "-count=1"], &env);
+        let out = run.stdout();
+        assert_eq!(run.code(), 1, "{toolchain}: {out}");
+        let mut passes = 0;
+        for (i, case) in EXAMPLE_CASES.iter().enumerate() {
+            let clean = &go[&(format!("{M}examples"), format!("Example_clean{i}"), 1)];
+            passes += usize::from(clean == "pass");
+            let (want_clean, want_leak) = if clean == "pass" {
+                ("passed", "leaked")
+            } else {
+                ("failed", "failed")
+            };
+            let case = format!("{toolchain} case {i} {case:?} (go test: {clean})");
+            assert_eq!(
+                verdict(&run, "examples", &format!("Example_clean{i}")),
+                want_clean,
+                "{case}"
+            );
+            let t = &run.tests()[&(format!("{M}examples"), format!("Example_leak{i}"))];
+            assert_eq!(t["verdict"], want_leak, "{case}\n{}", t["output"]);
+            assert_eq!(t["leak"]["total"], 1 + i % 2, "{case}");
+        }
+        assert!(passes > 10 && passes < EXAMPLE_CASES.len(), "{toolchain}: {passes}");
+    }
+    // Known leaks are tolerated: what failed on its own still fails.
+    let baseline = m.path().join("baseline.json");
+    let b = baseline.display().to_string();
+    let run = run_in(
+        m.path(),
+        &["--baseline", &b, "--update-baseline", "--", "-count=1"],
+        &[],
+    );
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let run = run_in(m.path(), &["--baseline", &b, "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    for (i, case) in EXAMPLE_CASES.iter().enumerate() {
+        assert_eq!(
+            verdict(&run, "examples", &format!("Example_leak{i}")),
+            verdict(&run, "examples", &format!("Example_clean{i}")),
+            "case {i} {case:?}"
+        );
+    }
+}
+
 // Promises 1 and 2: never worse than go test; one package's trouble stays
 // in that package.
 

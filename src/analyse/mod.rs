@@ -560,7 +560,8 @@ impl PackageCollector {
                             && !h.failed
                             && !h.leaked.is_empty()
                             && !t.output.contains("race detected during execution of test")
-                            && (!t.name.starts_with("Example") || example_failed_only_by_leakcheck(&t.output)) =>
+                            && (!t.name.starts_with("Example")
+                                || example_failed_only_by_leakcheck(&t.output, &t.name, h.leaked.len())) =>
                     {
                         // What its subtests started is theirs: the test
                         // fails because of them (below), as in go test.
@@ -863,36 +864,82 @@ fn is_crash_line(line: &str) -> bool {
         })
 }
 
-/// Whether an example's failure is only leakcheck's line: the output it
-/// got, without the line leakcheck printed into it, is the output it wanted
-/// (in order, or sorted for `// Unordered output:`).
-fn example_failed_only_by_leakcheck(output: &str) -> bool {
-    let lines: Vec<&str> = output.lines().collect();
-    let Some(got) = lines.iter().position(|l| *l == "got:") else {
+/// Whether an example's failure is only leakcheck's line: without it, go
+/// test's comparison of the example's own output would have passed.
+///
+/// The helper prints `\nleakcheck: N goroutines leaked after NAME
+/// returned\n` last into the example's output (`leaked` is N), and
+/// testing's `processRunResult` prints, after `--- FAIL: NAME (…)`:
+///
+/// - ordered output: `got:\n{G}\nwant:\n{W}\n`, where G is the output
+///   trimmed of white space (so it ends with leakcheck's line, and the
+///   example's own output is what precedes it) and W the wanted output
+///   trimmed; the example passes when its own output, trimmed, is W;
+/// - `// Unordered output:`: `got:\n{S}\nwant (unordered):\n{O}\n`, with S
+///   and O untrimmed; the example passes when the lines of S and of O,
+///   each trimmed as a whole, are the same multiset.
+///
+/// The comparison is go test's, byte for byte: lines split at `\n` only (a
+/// `\r` is part of a line, as on every system but Windows, where Go 1.25+
+/// also drops it: there this can only say "failed" where go test would
+/// not have, never the other way). Anything unexpected (leakcheck's line
+/// found twice or not at all, other text after the wanted output) means
+/// the example failed on its own.
+fn example_failed_only_by_leakcheck(output: &str, name: &str, leaked: usize) -> bool {
+    let header = format!("--- FAIL: {name} (");
+    let Some(at) = output
+        .split_inclusive('\n')
+        .scan(0, |pos, line| {
+            let start = *pos;
+            *pos += line.len();
+            Some((start, line))
+        })
+        .find(|(_, line)| line.starts_with(&header) && line.ends_with(")\n"))
+        .map(|(start, line)| start + line.len())
+    else {
         return false;
     };
-    let Some(want) = lines.iter().rposition(|l| *l == "want:") else {
+    let Some(message) = output[at..].strip_prefix("got:\n") else {
         return false;
     };
-    if want < got {
+    let count = if leaked == 1 {
+        "1 goroutine".to_string()
+    } else {
+        format!("{leaked} goroutines")
+    };
+    let line = format!("{HELPER_LINE_MARK}{count} leaked after {name} returned");
+    // The one place leakcheck's line can be: split the message around it.
+    fn split<'a>(marker: &str, text: &'a str) -> Option<(&'a str, &'a str)> {
+        let mut found = text.match_indices(marker);
+        let (i, _) = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        Some((&text[..i], &text[i + marker.len()..]))
+    }
+    // Go's strings.TrimSpace trims Unicode's White_Space, as Rust's trim.
+    fn sorted_lines(s: &str) -> Vec<&str> {
+        let mut lines: Vec<&str> = s.trim().split('\n').collect();
+        lines.sort_unstable();
+        lines
+    }
+    // Unordered: the raw output, leakcheck's newline, its line, then
+    // testing's.
+    if let Some((own, wanted)) = split(&format!("\n{line}\n\nwant (unordered):\n"), message) {
+        let Some(wanted) = wanted.strip_suffix('\n') else {
+            return false;
+        };
+        return sorted_lines(own) == sorted_lines(wanted);
+    }
+    // Ordered: the output trimmed as a whole ends with leakcheck's line;
+    // what precedes it (after a newline) is the example's own, and the
+    // wanted output is printed trimmed. With no output of its own, the
+    // line is all there is.
+    let message = format!("\n{message}");
+    let Some((own, wanted)) = split(&format!("\n{line}\nwant:\n"), &message) else {
         return false;
-    }
-    let mut got: Vec<&str> = lines[got + 1..want]
-        .iter()
-        .copied()
-        .filter(|l| !(l.starts_with(HELPER_LINE_MARK) && l.contains(" leaked after ")))
-        .collect();
-    let mut wanted: Vec<&str> = lines[want + 1..]
-        .iter()
-        .copied()
-        .take_while(|l| !l.starts_with("--- ") && !l.starts_with("FAIL") && !l.starts_with("PASS"))
-        .collect();
-    if got == wanted {
-        return true;
-    }
-    got.sort_unstable();
-    wanted.sort_unstable();
-    got == wanted
+    };
+    wanted.strip_suffix('\n').is_some_and(|wanted| own.trim() == wanted)
 }
 
 /// Adds `more` to `into`.
@@ -998,6 +1045,39 @@ mod tests {
         assert_eq!(crash.tests, vec!["TestHang"]);
         assert_eq!(crash.groups[0].frames[0].function, "p.TestHang");
         assert_eq!(r.status, PackageStatus::Failed);
+    }
+
+    #[test]
+    fn an_example_fails_only_by_leakcheck_when_its_own_output_passes() {
+        let l = "leakcheck: 1 goroutine leaked after Example_x returned";
+        let fail = "=== RUN   Example_x\n--- FAIL: Example_x (0.50s)\n";
+        let ok = |msg: &str| example_failed_only_by_leakcheck(&format!("{fail}{msg}"), "Example_x", 1);
+        // Ordered: the own output, trimmed, against the wanted one.
+        assert!(ok(&format!("got:\na\nb\n{l}\nwant:\na\nb\n")));
+        assert!(!ok(&format!("got:\nb\na\n{l}\nwant:\na\nb\n")));
+        assert!(ok(&format!("got:\nx  \n\n{l}\nwant:\nx\n")));
+        assert!(ok(&format!("got:\n{l}\nwant:\n\n")));
+        assert!(!ok(&format!("got:\nx\n{l}\nwant:\n\n")));
+        // A \r inside is part of the line.
+        assert!(!ok(&format!("got:\na\r\nb\n{l}\nwant:\na\nb\n")));
+        // Unordered: the raw output's lines, in any order.
+        assert!(ok(&format!("got:\nb\na\n\n{l}\n\nwant (unordered):\na\nb\n\n")));
+        assert!(ok(&format!("got:\nx\n{l}\n\nwant (unordered):\nx\n\n")));
+        assert!(!ok(&format!("got:\nb\n\na\n\n{l}\n\nwant (unordered):\na\nb\n\n")));
+        assert!(!ok(&format!("got:\nc\n\n{l}\n\nwant (unordered):\na\n\n")));
+        // Anything unexpected is the example's own failure: its line twice,
+        // a count that is not the record's, text after the wanted output.
+        assert!(!ok(&format!("got:\nx\n{l}\nwant:\nx\n{l}\nwant:\nx\n")));
+        // (An example that prints leakcheck's line itself, and wants it.)
+        assert!(ok(&format!("got:\n{l}\n{l}\nwant:\n{l}\n")));
+        assert!(!example_failed_only_by_leakcheck(
+            &format!("{fail}got:\nx\n{l}\nwant:\nx\n"),
+            "Example_x",
+            2
+        ));
+        assert!(!ok(&format!("got:\nx\n{l}\nwant:\nx\nteardown\n")));
+        assert!(!ok(&format!("got:\nx\n{l}\ntick\nwant:\nx\n")));
+        assert!(!ok("got:\nx\nwant:\nx\n"));
     }
 
     #[test]
