@@ -906,6 +906,115 @@ fn an_example_that_leaks_is_leaked_exactly_when_its_own_output_passes() {
     }
 }
 
+// Promise 1 for skips: t.Skip ends a test, not what it started. A test or
+// subtest that skipped itself and left goroutines running leaked; its
+// parents fail by it, as for a subtest that passed and leaked.
+
+const SKIPLEAK: &str = r#"package skipleak
+
+import "testing"
+
+var block = make(chan struct{})
+
+func TestSubSkips(t *testing.T) {
+	t.Run("skipper", func(t *testing.T) {
+		go func() { <-block }()
+		t.Skip("not today")
+	})
+	t.Run("ok", func(t *testing.T) {})
+}
+
+func TestSkipsAfterLeaking(t *testing.T) {
+	go func() { <-block }()
+	t.Skip("not today")
+}
+
+func TestSkipsAfterItsSubtestLeaked(t *testing.T) {
+	t.Run("leaky", func(t *testing.T) { go func() { <-block }() })
+	t.Skip("the rest, not today")
+}
+
+func TestNested(t *testing.T) {
+	t.Run("mid", func(t *testing.T) {
+		t.Run("inner", func(t *testing.T) {
+			go func() { <-block }()
+			t.Skip("not today")
+		})
+		t.Skip("not today either")
+	})
+}
+
+func TestSkipsClean(t *testing.T) { t.Skip("nothing started") }
+"#;
+
+#[test]
+fn a_test_that_skips_after_starting_goroutines_leaked_them() {
+    let m = temp_module(&[("skipleak/s_test.go", SKIPLEAK)]);
+    for toolchain in ["go1.26.8", "go1.22.12"] {
+        let env = [("GOTOOLCHAIN", toolchain)];
+        let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
+        let run = run_in(m.path(), &["--grace", "100ms", "--", "-count=1"], &env);
+        let out = run.stdout();
+        assert_eq!(run.code(), 1, "{toolchain}: {out}");
+        assert_nothing_lost(&go, &run);
+        let tests = run.tests();
+        let t = |name: &str| &tests[&(format!("{M}skipleak"), name.to_string())];
+        for name in [
+            "TestSubSkips/skipper",
+            "TestSkipsAfterLeaking",
+            "TestSkipsAfterItsSubtestLeaked/leaky",
+            "TestNested/mid/inner",
+        ] {
+            assert_eq!(t(name)["verdict"], "leaked", "{toolchain} {name}\n{out}");
+            assert_eq!(t(name)["leak"]["total"], 1, "{toolchain} {name}\n{out}");
+        }
+        for name in [
+            "TestSubSkips",
+            "TestSkipsAfterItsSubtestLeaked",
+            "TestNested/mid",
+            "TestNested",
+        ] {
+            assert_eq!(t(name)["verdict"], "failed", "{toolchain} {name}\n{out}");
+            assert_eq!(t(name)["failed_by_subtest"], true, "{toolchain} {name}\n{out}");
+            assert!(t(name)["leak"].is_null(), "{toolchain} {name}\n{out}");
+        }
+        assert_eq!(t("TestSubSkips/ok")["verdict"], "passed", "{toolchain}");
+        assert_eq!(t("TestSkipsClean")["verdict"], "skipped", "{toolchain}");
+        // Nothing is left for TestMain, and nothing fails outside the tests.
+        let p = run.package(&format!("{M}skipleak"));
+        assert!(p["main_leak"].is_null(), "{toolchain}: {out}");
+        assert_eq!(p["failed_outside_tests"], false, "{toolchain}: {out}");
+        let totals = &run.report["totals"];
+        assert_eq!(totals["leaked_tests"], 4, "{toolchain}: {totals}");
+        assert_eq!(totals["leaked_goroutines"], 4, "{toolchain}: {totals}");
+        assert_eq!(totals["failed"], 4, "{toolchain}: {totals}");
+        assert!(out.contains("4 leaked (4 goroutines), 4 failed"), "{toolchain}: {out}");
+    }
+    // Known leaks are tolerated: each test is what go test says again.
+    let baseline = m.path().join("baseline.json");
+    let b = baseline.display().to_string();
+    let args = ["--baseline", &b, "--grace", "100ms", "--", "-count=1"];
+    let run = run_in(m.path(), &[&["--update-baseline"], &args[..]].concat(), &[]);
+    assert!(run.stdout().contains("with 4 known leaks"), "{}", run.stdout());
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
+    let run = run_in(m.path(), &args, &[]);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert!(
+        run.stdout()
+            .contains("--- KNOWN: TestSkipsAfterLeaking: 1 goroutine leaked (1 stack), listed in the baseline"),
+        "{}",
+        run.stdout()
+    );
+    for ((_, test, _), go_verdict) in &go {
+        let want = match go_verdict.as_str() {
+            "pass" => "passed",
+            "skip" => "skipped",
+            other => panic!("{test}: {other}"),
+        };
+        assert_eq!(verdict(&run, "skipleak", test), want, "{test}\n{}", run.stdout());
+    }
+}
+
 // Promises 1 and 2: never worse than go test; one package's trouble stays
 // in that package.
 

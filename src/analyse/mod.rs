@@ -31,7 +31,8 @@ pub enum Verdict {
     Passed,
     /// Failed on its own (it may also have leaked).
     Failed,
-    /// Passed, but left goroutines behind.
+    /// Passed (or skipped itself: `t.Skip` ends a test, not what it
+    /// started), but left goroutines behind.
     Leaked,
     /// Skipped.
     Skipped,
@@ -134,6 +135,11 @@ pub struct TestResult {
     /// It failed only because a subtest of it leaked, as go test fails a
     /// test whose subtest fails.
     pub failed_by_subtest: bool,
+    /// It skipped itself (`t.Skip`) before a leak, its own or a subtest's,
+    /// made it leaked or failed: without the leak (tolerated by a
+    /// baseline) it is skipped, not passed.
+    #[serde(skip)]
+    pub skipped: bool,
 }
 
 impl TestResult {
@@ -384,6 +390,7 @@ impl PackageCollector {
                     leak: None,
                     attempts: Vec::new(),
                     failed_by_subtest: false,
+                    skipped: false,
                 });
                 self.finished.push(false);
                 self.current.insert(name.to_string(), self.tests.len() - 1);
@@ -536,6 +543,7 @@ impl PackageCollector {
                 let mut reports = leak_reports(rec, rules, &self.import_path, Some(&t.name), proof);
                 let report = reports.remove(&None).unwrap_or_default();
                 let helper_failed = h.failed || !h.leaked.is_empty();
+                t.skipped = h.skipped;
                 match t.verdict {
                     Verdict::Passed | Verdict::Skipped if helper_failed => {
                         // Output that imitates testing's own lines can make
@@ -564,9 +572,13 @@ impl PackageCollector {
                                 || example_failed_only_by_leakcheck(&t.output, &t.name, h.leaked.len())) =>
                     {
                         // What its subtests started is theirs: the test
-                        // fails because of them (below), as in go test.
+                        // fails because of them (below), as in go test. A
+                        // test that skipped itself still leaks what it
+                        // left running.
                         t.verdict = if report.total > 0 {
                             Verdict::Leaked
+                        } else if h.skipped {
+                            Verdict::Skipped
                         } else {
                             Verdict::Passed
                         };
@@ -578,10 +590,12 @@ impl PackageCollector {
                 }
                 sub_leaks.extend(reports.into_iter().filter_map(|(sub, r)| Some(((sub?, t.run), r))));
             }
-            // A subtest's leak is the subtest's: it leaked.
+            // A subtest's leak is the subtest's: it leaked, whether it
+            // passed or skipped itself.
             for t in self.tests.iter_mut() {
                 if let Some(report) = sub_leaks.remove(&(t.name.clone(), t.run)) {
-                    if report.total > 0 && t.verdict == Verdict::Passed {
+                    if report.total > 0 && matches!(t.verdict, Verdict::Passed | Verdict::Skipped) {
+                        t.skipped = t.verdict == Verdict::Skipped;
                         t.verdict = Verdict::Leaked;
                     }
                     t.leak = Some(report);
@@ -594,7 +608,7 @@ impl PackageCollector {
                 let top = name.split('/').next().unwrap_or(&name).to_string();
                 if let Some(t) = self.tests.iter_mut().find(|t| t.name == top && t.run == run) {
                     merge_report(t.leak.get_or_insert_with(LeakReport::default), report);
-                    if t.verdict == Verdict::Passed {
+                    if matches!(t.verdict, Verdict::Passed | Verdict::Skipped) {
                         t.verdict = Verdict::Leaked;
                     }
                 }
@@ -958,11 +972,12 @@ fn merge_report(into: &mut LeakReport, more: LeakReport) {
 }
 
 /// A test whose subtest leaked fails because of it, as go test fails a test
-/// whose subtest fails: its ancestors that passed are failed, marked
-/// `failed_by_subtest`. Done again after a baseline tolerated some leaks.
+/// whose subtest fails: its ancestors that passed or skipped are failed,
+/// marked `failed_by_subtest`. Done again after a baseline tolerated some
+/// leaks.
 pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
     for t in tests.iter_mut().filter(|t| t.failed_by_subtest) {
-        t.verdict = Verdict::Passed;
+        t.verdict = if t.skipped { Verdict::Skipped } else { Verdict::Passed };
         t.failed_by_subtest = false;
     }
     let leaked: Vec<(String, u32)> = tests
@@ -974,7 +989,8 @@ pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
         for (i, _) in name.match_indices('/') {
             let ancestor = &name[..i];
             if let Some(a) = tests.iter_mut().find(|t| t.name == ancestor && t.run == run) {
-                if a.verdict == Verdict::Passed {
+                if matches!(a.verdict, Verdict::Passed | Verdict::Skipped) {
+                    a.skipped |= a.verdict == Verdict::Skipped;
                     a.verdict = Verdict::Failed;
                     a.failed_by_subtest = true;
                 }
