@@ -1015,6 +1015,117 @@ fn a_test_that_skips_after_starting_goroutines_leaked_them() {
     }
 }
 
+// Promise 1 when test2json loses lines: output without a final newline
+// glues testing's framing lines onto it (`50%--- PASS: TestA`), and under
+// -v test2json misses where tests start and end. The helper's records say.
+
+const PRINTER: &str = r#"package printer
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	fmt.Print("setting up")
+	os.Exit(m.Run())
+}
+
+func TestProgress(t *testing.T) { fmt.Print("progress: 50%") }
+func TestWarn(t *testing.T)     { fmt.Fprint(os.Stderr, "warn without newline") }
+func TestSpinner(t *testing.T)  { t.Parallel(); fmt.Print("\rspinner") }
+func TestDot(t *testing.T)      { t.Parallel(); fmt.Print("x") }
+func TestSkips(t *testing.T)    { fmt.Print("skipping"); t.Skip() }
+func TestSubs(t *testing.T) {
+	t.Run("a", func(t *testing.T) { fmt.Print("in a") })
+	t.Run("b", func(t *testing.T) { fmt.Print("in b"); t.Skip() })
+	fmt.Print("done")
+}
+func TestQuiet(t *testing.T) {}
+"#;
+
+const GLUED: &str = r#"package glued
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+var block = make(chan struct{})
+
+func TestMain(m *testing.M) {
+	fmt.Print("setting up")
+	os.Exit(m.Run())
+}
+
+func TestFirstLeaks(t *testing.T) { go func() { <-block }(); fmt.Print("a") }
+func TestLeaks(t *testing.T)      { go func() { <-block }(); fmt.Print("b") }
+func TestFails(t *testing.T)      { t.Error("boom"); fmt.Print("c") }
+func TestFailsAndLeaks(t *testing.T) {
+	go func() { <-block }()
+	t.Error("boom")
+	fmt.Print("c")
+}
+func TestPasses(t *testing.T) { fmt.Print("d") }
+func TestSubs(t *testing.T) {
+	t.Run("leaky", func(t *testing.T) { go func() { <-block }(); fmt.Print("in leaky") })
+	t.Run("fails", func(t *testing.T) { fmt.Print("in fails"); t.Fail() })
+	t.Run("skips", func(t *testing.T) { fmt.Print("in skips"); t.Skip() })
+	fmt.Print("e")
+}
+func TestSkipsAfterLeaking(t *testing.T) { go func() { <-block }(); fmt.Print("f"); t.Skip() }
+"#;
+
+#[test]
+fn output_without_a_final_newline_loses_no_test_and_no_failure() {
+    let m = temp_module(&[("printer/p_test.go", PRINTER), ("glued/g_test.go", GLUED)]);
+    for toolchain in ["go1.26.8", "go1.22.12"] {
+        let env = [("GOTOOLCHAIN", toolchain)];
+        // Plain go test -json (no -v) sees every event.
+        let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
+        for v in [&[][..], &["-v"][..]] {
+            let args = [&["--grace", "50ms", "--", "-count=1"][..], v].concat();
+            let run = run_in(m.path(), &args, &env);
+            let out = run.stdout();
+            let what = format!("{toolchain} {v:?}");
+            assert_eq!(run.code(), 1, "{what}: {out}");
+            assert_nothing_lost(&go, &run);
+            for pkg in ["printer", "glued"] {
+                let p = run.package(&format!("{M}{pkg}"));
+                assert_eq!(check(&run, pkg).0, "checked", "{what}: {out}");
+                assert!(p["crash"].is_null(), "{what}: {out}");
+                assert_eq!(p["failed_outside_tests"], false, "{what}: {out}");
+            }
+            assert_eq!(status(&run, "printer"), "passed", "{what}: {out}");
+            let tests = run.tests();
+            let t = |name: &str| &tests[&(format!("{M}glued"), name.to_string())];
+            for (name, want) in [
+                ("TestFirstLeaks", "leaked"),
+                ("TestLeaks", "leaked"),
+                ("TestFails", "failed"),
+                ("TestFailsAndLeaks", "failed"),
+                ("TestPasses", "passed"),
+                ("TestSubs", "failed"),
+                ("TestSubs/leaky", "leaked"),
+                ("TestSubs/fails", "failed"),
+                ("TestSubs/skips", "skipped"),
+                ("TestSkipsAfterLeaking", "leaked"),
+            ] {
+                assert_eq!(t(name)["verdict"], want, "{what} {name}: {out}");
+            }
+            assert_eq!(t("TestFailsAndLeaks")["leak"]["total"], 1, "{what}: {out}");
+        }
+        // go test passes: so does leakcheck, -v or not.
+        for v in [&[][..], &["-v"][..]] {
+            let args = [&["./printer", "--", "-count=1"][..], v].concat();
+            let run = run_in(m.path(), &args, &env);
+            assert_eq!(run.code(), 0, "{toolchain} {v:?}: {}", run.stdout());
+        }
+    }
+}
+
 // Promises 1 and 2: never worse than go test; one package's trouble stays
 // in that package.
 

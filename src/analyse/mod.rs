@@ -473,6 +473,17 @@ impl PackageCollector {
         let stream_records = stream.map_or(&[][..], |s| &s.records[..]);
         let exit = stream_records.iter().find(|r| r.header.kind == RecordKind::Exit);
 
+        // Where test2json lost a test's events, the helper's records say
+        // how it ended, once the binary ran to its end: it passed, or the
+        // helper's check after the last test ran.
+        let ran_to_end = match self.status.as_deref() {
+            Some("pass") => true,
+            Some(_) => exit.is_some(),
+            None => false,
+        };
+        if ran_to_end && stream.is_some_and(|s| s.broken.is_none()) {
+            self.recover_lost_events(stream_records);
+        }
         // Crashes first: tests a crash cut short have no end record.
         let mut crash = self.detect_crash(rules);
         // go test never said how the package ended: go or the binary was
@@ -685,6 +696,173 @@ impl PackageCollector {
             dir: self.dir,
             go_failed: self.status.as_deref() == Some("fail") || build_failed,
         }
+    }
+
+    /// Gives the tests test2json lost track of their verdicts, from the
+    /// helper's records. Called when the binary ran to its end (the package
+    /// passed, or the helper wrote its record after the last test), so no
+    /// test with an end record was cut short by a crash.
+    ///
+    /// Output without a final newline (`fmt.Print("50%")`) glues testing's
+    /// next framing line onto it (`50%--- PASS: TestA (0.00s)`); under
+    /// `-v`, which replaces the `-test.v=test2json` that marks framing
+    /// lines, test2json then misses the test's end, or its start. A test
+    /// whose top-level test has an end record has ended; its verdict is
+    /// what go test would have said:
+    ///
+    /// - the package passed: nothing failed; a top-level test is skipped or
+    ///   passed as its record says, a subtest as its framing line says
+    ///   (passed when it cannot be found);
+    /// - the package failed: a top-level test whose record says it failed
+    ///   or leaked failed (leakcheck's own failure is told apart later, as
+    ///   for any test); otherwise its glued framing line says, and a test
+    ///   whose framing line is missing or contradicts itself failed: a
+    ///   failure is never turned into a pass. A subtest of a top-level test
+    ///   that had not failed by its check did not fail (a subtest's failure
+    ///   fails its parents at once, and subtests end before their parent's
+    ///   check).
+    ///
+    /// A test whose `=== RUN` line test2json missed (it is in the output,
+    /// glued onto another line) and whose top-level test has an end record
+    /// is added. Nothing is done where test2json lost nothing.
+    fn recover_lost_events(&mut self, records: &[LeakRecord]) {
+        let ends: HashMap<(&str, u32), &LeakRecord> = records
+            .iter()
+            .filter(|r| r.header.kind == RecordKind::End)
+            .map(|r| ((r.header.test.as_str(), r.header.run), r))
+            .collect();
+        let reported =
+            |tests: &[TestResult], name: &str, run: u32| tests.iter().any(|t| t.name == name && t.run == run);
+        let lost_end = (0..self.tests.len()).any(|i| !self.finished[i] && !self.tests[i].name.starts_with("Benchmark"));
+        let lost_start = ends.keys().any(|&(name, run)| !reported(&self.tests, name, run));
+        if !lost_end && !lost_start {
+            return;
+        }
+        let passed = self.status.as_deref() == Some("pass");
+        // Tests whose `=== RUN` line test2json did not see, glued onto
+        // output, whose top-level test has an end record: the subtest's
+        // run is that of the test whose output has the line, if the same
+        // top-level test's; otherwise the first run not reported.
+        const RUN: &str = "=== RUN   ";
+        let mut glued: Vec<(String, Option<u32>)> = Vec::new();
+        for (owner, out) in self
+            .tests
+            .iter()
+            .map(|t| (Some((t.top_level(), t.run)), t.output.as_str()))
+            .chain([(None, self.output.as_str())])
+        {
+            for line in out.split('\n') {
+                let line = line.trim_end_matches('\r');
+                if let Some(at) = line.find(RUN).filter(|&at| at > 0) {
+                    let name = &line[at + RUN.len()..];
+                    let run = owner.filter(|&(top, _)| name.contains('/') && top == top_level(name));
+                    glued.push((name.to_string(), run.map(|(_, run)| run)));
+                }
+            }
+        }
+        for (name, run) in glued {
+            let top = top_level(&name);
+            let run = run.or_else(|| {
+                (1..)
+                    .take_while(|&r| ends.contains_key(&(top, r)))
+                    .find(|&r| !reported(&self.tests, &name, r))
+            });
+            let Some(run) = run.filter(|&r| ends.contains_key(&(top, r)) && !reported(&self.tests, &name, r)) else {
+                continue;
+            };
+            let at = if name.contains('/') {
+                // At the end of its top-level test's run.
+                self.tests
+                    .iter()
+                    .rposition(|t| t.top_level() == top && t.run == run)
+                    .map_or(self.tests.len(), |i| i + 1)
+            } else {
+                // Before the first top-level test that ended after it.
+                let seq = ends[&(top, run)].header.seq;
+                self.tests
+                    .iter()
+                    .position(|t| {
+                        !t.name.contains('/') && ends.get(&(t.name.as_str(), t.run)).is_some_and(|r| r.header.seq > seq)
+                    })
+                    .unwrap_or(self.tests.len())
+            };
+            let runs = self.runs.entry(name.clone()).or_insert(0);
+            *runs = (*runs).max(run);
+            self.tests.insert(
+                at,
+                TestResult {
+                    name,
+                    run,
+                    verdict: Verdict::Unfinished,
+                    elapsed: 0.0,
+                    output: String::new(),
+                    leak: None,
+                    attempts: Vec::new(),
+                    failed_by_subtest: false,
+                    skipped: false,
+                },
+            );
+            self.finished.insert(at, false);
+        }
+        for i in 0..self.tests.len() {
+            let t = &self.tests[i];
+            if self.finished[i] || t.name.starts_with("Benchmark") {
+                continue;
+            }
+            let Some(rec) = ends.get(&(top_level(&t.name), t.run)) else {
+                continue;
+            };
+            let h = &rec.header;
+            let framing = self.glued_framing(&t.name);
+            let verdict = if t.name.contains('/') {
+                match framing {
+                    Some(v) if v != Verdict::Failed || !passed => v,
+                    _ if passed || !h.failed => Verdict::Passed,
+                    _ => Verdict::Failed,
+                }
+            } else if passed {
+                if h.skipped {
+                    Verdict::Skipped
+                } else {
+                    Verdict::Passed
+                }
+            } else if h.failed || !h.leaked.is_empty() {
+                Verdict::Failed
+            } else {
+                framing.unwrap_or(Verdict::Failed)
+            };
+            self.tests[i].verdict = verdict;
+            self.finished[i] = true;
+        }
+    }
+
+    /// Every output of the package: its tests' and its own.
+    fn outputs(&self) -> impl Iterator<Item = &str> {
+        self.tests
+            .iter()
+            .map(|t| t.output.as_str())
+            .chain([self.output.as_str()])
+    }
+
+    /// What testing's framing line for `name` says, where test2json did
+    /// not see it (glued onto output without a final newline); `None` when
+    /// there is none, or they disagree.
+    fn glued_framing(&self, name: &str) -> Option<Verdict> {
+        let mut found = None;
+        for (word, verdict) in [
+            ("PASS", Verdict::Passed),
+            ("FAIL", Verdict::Failed),
+            ("SKIP", Verdict::Skipped),
+        ] {
+            let line = format!("--- {word}: {name} (");
+            if self.outputs().any(|o| o.contains(&line)) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(verdict);
+            }
+        }
+        found
     }
 
     /// Finds a panic or timeout in the output and marks the tests it hit.
@@ -1094,6 +1272,83 @@ mod tests {
         assert!(!ok(&format!("got:\nx\n{l}\nwant:\nx\nteardown\n")));
         assert!(!ok(&format!("got:\nx\n{l}\ntick\nwant:\nx\n")));
         assert!(!ok("got:\nx\nwant:\nx\n"));
+    }
+
+    fn records(ends: &[(&str, bool, bool)], exit: bool) -> PackageRecords {
+        use crate::run::{RecordHeader, RecordStream};
+        let rec = |kind, test: &str, failed, skipped| LeakRecord {
+            header: RecordHeader {
+                kind,
+                test: test.into(),
+                run: 1,
+                failed,
+                skipped,
+                ..Default::default()
+            },
+            dump: String::new(),
+        };
+        let mut records = vec![rec(RecordKind::Start, "", false, false)];
+        records.extend(ends.iter().map(|&(t, f, s)| rec(RecordKind::End, t, f, s)));
+        if exit {
+            records.push(rec(RecordKind::Exit, "", false, false));
+        }
+        for (i, r) in records.iter_mut().enumerate() {
+            r.header.seq = i as u64 + 1;
+        }
+        PackageRecords {
+            main: Some(RecordStream {
+                path: "p.rec".into(),
+                records,
+                broken: None,
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn where_test2json_lost_a_tests_end_its_record_says_and_a_failure_stays_one() {
+        let events = |c: &mut PackageCollector, result: &str| {
+            for (test, out) in [
+                ("TestFails", "x--- FAIL: TestFails (0.00s)\n"),
+                ("TestNoFraming", "y"),
+                ("TestPasses", "p--- PASS: TestPasses (0.00s)\n"),
+                ("TestSkips", "s--- SKIP: TestSkips (0.00s)\n"),
+            ] {
+                c.event(&ev("run", Some(test), None));
+                c.event(&ev("output", Some(test), Some(&format!("=== RUN   {test}\n"))));
+                c.event(&ev("output", Some(test), Some(out)));
+            }
+            c.event(&ev(result, None, None));
+        };
+        let ends = [
+            ("TestFails", true, false),
+            ("TestNoFraming", false, false),
+            ("TestPasses", false, false),
+            ("TestSkips", false, true),
+        ];
+        let verdicts = |r: &PackageResult| r.tests.iter().map(|t| t.verdict).collect::<Vec<_>>();
+        // The package failed: a test whose record or framing line says so
+        // failed, and one with neither is not turned into a pass.
+        let mut c = PackageCollector::new("p");
+        events(&mut c, "fail");
+        let r = c.finish(&records(&ends, true), &rules::builtin());
+        use Verdict::*;
+        assert_eq!(verdicts(&r), [Failed, Failed, Passed, Skipped]);
+        assert_eq!(r.crash, None);
+        assert_eq!(r.check, CheckState::Checked);
+        // The package passed: nothing failed; the records say what skipped.
+        let mut c = PackageCollector::new("p");
+        events(&mut c, "pass");
+        let ends = ends.map(|(t, _, s)| (t, false, s));
+        let r = c.finish(&records(&ends, true), &rules::builtin());
+        assert_eq!(verdicts(&r), [Passed, Passed, Passed, Skipped]);
+        assert_eq!(r.status, PackageStatus::Passed);
+        // The binary did not run to its end: the tests were cut short.
+        let mut c = PackageCollector::new("p");
+        events(&mut c, "fail");
+        let r = c.finish(&records(&ends, false), &rules::builtin());
+        assert_eq!(verdicts(&r), [Unfinished; 4]);
+        assert_eq!(r.crash.map(|c| c.kind), Some(CrashKind::Exit));
     }
 
     #[test]
