@@ -175,6 +175,14 @@ func (s *leakcheckSession) bench(b *leakchecktesting.B) {
 
 // beginExample starts the check of an example, which runs on the main
 // goroutine: the label is set for the example and put back after.
+//
+// A leak is printed into the example's output, which fails go test's
+// comparison of it. The line is printed on a line of its own, after a
+// newline of its own: the example's output may not end in one (fmt.Print),
+// and the newline only adds trailing space to the example's own output,
+// which go test trims before comparing. leakcheck then finds the example's
+// own output before the line, and decides whether it alone would have
+// passed (src/analyse, example_failed_only_by_leakcheck).
 func (s *leakcheckSession) beginExample(name string) func() {
 	s.touchCacheKey()
 	self, creator, header := leakcheckOwnStack()
@@ -191,7 +199,7 @@ func (s *leakcheckSession) beginExample(name string) func() {
 		n := s.end(tc)
 		leakcheckSetGoroutineLabels(own, "")
 		if n > 0 {
-			leakcheckfmt.Printf("leakcheck: %s leaked after %s returned\n", leakcheckCount(n), name)
+			leakcheckfmt.Printf("\nleakcheck: %s leaked after %s returned\n", leakcheckCount(n), name)
 		}
 	}
 }

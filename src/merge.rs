@@ -622,6 +622,7 @@ mod tests {
                 elapsed: 0.1,
             }],
             failed_by_subtest: true,
+            skipped: false,
         };
         let package = |path: &str, status: PackageStatus, tests: Vec<TestResult>| PackageResult {
             import_path: path.into(),

@@ -792,6 +792,340 @@ fn a_failure_stays_a_failure_leak_or_not() {
     assert_eq!(verdict(&run, "late", "Example_right"), "passed");
 }
 
+// Promise 1 for examples: an example that leaks fails go test's output
+// comparison (leakcheck prints the leak into its output); it is "leaked"
+// exactly when its own output would have passed, "failed" otherwise.
+
+/// What an example prints and the output comment it is compared with: each
+/// is written twice, as `Example_cleanN` and as `Example_leakN`, which also
+/// leaks one goroutine (two for odd N).
+const EXAMPLE_CASES: &[(&str, &str)] = &[
+    (r#"fmt.Println("a"); fmt.Println("b")"#, "// Output:\n// a\n// b"),
+    // In the wrong order: ordered output is compared in order.
+    (r#"fmt.Println("b"); fmt.Println("a")"#, "// Output:\n// a\n// b"),
+    (
+        r#"fmt.Println("b"); fmt.Println("a")"#,
+        "// Unordered output:\n// a\n// b",
+    ),
+    (r#"fmt.Println("c")"#, "// Unordered output:\n// a"),
+    ("", "// Output:"),
+    (r#"fmt.Println("x")"#, "// Output:"),
+    // No final newline.
+    (r#"fmt.Print("x")"#, "// Output: x"),
+    (r#"fmt.Print("x")"#, "// Output: y"),
+    (r#"fmt.Print("x")"#, "// Unordered output: x"),
+    (r#"fmt.Print("x")"#, "// Unordered output: y"),
+    ("", "// Unordered output:"),
+    // CRLF: a \r is part of the line (except on Windows), but go test
+    // trims the output's last one.
+    (r#"fmt.Print("a\r\nb\r\n")"#, "// Output:\n// a\n// b"),
+    (r#"fmt.Print("a\r\n")"#, "// Output: a"),
+    (r#"fmt.Print("a\r\nb\r\n")"#, "// Unordered output:\n// a\n// b"),
+    (r#"fmt.Print("b\r\na\r\n")"#, "// Unordered output:\n// a\n// b"),
+    // White space: trimmed around the whole output, not around its lines.
+    (r#"fmt.Print("\n\n  a  \n\n")"#, "// Output: a"),
+    (r#"fmt.Print("a \nb")"#, "// Output:\n// a\n// b"),
+    (r#"fmt.Print("b\na\n\n")"#, "// Unordered output:\n// a\n// b"),
+    (r#"fmt.Print("b\n a\n")"#, "// Unordered output:\n// a\n// b"),
+    (r#"fmt.Print("a\n\nb\n")"#, "// Unordered output:\n// a\n// b"),
+    (r#"fmt.Print("a\n\nb\n")"#, "// Unordered output:\n// a\n//\n// b"),
+    (r#"fmt.Print("a\u00a0")"#, "// Output: a"),
+    (r#"fmt.Print(" \t\n")"#, "// Output:"),
+    // Output that looks like testing's own.
+    (r#"fmt.Print("want:\nx\n")"#, "// Output:\n// want:\n// x"),
+    (r#"fmt.Print("got:\n")"#, "// Output: got:"),
+];
+
+fn example_package() -> String {
+    let mut src = String::from(
+        "package examples\n\nimport \"fmt\"\n\nvar _ = fmt.Print\n\n\
+         func leak(n int) {\n\tfor i := 0; i < n; i++ {\n\t\tc := make(chan int)\n\t\tgo func() { <-c }()\n\t}\n}\n",
+    );
+    for (i, (code, comment)) in EXAMPLE_CASES.iter().enumerate() {
+        for kind in ["clean", "leak"] {
+            src.push_str(&format!("\nfunc Example_{kind}{i}() {{\n"));
+            if kind == "leak" {
+                src.push_str(&format!("\tleak({})\n", 1 + i % 2));
+            }
+            if !code.is_empty() {
+                src.push_str(&format!("\t{code}\n"));
+            }
+            src.push_str(&format!("\t{}\n}}\n", comment.replace('\n', "\n\t")));
+        }
+    }
+    src
+}
+
+#[test]
+fn an_example_that_leaks_is_leaked_exactly_when_its_own_output_passes() {
+    let m = temp_module(&[("examples/e_test.go", &example_package())]);
+    for toolchain in ["go1.26.8", "go1.22.12"] {
+        let env = [("GOTOOLCHAIN", toolchain)];
+        let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
+        let run = run_in(m.path(), &["--grace", "50ms", "--", "-count=1"], &env);
+        let out = run.stdout();
+        assert_eq!(run.code(), 1, "{toolchain}: {out}");
+        let mut passes = 0;
+        for (i, case) in EXAMPLE_CASES.iter().enumerate() {
+            let clean = &go[&(format!("{M}examples"), format!("Example_clean{i}"), 1)];
+            passes += usize::from(clean == "pass");
+            let (want_clean, want_leak) = if clean == "pass" {
+                ("passed", "leaked")
+            } else {
+                ("failed", "failed")
+            };
+            let case = format!("{toolchain} case {i} {case:?} (go test: {clean})");
+            assert_eq!(
+                verdict(&run, "examples", &format!("Example_clean{i}")),
+                want_clean,
+                "{case}"
+            );
+            let t = &run.tests()[&(format!("{M}examples"), format!("Example_leak{i}"))];
+            assert_eq!(t["verdict"], want_leak, "{case}\n{}", t["output"]);
+            assert_eq!(t["leak"]["total"], 1 + i % 2, "{case}");
+        }
+        assert!(passes > 10 && passes < EXAMPLE_CASES.len(), "{toolchain}: {passes}");
+    }
+    // Known leaks are tolerated: what failed on its own still fails.
+    let baseline = m.path().join("baseline.json");
+    let b = baseline.display().to_string();
+    let run = run_in(
+        m.path(),
+        &["--baseline", &b, "--update-baseline", "--", "-count=1"],
+        &[],
+    );
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let run = run_in(m.path(), &["--baseline", &b, "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    for (i, case) in EXAMPLE_CASES.iter().enumerate() {
+        assert_eq!(
+            verdict(&run, "examples", &format!("Example_leak{i}")),
+            verdict(&run, "examples", &format!("Example_clean{i}")),
+            "case {i} {case:?}"
+        );
+    }
+}
+
+// Promise 1 for skips: t.Skip ends a test, not what it started. A test or
+// subtest that skipped itself and left goroutines running leaked; its
+// parents fail by it, as for a subtest that passed and leaked.
+
+const SKIPLEAK: &str = r#"package skipleak
+
+import "testing"
+
+var block = make(chan struct{})
+
+func TestSubSkips(t *testing.T) {
+	t.Run("skipper", func(t *testing.T) {
+		go func() { <-block }()
+		t.Skip("not today")
+	})
+	t.Run("ok", func(t *testing.T) {})
+}
+
+func TestSkipsAfterLeaking(t *testing.T) {
+	go func() { <-block }()
+	t.Skip("not today")
+}
+
+func TestSkipsAfterItsSubtestLeaked(t *testing.T) {
+	t.Run("leaky", func(t *testing.T) { go func() { <-block }() })
+	t.Skip("the rest, not today")
+}
+
+func TestNested(t *testing.T) {
+	t.Run("mid", func(t *testing.T) {
+		t.Run("inner", func(t *testing.T) {
+			go func() { <-block }()
+			t.Skip("not today")
+		})
+		t.Skip("not today either")
+	})
+}
+
+func TestSkipsClean(t *testing.T) { t.Skip("nothing started") }
+"#;
+
+#[test]
+fn a_test_that_skips_after_starting_goroutines_leaked_them() {
+    let m = temp_module(&[("skipleak/s_test.go", SKIPLEAK)]);
+    for toolchain in ["go1.26.8", "go1.22.12"] {
+        let env = [("GOTOOLCHAIN", toolchain)];
+        let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
+        let run = run_in(m.path(), &["--grace", "100ms", "--", "-count=1"], &env);
+        let out = run.stdout();
+        assert_eq!(run.code(), 1, "{toolchain}: {out}");
+        assert_nothing_lost(&go, &run);
+        let tests = run.tests();
+        let t = |name: &str| &tests[&(format!("{M}skipleak"), name.to_string())];
+        for name in [
+            "TestSubSkips/skipper",
+            "TestSkipsAfterLeaking",
+            "TestSkipsAfterItsSubtestLeaked/leaky",
+            "TestNested/mid/inner",
+        ] {
+            assert_eq!(t(name)["verdict"], "leaked", "{toolchain} {name}\n{out}");
+            assert_eq!(t(name)["leak"]["total"], 1, "{toolchain} {name}\n{out}");
+        }
+        for name in [
+            "TestSubSkips",
+            "TestSkipsAfterItsSubtestLeaked",
+            "TestNested/mid",
+            "TestNested",
+        ] {
+            assert_eq!(t(name)["verdict"], "failed", "{toolchain} {name}\n{out}");
+            assert_eq!(t(name)["failed_by_subtest"], true, "{toolchain} {name}\n{out}");
+            assert!(t(name)["leak"].is_null(), "{toolchain} {name}\n{out}");
+        }
+        assert_eq!(t("TestSubSkips/ok")["verdict"], "passed", "{toolchain}");
+        assert_eq!(t("TestSkipsClean")["verdict"], "skipped", "{toolchain}");
+        // Nothing is left for TestMain, and nothing fails outside the tests.
+        let p = run.package(&format!("{M}skipleak"));
+        assert!(p["main_leak"].is_null(), "{toolchain}: {out}");
+        assert_eq!(p["failed_outside_tests"], false, "{toolchain}: {out}");
+        let totals = &run.report["totals"];
+        assert_eq!(totals["leaked_tests"], 4, "{toolchain}: {totals}");
+        assert_eq!(totals["leaked_goroutines"], 4, "{toolchain}: {totals}");
+        assert_eq!(totals["failed"], 4, "{toolchain}: {totals}");
+        assert!(out.contains("4 leaked (4 goroutines), 4 failed"), "{toolchain}: {out}");
+    }
+    // Known leaks are tolerated: each test is what go test says again.
+    let baseline = m.path().join("baseline.json");
+    let b = baseline.display().to_string();
+    let args = ["--baseline", &b, "--grace", "100ms", "--", "-count=1"];
+    let run = run_in(m.path(), &[&["--update-baseline"], &args[..]].concat(), &[]);
+    assert!(run.stdout().contains("with 4 known leaks"), "{}", run.stdout());
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
+    let run = run_in(m.path(), &args, &[]);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert!(
+        run.stdout()
+            .contains("--- KNOWN: TestSkipsAfterLeaking: 1 goroutine leaked (1 stack), listed in the baseline"),
+        "{}",
+        run.stdout()
+    );
+    for ((_, test, _), go_verdict) in &go {
+        let want = match go_verdict.as_str() {
+            "pass" => "passed",
+            "skip" => "skipped",
+            other => panic!("{test}: {other}"),
+        };
+        assert_eq!(verdict(&run, "skipleak", test), want, "{test}\n{}", run.stdout());
+    }
+}
+
+// Promise 1 when test2json loses lines: output without a final newline
+// glues testing's framing lines onto it (`50%--- PASS: TestA`), and under
+// -v test2json misses where tests start and end. The helper's records say.
+
+const PRINTER: &str = r#"package printer
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	fmt.Print("setting up")
+	os.Exit(m.Run())
+}
+
+func TestProgress(t *testing.T) { fmt.Print("progress: 50%") }
+func TestWarn(t *testing.T)     { fmt.Fprint(os.Stderr, "warn without newline") }
+func TestSpinner(t *testing.T)  { t.Parallel(); fmt.Print("\rspinner") }
+func TestDot(t *testing.T)      { t.Parallel(); fmt.Print("x") }
+func TestSkips(t *testing.T)    { fmt.Print("skipping"); t.Skip() }
+func TestSubs(t *testing.T) {
+	t.Run("a", func(t *testing.T) { fmt.Print("in a") })
+	t.Run("b", func(t *testing.T) { fmt.Print("in b"); t.Skip() })
+	fmt.Print("done")
+}
+func TestQuiet(t *testing.T) {}
+"#;
+
+const GLUED: &str = r#"package glued
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+var block = make(chan struct{})
+
+func TestMain(m *testing.M) {
+	fmt.Print("setting up")
+	os.Exit(m.Run())
+}
+
+func TestFirstLeaks(t *testing.T) { go func() { <-block }(); fmt.Print("a") }
+func TestLeaks(t *testing.T)      { go func() { <-block }(); fmt.Print("b") }
+func TestFails(t *testing.T)      { t.Error("boom"); fmt.Print("c") }
+func TestFailsAndLeaks(t *testing.T) {
+	go func() { <-block }()
+	t.Error("boom")
+	fmt.Print("c")
+}
+func TestPasses(t *testing.T) { fmt.Print("d") }
+func TestSubs(t *testing.T) {
+	t.Run("leaky", func(t *testing.T) { go func() { <-block }(); fmt.Print("in leaky") })
+	t.Run("fails", func(t *testing.T) { fmt.Print("in fails"); t.Fail() })
+	t.Run("skips", func(t *testing.T) { fmt.Print("in skips"); t.Skip() })
+	fmt.Print("e")
+}
+func TestSkipsAfterLeaking(t *testing.T) { go func() { <-block }(); fmt.Print("f"); t.Skip() }
+"#;
+
+#[test]
+fn output_without_a_final_newline_loses_no_test_and_no_failure() {
+    let m = temp_module(&[("printer/p_test.go", PRINTER), ("glued/g_test.go", GLUED)]);
+    for toolchain in ["go1.26.8", "go1.22.12"] {
+        let env = [("GOTOOLCHAIN", toolchain)];
+        // Plain go test -json (no -v) sees every event.
+        let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
+        for v in [&[][..], &["-v"][..]] {
+            let args = [&["--grace", "50ms", "--", "-count=1"][..], v].concat();
+            let run = run_in(m.path(), &args, &env);
+            let out = run.stdout();
+            let what = format!("{toolchain} {v:?}");
+            assert_eq!(run.code(), 1, "{what}: {out}");
+            assert_nothing_lost(&go, &run);
+            for pkg in ["printer", "glued"] {
+                let p = run.package(&format!("{M}{pkg}"));
+                assert_eq!(check(&run, pkg).0, "checked", "{what}: {out}");
+                assert!(p["crash"].is_null(), "{what}: {out}");
+                assert_eq!(p["failed_outside_tests"], false, "{what}: {out}");
+            }
+            assert_eq!(status(&run, "printer"), "passed", "{what}: {out}");
+            let tests = run.tests();
+            let t = |name: &str| &tests[&(format!("{M}glued"), name.to_string())];
+            for (name, want) in [
+                ("TestFirstLeaks", "leaked"),
+                ("TestLeaks", "leaked"),
+                ("TestFails", "failed"),
+                ("TestFailsAndLeaks", "failed"),
+                ("TestPasses", "passed"),
+                ("TestSubs", "failed"),
+                ("TestSubs/leaky", "leaked"),
+                ("TestSubs/fails", "failed"),
+                ("TestSubs/skips", "skipped"),
+                ("TestSkipsAfterLeaking", "leaked"),
+            ] {
+                assert_eq!(t(name)["verdict"], want, "{what} {name}: {out}");
+            }
+            assert_eq!(t("TestFailsAndLeaks")["leak"]["total"], 1, "{what}: {out}");
+        }
+        // go test passes: so does leakcheck, -v or not.
+        for v in [&[][..], &["-v"][..]] {
+            let args = [&["./printer", "--", "-count=1"][..], v].concat();
+            let run = run_in(m.path(), &args, &env);
+            assert_eq!(run.code(), 0, "{toolchain} {v:?}: {}", run.stdout());
+        }
+    }
+}
+
 // Promises 1 and 2: never worse than go test; one package's trouble stays
 // in that package.
 

@@ -165,7 +165,7 @@ impl Baseline {
             if let Some(l) = &mut t.leak {
                 known(&top, l);
                 if t.verdict == Verdict::Leaked && l.total > 0 && l.known == l.total {
-                    t.verdict = Verdict::Passed;
+                    t.verdict = if t.skipped { Verdict::Skipped } else { Verdict::Passed };
                 }
             }
         }

@@ -31,7 +31,8 @@ pub enum Verdict {
     Passed,
     /// Failed on its own (it may also have leaked).
     Failed,
-    /// Passed, but left goroutines behind.
+    /// Passed (or skipped itself: `t.Skip` ends a test, not what it
+    /// started), but left goroutines behind.
     Leaked,
     /// Skipped.
     Skipped,
@@ -134,6 +135,11 @@ pub struct TestResult {
     /// It failed only because a subtest of it leaked, as go test fails a
     /// test whose subtest fails.
     pub failed_by_subtest: bool,
+    /// It skipped itself (`t.Skip`) before a leak, its own or a subtest's,
+    /// made it leaked or failed: without the leak (tolerated by a
+    /// baseline) it is skipped, not passed.
+    #[serde(skip)]
+    pub skipped: bool,
 }
 
 impl TestResult {
@@ -384,6 +390,7 @@ impl PackageCollector {
                     leak: None,
                     attempts: Vec::new(),
                     failed_by_subtest: false,
+                    skipped: false,
                 });
                 self.finished.push(false);
                 self.current.insert(name.to_string(), self.tests.len() - 1);
@@ -466,6 +473,17 @@ impl PackageCollector {
         let stream_records = stream.map_or(&[][..], |s| &s.records[..]);
         let exit = stream_records.iter().find(|r| r.header.kind == RecordKind::Exit);
 
+        // Where test2json lost a test's events, the helper's records say
+        // how it ended, once the binary ran to its end: it passed, or the
+        // helper's check after the last test ran.
+        let ran_to_end = match self.status.as_deref() {
+            Some("pass") => true,
+            Some(_) => exit.is_some(),
+            None => false,
+        };
+        if ran_to_end && stream.is_some_and(|s| s.broken.is_none()) {
+            self.recover_lost_events(stream_records);
+        }
         // Crashes first: tests a crash cut short have no end record.
         let mut crash = self.detect_crash(rules);
         // go test never said how the package ended: go or the binary was
@@ -536,6 +554,7 @@ impl PackageCollector {
                 let mut reports = leak_reports(rec, rules, &self.import_path, Some(&t.name), proof);
                 let report = reports.remove(&None).unwrap_or_default();
                 let helper_failed = h.failed || !h.leaked.is_empty();
+                t.skipped = h.skipped;
                 match t.verdict {
                     Verdict::Passed | Verdict::Skipped if helper_failed => {
                         // Output that imitates testing's own lines can make
@@ -560,12 +579,17 @@ impl PackageCollector {
                             && !h.failed
                             && !h.leaked.is_empty()
                             && !t.output.contains("race detected during execution of test")
-                            && (!t.name.starts_with("Example") || example_failed_only_by_leakcheck(&t.output)) =>
+                            && (!t.name.starts_with("Example")
+                                || example_failed_only_by_leakcheck(&t.output, &t.name, h.leaked.len())) =>
                     {
                         // What its subtests started is theirs: the test
-                        // fails because of them (below), as in go test.
+                        // fails because of them (below), as in go test. A
+                        // test that skipped itself still leaks what it
+                        // left running.
                         t.verdict = if report.total > 0 {
                             Verdict::Leaked
+                        } else if h.skipped {
+                            Verdict::Skipped
                         } else {
                             Verdict::Passed
                         };
@@ -577,10 +601,12 @@ impl PackageCollector {
                 }
                 sub_leaks.extend(reports.into_iter().filter_map(|(sub, r)| Some(((sub?, t.run), r))));
             }
-            // A subtest's leak is the subtest's: it leaked.
+            // A subtest's leak is the subtest's: it leaked, whether it
+            // passed or skipped itself.
             for t in self.tests.iter_mut() {
                 if let Some(report) = sub_leaks.remove(&(t.name.clone(), t.run)) {
-                    if report.total > 0 && t.verdict == Verdict::Passed {
+                    if report.total > 0 && matches!(t.verdict, Verdict::Passed | Verdict::Skipped) {
+                        t.skipped = t.verdict == Verdict::Skipped;
                         t.verdict = Verdict::Leaked;
                     }
                     t.leak = Some(report);
@@ -593,7 +619,7 @@ impl PackageCollector {
                 let top = name.split('/').next().unwrap_or(&name).to_string();
                 if let Some(t) = self.tests.iter_mut().find(|t| t.name == top && t.run == run) {
                     merge_report(t.leak.get_or_insert_with(LeakReport::default), report);
-                    if t.verdict == Verdict::Passed {
+                    if matches!(t.verdict, Verdict::Passed | Verdict::Skipped) {
                         t.verdict = Verdict::Leaked;
                     }
                 }
@@ -670,6 +696,173 @@ impl PackageCollector {
             dir: self.dir,
             go_failed: self.status.as_deref() == Some("fail") || build_failed,
         }
+    }
+
+    /// Gives the tests test2json lost track of their verdicts, from the
+    /// helper's records. Called when the binary ran to its end (the package
+    /// passed, or the helper wrote its record after the last test), so no
+    /// test with an end record was cut short by a crash.
+    ///
+    /// Output without a final newline (`fmt.Print("50%")`) glues testing's
+    /// next framing line onto it (`50%--- PASS: TestA (0.00s)`); under
+    /// `-v`, which replaces the `-test.v=test2json` that marks framing
+    /// lines, test2json then misses the test's end, or its start. A test
+    /// whose top-level test has an end record has ended; its verdict is
+    /// what go test would have said:
+    ///
+    /// - the package passed: nothing failed; a top-level test is skipped or
+    ///   passed as its record says, a subtest as its framing line says
+    ///   (passed when it cannot be found);
+    /// - the package failed: a top-level test whose record says it failed
+    ///   or leaked failed (leakcheck's own failure is told apart later, as
+    ///   for any test); otherwise its glued framing line says, and a test
+    ///   whose framing line is missing or contradicts itself failed: a
+    ///   failure is never turned into a pass. A subtest of a top-level test
+    ///   that had not failed by its check did not fail (a subtest's failure
+    ///   fails its parents at once, and subtests end before their parent's
+    ///   check).
+    ///
+    /// A test whose `=== RUN` line test2json missed (it is in the output,
+    /// glued onto another line) and whose top-level test has an end record
+    /// is added. Nothing is done where test2json lost nothing.
+    fn recover_lost_events(&mut self, records: &[LeakRecord]) {
+        let ends: HashMap<(&str, u32), &LeakRecord> = records
+            .iter()
+            .filter(|r| r.header.kind == RecordKind::End)
+            .map(|r| ((r.header.test.as_str(), r.header.run), r))
+            .collect();
+        let reported =
+            |tests: &[TestResult], name: &str, run: u32| tests.iter().any(|t| t.name == name && t.run == run);
+        let lost_end = (0..self.tests.len()).any(|i| !self.finished[i] && !self.tests[i].name.starts_with("Benchmark"));
+        let lost_start = ends.keys().any(|&(name, run)| !reported(&self.tests, name, run));
+        if !lost_end && !lost_start {
+            return;
+        }
+        let passed = self.status.as_deref() == Some("pass");
+        // Tests whose `=== RUN` line test2json did not see, glued onto
+        // output, whose top-level test has an end record: the subtest's
+        // run is that of the test whose output has the line, if the same
+        // top-level test's; otherwise the first run not reported.
+        const RUN: &str = "=== RUN   ";
+        let mut glued: Vec<(String, Option<u32>)> = Vec::new();
+        for (owner, out) in self
+            .tests
+            .iter()
+            .map(|t| (Some((t.top_level(), t.run)), t.output.as_str()))
+            .chain([(None, self.output.as_str())])
+        {
+            for line in out.split('\n') {
+                let line = line.trim_end_matches('\r');
+                if let Some(at) = line.find(RUN).filter(|&at| at > 0) {
+                    let name = &line[at + RUN.len()..];
+                    let run = owner.filter(|&(top, _)| name.contains('/') && top == top_level(name));
+                    glued.push((name.to_string(), run.map(|(_, run)| run)));
+                }
+            }
+        }
+        for (name, run) in glued {
+            let top = top_level(&name);
+            let run = run.or_else(|| {
+                (1..)
+                    .take_while(|&r| ends.contains_key(&(top, r)))
+                    .find(|&r| !reported(&self.tests, &name, r))
+            });
+            let Some(run) = run.filter(|&r| ends.contains_key(&(top, r)) && !reported(&self.tests, &name, r)) else {
+                continue;
+            };
+            let at = if name.contains('/') {
+                // At the end of its top-level test's run.
+                self.tests
+                    .iter()
+                    .rposition(|t| t.top_level() == top && t.run == run)
+                    .map_or(self.tests.len(), |i| i + 1)
+            } else {
+                // Before the first top-level test that ended after it.
+                let seq = ends[&(top, run)].header.seq;
+                self.tests
+                    .iter()
+                    .position(|t| {
+                        !t.name.contains('/') && ends.get(&(t.name.as_str(), t.run)).is_some_and(|r| r.header.seq > seq)
+                    })
+                    .unwrap_or(self.tests.len())
+            };
+            let runs = self.runs.entry(name.clone()).or_insert(0);
+            *runs = (*runs).max(run);
+            self.tests.insert(
+                at,
+                TestResult {
+                    name,
+                    run,
+                    verdict: Verdict::Unfinished,
+                    elapsed: 0.0,
+                    output: String::new(),
+                    leak: None,
+                    attempts: Vec::new(),
+                    failed_by_subtest: false,
+                    skipped: false,
+                },
+            );
+            self.finished.insert(at, false);
+        }
+        for i in 0..self.tests.len() {
+            let t = &self.tests[i];
+            if self.finished[i] || t.name.starts_with("Benchmark") {
+                continue;
+            }
+            let Some(rec) = ends.get(&(top_level(&t.name), t.run)) else {
+                continue;
+            };
+            let h = &rec.header;
+            let framing = self.glued_framing(&t.name);
+            let verdict = if t.name.contains('/') {
+                match framing {
+                    Some(v) if v != Verdict::Failed || !passed => v,
+                    _ if passed || !h.failed => Verdict::Passed,
+                    _ => Verdict::Failed,
+                }
+            } else if passed {
+                if h.skipped {
+                    Verdict::Skipped
+                } else {
+                    Verdict::Passed
+                }
+            } else if h.failed || !h.leaked.is_empty() {
+                Verdict::Failed
+            } else {
+                framing.unwrap_or(Verdict::Failed)
+            };
+            self.tests[i].verdict = verdict;
+            self.finished[i] = true;
+        }
+    }
+
+    /// Every output of the package: its tests' and its own.
+    fn outputs(&self) -> impl Iterator<Item = &str> {
+        self.tests
+            .iter()
+            .map(|t| t.output.as_str())
+            .chain([self.output.as_str()])
+    }
+
+    /// What testing's framing line for `name` says, where test2json did
+    /// not see it (glued onto output without a final newline); `None` when
+    /// there is none, or they disagree.
+    fn glued_framing(&self, name: &str) -> Option<Verdict> {
+        let mut found = None;
+        for (word, verdict) in [
+            ("PASS", Verdict::Passed),
+            ("FAIL", Verdict::Failed),
+            ("SKIP", Verdict::Skipped),
+        ] {
+            let line = format!("--- {word}: {name} (");
+            if self.outputs().any(|o| o.contains(&line)) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(verdict);
+            }
+        }
+        found
     }
 
     /// Finds a panic or timeout in the output and marks the tests it hit.
@@ -863,36 +1056,82 @@ fn is_crash_line(line: &str) -> bool {
         })
 }
 
-/// Whether an example's failure is only leakcheck's line: the output it
-/// got, without the line leakcheck printed into it, is the output it wanted
-/// (in order, or sorted for `// Unordered output:`).
-fn example_failed_only_by_leakcheck(output: &str) -> bool {
-    let lines: Vec<&str> = output.lines().collect();
-    let Some(got) = lines.iter().position(|l| *l == "got:") else {
+/// Whether an example's failure is only leakcheck's line: without it, go
+/// test's comparison of the example's own output would have passed.
+///
+/// The helper prints `\nleakcheck: N goroutines leaked after NAME
+/// returned\n` last into the example's output (`leaked` is N), and
+/// testing's `processRunResult` prints, after `--- FAIL: NAME (…)`:
+///
+/// - ordered output: `got:\n{G}\nwant:\n{W}\n`, where G is the output
+///   trimmed of white space (so it ends with leakcheck's line, and the
+///   example's own output is what precedes it) and W the wanted output
+///   trimmed; the example passes when its own output, trimmed, is W;
+/// - `// Unordered output:`: `got:\n{S}\nwant (unordered):\n{O}\n`, with S
+///   and O untrimmed; the example passes when the lines of S and of O,
+///   each trimmed as a whole, are the same multiset.
+///
+/// The comparison is go test's, byte for byte: lines split at `\n` only (a
+/// `\r` is part of a line, as on every system but Windows, where Go 1.25+
+/// also drops it: there this can only say "failed" where go test would
+/// not have, never the other way). Anything unexpected (leakcheck's line
+/// found twice or not at all, other text after the wanted output) means
+/// the example failed on its own.
+fn example_failed_only_by_leakcheck(output: &str, name: &str, leaked: usize) -> bool {
+    let header = format!("--- FAIL: {name} (");
+    let Some(at) = output
+        .split_inclusive('\n')
+        .scan(0, |pos, line| {
+            let start = *pos;
+            *pos += line.len();
+            Some((start, line))
+        })
+        .find(|(_, line)| line.starts_with(&header) && line.ends_with(")\n"))
+        .map(|(start, line)| start + line.len())
+    else {
         return false;
     };
-    let Some(want) = lines.iter().rposition(|l| *l == "want:") else {
+    let Some(message) = output[at..].strip_prefix("got:\n") else {
         return false;
     };
-    if want < got {
+    let count = if leaked == 1 {
+        "1 goroutine".to_string()
+    } else {
+        format!("{leaked} goroutines")
+    };
+    let line = format!("{HELPER_LINE_MARK}{count} leaked after {name} returned");
+    // The one place leakcheck's line can be: split the message around it.
+    fn split<'a>(marker: &str, text: &'a str) -> Option<(&'a str, &'a str)> {
+        let mut found = text.match_indices(marker);
+        let (i, _) = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        Some((&text[..i], &text[i + marker.len()..]))
+    }
+    // Go's strings.TrimSpace trims Unicode's White_Space, as Rust's trim.
+    fn sorted_lines(s: &str) -> Vec<&str> {
+        let mut lines: Vec<&str> = s.trim().split('\n').collect();
+        lines.sort_unstable();
+        lines
+    }
+    // Unordered: the raw output, leakcheck's newline, its line, then
+    // testing's.
+    if let Some((own, wanted)) = split(&format!("\n{line}\n\nwant (unordered):\n"), message) {
+        let Some(wanted) = wanted.strip_suffix('\n') else {
+            return false;
+        };
+        return sorted_lines(own) == sorted_lines(wanted);
+    }
+    // Ordered: the output trimmed as a whole ends with leakcheck's line;
+    // what precedes it (after a newline) is the example's own, and the
+    // wanted output is printed trimmed. With no output of its own, the
+    // line is all there is.
+    let message = format!("\n{message}");
+    let Some((own, wanted)) = split(&format!("\n{line}\nwant:\n"), &message) else {
         return false;
-    }
-    let mut got: Vec<&str> = lines[got + 1..want]
-        .iter()
-        .copied()
-        .filter(|l| !(l.starts_with(HELPER_LINE_MARK) && l.contains(" leaked after ")))
-        .collect();
-    let mut wanted: Vec<&str> = lines[want + 1..]
-        .iter()
-        .copied()
-        .take_while(|l| !l.starts_with("--- ") && !l.starts_with("FAIL") && !l.starts_with("PASS"))
-        .collect();
-    if got == wanted {
-        return true;
-    }
-    got.sort_unstable();
-    wanted.sort_unstable();
-    got == wanted
+    };
+    wanted.strip_suffix('\n').is_some_and(|wanted| own.trim() == wanted)
 }
 
 /// Adds `more` to `into`.
@@ -911,11 +1150,12 @@ fn merge_report(into: &mut LeakReport, more: LeakReport) {
 }
 
 /// A test whose subtest leaked fails because of it, as go test fails a test
-/// whose subtest fails: its ancestors that passed are failed, marked
-/// `failed_by_subtest`. Done again after a baseline tolerated some leaks.
+/// whose subtest fails: its ancestors that passed or skipped are failed,
+/// marked `failed_by_subtest`. Done again after a baseline tolerated some
+/// leaks.
 pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
     for t in tests.iter_mut().filter(|t| t.failed_by_subtest) {
-        t.verdict = Verdict::Passed;
+        t.verdict = if t.skipped { Verdict::Skipped } else { Verdict::Passed };
         t.failed_by_subtest = false;
     }
     let leaked: Vec<(String, u32)> = tests
@@ -927,7 +1167,8 @@ pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
         for (i, _) in name.match_indices('/') {
             let ancestor = &name[..i];
             if let Some(a) = tests.iter_mut().find(|t| t.name == ancestor && t.run == run) {
-                if a.verdict == Verdict::Passed {
+                if matches!(a.verdict, Verdict::Passed | Verdict::Skipped) {
+                    a.skipped |= a.verdict == Verdict::Skipped;
                     a.verdict = Verdict::Failed;
                     a.failed_by_subtest = true;
                 }
@@ -998,6 +1239,116 @@ mod tests {
         assert_eq!(crash.tests, vec!["TestHang"]);
         assert_eq!(crash.groups[0].frames[0].function, "p.TestHang");
         assert_eq!(r.status, PackageStatus::Failed);
+    }
+
+    #[test]
+    fn an_example_fails_only_by_leakcheck_when_its_own_output_passes() {
+        let l = "leakcheck: 1 goroutine leaked after Example_x returned";
+        let fail = "=== RUN   Example_x\n--- FAIL: Example_x (0.50s)\n";
+        let ok = |msg: &str| example_failed_only_by_leakcheck(&format!("{fail}{msg}"), "Example_x", 1);
+        // Ordered: the own output, trimmed, against the wanted one.
+        assert!(ok(&format!("got:\na\nb\n{l}\nwant:\na\nb\n")));
+        assert!(!ok(&format!("got:\nb\na\n{l}\nwant:\na\nb\n")));
+        assert!(ok(&format!("got:\nx  \n\n{l}\nwant:\nx\n")));
+        assert!(ok(&format!("got:\n{l}\nwant:\n\n")));
+        assert!(!ok(&format!("got:\nx\n{l}\nwant:\n\n")));
+        // A \r inside is part of the line.
+        assert!(!ok(&format!("got:\na\r\nb\n{l}\nwant:\na\nb\n")));
+        // Unordered: the raw output's lines, in any order.
+        assert!(ok(&format!("got:\nb\na\n\n{l}\n\nwant (unordered):\na\nb\n\n")));
+        assert!(ok(&format!("got:\nx\n{l}\n\nwant (unordered):\nx\n\n")));
+        assert!(!ok(&format!("got:\nb\n\na\n\n{l}\n\nwant (unordered):\na\nb\n\n")));
+        assert!(!ok(&format!("got:\nc\n\n{l}\n\nwant (unordered):\na\n\n")));
+        // Anything unexpected is the example's own failure: its line twice,
+        // a count that is not the record's, text after the wanted output.
+        assert!(!ok(&format!("got:\nx\n{l}\nwant:\nx\n{l}\nwant:\nx\n")));
+        // (An example that prints leakcheck's line itself, and wants it.)
+        assert!(ok(&format!("got:\n{l}\n{l}\nwant:\n{l}\n")));
+        assert!(!example_failed_only_by_leakcheck(
+            &format!("{fail}got:\nx\n{l}\nwant:\nx\n"),
+            "Example_x",
+            2
+        ));
+        assert!(!ok(&format!("got:\nx\n{l}\nwant:\nx\nteardown\n")));
+        assert!(!ok(&format!("got:\nx\n{l}\ntick\nwant:\nx\n")));
+        assert!(!ok("got:\nx\nwant:\nx\n"));
+    }
+
+    fn records(ends: &[(&str, bool, bool)], exit: bool) -> PackageRecords {
+        use crate::run::{RecordHeader, RecordStream};
+        let rec = |kind, test: &str, failed, skipped| LeakRecord {
+            header: RecordHeader {
+                kind,
+                test: test.into(),
+                run: 1,
+                failed,
+                skipped,
+                ..Default::default()
+            },
+            dump: String::new(),
+        };
+        let mut records = vec![rec(RecordKind::Start, "", false, false)];
+        records.extend(ends.iter().map(|&(t, f, s)| rec(RecordKind::End, t, f, s)));
+        if exit {
+            records.push(rec(RecordKind::Exit, "", false, false));
+        }
+        for (i, r) in records.iter_mut().enumerate() {
+            r.header.seq = i as u64 + 1;
+        }
+        PackageRecords {
+            main: Some(RecordStream {
+                path: "p.rec".into(),
+                records,
+                broken: None,
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn where_test2json_lost_a_tests_end_its_record_says_and_a_failure_stays_one() {
+        let events = |c: &mut PackageCollector, result: &str| {
+            for (test, out) in [
+                ("TestFails", "x--- FAIL: TestFails (0.00s)\n"),
+                ("TestNoFraming", "y"),
+                ("TestPasses", "p--- PASS: TestPasses (0.00s)\n"),
+                ("TestSkips", "s--- SKIP: TestSkips (0.00s)\n"),
+            ] {
+                c.event(&ev("run", Some(test), None));
+                c.event(&ev("output", Some(test), Some(&format!("=== RUN   {test}\n"))));
+                c.event(&ev("output", Some(test), Some(out)));
+            }
+            c.event(&ev(result, None, None));
+        };
+        let ends = [
+            ("TestFails", true, false),
+            ("TestNoFraming", false, false),
+            ("TestPasses", false, false),
+            ("TestSkips", false, true),
+        ];
+        let verdicts = |r: &PackageResult| r.tests.iter().map(|t| t.verdict).collect::<Vec<_>>();
+        // The package failed: a test whose record or framing line says so
+        // failed, and one with neither is not turned into a pass.
+        let mut c = PackageCollector::new("p");
+        events(&mut c, "fail");
+        let r = c.finish(&records(&ends, true), &rules::builtin());
+        use Verdict::*;
+        assert_eq!(verdicts(&r), [Failed, Failed, Passed, Skipped]);
+        assert_eq!(r.crash, None);
+        assert_eq!(r.check, CheckState::Checked);
+        // The package passed: nothing failed; the records say what skipped.
+        let mut c = PackageCollector::new("p");
+        events(&mut c, "pass");
+        let ends = ends.map(|(t, _, s)| (t, false, s));
+        let r = c.finish(&records(&ends, true), &rules::builtin());
+        assert_eq!(verdicts(&r), [Passed, Passed, Passed, Skipped]);
+        assert_eq!(r.status, PackageStatus::Passed);
+        // The binary did not run to its end: the tests were cut short.
+        let mut c = PackageCollector::new("p");
+        events(&mut c, "fail");
+        let r = c.finish(&records(&ends, false), &rules::builtin());
+        assert_eq!(verdicts(&r), [Unfinished; 4]);
+        assert_eq!(r.crash.map(|c| c.kind), Some(CrashKind::Exit));
     }
 
     #[test]

@@ -185,7 +185,7 @@ pub enum Verdict {
     Passed,
     /// Failed on its own.
     Failed,
-    /// Passed, but left goroutines behind.
+    /// Passed (or skipped itself), but left goroutines behind.
     Leaked,
     /// Skipped.
     Skipped,
@@ -606,6 +606,7 @@ impl From<&analyse::TestResult> for Test {
             leak,
             attempts,
             failed_by_subtest,
+            skipped: _,
         } = t;
         Test {
             name: name.clone(),
