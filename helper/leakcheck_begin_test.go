@@ -4,6 +4,7 @@ import (
 	leakcheckbytes "bytes"
 	leakcheckcontext "context"
 	leakcheckfmt "fmt"
+	leakcheckruntime "runtime"
 	leakcheckpprof "runtime/pprof"
 	leakcheckstrconv "strconv"
 	leakcheckstrings "strings"
@@ -25,6 +26,8 @@ type leakcheckTest struct {
 	// startCounter: goroutines created so far when it began.
 	startCounter uint64
 	counterOK    bool
+	// startNum: goroutines alive when it began (its own among them).
+	startNum int
 	// subs: the subtests whose goroutines were recorded, to forget at the end.
 	subs []*leakchecktesting.T
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
@@ -69,6 +72,7 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 func (s *leakcheckSession) started(tc *leakcheckTest, own uint64) {
 	counter, counterOK := leakcheckCreated()
 	counterOK = counterOK && !s.cfg.AlwaysLook
+	tc.startNum = leakcheckruntime.NumGoroutine()
 	s.mu.Lock()
 	first := !s.testsBegun
 	s.testsBegun = true
@@ -205,8 +209,14 @@ func (s *leakcheckSession) beginExample(name string) func() {
 }
 
 // end checks a test, writes its end record and forgets it; it returns how
-// many goroutines leaked, and fails the test when some did.
+// many goroutines leaked, and fails the test when some did. The check of a
+// test that did not run alone goes to the looker instead (0), and under
+// -failfast a leak fails the package, not the test (0).
 func (s *leakcheckSession) end(tc *leakcheckTest) int {
+	if s.background(tc) {
+		s.endInBackground(tc)
+		return 0
+	}
 	out := s.checkTest(tc)
 	// Read after the wait: a goroutine of the test may fail it meanwhile.
 	failed, skipped := false, false
@@ -214,21 +224,47 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 		tc.tb.Helper()
 		failed, skipped = tc.tb.Failed(), tc.tb.Skipped()
 	}
-	s.records.write(leakcheckRecordHeader{
-		Kind:      "end",
-		Test:      tc.name,
-		Run:       tc.run,
-		Failed:    failed,
-		Skipped:   skipped,
-		Leaked:    leakcheckIDs(out.leaked),
-		Ignored:   leakcheckIDs(out.ignored),
-		Ambiguous: out.ambiguous,
-		ByDiff:    out.byDifference,
-		Alone:     out.alone,
-		Looks:     out.looks,
-		TestOf:    out.testOf,
-	}, out.sections())
+	// Under -failfast a failure stops the run: a leak does not fail the
+	// test, so that go test runs the tests it would have run, and the
+	// package fails at its end instead (checkPackage).
+	quiet := !leakcheckBackgroundAllowed()
+	s.writeEnd(tc, out, failed, skipped, quiet)
+	n := len(out.leaked)
 	s.mu.Lock()
+	s.forgetLocked(tc)
+	if n > 0 && quiet {
+		s.backgroundLeaks = append(s.backgroundLeaks, "leakcheck: "+leakcheckCount(n)+" leaked after "+tc.name+" returned")
+		n = 0
+	}
+	s.mu.Unlock()
+	if n > 0 && tc.tb != nil {
+		tc.tb.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(n), tc.name)
+	}
+	return n
+}
+
+// writeEnd writes a test's end record; background: the check did not fail
+// the test (it ran after the test returned, or under -failfast).
+func (s *leakcheckSession) writeEnd(tc *leakcheckTest, out leakcheckOutcome, failed, skipped, background bool) {
+	s.records.write(leakcheckRecordHeader{
+		Kind:       "end",
+		Test:       tc.name,
+		Run:        tc.run,
+		Failed:     failed,
+		Skipped:    skipped,
+		Leaked:     leakcheckIDs(out.leaked),
+		Ignored:    leakcheckIDs(out.ignored),
+		Ambiguous:  out.ambiguous,
+		ByDiff:     out.byDifference,
+		Alone:      out.alone,
+		Looks:      out.looks,
+		TestOf:     out.testOf,
+		Background: background,
+	}, out.sections())
+}
+
+// forgetLocked: the test has ended; it is no longer running.
+func (s *leakcheckSession) forgetLocked(tc *leakcheckTest) {
 	delete(s.active, tc)
 	if tc.tb != nil {
 		delete(s.begun, tc.tb)
@@ -237,11 +273,6 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 		delete(s.subs, t)
 	}
 	s.events++
-	s.mu.Unlock()
-	if n := len(out.leaked); n > 0 && tc.tb != nil {
-		tc.tb.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(n), tc.name)
-	}
-	return len(out.leaked)
 }
 
 // setLabels gives the test's goroutine the label leakcheck=<name> (and

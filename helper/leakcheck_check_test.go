@@ -49,7 +49,22 @@ func (s *leakcheckSession) checkTest(tc *leakcheckTest) leakcheckOutcome {
 			return leakcheckOutcome{alone: alone}
 		}
 	}
-	return s.waitForExit(func(snap *leakcheckSnapshot) leakcheckClaim {
+	// What the test started has most often handed over its result and is
+	// returning: while more goroutines are alive than when the test began,
+	// let them run (a few yields, at most 50µs) before the first look, so
+	// that a clean test costs one look, not two.
+	if tc.startNum > 0 {
+		until := leakchecktime.Now().Add(50 * leakchecktime.Microsecond)
+		for i := 0; leakcheckruntime.NumGoroutine() > tc.startNum && (i < 4 || leakchecktime.Now().Before(until)); i++ {
+			leakcheckruntime.Gosched()
+		}
+	}
+	return s.waitFor(s.newWait(tc, s.claimFor(tc)))
+}
+
+// claimFor is what a test's check looks for.
+func (s *leakcheckSession) claimFor(tc *leakcheckTest) func(*leakcheckSnapshot) leakcheckClaim {
+	return func(snap *leakcheckSnapshot) leakcheckClaim {
 		// alone: no other test began or ended since this one began, and
 		// every other test not yet ended is parked in t.Parallel (it has
 		// not run since it paused): no other test's code ran meanwhile.
@@ -69,7 +84,7 @@ func (s *leakcheckSession) checkTest(tc *leakcheckTest) leakcheckOutcome {
 		}
 		s.mu.Unlock()
 		return leakcheckClaim{alone: alone, test: tc}
-	})
+	}
 }
 
 // leakcheckParked: g waits in t.Parallel for the serial tests to finish (or
@@ -96,12 +111,15 @@ type leakcheckClaim struct {
 // test, unless TestMain's teardown stopped other fixtures (it then is
 // expected to stop them all). When no test ran, nothing is reported.
 func (s *leakcheckSession) checkPackage() bool {
+	// What the background checks report first: what they find is no
+	// leak after the last test.
+	s.drain()
 	s.mu.Lock()
 	begun := s.testsBegun
 	s.mu.Unlock()
 	var out leakcheckOutcome
 	if begun {
-		out = s.waitForExit(func(*leakcheckSnapshot) leakcheckClaim { return leakcheckClaim{} })
+		out = s.waitFor(s.newWait(nil, func(*leakcheckSnapshot) leakcheckClaim { return leakcheckClaim{} }))
 	}
 	s.mu.Lock()
 	problems := s.problems
@@ -117,8 +135,16 @@ func (s *leakcheckSession) checkPackage() bool {
 		Problems: problems,
 	}, out.sections())
 	s.records.close()
+	s.mu.Lock()
+	background := s.backgroundLeaks
+	s.mu.Unlock()
+	// The tests checked in the background passed under go test: the
+	// package fails, and says why.
+	for _, line := range background {
+		leakcheckfmt.Println(line)
+	}
 	if len(out.leaked) == 0 {
-		return false
+		return len(background) > 0
 	}
 	leakcheckfmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(out.leaked)))
 	return true
@@ -135,8 +161,11 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 			return o.test == c.test
 		}
 		// A test that ran alone owns what appeared while it ran that
-		// nothing else can be told to own (a time.AfterFunc callback).
-		return o.kind == leakcheckOwnerNone && c.alone && !c.test.known[g.id]
+		// nothing else can be told to own (a time.AfterFunc callback),
+		// unless its code says it is another's: a function of init,
+		// TestMain or another test started it or runs in it (a timer an
+		// earlier test set, the work of an init daemon).
+		return o.kind == leakcheckOwnerNone && c.alone && !c.test.known[g.id] && !leakcheckOthersCode(g, c.test.name)
 	}
 	switch o.kind {
 	case leakcheckOwnerMain, leakcheckOwnerBaseline, leakcheckOwnerBench:
@@ -147,19 +176,119 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 	return true
 }
 
-// waitForExit looks until none of what the claim looks for is left, or the
+// leakcheckWait is one check in progress: what it looks for, until when,
+// and what its last look found. A check is evaluated against looks taken
+// either by its own goroutine (waitFor) or by the looker, which serves
+// every check waiting in the background with one look (leakcheck_looker).
+type leakcheckWait struct {
+	claim    func(*leakcheckSnapshot) leakcheckClaim
+	deadline leakchecktime.Time
+	// self: the goroutine running the check, never reported.
+	self uint64
+	out  leakcheckOutcome
+	// changing: what the last look found may change without a goroutine
+	// being created or exiting (one still moving, an orphan not yet
+	// started), so the next look cannot be skipped.
+	changing                       bool
+	proofs                         int
+	lastProof                      leakchecktime.Time
+	teardownStopped, teardownKnown bool
+	settle                         int
+	// firstOrphans: the goroutines its first look told by difference;
+	// one that appears later appeared after the test returned.
+	firstOrphans map[uint64]bool
+	// The looker's schedule for a background check: its next look is due
+	// at due; pause doubles after every look, up to 100ms.
+	test  *leakcheckTest
+	due   leakchecktime.Time
+	pause leakchecktime.Duration
+}
+
+// What a check does after a look.
+const (
+	leakcheckDone     = iota // it has its outcome
+	leakcheckAgain           // look again: after a yield the first time, then after a pause
+	leakcheckAgainNow        // look again at once (the proof marked goroutines)
+	leakcheckSettle          // look again once the teardown's fixtures have settled
+)
+
+func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSnapshot) leakcheckClaim) *leakcheckWait {
+	self, _ := leakcheckOwnIDs()
+	return &leakcheckWait{
+		claim:    claim,
+		test:     test,
+		deadline: leakchecktime.Now().Add(s.graceLimit),
+		self:     self,
+		pause:    100 * leakchecktime.Microsecond,
+	}
+}
+
+// lookFor takes one look for the checks given: every goroutine attributed,
+// the orphans told by their labels (the checks' own tests take their count
+// first), and the look kept as the set of goroutines known alive.
+func (s *leakcheckSession) lookFor(waits []*leakcheckWait) leakcheckSnapshot {
+	snap := s.look()
+	s.mu.Lock()
+	s.attributeLocked(&snap)
+	// Any look is a consistent (alive, counter) pair for the next test's
+	// start.
+	s.setKnownLocked(snap)
+	s.mu.Unlock()
+	s.labelOrphans(&snap, waits)
+	return snap
+}
+
+// leakcheckOthersCode reports whether g was started by, or runs, a function
+// written inside init, a package variable's initializer, TestMain, or a
+// top-level test, benchmark, fuzz target or example other than test, of
+// the package under test.
+func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
+	g.parseStack()
+	fns := []string{g.createdBy}
+	if len(g.funcs) > 0 {
+		fns = append(fns, g.funcs[len(g.funcs)-1])
+	}
+	for _, fn := range fns {
+		decl := leakcheckDeclOf(fn)
+		switch {
+		case decl == "":
+		case decl == "init", decl == "glob", decl == "TestMain":
+			return true
+		case decl != test && (leakcheckHasPrefix(decl, "Test") || leakcheckHasPrefix(decl, "Benchmark") ||
+			leakcheckHasPrefix(decl, "Fuzz") || leakcheckHasPrefix(decl, "Example")):
+			return true
+		}
+	}
+	return false
+}
+
+// leakcheckDeclOf is the package-level declaration a function of the
+// package under test (or of its external test package) is written in:
+// "TestA" for example.com/p.TestA.func1, "init" for example.com/p.init.0.func1;
+// "" for other packages' functions and for methods.
+func leakcheckDeclOf(fn string) string {
+	slash := leakcheckstrings.LastIndexByte(fn, '/') + 1
+	dot := leakcheckstrings.IndexByte(fn[slash:], '.')
+	if dot < 0 {
+		return ""
+	}
+	pkg, rest := fn[:slash+dot], fn[slash+dot+1:]
+	if pkg != leakcheckImportPath && pkg != leakcheckImportPath+"_test" {
+		return ""
+	}
+	if i := leakcheckstrings.IndexByte(rest, '.'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// waitFor looks until none of what the check looks for is left, or the
 // grace period is over. A goroutine that is exiting right now is not a leak;
 // a clean test costs one look and no sleep (the second look comes after a
 // yield, the third after 100µs), and goroutines a rule ignores never make
 // it wait.
-func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckClaim) leakcheckOutcome {
-	deadline := leakchecktime.Now().Add(s.graceLimit)
+func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 	pause := 100 * leakchecktime.Microsecond
-	var out leakcheckOutcome
-	proofs, lastProof := 0, leakchecktime.Time{}
-	self, _ := leakcheckOwnIDs()
-	var teardownStopped, teardownKnown bool
-	settle := 0
 	// What the last look saw: when no goroutine was created or exited
 	// since, the next look would see the same, and is not taken (a look
 	// stops the world).
@@ -171,152 +300,171 @@ func (s *leakcheckSession) waitForExit(claim func(*leakcheckSnapshot) leakcheckC
 				same = false
 			}
 		}
-		proofDue := s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && leakchecktime.Since(lastProof) >= 20*leakchecktime.Millisecond
-		if same && !proofDue && len(out.leaked) > 0 && leakchecktime.Until(deadline) > 0 {
-			leakcheckPause(&pause, deadline)
+		proofDue := s.proofProfile != nil && w.proofs < 6 && leakcheckProvable(w.out.leaked) && leakchecktime.Since(w.lastProof) >= 20*leakchecktime.Millisecond
+		if same && !proofDue && len(w.out.leaked) > 0 && leakchecktime.Until(w.deadline) > 0 {
+			leakcheckPause(&pause, w.deadline)
 			continue
 		}
-		out.looks++
+		w.out.looks++
 		lastNum = leakcheckruntime.NumGoroutine()
-		snap := s.look()
+		snap := s.lookFor([]*leakcheckWait{w})
 		lastCounter, same = snap.counter, snap.counterOK
-		s.mu.Lock()
-		s.attributeLocked(&snap)
-		s.mu.Unlock()
-		c := claim(&snap)
-		out.alone = c.alone
-		// Labels decide where creator chains are broken; for a test, only
-		// goroutines that appeared since it began can be its own.
-		var known map[uint64]bool
-		if c.test != nil {
-			known = c.test.known
-		}
-		s.labelOrphans(&snap, known, c.test)
-		s.mu.Lock()
-		if c.test == nil && !teardownKnown {
-			// Did the teardown stop a fixture? One it just woke (a closed
-			// channel) may not have exited yet: it gets a few yields.
-			moving := false
-			for id := range s.setupAfterRun {
-				if g := leakcheckFind(&snap, id); g == nil {
-					teardownStopped = true
-				} else if g.state == "runnable" || g.state == "running" {
-					moving = true
-				}
-			}
-			if !teardownStopped && moving && settle < 10 {
-				settle++
-				s.mu.Unlock()
-				leakcheckruntime.Gosched()
-				leakchecktime.Sleep(leakchecktime.Millisecond)
-				continue
-			}
-			teardownKnown = true
-		}
-		// Any look is a consistent (alive, counter) pair for the next
-		// test's start.
-		s.setKnownLocked(snap)
-		out.leaked, out.ignored, out.ambiguous, out.byDifference = nil, nil, nil, nil
-		out.testOf, out.owners = nil, nil
-		for i := range snap.goroutines {
-			g := &snap.goroutines[i]
-			if g.id == self || s.reported[g.id] || !s.mineLocked(c, g, &snap, teardownStopped) {
-				continue
-			}
-			attributed := ""
-			if o := snap.owner[g.id]; o.test != nil {
-				attributed = o.test.name
-				id := leakcheckItoa(int(g.id))
-				if o.sub != "" {
-					if out.testOf == nil {
-						out.testOf = map[string]string{}
-					}
-					out.testOf[id] = o.sub
-				}
-				if c.test == nil {
-					if out.owners == nil {
-						out.owners = map[string]string{}
-					}
-					out.owners[id] = o.test.name
-				}
-			}
-			if c.test != nil {
-				attributed = c.test.name
-			}
-			if s.ignored(g, attributed) {
-				out.ignored = append(out.ignored, g)
-				continue
-			}
-			if snap.owner[g.id].ambiguous {
-				out.ambiguous = append(out.ambiguous, g.id)
-			}
-			if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
-				out.byDifference = append(out.byDifference, g.id)
-			}
-			out.leaked = append(out.leaked, g)
-		}
-		s.mu.Unlock()
-		// Goroutines still moving change without a goroutine being
-		// created or exiting: look at them again.
-		for _, g := range out.leaked {
-			if leakcheckMoving(g) {
-				same = false
-			}
-		}
-		// An orphan that has not started yet shows no stack the profile's
-		// can be matched with, so its label is not read: it may be this
-		// check's. It is looked at again once it runs.
-		unsettled := false
-		s.mu.Lock()
-		for i := range snap.goroutines {
-			g := &snap.goroutines[i]
-			if snap.owner[g.id] == leakcheckOrphan && g.state == "runnable" && !s.reported[g.id] && !known[g.id] {
-				unsettled = true
-				same = false
-			}
-		}
-		s.mu.Unlock()
-		// A goroutine told only by a shared label is this test's by count:
-		// while one of the same stack is still moving (woken, about to
-		// exit), the counts may change, and proof that it blocks forever
-		// does not say it is this test's.
-		if !unsettled && leakcheckAmbiguousMoving(out.leaked, &snap) {
-			unsettled = true
-		}
-		left := leakchecktime.Until(deadline)
-		if s.proofProfile != nil && proofs < 6 && leakcheckProvable(out.leaked) && (proofs == 0 || leakchecktime.Since(lastProof) >= 20*leakchecktime.Millisecond || left <= 0) {
-			// Let the GC prove what it can; the marks show in the next look.
-			// Again later if goroutines that were still moving block.
-			proofs++
-			lastProof = leakchecktime.Now()
-			s.prove()
-			// The marks change the dump, not the goroutines: look again.
+		switch s.evaluate(w, &snap) {
+		case leakcheckDone:
+			return w.out
+		case leakcheckSettle:
+			leakcheckruntime.Gosched()
+			leakchecktime.Sleep(leakchecktime.Millisecond)
+			continue
+		case leakcheckAgainNow:
 			same = false
 			continue
 		}
-		if left <= 0 || !unsettled && (len(out.leaked) == 0 || leakcheckAllProven(out.leaked)) {
-			s.mu.Lock()
-			if c.test != nil {
-				s.settleClaimsLocked(&out, &snap)
-			}
-			for _, g := range append(out.leaked, out.ignored...) {
-				s.reported[g.id] = true
-				if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
-					// Told by difference: the test's from now on.
-					s.owners[g.id] = &leakcheckOwner{kind: leakcheckOwnerTest, test: c.test, gen: snap.gen}
-				}
-			}
-			s.mu.Unlock()
-			return out
+		if w.changing {
+			same = false
 		}
-		if out.looks == 1 {
+		if w.out.looks == 1 {
 			// Most often what is left has handed over its result and is
 			// returning: let it run before the second look, without a sleep.
 			leakcheckruntime.Gosched()
 			continue
 		}
-		leakcheckPause(&pause, deadline)
+		leakcheckPause(&pause, w.deadline)
 	}
+}
+
+// evaluate decides, from one look, what a check found and whether it is
+// over.
+func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) int {
+	c := w.claim(snap)
+	out := &w.out
+	out.alone = c.alone
+	var known map[uint64]bool
+	if c.test != nil {
+		known = c.test.known
+	}
+	s.mu.Lock()
+	if c.test == nil && !w.teardownKnown {
+		// Did the teardown stop a fixture? One it just woke (a closed
+		// channel) may not have exited yet: it gets a few yields.
+		moving := false
+		for id := range s.setupAfterRun {
+			if g := leakcheckFind(snap, id); g == nil {
+				w.teardownStopped = true
+			} else if g.state == "runnable" || g.state == "running" {
+				moving = true
+			}
+		}
+		if !w.teardownStopped && moving && w.settle < 10 {
+			w.settle++
+			s.mu.Unlock()
+			return leakcheckSettle
+		}
+		w.teardownKnown = true
+	}
+	out.leaked, out.ignored, out.ambiguous, out.byDifference = nil, nil, nil, nil
+	out.testOf, out.owners = nil, nil
+	for i := range snap.goroutines {
+		g := &snap.goroutines[i]
+		if g.id == w.self || s.reported[g.id] || !s.mineLocked(c, g, snap, w.teardownStopped) {
+			continue
+		}
+		attributed := ""
+		if o := snap.owner[g.id]; o.test != nil {
+			attributed = o.test.name
+			id := leakcheckItoa(int(g.id))
+			if o.sub != "" {
+				if out.testOf == nil {
+					out.testOf = map[string]string{}
+				}
+				out.testOf[id] = o.sub
+			}
+			if c.test == nil {
+				if out.owners == nil {
+					out.owners = map[string]string{}
+				}
+				out.owners[id] = o.test.name
+			}
+		}
+		if c.test != nil {
+			attributed = c.test.name
+		}
+		if s.ignored(g, attributed) {
+			out.ignored = append(out.ignored, g)
+			continue
+		}
+		if snap.owner[g.id].ambiguous {
+			out.ambiguous = append(out.ambiguous, g.id)
+		}
+		if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
+			// Told by difference: only what was there when the check
+			// began appeared while the test ran.
+			if out.looks == 1 {
+				if w.firstOrphans == nil {
+					w.firstOrphans = map[uint64]bool{}
+				}
+				w.firstOrphans[g.id] = true
+			} else if !w.firstOrphans[g.id] {
+				continue
+			}
+			out.byDifference = append(out.byDifference, g.id)
+		}
+		out.leaked = append(out.leaked, g)
+	}
+	s.mu.Unlock()
+	// Goroutines still moving change without a goroutine being created or
+	// exiting: look at them again.
+	w.changing = false
+	for _, g := range out.leaked {
+		if leakcheckMoving(g) {
+			w.changing = true
+		}
+	}
+	// An orphan that has not started yet shows no stack the profile's can
+	// be matched with, so its label is not read: it may be this check's. It
+	// is looked at again once it runs.
+	unsettled := false
+	s.mu.Lock()
+	for i := range snap.goroutines {
+		g := &snap.goroutines[i]
+		if snap.owner[g.id] == leakcheckOrphan && g.state == "runnable" && !s.reported[g.id] && !known[g.id] {
+			unsettled = true
+			w.changing = true
+		}
+	}
+	s.mu.Unlock()
+	// A goroutine told only by a shared label is this test's by count:
+	// while one of the same stack is still moving (woken, about to exit),
+	// the counts may change, and proof that it blocks forever does not say
+	// it is this test's.
+	if !unsettled && leakcheckAmbiguousMoving(out.leaked, snap) {
+		unsettled = true
+	}
+	left := leakchecktime.Until(w.deadline)
+	if s.proofProfile != nil && w.proofs < 6 && leakcheckProvable(out.leaked) && (w.proofs == 0 || leakchecktime.Since(w.lastProof) >= 20*leakchecktime.Millisecond || left <= 0) {
+		// Let the GC prove what it can; the marks show in the next look.
+		// Again later if goroutines that were still moving block.
+		w.proofs++
+		w.lastProof = leakchecktime.Now()
+		s.prove()
+		return leakcheckAgainNow
+	}
+	if left <= 0 || !unsettled && (len(out.leaked) == 0 || leakcheckAllProven(out.leaked)) {
+		s.mu.Lock()
+		if c.test != nil {
+			s.settleClaimsLocked(out, snap)
+		}
+		for _, g := range append(out.leaked, out.ignored...) {
+			s.reported[g.id] = true
+			if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
+				// Told by difference: the test's from now on.
+				s.owners[g.id] = &leakcheckOwner{kind: leakcheckOwnerTest, test: c.test, gen: snap.gen}
+			}
+		}
+		s.mu.Unlock()
+		return leakcheckDone
+	}
+	return leakcheckAgain
 }
 
 // settleClaimsLocked claims the goroutines the outcome reports that were

@@ -504,21 +504,35 @@ type leakcheckProfileGroup struct {
 // count and keep them from other checks.
 //
 // The profile is read after the dump, so it may count goroutines the dump
-// lacks (created since). The test being checked (checking; nil after the
-// last test) takes its count first: its goroutines were all created before
-// its check began, so a newer goroutine of another test cannot take their
-// place.
+// lacks (created since). The tests being checked (the waits' tests; none
+// after the last test) take their count first: their goroutines were all
+// created before their checks began, so a newer goroutine of another test
+// cannot take their place.
 //
-// The profile is read only when an orphan not yet reported and not in
-// known (alive when the test being checked began) is there.
-func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, known map[uint64]bool, checking *leakcheckTest) {
+// The profile is read only when an orphan not yet reported is there that
+// some check may claim: one not alive when its test began (known).
+func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakcheckWait) {
+	checking := map[string]bool{}
+	for _, w := range waits {
+		if w.test != nil {
+			checking[leakcheckLabelKey(w.test.name, w.test.run)] = true
+		}
+	}
 	s.mu.Lock()
 	var orphans []*leakcheckGoroutine
 	needed := false
 	for i := range snap.goroutines {
 		if g := &snap.goroutines[i]; snap.owner[g.id] == leakcheckOrphan {
 			orphans = append(orphans, g)
-			needed = needed || !s.reported[g.id] && !known[g.id]
+			if s.reported[g.id] || needed {
+				continue
+			}
+			for _, w := range waits {
+				if w.test == nil || !w.test.known[g.id] {
+					needed = true
+					break
+				}
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -705,11 +719,12 @@ func (s *leakcheckSession) claimLocked(g *leakcheckGoroutine, label string, snap
 }
 
 // leakcheckLabelOrder is the order in which labels take goroutines: the
-// checked test's (and its subtests') first, then by name.
-func leakcheckLabelOrder(labels map[string]int, checking *leakcheckTest) []string {
+// checked tests' (and their subtests') first (checking: their label keys),
+// then by name.
+func leakcheckLabelOrder(labels map[string]int, checking map[string]bool) []string {
 	var first, rest []string
 	for label := range labels {
-		if checking != nil && leakcheckTopLabel(label) == leakcheckLabelKey(checking.name, checking.run) {
+		if checking[leakcheckTopLabel(label)] {
 			first = append(first, label)
 		} else {
 			rest = append(rest, label)

@@ -39,6 +39,9 @@ type leakcheckRecordHeader struct {
 	Ambiguous []uint64 `json:"ambiguous,omitempty"`
 	ByDiff    []uint64 `json:"by_difference,omitempty"`
 	Alone     bool     `json:"alone,omitempty"`
+	// Background: checked by the looker after the test returned; the
+	// test itself was not failed.
+	Background bool `json:"background,omitempty"`
 	// end and exit
 	Leaked  []uint64          `json:"leaked,omitempty"`
 	Ignored []uint64          `json:"ignored,omitempty"`

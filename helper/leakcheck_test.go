@@ -133,6 +133,9 @@ func leakcheckRun(m *leakchecktesting.M) int {
 		return m.Run()
 	}
 	code := m.Run()
+	// Checks still running in the background are the tests': they end
+	// before TestMain's teardown can stop what they look for.
+	s.drain()
 	s.afterRun(code)
 	return code
 }
@@ -302,6 +305,16 @@ type leakcheckSession struct {
 	labels   map[uint64][]string
 	problems []string
 
+	// Checks in the background (leakcheck_looker): waiting, whether the
+	// looker runs, its wake-up, its end, what they found, and whether
+	// checks may run there at all.
+	pending         []*leakcheckWait
+	lookerRunning   bool
+	wake            chan struct{}
+	drained         *leakchecksync.Cond
+	backgroundLeaks []string
+	backgroundOK    bool
+
 	exitOnce   leakchecksync.Once
 	exitLeaked bool
 	cacheKey   leakchecksync.Once
@@ -374,7 +387,9 @@ func leakcheckStart() *leakcheckSession {
 		subs:     map[*leakchecktesting.T]bool{},
 		labels:   map[uint64][]string{},
 		problems: problems,
+		wake:     make(chan struct{}, 1),
 	}
+	s.drained = leakchecksync.NewCond(&s.mu)
 	if err := leakcheckjson.Unmarshal([]byte(env.config), &s.cfg); err != nil {
 		s.problems = append(s.problems, "bad LEAKCHECK_CONFIG: "+err.Error())
 	}
@@ -388,6 +403,9 @@ func leakcheckStart() *leakcheckSession {
 	if s.cfg.Proof {
 		s.proofProfile = leakcheckpprof.Lookup("goroutineleak")
 	}
+	// LEAKCHECK_ALWAYS_LOOK=1 also keeps every check in its test: the
+	// run every shortcut is compared with.
+	s.backgroundOK = !s.cfg.AlwaysLook
 	s.mainID, _ = leakcheckOwnIDs()
 	snap := s.look()
 	s.mu.Lock()

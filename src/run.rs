@@ -133,6 +133,11 @@ pub struct RecordHeader {
     /// `end`: no other test ran while it did.
     #[serde(default)]
     pub alone: bool,
+    /// `end`: the check did not fail the test (it ran in the background
+    /// after the test returned, or under -failfast): go test reports the
+    /// test as it was, and the package failed at its end.
+    #[serde(default)]
+    pub background: bool,
     /// The leaked goroutines' ids.
     #[serde(default)]
     pub leaked: Vec<u64>,

@@ -1439,21 +1439,32 @@ fn a_goflags_overlay_is_merged_and_temporary_files_are_never_tested() {
     assert_eq!(packages, [format!("{M}ovl")], "only the module's packages are tested");
 }
 
-// -failfast stops at a leak as at any failure.
+// -failfast stops where go test stops: a leak fails the package at its end,
+// not its test, so the tests go test would run still run, and the failure
+// that stops go test is reported.
 
 #[test]
-fn failfast_treats_a_leak_as_a_failure_everywhere() {
+fn failfast_stops_where_go_test_stops_and_a_leak_still_fails() {
     let m = temp_module(&[(
         "ff/ff_test.go",
-        "package ff\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n\nfunc TestB(t *testing.T) {\n\tch := make(chan int)\n\tgo func() { <-ch }()\n}\n\nfunc TestC(t *testing.T) {}\n",
+        "package ff\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n\nfunc TestB(t *testing.T) {\n\tch := make(chan int)\n\tgo func() { <-ch }()\n}\n\nfunc TestC(t *testing.T) {}\n\nfunc TestD(t *testing.T) { t.Fatal(\"boom\") }\n\nfunc TestE(t *testing.T) {}\n",
     )]);
-    for order in [&["-run", "TestA|TestB|TestC"][..], &["-run", "TestB|TestC"]] {
+    for order in [&["-run", "TestA|TestB|TestC|TestD|TestE"][..], &["-run", "TestB|TestC"]] {
         let mut args = vec!["--", "-count=1", "-failfast"];
         args.extend(order);
         let run = run_in(m.path(), &args, &[]);
-        assert_eq!(run.code(), 1);
+        assert_eq!(run.code(), 1, "{order:?}: {}", run.stdout());
         assert_eq!(verdict(&run, "ff", "TestB"), "leaked", "{order:?}");
-        assert_eq!(verdict(&run, "ff", "TestC"), "absent", "{order:?}: {}", run.stdout());
+        assert_eq!(verdict(&run, "ff", "TestC"), "passed", "{order:?}: {}", run.stdout());
+        if order[1].contains("TestD") {
+            assert_eq!(verdict(&run, "ff", "TestD"), "failed", "{order:?}: {}", run.stdout());
+            assert_eq!(
+                verdict(&run, "ff", "TestE"),
+                "absent",
+                "go test stops at TestD: {}",
+                run.stdout()
+            );
+        }
     }
 }
 

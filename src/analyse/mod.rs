@@ -556,6 +556,12 @@ impl PackageCollector {
                 let helper_failed = h.failed || !h.leaked.is_empty();
                 t.skipped = h.skipped;
                 match t.verdict {
+                    // Checked after it returned: go test saw no failure.
+                    Verdict::Passed | Verdict::Skipped if h.background && !h.failed && report.total > 0 => {
+                        t.verdict = Verdict::Leaked;
+                    }
+                    // Its leaks are all accepted by rules: as go test says.
+                    Verdict::Passed | Verdict::Skipped if h.background && !h.failed => {}
                     Verdict::Passed | Verdict::Skipped if helper_failed => {
                         // Output that imitates testing's own lines can make
                         // test2json report a pass the test did not have.

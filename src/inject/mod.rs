@@ -44,6 +44,10 @@ pub const HELPER_FILES: &[(&str, &str)] = &[
         include_str!("../../helper/leakcheck_check_test.go"),
     ),
     (
+        "zz_leakcheck_looker_test.go",
+        include_str!("../../helper/leakcheck_looker_test.go"),
+    ),
+    (
         "zz_leakcheck_record_test.go",
         include_str!("../../helper/leakcheck_record_test.go"),
     ),

@@ -1,0 +1,187 @@
+package helper
+
+import (
+	leakcheckcontext "context"
+	leakcheckflag "flag"
+	leakcheckpprof "runtime/pprof"
+	leakchecktime "time"
+)
+
+// Checks in the background.
+//
+// A test that did not run alone (a parallel test, or one that ran while
+// another ended) cannot be told what appeared while it ran by difference,
+// so its check needs no moment of its own: it is handed to the looker and
+// the test returns at once. The looker serves every check waiting at a
+// moment with one look (each check takes the first look that started after
+// its test returned), and writes each end record when its check is over.
+// Parallel tests that end together share looks, and no test waits for
+// another's check while holding its slot: on 2,000 parallel tests the looks
+// fall from one per test to one per batch.
+//
+// What is lost is the test's own failure: go test reports the test as
+// passed, and leakcheck turns it into "leaked" from the end record
+// (`background`). The package still fails: the check after the last test
+// prints every leak found in the background and exits 1. Under -failfast,
+// and for examples and tests that ran alone, checks stay in the test.
+//
+// Under -failfast the background is off: -failfast runs one test at a time
+// when none is parallel, and a check that ran later could not be told from
+// the next test. A leak then fails the package, not the test, so that go
+// test stops where it would have stopped.
+
+// background reports whether the check of a test that ended now may run in
+// the background.
+func (s *leakcheckSession) background(tc *leakcheckTest) bool {
+	if !s.backgroundOK || tc.tb == nil || tc.bench || !leakcheckBackgroundAllowed() {
+		return false
+	}
+	if tc.counterOK {
+		if c, ok := leakcheckCreated(); ok && c == tc.startCounter {
+			return false // no look at all: nothing to hand over
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.events != tc.events
+}
+
+// leakcheckBackgroundAllowed: not -failfast. Under -failfast checks stay in
+// their test (the next test starts after it), and fail none.
+func leakcheckBackgroundAllowed() bool {
+	f := leakcheckflag.Lookup("test.failfast")
+	return f == nil || f.Value.String() != "true"
+}
+
+// endInBackground hands a test's check to the looker.
+func (s *leakcheckSession) endInBackground(tc *leakcheckTest) {
+	w := s.newWait(tc, s.claimFor(tc))
+	w.self = 0 // the looker never has a test's goroutines to exclude
+	w.due = leakchecktime.Now()
+	s.mu.Lock()
+	s.pending = append(s.pending, w)
+	s.forgetLocked(tc)
+	start := !s.lookerRunning
+	s.lookerRunning = true
+	s.mu.Unlock()
+	if start {
+		go s.looker()
+	} else {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// looker takes looks while checks wait in the background, and exits when
+// none is left (a goroutine that stays would be seen by the package's own
+// leak checks, goleak's for one).
+//
+// It takes at most one look per look's cost: it rests at least as long as
+// its last look took, so that it never takes more than half of one CPU from
+// the tests, and checks that end meanwhile share the next look.
+func (s *leakcheckSession) looker() {
+	// The looker is leakcheck's: neither the test that started it nor its
+	// labels.
+	leakcheckpprof.SetGoroutineLabels(leakcheckcontext.Background())
+	self, _ := leakcheckOwnIDs()
+	s.mu.Lock()
+	s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerBaseline, gen: s.gen + 1}
+	s.baseline[self] = true
+	s.mu.Unlock()
+	var rest leakchecktime.Duration
+	var lastEnd leakchecktime.Time
+	for {
+		s.mu.Lock()
+		if len(s.pending) == 0 {
+			// Its entries stay: it may still be seen while it exits.
+			s.lookerRunning = false
+			s.drained.Broadcast()
+			s.mu.Unlock()
+			return
+		}
+		due := s.pending[0].due
+		for _, w := range s.pending[1:] {
+			if w.due.Before(due) {
+				due = w.due
+			}
+		}
+		s.mu.Unlock()
+		if next := lastEnd.Add(rest); next.After(due) {
+			due = next
+		}
+		if wait := leakchecktime.Until(due); wait > 0 {
+			timer := leakchecktime.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-s.wake:
+				timer.Stop()
+				continue
+			}
+		}
+		s.mu.Lock()
+		batch := append([]*leakcheckWait(nil), s.pending...)
+		s.mu.Unlock()
+		begin := leakchecktime.Now()
+		snap := s.lookFor(batch)
+		lastEnd = leakchecktime.Now()
+		rest = lastEnd.Sub(begin)
+		var done []*leakcheckWait
+		for _, w := range batch {
+			w.out.looks++
+			switch s.evaluate(w, &snap) {
+			case leakcheckDone:
+				done = append(done, w)
+				continue
+			case leakcheckAgainNow:
+				// The proof marked what it could: the next look shows it.
+				w.due = lastEnd
+				continue
+			}
+			// The first retry comes at once (what is left is most often
+			// returning), the next after a pause that doubles.
+			w.due = lastEnd
+			if w.out.looks > 1 {
+				w.due = lastEnd.Add(w.pause)
+				if w.pause *= 2; w.pause > 100*leakchecktime.Millisecond {
+					w.pause = 100 * leakchecktime.Millisecond
+				}
+			}
+			if w.due.After(w.deadline) {
+				w.due = w.deadline
+			}
+		}
+		for _, w := range done {
+			s.finishBackground(w)
+		}
+	}
+}
+
+// finishBackground writes the end record of a check the looker finished.
+func (s *leakcheckSession) finishBackground(w *leakcheckWait) {
+	tc := w.test
+	failed, skipped := tc.tb.Failed(), tc.tb.Skipped()
+	s.writeEnd(tc, w.out, failed, skipped, true)
+	s.mu.Lock()
+	for i, p := range s.pending {
+		if p == w {
+			s.pending = append(s.pending[:i], s.pending[i+1:]...)
+			break
+		}
+	}
+	if n := len(w.out.leaked); n > 0 {
+		s.backgroundLeaks = append(s.backgroundLeaks, "leakcheck: "+leakcheckCount(n)+" leaked after "+tc.name+" returned")
+	}
+	s.mu.Unlock()
+}
+
+// drain waits until every background check is over and the looker has
+// stopped.
+func (s *leakcheckSession) drain() {
+	s.mu.Lock()
+	for s.lookerRunning {
+		s.drained.Wait()
+	}
+	s.mu.Unlock()
+}

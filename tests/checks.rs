@@ -1,0 +1,188 @@
+//! Where and when the helper's checks run, on the real `go test`: parallel
+//! tests checked in the background by one looker, and the limits of telling
+//! a goroutine by difference (it appeared while a test ran alone).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{assert_nothing_lost, go_test_verdicts, run_in, temp_module, Run};
+
+const M: &str = "example.com/tmp/";
+
+/// Parallel tests and parallel subtests, clean and leaking, failing and
+/// leaking, directly and through a goroutine that exits at once.
+const PARALLEL: &str = r#"package par
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func block() { select {} }
+
+func TestClean(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			done := make(chan bool)
+			go func() {
+				time.Sleep(time.Millisecond)
+				close(done)
+			}()
+			<-done
+		})
+	}
+}
+
+func TestDirect(t *testing.T) {
+	t.Parallel()
+	go block()
+}
+
+func TestIndirect(t *testing.T) {
+	t.Parallel()
+	go func() { go block() }()
+}
+
+func TestSub(t *testing.T) {
+	t.Parallel()
+	t.Run("leaky", func(t *testing.T) { go block() })
+	t.Run("clean", func(t *testing.T) {})
+}
+
+func TestSlowExit(t *testing.T) {
+	t.Parallel()
+	go time.Sleep(20 * time.Millisecond)
+}
+
+func TestFailsAndLeaks(t *testing.T) {
+	t.Parallel()
+	go block()
+	t.Error("boom")
+}
+
+func TestQuiet1(t *testing.T) { t.Parallel(); time.Sleep(5 * time.Millisecond) }
+
+func TestQuiet2(t *testing.T) { t.Parallel(); time.Sleep(5 * time.Millisecond) }
+"#;
+
+/// (test, run) → (verdict, goroutines leaked) for one package.
+fn verdicts(run: &Run, pkg: &str) -> BTreeMap<(String, u64), (String, u64)> {
+    let p = run.package(&format!("{M}{pkg}"));
+    p["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                (t["name"].as_str().unwrap().to_string(), t["run"].as_u64().unwrap()),
+                (
+                    t["verdict"].as_str().unwrap().to_string(),
+                    t["leak"]["total"].as_u64().unwrap_or(0),
+                ),
+            )
+        })
+        .collect()
+}
+
+// Parallel tests are checked in the background, one look serving every
+// check waiting; the verdicts are those of checks in the test itself
+// (LEAKCHECK_ALWAYS_LOOK=1 keeps every check there), exact, run after run.
+#[test]
+fn parallel_tests_checked_in_the_background_keep_their_verdicts() {
+    let m = temp_module(&[("par/par_test.go", PARALLEL)]);
+    let args = ["--", "-count=2"];
+    let go = go_test_verdicts(m.path(), &["-count=2", "./..."], &[]);
+    let foreground = run_in(m.path(), &args, &[("LEAKCHECK_ALWAYS_LOOK", "1")]);
+    assert_nothing_lost(&go, &foreground);
+    let want = verdicts(&foreground, "par");
+    for run in 1..=2u64 {
+        let v = |name: &str| want[&(name.to_string(), run)].clone();
+        assert_eq!(v("TestDirect"), ("leaked".into(), 1));
+        assert_eq!(v("TestIndirect"), ("leaked".into(), 1));
+        assert_eq!(v("TestSub/leaky"), ("leaked".into(), 1));
+        assert_eq!(v("TestSub").0, "failed");
+        assert_eq!(v("TestSub/clean"), ("passed".into(), 0));
+        assert_eq!(v("TestFailsAndLeaks"), ("failed".into(), 1));
+        assert_eq!(v("TestSlowExit"), ("passed".into(), 0));
+        assert_eq!(v("TestQuiet1"), ("passed".into(), 0));
+        assert_eq!(v("TestClean"), ("passed".into(), 0));
+    }
+    for _ in 0..3 {
+        let run = run_in(m.path(), &args, &[]);
+        assert_eq!(run.code(), 1);
+        assert_nothing_lost(&go, &run);
+        assert_eq!(verdicts(&run, "par"), want, "{}", run.stdout());
+        let p = run.package(&format!("{M}par"));
+        assert_eq!(p["check"]["state"], "checked", "{}", run.stdout());
+        assert!(
+            p["main_leak"].is_null(),
+            "no leak is left for after the last test: {}",
+            run.stdout()
+        );
+    }
+}
+
+// A check in the background does not fail its test, but the package: go
+// test's own output (--jsonfile) shows the package failed, with the line
+// that says which test leaked.
+#[test]
+fn a_leak_found_in_the_background_fails_the_package_in_go_tests_output() {
+    let m = temp_module(&[(
+        "bg/bg_test.go",
+        "package bg\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n\tt.Parallel()\n\tgo func() { select {} }()\n}\n\nfunc TestB(t *testing.T) { t.Parallel() }\n",
+    )]);
+    let out = tempfile::tempdir().unwrap();
+    let jsonfile = out.path().join("go.json");
+    let run = run_in(
+        m.path(),
+        &["--jsonfile", jsonfile.to_str().unwrap(), "--", "-count=1"],
+        &[],
+    );
+    assert_eq!(run.code(), 1);
+    assert_eq!(run.verdict(&format!("{M}bg"), "TestA"), "leaked");
+    assert_eq!(run.verdict(&format!("{M}bg"), "TestB"), "passed");
+    let stream = std::fs::read_to_string(&jsonfile).unwrap();
+    let package_failed = stream.lines().any(|l| {
+        let e: serde_json::Value = serde_json::from_str(l).unwrap();
+        e["Action"] == "fail" && e["Test"].is_null() && e["Package"] == format!("{M}bg")
+    });
+    assert!(package_failed, "{stream}");
+    assert!(
+        stream.contains("leakcheck: 1 goroutine leaked after TestA returned"),
+        "{stream}"
+    );
+}
+
+// Told by difference only when nothing says whose it is: a timer callback an
+// earlier test set, firing while a clean test runs alone, is not the clean
+// test's; neither is what an init daemon starts through a goroutine that
+// exits at once, nor what appears only after the test returned. They are
+// reported after the last test, with the code that names their author.
+#[test]
+fn a_clean_test_is_not_blamed_for_what_others_code_starts_while_it_runs() {
+    let m = temp_module(&[
+        (
+            "timer/timer_test.go",
+            "package timer\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nfunc TestSetsTimer(t *testing.T) {\n\ttime.AfterFunc(50*time.Millisecond, func() { select {} })\n}\n\nfunc TestSlowClean(t *testing.T) { time.Sleep(300 * time.Millisecond) }\n",
+        ),
+        (
+            "daemon/daemon.go",
+            "package daemon\n\nimport \"time\"\n\n// A refresher started at init hands each tick's work to a goroutine\n// that starts the worker and exits.\nfunc init() {\n\tgo func() {\n\t\tfor range time.Tick(50 * time.Millisecond) {\n\t\t\tgo func() { go func() { time.Sleep(10 * time.Second) }() }()\n\t\t}\n\t}()\n}\n",
+        ),
+        (
+            "daemon/daemon_test.go",
+            "package daemon\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nfunc TestSlowClean(t *testing.T) { time.Sleep(300 * time.Millisecond) }\n",
+        ),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let t = |pkg: &str, name: &str| run.verdict(&format!("{M}{pkg}"), name);
+    assert_eq!(t("timer", "TestSlowClean"), "passed", "{}", run.stdout());
+    assert_eq!(t("timer", "TestSetsTimer"), "passed", "{}", run.stdout());
+    assert_eq!(t("daemon", "TestSlowClean"), "passed", "{}", run.stdout());
+    let timer = run.package(&format!("{M}timer"));
+    assert_eq!(timer["main_leak"]["total"], 1, "{}", run.stdout());
+    assert!(run.stdout().contains("timer.TestSetsTimer.func1"), "{}", run.stdout());
+}
