@@ -2,7 +2,8 @@
 //! without writing into the user's tree.
 //!
 //! For each package with tests, the overlay maps paths that do not exist,
-//! `<dir>/zz_leakcheck_*_test.go`, to the helper's files (`helper/*.go`,
+//! `<dir>/zz_leakcheck_injected*_test.go` (named so that none is a file of
+//! the directory: [`added_stem`]), to the helper's files (`helper/*.go`,
 //! embedded, with their package clause and two constants replaced), and
 //! maps the package's test files to copies in which every test function
 //! calls into the helper on its first line ([`rewrite`]). The helper joins
@@ -16,9 +17,10 @@
 //! the module.
 
 mod golex;
+mod golower;
 pub mod rewrite;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -27,56 +29,31 @@ use serde::{Deserialize, Serialize};
 use crate::discover::GoPackage;
 use crate::error::{Error, Result};
 
-/// The helper's files, embedded from the real, vetted Go files: (name in
-/// the overlay, source).
+/// The helper's files, embedded from the real, vetted Go files: (the end of
+/// the name in the overlay, after the package's [`added_stem`]; source).
 pub const HELPER_FILES: &[(&str, &str)] = &[
-    ("zz_leakcheck_test.go", include_str!("../../helper/leakcheck_test.go")),
-    (
-        "zz_leakcheck_begin_test.go",
-        include_str!("../../helper/leakcheck_begin_test.go"),
-    ),
-    (
-        "zz_leakcheck_look_test.go",
-        include_str!("../../helper/leakcheck_look_test.go"),
-    ),
-    (
-        "zz_leakcheck_check_test.go",
-        include_str!("../../helper/leakcheck_check_test.go"),
-    ),
-    (
-        "zz_leakcheck_looker_test.go",
-        include_str!("../../helper/leakcheck_looker_test.go"),
-    ),
-    (
-        "zz_leakcheck_record_test.go",
-        include_str!("../../helper/leakcheck_record_test.go"),
-    ),
-    (
-        "zz_leakcheck_linux_test.go",
-        include_str!("../../helper/leakcheck_linux_test.go"),
-    ),
-    (
-        "zz_leakcheck_other_test.go",
-        include_str!("../../helper/leakcheck_other_test.go"),
-    ),
+    ("_test.go", include_str!("../../helper/leakcheck_test.go")),
+    ("_begin_test.go", include_str!("../../helper/leakcheck_begin_test.go")),
+    ("_look_test.go", include_str!("../../helper/leakcheck_look_test.go")),
+    ("_check_test.go", include_str!("../../helper/leakcheck_check_test.go")),
+    ("_looker_test.go", include_str!("../../helper/leakcheck_looker_test.go")),
+    ("_record_test.go", include_str!("../../helper/leakcheck_record_test.go")),
+    ("_linux_test.go", include_str!("../../helper/leakcheck_linux_test.go")),
+    ("_other_test.go", include_str!("../../helper/leakcheck_other_test.go")),
 ];
 
 /// The helper's TestMain, for a package that has none of its own: added to
 /// the test package that has nothing named TestMain.
-pub const MAIN_FILE: (&str, &str) = (
-    "zz_leakcheck_main_test.go",
-    include_str!("../../helper/leakcheck_main_test.go"),
-);
+pub const MAIN_FILE: (&str, &str) = ("_main_test.go", include_str!("../../helper/leakcheck_main_test.go"));
 
 /// Forwards the helper's entry points into the other test package.
-pub const SHIM_FILE: (&str, &str) = (
-    "zz_leakcheck_shim_test.go",
-    include_str!("../../helper/leakcheck_shim_test.go"),
-);
+pub const SHIM_FILE: (&str, &str) = ("_shim_test.go", include_str!("../../helper/leakcheck_shim_test.go"));
 
 /// Every file leakcheck adds starts with this; frames in them are
-/// leakcheck's, never the user's.
-pub const HELPER_FILE_PREFIX: &str = "zz_leakcheck";
+/// leakcheck's, never the user's. (A file of the user's whose name starts
+/// with it has its frames taken for leakcheck's: its tests still run and
+/// are checked.)
+pub const HELPER_FILE_PREFIX: &str = "zz_leakcheck_injected";
 
 const HELPER_PACKAGE_CLAUSE: &str = "package helper\n";
 const SHIM_PACKAGE_CLAUSE: &str = "package helper_test\n";
@@ -185,11 +162,19 @@ pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>, go_dir: &Path,
         }
         None => OverlayJson::default(),
     };
+    // The names of the files the user's overlay adds or replaces, wherever
+    // they are (a name taken in another directory only costs a longer name).
+    let user_names: BTreeSet<String> = json
+        .replace
+        .keys()
+        .filter_map(|k| k.file_name())
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .collect();
     let mut injections = BTreeMap::new();
     for (n, pkg) in packages.iter().filter(|p| p.has_tests()).enumerate() {
         let pkg_dir = dir.path().join(n.to_string());
         fs::create_dir(&pkg_dir).map_err(|e| Error::io("cannot create", &pkg_dir, e))?;
-        let injection = inject_package(pkg, &pkg_dir, &mut json.replace)?;
+        let injection = inject_package(pkg, &pkg_dir, &mut json.replace, &user_names)?;
         injections.insert(pkg.import_path.clone(), injection);
     }
     let json_path = dir.path().join("overlay.json");
@@ -202,7 +187,12 @@ pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>, go_dir: &Path,
     })
 }
 
-fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBuf, PathBuf>) -> Result<Injection> {
+fn inject_package(
+    pkg: &GoPackage,
+    out_dir: &Path,
+    replace: &mut BTreeMap<PathBuf, PathBuf>,
+    user_names: &BTreeSet<String>,
+) -> Result<Injection> {
     // The helper joins the internal test package when the package has Go
     // files (or internal tests): adding a test file to it is always
     // allowed, and the external test package can import it.
@@ -220,6 +210,7 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
     // Test packages that declare something named TestMain (a test, or the
     // package's own TestMain): [internal, external].
     let mut names_main = [false, false];
+    let mut files = Vec::new();
     for (file, external) in pkg
         .test_go_files
         .iter()
@@ -231,13 +222,23 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
         let text = fs::read_to_string(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
         // A byte order mark must stay the file's first bytes.
         let (bom, source) = match text.strip_prefix('\u{feff}') {
-            Some(rest) => ("\u{feff}", rest),
-            None => ("", text.as_str()),
+            Some(rest) => ("\u{feff}", rest.to_string()),
+            None => ("", text),
         };
+        files.push((file, external, path, bom, source));
+    }
+    // Type aliases of testing's types, per test package: a subtest's
+    // function literal may be given a `*T2`.
+    let aliases = [false, true].map(|external| {
+        let sources: Vec<&str> = files.iter().filter(|f| f.1 == external).map(|f| f.4.as_str()).collect();
+        rewrite::TestingAliases::of(&sources)
+    });
+    for (file, external, path, bom, source) in &files {
+        let external = *external;
         if external && external_clause.is_none() {
             external_clause = package_name(source);
         }
-        let rewrite = rewrite::rewrite_test_file(source);
+        let rewrite = rewrite::rewrite_test_file_with(source, &aliases[usize::from(external)]);
         names_main[usize::from(external)] |= rewrite.names_main;
         if rewrite.user_main {
             injection.user_main = Some(path.clone());
@@ -255,7 +256,7 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
         replace.insert(path.clone(), copy);
         injection.checked += rewrite.checked;
         external_rewritten |= external;
-        injection.rewritten.push(path);
+        injection.rewritten.push(path.clone());
     }
     let external_name = external_clause.unwrap_or_else(|| format!("{}_test", pkg.name));
     if !internal && injection.user_main.is_none() && names_main[1] {
@@ -292,7 +293,11 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
             None
         };
     }
-    for (name, source) in HELPER_FILES {
+    // Never the name of a file the package directory has (go would see
+    // leakcheck's file in its place).
+    let stem = added_stem(&taken_names(&pkg.dir, user_names)?);
+    for (end, source) in HELPER_FILES {
+        let name = format!("{stem}{end}");
         let text = source
             .replacen(HELPER_PACKAGE_CLAUSE, &format!("package {core}\n"), 1)
             .replacen(HELPER_IMPORT_PATH, &go_quote(&pkg.import_path), 1)
@@ -301,32 +306,68 @@ fn inject_package(pkg: &GoPackage, out_dir: &Path, replace: &mut BTreeMap<PathBu
                 &format!("leakcheckRecordsKey = {}", go_quote(&records_key(&pkg.import_path))),
                 1,
             );
-        let out = out_dir.join(name);
+        let out = out_dir.join(&name);
         write(&out, &text)?;
-        replace.insert(pkg.dir.join(name), out);
-        injection.added.push(pkg.dir.join(name));
+        replace.insert(pkg.dir.join(&name), out);
+        injection.added.push(pkg.dir.join(&name));
     }
     if let Some(clause) = &injection.helper_main {
-        let (name, source) = MAIN_FILE;
+        let (end, source) = MAIN_FILE;
+        let name = format!("{stem}{end}");
         let text = source.replacen(HELPER_PACKAGE_CLAUSE, &format!("package {clause}\n"), 1);
-        let out = out_dir.join(name);
+        let out = out_dir.join(&name);
         write(&out, &text)?;
-        replace.insert(pkg.dir.join(name), out);
-        injection.added.push(pkg.dir.join(name));
+        replace.insert(pkg.dir.join(&name), out);
+        injection.added.push(pkg.dir.join(&name));
     }
     let main_external = internal && injection.helper_main.as_ref() == Some(&external_name);
     if internal && (external_rewritten || main_external) {
-        let (name, source) = SHIM_FILE;
+        let (end, source) = SHIM_FILE;
+        let name = format!("{stem}{end}");
         let text = source
             .replacen(SHIM_PACKAGE_CLAUSE, &format!("package {external_name}\n"), 1)
             .replacen(HELPER_IMPORT_PATH, &go_quote(&pkg.import_path), 1);
-        let out = out_dir.join(name);
+        let out = out_dir.join(&name);
         write(&out, &text)?;
-        replace.insert(pkg.dir.join(name), out);
-        injection.added.push(pkg.dir.join(name));
+        replace.insert(pkg.dir.join(&name), out);
+        injection.added.push(pkg.dir.join(&name));
     }
     injection.package_clause = core;
     Ok(injection)
+}
+
+/// The names (lower case) of the files in `dir`, of any kind, and of those
+/// the user's overlay adds (`user_names`).
+fn taken_names(dir: &Path, user_names: &BTreeSet<String>) -> Result<BTreeSet<String>> {
+    let mut names = user_names.clone();
+    match fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io("cannot read the directory", dir, e))?;
+                names.insert(entry.file_name().to_string_lossy().to_lowercase());
+            }
+        }
+        // A directory only the user's overlay makes.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("cannot read the directory", dir, e)),
+    }
+    Ok(names)
+}
+
+/// The start of the names of the files leakcheck adds to a package:
+/// [`HELPER_FILE_PREFIX`], then 2, 3, … until no added file's name is one
+/// of `taken` (compared without case, for file systems that ignore it). It
+/// depends only on the directory's names, so it is the same from run to
+/// run (the names are build inputs go test's cache keys on).
+fn added_stem(taken: &BTreeSet<String>) -> String {
+    let ends = || HELPER_FILES.iter().map(|f| f.0).chain([MAIN_FILE.0, SHIM_FILE.0]);
+    (1..)
+        .map(|n| match n {
+            1 => HELPER_FILE_PREFIX.to_string(),
+            n => format!("{HELPER_FILE_PREFIX}{n}"),
+        })
+        .find(|stem| ends().all(|end| !taken.contains(&format!("{stem}{end}").to_lowercase())))
+        .expect("a finite set of names leaves one free")
 }
 
 /// The name in a Go file's package clause.
@@ -358,10 +399,48 @@ mod tests {
         assert!(HELPER_FILES[0].1.contains(HELPER_IMPORT_PATH));
         assert!(HELPER_FILES[0].1.contains(HELPER_RECORDS_KEY));
         assert!(MAIN_FILE.1.contains(HELPER_PACKAGE_CLAUSE));
-        assert!(MAIN_FILE.0.starts_with(HELPER_FILE_PREFIX));
+        // Names end as go wants them (tests, the GOOS of two files).
         assert!(SHIM_FILE.1.contains(SHIM_PACKAGE_CLAUSE));
         assert!(SHIM_FILE.1.contains(HELPER_IMPORT_PATH));
-        assert!(HELPER_FILES.iter().all(|(n, _)| n.starts_with(HELPER_FILE_PREFIX)));
+        assert!(HELPER_FILES
+            .iter()
+            .chain([&MAIN_FILE, &SHIM_FILE])
+            .all(|(end, _)| end.starts_with('_') && end.ends_with("_test.go")));
+        assert_eq!(HELPER_FILES[5].0, "_linux_test.go");
+        assert_eq!(HELPER_FILES[6].0, "_other_test.go");
+    }
+
+    #[test]
+    fn added_files_never_take_a_name_the_directory_has() {
+        let taken = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(added_stem(&taken(&[])), HELPER_FILE_PREFIX);
+        // Names of leakcheck's older versions are the user's.
+        assert_eq!(
+            added_stem(&taken(&["zz_leakcheck_test.go", "zz_leakcheck_main_test.go"])),
+            HELPER_FILE_PREFIX
+        );
+        // Any of the names, the TestMain's and the shim's too, moves them
+        // all; names are compared lower case.
+        assert_eq!(
+            added_stem(&taken(&["zz_leakcheck_injected_shim_test.go"])),
+            format!("{HELPER_FILE_PREFIX}2")
+        );
+        assert_eq!(
+            added_stem(&taken(&[
+                "zz_leakcheck_injected_linux_test.go",
+                "zz_leakcheck_injected2_test.go",
+                "zz_leakcheck_injected3_other_test.go",
+            ])),
+            format!("{HELPER_FILE_PREFIX}4")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("ZZ_Leakcheck_Injected_Begin_test.go"), "").unwrap();
+        fs::create_dir(dir.path().join("zz_leakcheck_injected2_test.go")).unwrap();
+        let names = taken_names(dir.path(), &taken(&["zz_leakcheck_injected3_main_test.go"])).unwrap();
+        assert_eq!(added_stem(&names), format!("{HELPER_FILE_PREFIX}4"));
+        assert!(taken_names(&dir.path().join("none"), &BTreeSet::new())
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -16,10 +16,25 @@
 //!
 //! Functions are told apart as go test tells them: a `TestMain` given a
 //! `*T` is a test; the package's TestMain keeps its name (the helper adds a
-//! TestMain of its own only to a package that has none). Only the token
-//! stream is read: comments and string literals are never touched.
+//! TestMain of its own only to a package that has none). A function that is
+//! not a test is given testing's T (or B, F, M) as the file imports it, or
+//! through a type alias the test package declares (`type T2 = testing.T`).
+//! Only the token stream is read: comments and string literals are never
+//! touched.
+//!
+//! A name whose test-ness depends on the Go version (its rune after the
+//! prefix is lower case in one version's Unicode tables and not in
+//! another's, [`golower::BY_GO_VERSION`]) asks at run time, with the
+//! test binary's own `unicode.IsLower`, which is the go command's:
+//!
+//! ```text
+//! func Testʕ(t *testing.T) {  →  func Testʕ(t *testing.T) { if leakcheckunicode.IsLower('\u0295') { leakcheckSub(t) } else { leakcheckBegin(t) };
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::golex::{self, Import, Tok};
+use super::golower;
 
 /// A test file as leakcheck overlays it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +54,15 @@ pub struct FileRewrite {
     pub checked: usize,
 }
 
-/// Rewrites one test file (see the module documentation).
+/// Rewrites one test file (see the module documentation), with the type
+/// aliases of testing's types the file itself declares.
 pub fn rewrite_test_file(source: &str) -> FileRewrite {
+    rewrite_test_file_with(source, &TestingAliases::of(&[source]))
+}
+
+/// Rewrites one test file of a test package that declares `aliases` (see
+/// [`TestingAliases::of`], given every test file of that test package).
+pub fn rewrite_test_file_with(source: &str, aliases: &TestingAliases) -> FileRewrite {
     let toks = golex::tokens(source);
     // Without an import of testing, only tests' bare `*T` (an alias) counts.
     let testing = golex::import_of(&toks, "testing").unwrap_or(Import::Named(String::new()));
@@ -48,6 +70,7 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
     let mut edits: Vec<Edit> = Vec::new();
     let mut user_main = false;
     let mut checked = 0;
+    let mut asks_unicode = false;
     let mut exit_scopes: Vec<(usize, usize)> = Vec::new();
     let mut depth = 0i32;
     for i in 0..toks.len() {
@@ -59,8 +82,12 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                     continue;
                 };
                 let decl = f.name.filter(|_| !f.method).map(|n| toks[n].text);
-                let test_like = decl.is_some_and(|n| ["Test", "Fuzz", "Benchmark"].iter().any(|p| is_test(n, p)));
-                let param = f.single_param(&toks, &testing, test_like);
+                let named = |prefix: &str| decl.map_or(Named::No, |n| test_name(n, prefix));
+                let (test, fuzz, example) = (named("Test"), named("Fuzz"), named("Example"));
+                // Any `*x.T` only where go test takes the function for a
+                // test whatever the Go version.
+                let test_like = [test, fuzz, named("Benchmark")].contains(&Named::Yes);
+                let param = f.single_param(&toks, &testing, aliases, test_like);
                 // go test's rule: a TestMain given a *T is a test; any
                 // other is the package's TestMain (or go test refuses it).
                 let main = decl == Some("TestMain") && !(f.no_results && matches!(param, Some((_, 'T'))));
@@ -78,17 +105,46 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
                 let insert = match (decl, param) {
                     (Some(_), Some((_, 'M'))) if main => " defer leakcheckMain()();".to_string(),
                     _ if main => continue,
-                    (Some(name), Some((at, 'T'))) if is_test(name, "Test") => {
+                    (Some(_), Some((at, 'T'))) if test != Named::No => {
                         checked += 1;
-                        format!(" leakcheckBegin({});", param_name(&toks, at, &f, &mut edits))
+                        let t = param_name(&toks, at, &f, &mut edits);
+                        match test {
+                            Named::ByVersion(c) => {
+                                asks_unicode = true;
+                                format!(
+                                    " if {UNICODE}.IsLower({}) {{ leakcheckSub({t}) }} else {{ leakcheckBegin({t}) }};",
+                                    rune_literal(c)
+                                )
+                            }
+                            _ => format!(" leakcheckBegin({t});"),
+                        }
                     }
-                    (Some(name), Some((at, 'F'))) if is_test(name, "Fuzz") => {
+                    (Some(_), Some((at, 'F'))) if fuzz != Named::No => {
                         checked += 1;
-                        format!(" leakcheckBeginFuzz({});", param_name(&toks, at, &f, &mut edits))
+                        let f = param_name(&toks, at, &f, &mut edits);
+                        match fuzz {
+                            Named::ByVersion(c) => {
+                                asks_unicode = true;
+                                format!(
+                                    " if !{UNICODE}.IsLower({}) {{ leakcheckBeginFuzz({f}) }};",
+                                    rune_literal(c)
+                                )
+                            }
+                            _ => format!(" leakcheckBeginFuzz({f});"),
+                        }
                     }
-                    (Some(name), None) if is_test(name, "Example") && f.params_empty() => {
+                    (Some(name), None) if example != Named::No && f.params_empty() => {
                         checked += 1;
-                        format!(" defer leakcheckExample(\"{name}\")();")
+                        match example {
+                            Named::ByVersion(c) => {
+                                asks_unicode = true;
+                                format!(
+                                    " if !{UNICODE}.IsLower({}) {{ defer leakcheckExample(\"{name}\")() }};",
+                                    rune_literal(c)
+                                )
+                            }
+                            _ => format!(" defer leakcheckExample(\"{name}\")();"),
+                        }
                     }
                     // A subtest (or another function given a *testing.T).
                     (_, Some((at, 'T'))) if !f.type_only => {
@@ -112,6 +168,13 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
     }
     if let Some(Import::Named(os)) = &os {
         rewrite_exits(&toks, os, &exit_scopes, &mut edits);
+    }
+    if asks_unicode {
+        // On the package clause's line: every line keeps its number.
+        let clause = toks.iter().position(|t| t.text == "package").map(|at| at + 1);
+        if let Some(name) = clause.and_then(|at| toks.get(at)) {
+            edits.push(Edit::insert(name.end(), format!("; import {UNICODE} \"unicode\"")));
+        }
     }
     let changed = !edits.is_empty();
     let mut out = source.to_string();
@@ -248,16 +311,33 @@ impl FuncSig {
     /// is accepted, as go test accepts them: a package that builds has
     /// testing's T there (a type alias of it, in this package or another).
     /// Otherwise only testing's T, as the file imports it (under any name,
-    /// or dot-imported). A trailing comma (a parameter list split over
-    /// lines) is allowed.
-    fn single_param(&self, toks: &[Tok<'_>], testing: &Import, any_pkg: bool) -> Option<(Option<usize>, char)> {
+    /// or dot-imported), or through one of the test package's `aliases`
+    /// (`*T2` for `type T2 = testing.T`, `PT` for `type PT = *testing.T`).
+    /// A trailing comma (a parameter list split over lines) is allowed.
+    fn single_param(
+        &self,
+        toks: &[Tok<'_>],
+        testing: &Import,
+        aliases: &TestingAliases,
+        any_pkg: bool,
+    ) -> Option<(Option<usize>, char)> {
         let mut inner: Vec<&str> = toks[self.open + 1..self.close].iter().map(|t| t.text).collect();
         if inner.last() == Some(&",") {
             inner.pop();
         }
-        let named = inner.first().is_some_and(|t| *t != "*");
+        // `func(PT)`: one identifier is a type.
+        let named = inner.len() > 1 && inner[0] != "*";
         let ty = if named { &inner[1..] } else { &inner[..] };
+        if named && !toks[self.open + 1].is_ident() {
+            return None;
+        }
+        let by_alias = match ty {
+            ["*", x] => aliases.letter(x, false),
+            [x] => aliases.letter(x, true),
+            _ => None,
+        };
         let letter = match (testing, ty) {
+            _ if by_alias.is_some() => return by_alias.map(|k| (named.then_some(self.open + 1), k)),
             (Import::Named(pkg), ["*", p, ".", k]) if p == pkg => *k,
             (Import::Dot, ["*", k]) => *k,
             (_, ["*", k]) if any_pkg => *k,
@@ -265,21 +345,197 @@ impl FuncSig {
             (_, ["*", _, ".", k]) if any_pkg => *k,
             _ => return None,
         };
-        if named && !toks[self.open + 1].is_ident() {
-            return None;
-        }
-        let letter = match letter {
-            "T" => 'T',
-            "F" => 'F',
-            "B" => 'B',
-            "M" => 'M',
-            _ => return None,
-        };
-        Some((named.then_some(self.open + 1), letter))
+        Some((named.then_some(self.open + 1), testing_letter(letter)?))
     }
 
     fn params_empty(&self) -> bool {
         self.close == self.open + 1
+    }
+}
+
+/// `T`, `F`, `B` or `M`: testing's types a function can be handed.
+fn testing_letter(name: &str) -> Option<char> {
+    match name {
+        "T" => Some('T'),
+        "F" => Some('F'),
+        "B" => Some('B'),
+        "M" => Some('M'),
+        _ => None,
+    }
+}
+
+/// The type aliases of testing's T, B, F and M (or of pointers to them) that
+/// a test package declares at package level: `type T2 = testing.T`,
+/// `type PT = *testing.T`, `type T3 = T2`, in any of its files, under that
+/// file's import of testing. A name also declared some other way anywhere
+/// in the files (a type of a function's own, a type parameter) is left out:
+/// a function given one is left as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TestingAliases {
+    /// name → (letter, whether it is a pointer type).
+    names: BTreeMap<String, (char, bool)>,
+}
+
+impl TestingAliases {
+    /// The aliases the files (every test file of one test package, internal
+    /// or external) declare.
+    pub fn of(sources: &[&str]) -> TestingAliases {
+        // (name, the type's tokens, the file's import of testing).
+        let mut specs: Vec<(String, Vec<String>, Option<Import>)> = Vec::new();
+        let mut other = BTreeSet::new();
+        for source in sources {
+            if memchr::memmem::find(source.as_bytes(), b"type").is_none() {
+                continue;
+            }
+            let toks = golex::tokens(source);
+            let testing = golex::import_of(&toks, "testing");
+            alias_specs(&toks, &mut |name, ty| match ty {
+                Some(ty) => specs.push((name.to_string(), ty, testing.clone())),
+                None => {
+                    other.insert(name.to_string());
+                }
+            });
+        }
+        let mut names = BTreeMap::new();
+        // Each round resolves one more link of a chain of aliases.
+        for _ in 0..=specs.len() {
+            let before = names.len();
+            for (name, ty, testing) in &specs {
+                if !names.contains_key(name) {
+                    let ty: Vec<&str> = ty.iter().map(String::as_str).collect();
+                    if let Some(found) = resolve_alias(&ty, testing.as_ref(), &names) {
+                        names.insert(name.clone(), found);
+                    }
+                }
+            }
+            if names.len() == before {
+                break;
+            }
+        }
+        names.retain(|name, _| !other.contains(name));
+        TestingAliases { names }
+    }
+
+    /// The letter of testing's type that `name` (as `*name` when not
+    /// `pointer`, or `name` when `pointer`) stands for.
+    fn letter(&self, name: &str, pointer: bool) -> Option<char> {
+        self.names
+            .get(name)
+            .filter(|&&(_, is_pointer)| is_pointer == pointer)
+            .map(|&(letter, _)| letter)
+    }
+}
+
+/// Calls `found` with each package-level type alias (name, the tokens of
+/// its type, when they are a plain `*`… name or `pkg.Name`) and, with None,
+/// every other name a type declaration or a type parameter list might
+/// declare anywhere in the file (conservatively: more names than it does).
+fn alias_specs(toks: &[Tok<'_>], found: &mut dyn FnMut(&str, Option<Vec<String>>)) {
+    let text = |i: usize| toks.get(i).map_or("", |t| t.text);
+    let mut depth = 0i32;
+    for i in 0..toks.len() {
+        match toks[i].text {
+            "{" => depth += 1,
+            "}" => depth -= 1,
+            "type" if depth == 0 && text(i + 1) == "(" => {
+                let close = golex::matching(toks, i + 1).unwrap_or(toks.len());
+                let mut j = i + 2;
+                while j < close {
+                    match text(j) {
+                        "(" | "[" | "{" => j = golex::matching(toks, j).unwrap_or(close),
+                        _ if text(j + 1) == "=" && toks[j].is_ident() => {
+                            found(toks[j].text, alias_type(toks, j + 2, close));
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+            }
+            "type" if depth == 0 && text(i + 2) == "=" && toks.get(i + 1).is_some_and(Tok::is_ident) => {
+                found(toks[i + 1].text, alias_type(toks, i + 3, toks.len()));
+            }
+            // A type of a function's own, possibly in a group.
+            "type" if depth > 0 => match text(i + 1) {
+                "(" => {
+                    let close = golex::matching(toks, i + 1).unwrap_or(toks.len());
+                    for t in &toks[i + 2..close] {
+                        if t.is_ident() {
+                            found(t.text, None);
+                        }
+                    }
+                }
+                name => found(name, None),
+            },
+            _ => {}
+        }
+        // Type parameters: `func F[X any]`, `type G[X any]` (or an array
+        // type, `type A [N]int`), a receiver's `R[X]`.
+        let brackets = if toks[i].is_ident() && matches!(text(i.wrapping_sub(1)), "func" | "type") && text(i + 1) == "["
+        {
+            Some(i + 1)
+        } else if toks[i].text == "func" && depth == 0 && text(i + 1) == "(" {
+            let close = golex::matching(toks, i + 1).unwrap_or(i + 1);
+            (i + 2..close).find(|&k| toks[k].text == "[")
+        } else {
+            None
+        };
+        if let Some(open) = brackets {
+            let close = golex::matching(toks, open).unwrap_or(open + 1);
+            for t in &toks[open + 1..close] {
+                if t.is_ident() {
+                    found(t.text, None);
+                }
+            }
+        }
+    }
+}
+
+/// The tokens of an alias's type from `at`, when it is `*`… then a name or
+/// `pkg.Name`, and the declaration ends there (before `end`, the group's
+/// `)`, another declaration or the end of the file).
+fn alias_type(toks: &[Tok<'_>], at: usize, end: usize) -> Option<Vec<String>> {
+    let mut i = at;
+    let mut ty = Vec::new();
+    while i < end && toks[i].text == "*" {
+        ty.push("*".to_string());
+        i += 1;
+    }
+    let name = toks.get(i).filter(|t| t.is_ident() && i < end)?;
+    ty.push(name.text.to_string());
+    i += 1;
+    if i + 1 < end && toks[i].text == "." && toks[i + 1].is_ident() {
+        ty.extend([".".to_string(), toks[i + 1].text.to_string()]);
+        i += 2;
+    }
+    // What follows: the end, `;`, or the next declaration's name.
+    match toks.get(i).filter(|_| i < end) {
+        None => Some(ty),
+        Some(t) if t.text == ";" || t.is_ident() => Some(ty),
+        Some(_) => None,
+    }
+}
+
+/// What an alias's type stands for: (testing's letter, whether a pointer).
+fn resolve_alias(
+    ty: &[&str],
+    testing: Option<&Import>,
+    known: &BTreeMap<String, (char, bool)>,
+) -> Option<(char, bool)> {
+    match ty {
+        ["*", rest @ ..] => match resolve_alias(rest, testing, known)? {
+            (letter, false) => Some((letter, true)),
+            (_, true) => None,
+        },
+        [p, ".", k] => match testing? {
+            Import::Named(pkg) if pkg == p => Some((testing_letter(k)?, false)),
+            _ => None,
+        },
+        [k] => match (known.get(*k), testing) {
+            (Some(&found), _) => Some(found),
+            (None, Some(Import::Dot)) => Some((testing_letter(k)?, false)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -353,12 +609,40 @@ fn rewrite_exits(toks: &[Tok<'_>], os: &str, scopes: &[(usize, usize)], edits: &
     }
 }
 
-/// Go's rule for test function names: the prefix, then nothing or a
-/// character that is not a lower-case letter.
-fn is_test(name: &str, prefix: &str) -> bool {
-    match name.strip_prefix(prefix) {
-        Some(rest) => rest.chars().next().is_none_or(|c| !c.is_lowercase()),
-        None => false,
+/// The name the rewritten file imports package unicode under, when it asks
+/// at run time (see the module documentation).
+const UNICODE: &str = "leakcheckunicode";
+
+/// Whether go test takes a function for a test (or benchmark, fuzz target,
+/// example) by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    No,
+    Yes,
+    /// It depends on the Go version's Unicode tables: the rune after the
+    /// prefix.
+    ByVersion(char),
+}
+
+/// Go's rule for test function names (`isTest` in
+/// cmd/go/internal/load/test.go): the prefix, then nothing or a rune for
+/// which `unicode.IsLower` (general category Ll, not Rust's
+/// `char::is_lowercase`) does not hold.
+fn test_name(name: &str, prefix: &str) -> Named {
+    match name.strip_prefix(prefix).map(|rest| rest.chars().next()) {
+        None => Named::No,
+        Some(None) => Named::Yes,
+        Some(Some(c)) if golower::BY_GO_VERSION.contains(&c) => Named::ByVersion(c),
+        Some(Some(c)) if golower::is_lower(c) => Named::No,
+        Some(Some(_)) => Named::Yes,
+    }
+}
+
+/// A Go rune literal for `c`.
+fn rune_literal(c: char) -> String {
+    match u32::from(c) {
+        n if n <= 0xffff => format!("'\\u{n:04x}'"),
+        n => format!("'\\U{n:08x}'"),
     }
 }
 
@@ -574,6 +858,143 @@ func TestAllocs(t *testing.T) {
         // only when that T is testing's (a type alias).
         let other = "package p\nimport (\"testing\"; \"example.com/x\")\nfunc TestY(t *x.T) {}\nvar _ testing.TB\n";
         assert!(rw(other).contains("func TestY(t *x.T) { leakcheckBegin(t);}"));
+    }
+
+    #[test]
+    fn names_are_tests_by_gos_unicode_is_lower_not_rusts_is_lowercase() {
+        // ª and ʰ are Lowercase (Other_Lowercase) but not Ll: go test runs
+        // them; ǅ is Lt, À is Lu.
+        for name in ["Testª", "Testʰ", "Testº", "Testǅ", "TestÀ", "Test_x", "Test1", "Test"] {
+            let src = format!("package p\nimport \"testing\"\nfunc {name}(t *testing.T) {{}}\n");
+            let r = rewrite_test_file(&src);
+            assert_eq!(r.checked, 1, "{name}");
+            assert!(
+                r.source
+                    .contains(&format!("func {name}(t *testing.T) {{ leakcheckBegin(t);}}")),
+                "{name}"
+            );
+        }
+        for name in ["Testa", "Testß", "Testµ", "Testω", "Test\u{1D41A}"] {
+            let src = format!("package p\nimport \"testing\"\nfunc {name}(t *testing.T) {{}}\n");
+            let r = rewrite_test_file(&src);
+            assert_eq!(r.checked, 0, "{name}");
+            assert!(
+                r.source
+                    .contains(&format!("func {name}(t *testing.T) {{ leakcheckSub(t);}}")),
+                "{name}"
+            );
+        }
+        let src =
+            "package p\nimport \"testing\"\nfunc Fuzzʰ(f *testing.F) {}\nfunc Exampleª() {}\nfunc Exampleb() {}\n";
+        let r = rewrite_test_file(src);
+        assert_eq!(r.checked, 2);
+        assert!(r.source.contains("func Fuzzʰ(f *testing.F) { leakcheckBeginFuzz(f);}"));
+        assert!(r
+            .source
+            .contains("func Exampleª() { defer leakcheckExample(\"Exampleª\")();}"));
+        assert!(r.source.contains("func Exampleb() {}"));
+    }
+
+    #[test]
+    fn a_name_whose_test_ness_depends_on_the_go_version_asks_at_run_time() {
+        // ʕ is Ll for Go 1.21 to 1.26 and Lo from Go 1.27.
+        let src = "package p // the package\n\nimport \"testing\"\n\nfunc Testʕ(t *testing.T) {}\nfunc Fuzzʕ(_ *testing.F) {}\nfunc Exampleʕ() {}\nfunc Benchmarkʕ(b *testing.B) {}\n";
+        let r = rewrite_test_file(src);
+        let out = &r.source;
+        assert!(out.starts_with("package p; import leakcheckunicode \"unicode\" // the package\n"));
+        assert!(out.contains(
+            "func Testʕ(t *testing.T) { if leakcheckunicode.IsLower('\\u0295') { leakcheckSub(t) } else { leakcheckBegin(t) };}"
+        ));
+        assert!(out.contains(
+            "func Fuzzʕ(leakcheckT *testing.F) { if !leakcheckunicode.IsLower('\\u0295') { leakcheckBeginFuzz(leakcheckT) };}"
+        ));
+        assert!(out.contains(
+            "func Exampleʕ() { if !leakcheckunicode.IsLower('\\u0295') { defer leakcheckExample(\"Exampleʕ\")() };}"
+        ));
+        assert!(out.contains("func Benchmarkʕ(b *testing.B) { leakcheckBench(b);}"));
+        assert_eq!(out.lines().count(), src.lines().count());
+        // Only a file that asks imports unicode.
+        assert!(!rw("package p\nimport \"testing\"\nfunc TestX(t *testing.T) {}\n").contains("unicode"));
+        assert_eq!(rune_literal('\u{1D41A}'), "'\\U0001d41a'");
+    }
+
+    #[test]
+    fn literals_given_an_alias_of_testings_types_call_the_helper() {
+        let src = r#"package p
+
+import tt "testing"
+
+type T2 = tt.T
+
+type (
+	PT = *tt.T
+	B2 = tt.B
+	T3 = T2
+	MyT struct{ *tt.T }
+	Def tt.T
+)
+
+func TestA(t *tt.T) {
+	t.Run("alias", func(t *T2) { go f() })
+	t.Run("chain", func(t *T3) {})
+	t.Run("pointer", func(t PT) {})
+	t.Run("unnamed", func(PT) {})
+	tt.Benchmark(func(b *B2) {})
+	with(func(t *MyT) {})
+	with(func(t *Def) {})
+	var fns []func(*T2)
+	_ = fns
+}
+
+func helper(t *T2) {}
+"#;
+        let out = rw(src);
+        assert!(
+            out.contains(r#"t.Run("alias", func(t *T2) { leakcheckSub(t); go f() })"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"t.Run("chain", func(t *T3) { leakcheckSub(t);})"#));
+        assert!(out.contains(r#"t.Run("pointer", func(t PT) { leakcheckSub(t);})"#));
+        assert!(out.contains(r#"t.Run("unnamed", func(leakcheckT PT) { leakcheckSub(leakcheckT);})"#));
+        assert!(out.contains("tt.Benchmark(func(b *B2) { leakcheckBench(b);})"));
+        assert!(out.contains("func helper(t *T2) { leakcheckSub(t);}"));
+        // Not testing's T: left as they are.
+        assert!(out.contains("with(func(t *MyT) {})"));
+        assert!(out.contains("with(func(t *Def) {})"));
+        assert!(out.contains("var fns []func(*T2)\n"));
+    }
+
+    #[test]
+    fn aliases_are_the_test_packages_and_a_name_declared_otherwise_is_left_out() {
+        let decl = "package p\nimport . \"testing\"\ntype T2 = T\ntype Shadowed = T\ntype Param = T\n";
+        let usage = r#"package p
+
+import "testing"
+
+func TestA(t *testing.T) {
+	t.Run("other file", func(t *T2) {})
+	type Shadowed struct{}
+	t.Run("shadowed", func(t *Shadowed) {})
+	t.Run("param", func(t *Param) {})
+}
+
+func g[Param any](f func(*Param)) {}
+"#;
+        let aliases = TestingAliases::of(&[decl, usage]);
+        let out = rewrite_test_file_with(usage, &aliases).source;
+        assert!(
+            out.contains(r#"t.Run("other file", func(t *T2) { leakcheckSub(t);})"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"t.Run("shadowed", func(t *Shadowed) {})"#));
+        assert!(out.contains(r#"t.Run("param", func(t *Param) {})"#));
+        // On its own, the file knows no alias.
+        assert!(rw(usage).contains(r#"t.Run("other file", func(t *T2) {})"#));
+        // Generic aliases, other types, another package's T: no alias.
+        let none = TestingAliases::of(&[
+            "package p\nimport \"testing\"\ntype A[X any] = testing.T\ntype B = testing.TB\ntype C = other.T\ntype D = testing.T[int]\nvar _ = 1\n",
+        ]);
+        assert_eq!(none, TestingAliases::default());
     }
 
     #[test]
