@@ -582,7 +582,6 @@ pub fn report_nothing(tc: &Toolchain, reporters: &mut [Box<dyn Reporter>]) -> Re
         root: tc.root().to_path_buf(),
         dir: tc.dir.clone(),
         packages: 0,
-        leakcheck_version: env!("CARGO_PKG_VERSION"),
         diagnoses: Vec::new(),
         rules: Vec::new(),
         config: None,

@@ -67,7 +67,9 @@ pub enum RecordKind {
     Exit,
 }
 
-/// A record's header line; see `helper/leakcheck_record_test.go`.
+/// A record's header line; see `helper/leakcheck_record_test.go`. Fields
+/// the helper writes that leakcheck does not read are left out (serde
+/// passes over them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordHeader {
     /// Format version.
@@ -98,9 +100,6 @@ pub struct RecordHeader {
     /// 1.27 or later); else labels came from pprof's goroutine profile.
     #[serde(default)]
     pub labels_in_dump: bool,
-    /// `start`: the goroutine-creation counter is available (Go 1.26+).
-    #[serde(default)]
-    pub counter: bool,
     /// `start`: the goroutineleak profile is available and in use.
     #[serde(default)]
     pub proof: bool,
@@ -130,9 +129,6 @@ pub struct RecordHeader {
     /// test's because they appeared while it ran alone.
     #[serde(default)]
     pub by_difference: Vec<u64>,
-    /// `end`: no other test ran while it did.
-    #[serde(default)]
-    pub alone: bool,
     /// The leaked goroutines' ids.
     #[serde(default)]
     pub leaked: Vec<u64>,
@@ -148,9 +144,6 @@ pub struct RecordHeader {
     /// `exit`: goroutine id → the test it belongs to.
     #[serde(default)]
     pub owners: BTreeMap<String, String>,
-    /// `exit`: no test ran in this binary.
-    #[serde(default)]
-    pub no_tests: bool,
     /// `exit`: how many bytes the helper wrote before this record.
     #[serde(default)]
     pub file_len: usize,
@@ -334,7 +327,6 @@ pub fn check_go_test_args(go_test_args: &[String]) -> Result<Vec<String>> {
             "fuzz" => Some(
                 "runs the fuzzing engine, whose workers leakcheck cannot check; leakcheck runs fuzz targets' seed corpora as tests without it",
             ),
-            "json" | "v" | "run" | "skip" => None,
             "bench" => {
                 warnings.push("benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into());
                 None

@@ -197,7 +197,6 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         root: tc.root().to_path_buf(),
         dir: tc.dir.clone(),
         packages: packages.iter().filter(|p| p.has_tests()).count(),
-        leakcheck_version: env!("CARGO_PKG_VERSION"),
         rules: all_rules.clone(),
         diagnoses: diagnoses.clone(),
         config: config_file.path.clone(),

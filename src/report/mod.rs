@@ -64,8 +64,6 @@ pub struct RunInfo {
     pub dir: PathBuf,
     /// Packages that will run a test binary.
     pub packages: usize,
-    /// leakcheck's version.
-    pub leakcheck_version: &'static str,
     /// Every ignore rule in force, built-in ones first.
     pub rules: Vec<crate::analyse::rules::IgnoreRule>,
     /// The diagnosis rules, in the order they are tried.

@@ -19,7 +19,7 @@ use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestR
 use crate::error::{Error, Result};
 
 /// How test results are shown (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A line per package with its counts; failures and leaks after the
     /// last package.
