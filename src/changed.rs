@@ -225,7 +225,7 @@ impl Graph {
             "-test".into(),
             format!("-json={FIELDS}"),
         ];
-        args.extend(discover::list_flags(go_test_args));
+        args.extend(crate::goargs::list_flags(go_test_args));
         args.extend(patterns.iter().cloned());
         let listed: Vec<Listed> = discover::go_list(tc, &args)?;
         let mut module_files: Vec<PathBuf> = Vec::new();

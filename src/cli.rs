@@ -232,7 +232,7 @@ pub struct RunArgs {
     /// (e.g. 500ms, 2s). Only leaking tests wait this long; a clean test
     /// never sleeps.
     /// [default: 500ms, or `grace` in leakcheck.toml]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
     pub grace: Option<Duration>,
 
     /// The go command to run.
@@ -371,7 +371,7 @@ impl RunArgs {
         let format = self
             .format
             .map(Format::from)
-            .unwrap_or(if crate::session::wants_verbose(&self.go_test_args) {
+            .unwrap_or(if crate::goargs::wants_verbose(&self.go_test_args) {
                 Format::StandardVerbose
             } else {
                 Format::Pkgname
@@ -419,27 +419,9 @@ impl RunArgs {
     }
 }
 
-/// Parses `500ms`, `2s`, `1m30s`, or plain seconds (`2`).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
-        }
-    }
-    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 500ms or 2s ({e})"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
-        assert!(parse_duration("soon").is_err());
-    }
 
     #[test]
     fn cli_is_well_formed() {

@@ -13,8 +13,10 @@
 //!
 //! [`session`] wires the stages together, [`changed`] picks the packages a
 //! change affects (`--changed`), [`watch`] reruns them on every change
-//! (`--watch`), [`cli`] defines the command line,
-//! [`config`] reads `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the
+//! (`--watch`), [`cli`] defines the command line (nothing in the library
+//! depends on it), [`goargs`] answers every question about go test's own
+//! arguments, [`config`] reads `leakcheck.toml`, [`stacks`] is
+//! `leakcheck stacks` (the
 //! same parser and grouping on a dump from anywhere),
 //! [`shard`] picks the packages of one shard (`--shard K/N`), [`merge`] is
 //! `leakcheck merge` (the shards' reports combined),
@@ -29,6 +31,7 @@ pub mod config;
 pub mod discover;
 pub mod dump;
 pub mod error;
+pub mod goargs;
 pub mod inject;
 pub mod merge;
 pub mod report;

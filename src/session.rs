@@ -16,9 +16,10 @@ use crate::analyse::{rerun, PackageCollector, PackageResult, StderrSplitter};
 use crate::config::{self, Config};
 use crate::discover::{self, Toolchain};
 use crate::error::{Error, ExitCode, Result};
+use crate::goargs;
 use crate::inject;
 use crate::report::{Event, Reporter, RunInfo, RunSummary};
-use crate::run::{self, flag_name, GoTestCommand, Instrumentation, RunEvent};
+use crate::run::{self, Action, GoTestCommand, Instrumentation, RunEvent};
 
 /// What a run needs to know, independent of the command line.
 #[derive(Debug, Clone)]
@@ -68,24 +69,11 @@ struct HelperConfig<'a> {
     always_look: bool,
 }
 
-/// Whether the user asked go test for verbose output.
-pub fn wants_verbose(go_test_args: &[String]) -> bool {
-    go_test_args
-        .iter()
-        .take_while(|a| *a != "-args" && *a != "--args")
-        .any(|a| {
-            matches!(
-                a.as_str(),
-                "-v" | "--v" | "-v=true" | "--v=true" | "-test.v" | "-test.v=true"
-            )
-        })
-}
-
 /// Runs the tests and reports to every reporter; the exit code says how
 /// it went. Errors are only for runs that could not happen (exit code 2).
 pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
     let started = Instant::now();
-    let arg_warnings = run::check_go_test_args(&opts.go_test_args)?;
+    let arg_warnings = goargs::check(&opts.go_test_args)?;
     for w in &arg_warnings {
         eprintln!("leakcheck: warning: {w}");
     }
@@ -118,7 +106,9 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         .map_or_else(std::env::temp_dir, PathBuf::from);
     let overlay = inject::build(
         &packages,
-        user_overlay(&tc, &opts.go_test_args).as_deref(),
+        goargs::user_overlay(&opts.go_test_args, &tc.goflags)
+            .map(|v| tc.dir.join(v))
+            .as_deref(),
         &tc.dir,
         &temp,
     )?;
@@ -278,7 +268,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
         });
         let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
         let packages: Vec<String> = failing.iter().map(|(p, _)| p.clone()).collect();
-        let cmd = GoTestCommand::new(&tc, &packages, &run::rerun_args(&opts.go_test_args, &names), &inst);
+        let cmd = GoTestCommand::new(&tc, &packages, &goargs::rerun_args(&opts.go_test_args, &names), &inst);
         let (again, _) = pass.run(&cmd, &mut emitter)?;
         rerun::merge(&mut results, again);
     }
@@ -347,7 +337,7 @@ impl Pass<'_> {
         let status = run::run(self.tc, cmd, self.records, |ev| match ev {
             RunEvent::Test(e, raw) => {
                 emitter.emit(&Event::GoTestLine(&raw));
-                if e.action == "build-output" {
+                if e.action == Action::BuildOutput {
                     if let Some(path) = &e.import_path {
                         let base = path.split(' ').next().unwrap_or(path).to_string();
                         build_outputs
@@ -364,7 +354,7 @@ impl Pass<'_> {
                     .entry(package.clone())
                     .or_insert_with(|| self.collector(&package))
                     .event(&e);
-                if e.action == "output" {
+                if e.action == Action::Output {
                     emitter.emit(&Event::Output {
                         package: &package,
                         test: e.test.as_deref(),
@@ -439,24 +429,6 @@ fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &
             }
         }
     }
-}
-
-/// The `-overlay` file the user gave go test, if any: on the command line,
-/// else in GOFLAGS (which leakcheck's own `-overlay` would override).
-fn user_overlay(tc: &Toolchain, go_test_args: &[String]) -> Option<PathBuf> {
-    let mut it = go_test_args.iter().take_while(|a| *a != "-args" && *a != "--args");
-    while let Some(a) = it.next() {
-        if flag_name(a) == Some("overlay") {
-            return match a.split_once('=') {
-                Some((_, v)) => Some(tc.dir.join(v)),
-                None => it.next().map(|v| tc.dir.join(v)),
-            };
-        }
-    }
-    tc.goflags
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("-overlay=").or_else(|| f.strip_prefix("--overlay=")))
-        .map(|v| tc.dir.join(v))
 }
 
 /// A temporary directory named `prefix…` in `parent`.

@@ -722,8 +722,8 @@ impl Write for Capture {
 /// A package's status word and counts.
 fn package_line(p: &PackageResult) -> PackageLine {
     // TestMain's leftovers count as a leaking test, as in the reports.
-    let leaked = p.tests.iter().filter(|t| t.verdict == Verdict::Leaked).count()
-        + usize::from(p.main_leak.as_ref().is_some_and(|l| l.total > l.known));
+    let leaked =
+        p.tests.iter().filter(|t| t.verdict == Verdict::Leaked).count() + usize::from(p.failing_main_leak().is_some());
     let failed = p
         .tests
         .iter()
