@@ -89,6 +89,19 @@ pub struct RunSummary {
     pub baseline_written: Option<(PathBuf, usize)>,
 }
 
+impl RunSummary {
+    /// The end of a run that tested nothing: reports are written, empty.
+    pub fn empty(baseline: Option<crate::analyse::baseline::BaselineOutcome>, elapsed: Duration) -> RunSummary {
+        RunSummary {
+            packages: Vec::new(),
+            elapsed,
+            interrupted: false,
+            baseline,
+            baseline_written: None,
+        }
+    }
+}
+
 /// Counts over a run.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {
