@@ -127,7 +127,6 @@ type Watcher = Debouncer<RecommendedWatcher, RecommendedCache>;
 /// sending changed paths to `tx`; returns the watcher and the directories
 /// it watches.
 fn start_watching(roots: Vec<PathBuf>, tx: Sender<Msg>) -> Result<(Watcher, HashSet<PathBuf>)> {
-    let file_tx = tx;
     let event_roots = roots.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |res: DebounceEventResult| {
         let msg = match res {
@@ -145,7 +144,7 @@ fn start_watching(roots: Vec<PathBuf>, tx: Sender<Msg>) -> Result<(Watcher, Hash
             }
             Err(errors) => Msg::WatchError(errors.first().map(|e| e.to_string()).unwrap_or_default()),
         };
-        let _ = file_tx.send(msg);
+        let _ = tx.send(msg);
     })
     .map_err(|e| Error::Usage(format!("--watch: cannot watch files: {e}")))?;
     let mut watched = HashSet::new();
