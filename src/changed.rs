@@ -20,7 +20,6 @@ use serde::Deserialize;
 
 use crate::discover::{self, Toolchain};
 use crate::error::{Error, Result};
-use crate::report::{Event, Reporter, RunInfo, RunSummary};
 use crate::session::RunOptions;
 
 /// The files that differ from a git revision.
@@ -225,7 +224,7 @@ impl Graph {
             "-test".into(),
             format!("-json={FIELDS}"),
         ];
-        args.extend(discover::list_flags(go_test_args));
+        args.extend(crate::goargs::list_flags(go_test_args));
         args.extend(patterns.iter().cloned());
         let listed: Vec<Listed> = discover::go_list(tc, &args)?;
         let mut module_files: Vec<PathBuf> = Vec::new();
@@ -572,34 +571,6 @@ pub fn patterns(packages: &[String]) -> Vec<String> {
     } else {
         packages.to_vec()
     }
-}
-
-/// Reports a run that selected nothing: the JUnit and JSON files exist, and
-/// are empty, so CI that collects them finds them.
-pub fn report_nothing(tc: &Toolchain, reporters: &mut [Box<dyn Reporter>]) -> Result<()> {
-    let info = RunInfo {
-        go_version: tc.version.clone(),
-        root: tc.root().to_path_buf(),
-        dir: tc.dir.clone(),
-        packages: 0,
-        leakcheck_version: env!("CARGO_PKG_VERSION"),
-        diagnoses: Vec::new(),
-        rules: Vec::new(),
-        config: None,
-        grace: crate::session::DEFAULT_GRACE,
-    };
-    let summary = RunSummary {
-        packages: Vec::new(),
-        elapsed: std::time::Duration::ZERO,
-        interrupted: false,
-        baseline: None,
-        baseline_written: None,
-    };
-    for r in reporters.iter_mut() {
-        r.handle(&Event::RunStarted(&info))?;
-        r.handle(&Event::RunFinished(&summary))?;
-    }
-    Ok(())
 }
 
 /// The path with symlinks resolved, when it exists.

@@ -148,7 +148,7 @@ pub struct RunArgs {
     /// How to show results [default: pkgname; standard-verbose when
     /// GO_TEST_ARGS has -v].
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<crate::report::terminal::Format>,
+    pub format: Option<FormatChoice>,
 
     /// Colours: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
@@ -232,7 +232,7 @@ pub struct RunArgs {
     /// (e.g. 500ms, 2s). Only leaking tests wait this long; a clean test
     /// never sleeps.
     /// [default: 500ms, or `grace` in leakcheck.toml]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
     pub grace: Option<Duration>,
 
     /// The go command to run.
@@ -289,6 +289,42 @@ pub struct RunArgs {
     pub shard_list: bool,
 }
 
+/// How test results are shown (`--format`); the terminal reporter's
+/// [`Format`](crate::report::terminal::Format), as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatChoice {
+    /// A line per package with its counts; failures and leaks after the
+    /// last package.
+    Pkgname,
+    /// A line per test; failures and leaks after the last package.
+    Testname,
+    /// A character per test (`.` pass, `F` fail, `L` leak, `s` skip, `P`
+    /// panic, `T` timeout); failures and leaks after the last package.
+    Dots,
+    /// go test's output: failing tests' output, `ok`/`FAIL` per package,
+    /// and each leak in full.
+    StandardQuiet,
+    /// go test -v's output, package by package, and each leak in full.
+    StandardVerbose,
+    /// go test -v's output in a collapsed group per package, failures and
+    /// leaks outside the groups (and `::error` annotations).
+    GithubActions,
+}
+
+impl From<FormatChoice> for crate::report::terminal::Format {
+    fn from(choice: FormatChoice) -> Self {
+        use crate::report::terminal::Format;
+        match choice {
+            FormatChoice::Pkgname => Format::Pkgname,
+            FormatChoice::Testname => Format::Testname,
+            FormatChoice::Dots => Format::Dots,
+            FormatChoice::StandardQuiet => Format::StandardQuiet,
+            FormatChoice::StandardVerbose => Format::StandardVerbose,
+            FormatChoice::GithubActions => Format::GithubActions,
+        }
+    }
+}
+
 /// How much of each leaked stack the terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StacksChoice {
@@ -334,7 +370,8 @@ impl RunArgs {
         let set = |k: &str| env(k).is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
         let format = self
             .format
-            .unwrap_or(if crate::session::wants_verbose(&self.go_test_args) {
+            .map(Format::from)
+            .unwrap_or(if crate::goargs::wants_verbose(&self.go_test_args) {
                 Format::StandardVerbose
             } else {
                 Format::Pkgname
@@ -363,7 +400,7 @@ impl RunArgs {
     pub fn wants_annotations(&self, env: impl Fn(&str) -> Option<String>) -> bool {
         self.annotations
             || env("GITHUB_ACTIONS").as_deref() == Some("true")
-            || self.format == Some(crate::report::terminal::Format::GithubActions)
+            || self.format == Some(FormatChoice::GithubActions)
     }
 
     /// The ignore rules given as flags, in order.
@@ -382,27 +419,9 @@ impl RunArgs {
     }
 }
 
-/// Parses `500ms`, `2s`, `1m30s`, or plain seconds (`2`).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
-        }
-    }
-    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 500ms or 2s ({e})"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
-        assert!(parse_duration("soon").is_err());
-    }
 
     #[test]
     fn cli_is_well_formed() {

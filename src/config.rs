@@ -114,6 +114,16 @@ pub fn load(path: &Path) -> Result<Config> {
     parse(&text, path)
 }
 
+/// Parses `500ms`, `2s`, `1m30s`, or plain seconds (`2`).
+pub fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    if let Ok(secs) = s.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Ok(std::time::Duration::from_secs_f64(secs));
+        }
+    }
+    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 500ms or 2s ({e})"))
+}
+
 /// Parses configuration text; `path` names it in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Config> {
     let err = |span: Option<Range<usize>>, message: String| Error::Config {
@@ -123,9 +133,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
     };
     let file: ConfigFile = toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
     let grace = match &file.grace {
-        Some(g) => {
-            Some(crate::cli::parse_duration(g.get_ref()).map_err(|m| err(Some(g.span()), format!("grace: {m}")))?)
-        }
+        Some(g) => Some(parse_duration(g.get_ref()).map_err(|m| err(Some(g.span()), format!("grace: {m}")))?),
         None => None,
     };
     let mut rules = Vec::new();
@@ -317,6 +325,15 @@ fn line_of(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("soon").is_err());
+    }
 
     fn parse_err(text: &str) -> String {
         parse(text, Path::new("leakcheck.toml")).unwrap_err().to_string()

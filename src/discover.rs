@@ -152,7 +152,7 @@ pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) ->
         "-json"
     };
     let mut args = vec!["list".to_string(), "-e".into(), json.into()];
-    args.extend(list_flags(go_test_args));
+    args.extend(crate::goargs::list_flags(go_test_args));
     args.extend(patterns.iter().cloned());
     let pkgs: Vec<GoPackage> = go_list(tc, &args)?;
     if pkgs.is_empty() {
@@ -186,40 +186,6 @@ pub(crate) fn go_list<T: serde::de::DeserializeOwned>(tc: &Toolchain, args: &[St
         .collect()
 }
 
-/// The go test flags that `go list` must see too, in both `-f=v` and `-f v`
-/// forms.
-pub fn list_flags(go_test_args: &[String]) -> Vec<String> {
-    const WITH_VALUE: &[&str] = &["tags", "mod", "modfile", "overlay", "pgo"];
-    const BOOL: &[&str] = &["race", "msan", "asan"];
-    let mut out = Vec::new();
-    let mut it = go_test_args.iter();
-    while let Some(arg) = it.next() {
-        if arg == "-args" || arg == "--args" {
-            break;
-        }
-        let Some(name) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
-            continue;
-        };
-        let (flag, inline) = match name.split_once('=') {
-            Some((f, v)) => (f, Some(v)),
-            None => (name, None),
-        };
-        if WITH_VALUE.contains(&flag) {
-            match inline {
-                Some(_) => out.push(arg.clone()),
-                None => {
-                    if let Some(v) = it.next() {
-                        out.push(format!("-{flag}={v}"));
-                    }
-                }
-            }
-        } else if BOOL.contains(&flag) {
-            out.push(arg.clone());
-        }
-    }
-    out
-}
-
 pub(crate) fn go_output(go: &str, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let out = Command::new(go)
         .args(args)
@@ -246,28 +212,4 @@ pub(crate) fn go_output(go: &str, dir: &Path, args: &[&str]) -> Result<Vec<u8>> 
         });
     }
     Ok(out.stdout)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn list_flags_keeps_file_selecting_flags_only() {
-        let args: Vec<String> = [
-            "-run",
-            "TestA",
-            "-tags",
-            "x,y",
-            "-race",
-            "-count=1",
-            "-mod=vendor",
-            "-args",
-            "-tags=z",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(list_flags(&args), vec!["-tags=x,y", "-race", "-mod=vendor"]);
-    }
 }

@@ -11,14 +11,16 @@
 //! 5. [`analyse`]: ignore rules, grouping, a verdict per test.
 //! 6. [`report`]: reporters (terminal, JUnit) consuming the run's events.
 //!
-//! [`session`] wires the stages together, [`changed`] picks the packages a
-//! change affects (`--changed`), [`watch`] reruns them on every change
-//! (`--watch`), [`cli`] defines the command line,
-//! [`config`] reads `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the
-//! same parser and grouping on a dump from anywhere),
-//! [`shard`] picks the packages of one shard (`--shard K/N`), [`merge`] is
-//! `leakcheck merge` (the shards' reports combined),
-//! and [`error`] holds every way leakcheck itself can fail.
+//! [`session`] wires the stages together (`prepare`, then `execute`),
+//! [`changed`] picks the packages a change affects (`--changed`), [`watch`]
+//! reruns them on every change (`--watch`), [`cli`] defines the command
+//! line (nothing in the library depends on it), [`goargs`] answers every
+//! question about go test's own arguments, [`config`] reads
+//! `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the same parser and
+//! grouping on a dump from anywhere), [`shard`] picks the packages of one
+//! shard (`--shard K/N`), [`merge`] is `leakcheck merge` (the shards'
+//! reports combined), and [`error`] holds every way leakcheck itself can
+//! fail. `docs/architecture.md` names the data between the stages.
 
 #![warn(missing_docs)]
 
@@ -29,6 +31,7 @@ pub mod config;
 pub mod discover;
 pub mod dump;
 pub mod error;
+pub mod goargs;
 pub mod inject;
 pub mod merge;
 pub mod report;

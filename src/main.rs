@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use clap::{CommandFactory, Parser};
 use leakcheck::changed;
-use leakcheck::cli::{Cli, Command, StacksArgs};
+use leakcheck::cli::{Cli, Command, RunArgs, StacksArgs};
 use leakcheck::error::Error;
 use leakcheck::error::ExitCode;
 use leakcheck::merge;
@@ -33,13 +33,62 @@ fn main() {
 }
 
 fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
-    match cli.command {
-        Some(Command::Stacks(args)) => return stacks(args),
-        Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "leakcheck", &mut std::io::stdout());
+    if let Some(command) = cli.command {
+        return subcommand(command);
+    }
+    if cli.version {
+        return version(&cli.run.go);
+    }
+    let args = cli.run;
+    // As go -C: change to DIR first, so every relative path (packages,
+    // --junitfile, --config, --shard-timings …) is relative to it.
+    if let Some(dir) = &args.dir {
+        std::env::set_current_dir(dir).map_err(|e| Error::io("cannot change to", dir, e))?;
+    }
+    leakcheck::run::interrupt::install().map_err(Error::Usage)?;
+    let mut opts = run_options(&args)?;
+    if args.watch {
+        refuse_with_watch(&args)?;
+        return watch::run(WatchOptions {
+            run: opts,
+            changed: args.changed,
+            junitfile: args.junitfile,
+            report_json: args.report_json,
+            explain: args.explain,
+        });
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let mut file_reporters = file_reporters(&args, env);
+    let mut tc = None;
+    if let Some(rev) = &args.changed {
+        let (found, changes, selection) = changed::resolve(&opts, rev.as_deref())?;
+        print!("{}", changed::describe(&changes, &selection));
+        if selection.is_empty() {
+            session::report_nothing(&found, &mut file_reporters)?;
             return Ok(ExitCode::Passed);
         }
-        Some(Command::Man { subcommand }) => {
+        opts.packages = selection.import_paths();
+        tc = Some(found);
+    }
+    let terminal = args.terminal_options(std::io::stdout().is_terminal(), env);
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout(), terminal))];
+    if args.wants_annotations(env) {
+        let workspace = env("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
+        reporters.push(Box::new(AnnotationsReporter::new(std::io::stdout(), workspace)));
+    }
+    reporters.extend(file_reporters);
+    session::run_with(&opts, tc, &mut reporters)
+}
+
+/// `stacks`, `merge`, `completions`, `man`.
+fn subcommand(command: Command) -> leakcheck::error::Result<ExitCode> {
+    match command {
+        Command::Stacks(args) => stacks(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "leakcheck", &mut std::io::stdout());
+            Ok(ExitCode::Passed)
+        }
+        Command::Man { subcommand } => {
             let command = match subcommand {
                 None => Cli::command(),
                 Some(name) => {
@@ -54,32 +103,29 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
             clap_mangen::Man::new(command)
                 .render(&mut std::io::stdout())
                 .map_err(|e| Error::io("cannot write to", "standard output", e))?;
-            return Ok(ExitCode::Passed);
+            Ok(ExitCode::Passed)
         }
-        Some(Command::Merge(args)) => return merge::run(&args.inputs, args.junitfile, args.report_json),
-        None => {}
+        Command::Merge(args) => merge::run(&args.inputs, args.junitfile, args.report_json),
     }
-    if cli.version {
-        println!("leakcheck {}", env!("CARGO_PKG_VERSION"));
-        // The Go toolchain runs are made with, as `go version` reports it.
-        let go = std::process::Command::new(&cli.run.go).arg("version").output();
-        match go {
-            Ok(out) if out.status.success() => {
-                print!("{} ({})", String::from_utf8_lossy(&out.stdout).trim_end(), cli.run.go);
-                println!();
-            }
-            _ => println!("go: not found (`{}`)", cli.run.go),
+}
+
+/// `--version`: leakcheck's, and the Go toolchain runs are made with, as
+/// `go version` reports it.
+fn version(go: &str) -> leakcheck::error::Result<ExitCode> {
+    println!("leakcheck {}", env!("CARGO_PKG_VERSION"));
+    match std::process::Command::new(go).arg("version").output() {
+        Ok(out) if out.status.success() => {
+            print!("{} ({})", String::from_utf8_lossy(&out.stdout).trim_end(), go);
+            println!();
         }
-        return Ok(ExitCode::Passed);
+        _ => println!("go: not found (`{go}`)"),
     }
-    let args = cli.run;
-    // As go -C: change to DIR first, so every relative path (packages,
-    // --junitfile, --config, --shard-timings …) is relative to it.
-    if let Some(dir) = &args.dir {
-        std::env::set_current_dir(dir).map_err(|e| Error::io("cannot change to", dir, e))?;
-    }
-    leakcheck::run::interrupt::install().map_err(Error::Usage)?;
-    let mut opts = RunOptions {
+    Ok(ExitCode::Passed)
+}
+
+/// The run's options, from the command line (after `-C`).
+fn run_options(args: &RunArgs) -> leakcheck::error::Result<RunOptions> {
+    Ok(RunOptions {
         go: args.go.clone(),
         dir: session::current_dir()?,
         packages: args.packages.clone(),
@@ -92,7 +138,7 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         update_baseline: args.update_baseline,
         rerun_fails: args.rerun_fails,
         rerun_fails_max_failures: args.rerun_fails_max_failures,
-        shard: match args.shard {
+        shard: match &args.shard {
             Some(arg) => Some(ShardOptions {
                 shard: arg.resolve(|name| std::env::var(name).ok())?,
                 timings: args.shard_timings.clone(),
@@ -100,36 +146,35 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
             }),
             None => None,
         },
-    };
-    if args.watch {
-        // The watch screen is its own: flags for the other output would be
-        // silently dropped.
-        let dropped: Vec<&str> = [
-            ("--format", args.format.is_some()),
-            ("--color", args.color != leakcheck::cli::ColorChoice::Auto),
-            ("--jsonfile", args.jsonfile.is_some()),
-            ("--annotations", args.annotations),
-            ("--stacks", args.stacks != leakcheck::cli::StacksChoice::Compact),
-            ("--shard", args.shard.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(flag, given)| given.then_some(flag))
-        .collect();
-        if !dropped.is_empty() {
-            return Err(Error::Usage(format!(
-                "{} cannot be used with --watch (its screen is its own; --junitfile and --report-json are written after each run)",
-                dropped.join(", ")
-            )));
-        }
-        return watch::run(WatchOptions {
-            run: opts,
-            changed: args.changed,
-            junitfile: args.junitfile,
-            report_json: args.report_json,
-            explain: args.explain,
-        });
+    })
+}
+
+/// The watch screen is its own: flags for the other output would be
+/// silently dropped, so they are refused.
+fn refuse_with_watch(args: &RunArgs) -> leakcheck::error::Result<()> {
+    let dropped: Vec<&str> = [
+        ("--format", args.format.is_some()),
+        ("--color", args.color != leakcheck::cli::ColorChoice::Auto),
+        ("--jsonfile", args.jsonfile.is_some()),
+        ("--annotations", args.annotations),
+        ("--stacks", args.stacks != leakcheck::cli::StacksChoice::Compact),
+        ("--shard", args.shard.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if dropped.is_empty() {
+        return Ok(());
     }
-    let env = |k: &str| std::env::var(k).ok();
+    Err(Error::Usage(format!(
+        "{} cannot be used with --watch (its screen is its own; --junitfile and --report-json are written after each run)",
+        dropped.join(", ")
+    )))
+}
+
+/// The reporters that write files: JUnit, the JSON report, go test's JSON
+/// stream, GitHub's step summary.
+fn file_reporters(args: &RunArgs, env: impl Fn(&str) -> Option<String>) -> Vec<Box<dyn Reporter>> {
     let mut file_reporters: Vec<Box<dyn Reporter>> = Vec::new();
     if let Some(path) = args.junitfile.clone() {
         file_reporters.push(Box::new(JunitReporter::new(path)));
@@ -144,23 +189,7 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         file_reporters.push(Box::new(StepSummaryReporter::new(path.into())));
     }
-    if let Some(rev) = &args.changed {
-        let (tc, changes, selection) = changed::resolve(&opts, rev.as_deref())?;
-        print!("{}", changed::describe(&changes, &selection));
-        if selection.is_empty() {
-            changed::report_nothing(&tc, &mut file_reporters)?;
-            return Ok(ExitCode::Passed);
-        }
-        opts.packages = selection.import_paths();
-    }
-    let terminal = args.terminal_options(std::io::stdout().is_terminal(), env);
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout(), terminal))];
-    if args.wants_annotations(env) {
-        let workspace = env("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
-        reporters.push(Box::new(AnnotationsReporter::new(std::io::stdout(), workspace)));
-    }
-    reporters.extend(file_reporters);
-    session::run(&opts, &mut reporters)
+    file_reporters
 }
 
 fn stacks(args: StacksArgs) -> leakcheck::error::Result<ExitCode> {

@@ -702,7 +702,6 @@ mod tests {
             root: "/p".into(),
             dir: "/p".into(),
             packages: 4,
-            leakcheck_version: "0.1.0",
             rules: vec![],
             diagnoses: vec![],
             config: None,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discover::Toolchain;
 use crate::error::{Error, Result};
+use crate::goargs;
 
 /// One line of `go test -json` (cmd/test2json's event).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -24,9 +25,8 @@ pub struct TestEvent {
     /// When it happened (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
-    /// run, pause, cont, pass, fail, skip, output, bench, start,
-    /// build-output, build-fail.
-    pub action: String,
+    /// What happened.
+    pub action: Action,
     /// The package's import path; absent on build events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
@@ -50,7 +50,100 @@ pub struct TestEvent {
 impl TestEvent {
     /// Whether this ends a package (pass/fail/skip without a test).
     pub fn ends_package(&self) -> bool {
-        self.test.is_none() && self.package.is_some() && matches!(self.action.as_str(), "pass" | "fail" | "skip")
+        self.test.is_none() && self.package.is_some() && self.action.ends()
+    }
+}
+
+/// A test2json event's `Action`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// The test binary is about to run (`start`).
+    Start,
+    /// A test started.
+    Run,
+    /// A test paused (`t.Parallel`).
+    Pause,
+    /// A paused test continues.
+    Cont,
+    /// A test or package passed.
+    Pass,
+    /// Benchmark output.
+    Bench,
+    /// A test or package failed.
+    Fail,
+    /// Output.
+    Output,
+    /// A test or package was skipped.
+    Skip,
+    /// Build output (Go 1.24+, `-json` builds).
+    BuildOutput,
+    /// A build failed (Go 1.24+).
+    BuildFail,
+    /// Any other word, as go test wrote it (a newer Go's).
+    Other(String),
+}
+
+impl Default for Action {
+    fn default() -> Self {
+        Action::Other(String::new())
+    }
+}
+
+impl Action {
+    /// The word test2json writes.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Action::Start => "start",
+            Action::Run => "run",
+            Action::Pause => "pause",
+            Action::Cont => "cont",
+            Action::Pass => "pass",
+            Action::Bench => "bench",
+            Action::Fail => "fail",
+            Action::Output => "output",
+            Action::Skip => "skip",
+            Action::BuildOutput => "build-output",
+            Action::BuildFail => "build-fail",
+            Action::Other(word) => word,
+        }
+    }
+
+    /// Whether it ends a test or a package: pass, fail or skip.
+    pub fn ends(&self) -> bool {
+        matches!(self, Action::Pass | Action::Fail | Action::Skip)
+    }
+}
+
+impl From<&str> for Action {
+    fn from(word: &str) -> Self {
+        match word {
+            "start" => Action::Start,
+            "run" => Action::Run,
+            "pause" => Action::Pause,
+            "cont" => Action::Cont,
+            "pass" => Action::Pass,
+            "bench" => Action::Bench,
+            "fail" => Action::Fail,
+            "output" => Action::Output,
+            "skip" => Action::Skip,
+            "build-output" => Action::BuildOutput,
+            "build-fail" => Action::BuildFail,
+            other => Action::Other(other.to_string()),
+        }
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        // Read as the string it is, so that a word leakcheck does not know
+        // is kept, never an error.
+        String::deserialize(deserializer).map(|w| Action::from(w.as_str()))
     }
 }
 
@@ -67,7 +160,9 @@ pub enum RecordKind {
     Exit,
 }
 
-/// A record's header line; see `helper/leakcheck_record_test.go`.
+/// A record's header line; see `helper/leakcheck_record_test.go`. Fields
+/// the helper writes that leakcheck does not read are left out (serde
+/// passes over them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordHeader {
     /// Format version.
@@ -98,9 +193,6 @@ pub struct RecordHeader {
     /// 1.27 or later); else labels came from pprof's goroutine profile.
     #[serde(default)]
     pub labels_in_dump: bool,
-    /// `start`: the goroutine-creation counter is available (Go 1.26+).
-    #[serde(default)]
-    pub counter: bool,
     /// `start`: the goroutineleak profile is available and in use.
     #[serde(default)]
     pub proof: bool,
@@ -130,9 +222,6 @@ pub struct RecordHeader {
     /// test's because they appeared while it ran alone.
     #[serde(default)]
     pub by_difference: Vec<u64>,
-    /// `end`: no other test ran while it did.
-    #[serde(default)]
-    pub alone: bool,
     /// `end`: the check did not fail the test (it ran in the background
     /// after the test returned, or under -failfast): go test reports the
     /// test as it was, and the package failed at its end.
@@ -153,9 +242,6 @@ pub struct RecordHeader {
     /// `exit`: goroutine id → the test it belongs to.
     #[serde(default)]
     pub owners: BTreeMap<String, String>,
-    /// `exit`: no test ran in this binary.
-    #[serde(default)]
-    pub no_tests: bool,
     /// `exit`: how many bytes the helper wrote before this record.
     #[serde(default)]
     pub file_len: usize,
@@ -269,34 +355,16 @@ impl GoTestCommand {
         go_test_args: &[String],
         inst: &Instrumentation<'_>,
     ) -> GoTestCommand {
-        let split = go_test_args.iter().position(|a| a == "-args" || a == "--args");
-        let (flags, binary_args) = match split {
-            Some(i) => go_test_args.split_at(i),
-            None => (go_test_args, &[][..]),
-        };
+        let (_, binary_args) = goargs::split(go_test_args);
         let mut args = vec![
             "test".to_string(),
             "-json".into(),
             format!("-overlay={}", inst.overlay.display()),
         ];
-        let mut skip_value = false;
-        for a in flags {
-            if skip_value {
-                skip_value = false;
-                continue;
-            }
-            match flag_name(a) {
-                Some("json") => continue,
-                Some("overlay") => {
-                    skip_value = !a.contains('=');
-                    continue;
-                }
-                _ => args.push(a.clone()),
-            }
-        }
+        args.extend(goargs::passed_flags(go_test_args));
         // Go before 1.24 does not apply -overlay to vet: vet would fail on
         // the helper's virtual file.
-        if tc.minor() < 24 && !flags.iter().any(|a| flag_name(a) == Some("vet")) {
+        if tc.minor() < 24 && !goargs::sets_vet(go_test_args) {
             args.push("-vet=off".into());
         }
         args.extend(packages.iter().cloned());
@@ -326,78 +394,12 @@ impl GoTestCommand {
     }
 }
 
-/// Refuses go test flags under which no test runs checked, and warns about
-/// those under which part of the run is not checked.
-pub fn check_go_test_args(go_test_args: &[String]) -> Result<Vec<String>> {
-    let mut warnings = Vec::new();
-    let flags = go_test_args.iter().take_while(|a| *a != "-args" && *a != "--args");
-    for a in flags {
-        let Some(name) = flag_name(a) else { continue };
-        let refuse = match name.trim_start_matches("test.") {
-            "c" | "o" => Some("builds a test binary without running it: there is nothing to check"),
-            "list" => Some("lists tests without running them: there is nothing to check"),
-            "fuzz" => Some(
-                "runs the fuzzing engine, whose workers leakcheck cannot check; leakcheck runs fuzz targets' seed corpora as tests without it",
-            ),
-            "json" | "v" | "run" | "skip" => None,
-            "bench" => {
-                warnings.push("benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into());
-                None
-            }
-            _ => None,
-        };
-        if let Some(why) = refuse {
-            return Err(Error::Usage(format!("go test {a} {why}")));
-        }
-    }
-    Ok(warnings)
-}
-
-/// The go test arguments of a rerun of `tests` (top-level names): the
-/// user's, without their test selection and count, plus `-run` for exactly
-/// those tests and `-count=1`.
-pub fn rerun_args(go_test_args: &[String], tests: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut it = go_test_args.iter();
-    while let Some(a) = it.next() {
-        if a == "-args" || a == "--args" {
-            out.push(a.clone());
-            out.extend(it.cloned());
-            break;
-        }
-        match flag_name(a).map(|n| n.trim_start_matches("test.")) {
-            Some("run" | "skip" | "count") => {
-                if !a.contains('=') {
-                    it.next();
-                }
-            }
-            _ => out.push(a.clone()),
-        }
-    }
-    let mut names: Vec<String> = tests.iter().map(|t| regex::escape(t)).collect();
-    names.sort();
-    names.dedup();
-    let mut args = vec![
-        "-run".to_string(),
-        format!("^(?:{})$", names.join("|")),
-        "-count=1".to_string(),
-    ];
-    args.append(&mut out);
-    args
-}
-
 /// The comma-separated environment list `name` with `item` appended.
 fn with_item(name: &str, item: &str) -> String {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => format!("{v},{item}"),
         _ => item.to_string(),
     }
-}
-
-/// The name of a flag argument (`-run=x` → `run`), or None for a value.
-pub fn flag_name(arg: &str) -> Option<&str> {
-    let name = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-'))?;
-    Some(name.split_once('=').map_or(name, |(n, _)| n))
 }
 
 /// Runs go test and calls `each` for every event; returns go test's exit
@@ -786,26 +788,6 @@ mod tests {
     }
 
     #[test]
-    fn rerun_args_select_exactly_the_failed_tests() {
-        let args: Vec<String> = ["-run", "TestA", "-count=3", "-race", "-args", "-run", "x"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            rerun_args(&args, &["TestB", "TestA.x"]),
-            vec![
-                "-run",
-                r"^(?:TestA\.x|TestB)$",
-                "-count=1",
-                "-race",
-                "-args",
-                "-run",
-                "x"
-            ]
-        );
-    }
-
-    #[test]
     fn command_places_flags_packages_and_binary_args() {
         let args: Vec<String> = ["-run", "TestA", "-json", "-overlay", "/u.json", "-args", "-flag"]
             .iter()
@@ -844,6 +826,39 @@ mod tests {
         let old = GoTestCommand::new(&tc("go1.22.12"), &[], &[], &inst("/o"));
         assert!(old.args.contains(&"-vet=off".to_string()));
         assert!(!old.env.iter().any(|(k, _)| k == "GOEXPERIMENT"));
+    }
+}
+
+#[cfg(test)]
+mod action_tests {
+    use super::*;
+
+    #[test]
+    fn actions_read_and_write_as_test2json_words() {
+        for word in [
+            "start",
+            "run",
+            "pause",
+            "cont",
+            "pass",
+            "bench",
+            "fail",
+            "output",
+            "skip",
+            "build-output",
+            "build-fail",
+            "attr",
+        ] {
+            let ev: TestEvent = serde_json::from_str(&format!("{{\"Action\":\"{word}\"}}")).unwrap();
+            assert_eq!(ev.action.as_str(), word);
+            assert_eq!(
+                serde_json::to_string(&ev).unwrap(),
+                format!("{{\"Action\":\"{word}\"}}")
+            );
+        }
+        assert_eq!(Action::from("build-fail"), Action::BuildFail);
+        assert!(serde_json::from_str::<TestEvent>("{\"Action\":1}").is_err());
+        assert!(serde_json::from_str::<TestEvent>("{}").is_err());
     }
 }
 

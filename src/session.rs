@@ -2,6 +2,9 @@
 //!
 //! discover → inject → run → analyse, with every step's output handed on as
 //! plain data and every result emitted as an [`Event`] to the reporters.
+//! [`prepare`] does everything before go test (toolchain, packages, shard,
+//! overlay, configuration, rules, baseline) and hands on a [`Prepared`];
+//! [`execute`] runs go test and the reruns on it, and decides the exit code.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,11 +17,12 @@ use crate::analyse::diagnose::{self, DiagnosisRule};
 use crate::analyse::rules::{self, IgnoreRule};
 use crate::analyse::{rerun, PackageCollector, PackageResult, StderrSplitter};
 use crate::config::{self, Config};
-use crate::discover::{self, Toolchain};
+use crate::discover::{self, GoPackage, Toolchain};
 use crate::error::{Error, ExitCode, Result};
+use crate::goargs;
 use crate::inject;
 use crate::report::{Event, Reporter, RunInfo, RunSummary};
-use crate::run::{self, flag_name, GoTestCommand, Instrumentation, RunEvent};
+use crate::run::{self, Action, GoTestCommand, Instrumentation, RunEvent, TestEvent};
 
 /// What a run needs to know, independent of the command line.
 #[derive(Debug, Clone)]
@@ -68,46 +72,60 @@ struct HelperConfig<'a> {
     always_look: bool,
 }
 
-/// Whether the user asked go test for verbose output.
-pub fn wants_verbose(go_test_args: &[String]) -> bool {
-    go_test_args
-        .iter()
-        .take_while(|a| *a != "-args" && *a != "--args")
-        .any(|a| {
-            matches!(
-                a.as_str(),
-                "-v" | "--v" | "-v=true" | "--v=true" | "-test.v" | "-test.v=true"
-            )
-        })
-}
-
 /// Runs the tests and reports to every reporter; the exit code says how
 /// it went. Errors are only for runs that could not happen (exit code 2).
 pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
+    run_with(opts, None, reporters)
+}
+
+/// [`run`], with the toolchain when the caller found it already
+/// (`--changed`, a watch run), so that `go env` runs once.
+pub fn run_with(opts: &RunOptions, tc: Option<Toolchain>, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
+    match prepare(opts, tc)? {
+        Some(prepared) => execute(&prepared, reporters),
+        // --shard-list printed the shard's packages.
+        None => Ok(ExitCode::Passed),
+    }
+}
+
+/// A run made ready: everything [`execute`] needs, before any test runs.
+/// Its temporary files (the overlay, the records, go's work directory) are
+/// removed when it is dropped.
+pub struct Prepared {
+    opts: RunOptions,
+    started: Instant,
+    tc: Toolchain,
+    /// What go test is given: the patterns, or the shard's import paths,
+    /// plus the helper's files when the patterns name files.
+    patterns: Vec<String>,
+    packages: Vec<GoPackage>,
+    overlay: inject::Overlay,
+    records: tempfile::TempDir,
+    gotmp: tempfile::TempDir,
+    /// What the helper reads from LEAKCHECK_CONFIG.
+    helper_config: String,
+    baseline_path: PathBuf,
+    baseline: Option<Baseline>,
+    /// The rules, diagnoses, grace and configuration file in force.
+    info: RunInfo,
+}
+
+/// Finds the toolchain (unless given) and the packages, picks the shard's,
+/// writes the overlay, reads the configuration and the baseline. None when
+/// `--shard-list` printed the shard's packages: there is nothing to run.
+pub fn prepare(opts: &RunOptions, tc: Option<Toolchain>) -> Result<Option<Prepared>> {
     let started = Instant::now();
-    let arg_warnings = run::check_go_test_args(&opts.go_test_args)?;
+    let arg_warnings = goargs::check(&opts.go_test_args)?;
     for w in &arg_warnings {
         eprintln!("leakcheck: warning: {w}");
     }
-    let tc = Toolchain::find(&opts.go, &opts.dir)?;
-    let mut patterns = if opts.packages.is_empty() {
-        vec!["./...".to_string()]
-    } else {
-        opts.packages.clone()
+    let tc = match tc {
+        Some(tc) => tc,
+        None => Toolchain::find(&opts.go, &opts.dir)?,
     };
-    let mut packages = discover::packages(&tc, &patterns, &opts.go_test_args)?;
-    if let Some(shard) = &opts.shard {
-        // go test gets the shard's packages by import path instead of the patterns.
-        let selection = shard.select(&opts.dir, packages)?;
-        if shard.list {
-            eprintln!("leakcheck: {}", selection.summary);
-            selection.import_paths().iter().for_each(|p| println!("{p}"));
-            return Ok(ExitCode::Passed);
-        }
-        println!("leakcheck: {}", selection.summary);
-        patterns = selection.import_paths();
-        packages = selection.packages;
-    }
+    let Some((mut patterns, packages)) = select_packages(opts, &tc)? else {
+        return Ok(None);
+    };
     // What go reads and writes (the overlay, go's work directory) goes
     // where go's temporary files go: GOTMPDIR when the user set it, else
     // the system's; the helper's records go to the system's. Names start
@@ -116,197 +134,214 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     let temp = std::env::var_os("GOTMPDIR")
         .filter(|v| !v.is_empty())
         .map_or_else(std::env::temp_dir, PathBuf::from);
-    let overlay = inject::build(
-        &packages,
-        user_overlay(&tc, &opts.go_test_args).as_deref(),
-        &tc.dir,
-        &temp,
-    )?;
-    if let Some(file) = patterns.iter().find(|p| p.ends_with(".go")).cloned() {
-        // go test x_test.go compiles only the files it is given (whatever
-        // their build constraints): the helper's too, those for this GOOS,
-        // named the way the user named theirs (go wants them all in one
-        // directory, as spelled).
-        let dir = Path::new(&file).parent().unwrap_or(Path::new(""));
-        let skip = if tc.goos == "linux" { "_other_" } else { "_linux_" };
-        for injection in overlay.injections.values() {
-            patterns.extend(
-                injection
-                    .added
-                    .iter()
-                    .filter_map(|f| f.file_name())
-                    .filter(|name| !name.to_string_lossy().contains(skip))
-                    .map(|name| dir.join(name).display().to_string()),
-            );
-        }
-    }
+    let overlay = write_overlay(opts, &tc, &packages, &mut patterns, &temp)?;
     let records = temp_dir(".leakcheck-records-", &std::env::temp_dir())?;
     // go's own work directory inside one of leakcheck's, so that nothing is
     // left when go is killed.
     let gotmp = temp_dir(".leakcheck-gotmp-", &temp)?;
-    let config_file = match &opts.config {
-        Some(path) => config::load(&opts.dir.join(path))?,
-        None => match config::find(tc.root()) {
-            Some(path) => config::load(&path)?,
-            None => Config::default(),
-        },
-    };
-    let grace = opts.grace.or(config_file.grace).unwrap_or(DEFAULT_GRACE);
-    let baseline_path = match &opts.baseline {
-        Some(p) => opts.dir.join(p),
-        None => tc.root().join(baseline::FILE_NAME),
-    };
-    let baseline = if opts.update_baseline {
-        None
-    } else {
-        match Baseline::load(&baseline_path)? {
-            Some(b) => Some(b),
-            None if opts.baseline.is_some() => {
-                return Err(Error::io(
-                    "cannot read",
-                    &baseline_path,
-                    std::io::Error::from(std::io::ErrorKind::NotFound),
-                ))
-            }
-            None => None,
-        }
-    };
-    let mut diagnoses = config_file.diagnoses.clone();
-    diagnoses.extend(diagnose::builtin());
-    let mut all_rules = rules::builtin();
-    all_rules.extend(config_file.rules.iter().cloned());
-    all_rules.extend(opts.rules.iter().cloned());
-    let config = serde_json::to_string(&HelperConfig {
-        grace_ms: grace.as_millis(),
-        rules: &all_rules,
+    let settings = Settings::load(opts, &tc)?;
+    let helper_config = serde_json::to_string(&HelperConfig {
+        grace_ms: settings.grace.as_millis(),
+        rules: &settings.rules,
         proof: opts.proof,
         always_look: std::env::var_os("LEAKCHECK_ALWAYS_LOOK").is_some_and(|v| v == "1"),
     })
     .expect("helper config serialises");
-    let inst = Instrumentation {
-        overlay: &overlay.json_path,
-        records: records.path(),
-        config_json: &config,
-        proof: opts.proof,
-        gotmpdir: Some(gotmp.path()),
-    };
-    let cmd = GoTestCommand::new(&tc, &patterns, &opts.go_test_args, &inst);
-
     let info = RunInfo {
         go_version: tc.version.clone(),
         root: tc.root().to_path_buf(),
         dir: tc.dir.clone(),
         packages: packages.iter().filter(|p| p.has_tests()).count(),
-        leakcheck_version: env!("CARGO_PKG_VERSION"),
-        rules: all_rules.clone(),
-        diagnoses: diagnoses.clone(),
-        config: config_file.path.clone(),
-        grace,
+        rules: settings.rules,
+        diagnoses: settings.diagnoses,
+        config: settings.config,
+        grace: settings.grace,
     };
+    Ok(Some(Prepared {
+        opts: opts.clone(),
+        started,
+        tc,
+        patterns,
+        packages,
+        overlay,
+        records,
+        gotmp,
+        helper_config,
+        baseline_path: settings.baseline_path,
+        baseline: settings.baseline,
+        info,
+    }))
+}
+
+/// The packages the patterns match, or the shard's of them (go test then
+/// gets the shard's packages by import path instead of the patterns). None
+/// when `--shard-list` printed them.
+fn select_packages(opts: &RunOptions, tc: &Toolchain) -> Result<Option<(Vec<String>, Vec<GoPackage>)>> {
+    let patterns = if opts.packages.is_empty() {
+        vec!["./...".to_string()]
+    } else {
+        opts.packages.clone()
+    };
+    let packages = discover::packages(tc, &patterns, &opts.go_test_args)?;
+    let Some(shard) = &opts.shard else {
+        return Ok(Some((patterns, packages)));
+    };
+    let selection = shard.select(&opts.dir, packages)?;
+    if shard.list {
+        eprintln!("leakcheck: {}", selection.summary);
+        selection.import_paths().iter().for_each(|p| println!("{p}"));
+        return Ok(None);
+    }
+    println!("leakcheck: {}", selection.summary);
+    Ok(Some((selection.import_paths(), selection.packages)))
+}
+
+/// The overlay that adds the helper to every package (merged with the
+/// user's), in `temp`; go test is given the helper's files too when the
+/// patterns name files.
+fn write_overlay(
+    opts: &RunOptions,
+    tc: &Toolchain,
+    packages: &[GoPackage],
+    patterns: &mut Vec<String>,
+    temp: &Path,
+) -> Result<inject::Overlay> {
+    let user_overlay = goargs::user_overlay(&opts.go_test_args, &tc.goflags).map(|v| tc.dir.join(v));
+    let overlay = inject::build(packages, user_overlay.as_deref(), &tc.dir, temp)?;
+    add_helper_files(patterns, &overlay, tc);
+    Ok(overlay)
+}
+
+/// go test x_test.go compiles only the files it is given (whatever their
+/// build constraints): the helper's too, those for this GOOS, named the way
+/// the user named theirs (go wants them all in one directory, as spelled).
+fn add_helper_files(patterns: &mut Vec<String>, overlay: &inject::Overlay, tc: &Toolchain) {
+    let Some(file) = patterns.iter().find(|p| p.ends_with(".go")).cloned() else {
+        return;
+    };
+    let dir = Path::new(&file).parent().unwrap_or(Path::new(""));
+    let skip = if tc.goos == "linux" { "_other_" } else { "_linux_" };
+    for injection in overlay.injections.values() {
+        patterns.extend(
+            injection
+                .added
+                .iter()
+                .filter_map(|f| f.file_name())
+                .filter(|name| !name.to_string_lossy().contains(skip))
+                .map(|name| dir.join(name).display().to_string()),
+        );
+    }
+}
+
+/// What leakcheck.toml, the command line and the baseline file settle.
+struct Settings {
+    config: Option<PathBuf>,
+    grace: Duration,
+    /// Every ignore rule: built-in, the file's, the command line's.
+    rules: Vec<IgnoreRule>,
+    /// The file's diagnoses, then the built-in ones.
+    diagnoses: Vec<DiagnosisRule>,
+    baseline_path: PathBuf,
+    /// The baseline to apply (none with `--update-baseline`).
+    baseline: Option<Baseline>,
+}
+
+impl Settings {
+    fn load(opts: &RunOptions, tc: &Toolchain) -> Result<Settings> {
+        let config_file = match &opts.config {
+            Some(path) => config::load(&opts.dir.join(path))?,
+            None => match config::find(tc.root()) {
+                Some(path) => config::load(&path)?,
+                None => Config::default(),
+            },
+        };
+        let grace = opts.grace.or(config_file.grace).unwrap_or(DEFAULT_GRACE);
+        let baseline_path = match &opts.baseline {
+            Some(p) => opts.dir.join(p),
+            None => tc.root().join(baseline::FILE_NAME),
+        };
+        let baseline = if opts.update_baseline {
+            None
+        } else {
+            match Baseline::load(&baseline_path)? {
+                Some(b) => Some(b),
+                None if opts.baseline.is_some() => {
+                    return Err(Error::io(
+                        "cannot read",
+                        &baseline_path,
+                        std::io::Error::from(std::io::ErrorKind::NotFound),
+                    ))
+                }
+                None => None,
+            }
+        };
+        let mut diagnoses = config_file.diagnoses.clone();
+        diagnoses.extend(diagnose::builtin());
+        let mut rules = rules::builtin();
+        rules.extend(config_file.rules.iter().cloned());
+        rules.extend(opts.rules.iter().cloned());
+        Ok(Settings {
+            config: config_file.path.clone(),
+            grace,
+            rules,
+            diagnoses,
+            baseline_path,
+            baseline,
+        })
+    }
+}
+
+/// Runs go test on the prepared run, and the reruns, reporting to every
+/// reporter; the exit code says how it went.
+pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
     let mut emitter = Emitter { reporters, error: None };
-    emitter.emit(&Event::RunStarted(&info));
-    if patterns.is_empty() {
+    emitter.emit(&Event::RunStarted(&p.info));
+    if p.patterns.is_empty() {
         // An empty shard: go test without packages would test the current
         // directory. Reports are written, empty.
-        let summary = RunSummary {
-            baseline: baseline.as_ref().map(|b| b.outcome(&[])),
-            baseline_written: None,
-            packages: Vec::new(),
-            elapsed: started.elapsed(),
-            interrupted: false,
-        };
+        let summary = RunSummary::empty(p.baseline.as_ref().map(|b| b.outcome(&[])), p.started.elapsed());
         emitter.emit(&Event::RunFinished(&summary));
         return emitter.error.map_or(Ok(ExitCode::Passed), Err);
     }
-
-    let pass = Pass {
-        tc: &tc,
-        dirs: packages
-            .iter()
-            .map(|p| (p.import_path.clone(), p.dir.clone()))
-            .collect(),
-        rules: &all_rules,
-        baseline: baseline.as_ref(),
-        records: records.path(),
-        diagnoses: &diagnoses,
-        test_context: tc.minor() >= 24 && tc.module_go_minor().is_none_or(|m| m >= 24),
-    };
+    let inst = p.instrumentation();
+    let pass = p.pass();
+    let cmd = GoTestCommand::new(&p.tc, &p.patterns, &p.opts.go_test_args, &inst);
     let (mut results, status) = pass.run(&cmd, &mut emitter)?;
-    // Every selected package with tests is reported: one go test never
-    // finished (it was killed, the run was interrupted) is an error, never
-    // a pass and never absent.
-    let reported: std::collections::HashSet<String> = results.iter().map(|r| r.import_path.clone()).collect();
-    for p in packages
-        .iter()
-        .filter(|p| p.has_tests() && !reported.contains(&p.import_path))
-    {
-        let why = match status {
-            _ if run::interrupt::interrupted() => "the run was interrupted before go test ran it".to_string(),
-            None => "go test was killed before it ran it".to_string(),
-            Some(0) => "go test did not report it".to_string(),
-            Some(code) => format!("go test exited ({code}) before it ran it"),
-        };
-        let result = PackageResult::not_finished(&p.import_path, &why);
-        emitter.emit(&Event::PackageFinished(&result));
-        results.push(result);
-    }
+    p.report_unfinished(status, &mut results, &mut emitter);
     // go test's status counts wherever no package explains it: a package it
     // reported failing (which a baseline or a rerun may turn into a pass on
     // purpose) explains it; a killed go test, or one that failed outside
     // every package, does not.
-    let go_failure_unexplained = status != Some(0) && !results.iter().any(|p| p.go_failed);
-
-    // Reruns: only the tests that failed, until they pass or the rounds
-    // run out. What passes on a rerun is flaky, not silently passed.
-    for round in 1..=opts.rerun_fails {
-        let failing = rerun::failing_tests(&results);
-        let count: usize = failing.iter().map(|(_, t)| t.len()).sum();
-        if count == 0 || run::interrupt::interrupted() {
-            break;
-        }
-        if count > opts.rerun_fails_max_failures {
-            eprintln!(
-                "leakcheck: {count} tests failed, more than --rerun-fails-max-failures={}: not rerunning",
-                opts.rerun_fails_max_failures
-            );
-            break;
-        }
-        emitter.emit(&Event::RerunStarted {
-            round,
-            of: opts.rerun_fails,
-            tests: count,
-            packages: failing.len(),
-        });
-        let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
-        let packages: Vec<String> = failing.iter().map(|(p, _)| p.clone()).collect();
-        let cmd = GoTestCommand::new(&tc, &packages, &run::rerun_args(&opts.go_test_args, &names), &inst);
-        let (again, _) = pass.run(&cmd, &mut emitter)?;
-        rerun::merge(&mut results, again);
-    }
-
+    let go_failure_unexplained = status != Some(0) && !results.iter().any(|r| r.go_failed);
+    p.rerun(&pass, &inst, &mut results, &mut emitter)?;
     let interrupted = run::interrupt::interrupted();
-    let (failed, baseline_written) = if opts.update_baseline && !interrupted {
-        let n = baseline::write(&baseline_path, &results)?;
+    let (failed, baseline_written) = if p.opts.update_baseline && !interrupted {
+        let n = baseline::write(&p.baseline_path, &results)?;
         // The leaks are recorded now: only other failures fail the run.
         (
             results.iter().any(PackageResult::fails_besides_leaks),
-            Some((baseline_path.clone(), n)),
+            Some((p.baseline_path.clone(), n)),
         )
     } else {
         (results.iter().any(PackageResult::is_failure), None)
     };
     let summary = RunSummary {
-        baseline: baseline.as_ref().map(|b| b.outcome(&results)),
+        baseline: p.baseline.as_ref().map(|b| b.outcome(&results)),
         baseline_written,
         packages: results,
-        elapsed: started.elapsed(),
+        elapsed: p.started.elapsed(),
         interrupted,
     };
     emitter.emit(&Event::RunFinished(&summary));
     if let Some(e) = emitter.error {
         return Err(e);
     }
-    drop(overlay);
+    Ok(exit_code(interrupted, failed, go_failure_unexplained, status))
+}
+
+/// The exit policy: an interrupt, then a failed or leaking package, then a
+/// failing go test that no package explains.
+fn exit_code(interrupted: bool, failed: bool, go_failure_unexplained: bool, status: Option<i32>) -> ExitCode {
     if go_failure_unexplained && !failed {
         eprintln!(
             "leakcheck: go test {} although every package it reported passed",
@@ -316,13 +351,129 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
             }
         );
     }
-    Ok(if interrupted {
+    if interrupted {
         ExitCode::Interrupted
     } else if failed || go_failure_unexplained {
         ExitCode::Failed
     } else {
         ExitCode::Passed
-    })
+    }
+}
+
+impl Prepared {
+    fn instrumentation(&self) -> Instrumentation<'_> {
+        Instrumentation {
+            overlay: &self.overlay.json_path,
+            records: self.records.path(),
+            config_json: &self.helper_config,
+            proof: self.opts.proof,
+            gotmpdir: Some(self.gotmp.path()),
+        }
+    }
+
+    fn pass(&self) -> Pass<'_> {
+        let tc = &self.tc;
+        Pass {
+            tc,
+            dirs: self
+                .packages
+                .iter()
+                .map(|p| (p.import_path.clone(), p.dir.clone()))
+                .collect(),
+            rules: &self.info.rules,
+            baseline: self.baseline.as_ref(),
+            records: self.records.path(),
+            diagnoses: &self.info.diagnoses,
+            test_context: tc.minor() >= 24 && tc.module_go_minor().is_none_or(|m| m >= 24),
+        }
+    }
+
+    /// Every selected package with tests is reported: one go test never
+    /// finished (it was killed, the run was interrupted) is an error, never
+    /// a pass and never absent.
+    fn report_unfinished(&self, status: Option<i32>, results: &mut Vec<PackageResult>, emitter: &mut Emitter<'_>) {
+        let reported: std::collections::HashSet<String> = results.iter().map(|r| r.import_path.clone()).collect();
+        for p in self
+            .packages
+            .iter()
+            .filter(|p| p.has_tests() && !reported.contains(&p.import_path))
+        {
+            let why = match status {
+                _ if run::interrupt::interrupted() => "the run was interrupted before go test ran it".to_string(),
+                None => "go test was killed before it ran it".to_string(),
+                Some(0) => "go test did not report it".to_string(),
+                Some(code) => format!("go test exited ({code}) before it ran it"),
+            };
+            let result = PackageResult::not_finished(&p.import_path, &why);
+            emitter.emit(&Event::PackageFinished(&result));
+            results.push(result);
+        }
+    }
+
+    /// Reruns: only the tests that failed, until they pass or the rounds
+    /// run out. What passes on a rerun is flaky, not silently passed.
+    fn rerun(
+        &self,
+        pass: &Pass<'_>,
+        inst: &Instrumentation<'_>,
+        results: &mut [PackageResult],
+        emitter: &mut Emitter<'_>,
+    ) -> Result<()> {
+        let opts = &self.opts;
+        for round in 1..=opts.rerun_fails {
+            let failing = rerun::failing_tests(results);
+            let count: usize = failing.iter().map(|(_, t)| t.len()).sum();
+            if count == 0 || run::interrupt::interrupted() {
+                break;
+            }
+            if count > opts.rerun_fails_max_failures {
+                eprintln!(
+                    "leakcheck: {count} tests failed, more than --rerun-fails-max-failures={}: not rerunning",
+                    opts.rerun_fails_max_failures
+                );
+                break;
+            }
+            emitter.emit(&Event::RerunStarted {
+                round,
+                of: opts.rerun_fails,
+                tests: count,
+                packages: failing.len(),
+            });
+            let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
+            let packages: Vec<String> = failing.iter().map(|(p, _)| p.clone()).collect();
+            let cmd = GoTestCommand::new(
+                &self.tc,
+                &packages,
+                &goargs::rerun_args(&opts.go_test_args, &names),
+                inst,
+            );
+            let (again, _) = pass.run(&cmd, emitter)?;
+            rerun::merge(results, again);
+        }
+        Ok(())
+    }
+}
+
+/// Reports a run that selected nothing (`--changed` found no package to
+/// test): the JUnit and JSON files exist, and are empty, so CI that
+/// collects them finds them. The first reporter that fails ends it.
+pub fn report_nothing(tc: &Toolchain, reporters: &mut [Box<dyn Reporter>]) -> Result<()> {
+    let info = RunInfo {
+        go_version: tc.version.clone(),
+        root: tc.root().to_path_buf(),
+        dir: tc.dir.clone(),
+        packages: 0,
+        diagnoses: Vec::new(),
+        rules: Vec::new(),
+        config: None,
+        grace: DEFAULT_GRACE,
+    };
+    let summary = RunSummary::empty(None, Duration::ZERO);
+    for r in reporters.iter_mut() {
+        r.handle(&Event::RunStarted(&info))?;
+        r.handle(&Event::RunFinished(&summary))?;
+    }
+    Ok(())
 }
 
 /// What one `go test` invocation needs besides its command line.
@@ -348,30 +499,7 @@ impl Pass<'_> {
         let status = run::run(self.tc, cmd, self.records, |ev| match ev {
             RunEvent::Test(e, raw) => {
                 emitter.emit(&Event::GoTestLine(&raw));
-                if e.action == "build-output" {
-                    if let Some(path) = &e.import_path {
-                        let base = path.split(' ').next().unwrap_or(path).to_string();
-                        build_outputs
-                            .entry(base)
-                            .or_default()
-                            .push_str(e.output.as_deref().unwrap_or(""));
-                    }
-                    return;
-                }
-                let Some(package) = e.package.clone() else {
-                    return;
-                };
-                collectors
-                    .entry(package.clone())
-                    .or_insert_with(|| self.collector(&package))
-                    .event(&e);
-                if e.action == "output" {
-                    emitter.emit(&Event::Output {
-                        package: &package,
-                        test: e.test.as_deref(),
-                        text: e.output.as_deref().unwrap_or(""),
-                    });
-                }
+                self.test_event(&e, &mut collectors, &mut build_outputs, emitter);
             }
             RunEvent::Stderr(line) => match splitter.package_of(&line) {
                 Some(pkg) => {
@@ -400,6 +528,41 @@ impl Pass<'_> {
             results.push(result);
         }
         Ok((results, status))
+    }
+
+    /// A test2json event: build output kept for its package, every other
+    /// event to its package's collector, output to the reporters.
+    fn test_event(
+        &self,
+        e: &TestEvent,
+        collectors: &mut HashMap<String, PackageCollector>,
+        build_outputs: &mut HashMap<String, String>,
+        emitter: &mut Emitter<'_>,
+    ) {
+        if e.action == Action::BuildOutput {
+            if let Some(path) = &e.import_path {
+                let base = path.split(' ').next().unwrap_or(path).to_string();
+                build_outputs
+                    .entry(base)
+                    .or_default()
+                    .push_str(e.output.as_deref().unwrap_or(""));
+            }
+            return;
+        }
+        let Some(package) = e.package.clone() else {
+            return;
+        };
+        collectors
+            .entry(package.clone())
+            .or_insert_with(|| self.collector(&package))
+            .event(e);
+        if e.action == Action::Output {
+            emitter.emit(&Event::Output {
+                package: &package,
+                test: e.test.as_deref(),
+                text: e.output.as_deref().unwrap_or(""),
+            });
+        }
     }
 
     fn collector(&self, package: &str) -> PackageCollector {
@@ -440,24 +603,6 @@ fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &
             }
         }
     }
-}
-
-/// The `-overlay` file the user gave go test, if any: on the command line,
-/// else in GOFLAGS (which leakcheck's own `-overlay` would override).
-fn user_overlay(tc: &Toolchain, go_test_args: &[String]) -> Option<PathBuf> {
-    let mut it = go_test_args.iter().take_while(|a| *a != "-args" && *a != "--args");
-    while let Some(a) = it.next() {
-        if flag_name(a) == Some("overlay") {
-            return match a.split_once('=') {
-                Some((_, v)) => Some(tc.dir.join(v)),
-                None => it.next().map(|v| tc.dir.join(v)),
-            };
-        }
-    }
-    tc.goflags
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("-overlay=").or_else(|| f.strip_prefix("--overlay=")))
-        .map(|v| tc.dir.join(v))
 }
 
 /// A temporary directory named `prefix…` in `parent`.

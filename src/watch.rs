@@ -6,9 +6,10 @@
 //! - the file watcher (notify, debounced 200ms) sends changed paths, minus
 //!   editors' temporary files and `.git`, `target`, `node_modules`;
 //! - a key reader (crossterm, raw terminal mode) sends `a`, `f`, `q`, Ctrl-C;
-//! - a worker thread runs one [`session::run`] at a time, with the packages
-//!   [`changed::Graph::select`] picks for the changed paths, and sends each
-//!   finished package and the end of the run.
+//! - a worker thread runs one session ([`session::run_with`]) at a time,
+//!   with the packages [`changed::Graph::select`] picks for the changed
+//!   paths (`go env` and `go list` once per run), and sends each finished
+//!   package and the end of the run.
 //!
 //! A change during a run does not cancel it: it is queued, and the changes
 //! that arrive meanwhile are run together once the run is over. A run's
@@ -92,32 +93,7 @@ pub fn run(opts: WatchOptions) -> Result<ExitCode> {
             roots.push(d.to_path_buf());
         }
     }
-    let file_tx = tx.clone();
-    let event_roots = roots.clone();
-    let mut debouncer = new_debouncer(DEBOUNCE, None, move |res: DebounceEventResult| {
-        let msg = match res {
-            Ok(events) => {
-                let paths: BTreeSet<PathBuf> = events
-                    .into_iter()
-                    .filter(|e| is_change(&e.kind))
-                    .flat_map(|e| e.event.paths)
-                    .filter(|p| !is_ignored(p, &event_roots))
-                    .collect();
-                if paths.is_empty() {
-                    return;
-                }
-                Msg::Files(paths.into_iter().collect())
-            }
-            Err(errors) => Msg::WatchError(errors.first().map(|e| e.to_string()).unwrap_or_default()),
-        };
-        let _ = file_tx.send(msg);
-    })
-    .map_err(|e| Error::Usage(format!("--watch: cannot watch files: {e}")))?;
-    let mut watched = HashSet::new();
-    for r in &roots {
-        watch_tree(&mut debouncer, r, &mut watched, &mut Vec::new())
-            .map_err(|e| Error::Usage(format!("--watch: cannot watch {}: {e}", r.display())))?;
-    }
+    let (mut debouncer, mut watched) = start_watching(roots, tx.clone())?;
 
     let keys = Keys::start(tx.clone());
     let mut app = App {
@@ -143,6 +119,40 @@ pub fn run(opts: WatchOptions) -> Result<ExitCode> {
     drop(keys);
     let _ = writeln!(app.out);
     Ok(code)
+}
+
+type Watcher = Debouncer<RecommendedWatcher, RecommendedCache>;
+
+/// Starts watching `roots` (recursively, ignored directories left out),
+/// sending changed paths to `tx`; returns the watcher and the directories
+/// it watches.
+fn start_watching(roots: Vec<PathBuf>, tx: Sender<Msg>) -> Result<(Watcher, HashSet<PathBuf>)> {
+    let event_roots = roots.clone();
+    let mut debouncer = new_debouncer(DEBOUNCE, None, move |res: DebounceEventResult| {
+        let msg = match res {
+            Ok(events) => {
+                let paths: BTreeSet<PathBuf> = events
+                    .into_iter()
+                    .filter(|e| is_change(&e.kind))
+                    .flat_map(|e| e.event.paths)
+                    .filter(|p| !is_ignored(p, &event_roots))
+                    .collect();
+                if paths.is_empty() {
+                    return;
+                }
+                Msg::Files(paths.into_iter().collect())
+            }
+            Err(errors) => Msg::WatchError(errors.first().map(|e| e.to_string()).unwrap_or_default()),
+        };
+        let _ = tx.send(msg);
+    })
+    .map_err(|e| Error::Usage(format!("--watch: cannot watch files: {e}")))?;
+    let mut watched = HashSet::new();
+    for r in &roots {
+        watch_tree(&mut debouncer, r, &mut watched, &mut Vec::new())
+            .map_err(|e| Error::Usage(format!("--watch: cannot watch {}: {e}", r.display())))?;
+    }
+    Ok((debouncer, watched))
 }
 
 /// What the main loop hears about.
@@ -257,47 +267,17 @@ impl App {
     fn run_loop(
         &mut self,
         rx: &mpsc::Receiver<Msg>,
-        debouncer: &mut Debouncer<RecommendedWatcher, RecommendedCache>,
+        debouncer: &mut Watcher,
         watched: &mut HashSet<PathBuf>,
     ) -> ExitCode {
         loop {
             match rx.recv_timeout(Duration::from_millis(250)) {
-                Ok(Msg::Files(paths)) => {
-                    let mut paths = paths;
-                    // A new directory: watch it, and count what is already
-                    // in it as changed (it may have been filled before the
-                    // watch was added).
-                    let mut found = Vec::new();
-                    for p in &paths {
-                        if p.is_dir() {
-                            // New, or deleted and made again: (re)watch.
-                            watched.retain(|w| !w.starts_with(p));
-                            let _ = watch_tree(debouncer, p, watched, &mut found);
-                        }
-                    }
-                    self.watched_dirs = watched.len();
-                    paths.extend(found);
-                    paths.retain(|p| !p.is_dir());
-                    self.pending.files.extend(paths);
-                }
+                Ok(Msg::Files(paths)) => self.files_changed(paths, debouncer, watched),
                 Ok(Msg::WatchError(e)) => {
                     self.note = Some(format!("watcher: {e}"));
                     self.draw();
                 }
-                Ok(Msg::Key(k)) => match k {
-                    Key::All => self.pending.all = true,
-                    Key::Failed => {
-                        if self.failing.is_empty() {
-                            self.note = Some("nothing failed: nothing to rerun".into());
-                            self.draw();
-                        } else {
-                            self.pending.failed = true;
-                        }
-                    }
-                    Key::Quit => self.quit(ExitCode::Passed),
-                    Key::Interrupt => self.quit(ExitCode::Interrupted),
-                    Key::Redraw => self.draw(),
-                },
+                Ok(Msg::Key(k)) => self.key(k),
                 Ok(Msg::Started(selection)) => {
                     self.screen.reasons = selection.into_iter().collect();
                     self.draw();
@@ -322,22 +302,62 @@ impl App {
                 continue;
             }
             if self.worker.is_none() && !self.pending.is_empty() {
-                let p = std::mem::take(&mut self.pending);
-                let what = if p.all {
-                    What::All
-                } else {
-                    What::Some {
-                        files: p.files.into_iter().collect(),
-                        failed: if p.failed {
-                            self.failing.keys().cloned().collect()
-                        } else {
-                            Vec::new()
-                        },
-                    }
-                };
-                self.start(what);
+                self.start_pending();
             }
         }
+    }
+
+    /// Changed paths: pending for the next run. A new directory is
+    /// watched, and what is already in it counts as changed (it may have
+    /// been filled before the watch was added).
+    fn files_changed(&mut self, mut paths: Vec<PathBuf>, debouncer: &mut Watcher, watched: &mut HashSet<PathBuf>) {
+        let mut found = Vec::new();
+        for p in &paths {
+            if p.is_dir() {
+                // New, or deleted and made again: (re)watch.
+                watched.retain(|w| !w.starts_with(p));
+                let _ = watch_tree(debouncer, p, watched, &mut found);
+            }
+        }
+        self.watched_dirs = watched.len();
+        paths.extend(found);
+        paths.retain(|p| !p.is_dir());
+        self.pending.files.extend(paths);
+    }
+
+    fn key(&mut self, k: Key) {
+        match k {
+            Key::All => self.pending.all = true,
+            Key::Failed => {
+                if self.failing.is_empty() {
+                    self.note = Some("nothing failed: nothing to rerun".into());
+                    self.draw();
+                } else {
+                    self.pending.failed = true;
+                }
+            }
+            Key::Quit => self.quit(ExitCode::Passed),
+            Key::Interrupt => self.quit(ExitCode::Interrupted),
+            Key::Redraw => self.draw(),
+        }
+    }
+
+    /// Starts a run of what came during the last one, merged.
+    fn start_pending(&mut self) {
+        let p = std::mem::take(&mut self.pending);
+        let what = if p.all {
+            What::All
+        } else {
+            What::Some {
+                files: p.files.into_iter().collect(),
+                failed: if p.failed {
+                    self.failing.keys().cloned().collect()
+                } else {
+                    Vec::new()
+                },
+            }
+        };
+        self.start(what);
     }
 
     fn quit(&mut self, code: ExitCode) {
@@ -458,28 +478,9 @@ impl App {
     /// first, then the compact summary and the keys, so the summary stays
     /// in view however long the reports are.
     fn draw(&mut self) {
-        let mut s = String::new();
+        let mut s = self.failures_text();
         let header = format!("leakcheck --watch · {}\n", self.screen.title);
-        let running = self.screen.running;
-        // The failures' reports first, oldest first: the newest stay
-        // nearest the summary. While a run goes on they are the last
-        // runs' reports.
-        let mut failures: Vec<(&String, &Failure)> = self.failing.iter().collect();
-        failures.sort_by_key(|(_, f)| f.run);
-        for (p, f) in failures {
-            // A run of every package has no reasons: everything reruns.
-            let rerun = self.screen.reasons.is_empty()
-                || self.screen.reasons.contains_key(p.as_str())
-                || self.screen.packages.iter().any(|l| l.import_path == *p);
-            if running && rerun {
-                s.push_str(&format!("=== {p}: failed in run {}, running again\n", f.run));
-            } else if f.run != self.runs {
-                s.push_str(&format!("=== {p}: failed in run {}, not rerun since\n", f.run));
-            }
-            s.push_str(&f.report);
-            s.push('\n');
-        }
-        if running {
+        if self.screen.running {
             s.push_str(&self.keys_line());
             s.push_str(&header);
             if self.screen.reasons.is_empty() {
@@ -523,6 +524,29 @@ impl App {
         }
         let _ = self.out.write_all(s.as_bytes());
         let _ = self.out.flush();
+    }
+
+    /// The failures' reports, oldest first: the newest stay nearest the
+    /// summary. While a run goes on they are the last runs' reports.
+    fn failures_text(&self) -> String {
+        let mut s = String::new();
+        let running = self.screen.running;
+        let mut failures: Vec<(&String, &Failure)> = self.failing.iter().collect();
+        failures.sort_by_key(|(_, f)| f.run);
+        for (p, f) in failures {
+            // A run of every package has no reasons: everything reruns.
+            let rerun = self.screen.reasons.is_empty()
+                || self.screen.reasons.contains_key(p.as_str())
+                || self.screen.packages.iter().any(|l| l.import_path == *p);
+            if running && rerun {
+                s.push_str(&format!("=== {p}: failed in run {}, running again\n", f.run));
+            } else if f.run != self.runs {
+                s.push_str(&format!("=== {p}: failed in run {}, not rerun since\n", f.run));
+            }
+            s.push_str(&f.report);
+            s.push('\n');
+        }
+        s
     }
 
     fn keys_line(&self) -> String {
@@ -573,41 +597,14 @@ fn select_and_run(opts: &WatchOptions, what: What, tx: &Sender<Msg>) {
     let done = Arc::new(Mutex::new(String::new()));
     let mut nothing = None;
     let result = (|| -> Result<ExitCode> {
-        let mut run = opts.run.clone();
-        let selection: Vec<(String, String)> = match what {
-            What::All => Vec::new(),
-            What::Since(changes, selection) => {
-                if selection.is_empty() {
-                    nothing = Some(changed::describe(&changes, &selection).trim().to_string());
-                    return Ok(ExitCode::Passed);
-                }
-                reasons(&selection)
+        let (selection, tc) = match select(opts, what)? {
+            Selected::Nothing(why) => {
+                nothing = Some(why);
+                return Ok(ExitCode::Passed);
             }
-            What::Some { files, failed } => {
-                let tc = Toolchain::find(&run.go, &run.dir)?;
-                let graph = Graph::load(&tc, &changed::patterns(&run.packages), &run.go_test_args)?;
-                let mut selected = reasons(&graph.select(&files));
-                for f in failed {
-                    if !selected.iter().any(|(p, _)| *p == f) && graph.all().contains(&f) {
-                        selected.push((f, "failed last time".into()));
-                    }
-                }
-                if selected.is_empty() {
-                    let names: Vec<String> = files
-                        .iter()
-                        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
-                        .collect();
-                    nothing = Some(if names.is_empty() {
-                        "nothing to rerun".to_string()
-                    } else {
-                        format!("{} changed: no package affected", names.join(", "))
-                    });
-                    return Ok(ExitCode::Passed);
-                }
-                selected.sort();
-                selected
-            }
+            Selected::Packages(selection, tc) => (selection, tc),
         };
+        let mut run = opts.run.clone();
         if !selection.is_empty() {
             run.packages = selection.iter().map(|(p, _)| p.clone()).collect();
         }
@@ -626,10 +623,59 @@ fn select_and_run(opts: &WatchOptions, what: What, tx: &Sender<Msg>) {
         if let Some(p) = &opts.report_json {
             reporters.push(Box::new(JsonReporter::new(p.clone())));
         }
-        session::run(&run, &mut reporters)
+        session::run_with(&run, tc, &mut reporters)
     })();
     let done = done.lock().map(|d| d.clone()).unwrap_or_default();
     let _ = tx.send(Msg::Finished(Box::new(Finished { nothing, done, result })));
+}
+
+/// What a run tests.
+enum Selected {
+    /// Nothing: why, for the note.
+    Nothing(String),
+    /// These packages, with the reason each runs (none: the patterns), and
+    /// the toolchain when selecting them needed it.
+    Packages(Vec<(String, String)>, Option<Toolchain>),
+}
+
+/// The packages a run tests: the patterns, `--changed`'s selection, or the
+/// packages changed files affect plus those to rerun.
+fn select(opts: &WatchOptions, what: What) -> Result<Selected> {
+    let run = &opts.run;
+    match what {
+        What::All => Ok(Selected::Packages(Vec::new(), None)),
+        What::Since(changes, selection) => {
+            if selection.is_empty() {
+                return Ok(Selected::Nothing(
+                    changed::describe(&changes, &selection).trim().to_string(),
+                ));
+            }
+            Ok(Selected::Packages(reasons(&selection), None))
+        }
+        What::Some { files, failed } => {
+            let tc = Toolchain::find(&run.go, &run.dir)?;
+            let graph = Graph::load(&tc, &changed::patterns(&run.packages), &run.go_test_args)?;
+            let mut selected = reasons(&graph.select(&files));
+            for f in failed {
+                if !selected.iter().any(|(p, _)| *p == f) && graph.all().contains(&f) {
+                    selected.push((f, "failed last time".into()));
+                }
+            }
+            if selected.is_empty() {
+                let names: Vec<String> = files
+                    .iter()
+                    .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect();
+                return Ok(Selected::Nothing(if names.is_empty() {
+                    "nothing to rerun".to_string()
+                } else {
+                    format!("{} changed: no package affected", names.join(", "))
+                }));
+            }
+            selected.sort();
+            Ok(Selected::Packages(selected, Some(tc)))
+        }
+    }
 }
 
 fn reasons(selection: &Selection) -> Vec<(String, String)> {
@@ -722,8 +768,8 @@ impl Write for Capture {
 /// A package's status word and counts.
 fn package_line(p: &PackageResult) -> PackageLine {
     // TestMain's leftovers count as a leaking test, as in the reports.
-    let leaked = p.tests.iter().filter(|t| t.verdict == Verdict::Leaked).count()
-        + usize::from(p.main_leak.as_ref().is_some_and(|l| l.total > l.known));
+    let leaked =
+        p.tests.iter().filter(|t| t.verdict == Verdict::Leaked).count() + usize::from(p.failing_main_leak().is_some());
     let failed = p
         .tests
         .iter()
@@ -833,7 +879,7 @@ fn keep_output_processing() {
 /// directory by directory keeps `.git`, `target` and `node_modules` out of
 /// the kernel's watch list, which a recursive watch would fill.)
 fn watch_tree(
-    w: &mut Debouncer<RecommendedWatcher, RecommendedCache>,
+    w: &mut Watcher,
     dir: &Path,
     watched: &mut HashSet<PathBuf>,
     found: &mut Vec<PathBuf>,

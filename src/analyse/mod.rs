@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::dump;
-use crate::run::{LeakRecord, PackageRecords, RecordKind, TestEvent};
+use crate::run::{Action, LeakRecord, PackageRecords, RecordKind, TestEvent};
 use group::{Grouper, LeakedGroup};
 use rules::IgnoreRule;
 
@@ -297,8 +297,8 @@ impl PackageResult {
         let fails = self.failed_outside_tests
             || matches!(self.check, CheckState::NotChecked(_))
             || self.crash.is_some()
-            || self.main_leak.as_ref().is_some_and(|l| l.known < l.total)
-            || self.tests.iter().any(|t| t.verdict.is_failure());
+            || self.failing_main_leak().is_some()
+            || self.any_test_failed();
         self.status = if fails {
             PackageStatus::Failed
         } else {
@@ -317,6 +317,17 @@ impl PackageResult {
                 .tests
                 .iter()
                 .any(|t| t.verdict.is_failure() && t.verdict != Verdict::Leaked && !t.failed_by_subtest)
+    }
+
+    /// The goroutines left after the last test, when they fail the
+    /// package: some of them are not known leaks the baseline tolerates.
+    pub fn failing_main_leak(&self) -> Option<&LeakReport> {
+        self.main_leak.as_ref().filter(|l| l.known < l.total)
+    }
+
+    /// Whether a test's verdict is a failure (a leak included).
+    pub fn any_test_failed(&self) -> bool {
+        self.tests.iter().any(|t| t.verdict.is_failure())
     }
 
     /// Tests that leaked, with their reports.
@@ -351,7 +362,8 @@ pub struct PackageCollector {
     build_output: String,
     failed_build: bool,
     failed_build_of: Option<String>,
-    status: Option<String>,
+    /// How go test said the package ended: pass, fail or skip.
+    status: Option<Action>,
     elapsed: f64,
     started: Option<String>,
     dir: Option<std::path::PathBuf>,
@@ -377,8 +389,8 @@ impl PackageCollector {
         if self.started.is_none() {
             self.started = ev.time.clone();
         }
-        match (ev.action.as_str(), ev.test.as_deref()) {
-            ("run", Some(name)) => {
+        match (&ev.action, ev.test.as_deref()) {
+            (Action::Run, Some(name)) => {
                 let run = self.runs.entry(name.to_string()).or_insert(0);
                 *run += 1;
                 self.tests.push(TestResult {
@@ -395,23 +407,23 @@ impl PackageCollector {
                 self.finished.push(false);
                 self.current.insert(name.to_string(), self.tests.len() - 1);
             }
-            ("output", Some(name)) => {
+            (Action::Output, Some(name)) => {
                 let i = self.test_index(name);
                 self.tests[i].output.push_str(ev.output.as_deref().unwrap_or(""));
             }
-            (action @ ("pass" | "fail" | "skip"), Some(name)) => {
+            (action @ (Action::Pass | Action::Fail | Action::Skip), Some(name)) => {
                 let i = self.test_index(name);
                 self.tests[i].verdict = match action {
-                    "pass" => Verdict::Passed,
-                    "skip" => Verdict::Skipped,
+                    Action::Pass => Verdict::Passed,
+                    Action::Skip => Verdict::Skipped,
                     _ => Verdict::Failed,
                 };
                 self.tests[i].elapsed = ev.elapsed.unwrap_or(0.0);
                 self.finished[i] = true;
             }
-            ("output", None) => self.output.push_str(ev.output.as_deref().unwrap_or("")),
-            (action @ ("pass" | "fail" | "skip"), None) => {
-                self.status = Some(action.to_string());
+            (Action::Output, None) => self.output.push_str(ev.output.as_deref().unwrap_or("")),
+            (action @ (Action::Pass | Action::Fail | Action::Skip), None) => {
+                self.status = Some(action.clone());
                 self.elapsed = ev.elapsed.unwrap_or(0.0);
                 if let Some(b) = &ev.failed_build {
                     self.failed_build = true;
@@ -420,6 +432,17 @@ impl PackageCollector {
             }
             _ => {}
         }
+    }
+
+    /// Whether go test reported that the package's build (or its setup)
+    /// failed.
+    fn build_failed(&self) -> bool {
+        self.failed_build || self.output.contains("[build failed]") || self.output.contains("[setup failed]")
+    }
+
+    /// Whether go test said the package ended so (pass, fail or skip).
+    fn go_said(&self, action: Action) -> bool {
+        self.status == Some(action)
     }
 
     /// Adds compiler or vet output (from go test's stderr, or another
@@ -438,8 +461,7 @@ impl PackageCollector {
 
     /// Whether go test reported the build failed and no output explains it yet.
     pub fn needs_build_output(&self) -> bool {
-        self.build_output.is_empty()
-            && (self.failed_build || self.output.contains("[build failed]") || self.output.contains("[setup failed]"))
+        self.build_output.is_empty() && self.build_failed()
     }
 
     fn test_index(&mut self, name: &str) -> usize {
@@ -448,7 +470,7 @@ impl PackageCollector {
             None => {
                 // Output before a run event (should not happen): keep it.
                 self.event(&TestEvent {
-                    action: "run".into(),
+                    action: Action::Run,
                     test: Some(name.to_string()),
                     ..Default::default()
                 });
@@ -476,8 +498,8 @@ impl PackageCollector {
         // Where test2json lost a test's events, the helper's records say
         // how it ended, once the binary ran to its end: it passed, or the
         // helper's check after the last test ran.
-        let ran_to_end = match self.status.as_deref() {
-            Some("pass") => true,
+        let ran_to_end = match self.status {
+            Some(Action::Pass) => true,
             Some(_) => exit.is_some(),
             None => false,
         };
@@ -507,9 +529,8 @@ impl PackageCollector {
                 )
             });
         }
-        let build_failed =
-            self.failed_build || self.output.contains("[build failed]") || self.output.contains("[setup failed]");
-        let no_tests = self.status.as_deref() == Some("skip") || self.output.contains("[no test files]");
+        let build_failed = self.build_failed();
+        let no_tests = self.go_said(Action::Skip) || self.output.contains("[no test files]");
         let cached = self
             .output
             .lines()
@@ -648,7 +669,7 @@ impl PackageCollector {
             .filter(|l| l.total > 0);
 
         let any_failure = self.tests.iter().any(|t| t.verdict.is_failure()) || main_leak.is_some() || crash.is_some();
-        let failed_outside_tests = !any_failure && self.status.as_deref() == Some("fail");
+        let failed_outside_tests = !any_failure && self.go_said(Action::Fail);
         let ran = !self.tests.is_empty() || self.status.is_some();
         let check = if !finished {
             CheckState::NotChecked(problems.join("; "))
@@ -673,7 +694,7 @@ impl PackageCollector {
             PackageStatus::NoTestFiles
         } else if !finished {
             PackageStatus::NotFinished
-        } else if any_failure || self.status.as_deref() == Some("fail") || matches!(check, CheckState::NotChecked(_)) {
+        } else if any_failure || self.go_said(Action::Fail) || matches!(check, CheckState::NotChecked(_)) {
             PackageStatus::Failed
         } else {
             PackageStatus::Passed
@@ -683,6 +704,7 @@ impl PackageCollector {
                 "the check after the last test did not run: TestMain exited in a way leakcheck cannot intercept (log.Fatal, os.Exit outside the TestMain file)".into(),
             );
         }
+        let go_failed = self.go_said(Action::Fail) || build_failed;
         PackageResult {
             import_path: self.import_path,
             status,
@@ -700,7 +722,7 @@ impl PackageCollector {
             started: self.started,
             failed_outside_tests,
             dir: self.dir,
-            go_failed: self.status.as_deref() == Some("fail") || build_failed,
+            go_failed,
         }
     }
 
@@ -744,7 +766,7 @@ impl PackageCollector {
         if !lost_end && !lost_start {
             return;
         }
-        let passed = self.status.as_deref() == Some("pass");
+        let passed = self.go_said(Action::Pass);
         // Tests whose `=== RUN` line test2json did not see, glued onto
         // output, whose top-level test has an end record: the subtest's
         // run is that of the test whose output has the line, if the same
@@ -882,7 +904,7 @@ impl PackageCollector {
         // running, or to the package. A `panic: ` line is only believed when
         // the binary failed: a passing test may print one itself (a library
         // logging a panic it recovered).
-        let binary_failed = self.status.as_deref() == Some("fail") || !unfinished.is_empty();
+        let binary_failed = self.go_said(Action::Fail) || !unfinished.is_empty();
         let panic = self
             .tests
             .iter()

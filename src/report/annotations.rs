@@ -90,12 +90,7 @@ impl<W: Write> AnnotationsReporter<W> {
                 .iter()
                 .filter(|t| t.verdict == Verdict::Leaked)
                 .filter_map(|t| t.leak.as_ref().map(|l| (t.name.clone(), l)))
-                .chain(
-                    p.main_leak
-                        .iter()
-                        .filter(|l| l.known < l.total)
-                        .map(|l| ("TestMain".to_string(), l)),
-                );
+                .chain(p.failing_main_leak().into_iter().map(|l| ("TestMain".to_string(), l)));
             for (name, leak) in leaks {
                 // Root causes first: the annotation points at where the
                 // user's code started the first of them.

@@ -290,7 +290,7 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
         s.set_message(message);
         s.set_description(xml_safe(&body_or(p.build_output.clone(), message)));
         s
-    } else if let Some(leak) = p.main_leak.as_ref().filter(|l| l.known < l.total) {
+    } else if let Some(leak) = p.failing_main_leak() {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
         let message = format!("{} after the last test", text::leak_summary(leak));
         s.set_type("GoroutineLeak");
@@ -307,11 +307,7 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
             p.output
         )));
         s
-    } else if p.status == PackageStatus::Failed
-        && !p.tests.iter().any(|t| t.verdict.is_failure())
-        && p.crash.is_none()
-        && p.failed_outside_tests
-    {
+    } else if p.status == PackageStatus::Failed && !p.any_test_failed() && p.crash.is_none() && p.failed_outside_tests {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
         let message = "the test binary failed outside any test";
         s.set_type("Failure");

@@ -64,8 +64,6 @@ pub struct RunInfo {
     pub dir: PathBuf,
     /// Packages that will run a test binary.
     pub packages: usize,
-    /// leakcheck's version.
-    pub leakcheck_version: &'static str,
     /// Every ignore rule in force, built-in ones first.
     pub rules: Vec<crate::analyse::rules::IgnoreRule>,
     /// The diagnosis rules, in the order they are tried.
@@ -89,6 +87,19 @@ pub struct RunSummary {
     pub baseline: Option<crate::analyse::baseline::BaselineOutcome>,
     /// `--update-baseline`: the file written and how many entries it holds.
     pub baseline_written: Option<(PathBuf, usize)>,
+}
+
+impl RunSummary {
+    /// The end of a run that tested nothing: reports are written, empty.
+    pub fn empty(baseline: Option<crate::analyse::baseline::BaselineOutcome>, elapsed: Duration) -> RunSummary {
+        RunSummary {
+            packages: Vec::new(),
+            elapsed,
+            interrupted: false,
+            baseline,
+            baseline_written: None,
+        }
+    }
 }
 
 /// Counts over a run.

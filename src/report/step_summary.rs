@@ -71,7 +71,7 @@ pub fn markdown(summary: &RunSummary, root: &std::path::Path) -> String {
                 leaks.push((p.import_path.clone(), t.name.clone(), l));
             }
         }
-        if let Some(l) = p.main_leak.as_ref().filter(|l| l.known < l.total) {
+        if let Some(l) = p.failing_main_leak() {
             leaks.push((p.import_path.clone(), "TestMain".into(), l));
         }
     }

@@ -19,7 +19,7 @@ use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestR
 use crate::error::{Error, Result};
 
 /// How test results are shown (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A line per package with its counts; failures and leaks after the
     /// last package.
@@ -349,7 +349,7 @@ impl<W: Write> TerminalReporter<W> {
             || (p.crash.is_none()
                 && p.main_leak.is_none()
                 && p.status == PackageStatus::Failed
-                && !p.tests.iter().any(|t| t.verdict.is_failure()));
+                && !p.any_test_failed());
         if unexplained && outputs {
             out.push_str(&package_output(&p.output));
         }
@@ -421,7 +421,7 @@ impl<W: Write> TerminalReporter<W> {
                         counts.push(format!("{n} {}", v.participle()));
                     }
                 }
-                if p.main_leak.as_ref().is_some_and(|l| l.known < l.total) {
+                if p.failing_main_leak().is_some() {
                     counts.push("TestMain leaked".into());
                 }
                 if matches!(p.check, CheckState::NotChecked(_)) {
@@ -453,7 +453,7 @@ impl<W: Write> TerminalReporter<W> {
                 t.elapsed
             );
         }
-        if p.main_leak.as_ref().is_some_and(|l| l.known < l.total) {
+        if p.failing_main_leak().is_some() {
             let _ = writeln!(out, "{} {}.TestMain", self.verdict_word(Verdict::Leaked), p.import_path);
         }
         out
