@@ -35,6 +35,7 @@ pub const HELPER_FILES: &[(&str, &str)] = &[
     ("_test.go", include_str!("../../helper/leakcheck_test.go")),
     ("_begin_test.go", include_str!("../../helper/leakcheck_begin_test.go")),
     ("_look_test.go", include_str!("../../helper/leakcheck_look_test.go")),
+    ("_dump_test.go", include_str!("../../helper/leakcheck_dump_test.go")),
     ("_check_test.go", include_str!("../../helper/leakcheck_check_test.go")),
     ("_looker_test.go", include_str!("../../helper/leakcheck_looker_test.go")),
     ("_record_test.go", include_str!("../../helper/leakcheck_record_test.go")),
