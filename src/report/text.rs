@@ -379,7 +379,7 @@ pub fn leak_text_styled(report: &LeakReport, root: &Path, indent: &str, style: S
     {
         let _ = writeln!(
             out,
-            "{indent}hint: net/http keep-alive connections outlive a test unless it closes idle connections (client.CloseIdleConnections, or srv.Close on an httptest server); an ignore rule can accept them"
+            "{indent}hint: net/http keep-alive connections outlive a test unless every response body is closed (defer resp.Body.Close()) and the idle connections are (client.CloseIdleConnections(), or srv.Close() on an httptest server); an ignore rule can accept them"
         );
     }
     out
