@@ -46,6 +46,11 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 		return
 	}
 	s.touchCacheKey()
+	// A test begins after every earlier test's check is over: what it
+	// does cannot stop what an earlier check waits for, and no looker
+	// is alive while it runs (a test counting goroutines, or goleak in
+	// it, would see it). Parallel tests begin before any of them runs.
+	s.drain()
 	self, creator, header := leakcheckOwnStack()
 	s.mu.Lock()
 	if s.begun[tb] != nil {
@@ -189,6 +194,7 @@ func (s *leakcheckSession) bench(b *leakchecktesting.B) {
 // passed (src/analyse, example_failed_only_by_leakcheck).
 func (s *leakcheckSession) beginExample(name string) func() {
 	s.touchCacheKey()
+	s.drain()
 	self, creator, header := leakcheckOwnStack()
 	_ = creator
 	s.mu.Lock()
@@ -227,7 +233,7 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 	// Under -failfast a failure stops the run: a leak does not fail the
 	// test, so that go test runs the tests it would have run, and the
 	// package fails at its end instead (checkPackage).
-	quiet := !leakcheckBackgroundAllowed()
+	quiet := leakcheckFailfast()
 	s.writeEnd(tc, out, failed, skipped, quiet)
 	n := len(out.leaked)
 	s.mu.Lock()

@@ -262,6 +262,16 @@ func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
 	return false
 }
 
+// leakcheckOwnCode is the top-level declaration of the package under test
+// whose code g runs (its outermost frame), or "".
+func leakcheckOwnCode(g *leakcheckGoroutine) string {
+	g.parseStack()
+	if len(g.funcs) == 0 {
+		return ""
+	}
+	return leakcheckDeclOf(g.funcs[len(g.funcs)-1])
+}
+
 // leakcheckDeclOf is the package-level declaration a function of the
 // package under test (or of its external test package) is written in:
 // "TestA" for example.com/p.TestA.func1, "init" for example.com/p.init.0.func1;
@@ -404,7 +414,9 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 					w.firstOrphans = map[uint64]bool{}
 				}
 				w.firstOrphans[g.id] = true
-			} else if !w.firstOrphans[g.id] {
+			} else if !w.firstOrphans[g.id] && leakcheckOwnCode(g) != c.test.name {
+				// It appeared after the test returned: the test's only
+				// when it runs the test's own code.
 				continue
 			}
 			out.byDifference = append(out.byDifference, g.id)

@@ -3,6 +3,7 @@ package helper
 import (
 	leakcheckcontext "context"
 	leakcheckflag "flag"
+	leakcheckruntime "runtime"
 	leakcheckpprof "runtime/pprof"
 	leakchecktime "time"
 )
@@ -36,6 +37,15 @@ func (s *leakcheckSession) background(tc *leakcheckTest) bool {
 	if !s.backgroundOK || tc.tb == nil || tc.bench || !leakcheckBackgroundAllowed() {
 		return false
 	}
+	s.mu.Lock()
+	inRun := s.inRun
+	s.mu.Unlock()
+	if !inRun {
+		// m.Run runs outside the test files (a helper package,
+		// goleak.VerifyTestMain): what follows it (a teardown, goleak's
+		// own look) cannot be made to wait for the background.
+		return false
+	}
 	if tc.counterOK {
 		if c, ok := leakcheckCreated(); ok && c == tc.startCounter {
 			return false // no look at all: nothing to hand over
@@ -46,11 +56,19 @@ func (s *leakcheckSession) background(tc *leakcheckTest) bool {
 	return s.events != tc.events
 }
 
-// leakcheckBackgroundAllowed: not -failfast. Under -failfast checks stay in
-// their test (the next test starts after it), and fail none.
+// leakcheckBackgroundAllowed: not -failfast, and not -parallel=1. Under
+// -failfast checks stay in their test (the next test starts after it), and
+// fail none. Under -parallel=1 no other test runs while a check waits in
+// its test; in the background one would, and could stop what the check
+// waits for (with more slots, other tests run beside a check either way).
 func leakcheckBackgroundAllowed() bool {
-	f := leakcheckflag.Lookup("test.failfast")
-	return f == nil || f.Value.String() != "true"
+	if leakcheckFailfast() {
+		return false
+	}
+	if f := leakcheckflag.Lookup("test.parallel"); f != nil && f.Value.String() == "1" {
+		return false
+	}
+	return true
 }
 
 // endInBackground hands a test's check to the looker.
@@ -177,11 +195,30 @@ func (s *leakcheckSession) finishBackground(w *leakcheckWait) {
 }
 
 // drain waits until every background check is over and the looker has
-// stopped.
+// exited.
 func (s *leakcheckSession) drain() {
 	s.mu.Lock()
+	waited := false
 	for s.lookerRunning {
+		waited = true
 		s.drained.Wait()
 	}
 	s.mu.Unlock()
+	if !waited {
+		return
+	}
+	// The looker has said it stops, and returns right after: let it go
+	// before anything counts goroutines (at most 1ms; nothing else is
+	// running at the moments a drain is for).
+	n := leakcheckruntime.NumGoroutine()
+	until := leakchecktime.Now().Add(leakchecktime.Millisecond)
+	for leakcheckruntime.NumGoroutine() >= n && leakchecktime.Now().Before(until) {
+		leakcheckruntime.Gosched()
+	}
+}
+
+// leakcheckFailfast: go test -failfast.
+func leakcheckFailfast() bool {
+	f := leakcheckflag.Lookup("test.failfast")
+	return f != nil && f.Value.String() == "true"
 }

@@ -132,10 +132,16 @@ func leakcheckRun(m *leakchecktesting.M) int {
 	if s == nil {
 		return m.Run()
 	}
+	s.mu.Lock()
+	s.inRun = true
+	s.mu.Unlock()
 	code := m.Run()
 	// Checks still running in the background are the tests': they end
 	// before TestMain's teardown can stop what they look for.
 	s.drain()
+	s.mu.Lock()
+	s.inRun = false
+	s.mu.Unlock()
 	s.afterRun(code)
 	return code
 }
@@ -314,6 +320,9 @@ type leakcheckSession struct {
 	drained         *leakchecksync.Cond
 	backgroundLeaks []string
 	backgroundOK    bool
+	// inRun: m.Run runs, called from leakcheckRun, which drains the
+	// background before TestMain goes on.
+	inRun bool
 
 	exitOnce   leakchecksync.Once
 	exitLeaked bool
