@@ -14,7 +14,7 @@ use leakcheck::report::jsonfile::JsonFileReporter;
 use leakcheck::report::junit::JunitReporter;
 use leakcheck::report::step_summary::StepSummaryReporter;
 use leakcheck::report::terminal::TerminalReporter;
-use leakcheck::report::Reporter;
+use leakcheck::report::{Event, Reporter, Stream};
 use leakcheck::session::{self, RunOptions};
 use leakcheck::shard::ShardOptions;
 use leakcheck::stacks::{self as grouped, StackFilter};
@@ -59,22 +59,26 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     }
     let env = |k: &str| std::env::var(k).ok();
     let mut file_reporters = file_reporters(&args, env);
+    let mut reporters = terminal_reporters(&args, env);
     let mut tc = None;
     if let Some(rev) = &args.changed {
         let (found, changes, selection) = changed::resolve(&opts, rev.as_deref())?;
-        print!("{}", changed::describe(&changes, &selection));
+        let described = changed::describe(&changes, &selection);
+        let notice = Event::Notice {
+            stream: Stream::Stdout,
+            text: described.trim_end_matches('\n'),
+        };
+        for r in reporters.iter_mut().chain(file_reporters.iter_mut()) {
+            r.handle(&notice)?;
+        }
         if selection.is_empty() {
+            // Nothing to run: the files are written, empty; the terminal
+            // has said why.
             session::report_nothing(&found, &mut file_reporters)?;
             return Ok(ExitCode::Passed);
         }
         opts.packages = selection.import_paths();
         tc = Some(found);
-    }
-    let terminal = args.terminal_options(std::io::stdout().is_terminal(), env);
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout(), terminal))];
-    if args.wants_annotations(env) {
-        let workspace = env("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
-        reporters.push(Box::new(AnnotationsReporter::new(std::io::stdout(), workspace)));
     }
     reporters.extend(file_reporters);
     session::run_with(&opts, tc, &mut reporters)
@@ -170,6 +174,18 @@ fn refuse_with_watch(args: &RunArgs) -> leakcheck::error::Result<()> {
         "{} cannot be used with --watch (its screen is its own; --junitfile and --report-json are written after each run)",
         dropped.join(", ")
     )))
+}
+
+/// The reporters that write to the terminal: the terminal's, and GitHub's
+/// annotations.
+fn terminal_reporters(args: &RunArgs, env: impl Fn(&str) -> Option<String>) -> Vec<Box<dyn Reporter>> {
+    let terminal = args.terminal_options(std::io::stdout().is_terminal(), &env);
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout(), terminal))];
+    if args.wants_annotations(&env) {
+        let workspace = env("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
+        reporters.push(Box::new(AnnotationsReporter::new(std::io::stdout(), workspace)));
+    }
+    reporters
 }
 
 /// The reporters that write files: JUnit, the JSON report, go test's JSON

@@ -5,6 +5,9 @@
 //! [`prepare`] does everything before go test (toolchain, packages, shard,
 //! overlay, configuration, rules, baseline) and hands on a [`Prepared`];
 //! [`execute`] runs go test and the reruns on it, and decides the exit code.
+//! Nothing here prints: what the run has to say besides results (warnings,
+//! the shard's summary, go's lines outside every package) goes to the
+//! reporters as [`Event::Notice`]. `--shard-list` alone prints directly.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,7 +24,7 @@ use crate::discover::{self, GoPackage, Toolchain};
 use crate::error::{Error, ExitCode, Result};
 use crate::goargs;
 use crate::inject;
-use crate::report::{Event, Reporter, RunInfo, RunSummary};
+use crate::report::{Event, Reporter, RunInfo, RunSummary, Stream};
 use crate::run::{self, Action, GoTestCommand, Instrumentation, RunEvent, TestEvent};
 
 /// What a run needs to know, independent of the command line.
@@ -81,7 +84,7 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
 /// [`run`], with the toolchain when the caller found it already
 /// (`--changed`, a watch run), so that `go env` runs once.
 pub fn run_with(opts: &RunOptions, tc: Option<Toolchain>, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
-    match prepare(opts, tc)? {
+    match prepare(opts, tc, reporters)? {
         Some(prepared) => execute(&prepared, reporters),
         // --shard-list printed the shard's packages.
         None => Ok(ExitCode::Passed),
@@ -113,17 +116,23 @@ pub struct Prepared {
 /// Finds the toolchain (unless given) and the packages, picks the shard's,
 /// writes the overlay, reads the configuration and the baseline. None when
 /// `--shard-list` printed the shard's packages: there is nothing to run.
-pub fn prepare(opts: &RunOptions, tc: Option<Toolchain>) -> Result<Option<Prepared>> {
+///
+/// Its notices (warnings about go test's arguments, the shard's summary)
+/// go to `reporters` as they come, before anything else of the run: so
+/// they are shown in their place even when a later step fails, or when
+/// `--shard-list` prints the shard.
+pub fn prepare(
+    opts: &RunOptions,
+    tc: Option<Toolchain>,
+    reporters: &mut [Box<dyn Reporter>],
+) -> Result<Option<Prepared>> {
     let started = Instant::now();
-    let arg_warnings = goargs::check(&opts.go_test_args)?;
-    for w in &arg_warnings {
-        eprintln!("leakcheck: warning: {w}");
-    }
-    let tc = match tc {
-        Some(tc) => tc,
-        None => Toolchain::find(&opts.go, &opts.dir)?,
-    };
-    let Some((mut patterns, packages)) = select_packages(opts, &tc)? else {
+    let Some(Found {
+        tc,
+        mut patterns,
+        packages,
+    }) = find_packages(opts, tc, reporters)?
+    else {
         return Ok(None);
     };
     // What go reads and writes (the overlay, go's work directory) goes
@@ -173,10 +182,44 @@ pub fn prepare(opts: &RunOptions, tc: Option<Toolchain>) -> Result<Option<Prepar
     }))
 }
 
+/// The toolchain and the packages a run tests.
+struct Found {
+    tc: Toolchain,
+    /// What go test is given (see [`Prepared`]).
+    patterns: Vec<String>,
+    packages: Vec<GoPackage>,
+}
+
+/// go test's arguments checked (warnings to `reporters`), the toolchain
+/// (unless given) and the packages. None when `--shard-list` printed them.
+fn find_packages(
+    opts: &RunOptions,
+    tc: Option<Toolchain>,
+    reporters: &mut [Box<dyn Reporter>],
+) -> Result<Option<Found>> {
+    let mut emitter = Emitter { reporters, error: None };
+    for w in goargs::check(&opts.go_test_args)? {
+        emitter.notice(Stream::Stderr, &format!("leakcheck: warning: {w}"));
+    }
+    let tc = match tc {
+        Some(tc) => tc,
+        None => Toolchain::find(&opts.go, &opts.dir)?,
+    };
+    let selected = select_packages(opts, &tc, &mut emitter)?;
+    match emitter.error {
+        Some(e) => Err(e),
+        None => Ok(selected.map(|(patterns, packages)| Found { tc, patterns, packages })),
+    }
+}
+
 /// The packages the patterns match, or the shard's of them (go test then
-/// gets the shard's packages by import path instead of the patterns). None
-/// when `--shard-list` printed them.
-fn select_packages(opts: &RunOptions, tc: &Toolchain) -> Result<Option<(Vec<String>, Vec<GoPackage>)>> {
+/// gets the shard's packages by import path instead of the patterns), the
+/// shard's summary a notice. None when `--shard-list` printed them.
+fn select_packages(
+    opts: &RunOptions,
+    tc: &Toolchain,
+    emitter: &mut Emitter<'_>,
+) -> Result<Option<(Vec<String>, Vec<GoPackage>)>> {
     let patterns = if opts.packages.is_empty() {
         vec!["./...".to_string()]
     } else {
@@ -188,11 +231,14 @@ fn select_packages(opts: &RunOptions, tc: &Toolchain) -> Result<Option<(Vec<Stri
     };
     let selection = shard.select(&opts.dir, packages)?;
     if shard.list {
+        // The command's output, not a run's notice: `--shard-list` runs
+        // nothing and has no reporters to speak of (the JUnit and JSON
+        // reports are not written), so it prints, as `--version` does.
         eprintln!("leakcheck: {}", selection.summary);
         selection.import_paths().iter().for_each(|p| println!("{p}"));
         return Ok(None);
     }
-    println!("leakcheck: {}", selection.summary);
+    emitter.notice(Stream::Stdout, &format!("leakcheck: {}", selection.summary));
     Ok(Some((selection.import_paths(), selection.packages)))
 }
 
@@ -333,24 +379,32 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
         interrupted,
     };
     emitter.emit(&Event::RunFinished(&summary));
-    if let Some(e) = emitter.error {
+    if let Some(e) = emitter.error.take() {
         return Err(e);
     }
-    Ok(exit_code(interrupted, failed, go_failure_unexplained, status))
+    if go_failure_unexplained && !failed {
+        emitter.notice(Stream::Stderr, &unexplained_failure(status));
+    }
+    emitter
+        .error
+        .map_or(Ok(exit_code(interrupted, failed, go_failure_unexplained)), Err)
+}
+
+/// Why the run fails when go test's status alone fails it.
+fn unexplained_failure(status: Option<i32>) -> String {
+    format!(
+        "leakcheck: go test {} although every package it reported passed",
+        match status {
+            Some(code) => format!("exited with status {code}"),
+            None => "was killed".to_string(),
+        }
+    )
 }
 
 /// The exit policy: an interrupt, then a failed or leaking package, then a
-/// failing go test that no package explains.
-fn exit_code(interrupted: bool, failed: bool, go_failure_unexplained: bool, status: Option<i32>) -> ExitCode {
-    if go_failure_unexplained && !failed {
-        eprintln!(
-            "leakcheck: go test {} although every package it reported passed",
-            match status {
-                Some(code) => format!("exited with status {code}"),
-                None => "was killed".to_string(),
-            }
-        );
-    }
+/// failing go test that no package explains ([`unexplained_failure`] says
+/// so, after the summary).
+fn exit_code(interrupted: bool, failed: bool, go_failure_unexplained: bool) -> ExitCode {
     if interrupted {
         ExitCode::Interrupted
     } else if failed || go_failure_unexplained {
@@ -427,9 +481,12 @@ impl Prepared {
                 break;
             }
             if count > opts.rerun_fails_max_failures {
-                eprintln!(
-                    "leakcheck: {count} tests failed, more than --rerun-fails-max-failures={}: not rerunning",
-                    opts.rerun_fails_max_failures
+                emitter.notice(
+                    Stream::Stderr,
+                    &format!(
+                        "leakcheck: {count} tests failed, more than --rerun-fails-max-failures={}: not rerunning",
+                        opts.rerun_fails_max_failures
+                    ),
                 );
                 break;
             }
@@ -507,9 +564,11 @@ impl Pass<'_> {
                     out.push_str(&line);
                     out.push('\n');
                 }
-                None => eprintln!("{line}"),
+                // go's own lines outside every package (`go: downloading
+                // …`), as go printed them.
+                None => emitter.notice(Stream::Stderr, &line),
             },
-            RunEvent::Stdout(line) => println!("{line}"),
+            RunEvent::Stdout(line) => emitter.notice(Stream::Stdout, &line),
             RunEvent::Records { package, records } => {
                 let c = collectors.remove(&package).unwrap_or_else(|| self.collector(&package));
                 let result = self.finish(c, &package, &records, &mut build_outputs);
@@ -626,6 +685,10 @@ impl Emitter<'_> {
                 self.error.get_or_insert(e);
             }
         }
+    }
+
+    fn notice(&mut self, stream: Stream, text: &str) {
+        self.emit(&Event::Notice { stream, text });
     }
 }
 

@@ -167,6 +167,9 @@ enum Msg {
     Started(Vec<(String, String)>),
     /// A package finished.
     Package(Box<PackageLine>),
+    /// A notice of the run (a warning, a line go printed outside every
+    /// package).
+    Notice(String),
     /// The run is over.
     Finished(Box<Finished>),
 }
@@ -235,6 +238,8 @@ struct Screen {
     packages: Vec<PackageLine>,
     done: String,
     error: Option<String>,
+    /// The run's notices, in order.
+    notices: Vec<String>,
     running: bool,
 }
 
@@ -285,6 +290,10 @@ impl App {
                 Ok(Msg::Package(line)) => {
                     self.progress(&line);
                     self.screen.packages.push(*line);
+                }
+                Ok(Msg::Notice(text)) => {
+                    self.show_notice(&text);
+                    self.screen.notices.push(text);
                 }
                 Ok(Msg::Finished(f)) => self.finished(*f),
                 Err(RecvTimeoutError::Timeout) => {}
@@ -452,6 +461,29 @@ impl App {
         let _ = self.out.flush();
     }
 
+    /// The finished packages' rows, then the run's notices.
+    fn rows(&self) -> String {
+        let mut s = String::new();
+        for p in &self.screen.packages {
+            s.push_str(&self.package_row(p));
+            s.push('\n');
+        }
+        for n in &self.screen.notices {
+            s.push_str(n);
+            s.push('\n');
+        }
+        s
+    }
+
+    /// A notice as it arrives, below what is on screen.
+    fn show_notice(&mut self, text: &str) {
+        if self.quitting.is_some() {
+            return;
+        }
+        let _ = writeln!(self.out, "{text}");
+        let _ = self.out.flush();
+    }
+
     fn package_row(&self, p: &PackageLine) -> String {
         let width = self
             .screen
@@ -495,17 +527,11 @@ impl App {
                     s.push_str(&format!("  {p:width$}  {why}\n"));
                 }
             }
-            // Rows of finished packages follow as they come.
-            for p in &self.screen.packages {
-                s.push_str(&self.package_row(p));
-                s.push('\n');
-            }
+            // Rows of finished packages and notices follow as they come.
+            s.push_str(&self.rows());
         } else {
             s.push_str(&header);
-            for p in &self.screen.packages {
-                s.push_str(&self.package_row(p));
-                s.push('\n');
-            }
+            s.push_str(&self.rows());
             if let Some(e) = &self.screen.error {
                 s.push_str(&format!("leakcheck: {e}\n"));
             }
@@ -687,7 +713,9 @@ fn reasons(selection: &Selection) -> Vec<(String, String)> {
 }
 
 /// Turns the session's events into messages for the main loop; the grouped
-/// reports are the terminal reporter's, captured.
+/// reports are the terminal reporter's, captured; notices (warnings, go's
+/// lines outside every package) are shown in the screen, below the
+/// packages' rows.
 struct WatchReporter {
     tx: Sender<Msg>,
     buf: Arc<Mutex<Vec<u8>>>,
@@ -728,6 +756,10 @@ impl Reporter for WatchReporter {
     fn handle(&mut self, event: &Event<'_>) -> Result<()> {
         match event {
             Event::Output { .. } | Event::GoTestLine(_) | Event::RerunStarted { .. } => return Ok(()),
+            // In the screen, not in the middle of it.
+            Event::Notice { text, .. } => {
+                let _ = self.tx.send(Msg::Notice(text.to_string()));
+            }
             Event::RunStarted(_) => {
                 self.terminal.handle(event)?;
                 self.take();

@@ -3,7 +3,9 @@
 //! The session emits events in order; the terminal reporter streams, the
 //! JUnit and JSON reporters collect and write their file at the end. None of
 //! them looks back into earlier stages: everything they show is in the
-//! events.
+//! events. Reporters alone write: whatever a run prints, down to a warning
+//! or a line go printed outside every package, reaches them as an event
+//! ([`Event::Notice`]).
 
 pub mod annotations;
 pub mod json;
@@ -51,6 +53,28 @@ pub enum Event<'a> {
     PackageFinished(&'a PackageResult),
     /// The run is over.
     RunFinished(&'a RunSummary),
+    /// A message that is no test's result: a warning about go test's
+    /// arguments, the shard's or `--changed`'s selection, why go test's exit status failed
+    /// the run, why failed tests are not rerun, and the lines go printed
+    /// outside every package. The terminal writes it as it comes, on
+    /// `stream`; reports that are files have no place for it.
+    Notice {
+        /// Where the terminal writes it.
+        stream: Stream,
+        /// The message as shown (`leakcheck: …`, or go's line as go printed
+        /// it), without its final newline.
+        text: &'a str,
+    },
+}
+
+/// Standard output or standard error, for an [`Event::Notice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output: what the run says (the shard's summary, go's
+    /// lines on its standard output).
+    Stdout,
+    /// Standard error: warnings, and go's lines on its standard error.
+    Stderr,
 }
 
 /// Facts about the run reporters may show.

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::text;
-use super::{Event, Reporter, RunInfo, RunSummary};
+use super::{Event, Reporter, RunInfo, RunSummary, Stream};
 use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestResult, Verdict, HELPER_LINE_MARK};
 use crate::error::{Error, Result};
 
@@ -69,6 +69,8 @@ pub struct TerminalOptions {
 /// Writes results for people to read.
 pub struct TerminalReporter<W: Write> {
     out: W,
+    /// Where notices on standard error go.
+    err: Box<dyn Write + Send>,
     opts: TerminalOptions,
     root: PathBuf,
     reasons: BTreeMap<String, String>,
@@ -97,6 +99,7 @@ impl<W: Write> TerminalReporter<W> {
     pub fn new(out: W, opts: TerminalOptions) -> Self {
         TerminalReporter {
             out,
+            err: Box::new(std::io::stderr()),
             opts,
             root: PathBuf::new(),
             reasons: BTreeMap::new(),
@@ -114,6 +117,12 @@ impl<W: Write> TerminalReporter<W> {
                 failed: 0,
             },
         }
+    }
+
+    /// Notices on standard error go to `err` instead.
+    pub fn with_stderr(mut self, err: impl Write + Send + 'static) -> Self {
+        self.err = Box::new(err);
+        self
     }
 
     fn paint(&self, code: &str, s: &str) -> String {
@@ -694,6 +703,16 @@ impl<W: Write> TerminalReporter<W> {
             }
             Event::PackageFinished(p) => self.package(p)?,
             Event::RunFinished(summary) => self.summary(summary)?,
+            // As it comes, where it belongs: the progress line is left as
+            // it is, as it was when these were printed directly.
+            Event::Notice {
+                stream: Stream::Stdout,
+                text,
+            } => writeln!(self.out, "{text}")?,
+            // `handle` writes these, even once standard output is closed.
+            Event::Notice {
+                stream: Stream::Stderr, ..
+            } => {}
         }
         self.out.flush()
     }
@@ -701,6 +720,20 @@ impl<W: Write> TerminalReporter<W> {
 
 impl<W: Write> Reporter for TerminalReporter<W> {
     fn handle(&mut self, event: &Event<'_>) -> Result<()> {
+        if let Event::Notice {
+            stream: Stream::Stderr,
+            text,
+        } = event
+        {
+            // Standard error stays open when standard output's reader went
+            // away.
+            return match writeln!(self.err, "{text}").and_then(|()| self.err.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(Error::io("cannot write to", "standard error", e))
+                }
+                _ => Ok(()),
+            };
+        }
         if self.closed {
             return Ok(());
         }
@@ -769,5 +802,79 @@ fn humantime_short(d: Duration) -> String {
         format!("{:.1}s", d.as_secs_f64())
     } else {
         format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer whose bytes the test reads back; `broken` fails every
+    /// write as a closed pipe does.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>, bool);
+
+    impl Shared {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.1 {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn reporter(out: Shared, err: Shared) -> TerminalReporter<Shared> {
+        let opts = TerminalOptions {
+            format: Format::StandardQuiet,
+            color: false,
+            progress: false,
+            explain: false,
+            slowest: 0,
+            stacks: text::StackStyle::Compact,
+        };
+        TerminalReporter::new(out, opts).with_stderr(err)
+    }
+
+    fn notice(stream: Stream, text: &str) -> Event<'_> {
+        Event::Notice { stream, text }
+    }
+
+    #[test]
+    fn notices_go_to_their_stream_each_a_line() {
+        let (out, err) = (Shared::default(), Shared::default());
+        let mut r = reporter(out.clone(), err.clone());
+        r.handle(&notice(Stream::Stderr, "leakcheck: warning: benchmarks run"))
+            .unwrap();
+        r.handle(&notice(Stream::Stdout, "leakcheck: shard 1/2")).unwrap();
+        r.handle(&notice(Stream::Stdout, "some go line")).unwrap();
+        r.handle(&notice(Stream::Stderr, "go: downloading example.com/m v1.0.0"))
+            .unwrap();
+        assert_eq!(out.text(), "leakcheck: shard 1/2\nsome go line\n");
+        assert_eq!(
+            err.text(),
+            "leakcheck: warning: benchmarks run\ngo: downloading example.com/m v1.0.0\n"
+        );
+    }
+
+    #[test]
+    fn notices_on_standard_error_outlive_a_closed_standard_output() {
+        let (out, err) = (Shared(Arc::default(), true), Shared::default());
+        let mut r = reporter(out, err.clone());
+        r.handle(&notice(Stream::Stdout, "lost")).unwrap();
+        r.handle(&notice(Stream::Stderr, "leakcheck: go test was killed"))
+            .unwrap();
+        assert_eq!(err.text(), "leakcheck: go test was killed\n");
     }
 }
