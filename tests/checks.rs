@@ -186,3 +186,164 @@ fn a_clean_test_is_not_blamed_for_what_others_code_starts_while_it_runs() {
     assert_eq!(timer["main_leak"]["total"], 1, "{}", run.stdout());
     assert!(run.stdout().contains("timer.TestSetsTimer.func1"), "{}", run.stdout());
 }
+
+/// Where a background check could change what go test sees, checks stay
+/// in the test or end first.
+const WRAPMAIN_TEST: &str = r#"package wrapmain
+
+import (
+	"os"
+	"testing"
+
+	"example.com/tmp/wrapmain/testutil"
+)
+
+var stop = make(chan struct{})
+
+// m.Run runs in another package: its teardown cannot be made to wait for
+// checks in the background.
+func TestMain(m *testing.M) {
+	os.Exit(testutil.Run(m, func() { close(stop) }))
+}
+
+func TestLeakP(t *testing.T) {
+	t.Parallel()
+	go func() { <-stop }()
+}
+
+func TestOtherP(t *testing.T) { t.Parallel() }
+"#;
+
+const WRAPMAIN_UTIL: &str = r#"package testutil
+
+import "testing"
+
+// Run runs the tests, then the teardown.
+func Run(m *testing.M, teardown func()) int {
+	code := m.Run()
+	teardown()
+	return code
+}
+"#;
+
+const ROUNDS: &str = r#"package rounds
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	mu   sync.Mutex
+	stop chan struct{}
+)
+
+// TestStop stops the worker an earlier round left running.
+func TestStop(t *testing.T) {
+	mu.Lock()
+	defer mu.Unlock()
+	if stop != nil {
+		close(stop)
+		stop = nil
+	}
+}
+
+// TestCount counts goroutines around its own work, as some suites do.
+func TestCount(t *testing.T) {
+	before := runtime.NumGoroutine()
+	done := make(chan bool)
+	go func() { done <- true }()
+	<-done
+	time.Sleep(50 * time.Millisecond)
+	if after := runtime.NumGoroutine(); after != before {
+		t.Fatalf("goroutines: %d before, %d after", before, after)
+	}
+}
+
+func TestLeakP(t *testing.T) {
+	t.Parallel()
+	mu.Lock()
+	stop = make(chan struct{})
+	c := stop
+	mu.Unlock()
+	go func() { <-c }()
+}
+
+func TestOtherP(t *testing.T) { t.Parallel() }
+"#;
+
+const ONESLOT: &str = r#"package oneslot
+
+import (
+	"sync"
+	"testing"
+)
+
+var (
+	mu      sync.Mutex
+	started bool
+	stop    = make(chan struct{})
+)
+
+func TestP1(t *testing.T) {
+	t.Parallel()
+	mu.Lock()
+	defer mu.Unlock()
+	started = true
+	go func() { <-stop }()
+}
+
+// TestP2 stops TestP1's goroutine when TestP1 ran first.
+func TestP2(t *testing.T) {
+	t.Parallel()
+	mu.Lock()
+	defer mu.Unlock()
+	if started {
+		close(stop)
+	}
+}
+"#;
+
+#[test]
+fn background_checks_change_nothing_go_test_would_see() {
+    let m = temp_module(&[
+        ("wrapmain/main_test.go", WRAPMAIN_TEST),
+        ("wrapmain/testutil/testutil.go", WRAPMAIN_UTIL),
+        ("rounds/rounds_test.go", ROUNDS),
+        ("oneslot/oneslot_test.go", ONESLOT),
+    ]);
+    // A teardown after an m.Run leakcheck does not run.
+    let run = run_in(m.path(), &["./wrapmain/...", "--", "-count=1"], &[]);
+    assert_eq!(run.verdict(&format!("{M}wrapmain"), "TestLeakP"), "leaked", "{}", run.stdout());
+    assert_eq!(run.code(), 1);
+    // Rounds: every check of a round is over before the next round's first
+    // test begins (it could stop what a check waits for, and would see the
+    // looker).
+    for flags in [&["-count=2"][..], &["-cpu=1,2"]] {
+        let mut args = vec!["./rounds", "--"];
+        args.extend(flags);
+        let run = run_in(m.path(), &args, &[]);
+        let tests: Vec<(String, u64, String)> = run.package(&format!("{M}rounds"))["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_string(),
+                    t["run"].as_u64().unwrap(),
+                    t["verdict"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        for (name, run_no, verdict) in &tests {
+            let want = if name == "TestLeakP" { "leaked" } else { "passed" };
+            assert_eq!(verdict, want, "{flags:?} {name} run {run_no}: {}", run.stdout());
+        }
+        assert_eq!(tests.len(), 8, "{flags:?}: {tests:?}");
+    }
+    // One slot: no other test runs while a check waits, as in the test.
+    let run = run_in(m.path(), &["./oneslot", "--", "-count=1", "-parallel=1"], &[]);
+    assert_eq!(run.verdict(&format!("{M}oneslot"), "TestP1"), "leaked", "{}", run.stdout());
+}
