@@ -316,7 +316,12 @@ fn background_checks_change_nothing_go_test_would_see() {
     ]);
     // A teardown after an m.Run leakcheck does not run.
     let run = run_in(m.path(), &["./wrapmain/...", "--", "-count=1"], &[]);
-    assert_eq!(run.verdict(&format!("{M}wrapmain"), "TestLeakP"), "leaked", "{}", run.stdout());
+    assert_eq!(
+        run.verdict(&format!("{M}wrapmain"), "TestLeakP"),
+        "leaked",
+        "{}",
+        run.stdout()
+    );
     assert_eq!(run.code(), 1);
     // Rounds: every check of a round is over before the next round's first
     // test begins (it could stop what a check waits for, and would see the
@@ -345,5 +350,10 @@ fn background_checks_change_nothing_go_test_would_see() {
     }
     // One slot: no other test runs while a check waits, as in the test.
     let run = run_in(m.path(), &["./oneslot", "--", "-count=1", "-parallel=1"], &[]);
-    assert_eq!(run.verdict(&format!("{M}oneslot"), "TestP1"), "leaked", "{}", run.stdout());
+    assert_eq!(
+        run.verdict(&format!("{M}oneslot"), "TestP1"),
+        "leaked",
+        "{}",
+        run.stdout()
+    );
 }
