@@ -240,17 +240,9 @@ var (
 	stop chan struct{}
 )
 
-// TestStop stops the worker an earlier round left running.
-func TestStop(t *testing.T) {
-	mu.Lock()
-	defer mu.Unlock()
-	if stop != nil {
-		close(stop)
-		stop = nil
-	}
-}
-
-// TestCount counts goroutines around its own work, as some suites do.
+// TestCount counts goroutines around its own work, as some suites do. It
+// runs first: what TestStop stops exits while later tests run, under go
+// test too.
 func TestCount(t *testing.T) {
 	before := runtime.NumGoroutine()
 	done := make(chan bool)
@@ -259,6 +251,16 @@ func TestCount(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if after := runtime.NumGoroutine(); after != before {
 		t.Fatalf("goroutines: %d before, %d after", before, after)
+	}
+}
+
+// TestStop stops the worker an earlier round left running.
+func TestStop(t *testing.T) {
+	mu.Lock()
+	defer mu.Unlock()
+	if stop != nil {
+		close(stop)
+		stop = nil
 	}
 }
 
