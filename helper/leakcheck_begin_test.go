@@ -209,7 +209,7 @@ func (s *leakcheckSession) beginExample(name string) func() {
 		n := s.end(tc)
 		leakcheckSetGoroutineLabels(own, "")
 		if n > 0 {
-			leakcheckfmt.Printf("\nleakcheck: %s leaked after %s returned\n", leakcheckCount(n), name)
+			leakcheckfmt.Printf("\n%s\n", leakcheckLeakedLine(n, name))
 		}
 	}
 }
@@ -219,11 +219,12 @@ func (s *leakcheckSession) beginExample(name string) func() {
 // test that did not run alone goes to the looker instead (0), and under
 // -failfast a leak fails the package, not the test (0).
 func (s *leakcheckSession) end(tc *leakcheckTest) int {
-	if s.background(tc) {
+	created := s.createdSince(tc)
+	if created && s.background(tc) {
 		s.endInBackground(tc)
 		return 0
 	}
-	out := s.checkTest(tc)
+	out := s.checkTest(tc, created)
 	// Read after the wait: a goroutine of the test may fail it meanwhile.
 	failed, skipped := false, false
 	if tc.tb != nil {
@@ -239,14 +240,20 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 	s.mu.Lock()
 	s.forgetLocked(tc)
 	if n > 0 && quiet {
-		s.backgroundLeaks = append(s.backgroundLeaks, "leakcheck: "+leakcheckCount(n)+" leaked after "+tc.name+" returned")
+		s.backgroundLeaks = append(s.backgroundLeaks, leakcheckLeakedLine(n, tc.name))
 		n = 0
 	}
 	s.mu.Unlock()
 	if n > 0 && tc.tb != nil {
-		tc.tb.Errorf("leakcheck: %s leaked after %s returned", leakcheckCount(n), tc.name)
+		tc.tb.Error(leakcheckLeakedLine(n, tc.name))
 	}
 	return n
+}
+
+// leakcheckLeakedLine is how the helper says a test leaked: in the test's
+// failure, an example's output, and the package's output.
+func leakcheckLeakedLine(n int, name string) string {
+	return "leakcheck: " + leakcheckCount(n) + " leaked after " + name + " returned"
 }
 
 // writeEnd writes a test's end record; background: the check did not fail

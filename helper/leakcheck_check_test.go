@@ -36,18 +36,27 @@ func (out leakcheckOutcome) sections() [][]byte {
 	return b
 }
 
-// checkTest looks for what a test left behind.
-func (s *leakcheckSession) checkTest(tc *leakcheckTest) leakcheckOutcome {
-	if tc.counterOK {
-		if c, ok := leakcheckCreated(); ok && c == tc.startCounter {
-			// No goroutine at all was created while the test ran:
-			// nothing of it can be left, and no look is needed. The
-			// known set stays current.
-			s.mu.Lock()
-			alone := s.events == tc.events
-			s.mu.Unlock()
-			return leakcheckOutcome{alone: alone}
-		}
+// createdSince reports whether a goroutine may have been created since the
+// test began: false only when the creation counter says none was.
+func (s *leakcheckSession) createdSince(tc *leakcheckTest) bool {
+	if !tc.counterOK {
+		return true
+	}
+	c, ok := leakcheckCreated()
+	return !ok || c != tc.startCounter
+}
+
+// checkTest looks for what a test left behind; created: whether it may
+// have created goroutines (createdSince).
+func (s *leakcheckSession) checkTest(tc *leakcheckTest, created bool) leakcheckOutcome {
+	if !created {
+		// No goroutine at all was created while the test ran: nothing
+		// of it can be left, and no look is needed. The known set stays
+		// current.
+		s.mu.Lock()
+		alone := s.events == tc.events
+		s.mu.Unlock()
+		return leakcheckOutcome{alone: alone}
 	}
 	// What the test started has most often handed over its result and is
 	// returning: while more goroutines are alive than when the test began,

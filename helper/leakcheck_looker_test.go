@@ -31,8 +31,8 @@ import (
 // the next test. A leak then fails the package, not the test, so that go
 // test stops where it would have stopped.
 
-// background reports whether the check of a test that ended now may run in
-// the background.
+// background reports whether the check of a test that ended now, and
+// created goroutines, may run in the background.
 func (s *leakcheckSession) background(tc *leakcheckTest) bool {
 	if !s.backgroundOK || tc.tb == nil || tc.bench || !leakcheckBackgroundAllowed() {
 		return false
@@ -45,11 +45,6 @@ func (s *leakcheckSession) background(tc *leakcheckTest) bool {
 		// goleak.VerifyTestMain): what follows it (a teardown, goleak's
 		// own look) cannot be made to wait for the background.
 		return false
-	}
-	if tc.counterOK {
-		if c, ok := leakcheckCreated(); ok && c == tc.startCounter {
-			return false // no look at all: nothing to hand over
-		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -189,7 +184,7 @@ func (s *leakcheckSession) finishBackground(w *leakcheckWait) {
 		}
 	}
 	if n := len(w.out.leaked); n > 0 {
-		s.backgroundLeaks = append(s.backgroundLeaks, "leakcheck: "+leakcheckCount(n)+" leaked after "+tc.name+" returned")
+		s.backgroundLeaks = append(s.backgroundLeaks, leakcheckLeakedLine(n, tc.name))
 	}
 	s.mu.Unlock()
 }
