@@ -143,6 +143,22 @@ pub struct TestResult {
 }
 
 impl TestResult {
+    /// A run go test started and has not ended (yet): unfinished, with
+    /// nothing recorded.
+    fn started(name: String, run: u32) -> Self {
+        TestResult {
+            name,
+            run,
+            verdict: Verdict::Unfinished,
+            elapsed: 0.0,
+            output: String::new(),
+            leak: None,
+            attempts: Vec::new(),
+            failed_by_subtest: false,
+            skipped: false,
+        }
+    }
+
     /// The top-level test this belongs to.
     pub fn top_level(&self) -> &str {
         self.name.split('/').next().unwrap_or(&self.name)
@@ -393,17 +409,7 @@ impl PackageCollector {
             (Action::Run, Some(name)) => {
                 let run = self.runs.entry(name.to_string()).or_insert(0);
                 *run += 1;
-                self.tests.push(TestResult {
-                    name: name.to_string(),
-                    run: *run,
-                    verdict: Verdict::Unfinished,
-                    elapsed: 0.0,
-                    output: String::new(),
-                    leak: None,
-                    attempts: Vec::new(),
-                    failed_by_subtest: false,
-                    skipped: false,
-                });
+                self.tests.push(TestResult::started(name.to_string(), *run));
                 self.finished.push(false);
                 self.current.insert(name.to_string(), self.tests.len() - 1);
             }
@@ -816,20 +822,7 @@ impl PackageCollector {
             };
             let runs = self.runs.entry(name.clone()).or_insert(0);
             *runs = (*runs).max(run);
-            self.tests.insert(
-                at,
-                TestResult {
-                    name,
-                    run,
-                    verdict: Verdict::Unfinished,
-                    elapsed: 0.0,
-                    output: String::new(),
-                    leak: None,
-                    attempts: Vec::new(),
-                    failed_by_subtest: false,
-                    skipped: false,
-                },
-            );
+            self.tests.insert(at, TestResult::started(name, run));
             self.finished.insert(at, false);
         }
         for i in 0..self.tests.len() {
