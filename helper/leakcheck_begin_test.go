@@ -28,6 +28,8 @@ type leakcheckTest struct {
 	counterOK    bool
 	// startNum: goroutines alive when it began (its own among them).
 	startNum int
+	// glanceOK: the session's last glance is the set alive when it began.
+	glanceOK bool
 	// subs: the subtests whose goroutines were recorded, to forget at the end.
 	subs []*leakchecktesting.T
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
@@ -98,6 +100,12 @@ func (s *leakcheckSession) started(tc *leakcheckTest, own uint64) {
 	}
 	s.events++
 	tc.events = s.events
+	tc.glanceOK = counterOK && s.glanceOK && counter == s.glanceCounter+own
+	if tc.glanceOK {
+		s.glanceCounter = counter
+	} else {
+		s.glance, s.glanceOK = nil, false
+	}
 	// The only goroutine created since the last look is this test's own
 	// (created by testing just before it runs): the last look's set is
 	// still the set alive now, and no look is needed.

@@ -306,6 +306,14 @@ type leakcheckSession struct {
 	known        map[uint64]bool
 	knownCounter uint64
 	knownOK      bool
+	// glance: what the last glance saw (leakcheck_glance), the set a
+	// serial test's check compares its own glance with; it stays the set
+	// alive at a test's start while the creation counter equals
+	// glanceCounter, as known does.
+	glancer       leakcheckGlancer
+	glance        leakcheckGlance
+	glanceCounter uint64
+	glanceOK      bool
 	// labels: the labels goroutines created by a given goroutine inherit
 	// (the main goroutine's, for top-level tests), read once.
 	labels   map[uint64][]string

@@ -1,0 +1,95 @@
+package helper
+
+import (
+	leakcheckruntime "runtime"
+	leakchecksync "sync"
+	leakcheckunsafe "unsafe"
+)
+
+// A glance is the cheap look a serial test's check takes first: every
+// goroutine's label set and stack, as of one stop of the world, read from
+// the runtime without formatting anything (about a third of a look's
+// cost). It has no goroutine ids, so it cannot say whose a goroutine is;
+// it can only say that nothing is alive that was not alive when the test
+// began: each goroutine matched to one of the glance taken before the test
+// with the same label set and the same stack. A goroutine the test started
+// carries the test's label set, which no goroutine had before, so it is
+// never matched; anything unmatched (a goroutine still exiting, one that
+// moved, one a timer started) sends the check to a full look, as before.
+
+// leakcheckGlanceKey is what a glance tells a goroutine by: its label set
+// (pprof's, compared by identity: a goroutine inherits its creator's) and
+// a hash of its stack's program counters.
+type leakcheckGlanceKey struct {
+	labels leakcheckunsafe.Pointer
+	stack  uint64
+}
+
+// leakcheckGlance is how many goroutines of each key were alive, the
+// caller's goroutine left out. Holding the label pointers keeps their
+// label sets alive, so that no new label set can take an address it holds.
+type leakcheckGlance map[leakcheckGlanceKey]int
+
+// leakcheckGlancer takes glances, reusing its buffers.
+type leakcheckGlancer struct {
+	mu      leakchecksync.Mutex
+	records []leakcheckStackRecord
+	labels  []leakcheckunsafe.Pointer
+}
+
+// take glances at every goroutine; false when the runtime cannot (this Go
+// version is not one leakcheckGoroutineProfileWithLabels was checked
+// against) or the goroutines kept multiplying.
+func (g *leakcheckGlancer) take() (leakcheckGlance, bool) {
+	if !leakcheckCanGlance {
+		return nil, false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := leakcheckruntime.NumGoroutine() + 16
+	for tries := 0; tries < 4; tries++ {
+		if len(g.records) < n {
+			g.records = make([]leakcheckStackRecord, n)
+			g.labels = make([]leakcheckunsafe.Pointer, n)
+		}
+		got, ok := leakcheckGoroutineProfileWithLabels(g.records, g.labels)
+		if !ok {
+			n = got + got/4 + 16
+			continue
+		}
+		glance := make(leakcheckGlance, got)
+		// The first record is the caller's own goroutine.
+		for i := 1; i < got; i++ {
+			glance[leakcheckGlanceKey{g.labels[i], leakcheckHashPCs(g.records[i].Stack)}]++
+		}
+		for i := 0; i < got; i++ {
+			g.records[i].Stack, g.labels[i] = nil, nil
+		}
+		return glance, true
+	}
+	return nil, false
+}
+
+// covers reports whether every goroutine of now can be matched to one of
+// g (same label set, same stack), each used once.
+func (g leakcheckGlance) covers(now leakcheckGlance) bool {
+	for k, n := range now {
+		if n > g[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// leakcheckHashPCs hashes a stack's program counters (FNV-1a over the
+// words, and the depth).
+func leakcheckHashPCs(pcs []uintptr) uint64 {
+	h := uint64(14695981039346656037)
+	for _, pc := range pcs {
+		h ^= uint64(pc)
+		h *= 1099511628211
+	}
+	h ^= uint64(len(pcs))
+	h *= 1099511628211
+	return h
+}
