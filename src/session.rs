@@ -259,21 +259,21 @@ fn write_overlay(
 }
 
 /// go test x_test.go compiles only the files it is given (whatever their
-/// build constraints): the helper's too, those for this GOOS, named the way
-/// the user named theirs (go wants them all in one directory, as spelled).
+/// build constraints): the helper's too, those for this GOOS and Go version,
+/// named the way the user named theirs (go wants them all in one directory,
+/// as spelled).
 fn add_helper_files(patterns: &mut Vec<String>, overlay: &inject::Overlay, tc: &Toolchain) {
     let Some(file) = patterns.iter().find(|p| p.ends_with(".go")).cloned() else {
         return;
     };
     let dir = Path::new(&file).parent().unwrap_or(Path::new(""));
-    let skip = if tc.goos == "linux" { "_other_" } else { "_linux_" };
     for injection in overlay.injections.values() {
         patterns.extend(
             injection
                 .added
                 .iter()
                 .filter_map(|f| f.file_name())
-                .filter(|name| !name.to_string_lossy().contains(skip))
+                .filter(|name| inject::builds_for(&name.to_string_lossy(), &tc.goos, tc.minor()))
                 .map(|name| dir.join(name).display().to_string()),
         );
     }

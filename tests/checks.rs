@@ -359,3 +359,75 @@ fn background_checks_change_nothing_go_test_would_see() {
         run.stdout()
     );
 }
+
+/// A test that stops a goroutine alive before it began and starts one of its
+/// own in its place: the same function blocked at the same place, so the
+/// same stack and the same number of goroutines.
+const SWAP: &str = r#"package swap
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+)
+
+var stop = make(chan struct{})
+
+// worker waits until it is told to stop. Not inlined: both tests' workers
+// run the same code, so their stacks are the same.
+//
+//go:noinline
+func worker(stop chan struct{}) { <-stop }
+
+// waiting reports whether a worker waits.
+func waiting() bool {
+	buf := make([]byte, 1<<20)
+	all := string(buf[:runtime.Stack(buf, true)])
+	return strings.Contains(all, "[chan receive]:\nexample.com/tmp/swap.worker(")
+}
+
+func TestStarts(t *testing.T) {
+	go worker(stop)
+}
+
+// TestJoins runs between them: its check's glance is what TestReplaces's
+// compares with (TestStarts's check looked for its leak meanwhile).
+func TestJoins(t *testing.T) {
+	done := make(chan bool)
+	go func() { done <- true }()
+	<-done
+}
+
+// TestReplaces stops TestStarts's worker, waits until it has exited, and
+// starts its own in its place.
+func TestReplaces(t *testing.T) {
+	before := runtime.NumGoroutine()
+	close(stop)
+	for runtime.NumGoroutine() >= before {
+		runtime.Gosched()
+	}
+	stop = make(chan struct{})
+	go worker(stop)
+	for !waiting() {
+		runtime.Gosched()
+	}
+}
+"#;
+
+// A serial test's check glances first (every goroutine's labels and stack,
+// without ids) and looks only when something alive was not alive when the
+// test began. What a test starts carries its label, which nothing alive
+// before it carried: a goroutine it started in the place of one it stopped
+// is not taken for that one.
+#[test]
+fn a_goroutine_started_in_the_place_of_one_the_test_stopped_is_still_its_leak() {
+    let m = temp_module(&[("swap/swap_test.go", SWAP)]);
+    for env in [&[][..], &[("LEAKCHECK_ALWAYS_LOOK", "1")]] {
+        let run = run_in(m.path(), &["--", "-count=1"], env);
+        let t = |name: &str| run.verdict(&format!("{M}swap"), name);
+        assert_eq!(t("TestStarts"), "leaked", "{env:?}: {}", run.stdout());
+        assert_eq!(t("TestReplaces"), "leaked", "{env:?}: {}", run.stdout());
+        assert_eq!(t("TestJoins"), "passed", "{env:?}: {}", run.stdout());
+        assert_eq!(run.code(), 1);
+    }
+}

@@ -29,22 +29,88 @@ use serde::{Deserialize, Serialize};
 use crate::discover::GoPackage;
 use crate::error::{Error, Result};
 
-/// The helper's files, embedded from the real, vetted Go files: (the end of
-/// the name in the overlay, after the package's [`added_stem`]; source).
-pub const HELPER_FILES: &[(&str, &str)] = &[
-    ("_test.go", include_str!("../../helper/leakcheck_test.go")),
-    ("_begin_test.go", include_str!("../../helper/leakcheck_begin_test.go")),
-    ("_look_test.go", include_str!("../../helper/leakcheck_look_test.go")),
-    ("_dump_test.go", include_str!("../../helper/leakcheck_dump_test.go")),
-    ("_check_test.go", include_str!("../../helper/leakcheck_check_test.go")),
-    ("_looker_test.go", include_str!("../../helper/leakcheck_looker_test.go")),
-    ("_glance_test.go", include_str!("../../helper/leakcheck_glance_test.go")),
-    ("_profile_test.go", include_str!("../../helper/leakcheck_profile_test.go")),
-    ("_noprofile_test.go", include_str!("../../helper/leakcheck_noprofile_test.go")),
-    ("_record_test.go", include_str!("../../helper/leakcheck_record_test.go")),
+/// The helper's files that build everywhere, embedded from the real, vetted
+/// Go files. They are added to a package as one file ([`merged_helper`]):
+/// creating a file costs more than writing it (about 0.3 ms on a disk-backed
+/// /tmp), and a run creates the helper once per package.
+pub const HELPER_FILES: &[&str] = &[
+    include_str!("../../helper/leakcheck_test.go"),
+    include_str!("../../helper/leakcheck_begin_test.go"),
+    include_str!("../../helper/leakcheck_look_test.go"),
+    include_str!("../../helper/leakcheck_dump_test.go"),
+    include_str!("../../helper/leakcheck_check_test.go"),
+    include_str!("../../helper/leakcheck_looker_test.go"),
+    include_str!("../../helper/leakcheck_glance_test.go"),
+    include_str!("../../helper/leakcheck_record_test.go"),
+];
+
+/// The helper's files with build constraints (the operating system, the Go
+/// version), added as they are, so that go decides which one builds: (the
+/// end of the name in the overlay, after the package's [`added_stem`];
+/// source).
+pub const HELPER_CONSTRAINED_FILES: &[(&str, &str)] = &[
+    (
+        "_profile_test.go",
+        include_str!("../../helper/leakcheck_profile_test.go"),
+    ),
+    (
+        "_noprofile_test.go",
+        include_str!("../../helper/leakcheck_noprofile_test.go"),
+    ),
     ("_linux_test.go", include_str!("../../helper/leakcheck_linux_test.go")),
     ("_other_test.go", include_str!("../../helper/leakcheck_other_test.go")),
 ];
+
+/// Whether go builds the added file `name` for this GOOS and Go minor
+/// version: what its build constraints say, for `go test x_test.go`, which
+/// compiles the files it is given whatever their constraints.
+pub fn builds_for(name: &str, goos: &str, minor: u32) -> bool {
+    // GOOS=android satisfies the linux constraint too.
+    let linux = matches!(goos, "linux" | "android");
+    let profile = (26..=27).contains(&minor);
+    let excluded = (name.contains("_other_") && linux)
+        || (name.contains("_linux_") && !linux)
+        || (name.contains("_noprofile_") && profile)
+        || (name.contains("_profile_") && !profile);
+    !excluded
+}
+
+/// The end of the merged helper file's name.
+const MERGED_HELPER_END: &str = "_test.go";
+
+/// [`HELPER_FILES`] as one Go file: one import block with every file's
+/// imports (the helper's imports are aliased, the same alias for the same
+/// path in every file), then each file's declarations.
+pub fn merged_helper() -> &'static str {
+    static MERGED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MERGED.get_or_init(|| {
+        let mut imports: Vec<&str> = Vec::new();
+        let mut bodies = String::new();
+        for source in HELPER_FILES {
+            let clause = source
+                .find(HELPER_PACKAGE_CLAUSE)
+                .expect("every helper file has the package clause");
+            let rest = source[clause + HELPER_PACKAGE_CLAUSE.len()..].trim_start();
+            let body = if let Some(block) = rest.strip_prefix("import (\n") {
+                let end = block.find("\n)\n").expect("a helper file's import block closes");
+                imports.extend(block[..end].lines().map(str::trim));
+                &block[end + 3..]
+            } else if let Some(line) = rest.strip_prefix("import ") {
+                let end = line.find('\n').expect("an import line ends");
+                imports.push(line[..end].trim());
+                &line[end + 1..]
+            } else {
+                rest
+            };
+            bodies.push_str(body);
+            bodies.push('\n');
+        }
+        let mut seen = BTreeSet::new();
+        imports.retain(|spec| !spec.is_empty() && !spec.starts_with("//") && seen.insert(*spec));
+        let block: String = imports.iter().map(|spec| format!("\t{spec}\n")).collect();
+        format!("{HELPER_PACKAGE_CLAUSE}\nimport (\n{block})\n\n{bodies}")
+    })
+}
 
 /// The helper's TestMain, for a package that has none of its own: added to
 /// the test package that has nothing named TestMain.
@@ -300,7 +366,8 @@ fn inject_package(
     // Never the name of a file the package directory has (go would see
     // leakcheck's file in its place).
     let stem = added_stem(&taken_names(&pkg.dir, user_names)?);
-    for (end, source) in HELPER_FILES {
+    let merged = [(MERGED_HELPER_END, merged_helper())];
+    for (end, source) in merged.iter().chain(HELPER_CONSTRAINED_FILES) {
         let name = format!("{stem}{end}");
         let text = source
             .replacen(HELPER_PACKAGE_CLAUSE, &format!("package {core}\n"), 1)
@@ -364,7 +431,12 @@ fn taken_names(dir: &Path, user_names: &BTreeSet<String>) -> Result<BTreeSet<Str
 /// depends only on the directory's names, so it is the same from run to
 /// run (the names are build inputs go test's cache keys on).
 fn added_stem(taken: &BTreeSet<String>) -> String {
-    let ends = || HELPER_FILES.iter().map(|f| f.0).chain([MAIN_FILE.0, SHIM_FILE.0]);
+    let ends = || {
+        HELPER_CONSTRAINED_FILES
+            .iter()
+            .map(|f| f.0)
+            .chain([MERGED_HELPER_END, MAIN_FILE.0, SHIM_FILE.0])
+    };
     (1..)
         .map(|n| match n {
             1 => HELPER_FILE_PREFIX.to_string(),
@@ -397,24 +469,84 @@ mod tests {
 
     #[test]
     fn every_helper_file_has_the_clauses_leakcheck_replaces() {
-        for (name, source) in HELPER_FILES {
-            assert!(source.contains(HELPER_PACKAGE_CLAUSE), "{name}");
+        for source in HELPER_FILES {
+            assert!(source.contains(HELPER_PACKAGE_CLAUSE), "{source:.200}");
         }
-        assert!(HELPER_FILES[0].1.contains(HELPER_IMPORT_PATH));
-        assert!(HELPER_FILES[0].1.contains(HELPER_RECORDS_KEY));
+        for (name, source) in HELPER_CONSTRAINED_FILES {
+            assert!(source.contains(HELPER_PACKAGE_CLAUSE), "{name}");
+            assert!(source.contains("//go:build "), "{name}");
+        }
+        let merged = merged_helper();
+        assert!(merged.starts_with(HELPER_PACKAGE_CLAUSE));
+        assert_eq!(merged.matches(HELPER_PACKAGE_CLAUSE).count(), 1);
+        assert_eq!(merged.matches(HELPER_IMPORT_PATH).count(), 1);
+        assert_eq!(merged.matches(HELPER_RECORDS_KEY).count(), 1);
         assert!(MAIN_FILE.1.contains(HELPER_PACKAGE_CLAUSE));
         // Names end as go wants them (tests, the GOOS of two files).
         assert!(SHIM_FILE.1.contains(SHIM_PACKAGE_CLAUSE));
         assert!(SHIM_FILE.1.contains(HELPER_IMPORT_PATH));
-        assert!(HELPER_FILES
+        assert!(HELPER_CONSTRAINED_FILES
             .iter()
-            .chain([&MAIN_FILE, &SHIM_FILE])
+            .chain([&MAIN_FILE, &SHIM_FILE, &(MERGED_HELPER_END, "")])
             .all(|(end, _)| end.starts_with('_') && end.ends_with("_test.go")));
-        let names: Vec<&str> = HELPER_FILES.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = HELPER_CONSTRAINED_FILES.iter().map(|(name, _)| *name).collect();
         assert!(
             names.contains(&"_linux_test.go") && names.contains(&"_other_test.go"),
             "{names:?}"
         );
+    }
+
+    #[test]
+    fn files_named_on_the_command_line_are_the_ones_their_constraints_build() {
+        let built = |goos: &str, minor: u32| -> Vec<&str> {
+            HELPER_CONSTRAINED_FILES
+                .iter()
+                .map(|(end, _)| *end)
+                .chain([MERGED_HELPER_END, MAIN_FILE.0, SHIM_FILE.0])
+                .filter(|end| builds_for(&format!("{HELPER_FILE_PREFIX}{end}"), goos, minor))
+                .collect()
+        };
+        let always = [MERGED_HELPER_END, MAIN_FILE.0, SHIM_FILE.0];
+        for (goos, minor, want) in [
+            ("linux", 26, ["_profile_test.go", "_linux_test.go"]),
+            ("android", 27, ["_profile_test.go", "_linux_test.go"]),
+            ("darwin", 26, ["_profile_test.go", "_other_test.go"]),
+            ("linux", 25, ["_noprofile_test.go", "_linux_test.go"]),
+            ("windows", 28, ["_noprofile_test.go", "_other_test.go"]),
+        ] {
+            let mut expected: Vec<&str> = want.to_vec();
+            expected.extend(always);
+            let mut got = built(goos, minor);
+            got.sort();
+            expected.sort();
+            assert_eq!(got, expected, "{goos} 1.{minor}");
+        }
+        // The constraints the choice mirrors.
+        let constraint = |end: &str| {
+            let source = HELPER_CONSTRAINED_FILES.iter().find(|(e, _)| *e == end).unwrap().1;
+            source.lines().next().unwrap()
+        };
+        assert_eq!(constraint("_profile_test.go"), "//go:build go1.26 && !go1.28");
+        assert_eq!(constraint("_noprofile_test.go"), "//go:build !go1.26 || go1.28");
+        assert_eq!(constraint("_other_test.go"), "//go:build !linux");
+    }
+
+    #[test]
+    fn the_merged_helper_holds_every_declaration_and_import_once() {
+        let merged = merged_helper();
+        for source in HELPER_FILES {
+            for line in source
+                .lines()
+                .filter(|l| l.starts_with("func ") || l.starts_with("type "))
+            {
+                assert_eq!(merged.matches(&format!("\n{line}\n")).count(), 1, "{line}");
+            }
+        }
+        let block = &merged[merged.find("import (\n").unwrap()..merged.find("\n)\n").unwrap()];
+        let specs: Vec<&str> = block.lines().skip(1).collect();
+        let unique: BTreeSet<&str> = specs.iter().copied().collect();
+        assert_eq!(specs.len(), unique.len(), "{specs:?}");
+        assert!(specs.contains(&"\tleakcheckjson \"encoding/json\""), "{specs:?}");
     }
 
     #[test]
@@ -441,7 +573,7 @@ mod tests {
             format!("{HELPER_FILE_PREFIX}4")
         );
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("ZZ_Leakcheck_Injected_Begin_test.go"), "").unwrap();
+        fs::write(dir.path().join("ZZ_Leakcheck_Injected_Profile_test.go"), "").unwrap();
         fs::create_dir(dir.path().join("zz_leakcheck_injected2_test.go")).unwrap();
         let names = taken_names(dir.path(), &taken(&["zz_leakcheck_injected3_main_test.go"])).unwrap();
         assert_eq!(added_stem(&names), format!("{HELPER_FILE_PREFIX}4"));
