@@ -426,10 +426,16 @@ func leakcheckProbeLabels() bool {
 	return found
 }
 
+// leakcheckStackBuffers hold what leakcheckOwnStack reads: a buffer on the
+// test's goroutine's stack would make that stack grow (a copy of it) at
+// every test's start.
+var leakcheckStackBuffers = leakchecksync.Pool{New: func() interface{} { return new([2048]byte) }}
+
 // leakcheckOwnStack returns the current goroutine's id, the id of the
 // goroutine that created it (0 when the stack does not say), and its header.
 func leakcheckOwnStack() (uint64, uint64, []byte) {
-	var small [2048]byte
+	small := leakcheckStackBuffers.Get().(*[2048]byte)
+	defer leakcheckStackBuffers.Put(small)
 	buf := small[:]
 	n := leakcheckRuntimeStack(buf)
 	for n == len(buf) && len(buf) < 1<<20 {

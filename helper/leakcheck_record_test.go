@@ -1,10 +1,12 @@
 package helper
 
 import (
-	leakcheckjson "encoding/json"
 	leakcheckos "os"
+	leakchecksort "sort"
+	leakcheckstrconv "strconv"
 	leakchecksync "sync"
 	leakchecksyscall "syscall"
+	leakcheckutf8 "unicode/utf8"
 )
 
 // leakcheckRecordHeader is the first line of a record; the `len` bytes after
@@ -117,13 +119,8 @@ func (r *leakcheckRecords) write(h leakcheckRecordHeader, sections [][]byte) {
 			h.Inode = uint64(st.Ino)
 		}
 	}
-	head, err := leakcheckjson.Marshal(h)
-	if err != nil {
-		r.fail(r.path, err)
-		return
-	}
-	buf := make([]byte, 0, len(head)+1+len(body))
-	buf = append(append(append(buf, head...), '\n'), body...)
+	buf := make([]byte, 0, 256+len(body))
+	buf = append(append(h.appendJSON(buf), '\n'), body...)
 	for len(buf) > 0 {
 		n, err := leakchecksyscall.Write(r.fd, buf)
 		if err == leakchecksyscall.EINTR {
@@ -170,4 +167,169 @@ func leakcheckHex(h uint64) string {
 		h >>= 4
 	}
 	return string(out[:])
+}
+
+// appendJSON appends the header as encoding/json would marshal it (the
+// field names and omitempty of the struct tags, the same order). Written
+// out by hand: a record is written at every test's end, and reflection
+// cost more than the rest of writing it.
+func (h *leakcheckRecordHeader) appendJSON(b []byte) []byte {
+	w := leakcheckJSONObject{b: append(b, '{')}
+	w.int("v", h.Version, false)
+	w.int("seq", h.Seq, false)
+	w.str("kind", h.Kind, false)
+	w.int("len", h.Len, false)
+	w.str("sum", h.Sum, false)
+	w.str("package", h.Package, true)
+	w.str("go", h.Go, true)
+	w.int("pid", h.PID, true)
+	w.int("ppid", h.PPID, true)
+	w.bool("labels_in_dump", h.LabelsInDump)
+	w.bool("counter", h.Counter)
+	w.bool("proof", h.Proof)
+	w.bool("user_main", h.UserMain)
+	w.strs("problems", h.Problems)
+	w.str("test", h.Test, true)
+	w.int("run", h.Run, true)
+	w.bool("failed", h.Failed)
+	w.bool("skipped", h.Skipped)
+	w.ids("ambiguous", h.Ambiguous)
+	w.ids("by_difference", h.ByDiff)
+	w.bool("alone", h.Alone)
+	w.bool("background", h.Background)
+	w.ids("leaked", h.Leaked)
+	w.ids("ignored", h.Ignored)
+	w.int("looks", h.Looks, true)
+	w.strMap("test_of", h.TestOf)
+	w.strMap("owners", h.Owners)
+	w.bool("no_tests", h.NoTests)
+	w.int("file_len", h.FileLen, true)
+	w.str("file_sum", h.FileSum, true)
+	if h.Inode != 0 {
+		w.key("inode")
+		w.b = leakcheckstrconv.AppendUint(w.b, h.Inode, 10)
+	}
+	return append(w.b, '}')
+}
+
+// leakcheckJSONObject appends the members of a JSON object.
+type leakcheckJSONObject struct {
+	b    []byte
+	more bool
+}
+
+func (w *leakcheckJSONObject) key(k string) {
+	if w.more {
+		w.b = append(w.b, ',')
+	}
+	w.more = true
+	w.b = leakcheckAppendJSONString(w.b, k)
+	w.b = append(w.b, ':')
+}
+
+func (w *leakcheckJSONObject) int(k string, v int, omitEmpty bool) {
+	if v == 0 && omitEmpty {
+		return
+	}
+	w.key(k)
+	w.b = leakcheckstrconv.AppendInt(w.b, int64(v), 10)
+}
+
+func (w *leakcheckJSONObject) str(k, v string, omitEmpty bool) {
+	if v == "" && omitEmpty {
+		return
+	}
+	w.key(k)
+	w.b = leakcheckAppendJSONString(w.b, v)
+}
+
+func (w *leakcheckJSONObject) bool(k string, v bool) {
+	if v {
+		w.key(k)
+		w.b = append(w.b, "true"...)
+	}
+}
+
+func (w *leakcheckJSONObject) strs(k string, v []string) {
+	if len(v) == 0 {
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, '[')
+	for i, s := range v {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = leakcheckAppendJSONString(w.b, s)
+	}
+	w.b = append(w.b, ']')
+}
+
+func (w *leakcheckJSONObject) ids(k string, v []uint64) {
+	if len(v) == 0 {
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, '[')
+	for i, id := range v {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = leakcheckstrconv.AppendUint(w.b, id, 10)
+	}
+	w.b = append(w.b, ']')
+}
+
+// strMap writes the keys sorted, as encoding/json does.
+func (w *leakcheckJSONObject) strMap(k string, v map[string]string) {
+	if len(v) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(v))
+	for key := range v {
+		keys = append(keys, key)
+	}
+	leakchecksort.Strings(keys)
+	w.key(k)
+	w.b = append(w.b, '{')
+	for i, key := range keys {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = leakcheckAppendJSONString(w.b, key)
+		w.b = append(w.b, ':')
+		w.b = leakcheckAppendJSONString(w.b, v[key])
+	}
+	w.b = append(w.b, '}')
+}
+
+// leakcheckAppendJSONString appends s as a JSON string: quotes, backslashes
+// and control characters escaped, bytes that are not UTF-8 replaced by
+// U+FFFD (as encoding/json does).
+func leakcheckAppendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < leakcheckutf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := leakcheckutf8.DecodeRuneInString(s[i:])
+		if r == leakcheckutf8.RuneError && size == 1 {
+			b = append(b, "\\ufffd"...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
