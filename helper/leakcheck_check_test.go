@@ -254,7 +254,15 @@ const (
 )
 
 func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSnapshot) leakcheckClaim) *leakcheckWait {
-	self, _ := leakcheckOwnIDs()
+	// A test's check runs on the test's goroutine (its cleanup; an
+	// example's, on the main goroutine it ran on), whose id it has.
+	var self uint64
+	if test != nil {
+		self = test.gid
+	}
+	if self == 0 {
+		self, _ = leakcheckOwnIDs()
+	}
 	return &leakcheckWait{
 		claim:    claim,
 		test:     test,
