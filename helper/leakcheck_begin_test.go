@@ -28,8 +28,13 @@ type leakcheckTest struct {
 	counterOK    bool
 	// startNum: goroutines alive when it began (its own among them).
 	startNum int
-	// glanceOK: the session's last glance is the set alive when it began.
-	glanceOK bool
+	// glanceOK: the session's last glance is the set alive when it began
+	// (startGlance); endGlance is the one its check took.
+	glanceOK               bool
+	startGlance, endGlance leakcheckGlance
+	// knownStale: known was kept current by a glance, which has no ids
+	// (leakcheckStaleQuota).
+	knownStale bool
 	// subs: the subtests whose goroutines were recorded, to forget at the end.
 	subs []*leakchecktesting.T
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
@@ -103,8 +108,9 @@ func (s *leakcheckSession) started(tc *leakcheckTest, own uint64) {
 	tc.glanceOK = counterOK && s.glanceOK && counter == s.glanceCounter+own
 	if tc.glanceOK {
 		s.glanceCounter = counter
+		tc.startGlance = s.glance
 	} else {
-		s.glance, s.glanceOK = nil, false
+		s.glance, s.glanceOK = leakcheckGlance{}, false
 	}
 	// The only goroutine created since the last look is this test's own
 	// (created by testing just before it runs): the last look's set is
@@ -112,6 +118,7 @@ func (s *leakcheckSession) started(tc *leakcheckTest, own uint64) {
 	if !first && counterOK && s.knownOK && counter == s.knownCounter+own {
 		s.knownCounter = counter
 		tc.known, tc.startCounter, tc.counterOK = s.known, counter, true
+		tc.knownStale = s.knownStale
 		s.mu.Unlock()
 		return
 	}

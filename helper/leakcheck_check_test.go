@@ -94,11 +94,16 @@ func (s *leakcheckSession) glanceClean(tc *leakcheckTest) bool {
 	defer s.mu.Unlock()
 	before, valid := s.glance, tc.glanceOK && s.events == tc.events
 	s.glance, s.glanceCounter, s.glanceOK = glance, counter, ok
-	if !ok || !valid || !before.covers(glance) {
+	if !ok || !valid {
+		return false
+	}
+	tc.endGlance = glance
+	if !before.covers(glance) {
 		return false
 	}
 	if s.knownOK && s.knownCounter == tc.startCounter {
 		s.knownCounter = counter
+		s.knownStale = true
 	}
 	return true
 }
@@ -422,6 +427,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		w.teardownKnown = true
 	}
 	out.leaked, out.ignored, out.ambiguous, out.byDifference = nil, nil, nil, nil
+	var quota map[string]int
 	out.testOf, out.owners = nil, nil
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
@@ -456,6 +462,19 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			out.ambiguous = append(out.ambiguous, g.id)
 		}
 		if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
+			if c.test.knownStale && leakcheckOwnCode(g) != c.test.name {
+				// It may have appeared before the test began, in
+				// place of one that exited: only as many of its kind
+				// as appeared while the test ran are the test's.
+				if quota == nil {
+					quota = leakcheckStaleQuota(c.test)
+				}
+				if sig := g.signature(); quota[sig] > 0 {
+					quota[sig]--
+				} else {
+					continue
+				}
+			}
 			// Told by difference: only what was there when the check
 			// began appeared while the test ran.
 			if out.looks == 1 {

@@ -104,6 +104,20 @@ func (g *leakcheckGoroutine) parseStack() {
 	}
 }
 
+// signature is the goroutine's frames outside package runtime, one per
+// line: what a glance's stack shows of it too (leakcheckGlance.unlabelled).
+func (g *leakcheckGoroutine) signature() string {
+	g.parseStack()
+	var b leakcheckstrings.Builder
+	for _, fn := range g.funcs {
+		if !leakcheckstrings.HasPrefix(fn, "runtime.") {
+			b.WriteString(fn)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
 // hasFrame reports whether some frame runs function f.
 func (g *leakcheckGoroutine) hasFrame(f string) bool {
 	g.parseStack()

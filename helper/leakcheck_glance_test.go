@@ -2,6 +2,7 @@ package helper
 
 import (
 	leakcheckruntime "runtime"
+	leakcheckstrings "strings"
 	leakchecksync "sync"
 	leakcheckunsafe "unsafe"
 )
@@ -26,9 +27,13 @@ type leakcheckGlanceKey struct {
 }
 
 // leakcheckGlance is how many goroutines of each key were alive, the
-// caller's goroutine left out. Holding the label pointers keeps their
-// label sets alive, so that no new label set can take an address it holds.
-type leakcheckGlance map[leakcheckGlanceKey]int
+// caller's goroutine left out, and one stack of each key. Holding the label
+// pointers keeps their label sets alive, so that no new label set can take
+// an address it holds.
+type leakcheckGlance struct {
+	counts map[leakcheckGlanceKey]int
+	stacks map[leakcheckGlanceKey][]uintptr
+}
 
 // leakcheckGlancer takes glances, reusing its buffers.
 type leakcheckGlancer struct {
@@ -42,7 +47,7 @@ type leakcheckGlancer struct {
 // against) or the goroutines kept multiplying.
 func (g *leakcheckGlancer) take() (leakcheckGlance, bool) {
 	if !leakcheckCanGlance {
-		return nil, false
+		return leakcheckGlance{}, false
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -57,28 +62,84 @@ func (g *leakcheckGlancer) take() (leakcheckGlance, bool) {
 			n = got + got/4 + 16
 			continue
 		}
-		glance := make(leakcheckGlance, got)
-		// The first record is the caller's own goroutine.
+		glance := leakcheckGlance{
+			counts: make(map[leakcheckGlanceKey]int, got),
+			stacks: make(map[leakcheckGlanceKey][]uintptr),
+		}
+		// The first record is the caller's own goroutine. Each record's
+		// stack is a slice the runtime allocated for this call.
 		for i := 1; i < got; i++ {
-			glance[leakcheckGlanceKey{g.labels[i], leakcheckHashPCs(g.records[i].Stack)}]++
+			key := leakcheckGlanceKey{g.labels[i], leakcheckHashPCs(g.records[i].Stack)}
+			if glance.counts[key] == 0 {
+				glance.stacks[key] = g.records[i].Stack
+			}
+			glance.counts[key]++
 		}
 		for i := 0; i < got; i++ {
 			g.records[i].Stack, g.labels[i] = nil, nil
 		}
 		return glance, true
 	}
-	return nil, false
+	return leakcheckGlance{}, false
 }
 
 // covers reports whether every goroutine of now can be matched to one of
 // g (same label set, same stack), each used once.
 func (g leakcheckGlance) covers(now leakcheckGlance) bool {
-	for k, n := range now {
-		if n > g[k] {
+	for k, n := range now.counts {
+		if n > g.counts[k] {
 			return false
 		}
 	}
 	return true
+}
+
+// unlabelled counts the goroutines without labels by their frames outside
+// package runtime (leakcheckGoroutine.signature: what a dump shows of them).
+func (g leakcheckGlance) unlabelled() map[string]int {
+	out := map[string]int{}
+	for k, n := range g.counts {
+		if k.labels != nil {
+			continue
+		}
+		var b leakcheckstrings.Builder
+		frames := leakcheckruntime.CallersFrames(g.stacks[k])
+		for {
+			f, more := frames.Next()
+			if f.Function != "" && !leakcheckstrings.HasPrefix(f.Function, "runtime.") {
+				b.WriteString(f.Function)
+				b.WriteByte('\n')
+			}
+			if !more {
+				break
+			}
+		}
+		out[b.String()] += n
+	}
+	return out
+}
+
+// leakcheckStaleQuota says, for a test that began with a stale known set
+// (an earlier test passed on a glance, which has no ids), how many
+// goroutines without labels of each kind appeared while it ran: its end
+// glance's count minus its start glance's. A goroutine it could blame by
+// difference (not in the known set, no creator chain, no label) may instead
+// have appeared before it began, in the place of an identical one that
+// exited (a timer's callback for another's: the glance took one for the
+// other); only as many of each kind as appeared are its. Empty when a
+// glance is missing.
+func leakcheckStaleQuota(tc *leakcheckTest) map[string]int {
+	quota := map[string]int{}
+	if tc.startGlance.counts == nil || tc.endGlance.counts == nil {
+		return quota
+	}
+	for sig, n := range tc.endGlance.unlabelled() {
+		quota[sig] += n
+	}
+	for sig, n := range tc.startGlance.unlabelled() {
+		quota[sig] -= n
+	}
+	return quota
 }
 
 // leakcheckHashPCs hashes a stack's program counters (FNV-1a over the

@@ -128,6 +128,7 @@ func (s *leakcheckSession) setKnownLocked(snap leakcheckSnapshot) {
 	s.known = snap.ids()
 	s.knownCounter = snap.counter
 	s.knownOK = snap.counterOK
+	s.knownStale = false
 }
 
 // attributeLocked decides who each goroutine of the snapshot belongs to,

@@ -306,6 +306,8 @@ type leakcheckSession struct {
 	known        map[uint64]bool
 	knownCounter uint64
 	knownOK      bool
+	// knownStale: known was kept current by a glance (leakcheckStaleQuota).
+	knownStale bool
 	// glance: what the last glance saw (leakcheck_glance), the set a
 	// serial test's check compares its own glance with; it stays the set
 	// alive at a test's start while the creation counter equals

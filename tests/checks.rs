@@ -431,3 +431,83 @@ fn a_goroutine_started_in_the_place_of_one_the_test_stopped_is_still_its_leak() 
         assert_eq!(run.code(), 1);
     }
 }
+
+/// A timer's callback has no labels: one the test set can take the place of
+/// one `init` set, blocked at the same place, which the test let go (the
+/// hostile review's case). A glance cannot tell them apart.
+const NOTIFY: &str = r#"package notify
+
+import "time"
+
+var events = make(chan string)
+
+// NotifyLater delivers msg on the events channel after d.
+//
+//go:noinline
+func NotifyLater(d time.Duration, msg string) *time.Timer {
+	return time.AfterFunc(d, func() { events <- msg })
+}
+
+// Next waits for the next delivered message.
+func Next() string { return <-events }
+
+func init() { NotifyLater(0, "ready") }
+"#;
+
+const NOTIFY_TEST: &str = r#"package notify
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestWorkers(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done() }()
+	}
+	wg.Wait()
+}
+
+// TestNotify receives init's message; its own callback stays blocked.
+func TestNotify(t *testing.T) {
+	NotifyLater(0, "hello")
+	time.Sleep(10 * time.Millisecond)
+	t.Log(Next())
+}
+
+func TestThird(t *testing.T) {
+	ch := make(chan int)
+	go func() { ch <- 1; time.Sleep(30 * time.Millisecond) }()
+	<-ch
+}
+"#;
+
+// The test after is never blamed for it: a test that begins with a known
+// set a glance kept current blames by difference only as many goroutines of
+// a kind as appeared while it ran (its glances' counts). The leak is
+// TestNotify's when every check looks, and found after the last test when
+// its glance took one callback for the other (README, Limits).
+#[test]
+fn a_goroutine_a_glance_took_for_another_is_not_blamed_on_a_later_test() {
+    let m = temp_module(&[("notify/notify.go", NOTIFY), ("notify/notify_test.go", NOTIFY_TEST)]);
+    for env in [&[][..], &[("LEAKCHECK_ALWAYS_LOOK", "1")]] {
+        for _ in 0..3 {
+            let run = run_in(m.path(), &["--", "-count=1"], env);
+            let pkg = format!("{M}notify");
+            let t = |name: &str| run.verdict(&pkg, name);
+            assert_eq!(run.code(), 1, "{env:?}: {}", run.stdout());
+            assert_eq!(t("TestWorkers"), "passed", "{env:?}: {}", run.stdout());
+            assert_eq!(t("TestThird"), "passed", "{env:?}: {}", run.stdout());
+            let after_last = run.package(&pkg)["main_leak"]["total"].as_u64().unwrap_or(0);
+            if env.is_empty() {
+                assert!(t("TestNotify") == "leaked" || after_last == 1, "{}", run.stdout());
+            } else {
+                assert_eq!(t("TestNotify"), "leaked", "{}", run.stdout());
+                assert_eq!(after_last, 0, "{}", run.stdout());
+            }
+        }
+    }
+}
