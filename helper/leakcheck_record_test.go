@@ -251,31 +251,25 @@ func (w *leakcheckJSONObject) bool(k string, v bool) {
 }
 
 func (w *leakcheckJSONObject) strs(k string, v []string) {
-	if len(v) == 0 {
-		return
-	}
-	w.key(k)
-	w.b = append(w.b, '[')
-	for i, s := range v {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.b = leakcheckAppendJSONString(w.b, s)
-	}
-	w.b = append(w.b, ']')
+	w.array(k, len(v), func(b []byte, i int) []byte { return leakcheckAppendJSONString(b, v[i]) })
 }
 
 func (w *leakcheckJSONObject) ids(k string, v []uint64) {
-	if len(v) == 0 {
+	w.array(k, len(v), func(b []byte, i int) []byte { return leakcheckstrconv.AppendUint(b, v[i], 10) })
+}
+
+// array writes n elements, each appended by elem; nothing when n is 0.
+func (w *leakcheckJSONObject) array(k string, n int, elem func(b []byte, i int) []byte) {
+	if n == 0 {
 		return
 	}
 	w.key(k)
 	w.b = append(w.b, '[')
-	for i, id := range v {
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = leakcheckstrconv.AppendUint(w.b, id, 10)
+		w.b = elem(w.b, i)
 	}
 	w.b = append(w.b, ']')
 }
