@@ -104,15 +104,23 @@ func (g *leakcheckGoroutine) parseStack() {
 	}
 }
 
-// signature is the goroutine's frames outside package runtime, one per
-// line: what a glance's stack shows of it too (leakcheckGlance.unlabelled).
+// leakcheckSignatureFrames is how many frames a signature holds: the
+// innermost ones, which a dump (50 innermost, 50 outermost) and a glance
+// (128 innermost) both have, however deep the stack.
+const leakcheckSignatureFrames = 16
+
+// signature is the goroutine's innermost frames outside package runtime,
+// one per line: what a glance's stack shows of it too
+// (leakcheckGlance.unlabelled).
 func (g *leakcheckGoroutine) signature() string {
 	g.parseStack()
 	var b leakcheckstrings.Builder
+	n := 0
 	for _, fn := range g.funcs {
-		if !leakcheckstrings.HasPrefix(fn, "runtime.") {
+		if n < leakcheckSignatureFrames && !leakcheckstrings.HasPrefix(fn, "runtime.") {
 			b.WriteString(fn)
 			b.WriteByte('\n')
+			n++
 		}
 	}
 	return b.String()

@@ -94,8 +94,9 @@ func (g leakcheckGlance) covers(now leakcheckGlance) bool {
 	return true
 }
 
-// unlabelled counts the goroutines without labels by their frames outside
-// package runtime (leakcheckGoroutine.signature: what a dump shows of them).
+// unlabelled counts the goroutines without labels by their innermost frames
+// outside package runtime (leakcheckGoroutine.signature: what a dump shows
+// of them).
 func (g leakcheckGlance) unlabelled() map[string]int {
 	out := map[string]int{}
 	for k, n := range g.counts {
@@ -104,11 +105,12 @@ func (g leakcheckGlance) unlabelled() map[string]int {
 		}
 		var b leakcheckstrings.Builder
 		frames := leakcheckruntime.CallersFrames(g.stacks[k])
-		for {
+		for n := 0; n < leakcheckSignatureFrames; {
 			f, more := frames.Next()
 			if f.Function != "" && !leakcheckstrings.HasPrefix(f.Function, "runtime.") {
 				b.WriteString(f.Function)
 				b.WriteByte('\n')
+				n++
 			}
 			if !more {
 				break

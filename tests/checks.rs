@@ -511,3 +511,72 @@ fn a_goroutine_a_glance_took_for_another_is_not_blamed_on_a_later_test() {
         }
     }
 }
+
+/// A library whose timer callback blocks 110 calls deep: a dump shows 50
+/// innermost and 50 outermost frames of it, a glance 128 innermost.
+const DEEP_LIB: &str = r#"package lib
+
+import "time"
+
+var ch = make(chan int)
+
+func deep(n int) int {
+	if n == 0 {
+		<-ch
+		return 0
+	}
+	return deep(n-1) + 1
+}
+
+// Start schedules a callback that blocks forever, deep down.
+func Start() {
+	time.AfterFunc(time.Millisecond, func() { deep(110) })
+}
+"#;
+
+const DEEP_TEST: &str = r#"package deep
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/tmp/deep/lib"
+)
+
+func TestJoins(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done() }()
+	}
+	wg.Wait()
+}
+
+func TestJoinsAgain(t *testing.T) { TestJoins(t) }
+
+func TestStarts(t *testing.T) {
+	lib.Start()
+	time.Sleep(20 * time.Millisecond)
+}
+
+func TestAfter(t *testing.T) {}
+"#;
+
+// By difference after glances: the kinds a test's glances count and the
+// kinds its dump shows are told by the same innermost frames, however deep
+// the stack (the second hostile review's case: 110 frames deep, the kinds
+// differed and the leak moved to after the last test).
+#[test]
+fn a_deep_timer_callback_is_blamed_by_difference_after_glances() {
+    let m = temp_module(&[("deep/lib/lib.go", DEEP_LIB), ("deep/deep_test.go", DEEP_TEST)]);
+    for env in [&[][..], &[("LEAKCHECK_ALWAYS_LOOK", "1")]] {
+        let run = run_in(m.path(), &["--", "-count=1"], env);
+        let pkg = format!("{M}deep");
+        assert_eq!(run.verdict(&pkg, "TestStarts"), "leaked", "{env:?}: {}", run.stdout());
+        for test in ["TestJoins", "TestJoinsAgain", "TestAfter"] {
+            assert_eq!(run.verdict(&pkg, test), "passed", "{env:?}: {}", run.stdout());
+        }
+        assert!(run.package(&pkg)["main_leak"]["total"].is_null(), "{}", run.stdout());
+    }
+}
