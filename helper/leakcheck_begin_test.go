@@ -291,8 +291,10 @@ func (s *leakcheckSession) writeEnd(tc *leakcheckTest, out leakcheckOutcome, fai
 	}, out.sections())
 }
 
-// forgetLocked: the test has ended; it is no longer running.
+// forgetLocked: the test has ended; it is no longer running. Its glances
+// go (the test itself stays known by name and label).
 func (s *leakcheckSession) forgetLocked(tc *leakcheckTest) {
+	tc.startGlance, tc.endGlance = leakcheckGlance{}, leakcheckGlance{}
 	delete(s.active, tc)
 	if tc.tb != nil {
 		delete(s.begun, tc.tb)
