@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::discover::{self, Toolchain};
+use crate::discover::{self, GoListError, GoPackage, Toolchain};
 use crate::error::{Error, Result};
-use crate::session::RunOptions;
+use crate::session::{Known, RunOptions};
 
 /// The files that differ from a git revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +159,9 @@ pub struct Graph {
     module_files: BTreeSet<PathBuf>,
     /// The main modules' directories (and the workspace's).
     module_dirs: BTreeSet<PathBuf>,
+    /// What the run needs of each candidate (its files), so that a run of
+    /// the selected packages does not list them again.
+    go_packages: HashMap<String, GoPackage>,
 }
 
 /// What `go list -json` says about a package; only what selection needs.
@@ -196,6 +199,7 @@ struct Listed {
     test_embed_files: Vec<String>,
     #[serde(rename = "XTestEmbedFiles")]
     xtest_embed_files: Vec<String>,
+    error: Option<GoListError>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -262,6 +266,16 @@ impl Graph {
             }
             if !p.dep_only {
                 g.candidates.push(p.import_path.clone());
+                g.go_packages.entry(p.import_path.clone()).or_insert_with(|| GoPackage {
+                    import_path: p.import_path.clone(),
+                    name: p.name.clone(),
+                    dir: p.dir.clone(),
+                    go_files: p.go_files.clone(),
+                    cgo_files: p.cgo_files.clone(),
+                    test_go_files: p.test_go_files.clone(),
+                    xtest_go_files: p.xtest_go_files.clone(),
+                    error: p.error.clone(),
+                });
             }
             if p.standard {
                 continue;
@@ -341,6 +355,13 @@ impl Graph {
     /// Every package the patterns matched, sorted.
     pub fn all(&self) -> &[String] {
         &self.candidates
+    }
+
+    /// The packages `import_paths` name, as `go list` described them (what
+    /// [`crate::discover::packages`] would say), in that order; None when
+    /// one of them is not a candidate.
+    pub fn go_packages(&self, import_paths: &[String]) -> Option<Vec<GoPackage>> {
+        import_paths.iter().map(|p| self.go_packages.get(p).cloned()).collect()
     }
 
     /// The directories of the main module(s) and workspace: what a watcher
@@ -554,14 +575,19 @@ pub fn describe(changes: &GitChanges, selection: &Selection) -> String {
     out
 }
 
-/// `--changed`: what differs from `rev` in `opts.dir`'s repository, and the
-/// packages among `opts.packages` (default ./...) it selects.
-pub fn resolve(opts: &RunOptions, rev: Option<&str>) -> Result<(Toolchain, GitChanges, Selection)> {
+/// `--changed`: what differs from `rev` in `opts.dir`'s repository, the
+/// packages among `opts.packages` (default ./...) it selects, and what the
+/// run needs of them (go is not asked again).
+pub fn resolve(opts: &RunOptions, rev: Option<&str>) -> Result<(GitChanges, Selection, Known)> {
     let tc = Toolchain::find(&opts.go, &opts.dir)?;
     let changes = git_changes(&opts.dir, rev)?;
     let graph = Graph::load(&tc, &patterns(&opts.packages), &opts.go_test_args)?;
     let selection = graph.select(&changes.files);
-    Ok((tc, changes, selection))
+    let known = Known {
+        packages: graph.go_packages(&selection.import_paths()),
+        toolchain: tc,
+    };
+    Ok((changes, selection, known))
 }
 
 /// The package patterns, `./...` when none are given (as go test).
@@ -652,6 +678,35 @@ mod tests {
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn the_selected_packages_come_with_their_files() {
+        let g = graph();
+        let listed = g.go_packages(&["m/c".to_string(), "m/a".to_string()]).unwrap();
+        let got: Vec<(&str, &str, &[String], &[String])> = listed
+            .iter()
+            .map(|p| {
+                (
+                    p.import_path.as_str(),
+                    p.name.as_str(),
+                    &p.go_files[..],
+                    &p.test_go_files[..],
+                )
+            })
+            .collect();
+        let v = |s: &str| vec![s.to_string()];
+        assert_eq!(
+            got,
+            vec![
+                ("m/c", "c", &v("c.go")[..], &v("c_test.go")[..]),
+                ("m/a", "a", &v("a.go")[..], &v("a_test.go")[..]),
+            ]
+        );
+        assert_eq!(listed[0].dir, PathBuf::from("/m/c"));
+        // Not a candidate: a dependency only, or a test variant.
+        assert!(g.go_packages(&["fmt".to_string()]).is_none());
+        assert!(g.go_packages(&["m/a [m/a.test]".to_string()]).is_none());
     }
 
     #[test]

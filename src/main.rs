@@ -60,9 +60,9 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     let env = |k: &str| std::env::var(k).ok();
     let mut file_reporters = file_reporters(&args, env);
     let mut reporters = terminal_reporters(&args, env);
-    let mut tc = None;
+    let mut known = None;
     if let Some(rev) = &args.changed {
-        let (found, changes, selection) = changed::resolve(&opts, rev.as_deref())?;
+        let (changes, selection, found) = changed::resolve(&opts, rev.as_deref())?;
         let described = changed::describe(&changes, &selection);
         let notice = Event::Notice {
             stream: Stream::Stdout,
@@ -74,14 +74,14 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
         if selection.is_empty() {
             // Nothing to run: the files are written, empty; the terminal
             // has said why.
-            session::report_nothing(&found, &mut file_reporters)?;
+            session::report_nothing(&found.toolchain, &mut file_reporters)?;
             return Ok(ExitCode::Passed);
         }
         opts.packages = selection.import_paths();
-        tc = Some(found);
+        known = Some(found);
     }
     reporters.extend(file_reporters);
-    session::run_with(&opts, tc, &mut reporters)
+    session::run_with(&opts, known, &mut reporters)
 }
 
 /// `stacks`, `merge`, `completions`, `man`.

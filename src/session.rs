@@ -83,12 +83,23 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
 
 /// [`run`], with the toolchain when the caller found it already
 /// (`--changed`, a watch run), so that `go env` runs once.
-pub fn run_with(opts: &RunOptions, tc: Option<Toolchain>, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
-    match prepare(opts, tc, reporters)? {
+pub fn run_with(opts: &RunOptions, known: Option<Known>, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
+    match prepare(opts, known, reporters)? {
         Some(prepared) => execute(&prepared, reporters),
         // --shard-list printed the shard's packages.
         None => Ok(ExitCode::Passed),
     }
+}
+
+/// What a caller already found for a run (`--changed` and watch select
+/// packages from their own listing), so that go is not asked again.
+#[derive(Debug, Clone)]
+pub struct Known {
+    /// The toolchain (`go env`).
+    pub toolchain: Toolchain,
+    /// The packages to test as `go list` described them, when the caller's
+    /// listing has all of them.
+    pub packages: Option<Vec<GoPackage>>,
 }
 
 /// A run made ready: everything [`execute`] needs, before any test runs.
@@ -123,7 +134,7 @@ pub struct Prepared {
 /// `--shard-list` prints the shard.
 pub fn prepare(
     opts: &RunOptions,
-    tc: Option<Toolchain>,
+    known: Option<Known>,
     reporters: &mut [Box<dyn Reporter>],
 ) -> Result<Option<Prepared>> {
     let started = Instant::now();
@@ -131,7 +142,7 @@ pub fn prepare(
         tc,
         mut patterns,
         packages,
-    }) = find_packages(opts, tc, reporters)?
+    }) = find_packages(opts, known, reporters)?
     else {
         return Ok(None);
     };
@@ -191,21 +202,21 @@ struct Found {
 }
 
 /// go test's arguments checked (warnings to `reporters`), the toolchain
-/// (unless given) and the packages. None when `--shard-list` printed them.
+/// and the packages (unless known). None when `--shard-list` printed them.
 fn find_packages(
     opts: &RunOptions,
-    tc: Option<Toolchain>,
+    known: Option<Known>,
     reporters: &mut [Box<dyn Reporter>],
 ) -> Result<Option<Found>> {
     let mut emitter = Emitter { reporters, error: None };
     for w in goargs::check(&opts.go_test_args)? {
         emitter.notice(Stream::Stderr, &format!("leakcheck: warning: {w}"));
     }
-    let tc = match tc {
-        Some(tc) => tc,
-        None => Toolchain::find(&opts.go, &opts.dir)?,
+    let (tc, listed) = match known {
+        Some(k) => (k.toolchain, k.packages),
+        None => (Toolchain::find(&opts.go, &opts.dir)?, None),
     };
-    let selected = select_packages(opts, &tc, &mut emitter)?;
+    let selected = select_packages(opts, &tc, listed, &mut emitter)?;
     match emitter.error {
         Some(e) => Err(e),
         None => Ok(selected.map(|(patterns, packages)| Found { tc, patterns, packages })),
@@ -218,6 +229,7 @@ fn find_packages(
 fn select_packages(
     opts: &RunOptions,
     tc: &Toolchain,
+    listed: Option<Vec<GoPackage>>,
     emitter: &mut Emitter<'_>,
 ) -> Result<Option<(Vec<String>, Vec<GoPackage>)>> {
     let patterns = if opts.packages.is_empty() {
@@ -225,7 +237,10 @@ fn select_packages(
     } else {
         opts.packages.clone()
     };
-    let packages = discover::packages(tc, &patterns, &opts.go_test_args)?;
+    let packages = match listed {
+        Some(listed) if !listed.is_empty() => listed,
+        _ => discover::packages(tc, &patterns, &opts.go_test_args)?,
+    };
     let Some(shard) = &opts.shard else {
         return Ok(Some((patterns, packages)));
     };
@@ -340,15 +355,14 @@ impl Settings {
 /// Runs go test on the prepared run, and the reruns, reporting to every
 /// reporter; the exit code says how it went.
 pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
-    let mut emitter = Emitter { reporters, error: None };
-    emitter.emit(&Event::RunStarted(&p.info));
     if p.patterns.is_empty() {
         // An empty shard: go test without packages would test the current
-        // directory. Reports are written, empty.
+        // directory.
         let summary = RunSummary::empty(p.baseline.as_ref().map(|b| b.outcome(&[])), p.started.elapsed());
-        emitter.emit(&Event::RunFinished(&summary));
-        return emitter.error.map_or(Ok(ExitCode::Passed), Err);
+        return report_empty(&p.info, &summary, reporters);
     }
+    let mut emitter = Emitter { reporters, error: None };
+    emitter.emit(&Event::RunStarted(&p.info));
     let inst = p.instrumentation();
     let pass = p.pass();
     let cmd = GoTestCommand::new(&p.tc, &p.patterns, &p.opts.go_test_args, &inst);
@@ -511,9 +525,19 @@ impl Prepared {
     }
 }
 
+/// Reports a run that tests nothing (an empty shard, or `--changed` with
+/// no package to test): the JUnit and JSON files exist, and are empty, so
+/// CI that collects them finds them. Every reporter is given the run; the
+/// first error is returned.
+fn report_empty(info: &RunInfo, summary: &RunSummary, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
+    let mut emitter = Emitter { reporters, error: None };
+    emitter.emit(&Event::RunStarted(info));
+    emitter.emit(&Event::RunFinished(summary));
+    emitter.error.map_or(Ok(ExitCode::Passed), Err)
+}
+
 /// Reports a run that selected nothing (`--changed` found no package to
-/// test): the JUnit and JSON files exist, and are empty, so CI that
-/// collects them finds them. The first reporter that fails ends it.
+/// test), as [`report_empty`].
 pub fn report_nothing(tc: &Toolchain, reporters: &mut [Box<dyn Reporter>]) -> Result<()> {
     let info = RunInfo {
         go_version: tc.version.clone(),
@@ -525,12 +549,7 @@ pub fn report_nothing(tc: &Toolchain, reporters: &mut [Box<dyn Reporter>]) -> Re
         config: None,
         grace: DEFAULT_GRACE,
     };
-    let summary = RunSummary::empty(None, Duration::ZERO);
-    for r in reporters.iter_mut() {
-        r.handle(&Event::RunStarted(&info))?;
-        r.handle(&Event::RunFinished(&summary))?;
-    }
-    Ok(())
+    report_empty(&info, &RunSummary::empty(None, Duration::ZERO), reporters).map(|_| ())
 }
 
 /// What one `go test` invocation needs besides its command line.

@@ -41,7 +41,7 @@ use crate::report::junit::JunitReporter;
 use crate::report::terminal::{Format, TerminalOptions, TerminalReporter};
 use crate::report::{text, Event, Reporter};
 use crate::run::interrupt;
-use crate::session::{self, RunOptions};
+use crate::session::{self, Known, RunOptions};
 
 /// How long the watcher waits for a burst of changes to settle.
 const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -79,7 +79,11 @@ pub fn run(opts: WatchOptions) -> Result<ExitCode> {
         Some(rev) => {
             let changes = changed::git_changes(&opts.run.dir, rev.as_deref())?;
             let selection = graph.select(&changes.files);
-            What::Since(changes, selection)
+            let known = Known {
+                packages: graph.go_packages(&selection.import_paths()),
+                toolchain: tc.clone(),
+            };
+            What::Since(changes, selection, Box::new(known))
         }
         None => What::All,
     };
@@ -189,8 +193,9 @@ enum What {
     All,
     /// The packages changed files select, plus packages to rerun.
     Some { files: Vec<PathBuf>, failed: Vec<String> },
-    /// `--changed`'s selection, for the first run.
-    Since(GitChanges, Selection),
+    /// `--changed`'s selection, for the first run, and what was listed of
+    /// it.
+    Since(GitChanges, Selection, Box<Known>),
 }
 
 /// Requests that came during a run, merged.
@@ -398,7 +403,7 @@ impl App {
                 }
                 parts.join("; ")
             }
-            What::Since(changes, _) => format!("changed since {}", changes.base),
+            What::Since(changes, ..) => format!("changed since {}", changes.base),
         };
         self.screen = Screen {
             title: format!("run {} · {title}", self.runs),
@@ -623,12 +628,12 @@ fn select_and_run(opts: &WatchOptions, what: What, tx: &Sender<Msg>) {
     let done = Arc::new(Mutex::new(String::new()));
     let mut nothing = None;
     let result = (|| -> Result<ExitCode> {
-        let (selection, tc) = match select(opts, what)? {
+        let (selection, known) = match select(opts, what)? {
             Selected::Nothing(why) => {
                 nothing = Some(why);
                 return Ok(ExitCode::Passed);
             }
-            Selected::Packages(selection, tc) => (selection, tc),
+            Selected::Packages(selection, known) => (selection, known),
         };
         let mut run = opts.run.clone();
         if !selection.is_empty() {
@@ -649,7 +654,7 @@ fn select_and_run(opts: &WatchOptions, what: What, tx: &Sender<Msg>) {
         if let Some(p) = &opts.report_json {
             reporters.push(Box::new(JsonReporter::new(p.clone())));
         }
-        session::run_with(&run, tc, &mut reporters)
+        session::run_with(&run, known, &mut reporters)
     })();
     let done = done.lock().map(|d| d.clone()).unwrap_or_default();
     let _ = tx.send(Msg::Finished(Box::new(Finished { nothing, done, result })));
@@ -660,8 +665,8 @@ enum Selected {
     /// Nothing: why, for the note.
     Nothing(String),
     /// These packages, with the reason each runs (none: the patterns), and
-    /// the toolchain when selecting them needed it.
-    Packages(Vec<(String, String)>, Option<Toolchain>),
+    /// the toolchain and packages' listing when selecting them needed it.
+    Packages(Vec<(String, String)>, Option<Known>),
 }
 
 /// The packages a run tests: the patterns, `--changed`'s selection, or the
@@ -670,13 +675,13 @@ fn select(opts: &WatchOptions, what: What) -> Result<Selected> {
     let run = &opts.run;
     match what {
         What::All => Ok(Selected::Packages(Vec::new(), None)),
-        What::Since(changes, selection) => {
+        What::Since(changes, selection, known) => {
             if selection.is_empty() {
                 return Ok(Selected::Nothing(
                     changed::describe(&changes, &selection).trim().to_string(),
                 ));
             }
-            Ok(Selected::Packages(reasons(&selection), None))
+            Ok(Selected::Packages(reasons(&selection), Some(*known)))
         }
         What::Some { files, failed } => {
             let tc = Toolchain::find(&run.go, &run.dir)?;
@@ -699,7 +704,12 @@ fn select(opts: &WatchOptions, what: What) -> Result<Selected> {
                 }));
             }
             selected.sort();
-            Ok(Selected::Packages(selected, Some(tc)))
+            let import_paths: Vec<String> = selected.iter().map(|(p, _)| p.clone()).collect();
+            let known = Known {
+                packages: graph.go_packages(&import_paths),
+                toolchain: tc,
+            };
+            Ok(Selected::Packages(selected, Some(known)))
         }
     }
 }

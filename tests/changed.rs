@@ -177,6 +177,45 @@ fn a_changed_leaf_selects_it_and_its_dependents_only() {
     assert_eq!(run.tests().len(), 4, "{:?}", run.tests().keys());
 }
 
+// The run tests the selected packages as the selection's own listing
+// describes them: `go list` runs once (go is wrapped by a script that logs
+// each command and runs the real go).
+#[test]
+fn the_selected_packages_are_listed_once() {
+    let repo = Repo::new();
+    repo.append(
+        "libb/b.go",
+        "\n// Question is unknown.\nfunc Question() string { return \"\" }\n",
+    );
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("go.log");
+    let out = Command::new("go").args(["env", "GOROOT"]).output().unwrap();
+    let goroot = String::from_utf8(out.stdout).unwrap();
+    let wrapper = bin.path().join("go");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> '{}'\nexec '{}/bin/go' \"$@\"\n",
+            log.display(),
+            goroot.trim()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = run_in(
+        repo.path(),
+        &["--changed"],
+        &[("LEAKCHECK_GO", wrapper.to_str().unwrap())],
+    );
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(reported(&run), pkgs(&["liba", "libb", "libc", "libd"]));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    assert_eq!(calls.iter().filter(|c| **c == "list").count(), 1, "{calls:?}");
+    assert_eq!(calls.iter().filter(|c| **c == "test").count(), 1, "{calls:?}");
+}
+
 #[test]
 fn test_files_testdata_and_embedded_files() {
     let repo = Repo::new();
