@@ -214,7 +214,7 @@ struct ListedModule {
 /// standard library's entries small).
 const FIELDS: &str = "ImportPath,Name,Dir,ForTest,DepOnly,Standard,Module,Imports,TestImports,XTestImports,\
 GoFiles,CgoFiles,CFiles,CXXFiles,MFiles,HFiles,FFiles,SFiles,SwigFiles,SwigCXXFiles,SysoFiles,EmbedFiles,\
-TestGoFiles,XTestGoFiles,TestEmbedFiles,XTestEmbedFiles";
+TestGoFiles,XTestGoFiles,TestEmbedFiles,XTestEmbedFiles,Error";
 
 impl Graph {
     /// Lists `patterns` and their dependencies, tests included
@@ -704,6 +704,10 @@ mod tests {
             ]
         );
         assert_eq!(listed[0].dir, PathBuf::from("/m/c"));
+        // What the run reads of a package is asked of go list too.
+        for field in discover::PACKAGE_FIELDS.split(',') {
+            assert!(FIELDS.split(',').any(|f| f == field), "{field}");
+        }
         // Not a candidate: a dependency only, or a test variant.
         assert!(g.go_packages(&["fmt".to_string()]).is_none());
         assert!(g.go_packages(&["m/a [m/a.test]".to_string()]).is_none());

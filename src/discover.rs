@@ -140,6 +140,9 @@ impl GoPackage {
     }
 }
 
+/// The `go list -json=…` fields [`GoPackage`] reads.
+pub(crate) const PACKAGE_FIELDS: &str = "ImportPath,Name,Dir,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,Error";
+
 /// Lists the packages `patterns` match, with the build flags of the go test
 /// arguments that change which files belong to a package (`-tags`, `-mod`, …).
 pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) -> Result<Vec<GoPackage>> {
@@ -147,11 +150,11 @@ pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) ->
     // whether each package is stale, which runs the compiler and takes
     // longer than the listing itself.
     let json = if tc.minor() >= 19 {
-        "-json=ImportPath,Name,Dir,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,Error"
+        format!("-json={PACKAGE_FIELDS}")
     } else {
-        "-json"
+        "-json".to_string()
     };
-    let mut args = vec!["list".to_string(), "-e".into(), json.into()];
+    let mut args = vec!["list".to_string(), "-e".into(), json];
     args.extend(crate::goargs::list_flags(go_test_args));
     args.extend(patterns.iter().cloned());
     let pkgs: Vec<GoPackage> = go_list(tc, &args)?;
