@@ -114,10 +114,20 @@ const leakcheckSignatureFrames = 16
 // (leakcheckGlance.unlabelled).
 func (g *leakcheckGoroutine) signature() string {
 	g.parseStack()
+	return leakcheckSignatureOf(g.funcs)
+}
+
+// leakcheckSignatureOf is the signature of a stack whose frames run funcs,
+// innermost first: its leakcheckSignatureFrames innermost functions outside
+// package runtime, one per line.
+func leakcheckSignatureOf(funcs []string) string {
 	var b leakcheckstrings.Builder
 	n := 0
-	for _, fn := range g.funcs {
-		if n < leakcheckSignatureFrames && !leakcheckstrings.HasPrefix(fn, "runtime.") {
+	for _, fn := range funcs {
+		if n == leakcheckSignatureFrames {
+			break
+		}
+		if fn != "" && !leakcheckstrings.HasPrefix(fn, "runtime.") {
 			b.WriteString(fn)
 			b.WriteByte('\n')
 			n++

@@ -2,7 +2,6 @@ package helper
 
 import (
 	leakcheckruntime "runtime"
-	leakcheckstrings "strings"
 	leakchecksync "sync"
 	leakcheckunsafe "unsafe"
 )
@@ -103,20 +102,14 @@ func (g leakcheckGlance) unlabelled() map[string]int {
 		if k.labels != nil {
 			continue
 		}
-		var b leakcheckstrings.Builder
+		var funcs []string
 		frames := leakcheckruntime.CallersFrames(g.stacks[k])
-		for n := 0; n < leakcheckSignatureFrames; {
-			f, more := frames.Next()
-			if f.Function != "" && !leakcheckstrings.HasPrefix(f.Function, "runtime.") {
-				b.WriteString(f.Function)
-				b.WriteByte('\n')
-				n++
-			}
-			if !more {
-				break
-			}
+		for more := true; more; {
+			var f leakcheckruntime.Frame
+			f, more = frames.Next()
+			funcs = append(funcs, f.Function)
 		}
-		out[b.String()] += n
+		out[leakcheckSignatureOf(funcs)] += n
 	}
 	return out
 }

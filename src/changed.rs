@@ -360,8 +360,17 @@ impl Graph {
     /// The packages `import_paths` name, as `go list` described them (what
     /// [`crate::discover::packages`] would say), in that order; None when
     /// one of them is not a candidate.
-    pub fn go_packages(&self, import_paths: &[String]) -> Option<Vec<GoPackage>> {
+    fn go_packages(&self, import_paths: &[String]) -> Option<Vec<GoPackage>> {
         import_paths.iter().map(|p| self.go_packages.get(p).cloned()).collect()
+    }
+
+    /// What a run of `import_paths` needs from this listing, with the
+    /// toolchain that made it: go is not asked again.
+    pub fn known(&self, toolchain: Toolchain, import_paths: &[String]) -> Known {
+        Known {
+            packages: self.go_packages(import_paths),
+            toolchain,
+        }
     }
 
     /// The directories of the main module(s) and workspace: what a watcher
@@ -583,10 +592,7 @@ pub fn resolve(opts: &RunOptions, rev: Option<&str>) -> Result<(GitChanges, Sele
     let changes = git_changes(&opts.dir, rev)?;
     let graph = Graph::load(&tc, &patterns(&opts.packages), &opts.go_test_args)?;
     let selection = graph.select(&changes.files);
-    let known = Known {
-        packages: graph.go_packages(&selection.import_paths()),
-        toolchain: tc,
-    };
+    let known = graph.known(tc, &selection.import_paths());
     Ok((changes, selection, known))
 }
 

@@ -81,8 +81,9 @@ pub fn run(opts: &RunOptions, reporters: &mut [Box<dyn Reporter>]) -> Result<Exi
     run_with(opts, None, reporters)
 }
 
-/// [`run`], with the toolchain when the caller found it already
-/// (`--changed`, a watch run), so that `go env` runs once.
+/// [`run`], with what the caller found already (`--changed`, a watch run:
+/// the toolchain and the packages' listing), so that `go env` and `go list`
+/// run once.
 pub fn run_with(opts: &RunOptions, known: Option<Known>, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
     match prepare(opts, known, reporters)? {
         Some(prepared) => execute(&prepared, reporters),

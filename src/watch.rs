@@ -79,10 +79,7 @@ pub fn run(opts: WatchOptions) -> Result<ExitCode> {
         Some(rev) => {
             let changes = changed::git_changes(&opts.run.dir, rev.as_deref())?;
             let selection = graph.select(&changes.files);
-            let known = Known {
-                packages: graph.go_packages(&selection.import_paths()),
-                toolchain: tc.clone(),
-            };
+            let known = graph.known(tc.clone(), &selection.import_paths());
             What::Since(changes, selection, Box::new(known))
         }
         None => What::All,
@@ -705,10 +702,7 @@ fn select(opts: &WatchOptions, what: What) -> Result<Selected> {
             }
             selected.sort();
             let import_paths: Vec<String> = selected.iter().map(|(p, _)| p.clone()).collect();
-            let known = Known {
-                packages: graph.go_packages(&import_paths),
-                toolchain: tc,
-            };
+            let known = graph.known(tc, &import_paths);
             Ok(Selected::Packages(selected, Some(known)))
         }
     }

@@ -431,19 +431,22 @@ fn taken_names(dir: &Path, user_names: &BTreeSet<String>) -> Result<BTreeSet<Str
 /// depends only on the directory's names, so it is the same from run to
 /// run (the names are build inputs go test's cache keys on).
 fn added_stem(taken: &BTreeSet<String>) -> String {
-    let ends = || {
-        HELPER_CONSTRAINED_FILES
-            .iter()
-            .map(|f| f.0)
-            .chain([MERGED_HELPER_END, MAIN_FILE.0, SHIM_FILE.0])
-    };
     (1..)
         .map(|n| match n {
             1 => HELPER_FILE_PREFIX.to_string(),
             n => format!("{HELPER_FILE_PREFIX}{n}"),
         })
-        .find(|stem| ends().all(|end| !taken.contains(&format!("{stem}{end}").to_lowercase())))
+        .find(|stem| added_ends().all(|end| !taken.contains(&format!("{stem}{end}").to_lowercase())))
         .expect("a finite set of names leaves one free")
+}
+
+/// The ends of the names of every file leakcheck may add to a package,
+/// after its [`added_stem`].
+fn added_ends() -> impl Iterator<Item = &'static str> {
+    HELPER_CONSTRAINED_FILES
+        .iter()
+        .map(|f| f.0)
+        .chain([MERGED_HELPER_END, MAIN_FILE.0, SHIM_FILE.0])
 }
 
 /// The name in a Go file's package clause.
@@ -485,10 +488,7 @@ mod tests {
         // Names end as go wants them (tests, the GOOS of two files).
         assert!(SHIM_FILE.1.contains(SHIM_PACKAGE_CLAUSE));
         assert!(SHIM_FILE.1.contains(HELPER_IMPORT_PATH));
-        assert!(HELPER_CONSTRAINED_FILES
-            .iter()
-            .chain([&MAIN_FILE, &SHIM_FILE, &(MERGED_HELPER_END, "")])
-            .all(|(end, _)| end.starts_with('_') && end.ends_with("_test.go")));
+        assert!(added_ends().all(|end| end.starts_with('_') && end.ends_with("_test.go")));
         let names: Vec<&str> = HELPER_CONSTRAINED_FILES.iter().map(|(name, _)| *name).collect();
         assert!(
             names.contains(&"_linux_test.go") && names.contains(&"_other_test.go"),
@@ -499,10 +499,7 @@ mod tests {
     #[test]
     fn files_named_on_the_command_line_are_the_ones_their_constraints_build() {
         let built = |goos: &str, minor: u32| -> Vec<&str> {
-            HELPER_CONSTRAINED_FILES
-                .iter()
-                .map(|(end, _)| *end)
-                .chain([MERGED_HELPER_END, MAIN_FILE.0, SHIM_FILE.0])
+            added_ends()
                 .filter(|end| builds_for(&format!("{HELPER_FILE_PREFIX}{end}"), goos, minor))
                 .collect()
         };
