@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::discover::{self, GoListError, GoPackage, Toolchain};
 use crate::error::{Error, Result};
+use crate::goargs::GoTestArgs;
 use crate::session::{Known, RunOptions};
 
 /// The files that differ from a git revision.
@@ -149,6 +150,9 @@ pub struct Graph {
     root: PathBuf,
     /// The packages the patterns matched, sorted: what can be selected.
     candidates: Vec<String>,
+    /// A pattern matched nothing: `go list` said so with an entry that is
+    /// only an error, which a run of the patterns reports.
+    unmatched: bool,
     /// Every main-module package, with its imports.
     nodes: BTreeMap<String, Node>,
     /// A package's file (absolute) → the package and what the file is for.
@@ -220,7 +224,7 @@ impl Graph {
     /// Lists `patterns` and their dependencies, tests included
     /// (`go list -e -deps -test`), with the go test flags that decide which
     /// files belong to a package (`-tags`, …).
-    pub fn load(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) -> Result<Graph> {
+    pub fn load(tc: &Toolchain, patterns: &[String], go_test_args: &GoTestArgs) -> Result<Graph> {
         let mut args = vec![
             "list".to_string(),
             "-e".into(),
@@ -228,7 +232,7 @@ impl Graph {
             "-test".into(),
             format!("-json={FIELDS}"),
         ];
-        args.extend(crate::goargs::list_flags(go_test_args));
+        args.extend(go_test_args.list_flags());
         args.extend(patterns.iter().cloned());
         let listed: Vec<Listed> = discover::go_list(tc, &args)?;
         let mut module_files: Vec<PathBuf> = Vec::new();
@@ -262,7 +266,8 @@ impl Graph {
                 continue;
             }
             if p.dir.as_os_str().is_empty() {
-                continue; // a pattern that matched nothing: only an error
+                g.unmatched = true; // a pattern that matched nothing: only an error
+                continue;
             }
             if !p.dep_only {
                 g.candidates.push(p.import_path.clone());
@@ -371,6 +376,17 @@ impl Graph {
             packages: self.go_packages(import_paths),
             toolchain,
         }
+    }
+
+    /// What a run of the patterns needs from this listing: every package,
+    /// unless a pattern matched nothing (the run's own listing reports
+    /// that, as go test does).
+    pub fn known_all(&self, toolchain: Toolchain) -> Known {
+        let mut known = self.known(toolchain, &self.candidates);
+        if self.unmatched {
+            known.packages = None;
+        }
+        known
     }
 
     /// The directories of the main module(s) and workspace: what a watcher

@@ -359,6 +359,11 @@ const CI_VARIABLES: &[&str] = &[
 ];
 
 impl RunArgs {
+    /// go test's arguments, read as go test reads them.
+    pub fn go_test(&self) -> crate::goargs::GoTestArgs {
+        crate::goargs::GoTestArgs::parse(&self.go_test_args)
+    }
+
     /// The terminal reporter's options, from the flags, whether stdout is a
     /// terminal, and the environment (`env` looks a variable up).
     pub fn terminal_options(
@@ -371,7 +376,7 @@ impl RunArgs {
         let format = self
             .format
             .map(Format::from)
-            .unwrap_or(if crate::goargs::wants_verbose(&self.go_test_args) {
+            .unwrap_or(if self.go_test().wants_verbose() {
                 Format::StandardVerbose
             } else {
                 Format::Pkgname

@@ -6,6 +6,7 @@ use std::process::Command;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::goargs::GoTestArgs;
 
 /// The Go command and what it says about the working directory.
 #[derive(Debug, Clone)]
@@ -145,7 +146,7 @@ pub(crate) const PACKAGE_FIELDS: &str = "ImportPath,Name,Dir,GoFiles,CgoFiles,Te
 
 /// Lists the packages `patterns` match, with the build flags of the go test
 /// arguments that change which files belong to a package (`-tags`, `-mod`, …).
-pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) -> Result<Vec<GoPackage>> {
+pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &GoTestArgs) -> Result<Vec<GoPackage>> {
     // Only the fields read here (Go 1.19+): a bare -json also works out
     // whether each package is stale, which runs the compiler and takes
     // longer than the listing itself.
@@ -155,7 +156,7 @@ pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &[String]) ->
         "-json".to_string()
     };
     let mut args = vec!["list".to_string(), "-e".into(), json];
-    args.extend(crate::goargs::list_flags(go_test_args));
+    args.extend(go_test_args.list_flags());
     args.extend(patterns.iter().cloned());
     let pkgs: Vec<GoPackage> = go_list(tc, &args)?;
     if pkgs.is_empty() {

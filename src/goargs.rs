@@ -1,199 +1,327 @@
 //! go test's own arguments: everything after `--` on leakcheck's command
 //! line, passed through to `go test`.
 //!
-//! Every question leakcheck asks of them is answered here, and nowhere
-//! else: where go test's flags end and the test binary's (`-args …`)
-//! begin, which flags leakcheck refuses or warns about, whether the output
-//! is verbose, the `-overlay` to merge, the flags `go list` must see too,
-//! the flags of `go test` itself and those of a rerun. To teach leakcheck a
-//! go test flag, add it here.
+//! They are parsed once, into [`GoTestArgs`], the way go test itself reads
+//! them (which flags take a value, where `-args` starts the test binary's),
+//! and every question leakcheck asks of them is a method here: which flags
+//! it refuses or warns about, whether the output is verbose, the
+//! `-overlay` to merge, the flags `go list` must see too, the flags of
+//! `go test` itself and those of a rerun. To teach leakcheck a go test
+//! flag, add it here.
 
 use crate::error::{Error, Result};
 
+/// go test's flags that take no value (`-v`, not `-v x`), from
+/// cmd/go/internal/test/testflag.go and work/build.go. A flag not listed
+/// here or in [`VALUE_FLAGS`] is the test binary's: go test takes the
+/// argument after it as its value unless that argument is a flag.
+const BOOL_FLAGS: &[&str] = &[
+    "a",
+    "artifacts",
+    "asan",
+    "benchmem",
+    "buildvcs",
+    "c",
+    "cover",
+    "failfast",
+    "fullpath",
+    "json",
+    "linkshared",
+    "modcacherw",
+    "msan",
+    "n",
+    "race",
+    "short",
+    "trimpath",
+    "v",
+    "work",
+    "x",
+];
+
+/// go test's flags that take a value, which may be given as the next
+/// argument (`-run x`) and may then look like a flag (`-gcflags -N`).
+const VALUE_FLAGS: &[&str] = &[
+    "C",
+    "asmflags",
+    "bench",
+    "benchtime",
+    "blockprofile",
+    "blockprofilerate",
+    "buildmode",
+    "compiler",
+    "count",
+    "covermode",
+    "coverpkg",
+    "coverprofile",
+    "cpu",
+    "cpuprofile",
+    "debug-actiongraph",
+    "debug-runtime-trace",
+    "debug-trace",
+    "exec",
+    "fuzz",
+    "fuzzminimizetime",
+    "fuzztime",
+    "gccgoflags",
+    "gcflags",
+    "installsuffix",
+    "ldflags",
+    "list",
+    "memprofile",
+    "memprofilerate",
+    "mod",
+    "modfile",
+    "mutexprofile",
+    "mutexprofilefraction",
+    "o",
+    "outputdir",
+    "overlay",
+    "p",
+    "parallel",
+    "pgo",
+    "pkgdir",
+    "run",
+    "shuffle",
+    "skip",
+    "tags",
+    "timeout",
+    "toolexec",
+    "trace",
+    "vet",
+];
+
+/// The flags that choose which files and packages `go list` sees: it must
+/// be given them too.
+const LIST_FLAGS: &[&str] = &["tags", "mod", "modfile", "overlay", "pgo", "race", "msan", "asan"];
+
+/// go test's arguments, parsed once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GoTestArgs {
+    flags: Vec<GoFlag>,
+    /// The test binary's arguments: `-args` (or `--args`) and what follows
+    /// it, as given; empty without it.
+    binary: Vec<String>,
+}
+
+/// One of go test's arguments before `-args`: a flag with its value, or a
+/// stray word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GoFlag {
+    /// The flag's name without dashes and without the `test.` prefix go
+    /// test also accepts (`-test.run` is `-run`); None for a word that is
+    /// not a flag.
+    name: Option<String>,
+    /// The value, given inline (`-run=x`) or as the next argument.
+    value: Option<String>,
+    /// The arguments as given: one, or two for `-run x`.
+    given: Vec<String>,
+}
+
+impl GoFlag {
+    fn is(&self, name: &str) -> bool {
+        self.name.as_deref() == Some(name)
+    }
+}
+
 /// Whether `arg` ends go test's flags: what follows goes to the test
 /// binary.
-pub fn is_args_separator(arg: &str) -> bool {
+fn is_args_separator(arg: &str) -> bool {
     arg == "-args" || arg == "--args"
 }
 
-/// go test's flags, and the test binary's arguments from `-args` on (the
-/// separator included; empty without one).
-pub fn split(go_test_args: &[String]) -> (&[String], &[String]) {
-    match go_test_args.iter().position(|a| is_args_separator(a)) {
-        Some(i) => go_test_args.split_at(i),
-        None => (go_test_args, &[]),
-    }
-}
-
-/// The name of a flag argument (`-run=x` → `run`), or None for a value.
-pub fn flag_name(arg: &str) -> Option<&str> {
-    let name = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-'))?;
-    Some(name.split_once('=').map_or(name, |(n, _)| n))
-}
-
-/// Whether the user asked go test for verbose output.
-pub fn wants_verbose(go_test_args: &[String]) -> bool {
-    split(go_test_args).0.iter().any(|a| {
-        matches!(
-            a.as_str(),
-            "-v" | "--v" | "-v=true" | "--v=true" | "-test.v" | "-test.v=true"
-        )
-    })
-}
-
-/// Refuses go test flags under which no test runs checked, and warns about
-/// those under which part of the run is not checked.
-pub fn check(go_test_args: &[String]) -> Result<Vec<String>> {
-    let mut warnings = Vec::new();
-    for a in split(go_test_args).0 {
-        let Some(name) = flag_name(a) else { continue };
-        let refuse = match name.trim_start_matches("test.") {
-            "c" | "o" => Some("builds a test binary without running it: there is nothing to check"),
-            "list" => Some("lists tests without running them: there is nothing to check"),
-            "fuzz" => Some(
-                "runs the fuzzing engine, whose workers leakcheck cannot check; leakcheck runs fuzz targets' seed corpora as tests without it",
-            ),
-            "bench" => {
-                warnings.push("benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into());
-                None
+impl GoTestArgs {
+    /// Reads `args` as go test does.
+    pub fn parse(args: &[String]) -> GoTestArgs {
+        let mut flags = Vec::new();
+        let mut it = args.iter().enumerate().peekable();
+        while let Some((i, arg)) = it.next() {
+            if is_args_separator(arg) {
+                return GoTestArgs {
+                    flags,
+                    binary: args[i..].to_vec(),
+                };
             }
-            _ => None,
-        };
-        if let Some(why) = refuse {
-            return Err(Error::Usage(format!("go test {a} {why}")));
-        }
-    }
-    Ok(warnings)
-}
-
-/// The `-overlay` file given on the command line, else in `goflags`
-/// (GOFLAGS, which leakcheck's own `-overlay` would override), as given.
-pub fn user_overlay<'a>(go_test_args: &'a [String], goflags: &'a str) -> Option<&'a str> {
-    let mut it = split(go_test_args).0.iter();
-    while let Some(a) = it.next() {
-        if flag_name(a) == Some("overlay") {
-            return match a.split_once('=') {
-                Some((_, v)) => Some(v),
-                None => it.next().map(String::as_str),
-            };
-        }
-    }
-    goflags
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("-overlay=").or_else(|| f.strip_prefix("--overlay=")))
-}
-
-/// The user's go test flags without those leakcheck sets itself (`-json`,
-/// `-overlay` and its value), in order.
-pub fn passed_flags(go_test_args: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut skip_value = false;
-    for a in split(go_test_args).0 {
-        if skip_value {
-            skip_value = false;
-            continue;
-        }
-        match flag_name(a) {
-            Some("json") => continue,
-            Some("overlay") => {
-                skip_value = !a.contains('=');
+            let Some(spelled) = arg
+                .strip_prefix("--")
+                .or_else(|| arg.strip_prefix('-'))
+                .filter(|s| !s.is_empty())
+            else {
+                flags.push(GoFlag {
+                    name: None,
+                    value: None,
+                    given: vec![arg.clone()],
+                });
                 continue;
-            }
-            _ => out.push(a.clone()),
-        }
-    }
-    out
-}
-
-/// Whether the user set `-vet`.
-pub fn sets_vet(go_test_args: &[String]) -> bool {
-    split(go_test_args).0.iter().any(|a| flag_name(a) == Some("vet"))
-}
-
-/// The go test flags that `go list` must see too, in both `-f=v` and `-f v`
-/// forms.
-pub fn list_flags(go_test_args: &[String]) -> Vec<String> {
-    const WITH_VALUE: &[&str] = &["tags", "mod", "modfile", "overlay", "pgo"];
-    const BOOL: &[&str] = &["race", "msan", "asan"];
-    let mut out = Vec::new();
-    let mut it = go_test_args.iter();
-    while let Some(arg) = it.next() {
-        if is_args_separator(arg) {
-            break;
-        }
-        let Some(name) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
-            continue;
-        };
-        let (flag, inline) = match name.split_once('=') {
-            Some((f, v)) => (f, Some(v)),
-            None => (name, None),
-        };
-        if WITH_VALUE.contains(&flag) {
-            match inline {
-                Some(_) => out.push(arg.clone()),
-                None => {
-                    // The value may be spelled like the separator: it is
-                    // still the value.
-                    if let Some(v) = it.next() {
-                        out.push(format!("-{flag}={v}"));
+            };
+            let (spelled, inline) = match spelled.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (spelled, None),
+            };
+            let name = spelled.strip_prefix("test.").unwrap_or(spelled).to_string();
+            let mut flag = GoFlag {
+                value: inline,
+                given: vec![arg.clone()],
+                name: Some(name),
+            };
+            if flag.value.is_none() {
+                let name = flag.name.as_deref().unwrap_or_default();
+                let takes_next = if VALUE_FLAGS.contains(&name) {
+                    // The value may be spelled like a flag, or like the
+                    // separator: it is still the value.
+                    true
+                } else {
+                    !BOOL_FLAGS.contains(&name) && it.peek().is_some_and(|(_, next)| !next.starts_with('-'))
+                };
+                if takes_next {
+                    if let Some((_, v)) = it.next() {
+                        flag.value = Some(v.clone());
+                        flag.given.push(v.clone());
                     }
                 }
             }
-        } else if BOOL.contains(&flag) {
-            out.push(arg.clone());
+            flags.push(flag);
+        }
+        GoTestArgs {
+            flags,
+            binary: Vec::new(),
         }
     }
-    out
-}
 
-/// The go test arguments of a rerun of `tests` (top-level names): the
-/// user's, without their test selection and count, plus `-run` for exactly
-/// those tests and `-count=1`.
-pub fn rerun_args(go_test_args: &[String], tests: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut it = go_test_args.iter();
-    while let Some(a) = it.next() {
-        if is_args_separator(a) {
-            out.push(a.clone());
-            out.extend(it.cloned());
-            break;
-        }
-        match flag_name(a).map(|n| n.trim_start_matches("test.")) {
-            Some("run" | "skip" | "count") => {
-                // The value may be spelled like the separator: it is
-                // still the value.
-                if !a.contains('=') {
-                    it.next();
+    /// The test binary's arguments, `-args` included (empty without it).
+    pub fn binary_args(&self) -> &[String] {
+        &self.binary
+    }
+
+    /// Whether the user asked go test for verbose output.
+    pub fn wants_verbose(&self) -> bool {
+        self.flags
+            .iter()
+            .any(|f| f.is("v") && matches!(f.value.as_deref(), None | Some("true")))
+    }
+
+    /// Refuses go test flags under which no test runs checked, and warns
+    /// about those under which part of the run is not checked.
+    pub fn check(&self) -> Result<Vec<String>> {
+        let mut warnings = Vec::new();
+        for f in &self.flags {
+            let refuse = match f.name.as_deref() {
+                Some("c" | "o") => Some("builds a test binary without running it: there is nothing to check"),
+                Some("list") => Some("lists tests without running them: there is nothing to check"),
+                Some("fuzz") => Some(
+                    "runs the fuzzing engine, whose workers leakcheck cannot check; leakcheck runs fuzz targets' seed corpora as tests without it",
+                ),
+                Some("bench") => {
+                    warnings.push("benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into());
+                    None
                 }
+                _ => None,
+            };
+            if let Some(why) = refuse {
+                return Err(Error::Usage(format!("go test {} {why}", f.given[0])));
             }
-            _ => out.push(a.clone()),
+        }
+        Ok(warnings)
+    }
+
+    /// The `-overlay` file given on the command line, else in `goflags`
+    /// (GOFLAGS, which leakcheck's own `-overlay` would override), as
+    /// given.
+    pub fn user_overlay<'a>(&'a self, goflags: &'a str) -> Option<&'a str> {
+        if let Some(f) = self.flags.iter().find(|f| f.is("overlay")) {
+            return f.value.as_deref();
+        }
+        goflags
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix("-overlay=").or_else(|| f.strip_prefix("--overlay=")))
+    }
+
+    /// The user's go test flags without those leakcheck sets itself
+    /// (`-json`, `-overlay`), in order, as given.
+    pub fn passed_flags(&self) -> Vec<String> {
+        self.given(|f| !f.is("json") && !f.is("overlay"))
+    }
+
+    /// Whether the user set `-vet`.
+    pub fn sets_vet(&self) -> bool {
+        self.flags.iter().any(|f| f.is("vet"))
+    }
+
+    /// The go test flags that `go list` must see too.
+    pub fn list_flags(&self) -> Vec<String> {
+        self.flags
+            .iter()
+            .filter_map(|f| {
+                let name = f.name.as_deref().filter(|n| LIST_FLAGS.contains(n))?;
+                Some(match &f.value {
+                    Some(v) => format!("-{name}={v}"),
+                    None => format!("-{name}"),
+                })
+            })
+            .collect()
+    }
+
+    /// The go test arguments of a rerun of `tests` (top-level names): the
+    /// user's, without their test selection and count, plus `-run` for
+    /// exactly those tests and `-count=1`.
+    pub fn rerun(&self, tests: &[&str]) -> GoTestArgs {
+        let mut names: Vec<String> = tests.iter().map(|t| regex::escape(t)).collect();
+        names.sort();
+        names.dedup();
+        let run = format!("^(?:{})$", names.join("|"));
+        let mut flags = vec![
+            GoFlag {
+                name: Some("run".into()),
+                given: vec!["-run".into(), run.clone()],
+                value: Some(run),
+            },
+            GoFlag {
+                name: Some("count".into()),
+                value: Some("1".into()),
+                given: vec!["-count=1".into()],
+            },
+        ];
+        flags.extend(
+            self.flags
+                .iter()
+                .filter(|f| !f.is("run") && !f.is("skip") && !f.is("count"))
+                .cloned(),
+        );
+        GoTestArgs {
+            flags,
+            binary: self.binary.clone(),
         }
     }
-    let mut names: Vec<String> = tests.iter().map(|t| regex::escape(t)).collect();
-    names.sort();
-    names.dedup();
-    let mut args = vec![
-        "-run".to_string(),
-        format!("^(?:{})$", names.join("|")),
-        "-count=1".to_string(),
-    ];
-    args.append(&mut out);
-    args
+
+    /// The arguments, as given.
+    pub fn words(&self) -> Vec<String> {
+        let mut words = self.given(|_| true);
+        words.extend(self.binary.iter().cloned());
+        words
+    }
+
+    /// The flags `keep` keeps, as given.
+    fn given(&self, keep: impl Fn(&GoFlag) -> bool) -> Vec<String> {
+        self.flags
+            .iter()
+            .filter(|f| keep(f))
+            .flat_map(|f| f.given.iter().cloned())
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
+    fn parse(a: &[&str]) -> GoTestArgs {
+        GoTestArgs::parse(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
 
     #[test]
     fn rerun_args_select_exactly_the_failed_tests() {
-        let args = args(&["-run", "TestA", "-count=3", "-race", "-args", "-run", "x"]);
+        let args = parse(&["-run", "TestA", "-count=3", "-race", "-args", "-run", "x"]);
         assert_eq!(
-            rerun_args(&args, &["TestB", "TestA.x"]),
+            args.rerun(&["TestB", "TestA.x"]).words(),
             vec![
                 "-run",
                 r"^(?:TestA\.x|TestB)$",
@@ -208,7 +336,7 @@ mod tests {
 
     #[test]
     fn list_flags_keeps_file_selecting_flags_only() {
-        let args = args(&[
+        let args = parse(&[
             "-run",
             "TestA",
             "-tags",
@@ -219,19 +347,50 @@ mod tests {
             "-args",
             "-tags=z",
         ]);
-        assert_eq!(list_flags(&args), vec!["-tags=x,y", "-race", "-mod=vendor"]);
+        assert_eq!(args.list_flags(), vec!["-tags=x,y", "-race", "-mod=vendor"]);
     }
 
     #[test]
     fn flags_end_at_the_separator() {
-        let a = args(&["-v", "-overlay", "/u.json", "-json", "--args", "-v", "-c"]);
-        assert_eq!(split(&a).1, &a[4..]);
-        assert!(wants_verbose(&a));
-        assert!(!wants_verbose(&a[1..]));
-        assert!(check(&a).is_ok());
-        assert!(check(&args(&["-c"])).is_err());
-        assert_eq!(user_overlay(&a, ""), Some("/u.json"));
-        assert_eq!(user_overlay(&[], "-mod=mod -overlay=/g.json"), Some("/g.json"));
-        assert_eq!(passed_flags(&a), vec!["-v"]);
+        let a = parse(&["-v", "-overlay", "/u.json", "-json", "--args", "-v", "-c"]);
+        assert_eq!(a.binary_args(), ["--args", "-v", "-c"]);
+        assert!(a.wants_verbose());
+        assert!(!parse(&["-overlay", "/u.json", "--args", "-v"]).wants_verbose());
+        assert!(a.check().is_ok());
+        assert!(parse(&["-c"]).check().is_err());
+        assert_eq!(a.user_overlay(""), Some("/u.json"));
+        assert_eq!(parse(&[]).user_overlay("-mod=mod -overlay=/g.json"), Some("/g.json"));
+        assert_eq!(a.passed_flags(), vec!["-v"]);
+    }
+
+    #[test]
+    fn a_value_is_read_as_go_test_reads_it() {
+        // A known flag's value may look like a flag or the separator.
+        let a = parse(&["-run", "-c", "-gcflags", "-N -l", "-tags", "-args", "-v"]);
+        assert!(a.check().is_ok(), "-c is -run's value");
+        assert!(a.binary_args().is_empty(), "-args is -tags' value");
+        assert_eq!(a.list_flags(), vec!["-tags=-args"]);
+        assert!(a.wants_verbose(), "-v is a flag again");
+        // -test.x is -x; -v=false is not verbose.
+        assert!(parse(&["-test.v"]).wants_verbose());
+        assert!(!parse(&["-v=false"]).wants_verbose());
+        assert!(parse(&["-test.c"]).check().is_err());
+        // An unknown flag (the test binary's) takes the next word, not the
+        // next flag.
+        let a = parse(&["-update", "golden", "-count", "2", "-race"]);
+        let rerun = a.rerun(&["TestA"]);
+        assert_eq!(
+            rerun.words(),
+            vec!["-run", "^(?:TestA)$", "-count=1", "-update", "golden", "-race"]
+        );
+        assert_eq!(
+            rerun,
+            GoTestArgs::parse(&rerun.words()),
+            "a rerun's arguments read back the same"
+        );
+        let a = parse(&["-update", "-list", "x"]);
+        assert!(a.check().is_err(), "-list is a flag after a boolean");
+        // Bench warns; its value is not a flag.
+        assert_eq!(parse(&["-bench", "."]).check().unwrap().len(), 1);
     }
 }

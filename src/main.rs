@@ -133,7 +133,7 @@ fn run_options(args: &RunArgs) -> leakcheck::error::Result<RunOptions> {
         go: args.go.clone(),
         dir: session::current_dir()?,
         packages: args.packages.clone(),
-        go_test_args: args.go_test_args.clone(),
+        go_test_args: args.go_test(),
         grace: args.grace,
         rules: args.flag_rules()?,
         config: args.config.clone(),

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discover::Toolchain;
 use crate::error::{Error, Result};
-use crate::goargs;
+use crate::goargs::GoTestArgs;
 
 /// One line of `go test -json` (cmd/test2json's event).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -352,23 +352,22 @@ impl GoTestCommand {
     pub fn new(
         tc: &Toolchain,
         packages: &[String],
-        go_test_args: &[String],
+        go_test_args: &GoTestArgs,
         inst: &Instrumentation<'_>,
     ) -> GoTestCommand {
-        let (_, binary_args) = goargs::split(go_test_args);
         let mut args = vec![
             "test".to_string(),
             "-json".into(),
             format!("-overlay={}", inst.overlay.display()),
         ];
-        args.extend(goargs::passed_flags(go_test_args));
+        args.extend(go_test_args.passed_flags());
         // Go before 1.24 does not apply -overlay to vet: vet would fail on
         // the helper's virtual file.
-        if tc.minor() < 24 && !goargs::sets_vet(go_test_args) {
+        if tc.minor() < 24 && !go_test_args.sets_vet() {
             args.push("-vet=off".into());
         }
         args.extend(packages.iter().cloned());
-        args.extend(binary_args.iter().cloned());
+        args.extend(go_test_args.binary_args().iter().cloned());
         let mut env = vec![
             ("LEAKCHECK_DIR".into(), inst.records.display().to_string()),
             ("LEAKCHECK_CONFIG".into(), inst.config_json.to_string()),
@@ -789,10 +788,12 @@ mod tests {
 
     #[test]
     fn command_places_flags_packages_and_binary_args() {
-        let args: Vec<String> = ["-run", "TestA", "-json", "-overlay", "/u.json", "-args", "-flag"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args = GoTestArgs::parse(
+            &["-run", "TestA", "-json", "-overlay", "/u.json", "-args", "-flag"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        );
         let inst = |overlay: &'static str| Instrumentation {
             overlay: Path::new(overlay),
             records: Path::new("/r"),
@@ -823,7 +824,7 @@ mod tests {
             .env
             .iter()
             .any(|(k, v)| k == "LEAKCHECK_RESTORE" && v.contains("\"GOEXPERIMENT\"")));
-        let old = GoTestCommand::new(&tc("go1.22.12"), &[], &[], &inst("/o"));
+        let old = GoTestCommand::new(&tc("go1.22.12"), &[], &GoTestArgs::default(), &inst("/o"));
         assert!(old.args.contains(&"-vet=off".to_string()));
         assert!(!old.env.iter().any(|(k, _)| k == "GOEXPERIMENT"));
     }

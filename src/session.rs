@@ -22,7 +22,7 @@ use crate::analyse::{rerun, PackageCollector, PackageResult, StderrSplitter};
 use crate::config::{self, Config};
 use crate::discover::{self, GoPackage, Toolchain};
 use crate::error::{Error, ExitCode, Result};
-use crate::goargs;
+use crate::goargs::GoTestArgs;
 use crate::inject;
 use crate::report::{Event, Reporter, RunInfo, RunSummary, Stream};
 use crate::run::{self, Action, GoTestCommand, Instrumentation, RunEvent, TestEvent};
@@ -37,7 +37,7 @@ pub struct RunOptions {
     /// Package patterns (empty: ./...).
     pub packages: Vec<String>,
     /// go test arguments, passed through.
-    pub go_test_args: Vec<String>,
+    pub go_test_args: GoTestArgs,
     /// How long leaked goroutines may take to exit (None: the config
     /// file's, else 500ms).
     pub grace: Option<Duration>,
@@ -210,7 +210,7 @@ fn find_packages(
     reporters: &mut [Box<dyn Reporter>],
 ) -> Result<Option<Found>> {
     let mut emitter = Emitter { reporters, error: None };
-    for w in goargs::check(&opts.go_test_args)? {
+    for w in opts.go_test_args.check()? {
         emitter.notice(Stream::Stderr, &format!("leakcheck: warning: {w}"));
     }
     let (tc, listed) = match known {
@@ -268,7 +268,7 @@ fn write_overlay(
     patterns: &mut Vec<String>,
     temp: &Path,
 ) -> Result<inject::Overlay> {
-    let user_overlay = goargs::user_overlay(&opts.go_test_args, &tc.goflags).map(|v| tc.dir.join(v));
+    let user_overlay = opts.go_test_args.user_overlay(&tc.goflags).map(|v| tc.dir.join(v));
     let overlay = inject::build(packages, user_overlay.as_deref(), &tc.dir, temp)?;
     add_helper_files(patterns, &overlay, tc);
     Ok(overlay)
@@ -513,12 +513,7 @@ impl Prepared {
             });
             let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
             let packages: Vec<String> = failing.iter().map(|(p, _)| p.clone()).collect();
-            let cmd = GoTestCommand::new(
-                &self.tc,
-                &packages,
-                &goargs::rerun_args(&opts.go_test_args, &names),
-                inst,
-            );
+            let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
             let (again, _) = pass.run(&cmd, emitter)?;
             rerun::merge(results, again);
         }

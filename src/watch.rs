@@ -82,7 +82,7 @@ pub fn run(opts: WatchOptions) -> Result<ExitCode> {
             let known = graph.known(tc.clone(), &selection.import_paths());
             What::Since(changes, selection, Box::new(known))
         }
-        None => What::All,
+        None => What::All(Some(Box::new(graph.known_all(tc.clone())))),
     };
     let root = tc.root().to_path_buf();
     let (tx, rx) = mpsc::channel::<Msg>();
@@ -186,8 +186,9 @@ enum Key {
 
 /// What a run tests.
 enum What {
-    /// The patterns (default ./...).
-    All,
+    /// The patterns (default ./...), with what watch's own listing said
+    /// of them for the first run (later, the listing may be out of date).
+    All(Option<Box<Known>>),
     /// The packages changed files select, plus packages to rerun.
     Some { files: Vec<PathBuf>, failed: Vec<String> },
     /// `--changed`'s selection, for the first run, and what was listed of
@@ -357,7 +358,7 @@ impl App {
     fn start_pending(&mut self) {
         let p = std::mem::take(&mut self.pending);
         let what = if p.all {
-            What::All
+            What::All(None)
         } else {
             What::Some {
                 files: p.files.into_iter().collect(),
@@ -383,7 +384,7 @@ impl App {
     fn start(&mut self, what: What) {
         self.runs += 1;
         let title = match &what {
-            What::All => format!(
+            What::All(_) => format!(
                 "all packages ({})",
                 changed::patterns(&self.opts.run.packages).join(" ")
             ),
@@ -671,7 +672,7 @@ enum Selected {
 fn select(opts: &WatchOptions, what: What) -> Result<Selected> {
     let run = &opts.run;
     match what {
-        What::All => Ok(Selected::Packages(Vec::new(), None)),
+        What::All(known) => Ok(Selected::Packages(Vec::new(), known.map(|k| *k))),
         What::Since(changes, selection, known) => {
             if selection.is_empty() {
                 return Ok(Selected::Nothing(

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{fixtures_dir, leakcheck, run_in, temp_module, Run};
+use common::{fixtures_dir, leakcheck, run_in, temp_module, GoLog, Run};
 
 const P: &str = "example.com/fixtures/";
 
@@ -187,33 +187,12 @@ fn the_selected_packages_are_listed_once() {
         "libb/b.go",
         "\n// Question is unknown.\nfunc Question() string { return \"\" }\n",
     );
-    let bin = tempfile::tempdir().unwrap();
-    let log = bin.path().join("go.log");
-    let out = Command::new("go").args(["env", "GOROOT"]).output().unwrap();
-    let goroot = String::from_utf8(out.stdout).unwrap();
-    let wrapper = bin.path().join("go");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho \"$1\" >> '{}'\nexec '{}/bin/go' \"$@\"\n",
-            log.display(),
-            goroot.trim()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let run = run_in(
-        repo.path(),
-        &["--changed"],
-        &[("LEAKCHECK_GO", wrapper.to_str().unwrap())],
-    );
+    let go = GoLog::new();
+    let run = run_in(repo.path(), &["--changed"], &[("LEAKCHECK_GO", &go.go())]);
     assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
     assert_eq!(reported(&run), pkgs(&["liba", "libb", "libc", "libd"]));
-    let calls = std::fs::read_to_string(&log).unwrap();
-    let calls: Vec<&str> = calls.lines().collect();
-    assert_eq!(calls.iter().filter(|c| **c == "list").count(), 1, "{calls:?}");
-    assert_eq!(calls.iter().filter(|c| **c == "test").count(), 1, "{calls:?}");
+    assert_eq!(go.count("list"), 1);
+    assert_eq!(go.count("test"), 1);
 }
 
 #[test]

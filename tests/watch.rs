@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use common::{leakcheck, temp_module};
+use common::{leakcheck, temp_module, GoLog};
 use portable_pty::{native_pty_system, Child, CommandBuilder, PtySize};
 
 /// libb is a leaf, liba's tests import it.
@@ -160,11 +160,18 @@ fn a_change_reruns_the_affected_packages_and_q_quits_cleanly() {
     let m = temp_module(MODULE);
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("report.json");
-    let mut screen = Screen::start(m.path(), &["--report-json", report.to_str().unwrap()], &[]);
-    // The first run: everything.
+    let go = GoLog::new();
+    let mut screen = Screen::start(
+        m.path(),
+        &["--report-json", report.to_str().unwrap()],
+        &[("LEAKCHECK_GO", &go.go())],
+    );
+    // The first run: everything, from the packages watch listed to watch
+    // them (go list once).
     let first = screen.wait_for("run 1 · all packages", 0);
     let done = screen.wait_for("DONE 3 packages", first);
     screen.wait_for("q: quit", done);
+    assert_eq!((go.count("list"), go.count("test")), (1, 1));
 
     // A leak in the leaf: it and liba, whose tests import it, run again.
     std::fs::write(m.path().join("libb/b.go"), LEAKY_B).unwrap();

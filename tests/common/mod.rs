@@ -103,6 +103,45 @@ pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// A `go` that logs the first argument of every command it is given (the
+/// subcommand: `list`, `test`, `env`) to a file, then runs the real go:
+/// for LEAKCHECK_GO. Read the log with [`GoLog::commands`].
+pub struct GoLog {
+    dir: tempfile::TempDir,
+}
+
+impl GoLog {
+    pub fn new() -> GoLog {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("go").args(["env", "GOROOT"]).output().unwrap();
+        let goroot = String::from_utf8(out.stdout).unwrap();
+        let wrapper = dir.path().join("go");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\necho \"$1\" >> '{}'\nexec '{}/bin/go' \"$@\"\n",
+                dir.path().join("go.log").display(),
+                goroot.trim()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        GoLog { dir }
+    }
+
+    /// The wrapper's path.
+    pub fn go(&self) -> String {
+        self.dir.path().join("go").display().to_string()
+    }
+
+    /// How many commands of `subcommand` ran so far.
+    pub fn count(&self, subcommand: &str) -> usize {
+        let log = std::fs::read_to_string(self.dir.path().join("go.log")).unwrap_or_default();
+        log.lines().filter(|c| *c == subcommand).count()
+    }
+}
+
 /// A throwaway Go module with the given files (path → contents).
 pub fn temp_module(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
