@@ -220,6 +220,10 @@ const BROKEN: &[(&str, &str)] = &[
         "package vetfail\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc TestV(t *testing.T) { fmt.Printf(\"%d\\n\", \"s\") }\n",
     ),
     (
+        "typeerr/t_test.go",
+        "package typeerr\n\nimport \"testing\"\n\nfunc TestTyped(t *testing.T) { var n int = \"s\"; _ = n }\n",
+    ),
+    (
         "missingdep/m_test.go",
         "package missingdep\n\nimport (\n\t\"testing\"\n\n\t\"example.org/does/not/exist\"\n)\n\nfunc TestM(t *testing.T) { exist.F() }\n",
     ),
@@ -267,6 +271,24 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
         .as_str()
         .unwrap()
         .contains("Printf format %d has arg \"s\" of wrong type string"));
+    // Messages point where go test's do, columns too, though leakcheck
+    // adds a call after the test's opening brace.
+    assert_eq!(status("typeerr"), "build_failed");
+    for (pkg, file) in [("vetfail", "v_test.go"), ("typeerr", "t_test.go")] {
+        let vet = std::process::Command::new("go")
+            .args(["vet", &format!("./{pkg}")])
+            .current_dir(m.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&vet.stderr);
+        let at = regex::Regex::new(&format!(r"{file}:\d+:\d+:")).unwrap();
+        let at = at.find(&said).unwrap_or_else(|| panic!("go vet: {said}")).as_str();
+        let build_output = run.package(&format!("example.com/tmp/{pkg}"))["build_output"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(build_output.contains(at), "go vet says {at}, leakcheck: {build_output}");
+    }
     assert_eq!(status("missingdep"), "build_failed");
     assert!(run.package("example.com/tmp/missingdep")["build_output"]
         .as_str()
@@ -294,6 +316,7 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
         "clean",
         "noisy",
         "vetfail",
+        "typeerr",
         "missingdep",
         "exits",
         "fatal",
@@ -314,7 +337,7 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
             })
             .unwrap_or_else(|| panic!("no TestMain testcase for {p}"))
     };
-    for p in ["vetfail", "missingdep", "mainpanic"] {
+    for p in ["vetfail", "typeerr", "missingdep", "mainpanic"] {
         assert!(main_case(p).children().any(|c| c.has_tag_name("error")), "{p}");
     }
     assert!(main_case("mainexit").children().any(|c| c.has_tag_name("failure")));

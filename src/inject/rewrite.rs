@@ -179,8 +179,13 @@ pub fn rewrite_test_file_with(source: &str, aliases: &TestingAliases) -> FileRew
     let changed = !edits.is_empty();
     let mut out = source.to_string();
     edits.sort_by_key(|e| std::cmp::Reverse((e.start, e.end)));
+    let positions = Positions::of(source);
     for e in edits {
-        out.replace_range(e.start..e.end, &e.text);
+        let text = match positions.resume_at(source, e.end) {
+            Some(directive) => format!("{}{directive}", e.text),
+            None => e.text,
+        };
+        out.replace_range(e.start..e.end, &text);
     }
     FileRewrite {
         source: out,
@@ -219,6 +224,43 @@ fn declares_top_level(toks: &[Tok<'_>], name: &str) -> bool {
         }
     }
     false
+}
+
+/// Where the original text resumes after an edit, for the compiler: an
+/// edit moves what follows it on its line (`{ leakcheckBegin(t); x :=`),
+/// and go's messages would give the columns of the copy. A line directive
+/// after the edit, `/*line :L:C*/`, gives the next character its original
+/// line and column back (the file name stays the file's). Not in a file
+/// with line directives of its own, where the name would be theirs.
+struct Positions {
+    /// The byte offset where each line starts.
+    line_starts: Vec<usize>,
+    /// The file has line directives: leave positions alone.
+    own_directives: bool,
+}
+
+impl Positions {
+    fn of(source: &str) -> Positions {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
+        Positions {
+            line_starts,
+            own_directives: source.contains("//line ") || source.contains("/*line "),
+        }
+    }
+
+    /// The directive that puts `at` back where it was, or None when
+    /// nothing but closing brackets and the end of its line follow (no
+    /// message points there).
+    fn resume_at(&self, source: &str, at: usize) -> Option<String> {
+        let rest = source[at..].trim_start_matches([' ', '\t', ')', '}', ']', ';', ',']);
+        if self.own_directives || rest.is_empty() || rest.starts_with(['\n', '\r']) || rest.starts_with("//") {
+            return None;
+        }
+        let line = self.line_starts.partition_point(|&start| start <= at);
+        let column = at - self.line_starts[line - 1] + 1;
+        Some(format!("/*line :{line}:{column}*/"))
+    }
 }
 
 /// One change: the text between `start` and `end` replaced by `text`.
@@ -654,6 +696,21 @@ mod tests {
         rewrite_test_file(src).source
     }
 
+    /// The rewrite without the line directives after its edits, which
+    /// `what_follows_an_edit_on_its_line_keeps_its_position` is about.
+    fn rewrite_test_file(src: &str) -> FileRewrite {
+        rewrite_test_file_with(src, &TestingAliases::of(&[src]))
+    }
+
+    fn rewrite_test_file_with(src: &str, aliases: &TestingAliases) -> FileRewrite {
+        let mut r = super::rewrite_test_file_with(src, aliases);
+        r.source = regex::Regex::new(r"/\*line :\d+:\d+\*/")
+            .unwrap()
+            .replace_all(&r.source, "")
+            .into_owned();
+        r
+    }
+
     #[test]
     fn tests_fuzz_benchmarks_and_examples_call_the_helper_on_their_first_line() {
         let src = "package p\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n\tgo f()\n}\n\nfunc FuzzB(f *testing.F) {}\n\nfunc BenchmarkC(b *testing.B) {}\n\nfunc ExampleD() {\n\t// Output:\n}\n\nfunc Testlower(t *testing.T) {}\n";
@@ -670,6 +727,16 @@ mod tests {
         assert!(r.source.contains("func Testlower(t *testing.T) { leakcheckSub(t);}"));
         assert_eq!(r.checked, 3);
         assert_eq!(r.source.lines().count(), src.lines().count());
+    }
+
+    #[test]
+    fn what_follows_an_edit_on_its_line_keeps_its_position() {
+        let src = "package p\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) { x := 1; _ = x }\n";
+        let rw = |src: &str| super::rewrite_test_file(src).source;
+        assert!(rw(src).contains("func TestA(t *testing.T) { leakcheckBegin(t);/*line :5:27*/ x := 1; _ = x }\n"));
+        // A file with line directives of its own keeps them alone.
+        let own = format!("//line gen.go:1\n{src}");
+        assert!(rw(&own).contains("func TestA(t *testing.T) { leakcheckBegin(t); x := 1; _ = x }\n"));
     }
 
     #[test]
