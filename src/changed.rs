@@ -243,6 +243,10 @@ impl Graph {
         if graph.candidates.is_empty() {
             return Err(Error::NoPackages(format!("{} matched no packages", patterns.join(" "))));
         }
+        // As a run refuses patterns that name nothing to test.
+        if let Some(pkgs) = graph.go_packages(&graph.candidates) {
+            discover::names_something(&pkgs)?;
+        }
         Ok(graph)
     }
 

@@ -162,16 +162,24 @@ pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &GoTestArgs) 
     if pkgs.is_empty() {
         return Err(Error::NoPackages(format!("{} matched no packages", patterns.join(" "))));
     }
-    // Every "package" is only an error without files: the patterns name
-    // nothing that exists.
+    names_something(&pkgs)?;
+    Ok(pkgs)
+}
+
+/// Refuses a listing whose every "package" is only an error without
+/// files: the patterns name nothing that exists, and a run tests nothing.
+pub fn names_something(pkgs: &[GoPackage]) -> Result<()> {
     if pkgs
         .iter()
         .all(|p| p.error.is_some() && !p.has_tests() && p.go_files.is_empty())
     {
-        let message = pkgs[0].error.as_ref().map_or("", |e| e.err.as_str());
+        let message = pkgs
+            .first()
+            .and_then(|p| p.error.as_ref())
+            .map_or("", |e| e.err.as_str());
         return Err(Error::NoPackages(message.lines().next().unwrap_or("").to_string()));
     }
-    Ok(pkgs)
+    Ok(())
 }
 
 /// Runs `go list ARGS` (`args` starts with `list`) and decodes the JSON

@@ -124,10 +124,34 @@ impl GoFlag {
 }
 
 /// Whether `arg` ends go test's flags: what follows goes to the test
-/// binary.
+/// binary (`--` too, which go test hands on with what follows).
 fn is_args_separator(arg: &str) -> bool {
-    arg == "-args" || arg == "--args"
+    arg == "-args" || arg == "--args" || arg == "--"
 }
+
+/// A boolean flag's value as Go's flag package reads it (strconv.ParseBool);
+/// None for anything else.
+fn go_bool(value: Option<&str>) -> Option<bool> {
+    match value {
+        None => Some(true),
+        Some("1" | "t" | "T" | "TRUE" | "true" | "True") => Some(true),
+        Some("0" | "f" | "F" | "FALSE" | "false" | "False") => Some(false),
+        Some(_) => None,
+    }
+}
+
+/// The flags that name files a run writes: a rerun leaves them out, so
+/// that they keep the whole run's (a profile of the rerun alone would
+/// replace them).
+const OUTPUT_FLAGS: &[&str] = &[
+    "blockprofile",
+    "coverprofile",
+    "cpuprofile",
+    "memprofile",
+    "mutexprofile",
+    "o",
+    "trace",
+];
 
 impl GoTestArgs {
     /// Reads `args` as go test does.
@@ -187,16 +211,19 @@ impl GoTestArgs {
         }
     }
 
-    /// The test binary's arguments, `-args` included (empty without it).
+    /// The test binary's arguments, `-args` (or `--`) included (empty
+    /// without it).
     pub fn binary_args(&self) -> &[String] {
         &self.binary
     }
 
     /// Whether the user asked go test for verbose output.
     pub fn wants_verbose(&self) -> bool {
+        // The last -v wins, as in go test; `-v=test2json` is verbose too.
         self.flags
             .iter()
-            .any(|f| f.is("v") && matches!(f.value.as_deref(), None | Some("true")))
+            .rfind(|f| f.is("v"))
+            .is_some_and(|f| go_bool(f.value.as_deref()) != Some(false))
     }
 
     /// Refuses go test flags under which no test runs checked, and warns
@@ -204,10 +231,14 @@ impl GoTestArgs {
     pub fn check(&self) -> Result<Vec<String>> {
         let mut warnings = Vec::new();
         for f in &self.flags {
+            let set = go_bool(f.value.as_deref()) != Some(false);
+            let given = f.value.as_deref().is_some_and(|v| !v.is_empty());
             let refuse = match f.name.as_deref() {
-                Some("c" | "o") => Some("builds a test binary without running it: there is nothing to check"),
-                Some("list") => Some("lists tests without running them: there is nothing to check"),
-                Some("fuzz") => Some(
+                Some("c") if set => Some("builds a test binary without running it: there is nothing to check"),
+                Some("n") if set => Some("prints go's commands without running them: there is nothing to check"),
+                Some("C") => Some("must come first on go's command line: use leakcheck's own -C DIR"),
+                Some("list") if given => Some("lists tests without running them: there is nothing to check"),
+                Some("fuzz") if given => Some(
                     "runs the fuzzing engine, whose workers leakcheck cannot check; leakcheck runs fuzz targets' seed corpora as tests without it",
                 ),
                 Some("bench") => {
@@ -236,14 +267,10 @@ impl GoTestArgs {
     }
 
     /// The user's go test flags without those leakcheck sets itself
-    /// (`-json`, `-overlay`), in order, as given.
-    pub fn passed_flags(&self) -> Vec<String> {
-        self.given(|f| !f.is("json") && !f.is("overlay"))
-    }
-
-    /// Whether the user set `-vet`.
-    pub fn sets_vet(&self) -> bool {
-        self.flags.iter().any(|f| f.is("vet"))
+    /// (`-json`, `-overlay`; `-v`, which `-json` implies and `-v=false`
+    /// would undo) and those named in `except`, in order, as given.
+    pub fn passed_flags(&self, except: &[&str]) -> Vec<String> {
+        self.given(|f| !["json", "overlay", "v"].iter().chain(except).any(|name| f.is(name)))
     }
 
     /// The go test flags that `go list` must see too.
@@ -261,13 +288,17 @@ impl GoTestArgs {
     }
 
     /// The go test arguments of a rerun of `tests` (top-level names): the
-    /// user's, without their test selection and count, plus `-run` for
-    /// exactly those tests and `-count=1`.
+    /// user's, with `-run` for exactly those tests (and the subtests the
+    /// user's `-run` selects in them; the user's `-skip` stays) and
+    /// `-count=1`, without the files the first run wrote
+    /// ([`OUTPUT_FLAGS`]) or a selection among the binary's arguments.
     pub fn rerun(&self, tests: &[&str]) -> GoTestArgs {
-        let mut names: Vec<String> = tests.iter().map(|t| regex::escape(t)).collect();
-        names.sort();
-        names.dedup();
-        let run = format!("^(?:{})$", names.join("|"));
+        let user_run = self
+            .flags
+            .iter()
+            .rfind(|f| f.is("run"))
+            .and_then(|f| f.value.as_deref());
+        let run = rerun_pattern(tests, user_run.unwrap_or(""));
         let mut flags = vec![
             GoFlag {
                 name: Some("run".into()),
@@ -283,13 +314,25 @@ impl GoTestArgs {
         flags.extend(
             self.flags
                 .iter()
-                .filter(|f| !f.is("run") && !f.is("skip") && !f.is("count"))
+                .filter(|f| !f.is("run") && !f.is("count") && !OUTPUT_FLAGS.iter().any(|n| f.is(n)))
                 .cloned(),
         );
-        GoTestArgs {
-            flags,
-            binary: self.binary.clone(),
+        // The binary reads its own arguments last: a -test.run there would
+        // undo the rerun's.
+        let mut binary = Vec::new();
+        let mut words = self.binary.iter();
+        while let Some(w) = words.next() {
+            let name = w.trim_start_matches('-');
+            let (name, inline) = name.split_once('=').map_or((name, false), |(n, _)| (n, true));
+            if w.starts_with('-') && (name == "test.run" || name == "test.count") {
+                if !inline {
+                    words.next();
+                }
+                continue;
+            }
+            binary.push(w.clone());
         }
+        GoTestArgs { flags, binary }
     }
 
     /// The arguments, as given.
@@ -309,6 +352,73 @@ impl GoTestArgs {
     }
 }
 
+/// The `-run` pattern of a rerun of `tests`: each of the user's
+/// alternatives (`A/x|B`, split as package testing splits them) with its
+/// first level replaced by those of `tests` it matches, so the subtests it
+/// selects stay selected. An alternative whose first level Rust's regex
+/// cannot read is taken to match every test.
+fn rerun_pattern(tests: &[&str], user_run: &str) -> String {
+    let mut names: Vec<&str> = tests.to_vec();
+    names.sort();
+    names.dedup();
+    let anchored = |names: &[&str]| {
+        let escaped: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+        format!("^(?:{})$", escaped.join("|"))
+    };
+    let mut alternatives = Vec::new();
+    for levels in split_run_pattern(user_run) {
+        let matched: Vec<&str> = match regex::Regex::new(&levels[0]) {
+            Ok(first) => names.iter().copied().filter(|n| first.is_match(n)).collect(),
+            Err(_) => names.clone(),
+        };
+        if matched.is_empty() {
+            continue;
+        }
+        let mut alternative = anchored(&matched);
+        for level in &levels[1..] {
+            alternative.push('/');
+            alternative.push_str(level);
+        }
+        alternatives.push(alternative);
+    }
+    if alternatives.is_empty() {
+        return anchored(&names);
+    }
+    alternatives.join("|")
+}
+
+/// A `-run` pattern's alternatives, each as its levels (package testing's
+/// splitRegexp: `/` and `|` outside brackets and parentheses).
+fn split_run_pattern(pattern: &str) -> Vec<Vec<String>> {
+    let mut alternatives = Vec::new();
+    let mut levels = Vec::new();
+    let (mut brackets, mut parens) = (0i32, 0i32);
+    let mut start = 0;
+    let bytes = pattern.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'[' => brackets += 1,
+            b']' => brackets = (brackets - 1).max(0),
+            b'(' if brackets == 0 => parens += 1,
+            b')' if brackets == 0 => parens -= 1,
+            b'\\' => i += 1,
+            b'/' | b'|' if brackets == 0 && parens == 0 => {
+                levels.push(pattern[start..i].to_string());
+                if bytes[i] == b'|' {
+                    alternatives.push(std::mem::take(&mut levels));
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    levels.push(pattern[start.min(pattern.len())..].to_string());
+    alternatives.push(levels);
+    alternatives
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,7 +429,7 @@ mod tests {
 
     #[test]
     fn rerun_args_select_exactly_the_failed_tests() {
-        let args = parse(&["-run", "TestA", "-count=3", "-race", "-args", "-run", "x"]);
+        let args = parse(&["-run", "Test", "-count=3", "-race", "-args", "-run", "x"]);
         assert_eq!(
             args.rerun(&["TestB", "TestA.x"]).words(),
             vec![
@@ -360,7 +470,80 @@ mod tests {
         assert!(parse(&["-c"]).check().is_err());
         assert_eq!(a.user_overlay(""), Some("/u.json"));
         assert_eq!(parse(&[]).user_overlay("-mod=mod -overlay=/g.json"), Some("/g.json"));
-        assert_eq!(a.passed_flags(), vec!["-v"]);
+        assert_eq!(a.passed_flags(&[]), Vec::<String>::new(), "-json implies -v");
+        assert_eq!(parse(&["-vet=off", "-short"]).passed_flags(&["vet"]), vec!["-short"]);
+    }
+
+    #[test]
+    fn what_go_test_accepts_is_refused_only_when_nothing_would_be_checked() {
+        for ok in [
+            &["-o=/tmp/x.test"][..],
+            &["-c=false"],
+            &["-fuzz="],
+            &["-list="],
+            &["-n=false"],
+            &["-count=1", "--", "-c"],
+        ] {
+            assert!(parse(ok).check().is_ok(), "{ok:?}");
+        }
+        for refused in [
+            &["-c"][..],
+            &["-c=true"],
+            &["-n"],
+            &["-list", "."],
+            &["-fuzz=F"],
+            &["-C", "dir"],
+        ] {
+            assert!(parse(refused).check().is_err(), "{refused:?}");
+        }
+        // The last -v wins, and Go's booleans are read as Go reads them.
+        assert!(!parse(&["-v", "-v=false"]).wants_verbose());
+        assert!(parse(&["-v=1"]).wants_verbose());
+        assert!(!parse(&["-test.v=F"]).wants_verbose());
+        // `--` hands the rest to the test binary, as -args does.
+        assert_eq!(parse(&["-count=1", "--", "-x"]).binary_args(), ["--", "-x"]);
+    }
+
+    #[test]
+    fn a_rerun_keeps_the_users_subtest_selection_and_writes_no_profile() {
+        let rerun = |args: &[&str], tests: &[&str]| parse(args).rerun(tests).words();
+        // The subtests the user selected, in the failed tests the
+        // alternative selects; -skip stays as it was.
+        assert_eq!(
+            rerun(
+                &["-run", "TestA/flaky|TestB", "-skip", "TestA/slow"],
+                &["TestA", "TestB"]
+            ),
+            vec![
+                "-run",
+                "^(?:TestA)$/flaky|^(?:TestB)$",
+                "-count=1",
+                "-skip",
+                "TestA/slow"
+            ]
+        );
+        assert_eq!(
+            rerun(&["-run=(TestA|TestB)/x/[a/b]"], &["TestB"]),
+            vec!["-run", "^(?:TestB)$/x/[a/b]", "-count=1"]
+        );
+        // Profiles keep the whole run's; a -test.run among the binary's
+        // arguments would override the rerun's.
+        assert_eq!(
+            rerun(
+                &[
+                    "-coverprofile=c.out",
+                    "-cpuprofile",
+                    "p.out",
+                    "-cover",
+                    "-args",
+                    "-test.run",
+                    "X",
+                    "-marker"
+                ],
+                &["TestA"]
+            ),
+            vec!["-run", "^(?:TestA)$", "-count=1", "-cover", "-args", "-marker"]
+        );
     }
 
     #[test]

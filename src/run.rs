@@ -360,13 +360,16 @@ impl GoTestCommand {
             "-json".into(),
             format!("-overlay={}", inst.overlay.display()),
         ];
-        args.extend(go_test_args.passed_flags());
         // Go before 1.24 does not apply -overlay to vet: vet would fail on
-        // the helper's virtual file.
-        if tc.minor() < 24 && !go_test_args.sets_vet() {
+        // the helper's virtual file, whatever -vet the user asked for.
+        let old_vet = tc.minor() < 24;
+        if old_vet {
             args.push("-vet=off".into());
         }
+        // The packages before the user's flags: a flag go test does not
+        // know (the test binary's own, `-update`) ends its package list.
         args.extend(packages.iter().cloned());
+        args.extend(go_test_args.passed_flags(if old_vet { &["vet"] } else { &[] }));
         args.extend(go_test_args.binary_args().iter().cloned());
         let mut env = vec![
             ("LEAKCHECK_DIR".into(), inst.records.display().to_string()),
@@ -808,9 +811,9 @@ mod tests {
                 "test",
                 "-json",
                 "-overlay=/o.json",
+                "./...",
                 "-run",
                 "TestA",
-                "./...",
                 "-args",
                 "-flag"
             ]

@@ -1749,7 +1749,7 @@ func TestMain(
 
 #[test]
 fn test_files_as_people_write_them_are_checked() {
-    let bom = "\u{feff}package syntax\n\nimport \"testing\"\n\nfunc TestBOM(t *testing.T) {}\n";
+    let bom = "\u{feff}package syntax\n\nimport \"testing\"\n\nfunc TestBOM(t *testing.T) {\n\tt.Log(\"here\")\n}\n";
     let alias = "package tt\n\nimport \"testing\"\n\ntype T = testing.T\n";
     let m = temp_module(&[
         ("syntax/a_test.go", SYNTAX),
@@ -1769,6 +1769,12 @@ fn test_files_as_people_write_them_are_checked() {
     for test in ["TestTrailingComma", "TestAlias", "TestOtherAlias", "TestBOM"] {
         assert_eq!(verdict(&run, "syntax", test), "passed", "{test}");
     }
+    // A file that starts with a byte order mark keeps its lines.
+    let bom_test = &run.tests()[&("example.com/tmp/syntax".to_string(), "TestBOM".to_string())];
+    assert!(
+        bom_test["output"].as_str().unwrap().contains("bom_test.go:6: here"),
+        "{bom_test}"
+    );
     // Files named on the command line: go compiles only those, and the
     // helper's.
     let run = run_in(&m.path().join("syntax"), &["a_test.go", "--", "-count=1"], &[]);

@@ -203,6 +203,69 @@ fn go_test_flags_behave_as_in_go_test() {
     }
 }
 
+const FLAGGED: &str = r#"package flagged
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var (
+	update = flag.Bool("update", false, "rewrite the golden files")
+	golden = flag.String("golden", "", "the golden file")
+)
+
+func TestFlags(t *testing.T) {
+	if !*update || *golden != "x.txt" {
+		t.Fatalf("update=%v golden=%q", *update, *golden)
+	}
+}
+
+func TestSteps(t *testing.T) {
+	t.Run("flaky", func(t *testing.T) {
+		marker := filepath.Join(os.Getenv("MARKER_DIR"), "ran")
+		if _, err := os.Stat(marker); err != nil {
+			os.WriteFile(marker, nil, 0o600)
+			t.Fatal("first run fails")
+		}
+	})
+	t.Run("broken", func(t *testing.T) { t.Fatal("always fails") })
+}
+"#;
+
+// The test binary's own flags go after the packages (go test ends its
+// package list at a flag it does not know), `-v=false` leaves go test's
+// JSON alone, and a rerun keeps the user's subtest selection and -skip.
+#[test]
+fn the_test_binarys_flags_and_a_reruns_selection_are_the_users() {
+    let m = temp_module(&[("flagged/f_test.go", FLAGGED)]);
+    let markers = tempfile::tempdir().unwrap();
+    let env = [("MARKER_DIR", markers.path().to_str().unwrap())];
+    let run = run_in(
+        m.path(),
+        &[
+            "--rerun-fails",
+            "1",
+            "./flagged",
+            "--",
+            "-count=1",
+            "-update",
+            "-golden",
+            "x.txt",
+            "-v=false",
+            "-skip",
+            "TestSteps/broken",
+        ],
+        &env,
+    );
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.verdict("example.com/tmp/flagged", "TestFlags"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/flagged", "TestSteps"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/flagged", "TestSteps/broken"), "absent");
+}
+
 #[test]
 fn race_detector_runs_are_checked_too() {
     let m = suite();

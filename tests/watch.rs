@@ -263,3 +263,14 @@ fn watch_and_update_baseline_do_not_mix() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+// A pattern that names only a directory without Go files is refused before
+// watching starts, as a plain run refuses it (exit 2).
+#[test]
+fn a_pattern_naming_nothing_is_refused_as_without_watch() {
+    let m = temp_module(MODULE);
+    std::fs::create_dir(m.path().join("empty")).unwrap();
+    let mut screen = Screen::start(m.path(), &["./empty"], &[]);
+    screen.wait_for("no packages to test", 0);
+    assert_eq!(screen.exit_code(), 2);
+}

@@ -290,10 +290,12 @@ fn inject_package(
         let path = pkg.dir.join(file);
         let source_path = replace.get(&path).cloned().unwrap_or_else(|| path.clone());
         let text = fs::read_to_string(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
-        // A byte order mark must stay the file's first bytes.
+        // A byte order mark is left out of the copy: a line directive
+        // after it would not start a line, and be ignored. go counts its
+        // three bytes in the first line's columns; the directive does too.
         let (bom, source) = match text.strip_prefix('\u{feff}') {
-            Some(rest) => ("\u{feff}", rest.to_string()),
-            None => ("", text),
+            Some(rest) => (true, rest.to_string()),
+            None => (false, text),
         };
         files.push((file, external, path, bom, source));
     }
@@ -321,7 +323,12 @@ fn inject_package(
         // errors, and stack frames, name the user's file and line.
         write(
             &copy,
-            &format!("{bom}//line {}:1:1\n{}", path.display(), rewrite.source),
+            &format!(
+                "//line {}:1:{}\n{}",
+                path.display(),
+                if *bom { 4 } else { 1 },
+                rewrite.source
+            ),
         )?;
         replace.insert(path.clone(), copy);
         injection.checked += rewrite.checked;
