@@ -270,7 +270,11 @@ impl GoTestArgs {
     /// (`-json`, `-overlay`; `-v`, which `-json` implies and `-v=false`
     /// would undo) and those named in `except`, in order, as given.
     pub fn passed_flags(&self, except: &[&str]) -> Vec<String> {
-        self.given(|f| !["json", "overlay", "v"].iter().chain(except).any(|name| f.is(name)))
+        self.given(|f| {
+            // A -v go test cannot read stays, for go test to refuse.
+            let implied = f.is("v") && go_bool(f.value.as_deref()).is_some();
+            !implied && !["json", "overlay"].iter().chain(except).any(|name| f.is(name))
+        })
     }
 
     /// The go test flags that `go list` must see too.
@@ -356,7 +360,8 @@ impl GoTestArgs {
 /// alternatives (`A/x|B`, split as package testing splits them) with its
 /// first level replaced by those of `tests` it matches, so the subtests it
 /// selects stay selected. An alternative whose first level Rust's regex
-/// cannot read is taken to match every test.
+/// cannot read (Go's `\Q…\E`) stays as the user wrote it: it selects the
+/// subtests the user did, in perhaps more tests than failed.
 fn rerun_pattern(tests: &[&str], user_run: &str) -> String {
     let mut names: Vec<&str> = tests.to_vec();
     names.sort();
@@ -367,14 +372,16 @@ fn rerun_pattern(tests: &[&str], user_run: &str) -> String {
     };
     let mut alternatives = Vec::new();
     for levels in split_run_pattern(user_run) {
-        let matched: Vec<&str> = match regex::Regex::new(&levels[0]) {
-            Ok(first) => names.iter().copied().filter(|n| first.is_match(n)).collect(),
-            Err(_) => names.clone(),
+        let mut alternative = match regex::Regex::new(&levels[0]) {
+            Ok(first) => {
+                let matched: Vec<&str> = names.iter().copied().filter(|n| first.is_match(n)).collect();
+                if matched.is_empty() {
+                    continue;
+                }
+                anchored(&matched)
+            }
+            Err(_) => levels[0].clone(),
         };
-        if matched.is_empty() {
-            continue;
-        }
-        let mut alternative = anchored(&matched);
         for level in &levels[1..] {
             alternative.push('/');
             alternative.push_str(level);
@@ -522,6 +529,12 @@ mod tests {
                 "TestA/slow"
             ]
         );
+        // Go's \Q…\E, which Rust's regex does not read: the user's own.
+        assert_eq!(
+            rerun(&["-run", r"TestB/sub|TestA\Q\E/x"], &["TestA", "TestB"]),
+            vec!["-run", r"^(?:TestB)$/sub|TestA\Q\E/x", "-count=1"]
+        );
+        assert_eq!(parse(&["-v=junk"]).passed_flags(&[]), ["-v=junk"], "go test refuses it");
         assert_eq!(
             rerun(&["-run=(TestA|TestB)/x/[a/b]"], &["TestB"]),
             vec!["-run", "^(?:TestB)$/x/[a/b]", "-count=1"]

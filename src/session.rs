@@ -512,7 +512,16 @@ impl Prepared {
                 packages: failing.len(),
             });
             let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
-            let packages: Vec<String> = failing.iter().map(|(p, _)| p.clone()).collect();
+            // A package of files named on the command line has no import
+            // path go test could be given: its files (the helper's too) are.
+            let mut packages: Vec<String> = Vec::new();
+            for (p, _) in failing.iter() {
+                if p == "command-line-arguments" {
+                    packages.extend(self.patterns.iter().cloned());
+                } else {
+                    packages.push(p.clone());
+                }
+            }
             let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
             let (again, _) = pass.run(&cmd, emitter)?;
             rerun::merge(results, again);

@@ -264,6 +264,26 @@ fn the_test_binarys_flags_and_a_reruns_selection_are_the_users() {
     assert_eq!(run.verdict("example.com/tmp/flagged", "TestFlags"), "passed");
     assert_eq!(run.verdict("example.com/tmp/flagged", "TestSteps"), "passed");
     assert_eq!(run.verdict("example.com/tmp/flagged", "TestSteps/broken"), "absent");
+    // A rerun of files named on the command line gets the files again.
+    let markers = tempfile::tempdir().unwrap();
+    let env = [("MARKER_DIR", markers.path().to_str().unwrap())];
+    let run = run_in(
+        &m.path().join("flagged"),
+        &[
+            "--rerun-fails",
+            "1",
+            "f_test.go",
+            "--",
+            "-count=1",
+            "-update",
+            "-golden=x.txt",
+            "-skip",
+            "TestSteps/broken",
+        ],
+        &env,
+    );
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.verdict("command-line-arguments", "TestSteps"), "passed");
 }
 
 #[test]

@@ -318,17 +318,18 @@ fn inject_package(
         if !rewrite.changed {
             continue;
         }
+        let mut source = rewrite.source;
+        if *bom {
+            // The rewrite's line directives count columns without the
+            // mark; go counts its three bytes on the first line.
+            source = rewrite::shift_first_line_directives(&source, 3);
+        }
         let copy = out_dir.join(format!("{}-{}", injection.rewritten.len(), file));
         // Positions in the copy are the original's: compiler and vet
         // errors, and stack frames, name the user's file and line.
         write(
             &copy,
-            &format!(
-                "//line {}:1:{}\n{}",
-                path.display(),
-                if *bom { 4 } else { 1 },
-                rewrite.source
-            ),
+            &format!("//line {}:1:{}\n{}", path.display(), if *bom { 4 } else { 1 }, source),
         )?;
         replace.insert(path.clone(), copy);
         injection.checked += rewrite.checked;

@@ -263,6 +263,20 @@ impl Positions {
     }
 }
 
+/// `source` (a rewrite) with the columns of its line directives for the
+/// first line moved by `by` bytes: for a file whose byte order mark the
+/// rewrite did not see.
+pub fn shift_first_line_directives(source: &str, by: usize) -> String {
+    let end = source.find('\n').unwrap_or(source.len());
+    let first = regex::Regex::new(r"/\*line :1:(\d+)\*/")
+        .expect("a valid regex")
+        .replace_all(&source[..end], |c: &regex::Captures<'_>| {
+            let column: usize = c[1].parse().unwrap_or(1);
+            format!("/*line :1:{}*/", column + by)
+        });
+    format!("{first}{}", &source[end..])
+}
+
 /// One change: the text between `start` and `end` replaced by `text`.
 #[derive(Debug)]
 struct Edit {
@@ -734,6 +748,12 @@ mod tests {
         let src = "package p\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) { x := 1; _ = x }\n";
         let rw = |src: &str| super::rewrite_test_file(src).source;
         assert!(rw(src).contains("func TestA(t *testing.T) { leakcheckBegin(t);/*line :5:27*/ x := 1; _ = x }\n"));
+        // A byte order mark the rewrite did not see: line 1's columns
+        // move, the others stay.
+        let one_line = "package p; import \"testing\"; func TestA(t *testing.T) { x := 1; _ = x }\nfunc TestB(t *testing.T) { y := 1; _ = y }\n";
+        let shifted = shift_first_line_directives(&rw(one_line), 3);
+        assert!(shifted.contains("leakcheckBegin(t);/*line :1:59*/ x"), "{shifted}");
+        assert!(shifted.contains("leakcheckBegin(t);/*line :2:27*/ y"), "{shifted}");
         // A file with line directives of its own keeps them alone.
         let own = format!("//line gen.go:1\n{src}");
         assert!(rw(&own).contains("func TestA(t *testing.T) { leakcheckBegin(t); x := 1; _ = x }\n"));
