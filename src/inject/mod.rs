@@ -292,12 +292,13 @@ fn inject_package(
         let text = fs::read_to_string(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
         // A byte order mark is left out of the copy: a line directive
         // after it would not start a line, and be ignored. go counts its
-        // three bytes in the first line's columns; the directive does too.
-        let (bom, source) = match text.strip_prefix('\u{feff}') {
-            Some(rest) => (true, rest.to_string()),
-            None => (false, text),
+        // three bytes in the first line's columns, so the first line
+        // starts at column 4.
+        let (first_column, source) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => (4, rest.to_string()),
+            None => (1, text),
         };
-        files.push((file, external, path, bom, source));
+        files.push((file, external, path, first_column, source));
     }
     // Type aliases of testing's types, per test package: a subtest's
     // function literal may be given a `*T2`.
@@ -305,12 +306,12 @@ fn inject_package(
         let sources: Vec<&str> = files.iter().filter(|f| f.1 == external).map(|f| f.4.as_str()).collect();
         rewrite::TestingAliases::of(&sources)
     });
-    for (file, external, path, bom, source) in &files {
+    for (file, external, path, first_column, source) in &files {
         let external = *external;
         if external && external_clause.is_none() {
             external_clause = package_name(source);
         }
-        let rewrite = rewrite::rewrite_test_file_with(source, &aliases[usize::from(external)]);
+        let rewrite = rewrite::rewrite_test_file_at(source, &aliases[usize::from(external)], *first_column);
         names_main[usize::from(external)] |= rewrite.names_main;
         if rewrite.user_main {
             injection.user_main = Some(path.clone());
@@ -318,18 +319,12 @@ fn inject_package(
         if !rewrite.changed {
             continue;
         }
-        let mut source = rewrite.source;
-        if *bom {
-            // The rewrite's line directives count columns without the
-            // mark; go counts its three bytes on the first line.
-            source = rewrite::shift_first_line_directives(&source, 3);
-        }
         let copy = out_dir.join(format!("{}-{}", injection.rewritten.len(), file));
         // Positions in the copy are the original's: compiler and vet
         // errors, and stack frames, name the user's file and line.
         write(
             &copy,
-            &format!("//line {}:1:{}\n{}", path.display(), if *bom { 4 } else { 1 }, source),
+            &format!("//line {}:1:{first_column}\n{}", path.display(), rewrite.source),
         )?;
         replace.insert(path.clone(), copy);
         injection.checked += rewrite.checked;

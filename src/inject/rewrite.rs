@@ -63,6 +63,14 @@ pub fn rewrite_test_file(source: &str) -> FileRewrite {
 /// Rewrites one test file of a test package that declares `aliases` (see
 /// [`TestingAliases::of`], given every test file of that test package).
 pub fn rewrite_test_file_with(source: &str, aliases: &TestingAliases) -> FileRewrite {
+    rewrite_test_file_at(source, aliases, 1)
+}
+
+/// [`rewrite_test_file_with`] for a `source` whose first line starts at
+/// column `first_column` of the file (4 after a byte order mark, whose
+/// three bytes go counts), so that the line directives after its edits
+/// give go the file's columns.
+pub fn rewrite_test_file_at(source: &str, aliases: &TestingAliases, first_column: usize) -> FileRewrite {
     let toks = golex::tokens(source);
     // Without an import of testing, only tests' bare `*T` (an alias) counts.
     let testing = golex::import_of(&toks, "testing").unwrap_or(Import::Named(String::new()));
@@ -179,7 +187,7 @@ pub fn rewrite_test_file_with(source: &str, aliases: &TestingAliases) -> FileRew
     let changed = !edits.is_empty();
     let mut out = source.to_string();
     edits.sort_by_key(|e| std::cmp::Reverse((e.start, e.end)));
-    let positions = Positions::of(source);
+    let positions = Positions::of(source, first_column);
     for e in edits {
         let text = match positions.resume_at(source, e.end) {
             Some(directive) => format!("{}{directive}", e.text),
@@ -235,16 +243,19 @@ fn declares_top_level(toks: &[Tok<'_>], name: &str) -> bool {
 struct Positions {
     /// The byte offset where each line starts.
     line_starts: Vec<usize>,
+    /// The file's column of the source's first byte.
+    first_column: usize,
     /// The file has line directives: leave positions alone.
     own_directives: bool,
 }
 
 impl Positions {
-    fn of(source: &str) -> Positions {
+    fn of(source: &str, first_column: usize) -> Positions {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
         Positions {
             line_starts,
+            first_column,
             own_directives: source.contains("//line ") || source.contains("/*line "),
         }
     }
@@ -258,23 +269,9 @@ impl Positions {
             return None;
         }
         let line = self.line_starts.partition_point(|&start| start <= at);
-        let column = at - self.line_starts[line - 1] + 1;
+        let column = at - self.line_starts[line - 1] + if line == 1 { self.first_column } else { 1 };
         Some(format!("/*line :{line}:{column}*/"))
     }
-}
-
-/// `source` (a rewrite) with the columns of its line directives for the
-/// first line moved by `by` bytes: for a file whose byte order mark the
-/// rewrite did not see.
-pub fn shift_first_line_directives(source: &str, by: usize) -> String {
-    let end = source.find('\n').unwrap_or(source.len());
-    let first = regex::Regex::new(r"/\*line :1:(\d+)\*/")
-        .expect("a valid regex")
-        .replace_all(&source[..end], |c: &regex::Captures<'_>| {
-            let column: usize = c[1].parse().unwrap_or(1);
-            format!("/*line :1:{}*/", column + by)
-        });
-    format!("{first}{}", &source[end..])
 }
 
 /// One change: the text between `start` and `end` replaced by `text`.
@@ -748,10 +745,10 @@ mod tests {
         let src = "package p\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) { x := 1; _ = x }\n";
         let rw = |src: &str| super::rewrite_test_file(src).source;
         assert!(rw(src).contains("func TestA(t *testing.T) { leakcheckBegin(t);/*line :5:27*/ x := 1; _ = x }\n"));
-        // A byte order mark the rewrite did not see: line 1's columns
-        // move, the others stay.
+        // After a byte order mark (left out of the source): line 1's
+        // columns move, the others stay.
         let one_line = "package p; import \"testing\"; func TestA(t *testing.T) { x := 1; _ = x }\nfunc TestB(t *testing.T) { y := 1; _ = y }\n";
-        let shifted = shift_first_line_directives(&rw(one_line), 3);
+        let shifted = super::rewrite_test_file_at(one_line, &TestingAliases::of(&[one_line]), 4).source;
         assert!(shifted.contains("leakcheckBegin(t);/*line :1:59*/ x"), "{shifted}");
         assert!(shifted.contains("leakcheckBegin(t);/*line :2:27*/ y"), "{shifted}");
         // A file with line directives of its own keeps them alone.
