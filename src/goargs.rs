@@ -129,6 +129,19 @@ fn is_args_separator(arg: &str) -> bool {
     arg == "-args" || arg == "--args" || arg == "--"
 }
 
+/// A flag argument's name as spelled (`-test.run=x` → `test.run`) and
+/// its inline value; None for a word that is not a flag.
+fn spelled_flag(arg: &str) -> Option<(&str, Option<&str>)> {
+    let spelled = arg
+        .strip_prefix("--")
+        .or_else(|| arg.strip_prefix('-'))
+        .filter(|s| !s.is_empty())?;
+    Some(match spelled.split_once('=') {
+        Some((name, value)) => (name, Some(value)),
+        None => (spelled, None),
+    })
+}
+
 /// A boolean flag's value as Go's flag package reads it (strconv.ParseBool);
 /// None for anything else.
 fn go_bool(value: Option<&str>) -> Option<bool> {
@@ -165,11 +178,7 @@ impl GoTestArgs {
                     binary: args[i..].to_vec(),
                 };
             }
-            let Some(spelled) = arg
-                .strip_prefix("--")
-                .or_else(|| arg.strip_prefix('-'))
-                .filter(|s| !s.is_empty())
-            else {
+            let Some((spelled, inline)) = spelled_flag(arg) else {
                 flags.push(GoFlag {
                     name: None,
                     value: None,
@@ -177,13 +186,9 @@ impl GoTestArgs {
                 });
                 continue;
             };
-            let (spelled, inline) = match spelled.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (spelled, None),
-            };
             let name = spelled.strip_prefix("test.").unwrap_or(spelled).to_string();
             let mut flag = GoFlag {
-                value: inline,
+                value: inline.map(str::to_string),
                 given: vec![arg.clone()],
                 name: Some(name),
             };
@@ -326,10 +331,8 @@ impl GoTestArgs {
         let mut binary = Vec::new();
         let mut words = self.binary.iter();
         while let Some(w) = words.next() {
-            let name = w.trim_start_matches('-');
-            let (name, inline) = name.split_once('=').map_or((name, false), |(n, _)| (n, true));
-            if w.starts_with('-') && (name == "test.run" || name == "test.count") {
-                if !inline {
+            if let Some(("test.run" | "test.count", inline)) = spelled_flag(w) {
+                if inline.is_none() {
                     words.next();
                 }
                 continue;
@@ -340,7 +343,8 @@ impl GoTestArgs {
     }
 
     /// The arguments, as given.
-    pub fn words(&self) -> Vec<String> {
+    #[cfg(test)]
+    fn words(&self) -> Vec<String> {
         let mut words = self.given(|_| true);
         words.extend(self.binary.iter().cloned());
         words

@@ -279,7 +279,7 @@ fn write_overlay(
 /// named the way the user named theirs (go wants them all in one directory,
 /// as spelled).
 fn add_helper_files(patterns: &mut Vec<String>, overlay: &inject::Overlay, tc: &Toolchain) {
-    let Some(file) = patterns.iter().find(|p| p.ends_with(".go")).cloned() else {
+    let Some(file) = first_file(patterns).cloned() else {
         return;
     };
     let dir = Path::new(&file).parent().unwrap_or(Path::new(""));
@@ -293,6 +293,12 @@ fn add_helper_files(patterns: &mut Vec<String>, overlay: &inject::Overlay, tc: &
                 .map(|name| dir.join(name).display().to_string()),
         );
     }
+}
+
+/// The first Go file the patterns name (go test then tests those files as
+/// one package), if they name files.
+fn first_file(patterns: &[String]) -> Option<&String> {
+    patterns.iter().find(|p| p.ends_with(".go"))
 }
 
 /// What leakcheck.toml, the command line and the baseline file settle.
@@ -512,16 +518,14 @@ impl Prepared {
                 packages: failing.len(),
             });
             let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
-            // A package of files named on the command line has no import
-            // path go test could be given: its files (the helper's too) are.
-            let mut packages: Vec<String> = Vec::new();
-            for (p, _) in failing.iter() {
-                if p == "command-line-arguments" {
-                    packages.extend(self.patterns.iter().cloned());
-                } else {
-                    packages.push(p.clone());
-                }
-            }
+            // Files named on the command line make one package with no
+            // import path go test could be given: the rerun gets the files
+            // (the helper's too), as the run did.
+            let packages: Vec<String> = if first_file(&self.patterns).is_some() {
+                self.patterns.clone()
+            } else {
+                failing.iter().map(|(p, _)| p.clone()).collect()
+            };
             let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
             let (again, _) = pass.run(&cmd, emitter)?;
             rerun::merge(results, again);
