@@ -482,6 +482,9 @@ fn a_timeout_reports_where_the_test_hung() {
     let err = case.children().find(|c| c.has_tag_name("error")).unwrap();
     assert_eq!(err.attribute("type"), Some("Timeout"));
     assert!(err.text().unwrap().contains("hang.TestHang.func1"));
+    // No end event: the time is what the alarm said each test had run.
+    assert_eq!(case.attribute("time"), Some("2.000"), "{}", run.junit);
+    assert!(out.contains("--- TIMEOUT: TestHang/waits (2.00s)"), "{out}");
 }
 
 const FUZZ_EXAMPLE_SYNCTEST: &str = r#"package special

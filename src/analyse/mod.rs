@@ -942,6 +942,9 @@ impl PackageCollector {
         let message = text.lines().find(|l| is_crash_line(l)).unwrap_or("").to_string();
         let timeout = message.starts_with("panic: test timed out");
         let mut tests = Vec::new();
+        // How long each test had run when the alarm went off: a timed-out
+        // test has no end event, so this is the only time go test gives.
+        let mut ran: HashMap<String, f64> = HashMap::new();
         if timeout {
             // "running tests:" then one "\t\tTestX (2s)" per test.
             let mut in_list = false;
@@ -950,7 +953,12 @@ impl PackageCollector {
                     in_list = true;
                 } else if in_list {
                     match line.trim().split_once(" (") {
-                        Some((name, _)) if !line.trim().is_empty() => tests.push(name.to_string()),
+                        Some((name, rest)) if !line.trim().is_empty() => {
+                            if let Some(secs) = rest.strip_suffix(')').and_then(go_duration_seconds) {
+                                ran.insert(name.to_string(), secs);
+                            }
+                            tests.push(name.to_string());
+                        }
                         _ => break,
                     }
                 }
@@ -962,6 +970,7 @@ impl PackageCollector {
             let t = &mut self.tests[i];
             t.verdict = if tests.contains(&t.name) {
                 if timeout {
+                    t.elapsed = ran.get(&t.name).copied().unwrap_or(t.elapsed);
                     Verdict::TimedOut
                 } else {
                     Verdict::Panicked
@@ -992,6 +1001,33 @@ impl PackageCollector {
             groups: grouper.finish(),
         })
     }
+}
+
+/// Seconds in a duration as Go's `time.Duration` prints it (`10s`, `1m30s`,
+/// `2h0m0s`, `1.5s`, `0s`); `None` for anything else.
+fn go_duration_seconds(text: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        total += value
+            * match &rest[..unit] {
+                "h" => 3600.0,
+                "m" => 60.0,
+                "s" => 1.0,
+                "ms" => 1e-3,
+                "µs" | "us" => 1e-6,
+                "ns" => 1e-9,
+                _ => return None,
+            };
+        rest = &rest[unit..];
+    }
+    (!text.is_empty()).then_some(total)
 }
 
 /// Parses a record's goroutines, applies the rules and groups what is left.
@@ -1238,6 +1274,18 @@ mod tests {
     }
 
     #[test]
+    fn go_durations_read_as_go_prints_them() {
+        assert_eq!(go_duration_seconds("10s"), Some(10.0));
+        assert_eq!(go_duration_seconds("1m30s"), Some(90.0));
+        assert_eq!(go_duration_seconds("2h0m0s"), Some(7200.0));
+        assert_eq!(go_duration_seconds("1.5s"), Some(1.5));
+        assert_eq!(go_duration_seconds("0s"), Some(0.0));
+        assert_eq!(go_duration_seconds(""), None);
+        assert_eq!(go_duration_seconds("soon"), None);
+        assert_eq!(go_duration_seconds("3 s"), None);
+    }
+
+    #[test]
     fn unfinished_tests_after_a_timeout_are_timed_out() {
         let mut c = PackageCollector::new("p");
         c.event(&ev("run", Some("TestHang"), None));
@@ -1255,6 +1303,8 @@ mod tests {
         c.event(&ev("fail", None, None));
         let r = c.finish(&PackageRecords::default(), &rules::builtin());
         assert_eq!(r.tests[0].verdict, Verdict::TimedOut);
+        // go test gives no end event: the time is the one the alarm printed.
+        assert_eq!(r.tests[0].elapsed, 2.0);
         let crash = r.crash.unwrap();
         assert_eq!(crash.kind, CrashKind::Timeout);
         assert_eq!(crash.tests, vec!["TestHang"]);
