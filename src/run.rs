@@ -488,17 +488,24 @@ pub fn run(
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
-        match serde_json::from_str::<TestEvent>(text) {
-            Ok(ev) => {
-                let finished = ev.ends_package().then(|| ev.package.clone()).flatten();
-                each(RunEvent::Test(ev, text.to_string()));
-                if let Some(package) = finished {
-                    let records = read_records(records_dir, &package);
-                    each(RunEvent::Records { package, records });
+        let events = match serde_json::from_str::<TestEvent>(text) {
+            Ok(ev) => vec![(ev, text.to_string())],
+            Err(_) if text.is_empty() => continue,
+            Err(_) => match legacy_package_failure(text) {
+                Some(events) => events,
+                None => {
+                    each(RunEvent::Stdout(text.to_string()));
+                    continue;
                 }
+            },
+        };
+        for (ev, raw) in events {
+            let finished = ev.ends_package().then(|| ev.package.clone()).flatten();
+            each(RunEvent::Test(ev, raw));
+            if let Some(package) = finished {
+                let records = read_records(records_dir, &package);
+                each(RunEvent::Records { package, records });
             }
-            Err(_) if text.is_empty() => {}
-            Err(_) => each(RunEvent::Stdout(text.to_string())),
         }
     }
     drop(out);
@@ -603,6 +610,33 @@ pub mod interrupt {
 }
 
 /// Reads a line of any length, without assuming UTF-8.
+/// Before Go 1.22, `go test -json` told a package that did not build only
+/// by a plain `FAIL\tpkg [build failed]` line (the errors on stderr), with
+/// no event: the events Go 1.22 gives for it (the line as the package's
+/// output, then its fail), with their JSON, so that the package ends as a
+/// build failure instead of never finishing.
+fn legacy_package_failure(line: &str) -> Option<Vec<(TestEvent, String)>> {
+    let (package, why) = line.strip_prefix("FAIL\t")?.split_once(' ')?;
+    if !matches!(why, "[build failed]" | "[setup failed]") || package.is_empty() {
+        return None;
+    }
+    let event = |action: Action, output: Option<String>| {
+        let ev = TestEvent {
+            action,
+            package: Some(package.to_string()),
+            output,
+            elapsed: None,
+            ..Default::default()
+        };
+        let raw = serde_json::to_string(&ev).expect("an event serialises");
+        (ev, raw)
+    };
+    Some(vec![
+        event(Action::Output, Some(format!("{line}\n"))),
+        event(Action::Fail, None),
+    ])
+}
+
 fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     r.read_until(b'\n', buf)
 }
@@ -776,6 +810,26 @@ fn read_stream(path: &Path) -> RecordStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_1_21s_plain_build_failure_line_becomes_go_1_22s_events() {
+        let events = legacy_package_failure("FAIL\texample.com/m/a [build failed]").unwrap();
+        let actions: Vec<_> = events.iter().map(|(e, _)| e.action.clone()).collect();
+        assert_eq!(actions, [Action::Output, Action::Fail]);
+        assert!(events[1].0.ends_package());
+        assert_eq!(events[1].0.package.as_deref(), Some("example.com/m/a"));
+        let raw: TestEvent = serde_json::from_str(&events[0].1).unwrap();
+        assert_eq!(raw.output.as_deref(), Some("FAIL\texample.com/m/a [build failed]\n"));
+        assert!(legacy_package_failure("FAIL\texample.com/m/a [setup failed]").is_some());
+        for other in [
+            "FAIL",
+            "FAIL\texample.com/m/a\t0.01s",
+            "ok  \texample.com/m/a\t0.01s",
+            "FAIL\t [build failed]",
+        ] {
+            assert!(legacy_package_failure(other).is_none(), "{other}");
+        }
+    }
 
     fn tc(version: &str) -> Toolchain {
         Toolchain {

@@ -439,6 +439,31 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
     assert!(out.len() > 5000 * 900, "system-out has only {} bytes", out.len());
 }
 
+/// Go 1.21's `go test -json` tells a package that does not build by a plain
+/// `FAIL\tpkg [build failed]` line and no event (the errors go to stderr):
+/// it still ends as a build failure with the compiler's message, as with
+/// later Go, not as a package go test never ran.
+#[test]
+fn a_build_failure_under_go_1_21_is_a_build_failure() {
+    let files: Vec<_> = BROKEN
+        .iter()
+        .copied()
+        .filter(|(p, _)| p.starts_with("typeerr/") || p.starts_with("clean/"))
+        .collect();
+    let m = temp_module(&files);
+    let run = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", "go1.21.13")]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let typeerr = run.package("example.com/tmp/typeerr");
+    assert_eq!(typeerr["status"], "build_failed", "{}", run.stdout());
+    assert!(
+        typeerr["build_output"].as_str().unwrap().contains("t_test.go:5:"),
+        "{typeerr}"
+    );
+    assert_eq!(run.package("example.com/tmp/clean")["status"], "passed");
+    assert!(run.stdout().contains("1 build failure"), "{}", run.stdout());
+    assert!(!run.stdout().contains("not finished"), "{}", run.stdout());
+}
+
 const HANG: &str = r#"package hang
 
 import "testing"
