@@ -81,6 +81,39 @@ fn each_format_shows_every_verdict() {
     assert!(out.contains("::error file=mixed/mixed_test.go,line="), "{out}");
 }
 
+/// `-cover`'s figure is on go test's package line; each format shows it.
+#[test]
+fn coverage_is_shown_where_go_test_shows_it() {
+    let m = temp_module(&[
+        (
+            "covered/half.go",
+            "package covered\n\nfunc Used() int { return 1 }\n\nfunc Unused() int { return 2 }\n",
+        ),
+        (
+            "covered/half_test.go",
+            "package covered\n\nimport \"testing\"\n\nfunc TestUsed(t *testing.T) { Used() }\n",
+        ),
+    ]);
+    let dir = m.path();
+    let pkg = "example.com/tmp/covered";
+    let out = stdout_of(dir, &["--", "-count=1", "-cover"], &[]);
+    assert!(out.contains(&format!("✓  {pkg} (")), "{out}");
+    assert!(out.contains("1 test) (coverage: 50.0% of statements)"), "{out}");
+    let out = stdout_of(dir, &["--format", "standard-quiet", "--", "-count=1", "-cover"], &[]);
+    let ok = regex::Regex::new(&format!(r"(?m)^ok  \t{pkg}\t[0-9.]+s\tcoverage: 50.0% of statements$")).unwrap();
+    assert!(ok.is_match(&out), "{out}");
+    let out = stdout_of(dir, &["--format", "standard-verbose", "--", "-count=1", "-cover"], &[]);
+    assert!(ok.is_match(&out), "{out}");
+    let out = stdout_of(dir, &["--format", "testname", "--", "-count=1", "-cover"], &[]);
+    assert!(
+        out.contains(&format!("PASS {pkg} (coverage: 50.0% of statements)")),
+        "{out}"
+    );
+    // Without -cover, nothing is added.
+    let out = stdout_of(dir, &["--", "-count=1"], &[]);
+    assert!(!out.contains("coverage"), "{out}");
+}
+
 #[test]
 fn colours_only_when_asked_or_on_a_terminal() {
     let m = temp_module(&[("mixed/mixed_test.go", MIXED)]);

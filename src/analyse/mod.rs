@@ -292,6 +292,17 @@ impl PackageResult {
         }
     }
 
+    /// What `-cover` measured (`58.8% of statements`), as the test binary
+    /// printed it outside tests: go test shows it on the package's line.
+    pub fn coverage(&self) -> Option<&str> {
+        self.output
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("coverage: "))
+            .map(str::trim_end)
+            .filter(|c| !c.is_empty())
+    }
+
     /// Whether the package makes the run fail.
     pub fn is_failure(&self) -> bool {
         matches!(

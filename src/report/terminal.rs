@@ -395,10 +395,16 @@ impl<W: Write> TerminalReporter<W> {
             (PackageStatus::NotFinished, _) => {
                 format!("{}\t{} [not finished]\n", self.paint("31;1", "FAIL"), p.import_path)
             }
-            (PackageStatus::Passed, CheckState::Cached) => format!("ok  \t{}\t(cached)\n", p.import_path),
-            (PackageStatus::Passed, _) => {
-                format!("{}  \t{}\t{:.3}s\n", self.paint("32", "ok"), p.import_path, p.elapsed)
+            (PackageStatus::Passed, CheckState::Cached) => {
+                format!("ok  \t{}\t(cached){}\n", p.import_path, coverage_suffix(p))
             }
+            (PackageStatus::Passed, _) => format!(
+                "{}  \t{}\t{:.3}s{}\n",
+                self.paint("32", "ok"),
+                p.import_path,
+                p.elapsed,
+                coverage_suffix(p)
+            ),
             _ => format!("{}\t{}\t{:.3}s\n", self.paint("31;1", "FAIL"), p.import_path, p.elapsed),
         }
     }
@@ -439,7 +445,8 @@ impl<W: Write> TerminalReporter<W> {
                 format!("{:.2}s, {}", p.elapsed, counts.join(", "))
             }
         };
-        format!("{}  {} ({detail})\n", self.paint(code, mark), p.import_path)
+        let coverage = p.coverage().map(|c| format!(" (coverage: {c})")).unwrap_or_default();
+        format!("{}  {} ({detail}){coverage}\n", self.paint(code, mark), p.import_path)
     }
 
     fn testname_lines(&self, p: &PackageResult) -> String {
@@ -464,6 +471,16 @@ impl<W: Write> TerminalReporter<W> {
         }
         if p.failing_main_leak().is_some() {
             let _ = writeln!(out, "{} {}.TestMain", self.verdict_word(Verdict::Leaked), p.import_path);
+        }
+        // The package's own line only when -cover has something to say,
+        // as gotestsum's testname format does.
+        if let Some(c) = p.coverage() {
+            let word = if p.is_failure() {
+                Verdict::Failed
+            } else {
+                Verdict::Passed
+            };
+            let _ = writeln!(out, "{} {} (coverage: {c})", self.verdict_word(word), p.import_path);
         }
         out
     }
@@ -767,6 +784,11 @@ fn benchmarks(p: &PackageResult) -> String {
         out.push_str(body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body));
     }
     out
+}
+
+/// What go test adds to a passing package's line under `-cover`.
+fn coverage_suffix(p: &PackageResult) -> String {
+    p.coverage().map(|c| format!("\tcoverage: {c}")).unwrap_or_default()
 }
 
 /// go test's closing line of a package (`ok  \tpkg\t0.1s`,
