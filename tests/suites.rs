@@ -388,6 +388,8 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
     assert!(out.contains("the test binary exited while TestExits ran"), "{out}");
     assert!(out.contains("no database"), "{out}");
     assert!(out.contains("✖  example.com/tmp/vetfail (build failed)"), "{out}");
+    // A package go cannot load is a setup failure, in go test's words.
+    assert!(out.contains("✖  example.com/tmp/missingdep (setup failed)"), "{out}");
 
     let doc = roxmltree::Document::parse(&run.junit).expect("valid JUnit");
     let suites: Vec<&str> = doc

@@ -292,6 +292,16 @@ impl PackageResult {
         }
     }
 
+    /// How go test said the package failed to build: `setup failed` when
+    /// it could not even load it (a missing import), else `build failed`.
+    pub fn build_failure(&self) -> &'static str {
+        if self.output.lines().any(|l| l.ends_with(" [setup failed]")) {
+            "setup failed"
+        } else {
+            "build failed"
+        }
+    }
+
     /// What `-cover` measured (`58.8% of statements`), as the test binary
     /// printed it outside tests: go test shows it on the package's line.
     pub fn coverage(&self) -> Option<&str> {

@@ -390,7 +390,12 @@ impl<W: Write> TerminalReporter<W> {
         match (p.status, &p.check) {
             (PackageStatus::NoTestFiles, _) => format!("?   \t{}\t[no test files]\n", p.import_path),
             (PackageStatus::BuildFailed, _) => {
-                format!("{}\t{} [build failed]\n", self.paint("31;1", "FAIL"), p.import_path)
+                format!(
+                    "{}\t{} [{}]\n",
+                    self.paint("31;1", "FAIL"),
+                    p.import_path,
+                    p.build_failure()
+                )
             }
             (PackageStatus::NotFinished, _) => {
                 format!("{}\t{} [not finished]\n", self.paint("31;1", "FAIL"), p.import_path)
@@ -418,7 +423,7 @@ impl<W: Write> TerminalReporter<W> {
         };
         let detail = match (p.status, &p.check) {
             (PackageStatus::NoTestFiles, _) => "no test files".to_string(),
-            (PackageStatus::BuildFailed, _) => "build failed".to_string(),
+            (PackageStatus::BuildFailed, _) => p.build_failure().to_string(),
             (PackageStatus::NotFinished, _) => "not finished".to_string(),
             (_, CheckState::Cached) => "cached".to_string(),
             _ => {
