@@ -248,6 +248,10 @@ type leakcheckWait struct {
 	test  *leakcheckTest
 	due   leakchecktime.Time
 	pause leakchecktime.Duration
+	// failed, skipped: the test's status when it handed its check over.
+	// The looker cannot ask the test: once the test has returned, testing
+	// writes its state without a lock (a data race under -race).
+	failed, skipped bool
 }
 
 // What a check does after a look.

@@ -71,6 +71,9 @@ func (s *leakcheckSession) endInBackground(tc *leakcheckTest) {
 	w := s.newWait(tc, s.claimFor(tc))
 	w.self = 0 // the looker never has a test's goroutines to exclude
 	w.due = leakchecktime.Now()
+	if tc.tb != nil {
+		w.failed, w.skipped = tc.tb.Failed(), tc.tb.Skipped()
+	}
 	s.mu.Lock()
 	s.pending = append(s.pending, w)
 	s.forgetLocked(tc)
@@ -174,8 +177,7 @@ func (s *leakcheckSession) looker() {
 // finishBackground writes the end record of a check the looker finished.
 func (s *leakcheckSession) finishBackground(w *leakcheckWait) {
 	tc := w.test
-	failed, skipped := tc.tb.Failed(), tc.tb.Skipped()
-	s.writeEnd(tc, w.out, failed, skipped, true)
+	s.writeEnd(tc, w.out, w.failed, w.skipped, true)
 	s.mu.Lock()
 	for i, p := range s.pending {
 		if p == w {

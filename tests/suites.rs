@@ -286,6 +286,83 @@ fn the_test_binarys_flags_and_a_reruns_selection_are_the_users() {
     assert_eq!(run.verdict("command-line-arguments", "TestSteps"), "passed");
 }
 
+// Parallel tests whose checks wait in the background (the looker) while
+// other tests run: the looker must not touch a test's testing.T after the
+// test returned (testing marks it done without a lock: -race reported a
+// race in a clean test, about one run in three).
+const PARALLEL_RACE: &str = r#"package parrace
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+var forever = make(chan struct{})
+
+func TestLeakA(t *testing.T) {
+	t.Parallel()
+	time.Sleep(20 * time.Millisecond)
+	go func() { <-forever }()
+	time.Sleep(50 * time.Millisecond)
+}
+
+func TestLeakB(t *testing.T) {
+	t.Parallel()
+	time.Sleep(30 * time.Millisecond)
+	for i := 0; i < 3; i++ {
+		go func() { select {} }()
+	}
+}
+
+func TestCleanA(t *testing.T) {
+	t.Parallel()
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); time.Sleep(80 * time.Millisecond) }()
+	}
+	wg.Wait()
+}
+
+func TestCleanB(t *testing.T) {
+	t.Parallel()
+	time.Sleep(120 * time.Millisecond)
+	done := make(chan struct{})
+	go func() { time.Sleep(5 * time.Millisecond); close(done) }()
+	<-done
+}
+
+func TestCleanC(t *testing.T) {
+	t.Parallel()
+	time.Sleep(10 * time.Millisecond)
+}
+"#;
+
+#[test]
+fn background_checks_of_parallel_tests_race_nothing() {
+    let m = temp_module(&[("parrace/p_test.go", PARALLEL_RACE)]);
+    let stream = m.path().join("stream.json");
+    let run = run_in(
+        m.path(),
+        &["--jsonfile", stream.to_str().unwrap(), "--", "-count=3", "-race"],
+        &[],
+    );
+    let raw = std::fs::read_to_string(&stream).unwrap();
+    assert!(!raw.contains("DATA RACE"), "{raw}");
+    let tests: Vec<&serde_json::Value> = run.report["packages"][0]["tests"].as_array().unwrap().iter().collect();
+    assert_eq!(tests.len(), 15, "{}", run.stdout());
+    for t in tests {
+        let name = t["name"].as_str().unwrap();
+        let want = if name.starts_with("TestLeak") {
+            "leaked"
+        } else {
+            "passed"
+        };
+        assert_eq!(t["verdict"], want, "{name} run {}: {}", t["run"], run.stdout());
+    }
+}
+
 #[test]
 fn race_detector_runs_are_checked_too() {
     let m = suite();
