@@ -342,6 +342,28 @@ impl<W: Write> TerminalReporter<W> {
                 }
             }
         }
+        if outputs && p.is_failure() {
+            // go test prints a data race report where it happens; test2json
+            // gives it to whichever test printed last, often one that
+            // passed, whose output is not shown: the failing test then says
+            // only "race detected during execution of test".
+            let hidden: Vec<String> = p
+                .tests
+                .iter()
+                .filter(|t| !(t.verdict == Verdict::Leaked || (t.verdict.is_failure() && !t.failed_by_subtest)))
+                .flat_map(|t| race_reports(&t.output))
+                .collect();
+            if !hidden.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "--- {}: data race reports printed while other tests ran:",
+                    self.paint("31;1", "RACE")
+                );
+                for report in hidden {
+                    out.push_str(&report);
+                }
+            }
+        }
         if let Some(leak) = &p.main_leak {
             let what = if leak.known == leak.total { "KNOWN" } else { "LEAK" };
             let _ = writeln!(
@@ -791,6 +813,35 @@ fn benchmarks(p: &PackageResult) -> String {
     out
 }
 
+/// The race detector's reports in a test's output, each from its opening
+/// `==================` line to its closing one.
+fn race_reports(output: &str) -> Vec<String> {
+    let lines: Vec<&str> = output.split_inclusive('\n').collect();
+    let mut reports = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim_end() == "WARNING: DATA RACE" {
+            let start = if i > 0 && lines[i - 1].trim_end() == "==================" {
+                i - 1
+            } else {
+                i
+            };
+            let end = (i + 1..lines.len())
+                .find(|&j| lines[j].trim_end() == "==================")
+                .map_or(lines.len(), |j| j + 1);
+            let mut report: String = lines[start..end].concat();
+            if !report.ends_with('\n') {
+                report.push('\n');
+            }
+            reports.push(report);
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    reports
+}
+
 /// What go test adds to a passing package's line under `-cover`.
 fn coverage_suffix(p: &PackageResult) -> String {
     p.coverage().map(|c| format!("\tcoverage: {c}")).unwrap_or_default()
@@ -893,6 +944,58 @@ mod tests {
             err.text(),
             "leakcheck: warning: benchmarks run\ngo: downloading example.com/m v1.0.0\n"
         );
+    }
+
+    /// test2json gives a race report to whichever test printed last: here
+    /// one that passed. The failing test says only "race detected".
+    #[test]
+    fn a_race_report_in_a_passing_tests_output_is_shown_with_the_failure() {
+        use crate::analyse::{rules, PackageCollector};
+        use crate::run::{PackageRecords, TestEvent};
+        let ev = |action: &str, test: Option<&str>, output: Option<&str>| TestEvent {
+            action: action.into(),
+            package: Some("p".into()),
+            test: test.map(Into::into),
+            output: output.map(Into::into),
+            ..Default::default()
+        };
+        let mut c = PackageCollector::new("p");
+        c.event(&ev("run", Some("TestRacy"), None));
+        c.event(&ev("run", Some("TestQuiet"), None));
+        for line in [
+            "==================\n",
+            "WARNING: DATA RACE\n",
+            "Read at 0x00c000012345 by goroutine 9:\n",
+            "  p.TestRacy.func2()\n",
+            "      /p/p_test.go:14 +0x30\n",
+            "==================\n",
+            "--- PASS: TestQuiet (0.05s)\n",
+        ] {
+            c.event(&ev("output", Some("TestQuiet"), Some(line)));
+        }
+        c.event(&ev("pass", Some("TestQuiet"), None));
+        c.event(&ev(
+            "output",
+            Some("TestRacy"),
+            Some("    testing.go:1712: race detected during execution of test\n"),
+        ));
+        c.event(&ev("fail", Some("TestRacy"), None));
+        c.event(&ev("fail", None, None));
+        let result = c.finish(&PackageRecords::default(), &rules::builtin());
+        let (out, err) = (Shared::default(), Shared::default());
+        let mut r = reporter(out.clone(), err);
+        r.handle(&Event::PackageFinished(&result)).unwrap();
+        let text = out.text();
+        assert!(
+            text.contains("--- RACE: data race reports printed while other tests ran:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("WARNING: DATA RACE\nRead at 0x00c000012345 by goroutine 9:\n  p.TestRacy.func2()"),
+            "{text}"
+        );
+        assert_eq!(race_reports(&result.tests[1].output).len(), 1);
+        assert!(!text.contains("--- PASS: TestQuiet"), "{text}");
     }
 
     #[test]
