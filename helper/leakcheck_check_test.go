@@ -210,8 +210,18 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// nothing else can be told to own (a time.AfterFunc callback),
 		// unless its code says it is another's: a function of init,
 		// TestMain or another test started it or runs in it (a timer an
-		// earlier test set, the work of an init daemon).
-		return o.kind == leakcheckOwnerNone && c.alone && !c.test.known[g.id] && !leakcheckOthersCode(g, c.test.name)
+		// earlier test set, the work of an init daemon). A test that did
+		// not run alone owns such a goroutine only when its code says so:
+		// a closure of the test's own function started it or runs in it
+		// (a callback it gave time.AfterFunc, a grandchild under
+		// pprof.Do, whose labels are not the test's).
+		if o.kind != leakcheckOwnerNone || c.test.known[g.id] {
+			return false
+		}
+		if c.alone {
+			return !leakcheckOthersCode(g, c.test.name)
+		}
+		return leakcheckTestsCode(g, c.test.name)
 	}
 	switch o.kind {
 	case leakcheckOwnerMain, leakcheckOwnerBaseline, leakcheckOwnerBench:
@@ -314,6 +324,26 @@ func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
 			return true
 		case decl != test && (leakcheckHasPrefix(decl, "Test") || leakcheckHasPrefix(decl, "Benchmark") ||
 			leakcheckHasPrefix(decl, "Fuzz") || leakcheckHasPrefix(decl, "Example")):
+			return true
+		}
+	}
+	return false
+}
+
+// leakcheckTestsCode reports whether g runs code of the top-level test
+// named test: a function declared inside it started g or is g's outermost
+// frame. A subtest's code cannot be told from its siblings' this way.
+func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
+	if leakcheckstrings.IndexByte(test, '/') >= 0 {
+		return false
+	}
+	g.parseStack()
+	fns := []string{g.createdBy}
+	if len(g.funcs) > 0 {
+		fns = append(fns, g.funcs[len(g.funcs)-1])
+	}
+	for _, fn := range fns {
+		if leakcheckDeclOf(fn) == test {
 			return true
 		}
 	}

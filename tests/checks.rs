@@ -68,6 +68,75 @@ func TestQuiet1(t *testing.T) { t.Parallel(); time.Sleep(5 * time.Millisecond) }
 func TestQuiet2(t *testing.T) { t.Parallel(); time.Sleep(5 * time.Millisecond) }
 "#;
 
+// Parallel tests whose leaked goroutines carry neither the test's labels
+// nor a creator chain to it: a callback time.AfterFunc runs, a grandchild
+// started under pprof.Do (whose labels replace the test's) by a goroutine
+// that exited. The code they run or were started by is the test's own.
+const PARALLEL_UNLABELLED: &str = r#"package unlabelled
+
+import (
+	"context"
+	"runtime/pprof"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestAfterFunc(t *testing.T) {
+	t.Parallel()
+	fired := make(chan struct{})
+	time.AfterFunc(time.Millisecond, func() {
+		close(fired)
+		select {}
+	})
+	<-fired
+	time.Sleep(30 * time.Millisecond)
+}
+
+func TestPprofDo(t *testing.T) {
+	t.Parallel()
+	var wg sync.WaitGroup
+	pprof.Do(context.Background(), pprof.Labels("worker", "ingest"), func(context.Context) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			go func() { <-make(chan int) }()
+		}()
+	})
+	wg.Wait()
+	time.Sleep(30 * time.Millisecond)
+}
+
+func TestSibling(t *testing.T) {
+	t.Parallel()
+	time.Sleep(60 * time.Millisecond)
+}
+"#;
+
+#[test]
+fn a_parallel_tests_unlabelled_goroutines_are_its_own_by_their_code() {
+    let m = temp_module(&[("unlabelled/u_test.go", PARALLEL_UNLABELLED)]);
+    let run = run_in(m.path(), &["--", "-count=2"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let v = verdicts(&run, "unlabelled");
+    for r in 1..=2u64 {
+        assert_eq!(
+            v[&("TestAfterFunc".into(), r)],
+            ("leaked".into(), 1),
+            "{}",
+            run.stdout()
+        );
+        assert_eq!(v[&("TestPprofDo".into(), r)], ("leaked".into(), 1), "{}", run.stdout());
+        assert_eq!(v[&("TestSibling".into(), r)], ("passed".into(), 0), "{}", run.stdout());
+    }
+    let p = run.package(&format!("{M}unlabelled"));
+    assert!(
+        p["main_leak"].is_null(),
+        "nothing is left for TestMain: {}",
+        run.stdout()
+    );
+}
+
 /// (test, run) → (verdict, goroutines leaked) for one package.
 fn verdicts(run: &Run, pkg: &str) -> BTreeMap<(String, u64), (String, u64)> {
     let p = run.package(&format!("{M}{pkg}"));
@@ -103,7 +172,7 @@ fn parallel_tests_checked_in_the_background_keep_their_verdicts() {
         assert_eq!(v("TestDirect"), ("leaked".into(), 1));
         assert_eq!(v("TestIndirect"), ("leaked".into(), 1));
         assert_eq!(v("TestSub/leaky"), ("leaked".into(), 1));
-        assert_eq!(v("TestSub").0, "failed");
+        assert_eq!(v("TestSub").0, "leaked");
         assert_eq!(v("TestSub/clean"), ("passed".into(), 0));
         assert_eq!(v("TestFailsAndLeaks"), ("failed".into(), 1));
         assert_eq!(v("TestSlowExit"), ("passed".into(), 0));
