@@ -231,6 +231,15 @@ impl GoTestArgs {
             .is_some_and(|f| go_bool(f.value.as_deref()) != Some(false))
     }
 
+    /// Whether go test stops at the first failure (`-failfast`, the last
+    /// spelling wins): it then starts no further package.
+    pub fn fails_fast(&self) -> bool {
+        self.flags
+            .iter()
+            .rfind(|f| f.is("failfast"))
+            .is_some_and(|f| go_bool(f.value.as_deref()) == Some(true))
+    }
+
     /// Refuses go test flags under which no test runs checked, and warns
     /// about those under which part of the run is not checked.
     pub fn check(&self) -> Result<Vec<String>> {
@@ -248,6 +257,12 @@ impl GoTestArgs {
                 ),
                 Some("bench") => {
                     warnings.push("benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into());
+                    None
+                }
+                Some("json") if set => {
+                    warnings.push(
+                        "-json is how leakcheck reads go test, so its output stays leakcheck's; --jsonfile FILE writes go test's JSON stream".into(),
+                    );
                     None
                 }
                 _ => None,
@@ -592,5 +607,9 @@ mod tests {
         assert!(a.check().is_err(), "-list is a flag after a boolean");
         // Bench warns; its value is not a flag.
         assert_eq!(parse(&["-bench", "."]).check().unwrap().len(), 1);
+        // The user's -json changes nothing but is never silently dropped.
+        let json = parse(&["-json"]).check().unwrap();
+        assert!(json.len() == 1 && json[0].contains("--jsonfile"), "{json:?}");
+        assert!(parse(&["-json=false"]).check().unwrap().is_empty());
     }
 }

@@ -477,6 +477,11 @@ impl Prepared {
                 _ if run::interrupt::interrupted() => "the run was interrupted before go test ran it".to_string(),
                 None => "go test was killed before it ran it".to_string(),
                 Some(0) => "go test did not report it".to_string(),
+                // A leak fails its package as a failing test would, and
+                // -failfast starts no package after a failure.
+                Some(_) if self.opts.go_test_args.fails_fast() => {
+                    "-failfast stopped go test after an earlier failure or leak".to_string()
+                }
                 Some(code) => format!("go test exited ({code}) before it ran it"),
             };
             let result = PackageResult::not_finished(&p.import_path, &why);

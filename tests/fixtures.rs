@@ -88,9 +88,9 @@ fn expected() -> BTreeMap<(String, String), Expectation> {
             leak(vec![(100, "chan send", "spawn.(*Server).audit")]),
         ),
         ("spawn", "TestPerRequestBounded", pass()),
-        // The subtest leaked; its parent fails because of it, as go test
-        // fails a test whose subtest fails.
-        ("subtest", "TestHandlers", ("failed", vec![])),
+        // The subtest leaked; its parent leaked through it (go test fails
+        // a test whose subtest fails), with no leak of its own.
+        ("subtest", "TestHandlers", ("leaked", vec![])),
         ("subtest", "TestHandlers/ok", pass()),
         (
             "subtest",
@@ -149,7 +149,8 @@ fn leaked_goroutines_are_grouped_and_counted() {
     let run = fixture_run();
     let tests = run.tests();
     for ((pkg, name), (verdict, groups)) in expected() {
-        if verdict != "leaked" {
+        // A parent that leaked through its subtest has no leak of its own.
+        if verdict != "leaked" || groups.is_empty() {
             assert!(
                 tests[&(pkg.clone(), name.clone())]["leak"].is_null(),
                 "{pkg} {name} has a leak report"
@@ -198,17 +199,17 @@ fn a_leak_in_a_subtest_is_the_subtests() {
     assert_eq!(sub["verdict"], "leaked");
     assert_eq!(sub["leak"]["total"], 1);
     let parent = &tests[&(format!("{P}subtest"), "TestHandlers".to_string())];
-    assert_eq!(parent["verdict"], "failed");
+    assert_eq!(parent["verdict"], "leaked");
     assert_eq!(parent["failed_by_subtest"], true);
     assert!(parent["leak"].is_null(), "{parent:#}");
     let out = run.stdout();
     assert!(out.contains("--- LEAK: TestHandlers/leaky"), "{out}");
     assert!(
-        out.contains("--- FAIL: TestHandlers (") && out.contains("): TestHandlers/leaky leaked"),
+        out.contains("--- LEAK: TestHandlers (") && out.contains("): TestHandlers/leaky leaked"),
         "{out}"
     );
     // Dashboards see the same: the subtest's testcase fails with the leak,
-    // the parent's because of it.
+    // the parent's because of it (a subtest leaked).
     let doc = roxmltree::Document::parse(&run.junit).unwrap();
     let case = |name: &str| {
         doc.descendants()
@@ -217,7 +218,7 @@ fn a_leak_in_a_subtest_is_the_subtests() {
             .map(|f| f.attribute("type").unwrap_or("").to_string())
     };
     assert_eq!(case("TestHandlers/leaky").as_deref(), Some("GoroutineLeak"));
-    assert_eq!(case("TestHandlers").as_deref(), Some("Failure"));
+    assert_eq!(case("TestHandlers").as_deref(), Some("GoroutineLeak"));
 }
 
 #[test]
@@ -269,6 +270,16 @@ fn package_level_failures_are_reported() {
     assert!(run
         .stdout()
         .contains("--- LEAK: TestMain: 1 goroutine leaked (1 stack) after the last test"));
+    // Alone, the package's DONE line counts no leaked test, only the
+    // goroutine TestMain left.
+    let alone = run_in(&fixtures_dir(), &["./mainleak", "--", "-count=1"], &[]);
+    assert!(
+        alone
+            .stdout()
+            .contains("1 test, 1 passed, 1 goroutine leaked after the last test"),
+        "{}",
+        alone.stdout()
+    );
     for clean in ["ownmain", "initdaemon", "slowexit", "xtestonly"] {
         let p = run.package(&format!("{P}{clean}"));
         assert_eq!(p["status"], "passed", "{p:#}");
@@ -309,6 +320,12 @@ fn junit_is_valid_and_names_each_leak() {
         match verdict {
             "passed" => assert!(failure.is_none() && error.is_none(), "{name}"),
             "panicked" => assert!(error.is_some_and(|e| e.attribute("type") == Some("Panic")), "{name}"),
+            // A parent whose subtest leaked.
+            "leaked" if groups.is_empty() => {
+                let f = failure.unwrap_or_else(|| panic!("{name} has no failure"));
+                assert_eq!(f.attribute("type"), Some("GoroutineLeak"));
+                assert_eq!(f.attribute("message"), Some("a subtest leaked goroutines"));
+            }
             "leaked" => {
                 let f = failure.unwrap_or_else(|| panic!("{name} has no failure"));
                 assert_eq!(f.attribute("type"), Some("GoroutineLeak"));
@@ -325,11 +342,6 @@ fn junit_is_valid_and_names_each_leak() {
                     "{name}: no file/line"
                 );
             }
-            // A parent whose subtest leaked.
-            "failed" => assert!(
-                failure.is_some_and(|f| f.attribute("type") == Some("Failure")),
-                "{name}"
-            ),
             other => unreachable!("{other}"),
         }
         let out = c
@@ -402,7 +414,7 @@ fn same_verdicts_under(toolchain: &str) {
     for ((pkg, name), (verdict, groups)) in expected() {
         let t = &tests[&(pkg.clone(), name.clone())];
         assert_eq!(t["verdict"], verdict, "{toolchain} {pkg} {name}");
-        if verdict == "leaked" {
+        if verdict == "leaked" && !groups.is_empty() {
             let total: u64 = groups.iter().map(|g| g.0).sum();
             assert_eq!(t["leak"]["total"], total, "{toolchain} {name}");
             assert_eq!(

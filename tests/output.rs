@@ -163,7 +163,7 @@ fn verbose_output_closes_each_package_once_and_failures_read_in_order() {
     // A leak in a subtest is the subtest's.
     assert!(out.contains("--- LEAK: TestSub/leaky"), "{out}");
     assert!(
-        out.contains("--- FAIL: TestSub (") && out.contains("TestSub/leaky leaked"),
+        out.contains("--- LEAK: TestSub (") && out.contains("TestSub/leaky leaked"),
         "{out}"
     );
     // Counts read as words.

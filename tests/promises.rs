@@ -776,6 +776,14 @@ fn a_failure_stays_a_failure_leak_or_not() {
     assert_eq!(verdict(&run, "late", "TestWorker"), "failed", "{out}");
     assert_eq!(verdict(&run, "late", "Example_wrong"), "failed", "{out}");
     assert_eq!(verdict(&run, "late", "Example_right"), "leaked", "{out}");
+    // The leaked example's output matched: no got/want under its leak;
+    // the wrong one's stays.
+    let right = out.find("--- LEAK: Example_right").expect(&out);
+    let right_block = &out[right..];
+    let right_block = &right_block[..right_block[4..].find("--- ").map_or(right_block.len(), |i| i + 4)];
+    assert!(!right_block.contains("got:"), "{out}");
+    let wrong = out.find("--- FAIL: Example_wrong").expect(&out);
+    assert!(out[wrong..].contains("got:"), "{out}");
     // With the leaks known, the failures still fail the run.
     let baseline = run.dir.path().join("baseline.json");
     let b = baseline.display().to_string();
@@ -974,7 +982,7 @@ fn a_test_that_skips_after_starting_goroutines_leaked_them() {
             "TestNested/mid",
             "TestNested",
         ] {
-            assert_eq!(t(name)["verdict"], "failed", "{toolchain} {name}\n{out}");
+            assert_eq!(t(name)["verdict"], "leaked", "{toolchain} {name}\n{out}");
             assert_eq!(t(name)["failed_by_subtest"], true, "{toolchain} {name}\n{out}");
             assert!(t(name)["leak"].is_null(), "{toolchain} {name}\n{out}");
         }
@@ -985,10 +993,12 @@ fn a_test_that_skips_after_starting_goroutines_leaked_them() {
         assert!(p["main_leak"].is_null(), "{toolchain}: {out}");
         assert_eq!(p["failed_outside_tests"], false, "{toolchain}: {out}");
         let totals = &run.report["totals"];
-        assert_eq!(totals["leaked_tests"], 4, "{toolchain}: {totals}");
+        // Four tests leaked, four more only through a subtest.
+        assert_eq!(totals["leaked_tests"], 8, "{toolchain}: {totals}");
         assert_eq!(totals["leaked_goroutines"], 4, "{toolchain}: {totals}");
-        assert_eq!(totals["failed"], 4, "{toolchain}: {totals}");
-        assert!(out.contains("4 leaked (4 goroutines), 4 failed"), "{toolchain}: {out}");
+        assert_eq!(totals["failed"], 0, "{toolchain}: {totals}");
+        assert!(out.contains("8 leaked (4 goroutines)"), "{toolchain}: {out}");
+        assert!(!out.contains("failed"), "{toolchain}: {out}");
     }
     // Known leaks are tolerated: each test is what go test says again.
     let baseline = m.path().join("baseline.json");
@@ -1466,6 +1476,34 @@ fn failfast_stops_where_go_test_stops_and_a_leak_still_fails() {
             );
         }
     }
+    // go test -failfast starts no package after a failed one: a package a
+    // leak stopped says so (not "go test exited").
+    let later = "package later\n\nimport \"testing\"\n\nfunc TestLater(t *testing.T) {}\n";
+    std::fs::create_dir(m.path().join("later")).unwrap();
+    std::fs::write(m.path().join("later/l_test.go"), later).unwrap();
+    let run = run_in(
+        m.path(),
+        &[
+            "./ff",
+            "./later",
+            "--",
+            "-count=1",
+            "-failfast",
+            "-p",
+            "1",
+            "-run",
+            "TestB|TestLater",
+        ],
+        &[],
+    );
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    assert_eq!(verdict(&run, "ff", "TestB"), "leaked", "{}", run.stdout());
+    assert!(
+        run.stdout()
+            .contains("later: not finished: -failfast stopped go test after an earlier failure or leak"),
+        "{}",
+        run.stdout()
+    );
 }
 
 // Promise 10: on Go before 1.27, where goroutine headers carry no labels,

@@ -518,6 +518,24 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
     assert!(out.len() > 5000 * 900, "system-out has only {} bytes", out.len());
 }
 
+/// A flag the test binary does not know stops it inside m.Run: go test's
+/// message is shown, and no warning guesses at log.Fatal or os.Exit.
+#[test]
+fn a_flag_the_test_binary_refuses_is_reported_as_go_test_reports_it() {
+    let files: Vec<_> = BROKEN
+        .iter()
+        .copied()
+        .filter(|(p, _)| p.starts_with("clean/"))
+        .collect();
+    let m = temp_module(&files);
+    let run = run_in(m.path(), &["--", "-count=1", "-nosuchflag"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert!(out.contains("flag provided but not defined: -nosuchflag"), "{out}");
+    assert!(!out.contains("cannot intercept"), "{out}");
+    assert_eq!(run.package("example.com/tmp/clean")["status"], "failed", "{out}");
+}
+
 /// Go 1.21's `go test -json` tells a package that does not build by a plain
 /// `FAIL\tpkg [build failed]` line and no event (the errors go to stderr):
 /// it still ends as a build failure with the compiler's message, as with
@@ -887,12 +905,12 @@ fn packages_that_declare_the_helpers_import_names_and_print_panic_lines_pass() {
     assert_eq!(run.verdict("example.com/tmp/stackheader", "TestStackHeader"), "leaked");
     assert_eq!(run.verdict("example.com/tmp/clash", "TestPath"), "passed");
     assert_eq!(run.verdict("example.com/tmp/callers", "TestCaller"), "passed");
-    // The subtest's leak is the subtest's; its parent fails because of it.
+    // The subtest's leak is the subtest's; its parent leaked through it.
     assert_eq!(
         run.verdict("example.com/tmp/callers", "TestParallelCaller/sub"),
         "leaked"
     );
-    assert_eq!(run.verdict("example.com/tmp/callers", "TestParallelCaller"), "failed");
+    assert_eq!(run.verdict("example.com/tmp/callers", "TestParallelCaller"), "leaked");
     assert_eq!(
         run.verdict("example.com/tmp/recovered", "TestLogsRecoveredPanic"),
         "passed"

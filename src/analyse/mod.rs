@@ -132,8 +132,8 @@ pub struct TestResult {
     pub leak: Option<LeakReport>,
     /// Earlier runs, when it failed and ran again (`--rerun-fails`).
     pub attempts: Vec<rerun::Attempt>,
-    /// It failed only because a subtest of it leaked, as go test fails a
-    /// test whose subtest fails.
+    /// It leaked only through a subtest of it (go test fails a test whose
+    /// subtest fails); its `leak` is None.
     pub failed_by_subtest: bool,
     /// It skipped itself (`t.Skip`) before a leak, its own or a subtest's,
     /// made it leaked or failed: without the leak (tolerated by a
@@ -726,7 +726,19 @@ impl PackageCollector {
         } else {
             PackageStatus::Passed
         };
-        if start.is_some() && exit.is_none() && crash.is_none() && status != PackageStatus::NotFinished && trusted {
+        // A flag the test binary refused ends it inside m.Run, and the
+        // output says so: no warning about how it exited.
+        let flag_refused = self.output.lines().any(|l| {
+            l.starts_with("flag provided but not defined: ")
+                || (l.starts_with("invalid value ") && l.contains(" for flag -"))
+        });
+        if start.is_some()
+            && exit.is_none()
+            && crash.is_none()
+            && status != PackageStatus::NotFinished
+            && trusted
+            && !flag_refused
+        {
             warnings.push(
                 "the check after the last test did not run: TestMain exited in a way leakcheck cannot intercept (log.Fatal, os.Exit outside the TestMain file)".into(),
             );
@@ -1228,9 +1240,10 @@ fn merge_report(into: &mut LeakReport, more: LeakReport) {
 }
 
 /// A test whose subtest leaked fails because of it, as go test fails a test
-/// whose subtest fails: its ancestors that passed or skipped are failed,
-/// marked `failed_by_subtest`. Done again after a baseline tolerated some
-/// leaks.
+/// whose subtest fails: its ancestors that passed or skipped are leaked
+/// (their verdict differs from go test's by the leak alone), marked
+/// `failed_by_subtest` and without a leak of their own. Done again after a
+/// baseline tolerated some leaks.
 pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
     for t in tests.iter_mut().filter(|t| t.failed_by_subtest) {
         t.verdict = if t.skipped { Verdict::Skipped } else { Verdict::Passed };
@@ -1247,7 +1260,7 @@ pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
             if let Some(a) = tests.iter_mut().find(|t| t.name == ancestor && t.run == run) {
                 if matches!(a.verdict, Verdict::Passed | Verdict::Skipped) {
                     a.skipped |= a.verdict == Verdict::Skipped;
-                    a.verdict = Verdict::Failed;
+                    a.verdict = Verdict::Leaked;
                     a.failed_by_subtest = true;
                 }
             }

@@ -127,14 +127,13 @@ fn outcome(
     use NonSuccessKind::{Error, Failure};
     Some(match verdict {
         Verdict::Passed | Verdict::Skipped => return None,
-        Verdict::Leaked => (
-            Failure,
-            "GoroutineLeak",
-            leak.unwrap_or("goroutines leaked").to_string(),
-        ),
+        Verdict::Leaked => match leak {
+            Some(leak) => (Failure, "GoroutineLeak", leak.to_string()),
+            None if failed_by_subtest => (Failure, "GoroutineLeak", "a subtest leaked goroutines".to_string()),
+            None => (Failure, "GoroutineLeak", "goroutines leaked".to_string()),
+        },
         Verdict::Failed => match leak {
             Some(leak) => (Failure, "GoroutineLeak", format!("Failed, and {leak}")),
-            None if failed_by_subtest => (Failure, "Failure", "a subtest leaked goroutines".to_string()),
             None => (Failure, "Failure", "Failed".to_string()),
         },
         Verdict::Panicked => (Error, "Panic", "test panicked".to_string()),

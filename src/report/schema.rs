@@ -172,7 +172,8 @@ pub struct Test {
     pub leak: Option<Leak>,
     /// Earlier runs, with `--rerun-fails`.
     pub attempts: Vec<Attempt>,
-    /// It failed only because a subtest of it leaked.
+    /// It leaked only through a subtest of it (its verdict `leaked`, its
+    /// `leak` null): go test fails a test whose subtest fails.
     #[serde(default)]
     pub failed_by_subtest: bool,
 }

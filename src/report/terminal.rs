@@ -268,6 +268,28 @@ impl<W: Write> TerminalReporter<W> {
         }
         for t in &p.tests {
             let leak = t.leak.as_ref().filter(|l| l.total > 0);
+            if t.failed_by_subtest {
+                let leaked: Vec<&str> = p
+                    .tests
+                    .iter()
+                    .filter(|s| {
+                        s.run == t.run
+                            && s.verdict == Verdict::Leaked
+                            && !s.failed_by_subtest
+                            && s.name.starts_with(&format!("{}/", t.name))
+                    })
+                    .map(|s| s.name.as_str())
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "--- {}: {} ({:.2}s): {} leaked",
+                    self.verdict_word(t.verdict),
+                    t.name,
+                    t.elapsed,
+                    leaked.join(", ")
+                );
+                continue;
+            }
             if t.verdict == Verdict::Leaked {
                 let summary = leak.map(text::leak_summary).unwrap_or_default();
                 let _ = writeln!(
@@ -278,7 +300,14 @@ impl<W: Write> TerminalReporter<W> {
                     t.elapsed
                 );
                 if outputs {
+                    // An example leaked only: its output matched, and the
+                    // got/want go test printed (leakcheck's line made them
+                    // differ) says nothing more.
+                    let example = t.name.starts_with("Example");
                     for line in text::without_framing(&t.output).lines() {
+                        if example && line == "got:" {
+                            break;
+                        }
                         if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
                             let _ = writeln!(out, "{line}");
                         }
@@ -292,24 +321,6 @@ impl<W: Write> TerminalReporter<W> {
                     "--- KNOWN: {}: {}, listed in the baseline",
                     t.name,
                     text::leak_summary(l)
-                );
-                continue;
-            } else if t.failed_by_subtest {
-                let leaked: Vec<&str> = p
-                    .tests
-                    .iter()
-                    .filter(|s| {
-                        s.run == t.run && s.verdict == Verdict::Leaked && s.name.starts_with(&format!("{}/", t.name))
-                    })
-                    .map(|s| s.name.as_str())
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    "--- {}: {} ({:.2}s): {} leaked",
-                    self.verdict_word(t.verdict),
-                    t.name,
-                    t.elapsed,
-                    leaked.join(", ")
                 );
                 continue;
             } else if t.verdict.is_failure() {
@@ -657,16 +668,24 @@ impl<W: Write> TerminalReporter<W> {
                 let _ = writeln!(out, "    {:>6.2}s {pkg} {}", t.elapsed, t.name);
             }
         }
-        // Every package shown above, whatever became of it.
+        // Packages counted as the JSON report's totals count them: those
+        // that ran tests (build failures are counted on their own below,
+        // packages without test files not at all).
         let mut line = format!(
             "DONE {} in {:.1}s: {}, {} passed",
-            text::plural(summary.packages.len(), "package"),
+            text::plural(t.packages, "package"),
             summary.elapsed.as_secs_f64(),
             text::plural(t.tests, "test"),
             t.passed
         );
         if t.leaked_tests > 0 || t.leaked_goroutines > 0 {
-            let leaked = format!("{} leaked ({})", t.leaked_tests, text::goroutines(t.leaked_goroutines));
+            // Goroutines and no test: what TestMain's check found after
+            // the last test.
+            let leaked = if t.leaked_tests == 0 {
+                format!("{} leaked after the last test", text::goroutines(t.leaked_goroutines))
+            } else {
+                format!("{} leaked ({})", t.leaked_tests, text::goroutines(t.leaked_goroutines))
+            };
             let _ = write!(line, ", {}", self.paint("35;1", &leaked));
         }
         for (n, what, code) in [(t.failed, "failed", "31;1"), (t.skipped, "skipped", "33")] {
