@@ -54,6 +54,20 @@ impl TestEvent {
     }
 }
 
+#[cfg(test)]
+impl TestEvent {
+    /// An event of package `p`, as unit tests build them.
+    pub(crate) fn in_p(action: &str, test: Option<&str>, output: Option<&str>) -> TestEvent {
+        TestEvent {
+            action: action.into(),
+            package: Some("p".into()),
+            test: test.map(Into::into),
+            output: output.map(Into::into),
+            ..Default::default()
+        }
+    }
+}
+
 /// A test2json event's `Action`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {

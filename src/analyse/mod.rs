@@ -1298,13 +1298,7 @@ mod tests {
     use super::*;
 
     fn ev(action: &str, test: Option<&str>, output: Option<&str>) -> TestEvent {
-        TestEvent {
-            action: action.into(),
-            package: Some("p".into()),
-            test: test.map(Into::into),
-            output: output.map(Into::into),
-            ..Default::default()
-        }
+        TestEvent::in_p(action, test, output)
     }
 
     #[test]

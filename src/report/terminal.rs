@@ -971,13 +971,7 @@ mod tests {
     fn a_race_report_in_a_passing_tests_output_is_shown_with_the_failure() {
         use crate::analyse::{rules, PackageCollector};
         use crate::run::{PackageRecords, TestEvent};
-        let ev = |action: &str, test: Option<&str>, output: Option<&str>| TestEvent {
-            action: action.into(),
-            package: Some("p".into()),
-            test: test.map(Into::into),
-            output: output.map(Into::into),
-            ..Default::default()
-        };
+        let ev = TestEvent::in_p;
         let mut c = PackageCollector::new("p");
         c.event(&ev("run", Some("TestRacy"), None));
         c.event(&ev("run", Some("TestQuiet"), None));
