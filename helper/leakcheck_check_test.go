@@ -214,14 +214,16 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// not run alone owns such a goroutine only when its code says so:
 		// a closure of the test's own function started it or runs in it
 		// (a callback it gave time.AfterFunc, a grandchild under
-		// pprof.Do, whose labels are not the test's).
+		// pprof.Do, whose labels are not the test's), and only in its
+		// first run: the code of every run is the same, and a goroutine
+		// an earlier run left may start more.
 		if o.kind != leakcheckOwnerNone || c.test.known[g.id] {
 			return false
 		}
 		if c.alone {
 			return !leakcheckOthersCode(g, c.test.name)
 		}
-		return leakcheckTestsCode(g, c.test.name)
+		return c.test.run <= 1 && leakcheckTestsCode(g, c.test.name)
 	}
 	switch o.kind {
 	case leakcheckOwnerMain, leakcheckOwnerBaseline, leakcheckOwnerBench:
@@ -521,7 +523,11 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 				// when it runs the test's own code.
 				continue
 			}
-			out.byDifference = append(out.byDifference, g.id)
+			// (Told by its code, not by difference, when the test did
+			// not run alone.)
+			if c.alone {
+				out.byDifference = append(out.byDifference, g.id)
+			}
 		}
 		out.leaked = append(out.leaked, g)
 	}

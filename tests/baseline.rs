@@ -152,3 +152,48 @@ fn a_broken_baseline_file_is_a_config_error() {
     assert_eq!(run.code(), 2);
     assert!(run.stderr().contains("leakcheck-baseline.json:1:"), "{}", run.stderr());
 }
+
+const OWN_AND_SUB: &str = r#"package ownandsub
+
+import (
+	"os"
+	"testing"
+)
+
+var block = make(chan struct{})
+
+func TestP(t *testing.T) {
+	go func() { <-block }()
+	t.Run("sub", func(t *testing.T) {
+		if os.Getenv("SUBLEAK") != "" {
+			go func() { <-block }()
+		}
+	})
+}
+"#;
+
+/// A parent whose own leak the baseline knows, and whose subtest leaks
+/// anew: it leaked through the subtest, and its known leak reads as known.
+#[test]
+fn a_parent_with_a_known_leak_leaks_through_a_new_subtest_leak() {
+    let m = common::temp_module(&[("ownandsub/o_test.go", OWN_AND_SUB)]);
+    let base = run_in(m.path(), &["--update-baseline", "--", "-count=1"], &[]);
+    assert!(base.stdout().contains("with 1 known leak"), "{}", base.stdout());
+    let run = run_in(m.path(), &["--", "-count=1"], &[("SUBLEAK", "1")]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    assert_eq!(run.verdict("example.com/tmp/ownandsub", "TestP/sub"), "leaked");
+    assert_eq!(run.verdict("example.com/tmp/ownandsub", "TestP"), "leaked");
+    let out = run.stdout();
+    assert!(out.contains("--- LEAK: TestP ("), "{out}");
+    assert!(
+        out.contains("TestP also 1 goroutine leaked (1 stack), listed in the baseline"),
+        "{out}"
+    );
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("TestP"))
+        .and_then(|c| c.children().find(|n| n.has_tag_name("failure")))
+        .expect("TestP fails in JUnit");
+    assert_eq!(failure.attribute("message"), Some("a subtest leaked goroutines"));
+}

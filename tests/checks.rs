@@ -116,10 +116,10 @@ func TestSibling(t *testing.T) {
 #[test]
 fn a_parallel_tests_unlabelled_goroutines_are_its_own_by_their_code() {
     let m = temp_module(&[("unlabelled/u_test.go", PARALLEL_UNLABELLED)]);
-    let run = run_in(m.path(), &["--", "-count=2"], &[]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
     assert_eq!(run.code(), 1, "{}", run.stdout());
     let v = verdicts(&run, "unlabelled");
-    for r in 1..=2u64 {
+    for r in [1u64] {
         assert_eq!(
             v[&("TestAfterFunc".into(), r)],
             ("leaked".into(), 1),
@@ -133,6 +133,52 @@ fn a_parallel_tests_unlabelled_goroutines_are_its_own_by_their_code() {
     assert!(
         p["main_leak"].is_null(),
         "nothing is left for TestMain: {}",
+        run.stdout()
+    );
+    // Told by their code, not by difference: these tests did not run alone.
+    assert!(!run.stdout().contains("ran alone"), "{}", run.stdout());
+}
+
+// A timer the first run of a parallel test set fires while its second run
+// runs: the code is the test's, but not the second run's.
+const EARLIER_RUN: &str = r#"package earlier
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+var once sync.Once
+
+func TestX(t *testing.T) {
+	t.Parallel()
+	once.Do(func() {
+		time.AfterFunc(450*time.Millisecond, func() { select {} })
+	})
+	time.Sleep(300 * time.Millisecond)
+}
+
+func TestY(t *testing.T) {
+	t.Parallel()
+	time.Sleep(300 * time.Millisecond)
+}
+"#;
+
+#[test]
+fn a_later_run_is_not_blamed_for_what_an_earlier_run_left() {
+    let m = temp_module(&[("earlier/e_test.go", EARLIER_RUN)]);
+    let run = run_in(m.path(), &["--", "-count=2"], &[]);
+    let v = verdicts(&run, "earlier");
+    for r in 1..=2u64 {
+        assert_eq!(v[&("TestX".into(), r)].0, "passed", "run {r}: {}", run.stdout());
+        assert_eq!(v[&("TestY".into(), r)].0, "passed", "run {r}: {}", run.stdout());
+    }
+    // Reported after the last test, with the function that names its author.
+    assert_eq!(
+        run.package(&format!("{M}earlier"))["main_leak"]["total"],
+        1,
+        "{}",
         run.stdout()
     );
 }

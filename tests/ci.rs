@@ -112,6 +112,34 @@ fn coverage_is_shown_where_go_test_shows_it() {
     // Without -cover, nothing is added.
     let out = stdout_of(dir, &["--", "-count=1"], &[]);
     assert!(!out.contains("coverage"), "{out}");
+    // A result go test serves from its cache, and a package without test
+    // files (go test runs nothing for it, and says so differently under
+    // -cover), pass as they do under go test.
+    std::fs::create_dir(dir.join("notests")).unwrap();
+    std::fs::write(
+        dir.join("notests/n.go"),
+        "package notests\n\nfunc N() int { return 1 }\n",
+    )
+    .unwrap();
+    for round in ["first", "cached"] {
+        let run = common::run_in(dir, &["--", "-cover"], &[]);
+        assert_eq!(run.code(), 0, "{round}: {}", run.stdout());
+        assert_eq!(run.package(pkg)["status"], "passed", "{round}");
+        assert_eq!(
+            run.package("example.com/tmp/notests")["status"],
+            "no_test_files",
+            "{round}: {}",
+            run.stdout()
+        );
+        if round == "cached" {
+            assert!(
+                run.stdout()
+                    .contains(&format!("✓  {pkg} (cached) (coverage: 50.0% of statements)")),
+                "{}",
+                run.stdout()
+            );
+        }
+    }
 }
 
 #[test]

@@ -133,7 +133,7 @@ pub struct TestResult {
     /// Earlier runs, when it failed and ran again (`--rerun-fails`).
     pub attempts: Vec<rerun::Attempt>,
     /// It leaked only through a subtest of it (go test fails a test whose
-    /// subtest fails); its `leak` is None.
+    /// subtest fails); its own `leak`, if any, is all in the baseline.
     pub failed_by_subtest: bool,
     /// It skipped itself (`t.Skip`) before a leak, its own or a subtest's,
     /// made it leaked or failed: without the leak (tolerated by a
@@ -557,11 +557,17 @@ impl PackageCollector {
             });
         }
         let build_failed = self.build_failed();
-        let no_tests = self.go_said(Action::Skip) || self.output.contains("[no test files]");
+        // Under -cover (Go 1.22+) a package without test files prints
+        // `\tpkg\t\tcoverage: …` instead of `[no test files]`.
+        let cover_only = format!("\t{}\t\t", self.import_path);
+        let no_tests = self.go_said(Action::Skip)
+            || self.output.contains("[no test files]")
+            || (self.tests.is_empty() && self.output.lines().any(|l| l.starts_with(&cover_only)));
+        // `ok  \tpkg\t(cached)`, and under -cover `…\t(cached)\tcoverage: …`.
         let cached = self
             .output
             .lines()
-            .any(|l| l.starts_with("ok") && l.ends_with("(cached)"));
+            .any(|l| l.starts_with("ok") && (l.ends_with("(cached)") || l.contains("\t(cached)\t")));
 
         // The helper says so when it cannot write its records (a full disk);
         // believed only when its records are incomplete.
@@ -628,8 +634,10 @@ impl PackageCollector {
                     // The failure is leakcheck's line, unless testing failed
                     // the test after its cleanups (the race detector does),
                     // or an example's output differs for other reasons.
+                    // (Never after a background check: it fails no test.)
                     Verdict::Failed
                         if trusted
+                            && !h.background
                             && !h.failed
                             && !h.leaked.is_empty()
                             && !t.output.contains("race detected during execution of test")

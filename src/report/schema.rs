@@ -173,7 +173,8 @@ pub struct Test {
     /// Earlier runs, with `--rerun-fails`.
     pub attempts: Vec<Attempt>,
     /// It leaked only through a subtest of it (its verdict `leaked`, its
-    /// `leak` null): go test fails a test whose subtest fails.
+    /// `leak` null or all known to the baseline): go test fails a test
+    /// whose subtest fails.
     #[serde(default)]
     pub failed_by_subtest: bool,
 }

@@ -288,6 +288,23 @@ impl<W: Write> TerminalReporter<W> {
                     t.elapsed,
                     leaked.join(", ")
                 );
+                if outputs {
+                    for line in text::without_framing(&t.output).lines() {
+                        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+                            let _ = writeln!(out, "{line}");
+                        }
+                    }
+                }
+                // Its own leak is in the baseline (else it would be leaked
+                // by itself).
+                if let Some(l) = leak {
+                    let _ = writeln!(
+                        out,
+                        "    {} also {}, listed in the baseline",
+                        t.name,
+                        text::leak_summary(l)
+                    );
+                }
                 continue;
             }
             if t.verdict == Verdict::Leaked {
@@ -361,7 +378,7 @@ impl<W: Write> TerminalReporter<W> {
             let hidden: Vec<String> = p
                 .tests
                 .iter()
-                .filter(|t| !(t.verdict == Verdict::Leaked || (t.verdict.is_failure() && !t.failed_by_subtest)))
+                .filter(|t| !(t.verdict == Verdict::Leaked || t.verdict.is_failure()))
                 .flat_map(|t| race_reports(&t.output))
                 .collect();
             if !hidden.is_empty() {
@@ -491,6 +508,7 @@ impl<W: Write> TerminalReporter<W> {
         let mut out = String::new();
         if p.tests.is_empty() {
             let what = match p.status {
+                PackageStatus::BuildFailed if p.build_failure() == "setup failed" => "SETUP FAILED",
                 PackageStatus::BuildFailed => "BUILD FAILED",
                 PackageStatus::NotFinished => "NOT FINISHED",
                 _ => "EMPTY",
