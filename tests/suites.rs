@@ -986,3 +986,44 @@ fn goroutines_waiting_on_the_tests_own_lock_are_not_its_leak() {
     );
     assert_eq!(run.code(), 1, "{}", run.stdout());
 }
+
+const NESTED_LEAK: &str = r#"package nested
+
+import "testing"
+
+var block = make(chan struct{})
+
+func TestOuter(t *testing.T) {
+	t.Run("mid", func(t *testing.T) {
+		t.Run("leaf", func(t *testing.T) {
+			go func() { <-block }()
+		})
+	})
+}
+"#;
+
+/// A rerun keeps, for each earlier run of a test that leaked only through
+/// a subtest, that a subtest leaked (in JUnit, at every level).
+#[test]
+fn an_earlier_run_that_leaked_through_a_subtest_says_so() {
+    let m = temp_module(&[("nested/n_test.go", NESTED_LEAK)]);
+    let run = run_in(m.path(), &["--rerun-fails", "1", "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    for test in ["TestOuter", "TestOuter/mid"] {
+        assert_eq!(run.verdict("example.com/tmp/nested", test), "leaked", "{test}");
+    }
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    for test in ["TestOuter", "TestOuter/mid"] {
+        let case = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(test))
+            .unwrap();
+        let reruns: Vec<_> = case.children().filter(|n| n.has_tag_name("rerunFailure")).collect();
+        assert_eq!(reruns.len(), 1, "{test}: {}", run.junit);
+        assert_eq!(
+            reruns[0].attribute("message"),
+            Some("a subtest leaked goroutines"),
+            "{test}"
+        );
+    }
+}

@@ -6,12 +6,17 @@ use serde::Serialize;
 
 use super::{PackageResult, PackageStatus, TestResult, Verdict};
 
+/// What a test that leaked only through a subtest says, wherever a leak's
+/// one-line summary would be.
+pub const SUBTEST_LEAKED: &str = "a subtest leaked goroutines";
+
 /// An earlier run of a test that was run again.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attempt {
     /// Its verdict.
     pub verdict: Verdict,
-    /// `3 goroutines leaked (1 stack)` when it leaked.
+    /// `3 goroutines leaked (1 stack)` when it leaked, or
+    /// [`SUBTEST_LEAKED`] when it leaked only through a subtest.
     pub leak: Option<String>,
     /// What it printed.
     pub output: String,
@@ -66,7 +71,7 @@ pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>) {
                 let mut attempts = old_top.attempts.clone();
                 attempts.push(Attempt {
                     verdict: old_top.verdict,
-                    leak: old_top.leak.as_ref().filter(|l| l.total > 0).map(|l| l.summary()),
+                    leak: old_top.leak_line(),
                     output: old_top.output.clone(),
                     elapsed: old_top.elapsed,
                 });
@@ -95,6 +100,15 @@ pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>) {
 }
 
 impl TestResult {
+    /// Its leak in one line, for an earlier run: the leak's summary, or
+    /// that a subtest leaked when it leaked only through one.
+    pub fn leak_line(&self) -> Option<String> {
+        if self.failed_by_subtest {
+            return Some(SUBTEST_LEAKED.to_string());
+        }
+        self.leak.as_ref().filter(|l| l.total > 0).map(|l| l.summary())
+    }
+
     /// Failed or leaked earlier, passed on a rerun.
     pub fn flaky(&self) -> bool {
         self.verdict == Verdict::Passed && !self.attempts.is_empty()

@@ -26,7 +26,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use super::schema::{self, RerunHistory};
 use super::text;
 use super::{Event, Reporter, RunInfo};
-use crate::analyse::{CheckState, PackageResult, PackageStatus, TestResult, Verdict};
+use crate::analyse::{rerun, CheckState, PackageResult, PackageStatus, TestResult, Verdict};
 use crate::error::{Error, Result};
 
 /// Collects results and writes the XML file when the run ends.
@@ -128,7 +128,7 @@ fn outcome(
     Some(match verdict {
         Verdict::Passed | Verdict::Skipped => return None,
         // Its own leak, if any, is all tolerated by the baseline.
-        Verdict::Leaked if failed_by_subtest => (Failure, "GoroutineLeak", "a subtest leaked goroutines".to_string()),
+        Verdict::Leaked if failed_by_subtest => (Failure, "GoroutineLeak", rerun::SUBTEST_LEAKED.to_string()),
         Verdict::Leaked => (
             Failure,
             "GoroutineLeak",

@@ -766,7 +766,7 @@ impl RerunHistory {
                                 self.round,
                                 RunAttempt {
                                     verdict: t.verdict,
-                                    leak: t.leak.as_ref().filter(|l| l.total > 0).map(|l| l.summary()),
+                                    leak: t.leak_line(),
                                     output: t.output.clone(),
                                     elapsed: t.elapsed,
                                 },
