@@ -464,6 +464,8 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
     let out = run.stdout();
     assert!(out.contains("the test binary exited while TestExits ran"), "{out}");
     assert!(out.contains("no database"), "{out}");
+    // TestMain's own exit status failed it: the DONE line says so.
+    assert!(out.contains("1 package failed outside its tests"), "{out}");
     assert!(out.contains("✖  example.com/tmp/vetfail (build failed)"), "{out}");
     // A package go cannot load is a setup failure, in go test's words.
     assert!(out.contains("✖  example.com/tmp/missingdep (setup failed)"), "{out}");

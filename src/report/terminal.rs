@@ -734,6 +734,27 @@ impl<W: Write> TerminalReporter<W> {
                 )
             );
         }
+        // Failed by what no test, leak or crash explains (a TestMain that
+        // exits non-zero): without this the line would read as a pass.
+        let outside = summary
+            .packages
+            .iter()
+            .filter(|p| p.status == PackageStatus::Failed && p.failed_outside_tests && p.crash.is_none())
+            .count();
+        if outside > 0 {
+            let _ = write!(
+                line,
+                ", {}",
+                self.paint(
+                    "31;1",
+                    &format!(
+                        "{} failed outside {} tests",
+                        text::plural(outside, "package"),
+                        if outside == 1 { "its" } else { "their" }
+                    )
+                )
+            );
+        }
         if summary.interrupted {
             line.push_str(" (interrupted)");
         }
