@@ -1029,3 +1029,56 @@ fn an_earlier_run_that_leaked_through_a_subtest_says_so() {
         );
     }
 }
+
+const LOG_AFTER: &str = r#"package logafter
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	time.Sleep(300 * time.Millisecond)
+	os.Exit(code)
+}
+
+func TestLogsLate(t *testing.T) {
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		t.Log("too late")
+	}()
+}
+"#;
+
+/// A goroutine that logs through its test after the test returned panics
+/// the binary under go test ("Log in goroutine after … has completed");
+/// leakcheck's wait keeps the test alive, so the log goes through: the
+/// package still fails, and says why.
+#[test]
+fn a_log_after_the_test_returned_fails_the_package_as_under_go_test() {
+    let m = temp_module(&[("logafter/l_test.go", LOG_AFTER)]);
+    let go = std::process::Command::new("go")
+        .args(["test", "-count=1", "./..."])
+        .current_dir(m.path())
+        .output()
+        .unwrap();
+    assert!(!go.status.success(), "go test fails it");
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let p = run.package("example.com/tmp/logafter");
+    assert_eq!(p["status"], "failed", "{p:#}");
+    assert_eq!(run.verdict("example.com/tmp/logafter", "TestLogsLate"), "passed");
+    assert!(
+        run.stdout()
+            .contains("logged after TestLogsLate returned (l_test.go:18: too late)"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        run.stdout().contains("1 package failed outside its tests"),
+        "{}",
+        run.stdout()
+    );
+}
