@@ -394,18 +394,6 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 	// stops the world).
 	var lastCounter uint64
 	lastNum, same := -1, false
-	// Before a test's check first sleeps, it says so in the test's
-	// output: what the test's goroutines log after this line, go test
-	// would see after the test completed (leakcheck's cleanup is the
-	// test's last), where t.Log panics. Not for examples, whose output
-	// is compared.
-	announced := w.test == nil || w.test.tb == nil || w.test.bench
-	announce := func() {
-		if !announced {
-			announced = true
-			leakcheckfmt.Printf("\n%s%v for what %s left running\n", leakcheckWaitLine, s.graceLimit, w.test.name)
-		}
-	}
 	for {
 		if same {
 			if c, ok := leakcheckCreated(); !ok || c != lastCounter || leakcheckruntime.NumGoroutine() != lastNum {
@@ -414,7 +402,6 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 		}
 		proofDue := s.proofProfile != nil && w.proofs < 6 && leakcheckProvable(w.out.leaked) && leakchecktime.Since(w.lastProof) >= 20*leakchecktime.Millisecond
 		if same && !proofDue && len(w.out.leaked) > 0 && leakchecktime.Until(w.deadline) > 0 {
-			announce()
 			leakcheckPause(&pause, w.deadline)
 			continue
 		}
@@ -442,14 +429,9 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 			leakcheckruntime.Gosched()
 			continue
 		}
-		announce()
 		leakcheckPause(&pause, w.deadline)
 	}
 }
-
-// leakcheckWaitLine starts the line a test's check prints before it first
-// sleeps (leakcheck's analysis looks for it).
-const leakcheckWaitLine = "leakcheck: waiting up to "
 
 // evaluate decides, from one look, what a check found and whether it is
 // over.

@@ -703,12 +703,8 @@ impl PackageCollector {
             .map(|rec| leak_report(rec, rules, &self.import_path, None, proof))
             .filter(|l| l.total > 0);
 
-        // What go test would have failed on where leakcheck's wait kept
-        // the test alive: a goroutine's t.Log after the test completed.
-        let late_logs: Vec<String> = self.tests.iter().filter_map(late_log).collect();
-        warnings.extend(late_logs.iter().cloned());
         let any_failure = self.tests.iter().any(|t| t.verdict.is_failure()) || main_leak.is_some() || crash.is_some();
-        let failed_outside_tests = !any_failure && (self.go_said(Action::Fail) || !late_logs.is_empty());
+        let failed_outside_tests = !any_failure && self.go_said(Action::Fail);
         let ran = !self.tests.is_empty() || self.status.is_some();
         let check = if !finished {
             CheckState::NotChecked(problems.join("; "))
@@ -733,11 +729,7 @@ impl PackageCollector {
             PackageStatus::NoTestFiles
         } else if !finished {
             PackageStatus::NotFinished
-        } else if any_failure
-            || self.go_said(Action::Fail)
-            || !late_logs.is_empty()
-            || matches!(check, CheckState::NotChecked(_))
-        {
+        } else if any_failure || self.go_said(Action::Fail) || matches!(check, CheckState::NotChecked(_)) {
             PackageStatus::Failed
         } else {
             PackageStatus::Passed
@@ -1052,41 +1044,6 @@ impl PackageCollector {
     }
 }
 
-/// The line a test's check prints before it first sleeps (the helper's
-/// `leakcheckWaitLine`).
-const WAIT_LINE: &str = "leakcheck: waiting up to ";
-
-/// A test's goroutine that logged (t.Log, t.Error) after the line its check
-/// printed before waiting: under go test the test had completed by then,
-/// and testing panics ("Log in goroutine after TestX has completed").
-/// Leakcheck's wait kept the test alive, so the log went through: the
-/// package fails, and says why.
-fn late_log(t: &TestResult) -> Option<String> {
-    let (_, after) = t.output.split_once(WAIT_LINE)?;
-    let logged = after.lines().skip(1).find(|l| {
-        let Some(rest) = l.strip_prefix("    ") else {
-            return false;
-        };
-        let Some((place, _)) = rest.split_once(": ") else {
-            return false;
-        };
-        // (testing's own lines after the cleanups, "race detected during
-        // execution of test", are not a goroutine's.)
-        !l.contains(HELPER_LINE_MARK)
-            && place.rsplit_once(':').is_some_and(|(file, line)| {
-                file.ends_with(".go")
-                    && file != "testing.go"
-                    && !line.is_empty()
-                    && line.bytes().all(|b| b.is_ascii_digit())
-            })
-    })?;
-    Some(format!(
-        "a goroutine {name} left running logged after {name} returned ({}): under go test, which does not wait for it, that panics (Log in goroutine after {name} has completed)",
-        logged.trim(),
-        name = t.name
-    ))
-}
-
 /// Seconds in a duration as Go's `time.Duration` prints it (`10s`, `1m30s`,
 /// `2h0m0s`, `1.5s`, `0s`); `None` for anything else.
 fn go_duration_seconds(text: &str) -> Option<f64> {
@@ -1350,28 +1307,6 @@ mod tests {
 
     fn ev(action: &str, test: Option<&str>, output: Option<&str>) -> TestEvent {
         TestEvent::in_p(action, test, output)
-    }
-
-    #[test]
-    fn only_a_goroutines_log_after_the_wait_line_is_late() {
-        let test = |output: &str| TestResult {
-            output: output.into(),
-            ..TestResult::started("TestX".into(), 1)
-        };
-        let wait = "\nleakcheck: waiting up to 500ms for what TestX left running\n";
-        let late = test(&format!(
-            "=== RUN   TestX\n    x_test.go:3: early\n{wait}    x_test.go:9: too late\n"
-        ));
-        assert!(late_log(&late).unwrap().contains("(x_test.go:9: too late)"));
-        for quiet in [
-            format!("    x_test.go:3: before the wait\n{wait}--- PASS: TestX (0.10s)\n"),
-            format!("{wait}    testing.go:1712: race detected during execution of test\n"),
-            format!("{wait}    x_test.go:9: leakcheck: 1 goroutine leaked after TestX returned\n"),
-            format!("{wait}plain output: 12\n"),
-            "    x_test.go:9: no wait line\n".to_string(),
-        ] {
-            assert_eq!(late_log(&test(&quiet)), None, "{quiet}");
-        }
     }
 
     #[test]

@@ -289,7 +289,11 @@ impl<W: Write> TerminalReporter<W> {
                     leaked.join(", ")
                 );
                 if outputs {
-                    out.push_str(&shown_output(&t.output, false));
+                    for line in text::without_framing(&t.output).lines() {
+                        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+                            let _ = writeln!(out, "{line}");
+                        }
+                    }
                 }
                 // Its own leak is in the baseline (else it would be leaked
                 // by itself).
@@ -316,7 +320,15 @@ impl<W: Write> TerminalReporter<W> {
                     // An example leaked only: its output matched, and the
                     // got/want go test printed (leakcheck's line made them
                     // differ) says nothing more.
-                    out.push_str(&shown_output(&t.output, t.name.starts_with("Example")));
+                    let example = t.name.starts_with("Example");
+                    for line in text::without_framing(&t.output).lines() {
+                        if example && line == "got:" {
+                            break;
+                        }
+                        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+                            let _ = writeln!(out, "{line}");
+                        }
+                    }
                 }
             } else if let Some(l) = leak.filter(|_| matches!(t.verdict, Verdict::Passed | Verdict::Skipped)) {
                 // Every group is in the baseline: tolerated, one line (a
@@ -339,7 +351,11 @@ impl<W: Write> TerminalReporter<W> {
                     t.elapsed
                 );
                 if outputs {
-                    out.push_str(&shown_output(&t.output, false));
+                    for line in text::without_framing(&t.output).lines() {
+                        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+                            let _ = writeln!(out, "{line}");
+                        }
+                    }
                 }
                 if let Some(l) = leak {
                     let _ = writeln!(out, "    {} also {}", t.name, text::leak_summary(l));
@@ -853,27 +869,6 @@ fn benchmarks(p: &PackageResult) -> String {
         out.push_str(body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body));
     }
     out
-}
-
-/// What a test printed, as the details show it: without testing's framing
-/// and result lines and without leakcheck's own lines (nor the empty line
-/// the helper puts before one, to start it on a line of its own); for an
-/// example that only leaked, without the got/want that follows.
-fn shown_output(output: &str, example: bool) -> String {
-    let body = text::without_framing(output);
-    let lines: Vec<&str> = body.lines().collect();
-    let mut shown = String::new();
-    for (i, line) in lines.iter().enumerate() {
-        if example && *line == "got:" {
-            break;
-        }
-        let before_helper = line.is_empty() && lines.get(i + 1).is_some_and(|n| n.starts_with(HELPER_LINE_MARK));
-        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) && !before_helper {
-            shown.push_str(line);
-            shown.push('\n');
-        }
-    }
-    shown
 }
 
 /// The race detector's reports in a test's output, each from its opening
