@@ -142,6 +142,19 @@ fn coverage_is_shown_where_go_test_shows_it() {
     }
 }
 
+/// Goroutines no leaked test holds: a failing test's, not "after the last
+/// test" (that is TestMain's check's; tests/fixtures has it).
+#[test]
+fn the_done_line_says_whose_leaked_goroutines_it_counts() {
+    let m = temp_module(&[(
+        "fl/fl_test.go",
+        "package fl\n\nimport \"testing\"\n\nfunc TestFailsAndLeaks(t *testing.T) {\n\tgo func() { select {} }()\n\tt.Error(\"boom\")\n}\n",
+    )]);
+    let out = stdout_of(m.path(), &["--", "-count=1"], &[]);
+    assert!(out.contains("1 test, 0 passed, 1 goroutine leaked, 1 failed"), "{out}");
+    assert!(!out.contains("after the last test"), "{out}");
+}
+
 #[test]
 fn colours_only_when_asked_or_on_a_terminal() {
     let m = temp_module(&[("mixed/mixed_test.go", MIXED)]);
