@@ -289,11 +289,7 @@ impl<W: Write> TerminalReporter<W> {
                     leaked.join(", ")
                 );
                 if outputs {
-                    for line in text::without_framing(&t.output).lines() {
-                        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
-                            let _ = writeln!(out, "{line}");
-                        }
-                    }
+                    out.push_str(&shown_output(&t.output, false));
                 }
                 // Its own leak is in the baseline (else it would be leaked
                 // by itself).
@@ -320,15 +316,7 @@ impl<W: Write> TerminalReporter<W> {
                     // An example leaked only: its output matched, and the
                     // got/want go test printed (leakcheck's line made them
                     // differ) says nothing more.
-                    let example = t.name.starts_with("Example");
-                    for line in text::without_framing(&t.output).lines() {
-                        if example && line == "got:" {
-                            break;
-                        }
-                        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
-                            let _ = writeln!(out, "{line}");
-                        }
-                    }
+                    out.push_str(&shown_output(&t.output, t.name.starts_with("Example")));
                 }
             } else if let Some(l) = leak.filter(|_| matches!(t.verdict, Verdict::Passed | Verdict::Skipped)) {
                 // Every group is in the baseline: tolerated, one line (a
@@ -351,11 +339,7 @@ impl<W: Write> TerminalReporter<W> {
                     t.elapsed
                 );
                 if outputs {
-                    for line in text::without_framing(&t.output).lines() {
-                        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
-                            let _ = writeln!(out, "{line}");
-                        }
-                    }
+                    out.push_str(&shown_output(&t.output, false));
                 }
                 if let Some(l) = leak {
                     let _ = writeln!(out, "    {} also {}", t.name, text::leak_summary(l));
@@ -378,7 +362,7 @@ impl<W: Write> TerminalReporter<W> {
             let hidden: Vec<String> = p
                 .tests
                 .iter()
-                .filter(|t| !(t.verdict == Verdict::Leaked || t.verdict.is_failure()))
+                .filter(|t| !t.verdict.is_failure())
                 .flat_map(|t| race_reports(&t.output))
                 .collect();
             if !hidden.is_empty() {
@@ -877,6 +861,23 @@ fn benchmarks(p: &PackageResult) -> String {
         out.push_str(body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body));
     }
     out
+}
+
+/// What a test printed, as the details show it: without testing's framing
+/// and result lines and without leakcheck's own lines; for an example that
+/// only leaked, without the got/want that follows.
+fn shown_output(output: &str, example: bool) -> String {
+    let mut shown = String::new();
+    for line in text::without_framing(output).lines() {
+        if example && line == "got:" {
+            break;
+        }
+        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+            shown.push_str(line);
+            shown.push('\n');
+        }
+    }
+    shown
 }
 
 /// The race detector's reports in a test's output, each from its opening
