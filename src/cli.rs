@@ -18,7 +18,7 @@ goroutines grouped by stack: where they were created and where they are stuck. N
 tests is needed.",
     after_help = "Exit status: 0 every selected package ran and passed and nothing leaked; 1 a test \
 failed or leaked, a package did not build, did not finish or was not fully checked; 2 leakcheck \
-could not run (usage, no go, not in a module, bad config); 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
+could not run (usage, no go, not in a module, bad config, go test refused its arguments); 130 interrupted.\n\nExamples:\n  leakcheck\n  leakcheck --junitfile report.xml ./... -- -race -count=1\n  \
 leakcheck ./internal/... -- -run 'TestServer/.*' -timeout 2m\n  \
 leakcheck --changed          # what this branch changed, and what depends on it\n  \
 leakcheck --watch            # rerun on every save\n  \

@@ -374,6 +374,10 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
     let pass = p.pass();
     let cmd = GoTestCommand::new(&p.tc, &p.patterns, &p.opts.go_test_args, &inst);
     let (mut results, status) = pass.run(&cmd, &mut emitter)?;
+    // go test exits with 2, before it tests or even builds a package, when
+    // it cannot parse its arguments (`-count=x`): a usage error, as
+    // leakcheck's own would be, not a failing run.
+    let refused = status == Some(2) && results.is_empty();
     p.report_unfinished(status, &mut results, &mut emitter);
     // go test's status counts wherever no package explains it: a package it
     // reported failing (which a baseline or a rerun may turn into a pass on
@@ -402,6 +406,13 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
     emitter.emit(&Event::RunFinished(&summary));
     if let Some(e) = emitter.error.take() {
         return Err(e);
+    }
+    if refused && !interrupted {
+        emitter.notice(
+            Stream::Stderr,
+            "leakcheck: go test refused its arguments (exit status 2; its message is above): nothing was tested",
+        );
+        return emitter.error.map_or(Ok(ExitCode::CouldNotRun), Err);
     }
     if go_failure_unexplained && !failed {
         emitter.notice(Stream::Stderr, &unexplained_failure(status));
@@ -482,6 +493,7 @@ impl Prepared {
                 Some(_) if self.opts.go_test_args.fails_fast() => {
                     "-failfast stopped go test after an earlier failure or leak".to_string()
                 }
+                Some(2) if reported.is_empty() => "go test refused its arguments".to_string(),
                 Some(code) => format!("go test exited ({code}) before it ran it"),
             };
             let result = PackageResult::not_finished(&p.import_path, &why);

@@ -63,3 +63,25 @@ fn help_lists_the_exit_codes() {
     assert!(out.contains("Exit status: 0"), "{out}");
     assert!(out.contains("--junitfile"), "{out}");
 }
+
+#[test]
+fn go_test_refusing_its_arguments_is_exit_2() {
+    // go test exits 2 on a flag it cannot parse, before it tests anything:
+    // a usage error, not a failing run (it used to be exit 1).
+    let (code, out, err) = run(&["./spawn", "--", "-count=x"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("invalid value \"x\" for flag -count"),
+        "go test's message is kept: {err}"
+    );
+    assert!(err.contains("leakcheck: go test refused its arguments"), "{err}");
+    assert!(out.contains("go test refused its arguments"), "{out}");
+}
+
+#[test]
+fn a_flag_only_the_test_binary_refuses_stays_a_failing_package() {
+    // The binary, not go test, refuses -badflag: go test says FAIL and exits 1.
+    let (code, out, err) = run(&["./spawn", "--", "-badflag"], &fixtures_dir(), &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("flag provided but not defined: -badflag"), "{out}");
+}
