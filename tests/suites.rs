@@ -469,6 +469,13 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
     assert!(out.contains("✖  example.com/tmp/vetfail (build failed)"), "{out}");
     // A package go cannot load is a setup failure, in go test's words.
     assert!(out.contains("✖  example.com/tmp/missingdep (setup failed)"), "{out}");
+    // The DONE line counts it apart from the packages that did not compile.
+    let done = out.lines().find(|l| l.starts_with("DONE ")).unwrap();
+    assert!(done.contains(", 1 setup failure"), "{done}");
+    assert!(
+        regex::Regex::new(r", [2-9] build failures").unwrap().is_match(done),
+        "{done}"
+    );
 
     let doc = roxmltree::Document::parse(&run.junit).expect("valid JUnit");
     let suites: Vec<&str> = doc

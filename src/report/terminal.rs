@@ -706,12 +706,21 @@ impl<W: Write> TerminalReporter<W> {
         if t.flaky > 0 {
             let _ = write!(line, ", {}", self.paint("33", &format!("{} flaky", t.flaky)));
         }
-        if t.build_failures > 0 {
-            let _ = write!(
-                line,
-                ", {}",
-                self.paint("31;1", &text::plural(t.build_failures, "build failure"))
-            );
+        // go test's own words: a package it could not load "setup failed",
+        // one that did not compile "build failed" (the JSON totals count
+        // both as build failures).
+        let setup_failures = summary
+            .packages
+            .iter()
+            .filter(|p| p.status == PackageStatus::BuildFailed && p.build_failure() == "setup failed")
+            .count();
+        for (n, what) in [
+            (t.build_failures - setup_failures, "build failure"),
+            (setup_failures, "setup failure"),
+        ] {
+            if n > 0 {
+                let _ = write!(line, ", {}", self.paint("31;1", &text::plural(n, what)));
+            }
         }
         if t.errors > 0 {
             let _ = write!(
