@@ -218,9 +218,18 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub rerun_fails_max_failures: usize,
 
-    /// Do not use Go's goroutineleak profile to prove leaks (used by default
-    /// on Go 1.26, with GOEXPERIMENT=goroutineleakprofile, and on Go 1.27+).
-    #[arg(long)]
+    /// Prove leaks with Go's goroutineleak profile (Go 1.26 with
+    /// GOEXPERIMENT=goroutineleakprofile, which leakcheck then sets; Go
+    /// 1.27+): a proven leak fails at once instead of after the grace
+    /// period. Off by default: the runtime crashes a test binary
+    /// (`fatal error: bad g->status in ready`) when a goroutine the profile
+    /// proved stuck is woken through a weak pointer, and on Go 1.26 the
+    /// experiment changes which files build.
+    #[arg(long, overrides_with = "no_proof")]
+    pub proof: bool,
+
+    /// Do not use Go's goroutineleak profile (the default; undoes --proof).
+    #[arg(long, overrides_with = "proof")]
     pub no_proof: bool,
 
     /// Show the ignore rules in force and, per test, which rule let which

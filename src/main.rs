@@ -137,7 +137,7 @@ fn run_options(args: &RunArgs) -> leakcheck::error::Result<RunOptions> {
         grace: args.grace,
         rules: args.flag_rules()?,
         config: args.config.clone(),
-        proof: !args.no_proof,
+        proof: args.proof && !args.no_proof,
         baseline: args.baseline.clone(),
         update_baseline: args.update_baseline,
         rerun_fails: args.rerun_fails,

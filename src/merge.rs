@@ -706,6 +706,7 @@ mod tests {
             diagnoses: vec![],
             config: None,
             grace: Duration::from_millis(500),
+            proof: false,
         };
         reporter.handle(&Event::RunStarted(&info)).unwrap();
         reporter.handle(&Event::RunFinished(&summary)).unwrap();

@@ -177,6 +177,7 @@ pub fn prepare(
         diagnoses: settings.diagnoses,
         config: settings.config,
         grace: settings.grace,
+        proof: opts.proof,
     };
     Ok(Some(Prepared {
         opts: opts.clone(),
@@ -574,6 +575,7 @@ pub fn report_nothing(tc: &Toolchain, reporters: &mut [Box<dyn Reporter>]) -> Re
         rules: Vec::new(),
         config: None,
         grace: DEFAULT_GRACE,
+        proof: false,
     };
     report_empty(&info, &RunSummary::empty(None, Duration::ZERO), reporters).map(|_| ())
 }

@@ -470,13 +470,21 @@ fn same_verdicts_under_go_1_27() {
     same_verdicts_under("go1.27.3");
 }
 
-/// Proven versus still running, on the fixtures: blocked channel leaks are
-/// proven under Go 1.26 (with the experiment leakcheck turns on) and 1.27;
-/// a sleeping goroutine never is.
+/// Proven versus still running, on the fixtures (`--proof`): blocked
+/// channel leaks are proven under Go 1.26 (with the experiment leakcheck
+/// turns on) and 1.27; a sleeping goroutine never is.
 fn proof_under(toolchain: &str) {
     let run = run_in(
         &fixtures_dir(),
-        &["./workerpool", "./generator", "./spawn", "./sleeper", "--", "-count=1"],
+        &[
+            "--proof",
+            "./workerpool",
+            "./generator",
+            "./spawn",
+            "./sleeper",
+            "--",
+            "-count=1",
+        ],
         &[("GOTOOLCHAIN", toolchain)],
     );
     let tests = run.tests();

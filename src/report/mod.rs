@@ -96,6 +96,8 @@ pub struct RunInfo {
     pub config: Option<PathBuf>,
     /// The grace period in force.
     pub grace: Duration,
+    /// Whether `--proof` asked for Go's goroutineleak profile.
+    pub proof: bool,
 }
 
 /// The end of a run.

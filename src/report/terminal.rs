@@ -73,6 +73,8 @@ pub struct TerminalReporter<W: Write> {
     err: Box<dyn Write + Send>,
     opts: TerminalOptions,
     root: PathBuf,
+    /// `--proof` was given: a run it could not prove says why.
+    proof_requested: bool,
     reasons: BTreeMap<String, String>,
     closed: bool,
     /// Each package's output in arrival order, for the verbose formats.
@@ -102,6 +104,7 @@ impl<W: Write> TerminalReporter<W> {
             err: Box::new(std::io::stderr()),
             opts,
             root: PathBuf::new(),
+            proof_requested: false,
             reasons: BTreeMap::new(),
             closed: false,
             buffers: HashMap::new(),
@@ -636,10 +639,10 @@ impl<W: Write> TerminalReporter<W> {
                 text::plural(*n, "known leak")
             );
         }
-        if summary.packages.iter().any(|p| p.leaked_goroutines() > 0 && !p.proof) {
+        if self.proof_requested && summary.packages.iter().any(|p| p.leaked_goroutines() > 0 && !p.proof) {
             let _ = writeln!(
                 out,
-                "leakcheck: leaks were not proven: Go's goroutineleak profile needs Go 1.26 or newer (or was turned off with --no-proof)"
+                "leakcheck: leaks were not proven: --proof needs Go 1.26 or newer (Go's goroutineleak profile)"
             );
         }
         for p in &summary.packages {
@@ -767,6 +770,7 @@ impl<W: Write> TerminalReporter<W> {
         match event {
             Event::RunStarted(info) => {
                 self.root = info.root.clone();
+                self.proof_requested = info.proof;
                 self.reasons = info.rules.iter().map(|r| (r.name.clone(), r.reason.clone())).collect();
                 self.progress.total = info.packages;
                 self.progress.started = Instant::now();
