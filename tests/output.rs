@@ -261,3 +261,39 @@ fn watch_refuses_the_flags_it_would_drop() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--format cannot be used with --watch"), "{err}");
 }
+
+/// A failing package's own output (its `init`, its `TestMain`) is shown, as
+/// go test shows it: a setup diagnostic must not vanish from the CI log.
+#[test]
+fn a_failing_packages_own_output_is_shown() {
+    let m = temp_module(&[(
+        "setup/setup_test.go",
+        r#"package setup
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+func init() {
+	fmt.Println("INIT: config loaded from /etc/x")
+	fmt.Fprintln(os.Stderr, "INIT-STDERR: db unreachable, using a stub")
+}
+
+func TestFails(t *testing.T) { t.Error("boom") }
+"#,
+    )]);
+    for format in ["pkgname", "testname", "standard-quiet"] {
+        let run = run_in(
+            m.path(),
+            &["--color", "never", "--format", format, "--", "-count=1"],
+            &[],
+        );
+        assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+        let out = run.stdout();
+        assert!(out.contains("INIT: config loaded from /etc/x"), "{format}: {out}");
+        assert!(out.contains("INIT-STDERR: db unreachable"), "{format}: {out}");
+        assert!(out.contains("boom"), "{format}: {out}");
+    }
+}

@@ -389,15 +389,26 @@ impl<W: Write> TerminalReporter<W> {
             );
             out.push_str(&text::leak_text_styled(leak, &self.root, "    ", self.opts.stacks));
         }
-        // What the binary printed outside tests, when it explains a failure
-        // no test holds (a panic in TestMain, `exit status 4`).
+        // What the binary printed outside tests (init, TestMain: "db
+        // unreachable"), as go test shows it for a package that failed, and
+        // when it explains a failure no test holds (a panic in TestMain,
+        // `exit status 4`). A failing test explains `exit status 1`.
         let unexplained = p.crash.as_ref().is_some_and(|c| c.tests.is_empty())
             || (p.crash.is_none()
                 && p.main_leak.is_none()
                 && p.status == PackageStatus::Failed
                 && !p.any_test_failed());
-        if unexplained && outputs {
-            out.push_str(&package_output(&p.output));
+        if (unexplained || p.go_failed) && outputs {
+            let shown = package_output(&p.output);
+            let shown: String = if unexplained {
+                shown
+            } else {
+                shown
+                    .split_inclusive('\n')
+                    .filter(|l| !l.starts_with("exit status "))
+                    .collect()
+            };
+            out.push_str(&shown);
         }
         if let Some(crash) = &p.crash {
             let _ = writeln!(out, "--- {}: {}", self.paint("31;1", "CRASH"), p.import_path);
@@ -938,7 +949,13 @@ fn is_closing_line(line: &str) -> bool {
 fn package_output(output: &str) -> String {
     output
         .split_inclusive('\n')
-        .filter(|l| !(l.starts_with("FAIL\t") || l.starts_with("ok  \t") || *l == "FAIL\n" || *l == "PASS\n"))
+        .filter(|l| {
+            !(l.starts_with("FAIL\t")
+                || l.starts_with("ok  \t")
+                || *l == "FAIL\n"
+                || *l == "PASS\n"
+                || l.starts_with("coverage: "))
+        })
         .collect()
 }
 
