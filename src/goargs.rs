@@ -231,6 +231,15 @@ impl GoTestArgs {
             .is_some_and(|f| go_bool(f.value.as_deref()) != Some(false))
     }
 
+    /// Whether go test writes an execution trace (`-trace FILE`): testing
+    /// then runs the tracer's reader goroutine.
+    pub fn traces(&self) -> bool {
+        self.flags
+            .iter()
+            .rfind(|f| f.is("trace"))
+            .is_some_and(|f| f.value.as_deref().is_some_and(|v| !v.is_empty()))
+    }
+
     /// Whether go test stops at the first failure (`-failfast`, the last
     /// spelling wins): it then starts no further package.
     pub fn fails_fast(&self) -> bool {

@@ -347,6 +347,11 @@ impl Settings {
         let mut diagnoses = config_file.diagnoses.clone();
         diagnoses.extend(diagnose::builtin());
         let mut rules = rules::builtin();
+        // The tracer's reader is testing's only under -trace; without it, a
+        // trace a test started and never stopped is its leak.
+        if !opts.go_test_args.traces() {
+            rules.retain(|r| r.name != rules::TRACE_READER);
+        }
         rules.extend(config_file.rules.iter().cloned());
         rules.extend(opts.rules.iter().cloned());
         Ok(Settings {

@@ -241,3 +241,54 @@ fn a_diagnosis_rule_without_conditions_is_a_config_error() {
         run.stderr()
     );
 }
+
+/// The tracer's reader is ignored only under `go test -trace`, where
+/// testing runs it: a trace a test starts and never stops is its leak
+/// (the built-in rule used to hide it in every run).
+#[test]
+fn a_trace_a_test_never_stops_is_its_leak_unless_go_test_traces() {
+    let m = temp_module(&[(
+        "tr/tr_test.go",
+        r#"package tr
+
+import (
+	"io"
+	"runtime/trace"
+	"testing"
+)
+
+func TestTraceNeverStopped(t *testing.T) {
+	if trace.IsEnabled() {
+		t.Skip("go test -trace already traces")
+	}
+	if err := trace.Start(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWork(t *testing.T) {
+	done := make(chan struct{})
+	go func() { close(done) }()
+	<-done
+}
+"#,
+    )]);
+    let pkg = "example.com/tmp/tr".to_string();
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let tests = run.tests();
+    assert_eq!(
+        tests[&(pkg.clone(), "TestTraceNeverStopped".to_string())]["verdict"],
+        "leaked"
+    );
+    assert_eq!(tests[&(pkg.clone(), "TestWork".to_string())]["verdict"], "passed");
+
+    let trace = m.path().join("trace.out");
+    let run = run_in(
+        m.path(),
+        &["--", "-count=1", &format!("-trace={}", trace.display())],
+        &[],
+    );
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert!(trace.exists());
+}

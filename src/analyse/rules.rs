@@ -540,6 +540,10 @@ impl IgnoreRule {
     }
 }
 
+/// The built-in rule for the execution tracer's reader goroutine, in force
+/// only when go test writes a trace (`-trace`).
+pub const TRACE_READER: &str = "builtin:trace-reader";
+
 /// The first rule that ignores `g`, if any.
 pub fn first_match<'r>(
     rules: &'r [IgnoreRule],
@@ -587,7 +591,7 @@ pub fn builtin() -> Vec<IgnoreRule> {
             ..Default::default()
         },
         IgnoreRule {
-            name: "builtin:trace-reader".into(),
+            name: TRACE_READER.into(),
             any_function: regex(r"^(runtime\.ReadTrace|runtime/trace\.Start\.func\d+)$"),
             reason: "the execution tracer's reader (go test -trace)".into(),
             ..Default::default()
