@@ -231,6 +231,14 @@ impl GoTestArgs {
             .is_some_and(|f| go_bool(f.value.as_deref()) != Some(false))
     }
 
+    /// Whether the user turned go test's vet step off (`-vet=off`).
+    pub fn vet_off(&self) -> bool {
+        self.flags
+            .iter()
+            .rfind(|f| f.is("vet"))
+            .is_some_and(|f| f.value.as_deref() == Some("off"))
+    }
+
     /// Whether go test writes an execution trace (`-trace FILE`): testing
     /// then runs the tracer's reader goroutine.
     pub fn traces(&self) -> bool {

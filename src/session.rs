@@ -218,6 +218,17 @@ fn find_packages(
         Some(k) => (k.toolchain, k.packages),
         None => (Toolchain::find(&opts.go, &opts.dir)?, None),
     };
+    if tc.minor() < 24 && !opts.go_test_args.vet_off() {
+        // go test would fail a package vet rejects; here nothing would say
+        // it was not vetted.
+        emitter.notice(
+            Stream::Stderr,
+            &format!(
+                "leakcheck: warning: go vet does not run: {} cannot vet through -overlay (Go 1.24 can); run `go vet` on these packages separately",
+                tc.version
+            ),
+        );
+    }
     let selected = select_packages(opts, &tc, listed, &mut emitter)?;
     match emitter.error {
         Some(e) => Err(e),
