@@ -297,3 +297,64 @@ func TestFails(t *testing.T) { t.Error("boom") }
         assert!(out.contains("boom"), "{format}: {out}");
     }
 }
+
+/// Every benchmark result line is shown, as go test shows it: with
+/// `-count` and `-cpu`, test2json gives only the first to the benchmark
+/// and the repeats to the package (they were dropped; `| benchstat` got
+/// one sample of each).
+#[test]
+fn every_benchmark_repeat_is_shown() {
+    let m = temp_module(&[(
+        "bench/bench_test.go",
+        r#"package bench
+
+import "testing"
+
+func BenchmarkSum(b *testing.B) {
+	s := 0
+	for i := 0; i < b.N; i++ {
+		s += i
+	}
+	_ = s
+}
+
+func BenchmarkConcat(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_ = "a" + string(rune('a'+i%26))
+	}
+}
+"#,
+    )]);
+    let args = [
+        "-run",
+        "^$",
+        "-bench",
+        ".",
+        "-benchtime",
+        "10x",
+        "-count",
+        "3",
+        "-cpu",
+        "1,2",
+    ];
+    let mut lc = vec!["--color", "never", "--"];
+    lc.extend(args);
+    let run = run_in(m.path(), &lc, &[]);
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    let names = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("Benchmark"))
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect()
+    };
+    let go = std::process::Command::new("go")
+        .arg("test")
+        .arg("./...")
+        .args(args)
+        .current_dir(m.path())
+        .output()
+        .unwrap();
+    let want = names(&String::from_utf8_lossy(&go.stdout));
+    assert_eq!(want.len(), 12, "{want:?}");
+    assert_eq!(names(&run.stdout()), want, "{}", run.stdout());
+}

@@ -875,14 +875,27 @@ fn benchmarks(p: &PackageResult) -> String {
     if benches.is_empty() {
         return out;
     }
-    for line in p.output.lines() {
-        if ["goos:", "goarch:", "pkg:", "cpu:"].iter().any(|h| line.starts_with(h)) {
-            let _ = writeln!(out, "{line}");
-        }
+    let header = |line: &str| ["goos:", "goarch:", "pkg:", "cpu:"].iter().any(|h| line.starts_with(h));
+    for line in p.output.lines().filter(|l| header(l)) {
+        let _ = writeln!(out, "{line}");
     }
-    for b in benches {
+    // test2json gives a benchmark's first result line to the benchmark and
+    // the repeats (`-count`, `-cpu`) to the package: each goes after its
+    // benchmark's first, by name (`BenchmarkX-2` is BenchmarkX's).
+    let bench_of = |line: &str| {
+        let word = line.split_whitespace().next().unwrap_or("");
+        let name = match word.rsplit_once('-') {
+            Some((name, cpus)) if !cpus.is_empty() && cpus.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => word,
+        };
+        benches.iter().position(|b| b.name == name)
+    };
+    for (i, b) in benches.iter().enumerate() {
         let body = text::without_framing(&b.output);
         out.push_str(body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body));
+        for line in p.output.lines().filter(|l| bench_of(l) == Some(i)) {
+            let _ = writeln!(out, "{line}");
+        }
     }
     out
 }
