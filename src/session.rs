@@ -649,6 +649,24 @@ impl Pass<'_> {
             emitter.emit(&Event::PackageFinished(&result));
             results.push(result);
         }
+        // What builds that succeeded printed (a cgo warning, -gcflags=-m's
+        // diagnostics), as go test prints it: a failed build's is in its
+        // package's report instead.
+        // Not what the compiler says of leakcheck's own files.
+        let mut printed: Vec<String> = build_outputs
+            .into_values()
+            .map(|out| {
+                out.lines()
+                    .filter(|l| !l.contains(crate::inject::HELPER_FILE_PREFIX))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .filter(|out| out.lines().any(|l| !l.starts_with("# ")))
+            .collect();
+        printed.sort();
+        for out in printed {
+            emitter.notice(Stream::Stderr, &out);
+        }
         Ok((results, status))
     }
 

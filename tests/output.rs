@@ -358,3 +358,49 @@ func BenchmarkConcat(b *testing.B) {
     assert_eq!(want.len(), 12, "{want:?}");
     assert_eq!(names(&run.stdout()), want, "{}", run.stdout());
 }
+
+/// What a build that succeeded printed (a C compiler's warning) is shown,
+/// as go test shows it (it was dropped); leakcheck's own files are not
+/// named in it.
+#[test]
+fn a_successful_builds_warnings_are_shown() {
+    let m = temp_module(&[
+        (
+            "cwarn/c.go",
+            r#"package cwarn
+
+/*
+#warning "this C library is deprecated, migrate to v2"
+static int one(void) { return 1; }
+*/
+import "C"
+
+// One comes from C.
+func One() int { return int(C.one()) }
+"#,
+        ),
+        (
+            "cwarn/c_test.go",
+            r#"package cwarn
+
+import "testing"
+
+func TestOne(t *testing.T) {
+	if One() != 1 {
+		t.Fatal("one")
+	}
+}
+"#,
+        ),
+    ]);
+    let run = run_in(
+        m.path(),
+        &["--color", "never", "--", "-count=1", "-gcflags=-m"],
+        &[("CGO_ENABLED", "1")],
+    );
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    let err = run.stderr();
+    assert!(err.contains("this C library is deprecated, migrate to v2"), "{err}");
+    assert!(err.contains("can inline One"), "{err}");
+    assert!(!err.contains("zz_leakcheck"), "{err}");
+}
