@@ -72,9 +72,40 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	s.setLabels(name, tc.run, creator, header)
 	s.started(tc, 1)
 	tb.Cleanup(func() {
+		if leakcheckFuzzTargetPanicked(tb) {
+			// A seed panicked: this cleanup runs on the seed's goroutine,
+			// which repanics after it and takes the binary down; F can
+			// neither report nor be asked (each call panics). The end is
+			// recorded, unchecked (no look would be true: the seed's own
+			// goroutine is alive), and go test reports the panic.
+			s.writeEnd(tc, leakcheckOutcome{}, true, false, false)
+			s.mu.Lock()
+			s.forgetLocked(tc)
+			s.mu.Unlock()
+			return
+		}
 		tb.Helper()
 		s.end(tc)
 	})
+}
+
+// leakcheckFuzzTargetPanicked reports whether tb is a fuzz target's F whose
+// fuzz function panicked on a seed: testing then never leaves the "inside
+// the fuzz target" state, and F's Helper, Fail and Errorf panic ("use
+// t.Helper instead"), which in a cleanup would replace the seed's panic
+// with leakcheck's.
+func leakcheckFuzzTargetPanicked(tb leakchecktesting.TB) (panicked bool) {
+	f, ok := tb.(*leakchecktesting.F)
+	if !ok {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			panicked = true
+		}
+	}()
+	f.Helper()
+	return false
 }
 
 // started records a test's start: its goroutine as its own, the goroutines

@@ -1036,3 +1036,41 @@ fn an_earlier_run_that_leaked_through_a_subtest_says_so() {
         );
     }
 }
+
+/// A fuzz target's seed that panics: go test reports the panic; the
+/// helper's cleanup used to call F.Helper, which panics "inside the fuzz
+/// target" after a seed panicked, so the report said "cleanup panicked
+/// with testing: f.Helper was called inside the fuzz target" and "not fully
+/// checked" (a hostile review's case).
+#[test]
+fn a_panicking_fuzz_seed_is_reported_as_go_test_reports_it() {
+    let m = temp_module(&[(
+        "fz/fz_test.go",
+        r#"package fz
+
+import "testing"
+
+func parse(s string) int {
+	if s == "boom" {
+		panic("boom")
+	}
+	return len(s)
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("ok")
+	f.Add("boom")
+	f.Fuzz(func(t *testing.T, s string) { parse(s) })
+}
+"#,
+    )]);
+    let run = run_in(m.path(), &["--color", "never", "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let out = run.stdout();
+    assert!(out.contains("panic: boom"), "{out}");
+    assert!(!out.contains("f.Helper was called"), "{out}");
+    assert!(!out.contains("not fully checked"), "{out}");
+    assert!(!run.stderr().contains("cannot intercept"), "{}", run.stderr());
+    let verdict = &run.tests()[&("example.com/tmp/fz".to_string(), "FuzzParse".to_string())]["verdict"];
+    assert!(verdict == "panicked" || verdict == "failed", "{verdict}: {out}");
+}
