@@ -101,7 +101,10 @@ impl Toolchain {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GoPackage {
-    /// The import path, e.g. `example.com/fixtures/workerpool`.
+    /// The import path, e.g. `example.com/fixtures/workerpool`; empty for an
+    /// error about the arguments themselves ("named files must be .go
+    /// files").
+    #[serde(default)]
     pub import_path: String,
     /// The package name from its source (may differ from the directory).
     #[serde(default)]
@@ -161,6 +164,18 @@ pub fn packages(tc: &Toolchain, patterns: &[String], go_test_args: &GoTestArgs) 
     let pkgs: Vec<GoPackage> = go_list(tc, &args)?;
     if pkgs.is_empty() {
         return Err(Error::NoPackages(format!("{} matched no packages", patterns.join(" "))));
+    }
+    // An error that names no package is about the arguments: go test would
+    // refuse them with it.
+    if let Some(e) = pkgs
+        .iter()
+        .find(|p| p.import_path.is_empty())
+        .and_then(|p| p.error.as_ref())
+    {
+        return Err(Error::Usage(format!(
+            "go: {}",
+            e.err.lines().next().unwrap_or("go list refused the packages")
+        )));
     }
     names_something(&pkgs)?;
     Ok(pkgs)

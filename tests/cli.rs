@@ -85,3 +85,13 @@ fn a_flag_only_the_test_binary_refuses_stays_a_failing_package() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("flag provided but not defined: -badflag"), "{out}");
 }
+
+#[test]
+fn a_package_list_go_refuses_is_one_line_with_gos_reason() {
+    // go list reports this error with no package: it was "unreadable
+    // output: missing field `ImportPath`".
+    let (code, out, err) = run(&["./spawn", "./spawn/server_test.go"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("named files must be .go files"), "{err}");
+}
