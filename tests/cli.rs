@@ -84,6 +84,15 @@ fn a_flag_only_the_test_binary_refuses_stays_a_failing_package() {
     let (code, out, err) = run(&["./spawn", "--", "-badflag"], &fixtures_dir(), &[]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("flag provided but not defined: -badflag"), "{out}");
+    assert!(!err.contains("cannot intercept"), "{err}");
+}
+
+#[test]
+fn a_run_pattern_testing_cannot_compile_is_go_tests_failure_without_an_exit_warning() {
+    let (code, out, err) = run(&["./spawn", "--", "-run", "["], &fixtures_dir(), &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("testing: invalid regexp"), "{out}");
+    assert!(!err.contains("cannot intercept"), "{err}");
 }
 
 #[test]

@@ -734,11 +734,13 @@ impl PackageCollector {
         } else {
             PackageStatus::Passed
         };
-        // A flag the test binary refused ends it inside m.Run, and the
-        // output says so: no warning about how it exited.
+        // A flag the test binary refused (or a -run/-skip pattern testing
+        // could not compile) ends it inside m.Run, and the output says so:
+        // no warning about how it exited.
         let flag_refused = self.output.lines().any(|l| {
             l.starts_with("flag provided but not defined: ")
                 || (l.starts_with("invalid value ") && l.contains(" for flag -"))
+                || l.starts_with("testing: invalid regexp")
         });
         if start.is_some()
             && exit.is_none()
