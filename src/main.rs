@@ -21,7 +21,7 @@ use leakcheck::stacks::{self as grouped, StackFilter};
 use leakcheck::watch::{self, WatchOptions};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| usage_error(e));
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -89,8 +89,9 @@ fn subcommand(command: Command) -> leakcheck::error::Result<ExitCode> {
     match command {
         Command::Stacks(args) => stacks(args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "leakcheck", &mut std::io::stdout());
-            Ok(ExitCode::Passed)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "leakcheck", &mut script);
+            print_out(&script)
         }
         Command::Man { subcommand } => {
             let command = match subcommand {
@@ -104,10 +105,11 @@ fn subcommand(command: Command) -> leakcheck::error::Result<ExitCode> {
                     sub.name(format!("leakcheck-{name}"))
                 }
             };
+            let mut page = Vec::new();
             clap_mangen::Man::new(command)
-                .render(&mut std::io::stdout())
+                .render(&mut page)
                 .map_err(|e| Error::io("cannot write to", "standard output", e))?;
-            Ok(ExitCode::Passed)
+            print_out(&page)
         }
         Command::Merge(args) => merge::run(&args.inputs, args.junitfile, args.report_json),
     }
@@ -116,15 +118,81 @@ fn subcommand(command: Command) -> leakcheck::error::Result<ExitCode> {
 /// `--version`: leakcheck's, and the Go toolchain runs are made with, as
 /// `go version` reports it.
 fn version(go: &str) -> leakcheck::error::Result<ExitCode> {
-    println!("leakcheck {}", env!("CARGO_PKG_VERSION"));
+    let mut text = format!("leakcheck {}\n", env!("CARGO_PKG_VERSION"));
     match std::process::Command::new(go).arg("version").output() {
         Ok(out) if out.status.success() => {
-            print!("{} ({})", String::from_utf8_lossy(&out.stdout).trim_end(), go);
-            println!();
+            text.push_str(&format!(
+                "{} ({})\n",
+                String::from_utf8_lossy(&out.stdout).trim_end(),
+                go
+            ));
         }
-        _ => println!("go: not found (`{go}`)"),
+        _ => text.push_str(&format!("go: not found (`{go}`)\n")),
     }
-    Ok(ExitCode::Passed)
+    print_out(text.as_bytes())
+}
+
+/// Writes to standard output; a reader that went away (`| head -1`) is
+/// not an error.
+fn print_out(bytes: &[u8]) -> leakcheck::error::Result<ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::Passed),
+        Err(e) => Err(Error::io("cannot write to", "standard output", e)),
+        Ok(()) => Ok(ExitCode::Passed),
+    }
+}
+
+/// A command line clap refuses, in one line and exit 2 (help and version
+/// print as usual). A go test flag given before `--` (`leakcheck ./... -v`)
+/// is named as given, with where it belongs.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let invalid = e.get(ContextKind::InvalidArg).map(|v| v.to_string());
+    let line = match (e.kind(), invalid) {
+        (ErrorKind::UnknownArgument, Some(arg)) => {
+            // clap names `-r` for `-run` (a cluster of short flags).
+            let given = std::env::args()
+                .skip(1)
+                .take_while(|a| a != "--")
+                .find(|a| a.starts_with(&arg))
+                .unwrap_or(arg);
+            match e.get(ContextKind::SuggestedArg) {
+                Some(similar) => format!("unknown flag {given} (did you mean {similar}?)"),
+                None if given.starts_with("--") => {
+                    format!("unknown flag {given} (`leakcheck --help` lists leakcheck's; go test's go after `--`)")
+                }
+                None => format!("unknown flag {given}: go test's flags go after `--` (leakcheck ./... -- {given})"),
+            }
+        }
+        (kind, _) => {
+            let rendered = e.to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("bad command line");
+            let mut line = first.trim_start_matches("error: ").to_string();
+            match (kind, e.get(ContextKind::ValidValue), e.get(ContextKind::InvalidArg)) {
+                (ErrorKind::InvalidValue, Some(valid), _) if !valid.to_string().is_empty() => {
+                    line.push_str(&format!(" (possible values: {valid})"));
+                }
+                (ErrorKind::MissingRequiredArgument, _, Some(missing)) => {
+                    line = format!("missing {missing}");
+                }
+                _ => {}
+            }
+            line
+        }
+    };
+    eprintln!("leakcheck: {line}");
+    std::process::exit(ExitCode::CouldNotRun as i32)
 }
 
 /// The run's options, from the command line (after `-C`).

@@ -22,7 +22,48 @@ fn run(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)]) -> (i32, Stri
 fn unknown_flag_is_a_usage_error() {
     let (code, _, err) = run(&["--no-such-flag"], &fixtures_dir(), &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("unexpected argument '--no-such-flag'"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("leakcheck: unknown flag --no-such-flag"), "{err}");
+    // A near miss is named.
+    let (code, _, err) = run(&["--junit-file", "x.xml"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim_end(),
+        "leakcheck: unknown flag --junit-file (did you mean --junitfile?)"
+    );
+}
+
+#[test]
+fn a_go_test_flag_before_the_separator_is_named_as_given_in_one_line() {
+    // clap itself names `-r` for `-run`.
+    let (code, _, err) = run(&["./spawn", "-run", "TestX"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("unknown flag -run: go test's flags go after `--`"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["--format", "nope"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("possible values: pkgname"), "{err}");
+}
+
+#[test]
+fn version_into_a_closed_pipe_is_not_a_panic() {
+    use std::process::Stdio;
+    let mut child = leakcheck()
+        .arg("--version")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before leakcheck writes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
 }
 
 #[test]
