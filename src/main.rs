@@ -158,18 +158,30 @@ fn usage_error(e: clap::Error) -> ! {
     let invalid = e.get(ContextKind::InvalidArg).map(|v| v.to_string());
     let line = match (e.kind(), invalid) {
         (ErrorKind::UnknownArgument, Some(arg)) => {
-            // clap names `-r` for `-run` (a cluster of short flags).
-            let given = std::env::args()
+            // Arguments as given (not UTF-8 ones too): clap names `-r` for
+            // `-run` (a cluster of short flags).
+            let args: Vec<String> = std::env::args_os()
                 .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
                 .take_while(|a| a != "--")
-                .find(|a| a.starts_with(&arg))
-                .unwrap_or(arg);
-            match e.get(ContextKind::SuggestedArg) {
-                Some(similar) => format!("unknown flag {given} (did you mean {similar}?)"),
-                None if given.starts_with("--") => {
+                .collect();
+            let given = args.iter().find(|a| a.starts_with(&arg)).cloned().unwrap_or(arg);
+            let sub = args
+                .iter()
+                .find(|a| !a.starts_with('-'))
+                .filter(|a| ["stacks", "merge", "man", "completions"].contains(&a.as_str()));
+            match (e.get(ContextKind::SuggestedArg), sub) {
+                (Some(similar), _) => format!("unknown flag {given} (did you mean {similar}?)"),
+                (None, Some(sub)) => {
+                    format!("unexpected argument {given} (`leakcheck {sub} --help` lists its arguments)")
+                }
+                (None, None) if !given.starts_with('-') => format!("unexpected argument {given}"),
+                (None, None) if given.starts_with("--") => {
                     format!("unknown flag {given} (`leakcheck --help` lists leakcheck's; go test's go after `--`)")
                 }
-                None => format!("unknown flag {given}: go test's flags go after `--` (leakcheck ./... -- {given})"),
+                (None, None) => {
+                    format!("unknown flag {given}: go test's flags go after `--` (leakcheck ./... -- {given})")
+                }
             }
         }
         (kind, _) => {

@@ -427,7 +427,7 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
     if refused && !interrupted {
         emitter.notice(
             Stream::Stderr,
-            "leakcheck: go test refused its arguments (exit status 2; its message is above): nothing was tested",
+            "leakcheck: go test refused its arguments or $GOFLAGS (exit status 2; its message is above): nothing was tested",
         );
         return emitter.error.map_or(Ok(ExitCode::CouldNotRun), Err);
     }

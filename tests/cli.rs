@@ -49,6 +49,30 @@ fn a_go_test_flag_before_the_separator_is_named_as_given_in_one_line() {
     assert!(err.contains("possible values: pkgname"), "{err}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_bad_flag_beside_an_argument_that_is_not_utf8_is_one_line() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut cmd = leakcheck();
+    cmd.current_dir(fixtures_dir())
+        .arg(std::ffi::OsStr::from_bytes(b"--bogus=\xff"));
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("leakcheck: unknown flag --bogus="), "{err}");
+}
+
+#[test]
+fn a_subcommands_stray_argument_is_not_called_a_go_test_flag() {
+    let (code, _, err) = run(&["stacks", "a", "b"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim_end(),
+        "leakcheck: unexpected argument b (`leakcheck stacks --help` lists its arguments)"
+    );
+}
+
 #[test]
 fn version_into_a_closed_pipe_is_not_a_panic() {
     use std::process::Stdio;

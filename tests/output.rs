@@ -323,6 +323,15 @@ func BenchmarkConcat(b *testing.B) {
 		_ = "a" + string(rune('a'+i%26))
 	}
 }
+
+// A sub-benchmark whose own name ends like a -cpu suffix.
+func BenchmarkSized(b *testing.B) {
+	b.Run("n-3", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_ = make([]byte, 3)
+		}
+	})
+}
 "#,
     )]);
     let args = [
@@ -355,7 +364,7 @@ func BenchmarkConcat(b *testing.B) {
         .output()
         .unwrap();
     let want = names(&String::from_utf8_lossy(&go.stdout));
-    assert_eq!(want.len(), 12, "{want:?}");
+    assert_eq!(want.len(), 18, "{want:?}");
     assert_eq!(names(&run.stdout()), want, "{}", run.stdout());
 }
 

@@ -882,13 +882,19 @@ fn benchmarks(p: &PackageResult) -> String {
     // test2json gives a benchmark's first result line to the benchmark and
     // the repeats (`-count`, `-cpu`) to the package: each goes after its
     // benchmark's first, by name (`BenchmarkX-2` is BenchmarkX's).
+    // A name may end in `-<digits>` itself (`BenchmarkD/n-3`, printed so
+    // at -cpu 1): the whole word first.
     let bench_of = |line: &str| {
         let word = line.split_whitespace().next().unwrap_or("");
-        let name = match word.rsplit_once('-') {
-            Some((name, cpus)) if !cpus.is_empty() && cpus.bytes().all(|b| b.is_ascii_digit()) => name,
-            _ => word,
-        };
-        benches.iter().position(|b| b.name == name)
+        benches
+            .iter()
+            .position(|b| b.name == word)
+            .or_else(|| match word.rsplit_once('-') {
+                Some((name, cpus)) if !cpus.is_empty() && cpus.bytes().all(|b| b.is_ascii_digit()) => {
+                    benches.iter().position(|b| b.name == name)
+                }
+                _ => None,
+            })
     };
     for (i, b) in benches.iter().enumerate() {
         let body = text::without_framing(&b.output);
