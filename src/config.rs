@@ -116,13 +116,22 @@ pub fn load(path: &Path) -> Result<Config> {
 
 /// Parses `500ms`, `2s`, `1m30s`, or plain seconds (`2`).
 pub fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(std::time::Duration::from_secs_f64(secs));
+    let d = match s.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => {
+            std::time::Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` is too long"))?
         }
+        _ => humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 500ms or 2s ({e})"))?,
+    };
+    // The helper keeps it in milliseconds in an int64; a longer wait than a
+    // day is a mistake, not a grace period.
+    if d > MAX_DURATION {
+        return Err(format!("`{s}` is longer than 24h"));
     }
-    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 500ms or 2s ({e})"))
+    Ok(d)
 }
+
+/// The longest grace period (or other wait) leakcheck accepts.
+const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Parses configuration text; `path` names it in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Config> {
@@ -333,6 +342,11 @@ mod tests {
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
         assert!(parse_duration("soon").is_err());
+        // Too long for the helper's milliseconds, or for a float's
+        // conversion (which panicked): refused.
+        assert!(parse_duration("1e30").is_err());
+        assert!(parse_duration("99999999999h").is_err());
+        assert_eq!(parse_duration("24h").unwrap(), Duration::from_secs(86400));
     }
 
     fn parse_err(text: &str) -> String {

@@ -98,6 +98,16 @@ fn a_bad_grace_is_a_usage_error() {
 }
 
 #[test]
+fn a_grace_too_long_is_a_usage_error_not_a_panic() {
+    for grace in ["1e30", "99999999999h"] {
+        let (code, _, err) = run(&["--grace", grace], &fixtures_dir(), &[]);
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
 fn missing_go_is_one_line_and_exit_2() {
     let (code, out, err) = run(&[], &fixtures_dir(), &[("LEAKCHECK_GO", "/nonexistent/go")]);
     assert_eq!(code, 2, "{out}{err}");
