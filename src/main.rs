@@ -36,14 +36,15 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     if let Some(command) = cli.command {
         return subcommand(command);
     }
-    if cli.version {
-        return version(&cli.run.go);
-    }
     let args = cli.run;
     // As go -C: change to DIR first, so every relative path (packages,
-    // --junitfile, --config, --shard-timings …) is relative to it.
+    // --junitfile, --config, --shard-timings …) is relative to it, and the
+    // toolchain is the one go picks there (`-V` too).
     if let Some(dir) = &args.dir {
         std::env::set_current_dir(dir).map_err(|e| Error::io("cannot change to", dir, e))?;
+    }
+    if cli.version {
+        return version(&args.go);
     }
     leakcheck::run::interrupt::install().map_err(Error::Usage)?;
     let mut opts = run_options(&args)?;

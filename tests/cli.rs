@@ -179,3 +179,16 @@ fn a_package_list_go_refuses_is_one_line_with_gos_reason() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("named files must be .go files"), "{err}");
 }
+
+#[test]
+fn version_reports_the_toolchain_go_picks_in_the_dir_given_with_c() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("go.mod"), "module example.com/v\n\ngo 1.27.3\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = run(&["-C", d, "-V"], &fixtures_dir(), &[("GOTOOLCHAIN", "auto")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("go version go1.27.3"), "{out}");
+    let (code, _, err) = run(&["-C", "/no/such/dir", "-V"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("leakcheck: cannot change to /no/such/dir"), "{err}");
+}
