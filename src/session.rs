@@ -390,12 +390,12 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
     let inst = p.instrumentation();
     let pass = p.pass();
     let cmd = GoTestCommand::new(&p.tc, &p.patterns, &p.opts.go_test_args, &inst);
-    let (mut results, status) = pass.run(&cmd, &mut emitter)?;
+    let (mut results, status, go_said) = pass.run(&cmd, &mut emitter)?;
     // go test exits with 2, before it tests or even builds a package, when
     // it cannot parse its arguments (`-count=x`): a usage error, as
     // leakcheck's own would be, not a failing run.
     let refused = status == Some(2) && results.is_empty();
-    p.report_unfinished(status, &mut results, &mut emitter);
+    p.report_unfinished(status, &mut results, &mut emitter, go_said.as_deref());
     // go test's status counts wherever no package explains it: a package it
     // reported failing (which a baseline or a rerun may turn into a pass on
     // purpose) explains it; a killed go test, or one that failed outside
@@ -494,7 +494,15 @@ impl Prepared {
     /// Every selected package with tests is reported: one go test never
     /// finished (it was killed, the run was interrupted) is an error, never
     /// a pass and never absent.
-    fn report_unfinished(&self, status: Option<i32>, results: &mut Vec<PackageResult>, emitter: &mut Emitter<'_>) {
+    /// `go_said`: go's own first line on stderr, outside every package
+    /// (why it refused its arguments).
+    fn report_unfinished(
+        &self,
+        status: Option<i32>,
+        results: &mut Vec<PackageResult>,
+        emitter: &mut Emitter<'_>,
+        go_said: Option<&str>,
+    ) {
         let reported: std::collections::HashSet<String> = results.iter().map(|r| r.import_path.clone()).collect();
         for p in self
             .packages
@@ -510,7 +518,10 @@ impl Prepared {
                 Some(_) if self.opts.go_test_args.fails_fast() => {
                     "-failfast stopped go test after an earlier failure or leak".to_string()
                 }
-                Some(2) if reported.is_empty() => "go test refused its arguments".to_string(),
+                Some(2) if reported.is_empty() => match go_said {
+                    Some(why) => format!("go test refused its arguments: {why}"),
+                    None => "go test refused its arguments".to_string(),
+                },
                 Some(code) => format!("go test exited ({code}) before it ran it"),
             };
             let result = PackageResult::not_finished(&p.import_path, &why);
@@ -561,7 +572,7 @@ impl Prepared {
                 failing.iter().map(|(p, _)| p.clone()).collect()
             };
             let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
-            let (again, _) = pass.run(&cmd, emitter)?;
+            let (again, _, _) = pass.run(&cmd, emitter)?;
             rerun::merge(results, again);
         }
         Ok(())
@@ -611,7 +622,13 @@ struct Pass<'a> {
 impl Pass<'_> {
     /// Runs go test once, emitting output and each package's result as it
     /// finishes; returns the results and go test's exit status.
-    fn run(&self, cmd: &GoTestCommand, emitter: &mut Emitter<'_>) -> Result<(Vec<PackageResult>, Option<i32>)> {
+    /// Also go's first own line on stderr (outside every package), if any.
+    fn run(
+        &self,
+        cmd: &GoTestCommand,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<(Vec<PackageResult>, Option<i32>, Option<String>)> {
+        let mut go_said: Option<String> = None;
         let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
         let mut build_outputs: HashMap<String, String> = HashMap::new();
         let mut splitter = StderrSplitter::default();
@@ -629,7 +646,12 @@ impl Pass<'_> {
                 }
                 // go's own lines outside every package (`go: downloading
                 // …`), as go printed them.
-                None => emitter.notice(Stream::Stderr, &line),
+                None => {
+                    if go_said.is_none() && !line.trim().is_empty() && !line.starts_with("go: downloading") {
+                        go_said = Some(line.trim_end().to_string());
+                    }
+                    emitter.notice(Stream::Stderr, &line)
+                }
             },
             RunEvent::Stdout(line) => emitter.notice(Stream::Stdout, &line),
             RunEvent::Records { package, records } => {
@@ -667,7 +689,7 @@ impl Pass<'_> {
         for out in printed {
             emitter.notice(Stream::Stderr, &out);
         }
-        Ok((results, status))
+        Ok((results, status, go_said))
     }
 
     /// A test2json event: build output kept for its package, every other
