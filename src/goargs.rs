@@ -222,39 +222,33 @@ impl GoTestArgs {
         &self.binary
     }
 
+    /// The value of the last `-name` given (go test takes the last one):
+    /// None when it is not given, Some(None) when given without a value.
+    fn last(&self, name: &str) -> Option<Option<&str>> {
+        self.flags.iter().rfind(|f| f.is(name)).map(|f| f.value.as_deref())
+    }
+
     /// Whether the user asked go test for verbose output.
     pub fn wants_verbose(&self) -> bool {
-        // The last -v wins, as in go test; `-v=test2json` is verbose too.
-        self.flags
-            .iter()
-            .rfind(|f| f.is("v"))
-            .is_some_and(|f| go_bool(f.value.as_deref()) != Some(false))
+        // `-v=test2json` is verbose too.
+        self.last("v").is_some_and(|v| go_bool(v) != Some(false))
     }
 
     /// Whether the user turned go test's vet step off (`-vet=off`).
     pub fn vet_off(&self) -> bool {
-        self.flags
-            .iter()
-            .rfind(|f| f.is("vet"))
-            .is_some_and(|f| f.value.as_deref() == Some("off"))
+        self.last("vet") == Some(Some("off"))
     }
 
     /// Whether go test writes an execution trace (`-trace FILE`): testing
     /// then runs the tracer's reader goroutine.
     pub fn traces(&self) -> bool {
-        self.flags
-            .iter()
-            .rfind(|f| f.is("trace"))
-            .is_some_and(|f| f.value.as_deref().is_some_and(|v| !v.is_empty()))
+        self.last("trace").flatten().is_some_and(|v| !v.is_empty())
     }
 
-    /// Whether go test stops at the first failure (`-failfast`, the last
-    /// spelling wins): it then starts no further package.
+    /// Whether go test stops at the first failure (`-failfast`): it then
+    /// starts no further package.
     pub fn fails_fast(&self) -> bool {
-        self.flags
-            .iter()
-            .rfind(|f| f.is("failfast"))
-            .is_some_and(|f| go_bool(f.value.as_deref()) == Some(true))
+        self.last("failfast").is_some_and(|v| go_bool(v) == Some(true))
     }
 
     /// Refuses go test flags under which no test runs checked, and warns
@@ -334,11 +328,7 @@ impl GoTestArgs {
     /// `-count=1`, without the files the first run wrote
     /// ([`OUTPUT_FLAGS`]) or a selection among the binary's arguments.
     pub fn rerun(&self, tests: &[&str]) -> GoTestArgs {
-        let user_run = self
-            .flags
-            .iter()
-            .rfind(|f| f.is("run"))
-            .and_then(|f| f.value.as_deref());
+        let user_run = self.last("run").flatten();
         let run = rerun_pattern(tests, user_run.unwrap_or(""));
         let mut flags = vec![
             GoFlag {
@@ -628,5 +618,12 @@ mod tests {
         let json = parse(&["-json"]).check().unwrap();
         assert!(json.len() == 1 && json[0].contains("--jsonfile"), "{json:?}");
         assert!(parse(&["-json=false"]).check().unwrap().is_empty());
+        // The last spelling of a flag wins, in every form.
+        assert!(parse(&["-vet=all", "-vet", "off"]).vet_off());
+        assert!(!parse(&["-vet=off", "-vet=printf"]).vet_off());
+        assert!(parse(&["-trace", "t.out"]).traces());
+        assert!(!parse(&["-trace=t.out", "-trace="]).traces());
+        assert!(parse(&["-failfast"]).fails_fast());
+        assert!(!parse(&["-failfast", "-failfast=false"]).fails_fast());
     }
 }
