@@ -689,3 +689,64 @@ fn a_deep_timer_callback_is_blamed_by_difference_after_glances() {
         assert!(run.package(&pkg)["main_leak"]["total"].is_null(), "{}", run.stdout());
     }
 }
+
+/// iter.Pull runs its sequence on a coroutine: an iterator neither drained
+/// nor stopped leaves it suspended at a yield, a goroutine in state
+/// `coroutine` that only the stop function would end.
+const PULL_TEST: &str = r#"package pull
+
+import (
+	"iter"
+	"testing"
+)
+
+func upTo(n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := 0; i < n; i++ {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+func TestFirstOnly(t *testing.T) {
+	next, _ := iter.Pull(upTo(10))
+	if v, ok := next(); !ok || v != 0 {
+		t.Fatalf("next() = %d, %v", v, ok)
+	}
+}
+
+func TestStopped(t *testing.T) {
+	next, stop := iter.Pull(upTo(10))
+	defer stop()
+	next()
+}
+
+func TestDrained(t *testing.T) {
+	next, _ := iter.Pull(upTo(3))
+	for {
+		if _, ok := next(); !ok {
+			return
+		}
+	}
+}
+"#;
+
+#[test]
+fn an_iterator_pulled_and_never_stopped_leaks_its_coroutine() {
+    let m = temp_module(&[("pull/pull_test.go", PULL_TEST)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let pkg = format!("{M}pull");
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    assert_eq!(run.verdict(&pkg, "TestStopped"), "passed", "{}", run.stdout());
+    assert_eq!(run.verdict(&pkg, "TestDrained"), "passed", "{}", run.stdout());
+    let tests = run.tests();
+    let t = &tests[&(pkg.clone(), "TestFirstOnly".to_string())];
+    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
+    let g = &t["leak"]["groups"][0];
+    assert_eq!(g["state"], "coroutine", "{g}");
+    assert_eq!(g["diagnosis"]["rule"], "iter-pull-not-stopped", "{g}");
+    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("defer stop()"), "{g}");
+    assert!(run.stdout().contains("iter.Pull"), "{}", run.stdout());
+}

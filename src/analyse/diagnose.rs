@@ -311,6 +311,18 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            // iter.Pull runs the sequence as a coroutine, suspended at each
+            // yield until next or stop is called; neither drained nor
+            // stopped, it stays suspended for good.
+            created_by: re(r"^iter\.Pull2?(\[\.\.\.\])?$"),
+            state: re(r"^coroutine$"),
+            ..rule(
+                "iter-pull-not-stopped",
+                "an iterator from iter.Pull (or Pull2) that was neither drained nor stopped: its sequence stays suspended at a yield",
+                Some("call the stop function iter.Pull returned once done with the iterator (next, stop := iter.Pull(seq); defer stop())"),
+            )
+        },
+        DiagnosisRule {
             created_by: re(r"^time\.goFunc$"),
             ..rule(
                 "timer-callback",
@@ -502,6 +514,19 @@ mod tests {
         assert_eq!(rule_for(&older), "waitgroup");
         let timer = group("chan receive", &["p.fire"], "time.goFunc", 1);
         assert_eq!(rule_for(&timer), "timer-callback");
+        let pulled = group(
+            "coroutine",
+            &["p.seq.func1", "iter.Pull[...].func1"],
+            "iter.Pull[...]",
+            1,
+        );
+        assert_eq!(rule_for(&pulled), "iter-pull-not-stopped");
+        let inside = group("chan receive", &["p.seq.func1"], "iter.Pull2[...]", 1);
+        assert_eq!(
+            rule_for(&inside),
+            "channel-receive",
+            "blocked inside the sequence, not at a yield"
+        );
         let odd = group("syscall", &["syscall.Syscall"], "p.Start", 1);
         let d = diagnose(&odd, &builtin(), false).unwrap();
         assert_eq!(d.fix, None, "thin evidence, no fix");
