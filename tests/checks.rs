@@ -733,9 +733,36 @@ func TestDrained(t *testing.T) {
 }
 "#;
 
+/// signal.NotifyContext watches its parent on a goroutine until stop is
+/// called (the signal loop itself is ignored by a built-in rule).
+const NOTIFY_CONTEXT_TEST: &str = r#"package sig
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"testing"
+)
+
+func TestNeverStopped(t *testing.T) {
+	ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt)
+	_ = ctx
+}
+
+func TestStopped(t *testing.T) {
+	_, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	stop()
+}
+"#;
+
+/// Stop functions of the standard library never called: each leak named,
+/// with the diagnosis that says to call stop.
 #[test]
-fn an_iterator_pulled_and_never_stopped_leaks_its_coroutine() {
-    let m = temp_module(&[("pull/pull_test.go", PULL_TEST)]);
+fn an_iterator_or_signal_context_never_stopped_is_a_leak_diagnosed_as_such() {
+    let m = temp_module(&[
+        ("pull/pull_test.go", PULL_TEST),
+        ("sig/sig_test.go", NOTIFY_CONTEXT_TEST),
+    ]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     let pkg = format!("{M}pull");
     assert_eq!(run.code(), 1, "{}", run.stdout());
@@ -749,4 +776,11 @@ fn an_iterator_pulled_and_never_stopped_leaks_its_coroutine() {
     assert_eq!(g["diagnosis"]["rule"], "iter-pull-not-stopped", "{g}");
     assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("defer stop()"), "{g}");
     assert!(run.stdout().contains("iter.Pull"), "{}", run.stdout());
+    let sig = format!("{M}sig");
+    assert_eq!(run.verdict(&sig, "TestStopped"), "passed", "{}", run.stdout());
+    let t = &tests[&(sig, "TestNeverStopped".to_string())];
+    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
+    let g = &t["leak"]["groups"][0];
+    assert_eq!(g["diagnosis"]["rule"], "signal-notify-context-not-stopped", "{g}");
+    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("defer stop()"), "{g}");
 }

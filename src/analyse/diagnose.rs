@@ -311,6 +311,14 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            any_function: re(r"^os/signal\.NotifyContext\.func\d+$"),
+            ..rule(
+                "signal-notify-context-not-stopped",
+                "os/signal.NotifyContext's watcher: the stop function it returned was never called, nor its parent context cancelled",
+                Some("call the stop function NotifyContext returned once done (ctx, stop := signal.NotifyContext(…); defer stop())"),
+            )
+        },
+        DiagnosisRule {
             // iter.Pull runs the sequence as a coroutine, suspended at each
             // yield until next or stop is called; neither drained nor
             // stopped, it stays suspended for good.
@@ -514,6 +522,13 @@ mod tests {
         assert_eq!(rule_for(&older), "waitgroup");
         let timer = group("chan receive", &["p.fire"], "time.goFunc", 1);
         assert_eq!(rule_for(&timer), "timer-callback");
+        let notify = group(
+            "select",
+            &["os/signal.NotifyContext.func1"],
+            "os/signal.NotifyContext",
+            1,
+        );
+        assert_eq!(rule_for(&notify), "signal-notify-context-not-stopped");
         let pulled = group(
             "coroutine",
             &["p.seq.func1", "iter.Pull[...].func1"],
