@@ -755,13 +755,45 @@ func TestStopped(t *testing.T) {
 }
 "#;
 
-/// Stop functions of the standard library never called: each leak named,
-/// with the diagnosis that says to call stop.
+/// sql.Open starts the DB's connection opener, which only Close stops.
+const SQL_TEST: &str = r#"package db
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"testing"
+)
+
+type noConns struct{}
+
+func (noConns) Open(string) (driver.Conn, error) { return nil, errors.New("no connections") }
+
+func init() { sql.Register("noconns", noConns{}) }
+
+func TestNeverClosed(t *testing.T) {
+	if _, err := sql.Open("noconns", ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	db, err := sql.Open("noconns", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+}
+"#;
+
+/// Standard-library components never stopped or closed: each leak named,
+/// with the diagnosis that names the call to make.
 #[test]
-fn an_iterator_or_signal_context_never_stopped_is_a_leak_diagnosed_as_such() {
+fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
     let m = temp_module(&[
         ("pull/pull_test.go", PULL_TEST),
         ("sig/sig_test.go", NOTIFY_CONTEXT_TEST),
+        ("db/db_test.go", SQL_TEST),
     ]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     let pkg = format!("{M}pull");
@@ -783,4 +815,11 @@ fn an_iterator_or_signal_context_never_stopped_is_a_leak_diagnosed_as_such() {
     let g = &t["leak"]["groups"][0];
     assert_eq!(g["diagnosis"]["rule"], "signal-notify-context-not-stopped", "{g}");
     assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("defer stop()"), "{g}");
+    let db = format!("{M}db");
+    assert_eq!(run.verdict(&db, "TestClosed"), "passed", "{}", run.stdout());
+    let t = &tests[&(db, "TestNeverClosed".to_string())];
+    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
+    let g = &t["leak"]["groups"][0];
+    assert_eq!(g["diagnosis"]["rule"], "sql-db-open", "{g}");
+    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("db.Close()"), "{g}");
 }

@@ -285,6 +285,33 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            any_function: re(r"^google\.golang\.org/grpc\.\(\*Server\)\.Serve$"),
+            state: re(r"^IO wait"),
+            ..rule(
+                "grpc-server-open",
+                "a gRPC server's accept loop: the server was never stopped",
+                Some("stop the server when the test ends (srv.Stop(), or srv.GracefulStop() to let calls finish): that closes its listeners and connections"),
+            )
+        },
+        DiagnosisRule {
+            // A ClientConn's resolver and balancer wrappers (and an xDS
+            // client) each run one; Close stops them.
+            any_function: re(r"^google\.golang\.org/grpc/internal/grpcsync\.\(\*CallbackSerializer\)\.run$"),
+            ..rule(
+                "grpc-client-conn-open",
+                "a gRPC client's callback serializer waiting for work: the grpc.ClientConn it belongs to was never closed",
+                Some("close the connection when done (defer conn.Close(), or t.Cleanup(func() { conn.Close() }))"),
+            )
+        },
+        DiagnosisRule {
+            any_function: re(r"^database/sql\.\(\*DB\)\.(connectionOpener|connectionCleaner)$"),
+            ..rule(
+                "sql-db-open",
+                "a database/sql DB never closed: its connection opener (and cleaner) wait for work",
+                Some("close the DB when done (defer db.Close(), or t.Cleanup(func() { db.Close() }))"),
+            )
+        },
+        DiagnosisRule {
             any_function: re(r"^net\.\(\*(TCPListener|UnixListener|netFD)\)\.(Accept|accept)$"),
             state: re(r"^IO wait"),
             ..rule(
@@ -529,6 +556,31 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&notify), "signal-notify-context-not-stopped");
+        let serve = group(
+            "IO wait",
+            &[
+                "internal/poll.(*FD).Accept",
+                "net.(*TCPListener).Accept",
+                "google.golang.org/grpc.(*Server).Serve",
+            ],
+            "p.start",
+            1,
+        );
+        assert_eq!(rule_for(&serve), "grpc-server-open");
+        let serializer = group(
+            "chan receive",
+            &["google.golang.org/grpc/internal/grpcsync.(*CallbackSerializer).run"],
+            "google.golang.org/grpc/internal/grpcsync.NewCallbackSerializer",
+            3,
+        );
+        assert_eq!(rule_for(&serializer), "grpc-client-conn-open", "not a worker pool");
+        let db = group(
+            "select",
+            &["database/sql.(*DB).connectionOpener"],
+            "database/sql.OpenDB",
+            1,
+        );
+        assert_eq!(rule_for(&db), "sql-db-open");
         let pulled = group(
             "coroutine",
             &["p.seq.func1", "iter.Pull[...].func1"],
