@@ -299,8 +299,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             any_function: re(r"^google\.golang\.org/grpc/internal/grpcsync\.\(\*CallbackSerializer\)\.run$"),
             ..rule(
                 "grpc-client-conn-open",
-                "a gRPC client's callback serializer waiting for work: the grpc.ClientConn it belongs to was never closed",
-                Some("close the connection when done (defer conn.Close(), or t.Cleanup(func() { conn.Close() }))"),
+                "a gRPC callback serializer waiting for work: what runs it (a grpc.ClientConn's resolver or balancer, or an xDS client) was never closed",
+                Some("close the client connection when done (defer conn.Close(), or t.Cleanup(func() { conn.Close() })); an xDS client: call the close function it came with"),
             )
         },
         DiagnosisRule {
