@@ -786,6 +786,39 @@ func TestClosed(t *testing.T) {
 }
 "#;
 
+/// A command started and never waited for: `cat` waits on a stdin pipe
+/// nobody closes (until the test binary exits), and Start's goroutine copies
+/// its output into a buffer.
+const EXEC_TEST: &str = r#"package run
+
+import (
+	"bytes"
+	"os/exec"
+	"testing"
+)
+
+func TestStartedNeverWaited(t *testing.T) {
+	var out bytes.Buffer
+	cmd := exec.Command("cat")
+	cmd.Stdout = &out
+	if _, err := cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRun(t *testing.T) {
+	var out bytes.Buffer
+	cmd := exec.Command("echo", "hello")
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+}
+"#;
+
 /// Standard-library components never stopped or closed: each leak named,
 /// with the diagnosis that names the call to make.
 #[test]
@@ -794,6 +827,7 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
         ("pull/pull_test.go", PULL_TEST),
         ("sig/sig_test.go", NOTIFY_CONTEXT_TEST),
         ("db/db_test.go", SQL_TEST),
+        ("run/run_test.go", EXEC_TEST),
     ]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     let pkg = format!("{M}pull");
@@ -822,4 +856,11 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
     let g = &t["leak"]["groups"][0];
     assert_eq!(g["diagnosis"]["rule"], "sql-db-open", "{g}");
     assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("db.Close()"), "{g}");
+    let exec = format!("{M}run");
+    assert_eq!(run.verdict(&exec, "TestRun"), "passed", "{}", run.stdout());
+    let t = &tests[&(exec, "TestStartedNeverWaited".to_string())];
+    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
+    let g = &t["leak"]["groups"][0];
+    assert_eq!(g["diagnosis"]["rule"], "exec-not-waited", "{g}");
+    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("cmd.Wait()"), "{g}");
 }

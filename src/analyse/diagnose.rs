@@ -304,6 +304,17 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            // The goroutines Start adds: copying to or from a pipe when
+            // Stdin/Stdout/Stderr is not an *os.File, and watching the
+            // context of CommandContext. Wait ends them.
+            created_by: re(r"^os/exec\.\(\*Cmd\)\.Start$"),
+            ..rule(
+                "exec-not-waited",
+                "a command started with os/exec and never waited for: its output (or input) is copied through a pipe, or its context watched, until Wait",
+                Some("wait for the command (cmd.Wait(), or cmd.Run() instead of Start); to end it early, cancel the context of exec.CommandContext (or cmd.Process.Kill()) and still call cmd.Wait()"),
+            )
+        },
+        DiagnosisRule {
             any_function: re(r"^database/sql\.\(\*DB\)\.(connectionOpener|connectionCleaner)$"),
             ..rule(
                 "sql-db-open",
@@ -461,7 +472,7 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             state: re(r"^IO wait"),
             ..rule(
                 "io-wait",
-                "network I/O on a connection or listener nobody closes",
+                "I/O on a network connection, a listener or a pipe nobody closes",
                 Some("close it when done"),
             )
         },
@@ -581,6 +592,18 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&db), "sql-db-open");
+        let copying = group(
+            "IO wait",
+            &[
+                "internal/poll.(*FD).Read",
+                "os.(*File).Read",
+                "bytes.(*Buffer).ReadFrom",
+                "os/exec.(*Cmd).writerDescriptor.func1",
+            ],
+            "os/exec.(*Cmd).Start",
+            1,
+        );
+        assert_eq!(rule_for(&copying), "exec-not-waited", "not network I/O");
         let pulled = group(
             "coroutine",
             &["p.seq.func1", "iter.Pull[...].func1"],
