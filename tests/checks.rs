@@ -819,6 +819,43 @@ func TestRun(t *testing.T) {
 }
 "#;
 
+/// A writer into an io.Pipe whose reader gave up without closing it.
+const PIPE_TEST: &str = r#"package pipe
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"testing"
+)
+
+func lines(pw *io.PipeWriter) {
+	for i := 0; ; i++ {
+		if _, err := fmt.Fprintf(pw, "line %d\n", i); err != nil {
+			return
+		}
+	}
+}
+
+func TestReaderGaveUp(t *testing.T) {
+	pr, pw := io.Pipe()
+	go lines(pw)
+	bufio.NewScanner(pr).Scan()
+}
+
+func TestReaderClosed(t *testing.T) {
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lines(pw)
+	}()
+	bufio.NewScanner(pr).Scan()
+	pr.Close()
+	<-done
+}
+"#;
+
 /// Standard-library components never stopped or closed: each leak named,
 /// with the diagnosis that names the call to make.
 #[test]
@@ -828,6 +865,7 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
         ("sig/sig_test.go", NOTIFY_CONTEXT_TEST),
         ("db/db_test.go", SQL_TEST),
         ("run/run_test.go", EXEC_TEST),
+        ("pipe/pipe_test.go", PIPE_TEST),
     ]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     let pkg = format!("{M}pull");
@@ -863,4 +901,11 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
     let g = &t["leak"]["groups"][0];
     assert_eq!(g["diagnosis"]["rule"], "exec-not-waited", "{g}");
     assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("cmd.Wait()"), "{g}");
+    let pipe = format!("{M}pipe");
+    assert_eq!(run.verdict(&pipe, "TestReaderClosed"), "passed", "{}", run.stdout());
+    let t = &tests[&(pipe, "TestReaderGaveUp".to_string())];
+    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
+    let g = &t["leak"]["groups"][0];
+    assert_eq!(g["diagnosis"]["rule"], "io-pipe", "{g}");
+    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("pr.Close()"), "{g}");
 }

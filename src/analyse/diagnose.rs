@@ -304,6 +304,14 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            top_function: re(r"^io\.\(\*pipe\)\.(read|write)$"),
+            ..rule(
+                "io-pipe",
+                "an io.Pipe whose other end nobody reads from, writes to or closes any more",
+                Some("close the end you are done with (pr.Close() when the reader gives up, pw.Close() or pw.CloseWithError(err) when the writer is done): the blocked Write or Read then returns"),
+            )
+        },
+        DiagnosisRule {
             // The goroutines Start adds: copying to or from a pipe when
             // Stdin/Stdout/Stderr is not an *os.File, and watching the
             // context of CommandContext. Wait ends them.
@@ -604,6 +612,13 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&copying), "exec-not-waited", "not network I/O");
+        let pipe = group(
+            "select",
+            &["io.(*pipe).write", "io.(*PipeWriter).Write", "fmt.Fprintf", "p.produce"],
+            "p.Start",
+            1,
+        );
+        assert_eq!(rule_for(&pipe), "io-pipe");
         let pulled = group(
             "coroutine",
             &["p.seq.func1", "iter.Pull[...].func1"],
