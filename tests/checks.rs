@@ -856,6 +856,43 @@ func TestReaderClosed(t *testing.T) {
 }
 "#;
 
+/// A context derived from a parent of a Context type of its own, never
+/// cancelled; a trace started and never stopped.
+const CONTEXT_TRACE_TEST: &str = r#"package ctxtrace
+
+import (
+	"context"
+	"io"
+	"runtime/trace"
+	"testing"
+)
+
+type doneOnly struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c doneOnly) Done() <-chan struct{} { return c.done }
+
+func TestNeverCancelled(t *testing.T) {
+	parent := doneOnly{context.Background(), make(chan struct{})}
+	ctx, cancel := context.WithCancel(parent)
+	_, _ = ctx, cancel
+}
+
+func TestCancelled(t *testing.T) {
+	parent := doneOnly{context.Background(), make(chan struct{})}
+	_, cancel := context.WithCancel(parent)
+	cancel()
+}
+
+func TestTraceNeverStopped(t *testing.T) {
+	if err := trace.Start(io.Discard); err != nil {
+		t.Skip(err)
+	}
+}
+"#;
+
 /// Standard-library components never stopped or closed: each leak named,
 /// with the diagnosis that names the call to make.
 #[test]
@@ -866,6 +903,7 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
         ("db/db_test.go", SQL_TEST),
         ("run/run_test.go", EXEC_TEST),
         ("pipe/pipe_test.go", PIPE_TEST),
+        ("ctxtrace/ctxtrace_test.go", CONTEXT_TRACE_TEST),
     ]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     let pkg = format!("{M}pull");
@@ -908,4 +946,16 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
     let g = &t["leak"]["groups"][0];
     assert_eq!(g["diagnosis"]["rule"], "io-pipe", "{g}");
     assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("pr.Close()"), "{g}");
+    let ct = format!("{M}ctxtrace");
+    assert_eq!(run.verdict(&ct, "TestCancelled"), "passed", "{}", run.stdout());
+    for (test, rule, call) in [
+        ("TestNeverCancelled", "context-never-cancelled", "defer cancel()"),
+        ("TestTraceNeverStopped", "trace-not-stopped", "trace.Stop()"),
+    ] {
+        let t = &tests[&(ct.clone(), test.to_string())];
+        assert_eq!(t["verdict"], "leaked", "{test}: {}", run.stdout());
+        let g = &t["leak"]["groups"][0];
+        assert_eq!(g["diagnosis"]["rule"], rule, "{g}");
+        assert!(g["diagnosis"]["fix"].as_str().unwrap().contains(call), "{g}");
+    }
 }

@@ -304,6 +304,32 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            // Started by WithCancel/WithTimeout/WithDeadline when the parent
+            // is a Context type the package cannot see into.
+            any_function: re(r"^context\.\(\*cancelCtx\)\.propagateCancel\.func\d+$"),
+            ..rule(
+                "context-never-cancelled",
+                "the context package watching a parent of a Context type of its own: the derived context's cancel was never called, and the parent never ends",
+                Some("call the cancel function WithCancel, WithTimeout or WithDeadline returned (defer cancel()); go vet's lostcancel check finds the ones discarded"),
+            )
+        },
+        DiagnosisRule {
+            any_function: re(r"^golang\.org/x/sync/semaphore\.\(\*Weighted\)\.Acquire$"),
+            ..rule(
+                "semaphore-acquire",
+                "semaphore.Weighted.Acquire, for weight nobody releases",
+                Some("release what every Acquire took, on every path (defer sem.Release(n)), and give Acquire a context that ends (t.Context(), or one with a deadline)"),
+            )
+        },
+        DiagnosisRule {
+            any_function: re(r"^runtime\.ReadTrace$"),
+            ..rule(
+                "trace-not-stopped",
+                "the execution tracer's reader: a trace (runtime/trace.Start, or a FlightRecorder) was started and never stopped",
+                Some("stop it when done (defer trace.Stop(), or fr.Stop())"),
+            )
+        },
+        DiagnosisRule {
             top_function: re(r"^io\.\(\*pipe\)\.(read|write)$"),
             ..rule(
                 "io-pipe",
@@ -619,6 +645,30 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&pipe), "io-pipe");
+        let watcher = group(
+            "select",
+            &["context.(*cancelCtx).propagateCancel.func2"],
+            "context.(*cancelCtx).propagateCancel",
+            1,
+        );
+        assert_eq!(rule_for(&watcher), "context-never-cancelled");
+        let sem = group(
+            "select",
+            &["golang.org/x/sync/semaphore.(*Weighted).Acquire", "p.work"],
+            "p.Start",
+            1,
+        );
+        assert_eq!(rule_for(&sem), "semaphore-acquire");
+        let tracer = group(
+            "trace reader (blocked)",
+            &[
+                "runtime.ReadTrace",
+                "runtime/trace.(*traceMultiplexer).startLocked.func1",
+            ],
+            "runtime/trace.(*traceMultiplexer).startLocked",
+            1,
+        );
+        assert_eq!(rule_for(&tracer), "trace-not-stopped");
         let pulled = group(
             "coroutine",
             &["p.seq.func1", "iter.Pull[...].func1"],
