@@ -623,6 +623,7 @@ mod tests {
             }],
             failed_by_subtest: true,
             skipped: false,
+            uncounted: verdict == Verdict::Failed,
         };
         let package = |path: &str, status: PackageStatus, tests: Vec<TestResult>| PackageResult {
             import_path: path.into(),

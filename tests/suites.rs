@@ -1074,3 +1074,68 @@ func FuzzParse(f *testing.F) {
     let verdict = &run.tests()[&("example.com/tmp/fz".to_string(), "FuzzParse".to_string())]["verdict"];
     assert!(verdict == "panicked" || verdict == "failed", "{verdict}: {out}");
 }
+
+/// Tests that run tests with `testing.RunTests`, as testify's suite tests
+/// do to see a suite fail (a real-module evaluation's case): go test passes
+/// the package although an inner test failed on purpose, and reports inner
+/// tests named outside the caller's name as top-level tests. leakcheck
+/// failed the package both times (exit 1): the inner failure counted, and
+/// an inner test without a check of its own made the package "not fully
+/// checked". Now the inner failure is shown, as go test shows it, and
+/// counts no more than in go test; an inner test is checked as part of the
+/// test that ran it.
+const RUN_TESTS: &str = r#"package runner
+
+import "testing"
+
+func match(pat, str string) (bool, error) { return true, nil }
+
+func TestExpectsInnerFailure(t *testing.T) {
+	if testing.RunTests(match, []testing.InternalTest{{
+		Name: t.Name() + "/inner",
+		F:    func(t *testing.T) { t.Error("meant to fail") },
+	}}) {
+		t.Fatal("the inner test passed")
+	}
+}
+
+func TestInnerNamedApart(t *testing.T) {
+	if testing.RunTests(match, []testing.InternalTest{{
+		Name: t.Name() + "InBeforeTest",
+		F:    func(t *testing.T) { t.Error("meant to fail too") },
+	}}) {
+		t.Fatal("the inner test passed")
+	}
+}
+
+func TestInnerPasses(t *testing.T) {
+	if !testing.RunTests(match, []testing.InternalTest{{Name: "signature validation", F: func(t *testing.T) {}}}) {
+		t.Fatal("the inner test failed")
+	}
+}
+"#;
+
+#[test]
+fn inner_tests_run_by_a_test_count_as_in_go_test() {
+    let m = temp_module(&[("runner/runner_test.go", RUN_TESTS)]);
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
+    let run = run_in(m.path(), &["--color", "never", "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert_nothing_lost(&go, &run);
+    let pkg = run.package("example.com/tmp/runner");
+    assert_eq!(pkg["status"], "passed", "{}", run.stdout());
+    assert_eq!(pkg["check"]["state"], "checked", "{}", run.stdout());
+    let tests = run.tests();
+    for inner in ["TestExpectsInnerFailure/inner", "TestInnerNamedApartInBeforeTest"] {
+        let t = &tests[&("example.com/tmp/runner".to_string(), inner.to_string())];
+        assert_eq!(t["verdict"], "failed", "{inner}: {}", run.stdout());
+        assert_eq!(t["uncounted"], true, "{inner}: {}", run.stdout());
+    }
+    let out = run.stdout();
+    assert!(
+        out.contains("go test passed example.com/tmp/runner all the same"),
+        "{out}"
+    );
+    assert!(out.contains("2 failed (go test passed their packages)"), "{out}");
+    assert!(!out.contains("not fully checked"), "{out}");
+}

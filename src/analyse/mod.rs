@@ -140,6 +140,12 @@ pub struct TestResult {
     /// baseline) it is skipped, not passed.
     #[serde(skip)]
     pub skipped: bool,
+    /// It failed, but go test passed its package all the same: a test
+    /// another test ran (`testing.RunTests`, as testify's suite tests do
+    /// to see a suite fail), or a line printed to look like a test's end.
+    /// Its failure is shown as go test reports it, and, as in go test,
+    /// fails neither its package nor the run.
+    pub uncounted: bool,
 }
 
 impl TestResult {
@@ -156,7 +162,13 @@ impl TestResult {
             attempts: Vec::new(),
             failed_by_subtest: false,
             skipped: false,
+            uncounted: false,
         }
+    }
+
+    /// Whether its verdict fails its package (and the run).
+    pub fn fails(&self) -> bool {
+        self.verdict.is_failure() && !self.uncounted
     }
 
     /// The top-level test this belongs to.
@@ -353,7 +365,7 @@ impl PackageResult {
             || self
                 .tests
                 .iter()
-                .any(|t| t.verdict.is_failure() && t.verdict != Verdict::Leaked && !t.failed_by_subtest)
+                .any(|t| t.fails() && t.verdict != Verdict::Leaked && !t.failed_by_subtest)
     }
 
     /// The goroutines left after the last test, when they fail the
@@ -362,9 +374,9 @@ impl PackageResult {
         self.main_leak.as_ref().filter(|l| l.known < l.total)
     }
 
-    /// Whether a test's verdict is a failure (a leak included).
+    /// Whether a test's verdict fails the package (a leak included).
     pub fn any_test_failed(&self) -> bool {
-        self.tests.iter().any(|t| t.verdict.is_failure())
+        self.tests.iter().any(TestResult::fails)
     }
 
     /// Tests that leaked, with their reports.
@@ -395,6 +407,13 @@ pub struct PackageCollector {
     finished: Vec<bool>,
     current: HashMap<String, usize>,
     runs: HashMap<String, u32>,
+    /// Top-level tests running and not paused (by index), and how many
+    /// tests had ended when each test ended: a top-level test that starts
+    /// while another runs, and ends before it, was run by it
+    /// (`testing.RunTests`).
+    running_top: Vec<usize>,
+    inside: HashMap<usize, usize>,
+    end_order: HashMap<usize, usize>,
     output: String,
     build_output: String,
     failed_build: bool,
@@ -432,7 +451,22 @@ impl PackageCollector {
                 *run += 1;
                 self.tests.push(TestResult::started(name.to_string(), *run));
                 self.finished.push(false);
-                self.current.insert(name.to_string(), self.tests.len() - 1);
+                let i = self.tests.len() - 1;
+                self.current.insert(name.to_string(), i);
+                if !name.contains('/') {
+                    if let Some(&outer) = self.running_top.last() {
+                        self.inside.insert(i, outer);
+                    }
+                    self.running_top.push(i);
+                }
+            }
+            (Action::Pause, Some(name)) if !name.contains('/') => {
+                let i = self.test_index(name);
+                self.running_top.retain(|&t| t != i);
+            }
+            (Action::Cont, Some(name)) if !name.contains('/') => {
+                let i = self.test_index(name);
+                self.running_top.push(i);
             }
             (Action::Output, Some(name)) => {
                 let i = self.test_index(name);
@@ -447,6 +481,9 @@ impl PackageCollector {
                 };
                 self.tests[i].elapsed = ev.elapsed.unwrap_or(0.0);
                 self.finished[i] = true;
+                self.running_top.retain(|&t| t != i);
+                let ended = self.end_order.len();
+                self.end_order.insert(i, ended);
             }
             (Action::Output, None) => self.output.push_str(ev.output.as_deref().unwrap_or("")),
             (action @ (Action::Pass | Action::Fail | Action::Skip), None) => {
@@ -459,6 +496,14 @@ impl PackageCollector {
             }
             _ => {}
         }
+    }
+
+    /// Whether test `i` is a top-level test that another top-level test
+    /// ran: it began while the other ran, and ended before it.
+    fn run_by_another(&self, i: usize) -> bool {
+        self.inside.get(&i).is_some_and(
+            |outer| matches!((self.end_order.get(&i), self.end_order.get(outer)), (Some(inner), Some(o)) if inner < o),
+        )
     }
 
     /// Whether go test reported that the package's build (or its setup)
@@ -594,12 +639,18 @@ impl PackageCollector {
             for rec in stream_records.iter().filter(|r| r.header.kind == RecordKind::End) {
                 ends.insert((rec.header.test.clone(), rec.header.run), rec);
             }
-            for t in self.tests.iter_mut() {
+            let run_by_another: Vec<bool> = (0..self.tests.len()).map(|i| self.run_by_another(i)).collect();
+            for (i, t) in self.tests.iter_mut().enumerate() {
                 if t.name.contains('/') || t.name.starts_with("Benchmark") {
                     continue;
                 }
                 let Some(rec) = ends.remove(&(t.name.clone(), t.run)) else {
-                    if finished && !matches!(t.verdict, Verdict::Unfinished | Verdict::Panicked | Verdict::TimedOut) {
+                    // A test another ran is checked as part of it: what it
+                    // starts carries the other's labels.
+                    if finished
+                        && !run_by_another[i]
+                        && !matches!(t.verdict, Verdict::Unfinished | Verdict::Panicked | Verdict::TimedOut)
+                    {
                         problems.push(format!("{} ran but leakcheck did not check it", t.name));
                     }
                     continue;
@@ -703,7 +754,13 @@ impl PackageCollector {
             .map(|rec| leak_report(rec, rules, &self.import_path, None, proof))
             .filter(|l| l.total > 0);
 
-        let any_failure = self.tests.iter().any(|t| t.verdict.is_failure()) || main_leak.is_some() || crash.is_some();
+        // A failure go test did not count: its package passed.
+        if self.go_said(Action::Pass) && !build_failed {
+            for t in self.tests.iter_mut().filter(|t| t.verdict == Verdict::Failed) {
+                t.uncounted = true;
+            }
+        }
+        let any_failure = self.tests.iter().any(TestResult::fails) || main_leak.is_some() || crash.is_some();
         let failed_outside_tests = !any_failure && self.go_said(Action::Fail);
         let ran = !self.tests.is_empty() || self.status.is_some();
         let check = if !finished {

@@ -40,7 +40,7 @@ fn failing_names(p: &PackageResult) -> Vec<String> {
     let mut names: Vec<String> = p
         .tests
         .iter()
-        .filter(|t| t.verdict.is_failure())
+        .filter(|t| t.fails())
         .map(|t| t.top_level().to_string())
         .collect();
     names.sort();

@@ -177,6 +177,11 @@ pub struct Test {
     /// whose subtest fails.
     #[serde(default)]
     pub failed_by_subtest: bool,
+    /// It failed, but go test passed its package all the same (a test
+    /// another test ran with `testing.RunTests`): its failure fails
+    /// neither the package nor the run.
+    #[serde(default)]
+    pub uncounted: bool,
 }
 
 /// A test's verdict.
@@ -609,6 +614,7 @@ impl From<&analyse::TestResult> for Test {
             attempts,
             failed_by_subtest,
             skipped: _,
+            uncounted,
         } = t;
         Test {
             name: name.clone(),
@@ -619,6 +625,7 @@ impl From<&analyse::TestResult> for Test {
             leak: leak.as_ref().map(Leak::from),
             attempts: attempts.iter().map(Attempt::from).collect(),
             failed_by_subtest: *failed_by_subtest,
+            uncounted: *uncounted,
         }
     }
 }

@@ -344,6 +344,13 @@ impl<W: Write> TerminalReporter<W> {
                 if outputs {
                     out.push_str(&shown_output(&t.output, false));
                 }
+                if t.uncounted {
+                    let _ = writeln!(
+                        out,
+                        "    go test passed {} all the same (a test another test ran, with testing.RunTests): not counted against the run",
+                        p.import_path
+                    );
+                }
                 if let Some(l) = leak {
                     let _ = writeln!(out, "    {} also {}", t.name, text::leak_summary(l));
                 }
@@ -712,8 +719,24 @@ impl<W: Write> TerminalReporter<W> {
             };
             let _ = write!(line, ", {}", self.paint("35;1", &leaked));
         }
+        let uncounted = summary
+            .packages
+            .iter()
+            .flat_map(|p| &p.tests)
+            .filter(|t| t.uncounted && t.verdict.is_failure())
+            .count();
         for (n, what, code) in [(t.failed, "failed", "31;1"), (t.skipped, "skipped", "33")] {
-            if n > 0 {
+            if n > 0 && what == "failed" && uncounted > 0 {
+                let counted = if uncounted == n {
+                    format!(
+                        "go test passed {}",
+                        if n == 1 { "its package" } else { "their packages" }
+                    )
+                } else {
+                    format!("{uncounted} of them in packages go test passed")
+                };
+                let _ = write!(line, ", {}", self.paint(code, &format!("{n} {what} ({counted})")));
+            } else if n > 0 {
                 let _ = write!(line, ", {}", self.paint(code, &format!("{n} {what}")));
             }
         }
