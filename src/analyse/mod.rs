@@ -412,7 +412,7 @@ pub struct PackageCollector {
     /// while another runs, and ends before it, was run by it
     /// (`testing.RunTests`).
     running_top: Vec<usize>,
-    inside: HashMap<usize, usize>,
+    inside: HashMap<usize, Vec<usize>>,
     end_order: HashMap<usize, usize>,
     output: String,
     build_output: String,
@@ -454,19 +454,21 @@ impl PackageCollector {
                 let i = self.tests.len() - 1;
                 self.current.insert(name.to_string(), i);
                 if !name.contains('/') {
-                    if let Some(&outer) = self.running_top.last() {
-                        self.inside.insert(i, outer);
+                    if !self.running_top.is_empty() {
+                        self.inside.insert(i, self.running_top.clone());
                     }
                     self.running_top.push(i);
                 }
             }
             (Action::Pause, Some(name)) if !name.contains('/') => {
-                let i = self.test_index(name);
-                self.running_top.retain(|&t| t != i);
+                if let Some(&i) = self.current.get(name) {
+                    self.running_top.retain(|&t| t != i);
+                }
             }
             (Action::Cont, Some(name)) if !name.contains('/') => {
-                let i = self.test_index(name);
-                self.running_top.push(i);
+                if let Some(&i) = self.current.get(name) {
+                    self.running_top.push(i);
+                }
             }
             (Action::Output, Some(name)) => {
                 let i = self.test_index(name);
@@ -499,11 +501,16 @@ impl PackageCollector {
     }
 
     /// Whether test `i` is a top-level test that another top-level test
-    /// ran: it began while the other ran, and ended before it.
+    /// ran: it began while the other ran (not paused), and ended before it.
     fn run_by_another(&self, i: usize) -> bool {
-        self.inside.get(&i).is_some_and(
-            |outer| matches!((self.end_order.get(&i), self.end_order.get(outer)), (Some(inner), Some(o)) if inner < o),
-        )
+        let Some(inner) = self.end_order.get(&i) else {
+            return false;
+        };
+        self.inside
+            .get(&i)
+            .into_iter()
+            .flatten()
+            .any(|outer| self.end_order.get(outer).is_some_and(|o| inner < o))
     }
 
     /// Whether go test reported that the package's build (or its setup)
@@ -1378,6 +1385,46 @@ mod tests {
         assert_eq!(go_duration_seconds(""), None);
         assert_eq!(go_duration_seconds("soon"), None);
         assert_eq!(go_duration_seconds("3 s"), None);
+    }
+
+    /// A top-level test that starts while another runs (not paused) and
+    /// ends before it was run by it (testing.RunTests); the parallel
+    /// tests of a package start one after another, each once the one
+    /// before it paused.
+    #[test]
+    fn a_test_run_inside_another_is_told_from_parallel_tests() {
+        let mut c = PackageCollector::new("p");
+        for (action, test) in [
+            ("run", "TestA"),
+            ("pause", "TestA"),
+            ("run", "TestB"),
+            ("pause", "TestB"),
+            ("run", "TestSerial"),
+            ("pass", "TestSerial"),
+            ("cont", "TestA"),
+            ("cont", "TestB"),
+            ("run", "inner"),
+            ("pass", "TestB"),
+            ("fail", "inner"),
+            ("pass", "TestA"),
+            ("run", "TestLast"),
+            ("pass", "TestLast"),
+        ] {
+            c.event(&ev(action, Some(test), None));
+        }
+        let by_another: Vec<(&str, bool)> = (0..c.tests.len())
+            .map(|i| (c.tests[i].name.as_str(), c.run_by_another(i)))
+            .collect();
+        assert_eq!(
+            by_another,
+            [
+                ("TestA", false),
+                ("TestB", false),
+                ("TestSerial", false),
+                ("inner", true),
+                ("TestLast", false)
+            ]
+        );
     }
 
     #[test]
