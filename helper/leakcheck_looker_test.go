@@ -51,19 +51,15 @@ func (s *leakcheckSession) background(tc *leakcheckTest) bool {
 	return s.events != tc.events
 }
 
-// leakcheckBackgroundAllowed: not -failfast, and not -parallel=1. Under
-// -failfast checks stay in their test (the next test starts after it), and
-// fail none. Under -parallel=1 no other test runs while a check waits in
-// its test; in the background one would, and could stop what the check
-// waits for (with more slots, other tests run beside a check either way).
+// leakcheckBackgroundAllowed: not -failfast. Under -failfast checks stay in
+// their test (the next test starts after it), and fail none. Under
+// -parallel=1 (the default on one CPU) too, a parallel test's check goes to
+// the background: waiting in the test it would hold the only slot, and a
+// goroutine the next parallel test ends within the grace period, as it
+// would under go test (and with more slots under leakcheck), would be
+// reported leaked.
 func leakcheckBackgroundAllowed() bool {
-	if leakcheckFailfast() {
-		return false
-	}
-	if f := leakcheckflag.Lookup("test.parallel"); f != nil && f.Value.String() == "1" {
-		return false
-	}
-	return true
+	return !leakcheckFailfast()
 }
 
 // endInBackground hands a test's check to the looker.
