@@ -1139,3 +1139,76 @@ fn inner_tests_run_by_a_test_count_as_in_go_test() {
     assert!(out.contains("2 failed (go test passed their packages)"), "{out}");
     assert!(!out.contains("not fully checked"), "{out}");
 }
+
+/// `--rerun-fails` with `-count=2`: the rerun runs each failed test once
+/// (`-count=1`), and that run used to replace all of the test's runs, its
+/// attempts taken from the first run: a failure in the second run was in no
+/// report, and a test failing only there was "flaky: pass, then passed" (a
+/// hostile review's case).
+const SECOND_RUN: &str = r#"package second
+
+import "testing"
+
+var calls int
+
+func TestAlwaysFails(t *testing.T) { t.Fatal("boom") }
+
+// Fails in the second run of one process only: a rerun (a new process) passes.
+func TestSecondRunFails(t *testing.T) {
+	calls++
+	if calls == 2 {
+		t.Fatal("second run fails")
+	}
+}
+
+func TestOK(t *testing.T) {}
+"#;
+
+#[test]
+fn a_rerun_replaces_only_the_failed_runs_of_a_count_run() {
+    let m = temp_module(&[("second/second_test.go", SECOND_RUN)]);
+    let run = run_in(m.path(), &["--rerun-fails", "1", "--", "-count=2"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let runs: Vec<(String, u64, String, Vec<String>)> = run.package("example.com/tmp/second")["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["run"].as_u64().unwrap(),
+                t["verdict"].as_str().unwrap().to_string(),
+                t["attempts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a["verdict"].as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let find = |name: &str, run_no: u64| {
+        runs.iter()
+            .find(|(n, r, _, _)| n == name && *r == run_no)
+            .map(|(_, _, v, a)| (v.as_str(), a.clone()))
+    };
+    assert_eq!(find("TestSecondRunFails", 1), Some(("passed", vec![])), "{runs:?}");
+    assert_eq!(
+        find("TestSecondRunFails", 2),
+        Some(("passed", vec!["failed".to_string()])),
+        "{runs:?}"
+    );
+    assert_eq!(find("TestOK", 1), Some(("passed", vec![])), "{runs:?}");
+    assert_eq!(find("TestOK", 2), Some(("passed", vec![])), "{runs:?}");
+    // Both failed runs are attempts of the one rerun, which failed again.
+    assert_eq!(
+        find("TestAlwaysFails", 1),
+        Some(("failed", vec!["failed".to_string(), "failed".to_string()])),
+        "{runs:?}"
+    );
+    let out = run.stdout();
+    assert!(
+        out.contains("TestSecondRunFails") && out.contains("fail, then passed on rerun 1"),
+        "{out}"
+    );
+}

@@ -49,8 +49,8 @@ fn failing_names(p: &PackageResult) -> Vec<String> {
 }
 
 /// Folds a rerun's results into the earlier ones: each rerun top-level test
-/// (and its subtests) replaces the earlier entries, which become its
-/// attempts.
+/// (and its subtests) replaces the earlier entries of the runs that failed,
+/// which become its attempts; runs that passed stay as they were.
 pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>) {
     for again in rerun {
         let Some(p) = results.iter_mut().find(|p| p.import_path == again.import_path) else {
@@ -58,28 +58,9 @@ pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>) {
         };
         for top in failing_names(p) {
             let new: Vec<TestResult> = again.tests.iter().filter(|t| t.top_level() == top).cloned().collect();
-            let Some(first) = p.tests.iter().position(|t| t.top_level() == top) else {
-                continue;
-            };
-            if new.is_empty() {
-                continue;
+            for (replaced, new_run) in replacements(p, &top, &new) {
+                replace_runs(p, &top, &replaced, &new, new_run);
             }
-            let old: Vec<TestResult> = p.tests.iter().filter(|t| t.top_level() == top).cloned().collect();
-            let old_top = old.iter().find(|t| t.name == top).cloned();
-            let mut replacement = new;
-            if let (Some(old_top), Some(new_top)) = (old_top, replacement.iter_mut().find(|t| t.name == top)) {
-                let mut attempts = old_top.attempts.clone();
-                attempts.push(Attempt {
-                    verdict: old_top.verdict,
-                    leak: old_top.leak_line(),
-                    output: old_top.output.clone(),
-                    elapsed: old_top.elapsed,
-                });
-                new_top.attempts = attempts;
-            }
-            p.tests.retain(|t| t.top_level() != top);
-            let at = first.min(p.tests.len());
-            p.tests.splice(at..at, replacement);
         }
         // A crash the rerun did not repeat is gone; one it did stays.
         let crashed_tests_pass = p.crash.as_ref().is_some_and(|c| {
@@ -97,6 +78,69 @@ pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>) {
         }
         p.recompute_status();
     }
+}
+
+/// Which earlier runs of `top` each run of its rerun stands for: run for run
+/// when the rerun ran it as many times (a `-cpu` list, which the rerun
+/// keeps), else the rerun's runs in order for the failed runs in order, the
+/// last taking those left (`-count=N`, which the rerun does not keep: its
+/// single run stands for every failed one). Runs that passed are not
+/// replaced.
+fn replacements(p: &PackageResult, top: &str, new: &[TestResult]) -> Vec<(Vec<u32>, u32)> {
+    let runs = |tests: &[TestResult]| -> Vec<u32> {
+        let mut r: Vec<u32> = tests.iter().filter(|t| t.top_level() == top).map(|t| t.run).collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    };
+    let (old_runs, new_runs) = (runs(&p.tests), runs(new));
+    let failed: Vec<u32> = old_runs
+        .iter()
+        .copied()
+        .filter(|&r| p.tests.iter().any(|t| t.top_level() == top && t.run == r && t.fails()))
+        .collect();
+    if new_runs.is_empty() || failed.is_empty() {
+        return Vec::new();
+    }
+    if new_runs == old_runs {
+        return failed.iter().map(|&r| (vec![r], r)).collect();
+    }
+    let mut out: Vec<(Vec<u32>, u32)> = failed.iter().zip(&new_runs).map(|(&f, &n)| (vec![f], n)).collect();
+    if let Some(last) = out.last_mut() {
+        last.0.extend(failed.iter().skip(new_runs.len()));
+    }
+    out
+}
+
+/// Replaces the entries of `top`'s runs `replaced` with those of the
+/// rerun's run `new_run` (numbered as the first replaced run), whose top
+/// entry takes the replaced runs as attempts, in order.
+fn replace_runs(p: &mut PackageResult, top: &str, replaced: &[u32], new: &[TestResult], new_run: u32) {
+    let mut attempts = Vec::new();
+    for &r in replaced {
+        if let Some(old_top) = p.tests.iter().find(|t| t.name == top && t.run == r) {
+            attempts.extend(old_top.attempts.iter().cloned());
+            attempts.push(Attempt {
+                verdict: old_top.verdict,
+                leak: old_top.leak_line(),
+                output: old_top.output.clone(),
+                elapsed: old_top.elapsed,
+            });
+        }
+    }
+    let mut replacement: Vec<TestResult> = new.iter().filter(|t| t.run == new_run).cloned().collect();
+    for t in &mut replacement {
+        t.run = replaced[0];
+        if t.name == top {
+            t.attempts = attempts.clone();
+        }
+    }
+    let is_replaced = |t: &TestResult| t.top_level() == top && replaced.contains(&t.run);
+    let Some(at) = p.tests.iter().position(is_replaced) else {
+        return;
+    };
+    p.tests.retain(|t| !is_replaced(t));
+    p.tests.splice(at..at, replacement);
 }
 
 impl TestResult {
