@@ -282,6 +282,19 @@ impl GoTestArgs {
                 return Err(Error::Usage(format!("go test {} {why}", f.given[0])));
             }
         }
+        // The test binary's own -test.v, given after -args, replaces the
+        // -test.v=test2json go test -json passes it: no test's events
+        // would be reported (a false or bad value), and the helper's checks
+        // could not be matched with them.
+        if let Some(arg) = self.binary.iter().skip(1).find(|a| {
+            let flag = a.strip_prefix("--").or_else(|| a.strip_prefix('-'));
+            flag.and_then(|f| f.strip_prefix("test.v="))
+                .is_some_and(|v| v != "test2json" && go_bool(Some(v)) != Some(true))
+        }) {
+            return Err(Error::Usage(format!(
+                "go test -args {arg} turns off the per-test events (-test.v=test2json) that leakcheck reads: leave -test.v out (-v is fine)"
+            )));
+        }
         Ok(warnings)
     }
 
@@ -516,10 +529,16 @@ mod tests {
             &["-list="],
             &["-n=false"],
             &["-count=1", "--", "-c"],
+            &["-args", "-test.v"],
+            &["-args", "-test.v=true", "-test.count=2"],
+            &["-args", "-test.v=test2json"],
         ] {
             assert!(parse(ok).check().is_ok(), "{ok:?}");
         }
         for refused in [
+            &["-count=1", "-args", "-test.v=false"][..],
+            &["-args", "--test.v=0"],
+            &["-args", "-x", "-test.v=junk"],
             &["-c"][..],
             &["-c=true"],
             &["-n"],

@@ -196,3 +196,22 @@ fn version_reports_the_toolchain_go_picks_in_the_dir_given_with_c() {
     assert_eq!(code, 2, "{err}");
     assert!(err.starts_with("leakcheck: cannot change to /no/such/dir"), "{err}");
 }
+
+#[test]
+fn a_test_binary_flag_that_turns_off_the_event_stream_is_refused() {
+    // `-args -test.v=false` replaces go test -json's -test.v=test2json: no
+    // test's events, and the package was "not fully checked" (exit 1) where
+    // go test passes (a hostile review's case). Refused, as -c is.
+    let (code, out, err) = run(
+        &["./spawn", "--", "-count=1", "-args", "-test.v=false"],
+        &fixtures_dir(),
+        &[],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("go test -args -test.v=false turns off the per-test events"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "nothing ran: {out}");
+}
