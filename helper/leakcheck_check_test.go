@@ -287,10 +287,35 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 	return &leakcheckWait{
 		claim:    claim,
 		test:     test,
-		deadline: leakchecktime.Now().Add(s.graceLimit),
+		deadline: leakcheckCheckDeadline(test, leakchecktime.Now().Add(s.graceLimit)),
 		self:     self,
 		pause:    100 * leakchecktime.Microsecond,
 	}
+}
+
+// leakcheckTimeoutMargin is how long before go test's -timeout alarm a
+// test's check gives up waiting.
+const leakcheckTimeoutMargin = 250 * leakchecktime.Millisecond
+
+// leakcheckCheckDeadline is when a test's check stops waiting: at the end
+// of the grace period, or just before the test binary's -timeout alarm
+// (t.Deadline) if that comes first. Waiting past it would turn what the
+// test left running into a timeout of a test that had returned, and lose
+// the package's later tests; what is left then is reported as left.
+func leakcheckCheckDeadline(test *leakcheckTest, grace leakchecktime.Time) leakchecktime.Time {
+	if test == nil || test.tb == nil {
+		return grace
+	}
+	t, ok := test.tb.(interface {
+		Deadline() (leakchecktime.Time, bool)
+	})
+	if !ok {
+		return grace
+	}
+	if alarm, set := t.Deadline(); set && alarm.Add(-leakcheckTimeoutMargin).Before(grace) {
+		return alarm.Add(-leakcheckTimeoutMargin)
+	}
+	return grace
 }
 
 // lookFor takes one look for the checks given: every goroutine attributed,

@@ -1212,3 +1212,21 @@ fn a_rerun_replaces_only_the_failed_runs_of_a_count_run() {
         "{out}"
     );
 }
+
+/// A check waits at most until just before the test binary's `-timeout`
+/// alarm: with a grace period longer than what is left, it used to turn a
+/// leaking test that had returned into a timeout, and the package's later
+/// tests were lost (a hostile review's case).
+#[test]
+fn a_check_stops_waiting_before_the_timeout_alarm() {
+    let m = temp_module(&[(
+        "tight/tight_test.go",
+        "package tight\n\nimport \"testing\"\n\nfunc TestBlocked(t *testing.T) { go func() { select {} }() }\n\nfunc TestAfter(t *testing.T) {}\n",
+    )]);
+    let run = run_in(m.path(), &["--grace", "30s", "--", "-count=1", "-timeout", "2s"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let pkg = "example.com/tmp/tight";
+    assert_eq!(run.verdict(pkg, "TestBlocked"), "leaked", "{}", run.stdout());
+    assert_eq!(run.verdict(pkg, "TestAfter"), "passed", "{}", run.stdout());
+    assert!(run.package(pkg)["crash"].is_null(), "{}", run.stdout());
+}
