@@ -245,10 +245,24 @@ impl GoTestArgs {
         self.last("trace").flatten().is_some_and(|v| !v.is_empty())
     }
 
-    /// Whether go test stops at the first failure (`-failfast`): it then
+    /// Whether go test stops at the first failure (`-failfast`, here or in
+    /// `goflags`, $GOFLAGS, which the command line overrides): it then
     /// starts no further package.
-    pub fn fails_fast(&self) -> bool {
-        self.last("failfast").is_some_and(|v| go_bool(v) == Some(true))
+    pub fn fails_fast(&self, goflags: &str) -> bool {
+        let from_goflags = || {
+            goflags
+                .split_whitespace()
+                .filter_map(|f| f.strip_prefix("--").or_else(|| f.strip_prefix('-')))
+                .filter_map(|f| match f.split_once('=') {
+                    Some(("failfast", v)) => Some(Some(v)),
+                    None if f == "failfast" => Some(None),
+                    _ => None,
+                })
+                .next_back()
+        };
+        self.last("failfast")
+            .or_else(from_goflags)
+            .is_some_and(|v| go_bool(v) == Some(true))
     }
 
     /// Refuses go test flags under which no test runs checked, and warns
@@ -642,7 +656,14 @@ mod tests {
         assert!(!parse(&["-vet=off", "-vet=printf"]).vet_off());
         assert!(parse(&["-trace", "t.out"]).traces());
         assert!(!parse(&["-trace=t.out", "-trace="]).traces());
-        assert!(parse(&["-failfast"]).fails_fast());
-        assert!(!parse(&["-failfast", "-failfast=false"]).fails_fast());
+        assert!(parse(&["-failfast"]).fails_fast(""));
+        assert!(!parse(&["-failfast", "-failfast=false"]).fails_fast(""));
+        assert!(parse(&["-count=1"]).fails_fast("-mod=mod -failfast"));
+        assert!(parse(&[]).fails_fast("--failfast=true"));
+        assert!(
+            !parse(&["-failfast=false"]).fails_fast("-failfast"),
+            "the command line wins"
+        );
+        assert!(!parse(&[]).fails_fast("-failfast=false -v"));
     }
 }

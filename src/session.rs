@@ -515,7 +515,7 @@ impl Prepared {
                 Some(0) => "go test did not report it".to_string(),
                 // A leak fails its package as a failing test would, and
                 // -failfast starts no package after a failure.
-                Some(_) if self.opts.go_test_args.fails_fast() => {
+                Some(_) if self.opts.go_test_args.fails_fast(&self.tc.goflags) => {
                     "-failfast stopped go test after an earlier failure or leak".to_string()
                 }
                 Some(2) if reported.is_empty() => match go_said {

@@ -1504,6 +1504,28 @@ fn failfast_stops_where_go_test_stops_and_a_leak_still_fails() {
         "{}",
         run.stdout()
     );
+    // The same with -failfast in $GOFLAGS (it said "go test exited (1)").
+    let run = run_in(
+        m.path(),
+        &[
+            "./ff",
+            "./later",
+            "--",
+            "-count=1",
+            "-p",
+            "1",
+            "-run",
+            "TestB|TestLater",
+        ],
+        &[("GOFLAGS", "-failfast")],
+    );
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    assert!(
+        run.stdout()
+            .contains("later: not finished: -failfast stopped go test after an earlier failure or leak"),
+        "{}",
+        run.stdout()
+    );
 }
 
 // Promise 10: on Go before 1.27, where goroutine headers carry no labels,
