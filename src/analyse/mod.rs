@@ -14,7 +14,7 @@ pub mod group;
 pub mod rerun;
 pub mod rules;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -761,9 +761,30 @@ impl PackageCollector {
             .map(|rec| leak_report(rec, rules, &self.import_path, None, proof))
             .filter(|l| l.total > 0);
 
-        // A failure go test did not count: its package passed.
-        if self.go_said(Action::Pass) && !build_failed {
-            for t in self.tests.iter_mut().filter(|t| t.verdict == Verdict::Failed) {
+        // Failures go test does not count: any in a package it passed; and
+        // those of tests another test ran (testing.RunTests), which only
+        // their caller's verdict counts: a test named apart from its caller
+        // but run inside it, or one named as a subtest of a test that did
+        // not fail (a real subtest's failure fails its parent).
+        let go_passed = self.go_said(Action::Pass) && !build_failed;
+        let failed_tops: HashSet<(String, u32)> = self
+            .tests
+            .iter()
+            .filter(|t| !t.name.contains('/') && t.verdict == Verdict::Failed)
+            .map(|t| (t.name.clone(), t.run))
+            .collect();
+        let tops: HashSet<(String, u32)> = self
+            .tests
+            .iter()
+            .filter(|t| !t.name.contains('/'))
+            .map(|t| (t.name.clone(), t.run))
+            .collect();
+        let run_by_another: Vec<bool> = (0..self.tests.len()).map(|i| self.run_by_another(i)).collect();
+        for (i, t) in self.tests.iter_mut().enumerate() {
+            let top = (t.top_level().to_string(), t.run);
+            let inner =
+                run_by_another[i] || (t.name.contains('/') && tops.contains(&top) && !failed_tops.contains(&top));
+            if t.verdict == Verdict::Failed && (go_passed || inner) {
                 t.uncounted = true;
             }
         }

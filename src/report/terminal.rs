@@ -345,10 +345,8 @@ impl<W: Write> TerminalReporter<W> {
                     out.push_str(&shown_output(&t.output, false));
                 }
                 if t.uncounted {
-                    let _ = writeln!(
-                        out,
-                        "    go test passed {} all the same (a test another test ran, with testing.RunTests): not counted against the run",
-                        p.import_path
+                    out.push_str(
+                        "    not counted, as go test does not count it: a test another test ran (testing.RunTests) fails only through its caller\n",
                     );
                 }
                 if let Some(l) = leak {
@@ -728,12 +726,9 @@ impl<W: Write> TerminalReporter<W> {
         for (n, what, code) in [(t.failed, "failed", "31;1"), (t.skipped, "skipped", "33")] {
             if n > 0 && what == "failed" && uncounted > 0 {
                 let counted = if uncounted == n {
-                    format!(
-                        "go test passed {}",
-                        if n == 1 { "its package" } else { "their packages" }
-                    )
+                    "not counted, as in go test".to_string()
                 } else {
-                    format!("{uncounted} of them in packages go test passed")
+                    format!("{uncounted} of them not counted, as in go test")
                 };
                 let _ = write!(line, ", {}", self.paint(code, &format!("{n} {what} ({counted})")));
             } else if n > 0 {
