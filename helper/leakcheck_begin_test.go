@@ -292,6 +292,9 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 	s.mu.Unlock()
 	if n > 0 && tc.tb != nil {
 		tc.tb.Error(leakcheckLeakedLine(n, tc.name))
+		if out.cutShort {
+			tc.tb.Log("leakcheck stopped waiting for them at the -timeout alarm, before its grace period ended: one that was still exiting may be among them")
+		}
 	}
 	return n
 }

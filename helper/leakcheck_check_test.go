@@ -22,6 +22,9 @@ type leakcheckOutcome struct {
 	owners       map[string]string // goroutine id → the test it belongs to (package check)
 	alone        bool
 	looks        int
+	// cutShort: the -timeout alarm ends the wait before the grace period
+	// (leakcheckCheckDeadline).
+	cutShort bool
 }
 
 // sections is the dump text of what the outcome names, leaked first.
@@ -284,38 +287,49 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 	if self == 0 {
 		self, _ = leakcheckOwnIDs()
 	}
+	deadline, cut := leakcheckCheckDeadline(test, leakchecktime.Now().Add(s.graceLimit))
 	return &leakcheckWait{
 		claim:    claim,
 		test:     test,
-		deadline: leakcheckCheckDeadline(test, leakchecktime.Now().Add(s.graceLimit)),
+		deadline: deadline,
 		self:     self,
 		pause:    100 * leakchecktime.Microsecond,
+		out:      leakcheckOutcome{cutShort: cut},
 	}
 }
 
 // leakcheckTimeoutMargin is how long before go test's -timeout alarm a
-// test's check gives up waiting.
+// test's check gives up waiting (at most half the time left).
 const leakcheckTimeoutMargin = 250 * leakchecktime.Millisecond
 
-// leakcheckCheckDeadline is when a test's check stops waiting: at the end
-// of the grace period, or just before the test binary's -timeout alarm
-// (t.Deadline) if that comes first. Waiting past it would turn what the
-// test left running into a timeout of a test that had returned, and lose
-// the package's later tests; what is left then is reported as left.
-func leakcheckCheckDeadline(test *leakcheckTest, grace leakchecktime.Time) leakchecktime.Time {
+// leakcheckCheckDeadline is when a test's check stops waiting, and whether
+// the alarm cut the grace period short: at the end of the grace period, or
+// just before the test binary's -timeout alarm (t.Deadline) if that comes
+// first. Waiting past it would turn what the test left running into a
+// timeout of a test that had returned, and lose the package's later tests;
+// what is left then is reported as left, and the test's log says why.
+func leakcheckCheckDeadline(test *leakcheckTest, grace leakchecktime.Time) (leakchecktime.Time, bool) {
 	if test == nil || test.tb == nil {
-		return grace
+		return grace, false
 	}
 	t, ok := test.tb.(interface {
 		Deadline() (leakchecktime.Time, bool)
 	})
 	if !ok {
-		return grace
+		return grace, false
 	}
-	if alarm, set := t.Deadline(); set && alarm.Add(-leakcheckTimeoutMargin).Before(grace) {
-		return alarm.Add(-leakcheckTimeoutMargin)
+	alarm, set := t.Deadline()
+	if !set {
+		return grace, false
 	}
-	return grace
+	margin := leakcheckTimeoutMargin
+	if left := leakchecktime.Until(alarm); left < 2*margin {
+		margin = left / 2
+	}
+	if cut := alarm.Add(-margin); cut.Before(grace) {
+		return cut, true
+	}
+	return grace, false
 }
 
 // lookFor takes one look for the checks given: every goroutine attributed,

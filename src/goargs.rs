@@ -245,6 +245,16 @@ impl GoTestArgs {
         self.last("trace").flatten().is_some_and(|v| !v.is_empty())
     }
 
+    /// How many times go test runs each test per `-cpu` value (`-count`,
+    /// 1 when not given or not a number).
+    pub fn count(&self) -> u32 {
+        self.last("count")
+            .flatten()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(1)
+    }
+
     /// Whether go test stops at the first failure (`-failfast`, here or in
     /// `goflags`, $GOFLAGS, which the command line overrides): it then
     /// starts no further package.
@@ -253,6 +263,7 @@ impl GoTestArgs {
             goflags
                 .split_whitespace()
                 .filter_map(|f| f.strip_prefix("--").or_else(|| f.strip_prefix('-')))
+                .map(|f| f.strip_prefix("test.").unwrap_or(f))
                 .filter_map(|f| match f.split_once('=') {
                     Some(("failfast", v)) => Some(Some(v)),
                     None if f == "failfast" => Some(None),
@@ -298,16 +309,29 @@ impl GoTestArgs {
         }
         // The test binary's own -test.v, given after -args, replaces the
         // -test.v=test2json go test -json passes it: no test's events
-        // would be reported (a false or bad value), and the helper's checks
-        // could not be matched with them.
-        if let Some(arg) = self.binary.iter().skip(1).find(|a| {
-            let flag = a.strip_prefix("--").or_else(|| a.strip_prefix('-'));
-            flag.and_then(|f| f.strip_prefix("test.v="))
-                .is_some_and(|v| v != "test2json" && go_bool(Some(v)) != Some(true))
-        }) {
-            return Err(Error::Usage(format!(
-                "go test -args {arg} turns off the per-test events (-test.v=test2json) that leakcheck reads: leave -test.v out (-v is fine)"
-            )));
+        // would be reported (false; any value testing refuses fails the
+        // binary), and the helper's checks could not be matched with them.
+        // Read as the binary's flag package reads its arguments: up to the
+        // first one that is not a flag, or a flag of its own whose value
+        // may be the next argument (its flags are not known here).
+        for arg in self.binary.iter().skip(1) {
+            let Some(flag) = arg
+                .strip_prefix("--")
+                .or_else(|| arg.strip_prefix('-'))
+                .filter(|f| !f.is_empty())
+            else {
+                break;
+            };
+            match flag.split_once('=') {
+                Some(("test.v", v)) if v != "true" && v != "test2json" => {
+                    return Err(Error::Usage(format!(
+                        "go test -args {arg} turns off the per-test events (-test.v=test2json) that leakcheck reads: leave -test.v out (-v is fine)"
+                    )));
+                }
+                Some(_) => {}
+                None if flag.starts_with("test.") => {}
+                None => break,
+            }
         }
         Ok(warnings)
     }
@@ -546,13 +570,18 @@ mod tests {
             &["-args", "-test.v"],
             &["-args", "-test.v=true", "-test.count=2"],
             &["-args", "-test.v=test2json"],
+            // A value of the test's own flag, or after a positional argument.
+            &["-args", "-msg", "-test.v=false"],
+            &["-args", "pos", "-test.v=false"],
+            &["-args", "--", "-test.v=false"],
         ] {
             assert!(parse(ok).check().is_ok(), "{ok:?}");
         }
         for refused in [
             &["-count=1", "-args", "-test.v=false"][..],
             &["-args", "--test.v=0"],
-            &["-args", "-x", "-test.v=junk"],
+            &["-args", "-x=1", "-test.short", "-test.v=junk"],
+            &["-args", "-test.v=1"],
             &["-c"][..],
             &["-c=true"],
             &["-n"],
@@ -665,5 +694,10 @@ mod tests {
             "the command line wins"
         );
         assert!(!parse(&[]).fails_fast("-failfast=false -v"));
+        assert!(parse(&[]).fails_fast("-test.failfast"));
+        assert_eq!(parse(&["-count=3", "-cpu", "1,2"]).count(), 3);
+        assert_eq!(parse(&["-count", "2"]).count(), 2);
+        assert_eq!(parse(&["-count=x"]).count(), 1);
+        assert_eq!(parse(&[]).count(), 1);
     }
 }

@@ -573,7 +573,7 @@ impl Prepared {
             };
             let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
             let (again, _, _) = pass.run(&cmd, emitter)?;
-            rerun::merge(results, again);
+            rerun::merge(results, again, opts.go_test_args.count());
         }
         Ok(())
     }

@@ -957,7 +957,7 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
     let t = &tests[&(exec, "TestStartedNeverWaited".to_string())];
     assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
     let g = &t["leak"]["groups"][0];
-    assert_eq!(g["diagnosis"]["rule"], "exec-not-waited", "{g}");
+    assert_eq!(g["diagnosis"]["rule"], "exec-still-running", "{g}");
     assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("cmd.Wait()"), "{g}");
     let pipe = format!("{M}pipe");
     assert_eq!(run.verdict(&pipe, "TestReaderClosed"), "passed", "{}", run.stdout());

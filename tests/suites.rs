@@ -1174,7 +1174,10 @@ fn inner_tests_run_by_a_test_count_as_in_go_test() {
 /// hostile review's case).
 const SECOND_RUN: &str = r#"package second
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 var calls int
 
@@ -1189,6 +1192,14 @@ func TestSecondRunFails(t *testing.T) {
 }
 
 func TestOK(t *testing.T) {}
+
+// Fails whenever it runs on two Ps: under -cpu 1,2 its runs on two fail,
+// in the rerun too.
+func TestTwoProcs(t *testing.T) {
+	if runtime.GOMAXPROCS(0) == 2 {
+		t.Fatal("fails on 2 Ps")
+	}
+}
 "#;
 
 #[test]
@@ -1235,9 +1246,50 @@ fn a_rerun_replaces_only_the_failed_runs_of_a_count_run() {
     );
     let out = run.stdout();
     assert!(
-        out.contains("TestSecondRunFails") && out.contains("fail, then passed on rerun 1"),
+        out.contains("TestSecondRunFails") && out.contains("fail, then passed on a rerun"),
         "{out}"
     );
+    // -cpu 1,2 -count=2: runs 1-2 on one P, 3-4 on two. The rerun runs it
+    // once per -cpu value; its run on two Ps stands for runs 3 and 4 and
+    // fails again (it was taken for run 1's, and the test called flaky).
+    let run = run_in(
+        m.path(),
+        &[
+            "--rerun-fails",
+            "1",
+            "--",
+            "-count=2",
+            "-cpu",
+            "1,2",
+            "-run",
+            "TestTwoProcs",
+        ],
+        &[],
+    );
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let tests: Vec<(u64, String, usize)> = run.package("example.com/tmp/second")["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["run"].as_u64().unwrap(),
+                t["verdict"].as_str().unwrap().to_string(),
+                t["attempts"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tests,
+        [
+            (1, "passed".to_string(), 0),
+            (2, "passed".to_string(), 0),
+            (3, "failed".to_string(), 2)
+        ],
+        "{}",
+        run.stdout()
+    );
+    assert!(!run.stdout().contains("FLAKY"), "{}", run.stdout());
 }
 
 /// A check waits at most until just before the test binary's `-timeout`
@@ -1256,4 +1308,47 @@ fn a_check_stops_waiting_before_the_timeout_alarm() {
     assert_eq!(run.verdict(pkg, "TestBlocked"), "leaked", "{}", run.stdout());
     assert_eq!(run.verdict(pkg, "TestAfter"), "passed", "{}", run.stdout());
     assert!(run.package(pkg)["crash"].is_null(), "{}", run.stdout());
+    assert!(
+        run.stdout()
+            .contains("leakcheck stopped waiting for them at the -timeout alarm"),
+        "{}",
+        run.stdout()
+    );
+}
+
+/// A TestMain that exits 0 whatever m.Run says: go test passes the package
+/// although a test failed, and leakcheck counts that failure as go test
+/// does, but not a leak (a hostile review's case: a test that failed and
+/// leaked exited 0 once its failure was not counted).
+#[test]
+fn a_failure_go_test_does_not_count_still_counts_its_leak() {
+    let m = temp_module(&[(
+        "swallow/swallow_test.go",
+        r#"package swallow
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	m.Run()
+	os.Exit(0)
+}
+
+func TestFails(t *testing.T) { t.Error("boom") }
+"#,
+    )]);
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_nothing_lost(&go, &run);
+    assert_eq!(run.code(), 0, "as go test: {}", run.stdout());
+    assert_eq!(run.verdict("example.com/tmp/swallow", "TestFails"), "failed");
+    std::fs::write(
+        m.path().join("swallow/leak_test.go"),
+        "package swallow\n\nimport \"testing\"\n\nfunc TestFailsAndLeaks(t *testing.T) {\n\tgo func() { select {} }()\n\tt.Error(\"boom\")\n}\n",
+    )
+    .unwrap();
+    let run = run_in(m.path(), &["--", "-count=1", "-run", "TestFailsAndLeaks"], &[]);
+    assert_eq!(run.code(), 1, "the leak counts: {}", run.stdout());
 }

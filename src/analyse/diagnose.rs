@@ -343,9 +343,17 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             // context of CommandContext. Wait ends them.
             created_by: re(r"^os/exec\.\(\*Cmd\)\.Start$"),
             ..rule(
-                "exec-not-waited",
-                "a command started with os/exec and never waited for: its output (or input) is copied through a pipe, or its context watched, until Wait",
-                Some("wait for the command (cmd.Wait(), or cmd.Run() instead of Start); to end it early, cancel the context of exec.CommandContext (or cmd.Process.Kill()) and still call cmd.Wait()"),
+                "exec-still-running",
+                "a command started with os/exec that is still running: its output (or input) is copied through a pipe, or its context watched, until it exits and Wait returns",
+                Some("end the command before the test returns (cancel the context of exec.CommandContext, or cmd.Process.Kill()) and wait for it (cmd.Wait(); cmd.Run() instead of Start waits)"),
+            )
+        },
+        DiagnosisRule {
+            any_function: re(r"^os/exec\.\(\*Cmd\)\.Wait$"),
+            ..rule(
+                "exec-wait-running",
+                "cmd.Wait, for a command started with os/exec that is still running",
+                Some("end the command before the test returns (cancel the context of exec.CommandContext, or cmd.Process.Kill()), then wait for it"),
             )
         },
         DiagnosisRule {
@@ -637,7 +645,19 @@ mod tests {
             "os/exec.(*Cmd).Start",
             1,
         );
-        assert_eq!(rule_for(&copying), "exec-not-waited", "not network I/O");
+        assert_eq!(rule_for(&copying), "exec-still-running", "not network I/O");
+        let waiting = group(
+            "syscall",
+            &[
+                "syscall.Syscall6",
+                "os.(*Process).wait",
+                "os/exec.(*Cmd).Wait",
+                "p.TestRun.func1",
+            ],
+            "p.TestRun",
+            1,
+        );
+        assert_eq!(rule_for(&waiting), "exec-wait-running");
         let pipe = group(
             "select",
             &["io.(*pipe).write", "io.(*PipeWriter).Write", "fmt.Fprintf", "p.produce"],

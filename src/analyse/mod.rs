@@ -166,9 +166,10 @@ impl TestResult {
         }
     }
 
-    /// Whether its verdict fails its package (and the run).
+    /// Whether its verdict fails its package (and the run): a failure go
+    /// test does not count does not, unless the test also leaked.
     pub fn fails(&self) -> bool {
-        self.verdict.is_failure() && !self.uncounted
+        self.verdict.is_failure() && (!self.uncounted || self.leak.as_ref().is_some_and(|l| l.total > l.known))
     }
 
     /// The top-level test this belongs to.

@@ -51,14 +51,17 @@ fn failing_names(p: &PackageResult) -> Vec<String> {
 /// Folds a rerun's results into the earlier ones: each rerun top-level test
 /// (and its subtests) replaces the earlier entries of the runs that failed,
 /// which become its attempts; runs that passed stay as they were.
-pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>) {
+///
+/// `count`: the first run's `-count` (runs of a test per `-cpu` value); a
+/// rerun runs each test once per `-cpu` value.
+pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>, count: u32) {
     for again in rerun {
         let Some(p) = results.iter_mut().find(|p| p.import_path == again.import_path) else {
             continue;
         };
         for top in failing_names(p) {
             let new: Vec<TestResult> = again.tests.iter().filter(|t| t.top_level() == top).cloned().collect();
-            for (replaced, new_run) in replacements(p, &top, &new) {
+            for (replaced, new_run) in replacements(p, &top, &new, count) {
                 replace_runs(p, &top, &replaced, &new, new_run);
             }
         }
@@ -80,36 +83,33 @@ pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>) {
     }
 }
 
-/// Which earlier runs of `top` each run of its rerun stands for: run for run
-/// when the rerun ran it as many times (a `-cpu` list, which the rerun
-/// keeps), else the rerun's runs in order for the failed runs in order, the
-/// last taking those left (`-count=N`, which the rerun does not keep: its
-/// single run stands for every failed one). Runs that passed are not
-/// replaced.
-fn replacements(p: &PackageResult, top: &str, new: &[TestResult]) -> Vec<(Vec<u32>, u32)> {
-    let runs = |tests: &[TestResult]| -> Vec<u32> {
-        let mut r: Vec<u32> = tests.iter().filter(|t| t.top_level() == top).map(|t| t.run).collect();
-        r.sort_unstable();
-        r.dedup();
-        r
-    };
-    let (old_runs, new_runs) = (runs(&p.tests), runs(new));
-    let failed: Vec<u32> = old_runs
+/// Which earlier runs of `top` each run of its rerun stands for. go test
+/// runs a test `count` times for each `-cpu` value in turn (runs 1 to
+/// `count` under the first value, …); the rerun, once for each value. So
+/// each rerun run stands for the failed runs under its `-cpu` value; a
+/// rerun run whose value had no failed run replaces nothing. Runs that
+/// passed are not replaced.
+fn replacements(p: &PackageResult, top: &str, new: &[TestResult], count: u32) -> Vec<(Vec<u32>, u32)> {
+    let count = count.max(1);
+    let mut failed: Vec<u32> = p
+        .tests
         .iter()
-        .copied()
-        .filter(|&r| p.tests.iter().any(|t| t.top_level() == top && t.run == r && t.fails()))
+        .filter(|t| t.top_level() == top && t.fails())
+        .map(|t| t.run)
         .collect();
-    if new_runs.is_empty() || failed.is_empty() {
-        return Vec::new();
-    }
-    if new_runs == old_runs {
-        return failed.iter().map(|&r| (vec![r], r)).collect();
-    }
-    let mut out: Vec<(Vec<u32>, u32)> = failed.iter().zip(&new_runs).map(|(&f, &n)| (vec![f], n)).collect();
-    if let Some(last) = out.last_mut() {
-        last.0.extend(failed.iter().skip(new_runs.len()));
-    }
-    out
+    failed.sort_unstable();
+    failed.dedup();
+    let mut new_runs: Vec<u32> = new.iter().map(|t| t.run).collect();
+    new_runs.sort_unstable();
+    new_runs.dedup();
+    new_runs
+        .into_iter()
+        .filter_map(|n| {
+            let slot = n - 1;
+            let replaced: Vec<u32> = failed.iter().copied().filter(|r| (r - 1) / count == slot).collect();
+            (!replaced.is_empty()).then_some((replaced, n))
+        })
+        .collect()
 }
 
 /// Replaces the entries of `top`'s runs `replaced` with those of the

@@ -344,9 +344,9 @@ impl<W: Write> TerminalReporter<W> {
                 if outputs {
                     out.push_str(&shown_output(&t.output, false));
                 }
-                if t.uncounted {
+                if !t.fails() {
                     out.push_str(
-                        "    not counted, as go test does not count it: a test another test ran (testing.RunTests) fails only through its caller\n",
+                        "    its failure not counted, as go test does not count it (a test another test ran, with testing.RunTests, fails only through its caller; or its package passed all the same)\n",
                     );
                 }
                 if let Some(l) = leak {
@@ -673,12 +673,11 @@ impl<W: Write> TerminalReporter<W> {
                     .collect();
                 let _ = writeln!(
                     out,
-                    "--- {}: {} ({}): {}, then passed on rerun {}",
+                    "--- {}: {} ({}): {}, then passed on a rerun",
                     self.paint("33;1", "FLAKY"),
                     t.name,
                     p.import_path,
                     earlier.join(", then "),
-                    t.attempts.len()
                 );
             }
         }
@@ -721,7 +720,7 @@ impl<W: Write> TerminalReporter<W> {
             .packages
             .iter()
             .flat_map(|p| &p.tests)
-            .filter(|t| t.uncounted && t.verdict.is_failure())
+            .filter(|t| t.verdict.is_failure() && !t.fails())
             .count();
         for (n, what, code) in [(t.failed, "failed", "31;1"), (t.skipped, "skipped", "33")] {
             if n > 0 && what == "failed" && uncounted > 0 {
