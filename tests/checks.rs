@@ -926,56 +926,69 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
         ("ctxtrace/ctxtrace_test.go", CONTEXT_TRACE_TEST),
     ]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
-    let pkg = format!("{M}pull");
     assert_eq!(run.code(), 1, "{}", run.stdout());
-    assert_eq!(run.verdict(&pkg, "TestStopped"), "passed", "{}", run.stdout());
-    assert_eq!(run.verdict(&pkg, "TestDrained"), "passed", "{}", run.stdout());
     let tests = run.tests();
-    let t = &tests[&(pkg.clone(), "TestFirstOnly".to_string())];
-    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
-    let g = &t["leak"]["groups"][0];
-    assert_eq!(g["state"], "coroutine", "{g}");
-    assert_eq!(g["diagnosis"]["rule"], "iter-pull-not-stopped", "{g}");
-    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("defer stop()"), "{g}");
-    assert!(run.stdout().contains("iter.Pull"), "{}", run.stdout());
-    let sig = format!("{M}sig");
-    assert_eq!(run.verdict(&sig, "TestStopped"), "passed", "{}", run.stdout());
-    let t = &tests[&(sig, "TestNeverStopped".to_string())];
-    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
-    let g = &t["leak"]["groups"][0];
-    assert_eq!(g["diagnosis"]["rule"], "signal-notify-context-not-stopped", "{g}");
-    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("defer stop()"), "{g}");
-    let db = format!("{M}db");
-    assert_eq!(run.verdict(&db, "TestClosed"), "passed", "{}", run.stdout());
-    let t = &tests[&(db, "TestNeverClosed".to_string())];
-    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
-    let g = &t["leak"]["groups"][0];
-    assert_eq!(g["diagnosis"]["rule"], "sql-db-open", "{g}");
-    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("db.Close()"), "{g}");
-    let exec = format!("{M}run");
-    assert_eq!(run.verdict(&exec, "TestRun"), "passed", "{}", run.stdout());
-    let t = &tests[&(exec, "TestStartedNeverWaited".to_string())];
-    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
-    let g = &t["leak"]["groups"][0];
-    assert_eq!(g["diagnosis"]["rule"], "exec-still-running", "{g}");
-    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("cmd.Wait()"), "{g}");
-    let pipe = format!("{M}pipe");
-    assert_eq!(run.verdict(&pipe, "TestReaderClosed"), "passed", "{}", run.stdout());
-    let t = &tests[&(pipe, "TestReaderGaveUp".to_string())];
-    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
-    let g = &t["leak"]["groups"][0];
-    assert_eq!(g["diagnosis"]["rule"], "io-pipe", "{g}");
-    assert!(g["diagnosis"]["fix"].as_str().unwrap().contains("pr.Close()"), "{g}");
-    let ct = format!("{M}ctxtrace");
-    assert_eq!(run.verdict(&ct, "TestCancelled"), "passed", "{}", run.stdout());
-    for (test, rule, call) in [
-        ("TestNeverCancelled", "context-never-cancelled", "defer cancel()"),
-        ("TestTraceNeverStopped", "trace-not-stopped", "trace.Stop()"),
-    ] {
-        let t = &tests[&(ct.clone(), test.to_string())];
-        assert_eq!(t["verdict"], "leaked", "{test}: {}", run.stdout());
+    // package, clean tests, the leaking test, its diagnosis, the call its fix names
+    let cases: &[(&str, &[&str], &str, &str, &str)] = &[
+        (
+            "pull",
+            &["TestStopped", "TestDrained"],
+            "TestFirstOnly",
+            "iter-pull-not-stopped",
+            "defer stop()",
+        ),
+        (
+            "sig",
+            &["TestStopped"],
+            "TestNeverStopped",
+            "signal-notify-context-not-stopped",
+            "defer stop()",
+        ),
+        ("db", &["TestClosed"], "TestNeverClosed", "sql-db-open", "db.Close()"),
+        (
+            "run",
+            &["TestRun"],
+            "TestStartedNeverWaited",
+            "exec-still-running",
+            "cmd.Wait()",
+        ),
+        (
+            "pipe",
+            &["TestReaderClosed"],
+            "TestReaderGaveUp",
+            "io-pipe",
+            "pr.Close()",
+        ),
+        (
+            "ctxtrace",
+            &["TestCancelled"],
+            "TestNeverCancelled",
+            "context-never-cancelled",
+            "defer cancel()",
+        ),
+        (
+            "ctxtrace",
+            &[],
+            "TestTraceNeverStopped",
+            "trace-not-stopped",
+            "trace.Stop()",
+        ),
+    ];
+    for (pkg, clean, leaky, rule, call) in cases {
+        let pkg = format!("{M}{pkg}");
+        for test in *clean {
+            assert_eq!(run.verdict(&pkg, test), "passed", "{pkg} {test}: {}", run.stdout());
+        }
+        let t = &tests[&(pkg.clone(), leaky.to_string())];
+        assert_eq!(t["verdict"], "leaked", "{pkg} {leaky}: {}", run.stdout());
         let g = &t["leak"]["groups"][0];
-        assert_eq!(g["diagnosis"]["rule"], rule, "{g}");
+        assert_eq!(g["diagnosis"]["rule"], *rule, "{g}");
         assert!(g["diagnosis"]["fix"].as_str().unwrap().contains(call), "{g}");
     }
+    // The coroutine, as the dump names its state.
+    assert_eq!(
+        tests[&(format!("{M}pull"), "TestFirstOnly".to_string())]["leak"]["groups"][0]["state"],
+        "coroutine"
+    );
+    assert!(run.stdout().contains("iter.Pull"), "{}", run.stdout());
 }

@@ -1481,33 +1481,10 @@ fn failfast_stops_where_go_test_stops_and_a_leak_still_fails() {
     let later = "package later\n\nimport \"testing\"\n\nfunc TestLater(t *testing.T) {}\n";
     std::fs::create_dir(m.path().join("later")).unwrap();
     std::fs::write(m.path().join("later/l_test.go"), later).unwrap();
-    let run = run_in(
-        m.path(),
-        &[
-            "./ff",
-            "./later",
-            "--",
-            "-count=1",
-            "-failfast",
-            "-p",
-            "1",
-            "-run",
-            "TestB|TestLater",
-        ],
-        &[],
-    );
-    assert_eq!(run.code(), 1, "{}", run.stdout());
-    assert_eq!(verdict(&run, "ff", "TestB"), "leaked", "{}", run.stdout());
-    assert!(
-        run.stdout()
-            .contains("later: not finished: -failfast stopped go test after an earlier failure or leak"),
-        "{}",
-        run.stdout()
-    );
-    // The same with -failfast in $GOFLAGS (it said "go test exited (1)").
-    let run = run_in(
-        m.path(),
-        &[
+    // With -failfast on the command line or in $GOFLAGS (which said "go
+    // test exited (1)").
+    for (flag, env) in [(Some("-failfast"), None), (None, Some(("GOFLAGS", "-failfast")))] {
+        let mut args = vec![
             "./ff",
             "./later",
             "--",
@@ -1516,16 +1493,18 @@ fn failfast_stops_where_go_test_stops_and_a_leak_still_fails() {
             "1",
             "-run",
             "TestB|TestLater",
-        ],
-        &[("GOFLAGS", "-failfast")],
-    );
-    assert_eq!(run.code(), 1, "{}", run.stdout());
-    assert!(
-        run.stdout()
-            .contains("later: not finished: -failfast stopped go test after an earlier failure or leak"),
-        "{}",
-        run.stdout()
-    );
+        ];
+        args.extend(flag);
+        let run = run_in(m.path(), &args, env.as_slice());
+        assert_eq!(run.code(), 1, "{}", run.stdout());
+        assert_eq!(verdict(&run, "ff", "TestB"), "leaked", "{}", run.stdout());
+        assert!(
+            run.stdout()
+                .contains("later: not finished: -failfast stopped go test after an earlier failure or leak"),
+            "{env:?}: {}",
+            run.stdout()
+        );
+    }
 }
 
 // Promise 10: on Go before 1.27, where goroutine headers carry no labels,
