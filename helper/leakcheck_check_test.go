@@ -299,7 +299,7 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 }
 
 // leakcheckTimeoutMargin is how long before go test's -timeout alarm a
-// test's check gives up waiting (at most half the time left).
+// test's check gives up waiting (at most a tenth of the time left).
 const leakcheckTimeoutMargin = 250 * leakchecktime.Millisecond
 
 // leakcheckCheckDeadline is when a test's check stops waiting, and whether
@@ -323,8 +323,8 @@ func leakcheckCheckDeadline(test *leakcheckTest, grace leakchecktime.Time) (leak
 		return grace, false
 	}
 	margin := leakcheckTimeoutMargin
-	if left := leakchecktime.Until(alarm); left < 2*margin {
-		margin = left / 2
+	if left := leakchecktime.Until(alarm); left < 10*margin {
+		margin = left / 10
 	}
 	if cut := alarm.Add(-margin); cut.Before(grace) {
 		return cut, true

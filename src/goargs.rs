@@ -144,6 +144,54 @@ fn spelled_flag(arg: &str) -> Option<(&str, Option<&str>)> {
 
 /// A boolean flag's value as Go's flag package reads it (strconv.ParseBool);
 /// None for anything else.
+/// The value of the last `-name` in $GOFLAGS (`-name=v`, or `-name` alone:
+/// Some(None)), with or without `test.`; GOFLAGS takes only `-flag=value`
+/// forms and bare booleans.
+fn goflags_last<'a>(goflags: &'a str, name: &str) -> Option<Option<&'a str>> {
+    goflags
+        .split_whitespace()
+        .filter_map(|f| f.strip_prefix("--").or_else(|| f.strip_prefix('-')))
+        .map(|f| f.strip_prefix("test.").unwrap_or(f))
+        .filter_map(|f| match f.split_once('=') {
+            Some((n, v)) if n == name => Some(Some(v)),
+            None if f == name => Some(None),
+            _ => None,
+        })
+        .next_back()
+}
+
+/// testing's flags that take a value (`-test.run X`): the next argument
+/// is theirs when none is given with `=`.
+const TEST_VALUE_FLAGS: &[&str] = &[
+    "run",
+    "skip",
+    "count",
+    "cpu",
+    "parallel",
+    "timeout",
+    "shuffle",
+    "bench",
+    "benchtime",
+    "list",
+    "coverprofile",
+    "cpuprofile",
+    "memprofile",
+    "memprofilerate",
+    "blockprofile",
+    "blockprofilerate",
+    "mutexprofile",
+    "mutexprofilefraction",
+    "trace",
+    "outputdir",
+    "fuzz",
+    "fuzztime",
+    "fuzzminimizetime",
+    "fuzzcachedir",
+    "gocoverdir",
+    "testlogfile",
+    "artifacts",
+];
+
 fn go_bool(value: Option<&str>) -> Option<bool> {
     match value {
         None => Some(true),
@@ -246,9 +294,10 @@ impl GoTestArgs {
     }
 
     /// How many times go test runs each test per `-cpu` value (`-count`,
-    /// 1 when not given or not a number).
-    pub fn count(&self) -> u32 {
+    /// here or in `goflags`, $GOFLAGS; 1 when not given or not a number).
+    pub fn count(&self, goflags: &str) -> u32 {
         self.last("count")
+            .or_else(|| goflags_last(goflags, "count"))
             .flatten()
             .and_then(|v| v.parse().ok())
             .filter(|&n| n > 0)
@@ -259,20 +308,8 @@ impl GoTestArgs {
     /// `goflags`, $GOFLAGS, which the command line overrides): it then
     /// starts no further package.
     pub fn fails_fast(&self, goflags: &str) -> bool {
-        let from_goflags = || {
-            goflags
-                .split_whitespace()
-                .filter_map(|f| f.strip_prefix("--").or_else(|| f.strip_prefix('-')))
-                .map(|f| f.strip_prefix("test.").unwrap_or(f))
-                .filter_map(|f| match f.split_once('=') {
-                    Some(("failfast", v)) => Some(Some(v)),
-                    None if f == "failfast" => Some(None),
-                    _ => None,
-                })
-                .next_back()
-        };
         self.last("failfast")
-            .or_else(from_goflags)
+            .or_else(|| goflags_last(goflags, "failfast"))
             .is_some_and(|v| go_bool(v) == Some(true))
     }
 
@@ -314,7 +351,8 @@ impl GoTestArgs {
         // Read as the binary's flag package reads its arguments: up to the
         // first one that is not a flag, or a flag of its own whose value
         // may be the next argument (its flags are not known here).
-        for arg in self.binary.iter().skip(1) {
+        let mut args = self.binary.iter().skip(1);
+        while let Some(arg) = args.next() {
             let Some(flag) = arg
                 .strip_prefix("--")
                 .or_else(|| arg.strip_prefix('-'))
@@ -329,8 +367,13 @@ impl GoTestArgs {
                     )));
                 }
                 Some(_) => {}
-                None if flag.starts_with("test.") => {}
-                None => break,
+                None => match flag.strip_prefix("test.") {
+                    Some(name) if TEST_VALUE_FLAGS.contains(&name) => {
+                        args.next();
+                    }
+                    Some(_) => {}
+                    None => break,
+                },
             }
         }
         Ok(warnings)
@@ -581,6 +624,7 @@ mod tests {
             &["-count=1", "-args", "-test.v=false"][..],
             &["-args", "--test.v=0"],
             &["-args", "-x=1", "-test.short", "-test.v=junk"],
+            &["-args", "-test.count", "1", "-test.run", "TestA", "-test.v=false"],
             &["-args", "-test.v=1"],
             &["-c"][..],
             &["-c=true"],
@@ -695,9 +739,10 @@ mod tests {
         );
         assert!(!parse(&[]).fails_fast("-failfast=false -v"));
         assert!(parse(&[]).fails_fast("-test.failfast"));
-        assert_eq!(parse(&["-count=3", "-cpu", "1,2"]).count(), 3);
-        assert_eq!(parse(&["-count", "2"]).count(), 2);
-        assert_eq!(parse(&["-count=x"]).count(), 1);
-        assert_eq!(parse(&[]).count(), 1);
+        assert_eq!(parse(&["-count=3", "-cpu", "1,2"]).count(""), 3);
+        assert_eq!(parse(&["-count", "2"]).count("-count=5"), 2);
+        assert_eq!(parse(&[]).count("-count=5 -v"), 5);
+        assert_eq!(parse(&["-count=x"]).count(""), 1);
+        assert_eq!(parse(&[]).count(""), 1);
     }
 }

@@ -540,6 +540,17 @@ impl Prepared {
         emitter: &mut Emitter<'_>,
     ) -> Result<()> {
         let opts = &self.opts;
+        if opts.rerun_fails > 0 && opts.go_test_args.fails_fast(&self.tc.goflags) {
+            // The tests after a failure never ran: rerunning the failed
+            // ones could not pass the package.
+            if rerun::failing_tests(results).iter().any(|(_, t)| !t.is_empty()) {
+                emitter.notice(
+                    Stream::Stderr,
+                    "leakcheck: no rerun under -failfast: the tests after a failure never ran",
+                );
+            }
+            return Ok(());
+        }
         for round in 1..=opts.rerun_fails {
             let failing = rerun::failing_tests(results);
             let count: usize = failing.iter().map(|(_, t)| t.len()).sum();
@@ -573,7 +584,7 @@ impl Prepared {
             };
             let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
             let (again, _, _) = pass.run(&cmd, emitter)?;
-            rerun::merge(results, again, opts.go_test_args.count());
+            rerun::merge(results, again, opts.go_test_args.count(&self.tc.goflags));
         }
         Ok(())
     }

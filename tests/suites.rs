@@ -1165,6 +1165,11 @@ fn inner_tests_run_by_a_test_count_as_in_go_test() {
         &[],
     );
     assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    // RunTests honours -count too: the inner tests have runs their caller
+    // never had, and their failures still do not count.
+    let m = temp_module(&[("runner/runner_test.go", RUN_TESTS)]);
+    let run = run_in(m.path(), &["--", "-count=2"], &[]);
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
 }
 
 /// `--rerun-fails` with `-count=2`: the rerun runs each failed test once
@@ -1351,4 +1356,52 @@ func TestFails(t *testing.T) { t.Error("boom") }
     .unwrap();
     let run = run_in(m.path(), &["--", "-count=1", "-run", "TestFailsAndLeaks"], &[]);
     assert_eq!(run.code(), 1, "the leak counts: {}", run.stdout());
+}
+
+/// A test binary that died (a panic) never ran the tests after the one it
+/// died in: a rerun of the failed tests cannot pass the package, even when
+/// the panicking test passes on it (it could; a hostile review's case: exit
+/// 0). Under -failfast the tests after a failure never ran either: no
+/// rerun.
+#[test]
+fn a_rerun_never_passes_a_package_whose_binary_died_or_stopped_early() {
+    let m = temp_module(&[(
+        "once/once_test.go",
+        r#"package once
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Panics the first time it runs in this directory, passes after.
+func TestPanicsOnce(t *testing.T) {
+	marker := filepath.Join(os.Getenv("ONCE_DIR"), "marker")
+	if _, err := os.Stat(marker); err != nil {
+		os.WriteFile(marker, nil, 0o644)
+		panic("first run")
+	}
+}
+
+func TestNeverRunsFirstTime(t *testing.T) {}
+"#,
+    )]);
+    let dir = m.path().to_str().unwrap().to_string();
+    for flags in [&["-count=1"][..], &["-count=1", "-failfast"]] {
+        let _ = std::fs::remove_file(m.path().join("marker"));
+        let mut args = vec!["--rerun-fails", "2", "--"];
+        args.extend(flags);
+        let run = run_in(m.path(), &args, &[("ONCE_DIR", &dir)]);
+        assert_eq!(run.code(), 1, "{flags:?}: {}{}", run.stdout(), run.stderr());
+        if flags.contains(&"-failfast") {
+            assert!(run.stderr().contains("no rerun under -failfast"), "{}", run.stderr());
+        } else {
+            assert!(
+                !run.package("example.com/tmp/once")["crash"].is_null(),
+                "{}",
+                run.stdout()
+            );
+        }
+    }
 }

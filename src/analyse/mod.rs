@@ -774,17 +774,12 @@ impl PackageCollector {
             .filter(|t| !t.name.contains('/') && t.verdict == Verdict::Failed)
             .map(|t| (t.name.clone(), t.run))
             .collect();
-        let tops: HashSet<(String, u32)> = self
-            .tests
-            .iter()
-            .filter(|t| !t.name.contains('/'))
-            .map(|t| (t.name.clone(), t.run))
-            .collect();
         let run_by_another: Vec<bool> = (0..self.tests.len()).map(|i| self.run_by_another(i)).collect();
         for (i, t) in self.tests.iter_mut().enumerate() {
             let top = (t.top_level().to_string(), t.run);
-            let inner =
-                run_by_another[i] || (t.name.contains('/') && tops.contains(&top) && !failed_tops.contains(&top));
+            // (Also a run of it its parent never had: RunTests counts
+            // -count too.)
+            let inner = run_by_another[i] || (t.name.contains('/') && !failed_tops.contains(&top));
             if t.verdict == Verdict::Failed && (go_passed || inner) {
                 t.uncounted = true;
             }

@@ -65,15 +65,9 @@ pub fn merge(results: &mut [PackageResult], rerun: Vec<PackageResult>, count: u3
                 replace_runs(p, &top, &replaced, &new, new_run);
             }
         }
-        // A crash the rerun did not repeat is gone; one it did stays.
-        let crashed_tests_pass = p.crash.as_ref().is_some_and(|c| {
-            c.tests
-                .iter()
-                .all(|name| p.tests.iter().any(|t| &t.name == name && !t.verdict.is_failure()))
-        });
-        if crashed_tests_pass {
-            p.crash = again.crash.clone();
-        }
+        // A crash stays, even when the tests it cut short pass on a
+        // rerun: the tests after it never ran (nor, after the last test,
+        // the rest of TestMain), and the rerun runs only the failed ones.
         // A rerun leakcheck could not vouch for fails the package as the
         // first run would.
         if matches!(again.check, super::CheckState::NotChecked(_)) {
@@ -102,12 +96,21 @@ fn replacements(p: &PackageResult, top: &str, new: &[TestResult], count: u32) ->
     let mut new_runs: Vec<u32> = new.iter().map(|t| t.run).collect();
     new_runs.sort_unstable();
     new_runs.dedup();
+    let mut old_runs: Vec<u32> = p.tests.iter().filter(|t| t.top_level() == top).map(|t| t.run).collect();
+    old_runs.sort_unstable();
     new_runs
         .into_iter()
         .filter_map(|n| {
             let slot = n - 1;
             let replaced: Vec<u32> = failed.iter().copied().filter(|r| (r - 1) / count == slot).collect();
-            (!replaced.is_empty()).then_some((replaced, n))
+            if !replaced.is_empty() {
+                return Some((replaced, n));
+            }
+            // Its value's runs passed, but it failed: it is not lost (it
+            // stands for the last of them, which becomes its attempt).
+            let fails = new.iter().any(|t| t.run == n && t.fails());
+            let last = old_runs.iter().copied().filter(|r| (r - 1) / count == slot).max();
+            last.filter(|_| fails).map(|r| (vec![r], n))
         })
         .collect()
 }
