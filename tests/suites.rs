@@ -1402,6 +1402,11 @@ func TestNeverRunsFirstTime(t *testing.T) {}
                 "{}",
                 run.stdout()
             );
+            assert!(
+                run.stdout().contains("1 package whose test binary died"),
+                "{}",
+                run.stdout()
+            );
         }
     }
 }

@@ -766,6 +766,23 @@ impl<W: Write> TerminalReporter<W> {
                 )
             );
         }
+        // A crash whose tests passed on a rerun still fails its package
+        // (the tests after it never ran): say why the run fails.
+        let crashed = summary
+            .packages
+            .iter()
+            .filter(|p| p.crash.is_some() && !p.tests.iter().any(|t| t.fails()))
+            .count();
+        if crashed > 0 {
+            let _ = write!(
+                line,
+                ", {}",
+                self.paint(
+                    "31;1",
+                    &format!("{} whose test binary died", text::plural(crashed, "package"))
+                )
+            );
+        }
         // Failed by what no test, leak or crash explains (a TestMain that
         // exits non-zero): without this the line would read as a pass.
         let outside = summary
