@@ -1170,6 +1170,16 @@ fn inner_tests_run_by_a_test_count_as_in_go_test() {
     let m = temp_module(&[("runner/runner_test.go", RUN_TESTS)]);
     let run = run_in(m.path(), &["--", "-count=2"], &[]);
     assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    // A real subtest's failure counts when its parent panicked (not only
+    // when it failed).
+    let m = temp_module(&[(
+        "sub/sub_test.go",
+        "package sub\n\nimport \"testing\"\n\nfunc TestParent(t *testing.T) {\n\tt.Run(\"fails\", func(t *testing.T) { t.Error(\"real\") })\n\tt.Run(\"panics\", func(t *testing.T) { panic(\"boom\") })\n}\n",
+    )]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let t = &run.tests()[&("example.com/tmp/sub".to_string(), "TestParent/fails".to_string())];
+    assert_eq!(t["uncounted"], false, "{}", run.stdout());
 }
 
 /// `--rerun-fails` with `-count=2`: the rerun runs each failed test once

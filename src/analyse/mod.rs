@@ -766,12 +766,13 @@ impl PackageCollector {
         // those of tests another test ran (testing.RunTests), which only
         // their caller's verdict counts: a test named apart from its caller
         // but run inside it, or one named as a subtest of a test that did
-        // not fail (a real subtest's failure fails its parent).
+        // not fail (a real subtest's failure fails its parent; a parent
+        // that panicked or timed out failed too).
         let go_passed = self.go_said(Action::Pass) && !build_failed;
         let failed_tops: HashSet<(String, u32)> = self
             .tests
             .iter()
-            .filter(|t| !t.name.contains('/') && t.verdict == Verdict::Failed)
+            .filter(|t| !t.name.contains('/') && t.verdict.is_failure() && t.verdict != Verdict::Leaked)
             .map(|t| (t.name.clone(), t.run))
             .collect();
         let run_by_another: Vec<bool> = (0..self.tests.len()).map(|i| self.run_by_another(i)).collect();
