@@ -543,7 +543,7 @@ impl Prepared {
         if opts.rerun_fails > 0 && opts.go_test_args.fails_fast(&self.tc.goflags) {
             // The tests after a failure never ran: rerunning the failed
             // ones could not pass the package.
-            if rerun::failing_tests(results).iter().any(|(_, t)| !t.is_empty()) {
+            if !rerun::failing_tests(results).is_empty() {
                 emitter.notice(
                     Stream::Stderr,
                     "leakcheck: no rerun under -failfast: the tests after a failure never ran",

@@ -140,11 +140,13 @@ pub struct TestResult {
     /// baseline) it is skipped, not passed.
     #[serde(skip)]
     pub skipped: bool,
-    /// It failed, but go test passed its package all the same: a test
-    /// another test ran (`testing.RunTests`, as testify's suite tests do
-    /// to see a suite fail), or a line printed to look like a test's end.
-    /// Its failure is shown as go test reports it, and, as in go test,
-    /// fails neither its package nor the run.
+    /// It failed, but go test does not count the failure: a test another
+    /// test ran (`testing.RunTests`, as testify's suite tests do to see a
+    /// suite fail), whose caller's verdict is what counts, or any failure
+    /// in a package go test passed (a TestMain that exits 0, a line printed
+    /// to look like a test's end). Its failure is shown as go test reports
+    /// it and, unless it also leaked, fails neither its package nor the
+    /// run ([`TestResult::fails`]).
     pub uncounted: bool,
 }
 
@@ -408,10 +410,11 @@ pub struct PackageCollector {
     finished: Vec<bool>,
     current: HashMap<String, usize>,
     runs: HashMap<String, u32>,
-    /// Top-level tests running and not paused (by index), and how many
-    /// tests had ended when each test ended: a top-level test that starts
-    /// while another runs, and ends before it, was run by it
-    /// (`testing.RunTests`).
+    /// Top-level tests running and not paused (by index), the ones each
+    /// top-level test began beside, and how many tests had ended when each
+    /// test ended: a top-level test that starts while another runs, and
+    /// ends before it, was run by it (`testing.RunTests`). By index: read
+    /// in finish before lost events insert tests.
     running_top: Vec<usize>,
     inside: HashMap<usize, Vec<usize>>,
     end_order: HashMap<usize, usize>,
@@ -583,6 +586,12 @@ impl PackageCollector {
             Some(_) => exit.is_some(),
             None => false,
         };
+        // Tests another test ran (testing.RunTests), told by their events'
+        // order, by name and run: recovering lost events inserts tests.
+        let run_by_another: HashSet<(String, u32)> = (0..self.tests.len())
+            .filter(|&i| self.run_by_another(i))
+            .map(|i| (self.tests[i].name.clone(), self.tests[i].run))
+            .collect();
         if ran_to_end && stream.is_some_and(|s| s.broken.is_none()) {
             self.recover_lost_events(stream_records);
         }
@@ -647,8 +656,7 @@ impl PackageCollector {
             for rec in stream_records.iter().filter(|r| r.header.kind == RecordKind::End) {
                 ends.insert((rec.header.test.clone(), rec.header.run), rec);
             }
-            let run_by_another: Vec<bool> = (0..self.tests.len()).map(|i| self.run_by_another(i)).collect();
-            for (i, t) in self.tests.iter_mut().enumerate() {
+            for t in self.tests.iter_mut() {
                 if t.name.contains('/') || t.name.starts_with("Benchmark") {
                     continue;
                 }
@@ -656,7 +664,7 @@ impl PackageCollector {
                     // A test another ran is checked as part of it: what it
                     // starts carries the other's labels.
                     if finished
-                        && !run_by_another[i]
+                        && !run_by_another.contains(&(t.name.clone(), t.run))
                         && !matches!(t.verdict, Verdict::Unfinished | Verdict::Panicked | Verdict::TimedOut)
                     {
                         problems.push(format!("{} ran but leakcheck did not check it", t.name));
@@ -775,12 +783,12 @@ impl PackageCollector {
             .filter(|t| !t.name.contains('/') && t.verdict.is_failure() && t.verdict != Verdict::Leaked)
             .map(|t| (t.name.clone(), t.run))
             .collect();
-        let run_by_another: Vec<bool> = (0..self.tests.len()).map(|i| self.run_by_another(i)).collect();
-        for (i, t) in self.tests.iter_mut().enumerate() {
+        for t in self.tests.iter_mut() {
             let top = (t.top_level().to_string(), t.run);
             // (Also a run of it its parent never had: RunTests counts
             // -count too.)
-            let inner = run_by_another[i] || (t.name.contains('/') && !failed_tops.contains(&top));
+            let inner = run_by_another.contains(&(t.name.clone(), t.run))
+                || (t.name.contains('/') && !failed_tops.contains(&top));
             if t.verdict == Verdict::Failed && (go_passed || inner) {
                 t.uncounted = true;
             }

@@ -96,8 +96,7 @@ fn replacements(p: &PackageResult, top: &str, new: &[TestResult], count: u32) ->
     let mut new_runs: Vec<u32> = new.iter().map(|t| t.run).collect();
     new_runs.sort_unstable();
     new_runs.dedup();
-    let mut old_runs: Vec<u32> = p.tests.iter().filter(|t| t.top_level() == top).map(|t| t.run).collect();
-    old_runs.sort_unstable();
+    let old_runs: Vec<u32> = p.tests.iter().filter(|t| t.top_level() == top).map(|t| t.run).collect();
     new_runs
         .into_iter()
         .filter_map(|n| {

@@ -722,15 +722,13 @@ impl<W: Write> TerminalReporter<W> {
             .flat_map(|p| &p.tests)
             .filter(|t| t.verdict.is_failure() && !t.fails())
             .count();
-        for (n, what, code) in [(t.failed, "failed", "31;1"), (t.skipped, "skipped", "33")] {
-            if n > 0 && what == "failed" && uncounted > 0 {
-                let counted = if uncounted == n {
-                    "not counted, as in go test".to_string()
-                } else {
-                    format!("{uncounted} of them not counted, as in go test")
-                };
-                let _ = write!(line, ", {}", self.paint(code, &format!("{n} {what} ({counted})")));
-            } else if n > 0 {
+        let failed = match uncounted {
+            0 => "failed".to_string(),
+            u if u == t.failed => "failed (not counted, as in go test)".to_string(),
+            u => format!("failed ({u} of them not counted, as in go test)"),
+        };
+        for (n, what, code) in [(t.failed, failed.as_str(), "31;1"), (t.skipped, "skipped", "33")] {
+            if n > 0 {
                 let _ = write!(line, ", {}", self.paint(code, &format!("{n} {what}")));
             }
         }
