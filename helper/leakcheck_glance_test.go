@@ -32,6 +32,9 @@ type leakcheckGlanceKey struct {
 type leakcheckGlance struct {
 	counts map[leakcheckGlanceKey]int
 	stacks map[leakcheckGlanceKey][]uintptr
+	// seq tells glances apart: two with the same seq are one glance, taken
+	// again.
+	seq uint64
 }
 
 // leakcheckGlancer takes glances, reusing its buffers.
@@ -39,6 +42,15 @@ type leakcheckGlancer struct {
 	mu      leakchecksync.Mutex
 	records []leakcheckStackRecord
 	labels  []leakcheckunsafe.Pointer
+	// last is the last glance taken and lastKeys its goroutines' keys in
+	// the runtime's order. Between two serial tests that leave nothing the
+	// same goroutines are most often found in the same order: the glance
+	// is then the last one again, and its maps are not built anew (they
+	// are never written once taken).
+	last     leakcheckGlance
+	lastKeys []leakcheckGlanceKey
+	keys     []leakcheckGlanceKey
+	seq      uint64
 }
 
 // take glances at every goroutine; false when the runtime cannot (this Go
@@ -61,30 +73,58 @@ func (g *leakcheckGlancer) take() (leakcheckGlance, bool) {
 			n = got + got/4 + 16
 			continue
 		}
-		glance := leakcheckGlance{
-			counts: make(map[leakcheckGlanceKey]int, got),
-			stacks: make(map[leakcheckGlanceKey][]uintptr),
-		}
 		// The first record is the caller's own goroutine. Each record's
 		// stack is a slice the runtime allocated for this call.
+		keys := g.keys[:0]
 		for i := 1; i < got; i++ {
-			key := leakcheckGlanceKey{g.labels[i], leakcheckHashPCs(g.records[i].Stack)}
-			if glance.counts[key] == 0 {
-				glance.stacks[key] = g.records[i].Stack
+			keys = append(keys, leakcheckGlanceKey{g.labels[i], leakcheckHashPCs(g.records[i].Stack)})
+		}
+		if g.last.counts == nil || !leakcheckSameKeys(keys, g.lastKeys) {
+			g.seq++
+			glance := leakcheckGlance{
+				counts: make(map[leakcheckGlanceKey]int, len(keys)),
+				stacks: make(map[leakcheckGlanceKey][]uintptr),
+				seq:    g.seq,
 			}
-			glance.counts[key]++
+			for i, key := range keys {
+				if glance.counts[key] == 0 {
+					glance.stacks[key] = g.records[i+1].Stack
+				}
+				glance.counts[key]++
+			}
+			g.last = glance
+			g.keys, g.lastKeys = g.lastKeys, keys
+		} else {
+			g.keys = keys
 		}
 		for i := 0; i < got; i++ {
 			g.records[i].Stack, g.labels[i] = nil, nil
 		}
-		return glance, true
+		return g.last, true
 	}
 	return leakcheckGlance{}, false
+}
+
+// leakcheckSameKeys reports whether a and b are the same keys in the same
+// order.
+func leakcheckSameKeys(a, b []leakcheckGlanceKey) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // covers reports whether every goroutine of now can be matched to one of
 // g (same label set, same stack), each used once.
 func (g leakcheckGlance) covers(now leakcheckGlance) bool {
+	if g.seq == now.seq && g.counts != nil {
+		return true
+	}
 	for k, n := range now.counts {
 		if n > g.counts[k] {
 			return false
