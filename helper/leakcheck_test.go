@@ -33,10 +33,10 @@
 package helper
 
 import (
-	leakcheckjson "encoding/json"
 	leakcheckos "os"
 	leakcheckruntime "runtime"
 	leakcheckpprof "runtime/pprof"
+	leakcheckstrconv "strconv"
 	leakcheckstrings "strings"
 	leakchecksync "sync"
 	leakchecksyscall "syscall"
@@ -370,8 +370,8 @@ func leakcheckTakeEnv() leakcheckEnvironment {
 	_ = leakchecksyscall.Unsetenv("LEAKCHECK_CONFIG")
 	_ = leakchecksyscall.Unsetenv("LEAKCHECK_RESTORE")
 	if restore != "" {
-		var vars map[string]*string
-		if err := leakcheckjson.Unmarshal([]byte(restore), &vars); err != nil {
+		vars, err := leakcheckParseRestore(restore)
+		if err != nil {
 			env.problems = append(env.problems, "bad LEAKCHECK_RESTORE: "+err.Error())
 		}
 		for k, v := range vars {
@@ -409,7 +409,8 @@ func leakcheckStart() *leakcheckSession {
 		wake:     make(chan struct{}, 1),
 	}
 	s.drained = leakchecksync.NewCond(&s.mu)
-	if err := leakcheckjson.Unmarshal([]byte(env.config), &s.cfg); err != nil {
+	var err error
+	if s.cfg, err = leakcheckParseConfig(env.config); err != nil {
 		s.problems = append(s.problems, "bad LEAKCHECK_CONFIG: "+err.Error())
 	}
 	for i := range s.cfg.Rules {
@@ -519,3 +520,279 @@ func leakcheckItoa(n int) string {
 // leakcheckHasPrefix is strings.HasPrefix, kept here to spell the many
 // prefix tests of the dump parser briefly.
 func leakcheckHasPrefix(s, p string) bool { return leakcheckstrings.HasPrefix(s, p) }
+
+// The settings leakcheck passes are JSON, read by the small reader below
+// rather than encoding/json: that package and the reflection it keeps add
+// half a megabyte to every test binary, and a few milliseconds to every
+// link.
+
+// leakcheckJSONNumber is a JSON number, as written.
+type leakcheckJSONNumber string
+
+// leakcheckJSONReader reads one JSON value: objects as
+// map[string]interface{}, arrays as []interface{}, strings, numbers
+// (leakcheckJSONNumber), booleans and nil.
+type leakcheckJSONReader struct {
+	s   string
+	i   int
+	err string
+}
+
+func leakcheckParseJSON(s string) (interface{}, error) {
+	r := &leakcheckJSONReader{s: s}
+	v := r.value(0)
+	r.space()
+	if r.err == "" && r.i < len(r.s) {
+		r.fail("data after the value")
+	}
+	if r.err != "" {
+		return nil, leakcheckJSONError(r.err)
+	}
+	return v, nil
+}
+
+type leakcheckJSONError string
+
+func (e leakcheckJSONError) Error() string { return string(e) }
+
+func (r *leakcheckJSONReader) fail(what string) {
+	if r.err == "" {
+		r.err = what + " at offset " + leakcheckstrconv.Itoa(r.i)
+	}
+	r.i = len(r.s)
+}
+
+func (r *leakcheckJSONReader) space() {
+	for r.i < len(r.s) && (r.s[r.i] == ' ' || r.s[r.i] == '\t' || r.s[r.i] == '\n' || r.s[r.i] == '\r') {
+		r.i++
+	}
+}
+
+func (r *leakcheckJSONReader) value(depth int) interface{} {
+	r.space()
+	if r.i >= len(r.s) || depth > 64 {
+		r.fail("unexpected end")
+		return nil
+	}
+	switch c := r.s[r.i]; {
+	case c == '{':
+		r.i++
+		obj := map[string]interface{}{}
+		r.space()
+		if r.i < len(r.s) && r.s[r.i] == '}' {
+			r.i++
+			return obj
+		}
+		for r.err == "" {
+			r.space()
+			if r.i >= len(r.s) || r.s[r.i] != '"' {
+				r.fail("expected a member name")
+				break
+			}
+			k := r.str()
+			r.space()
+			if r.i >= len(r.s) || r.s[r.i] != ':' {
+				r.fail("expected ':'")
+				break
+			}
+			r.i++
+			obj[k] = r.value(depth + 1)
+			r.space()
+			if r.i < len(r.s) && r.s[r.i] == ',' {
+				r.i++
+				continue
+			}
+			if r.i < len(r.s) && r.s[r.i] == '}' {
+				r.i++
+				return obj
+			}
+			r.fail("expected ',' or '}'")
+		}
+		return nil
+	case c == '[':
+		r.i++
+		arr := []interface{}{}
+		r.space()
+		if r.i < len(r.s) && r.s[r.i] == ']' {
+			r.i++
+			return arr
+		}
+		for r.err == "" {
+			arr = append(arr, r.value(depth+1))
+			r.space()
+			if r.i < len(r.s) && r.s[r.i] == ',' {
+				r.i++
+				continue
+			}
+			if r.i < len(r.s) && r.s[r.i] == ']' {
+				r.i++
+				return arr
+			}
+			r.fail("expected ',' or ']'")
+		}
+		return nil
+	case c == '"':
+		return r.str()
+	case c == '-' || c >= '0' && c <= '9':
+		start := r.i
+		for r.i < len(r.s) && leakcheckstrings.IndexByte("+-.0123456789eE", r.s[r.i]) >= 0 {
+			r.i++
+		}
+		return leakcheckJSONNumber(r.s[start:r.i])
+	case leakcheckstrings.HasPrefix(r.s[r.i:], "true"):
+		r.i += 4
+		return true
+	case leakcheckstrings.HasPrefix(r.s[r.i:], "false"):
+		r.i += 5
+		return false
+	case leakcheckstrings.HasPrefix(r.s[r.i:], "null"):
+		r.i += 4
+		return nil
+	}
+	r.fail("unexpected character")
+	return nil
+}
+
+// str reads a string at r.i (its opening quote).
+func (r *leakcheckJSONReader) str() string {
+	r.i++
+	var b []byte
+	for r.i < len(r.s) {
+		c := r.s[r.i]
+		switch {
+		case c == '"':
+			r.i++
+			return string(b)
+		case c == '\\' && r.i+1 < len(r.s):
+			e := r.s[r.i+1]
+			r.i += 2
+			switch e {
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				c1 := r.hex4()
+				if c1 >= 0xd800 && c1 < 0xdc00 && leakcheckstrings.HasPrefix(r.s[r.i:], "\\u") {
+					save := r.i
+					r.i += 2
+					c2 := r.hex4()
+					if c2 >= 0xdc00 && c2 < 0xe000 {
+						b = append(b, string(rune((c1-0xd800)<<10+(c2-0xdc00)+0x10000))...)
+						continue
+					}
+					r.i = save
+				}
+				b = append(b, string(rune(c1))...)
+			default:
+				b = append(b, e)
+			}
+		default:
+			b = append(b, c)
+			r.i++
+		}
+	}
+	r.fail("unterminated string")
+	return ""
+}
+
+func (r *leakcheckJSONReader) hex4() int {
+	if r.i+4 > len(r.s) {
+		r.fail("short \\u escape")
+		return 0
+	}
+	n, err := leakcheckstrconv.ParseUint(r.s[r.i:r.i+4], 16, 32)
+	if err != nil {
+		r.fail("bad \\u escape")
+		return 0
+	}
+	r.i += 4
+	return int(n)
+}
+
+// leakcheckParseConfig reads LEAKCHECK_CONFIG (src/run.rs writes it; members
+// it does not know are ignored).
+func leakcheckParseConfig(s string) (leakcheckConfig, error) {
+	var cfg leakcheckConfig
+	v, err := leakcheckParseJSON(s)
+	if err != nil {
+		return cfg, err
+	}
+	obj, ok := v.(map[string]interface{})
+	if !ok {
+		return cfg, leakcheckJSONError("not an object")
+	}
+	if n, ok := obj["grace_ms"].(leakcheckJSONNumber); ok {
+		if cfg.GraceMillis, err = leakcheckstrconv.ParseInt(string(n), 10, 64); err != nil {
+			return cfg, leakcheckJSONError("grace_ms: " + err.Error())
+		}
+	}
+	cfg.Proof, _ = obj["proof"].(bool)
+	cfg.AlwaysLook, _ = obj["always_look"].(bool)
+	rules, ok := obj["rules"].([]interface{})
+	if ok {
+		cfg.Rules = make([]leakcheckRule, 0, len(rules))
+	}
+	for _, r := range rules {
+		m, ok := r.(map[string]interface{})
+		if !ok {
+			return cfg, leakcheckJSONError("a rule is not an object")
+		}
+		var rule leakcheckRule
+		rule.Name, _ = m["name"].(string)
+		for _, f := range []struct {
+			key string
+			to  **leakcheckMatcher
+		}{
+			{"top_function", &rule.TopFunction},
+			{"any_function", &rule.AnyFunction},
+			{"created_by", &rule.CreatedBy},
+			{"state", &rule.State},
+			{"package", &rule.Package},
+			{"test", &rule.Test},
+		} {
+			mm, ok := m[f.key].(map[string]interface{})
+			if !ok {
+				continue
+			}
+			matcher := &leakcheckMatcher{}
+			if s, ok := mm["exact"].(string); ok {
+				matcher.Exact = &s
+			}
+			if s, ok := mm["regex"].(string); ok {
+				matcher.Regex = &s
+			}
+			*f.to = matcher
+		}
+		cfg.Rules = append(cfg.Rules, rule)
+	}
+	return cfg, nil
+}
+
+// leakcheckParseRestore reads LEAKCHECK_RESTORE: each variable's value
+// before leakcheck changed it, null for one that was unset.
+func leakcheckParseRestore(s string) (map[string]*string, error) {
+	v, err := leakcheckParseJSON(s)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]interface{})
+	if !ok {
+		return nil, leakcheckJSONError("not an object")
+	}
+	vars := map[string]*string{}
+	for k, val := range obj {
+		if s, ok := val.(string); ok {
+			vars[k] = &s
+		} else {
+			vars[k] = nil
+		}
+	}
+	return vars, nil
+}

@@ -546,7 +546,7 @@ mod tests {
         let specs: Vec<&str> = block.lines().skip(1).collect();
         let unique: BTreeSet<&str> = specs.iter().copied().collect();
         assert_eq!(specs.len(), unique.len(), "{specs:?}");
-        assert!(specs.contains(&"\tleakcheckjson \"encoding/json\""), "{specs:?}");
+        assert!(specs.contains(&"\tleakcheckstrconv \"strconv\""), "{specs:?}");
     }
 
     #[test]
