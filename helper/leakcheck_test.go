@@ -551,6 +551,19 @@ func leakcheckParseJSON(s string) (interface{}, error) {
 	return v, nil
 }
 
+// leakcheckParseJSONObject reads a JSON object.
+func leakcheckParseJSONObject(s string) (map[string]interface{}, error) {
+	v, err := leakcheckParseJSON(s)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]interface{})
+	if !ok {
+		return nil, leakcheckJSONError("not an object")
+	}
+	return obj, nil
+}
+
 type leakcheckJSONError string
 
 func (e leakcheckJSONError) Error() string { return string(e) }
@@ -576,59 +589,28 @@ func (r *leakcheckJSONReader) value(depth int) interface{} {
 	}
 	switch c := r.s[r.i]; {
 	case c == '{':
-		r.i++
 		obj := map[string]interface{}{}
-		r.space()
-		if r.i < len(r.s) && r.s[r.i] == '}' {
-			r.i++
-			return obj
-		}
-		for r.err == "" {
-			r.space()
+		if r.items('}', func() {
 			if r.i >= len(r.s) || r.s[r.i] != '"' {
 				r.fail("expected a member name")
-				break
+				return
 			}
 			k := r.str()
 			r.space()
 			if r.i >= len(r.s) || r.s[r.i] != ':' {
 				r.fail("expected ':'")
-				break
+				return
 			}
 			r.i++
 			obj[k] = r.value(depth + 1)
-			r.space()
-			if r.i < len(r.s) && r.s[r.i] == ',' {
-				r.i++
-				continue
-			}
-			if r.i < len(r.s) && r.s[r.i] == '}' {
-				r.i++
-				return obj
-			}
-			r.fail("expected ',' or '}'")
+		}) {
+			return obj
 		}
 		return nil
 	case c == '[':
-		r.i++
 		arr := []interface{}{}
-		r.space()
-		if r.i < len(r.s) && r.s[r.i] == ']' {
-			r.i++
+		if r.items(']', func() { arr = append(arr, r.value(depth+1)) }) {
 			return arr
-		}
-		for r.err == "" {
-			arr = append(arr, r.value(depth+1))
-			r.space()
-			if r.i < len(r.s) && r.s[r.i] == ',' {
-				r.i++
-				continue
-			}
-			if r.i < len(r.s) && r.s[r.i] == ']' {
-				r.i++
-				return arr
-			}
-			r.fail("expected ',' or ']'")
 		}
 		return nil
 	case c == '"':
@@ -651,6 +633,33 @@ func (r *leakcheckJSONReader) value(depth int) interface{} {
 	}
 	r.fail("unexpected character")
 	return nil
+}
+
+// items reads the items of an object or array, from its opening bracket at
+// r.i to end, each with item (which starts at the item, space skipped);
+// false when they are not well formed.
+func (r *leakcheckJSONReader) items(end byte, item func()) bool {
+	r.i++
+	r.space()
+	if r.i < len(r.s) && r.s[r.i] == end {
+		r.i++
+		return true
+	}
+	for r.err == "" {
+		r.space()
+		item()
+		r.space()
+		if r.i < len(r.s) && r.s[r.i] == ',' {
+			r.i++
+			continue
+		}
+		if r.i < len(r.s) && r.s[r.i] == end {
+			r.i++
+			return r.err == ""
+		}
+		r.fail("expected ',' or '" + string(end) + "'")
+	}
+	return false
 }
 
 // str reads a string at r.i (its opening quote).
@@ -720,13 +729,9 @@ func (r *leakcheckJSONReader) hex4() int {
 // it does not know are ignored).
 func leakcheckParseConfig(s string) (leakcheckConfig, error) {
 	var cfg leakcheckConfig
-	v, err := leakcheckParseJSON(s)
+	obj, err := leakcheckParseJSONObject(s)
 	if err != nil {
 		return cfg, err
-	}
-	obj, ok := v.(map[string]interface{})
-	if !ok {
-		return cfg, leakcheckJSONError("not an object")
 	}
 	if n, ok := obj["grace_ms"].(leakcheckJSONNumber); ok {
 		if cfg.GraceMillis, err = leakcheckstrconv.ParseInt(string(n), 10, 64); err != nil {
@@ -735,8 +740,8 @@ func leakcheckParseConfig(s string) (leakcheckConfig, error) {
 	}
 	cfg.Proof, _ = obj["proof"].(bool)
 	cfg.AlwaysLook, _ = obj["always_look"].(bool)
-	rules, ok := obj["rules"].([]interface{})
-	if ok {
+	rules, isArray := obj["rules"].([]interface{})
+	if isArray {
 		cfg.Rules = make([]leakcheckRule, 0, len(rules))
 	}
 	for _, r := range rules {
@@ -778,13 +783,9 @@ func leakcheckParseConfig(s string) (leakcheckConfig, error) {
 // leakcheckParseRestore reads LEAKCHECK_RESTORE: each variable's value
 // before leakcheck changed it, null for one that was unset.
 func leakcheckParseRestore(s string) (map[string]*string, error) {
-	v, err := leakcheckParseJSON(s)
+	obj, err := leakcheckParseJSONObject(s)
 	if err != nil {
 		return nil, err
-	}
-	obj, ok := v.(map[string]interface{})
-	if !ok {
-		return nil, leakcheckJSONError("not an object")
 	}
 	vars := map[string]*string{}
 	for k, val := range obj {
