@@ -281,6 +281,7 @@ impl Graph {
                     dir: p.dir.clone(),
                     go_files: p.go_files.clone(),
                     cgo_files: p.cgo_files.clone(),
+                    s_files: p.s_files.clone(),
                     test_go_files: p.test_go_files.clone(),
                     xtest_go_files: p.xtest_go_files.clone(),
                     error: p.error.clone(),

@@ -118,6 +118,9 @@ pub struct GoPackage {
     /// Go files that import "C".
     #[serde(default)]
     pub cgo_files: Vec<String>,
+    /// Assembly files: they may name the package's functions.
+    #[serde(default, rename = "SFiles")]
+    pub s_files: Vec<String>,
     /// `_test.go` files of the package itself.
     #[serde(default)]
     pub test_go_files: Vec<String>,
@@ -145,7 +148,7 @@ impl GoPackage {
 }
 
 /// The `go list -json=…` fields [`GoPackage`] reads.
-pub(crate) const PACKAGE_FIELDS: &str = "ImportPath,Name,Dir,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,Error";
+pub(crate) const PACKAGE_FIELDS: &str = "ImportPath,Name,Dir,GoFiles,CgoFiles,SFiles,TestGoFiles,XTestGoFiles,Error";
 
 /// Lists the packages `patterns` match, with the build flags of the go test
 /// arguments that change which files belong to a package (`-tags`, `-mod`, …).

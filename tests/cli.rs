@@ -215,3 +215,22 @@ fn a_test_binary_flag_that_turns_off_the_event_stream_is_refused() {
     );
     assert!(out.is_empty(), "nothing ran: {out}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_temporary_directory_whose_path_is_not_utf8_is_one_line_and_exit_2() {
+    use std::os::unix::ffi::OsStrExt;
+    let base = tempfile::tempdir().unwrap();
+    let bad = base.path().join(std::ffi::OsStr::from_bytes(b"tmp\xffdir"));
+    std::fs::create_dir(&bad).unwrap();
+    let out = leakcheck()
+        .current_dir(fixtures_dir())
+        .args(["./spawn"])
+        .env("GOTMPDIR", &bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("not UTF-8"), "{err}");
+}

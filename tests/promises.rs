@@ -1447,6 +1447,25 @@ fn a_goflags_overlay_is_merged_and_temporary_files_are_never_tested() {
         .map(|p| p["import_path"].as_str().unwrap())
         .collect();
     assert_eq!(packages, [format!("{M}ovl")], "only the module's packages are tested");
+    // What go's encoding/json also takes: no Replace at all, and the name
+    // in another case.
+    for (text, test, want) in [
+        ("{}", "TestOnDisk", "failed"),
+        (
+            r#"{"replace":{"ovl/o_test.go":"replacement/o_test.go.txt"}}"#,
+            "TestOverlaid",
+            "leaked",
+        ),
+    ] {
+        std::fs::write(&overlay, text).unwrap();
+        let run = run_in(
+            m.path(),
+            &["--", "-count=1"],
+            &[("GOFLAGS", &goflags), ("TMPDIR", &tmpdir)],
+        );
+        assert_eq!(run.code(), 1, "{text}: {}{}", run.stdout(), run.stderr());
+        assert_eq!(verdict(&run, "ovl", test), want, "{text}: {}", run.stdout());
+    }
 }
 
 // -failfast stops where go test stops: a leak fails the package at its end,
@@ -2143,4 +2162,40 @@ fn benchmarks_and_sub_benchmarks_blame_no_test() {
     assert_eq!(check(&run, "bench").0, "checked", "{out}");
     assert_eq!(verdict(&run, "benchintest", "TestAllocs"), "leaked", "{out}");
     assert_eq!(main_leak(&run, "benchintest"), 0, "{out}");
+}
+
+// A package that declares a predeclared name the helper uses (`func new`,
+// `func delete`: go-datastructures' rangetree/skiplist) hides it from the
+// helper, which joins the package: the package's own name is renamed in
+// copies of its files, and its tests run, and are checked, as under go
+// test. The external test package may declare one too.
+#[test]
+fn a_package_that_declares_a_predeclared_name_is_tested_and_checked() {
+    let m = temp_module(&[
+        (
+            "shadow/list.go",
+            "package shadow\n\ntype list struct{ items []int }\n\n// new shadows the builtin in this package.\nfunc new(n int) *list { return &list{items: make([]int, 0, n)} }\n\nfunc delete(l *list) { l.items = l.items[1:] }\n\nvar (\n\tcount = 0\n\tnil2, string = 1, \"s\"\n)\n\nconst iota2, uint64 = 1, 2\n",
+        ),
+        (
+            "shadow/list_test.go",
+            "package shadow\n\nimport \"testing\"\n\nfunc append(l *list, v int) { l.items = builtinAppend(l.items, v) }\n\nfunc TestNew(t *testing.T) {\n\tl := new(2)\n\tappend(l, 1)\n\tappend(l, 2)\n\tdelete(l)\n\tif len(l.items) != 1 || string != \"s\" || uint64 != 2 {\n\t\tt.Fatal(l.items)\n\t}\n}\n\nfunc TestLeaks(t *testing.T) {\n\tch := make(chan *list)\n\tgo func() { ch <- new(1) }()\n}\n",
+        ),
+        (
+            "shadow/append_test.go",
+            "package shadow\n\n// Within the capacity: append is the package's.\nfunc builtinAppend(s []int, v int) []int {\n\ts = s[:len(s)+1]\n\ts[len(s)-1] = v\n\treturn s\n}\n",
+        ),
+        (
+            "shadow/x_test.go",
+            "package shadow_test\n\nimport \"testing\"\n\ntype error struct{ msg string }\n\nfunc TestExternal(t *testing.T) {\n\te := error{\"x\"}\n\tif e.msg != \"x\" {\n\t\tt.Fatal(e)\n\t}\n}\n",
+        ),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
+    assert_eq!(go.len(), 3, "{go:?}");
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(verdict(&run, "shadow", "TestNew"), "passed", "{}", run.stdout());
+    assert_eq!(verdict(&run, "shadow", "TestExternal"), "passed", "{}", run.stdout());
+    assert_eq!(verdict(&run, "shadow", "TestLeaks"), "leaked", "{}", run.stdout());
+    // Where the leaked goroutine was created: the user's file and line.
+    assert!(run.stdout().contains("list_test.go:19"), "{}", run.stdout());
 }

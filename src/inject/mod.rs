@@ -167,9 +167,11 @@ pub struct Injection {
     pub added: Vec<PathBuf>,
 }
 
+/// An overlay file. go reads it with encoding/json, which matches member
+/// names without regard to case and lets `Replace` be absent (`{}`).
 #[derive(Serialize, Deserialize, Default)]
 struct OverlayJson {
-    #[serde(rename = "Replace")]
+    #[serde(rename = "Replace", alias = "replace", alias = "REPLACE", default)]
     replace: BTreeMap<PathBuf, PathBuf>,
 }
 
@@ -249,7 +251,12 @@ pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>, go_dir: &Path,
         injections.insert(pkg.import_path.clone(), injection);
     }
     let json_path = dir.path().join("overlay.json");
-    let text = serde_json::to_vec_pretty(&json).expect("overlay JSON serialises");
+    // go reads the overlay as JSON, which holds only UTF-8 paths.
+    let text = serde_json::to_vec_pretty(&json).map_err(|_| Error::Source {
+        path: json_path.clone(),
+        message: "cannot write the overlay: a path in it (the package's, or the temporary directory's) is not UTF-8"
+            .into(),
+    })?;
     fs::write(&json_path, text).map_err(|e| Error::io("cannot write", &json_path, e))?;
     Ok(Overlay {
         dir,
@@ -278,23 +285,33 @@ fn inject_packages(
     };
     const THREADS: usize = 8;
     let per_thread = packages.len().div_ceil(THREADS).max(1);
+    let chunk = |c: usize, chunk: &[&GoPackage]| -> Vec<_> {
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(i, pkg)| one(c * per_thread + i, pkg))
+            .collect()
+    };
     std::thread::scope(|scope| {
         let workers: Vec<_> = packages
             .chunks(per_thread)
             .enumerate()
-            .map(|(c, chunk)| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .enumerate()
-                        .map(|(i, pkg)| one(c * per_thread + i, pkg))
-                        .collect::<Vec<_>>()
-                })
+            .map(|(c, pkgs)| {
+                // The main thread's stack size, which the rewriter had
+                // before it ran on threads of its own.
+                let spawned = std::thread::Builder::new()
+                    .stack_size(8 << 20)
+                    .spawn_scoped(scope, move || chunk(c, pkgs));
+                // A thread the system refuses: that chunk is done here.
+                spawned.map_err(|_| (c, pkgs))
             })
             .collect();
         workers
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .flat_map(|w| match w {
+                Ok(worker) => worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err((c, pkgs)) => chunk(c, pkgs),
+            })
             .collect()
     })
 }
@@ -346,6 +363,55 @@ fn inject_package(
         };
         files.push((file, external, path, first_column, source));
     }
+    // Names the package declares that hide a predeclared name the helper
+    // uses (`func new`): renamed in copies of the test package's files
+    // (rewrite::rename_identifiers). Not where assembly or cgo may name
+    // them: there go reports the helper's build failure.
+    let hidden = |sources: &[&str]| -> BTreeSet<&'static str> {
+        sources
+            .iter()
+            .filter(|src| may_hide_predeclared(src))
+            .flat_map(|src| rewrite::top_level_names(src))
+            .filter_map(|name| helper_predeclared().get(name).copied())
+            .collect()
+    };
+    let own_sources: Vec<(&String, String)> = if pkg.cgo_files.is_empty() && pkg.s_files.is_empty() {
+        pkg.go_files
+            .iter()
+            .filter_map(|f| {
+                let path = pkg.dir.join(f);
+                let source_path = user_replace.get(&path).unwrap_or(&path);
+                Some((f, fs::read_to_string(source_path).ok()?))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let renamed = [false, true].map(|external| {
+        let mut sources: Vec<&str> = files.iter().filter(|f| f.1 == external).map(|f| f.4.as_str()).collect();
+        if external {
+            return hidden(&sources);
+        }
+        if !pkg.cgo_files.is_empty() || !pkg.s_files.is_empty() {
+            return BTreeSet::new();
+        }
+        sources.extend(own_sources.iter().map(|(_, text)| text.as_str()));
+        hidden(&sources)
+    });
+    if !renamed[0].is_empty() {
+        for (n, (file, text)) in own_sources.iter().enumerate() {
+            let path = pkg.dir.join(file);
+            let (first_column, source) = match text.strip_prefix('\u{feff}') {
+                Some(rest) => (4, rest),
+                None => (1, text.as_str()),
+            };
+            if let Some(out) = rewrite::rename_identifiers(source, &renamed[0], first_column) {
+                let copy = out_dir.join(format!("g{n}-{file}"));
+                write(&copy, &format!("//line {}:1:{first_column}\n{out}", path.display()))?;
+                replace.insert(path, copy);
+            }
+        }
+    }
     // Type aliases of testing's types, per test package: a subtest's
     // function literal may be given a `*T2`.
     let aliases = [false, true].map(|external| {
@@ -357,7 +423,12 @@ fn inject_package(
         if external && external_clause.is_none() {
             external_clause = package_name(source);
         }
-        let rewrite = rewrite::rewrite_test_file_at(source, &aliases[usize::from(external)], *first_column);
+        let rewrite = rewrite::rewrite_test_file_renaming(
+            source,
+            &aliases[usize::from(external)],
+            *first_column,
+            &renamed[usize::from(external)],
+        );
         names_main[usize::from(external)] |= rewrite.names_main;
         if rewrite.user_main {
             injection.user_main = Some(path.clone());
@@ -454,6 +525,50 @@ fn inject_package(
     }
     injection.package_clause = core;
     Ok(injection)
+}
+
+/// The predeclared names the helper's files use (a type, a function, a
+/// constant): a package that declares one of them at package level hides
+/// it from the helper too.
+fn helper_predeclared() -> &'static BTreeSet<&'static str> {
+    static USED: std::sync::OnceLock<BTreeSet<&'static str>> = std::sync::OnceLock::new();
+    USED.get_or_init(|| {
+        let sources = HELPER_FILES
+            .iter()
+            .copied()
+            .chain(HELPER_CONSTRAINED_FILES.iter().map(|f| f.1))
+            .chain([MAIN_FILE.1, SHIM_FILE.1]);
+        let mut used = BTreeSet::new();
+        for source in sources {
+            let toks = golex::tokens(source);
+            for (i, t) in toks.iter().enumerate() {
+                let selector = i > 0 && toks[i - 1].text == ".";
+                if !selector {
+                    if let Some(name) = rewrite::PREDECLARED.iter().find(|p| **p == t.text) {
+                        used.insert(*name);
+                    }
+                }
+            }
+        }
+        used
+    })
+}
+
+/// Whether a Go file may declare a predeclared name the helper uses at
+/// package level: a line that starts (after `func`, `var`, `const` or
+/// `type`, a `(`, or a list of names) with one, or one after a `;`. Only
+/// such files are read token by token (rewrite::top_level_names).
+fn may_hide_predeclared(source: &str) -> bool {
+    static LINE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    LINE.get_or_init(|| {
+        let names: Vec<&str> = helper_predeclared().iter().copied().collect();
+        let names = names.join("|");
+        regex::Regex::new(&format!(
+            r"(?m)(?:^[ \t]*(?:(?:func|var|const|type)[ \t]*\(?[ \t]*)?(?:[\pL_][\pL\pN_]*[ \t]*,[ \t]*)*|;[ \t]*)(?:{names})\b"
+        ))
+        .expect("the pattern compiles")
+    })
+    .is_match(source)
 }
 
 /// The names (lower case) of the files in `dir`, of any kind, and of those

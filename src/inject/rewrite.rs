@@ -71,6 +71,17 @@ pub fn rewrite_test_file_with(source: &str, aliases: &TestingAliases) -> FileRew
 /// three bytes go counts), so that the line directives after its edits
 /// give go the file's columns.
 pub fn rewrite_test_file_at(source: &str, aliases: &TestingAliases, first_column: usize) -> FileRewrite {
+    rewrite_test_file_renaming(source, aliases, first_column, &BTreeSet::new())
+}
+
+/// [`rewrite_test_file_at`] that also renames the identifiers in `renamed`
+/// (see [`rename_identifiers`]).
+pub fn rewrite_test_file_renaming(
+    source: &str,
+    aliases: &TestingAliases,
+    first_column: usize,
+    renamed: &BTreeSet<&str>,
+) -> FileRewrite {
     let toks = golex::tokens(source);
     // Without an import of testing, only tests' bare `*T` (an alias) counts.
     let testing = golex::import_of(&toks, "testing").unwrap_or(Import::Named(String::new()));
@@ -184,7 +195,20 @@ pub fn rewrite_test_file_at(source: &str, aliases: &TestingAliases, first_column
             edits.push(Edit::insert(name.end(), format!("; import {UNICODE} \"unicode\"")));
         }
     }
+    edits.extend(renames(&toks, renamed));
     let changed = !edits.is_empty();
+    FileRewrite {
+        source: apply(source, edits, first_column),
+        changed,
+        user_main,
+        names_main: declares_top_level(&toks, "TestMain"),
+        checked,
+    }
+}
+
+/// `source` with `edits` made, each followed by the line directive that
+/// gives what follows it its original position.
+fn apply(source: &str, mut edits: Vec<Edit>, first_column: usize) -> String {
     let mut out = source.to_string();
     edits.sort_by_key(|e| std::cmp::Reverse((e.start, e.end)));
     let positions = Positions::of(source, first_column);
@@ -195,13 +219,159 @@ pub fn rewrite_test_file_at(source: &str, aliases: &TestingAliases, first_column
         };
         out.replace_range(e.start..e.end, &text);
     }
-    FileRewrite {
-        source: out,
-        changed,
-        user_main,
-        names_main: declares_top_level(&toks, "TestMain"),
-        checked,
+    out
+}
+
+/// What a package's own name is renamed to when it hides a predeclared
+/// name the helper uses.
+pub const RENAMED_PREFIX: &str = "leakcheckUser_";
+
+fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
+    if renamed.is_empty() {
+        return Vec::new();
     }
+    toks.iter()
+        .filter(|t| renamed.contains(t.text))
+        .map(|t| Edit::replace(t, &format!("{RENAMED_PREFIX}{}", t.text)))
+        .collect()
+}
+
+/// `source` (whose first line starts at `first_column`) with every
+/// identifier in `renamed` renamed to `leakcheckUser_<name>`; None when
+/// none occurs.
+///
+/// The helper joins the package, and a name the package declares at
+/// package level (`func new(...)`) hides the predeclared one in all of the
+/// package, the helper's file too. Every use of such a name in the
+/// package's files is the package's own or a local one that hides it in
+/// turn, or a field or method name, which only the package can see (no
+/// predeclared name is exported): renaming it everywhere in the package
+/// keeps its meaning.
+pub fn rename_identifiers(source: &str, renamed: &BTreeSet<&str>, first_column: usize) -> Option<String> {
+    let edits = renames(&golex::tokens(source), renamed);
+    (!edits.is_empty()).then(|| apply(source, edits, first_column))
+}
+
+/// Go's predeclared identifiers: a package may declare any of them.
+pub const PREDECLARED: &[&str] = &[
+    "any",
+    "append",
+    "bool",
+    "byte",
+    "cap",
+    "clear",
+    "close",
+    "comparable",
+    "complex",
+    "complex128",
+    "complex64",
+    "copy",
+    "delete",
+    "error",
+    "false",
+    "float32",
+    "float64",
+    "imag",
+    "int",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "iota",
+    "len",
+    "make",
+    "max",
+    "min",
+    "new",
+    "nil",
+    "panic",
+    "print",
+    "println",
+    "real",
+    "recover",
+    "rune",
+    "string",
+    "true",
+    "uint",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uint8",
+    "uintptr",
+];
+
+/// The names a Go file declares at package level: functions (not methods),
+/// variables, constants and types, single or in groups.
+pub fn top_level_names(source: &str) -> Vec<&str> {
+    let toks = golex::tokens(source);
+    let mut names = Vec::new();
+    // A spec of a group starts where Go ends a statement: after a newline
+    // that follows an identifier, a literal or a closing bracket, or a `;`.
+    let ends_statement = |prev: &Tok<'_>| {
+        let c = prev.text.as_bytes()[0];
+        prev.is_ident()
+            || c.is_ascii_digit()
+            || matches!(c, b'"' | b'\'' | b'`')
+            || matches!(prev.text, ")" | "]" | "}" | "++" | "--")
+    };
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i].text;
+        match t {
+            "(" | "[" | "{" => depth += 1,
+            ")" | "]" | "}" => depth -= 1,
+            "func" if depth == 0 => {
+                if let Some(name) = toks.get(i + 1).filter(|n| n.is_ident()) {
+                    names.push(name.text);
+                }
+            }
+            "var" | "const" | "type" if depth == 0 => {
+                let Some(next) = toks.get(i + 1) else { break };
+                let grouped = next.text == "(";
+                let group_end = if grouped {
+                    golex::matching(&toks, i + 1).unwrap_or(toks.len())
+                } else {
+                    i + 1
+                };
+                let mut starts = vec![if grouped { i + 2 } else { i + 1 }];
+                if grouped {
+                    let mut inner = 0i32;
+                    for j in i + 2..group_end {
+                        match toks[j].text {
+                            "(" | "[" | "{" => inner += 1,
+                            ")" | "]" | "}" => inner -= 1,
+                            _ => {}
+                        }
+                        let prev = &toks[j];
+                        if inner == 0 && j + 1 < group_end {
+                            let gap = &source[prev.end()..toks[j + 1].start];
+                            if prev.text == ";" || gap.contains('\n') && ends_statement(prev) {
+                                starts.push(j + 1);
+                            }
+                        }
+                    }
+                }
+                for mut at in starts {
+                    while let Some(name) = toks.get(at).filter(|n| n.is_ident()) {
+                        names.push(name.text);
+                        // `var a, b int`: a list (never for a type).
+                        if t == "type" || toks.get(at + 1).map(|c| c.text) != Some(",") {
+                            break;
+                        }
+                        at += 2;
+                    }
+                }
+                if grouped {
+                    i = group_end + 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
 }
 
 /// Whether a Go file declares something named TestMain at package level
@@ -575,6 +745,9 @@ fn resolve_alias(
     known: &BTreeMap<String, (char, bool)>,
 ) -> Option<(char, bool)> {
     match ty {
+        // A pointer to a pointer is never one of testing's types (and
+        // `**…*T` would otherwise recurse once per star).
+        ["*", "*", ..] => None,
         ["*", rest @ ..] => match resolve_alias(rest, testing, known)? {
             (letter, false) => Some((letter, true)),
             (_, true) => None,
@@ -1079,6 +1252,49 @@ func g[Param any](f func(*Param)) {}
             "package p\nimport \"testing\"\ntype A[X any] = testing.T\ntype B = testing.TB\ntype C = other.T\ntype D = testing.T[int]\nvar _ = 1\n",
         ]);
         assert_eq!(none, TestingAliases::default());
+    }
+
+    #[test]
+    fn top_level_names_are_every_declaration_at_package_level() {
+        let src = "package p\n\nimport (\n\t\"fmt\"\n)\n\nfunc new(n int) *T { var len = 1; _ = len; return nil }\n\nfunc (t *T) delete() {}\n\nfunc generic[T any]() {}\n\nvar a, b = 1, 2\nvar (\n\tc    = f(\n\t\tx,\n\t)\n\td, e int\n\tg = 1 +\n\t\th\n\tk = struct {\n\t\tin int\n\t}{}; m = 2\n)\n\nconst (\n\tn = iota\n\to\n)\n\ntype (\n\tq struct{ field int }\n\tr = s\n)\n\ntype make[T any] func(int) T\n\nvar fn = func() { var inner int; _ = inner }\n";
+        assert_eq!(
+            top_level_names(src),
+            ["new", "generic", "a", "b", "c", "d", "e", "g", "k", "m", "n", "o", "q", "r", "make", "fn"]
+        );
+    }
+
+    #[test]
+    fn renaming_keeps_positions_and_touches_only_the_names_given() {
+        let src = "package p\n\nfunc new(n int) *T { return &T{new: n} }\n\nfunc f() *T { x := new(1); return x.new2(len(\"new\")) } // new\n";
+        let names: BTreeSet<&str> = ["new"].into();
+        let out = rename_identifiers(src, &names, 1).unwrap();
+        assert!(out.contains("func leakcheckUser_new/*line :3:9*/(n int)"), "{out}");
+        assert!(out.contains("&T{leakcheckUser_new/*line :3:35*/: n}"), "{out}");
+        assert!(
+            out.contains("x := leakcheckUser_new/*line :5:23*/(1); return x.new2(len(\"new\")) } // new"),
+            "{out}"
+        );
+        assert_eq!(rename_identifiers("package p\nfunc f() {}\n", &names, 1), None);
+    }
+
+    #[test]
+    fn a_long_chain_of_pointers_in_an_alias_is_read_on_a_small_stack() {
+        // The overlay is written on threads; reading `type Deep = **…*T`
+        // once recursed once per star.
+        let src = format!(
+            "package p\nimport \"testing\"\ntype Deep = {}testing.T\ntype One = *testing.T\nvar _ = 1\n",
+            "*".repeat(200_000)
+        );
+        let aliases = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || TestingAliases::of(&[&src]))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(
+            aliases,
+            TestingAliases::of(&["package p\nimport \"testing\"\ntype One = *testing.T\n"])
+        );
     }
 
     #[test]
