@@ -379,6 +379,20 @@ impl GoTestArgs {
         Ok(warnings)
     }
 
+    /// Whether go test measures coverage (`-cover`, `-coverprofile`,
+    /// `-coverpkg`, `-covermode`, here or in `goflags`): go then compiles
+    /// the original non-test files, not the overlay's.
+    pub fn covers(&self, goflags: &str) -> bool {
+        const COVER: [&str; 4] = ["cover", "coverprofile", "coverpkg", "covermode"];
+        let off = |v: Option<&str>| v.is_some_and(|v| go_bool(Some(v)) == Some(false));
+        self.flags
+            .iter()
+            .any(|f| COVER.iter().any(|c| f.is(c)) && !(f.is("cover") && off(f.value.as_deref())))
+            || COVER
+                .iter()
+                .any(|c| goflags_last(goflags, c).is_some_and(|v| !(*c == "cover" && off(v))))
+    }
+
     /// The `-overlay` file given on the command line, else in `goflags`
     /// (GOFLAGS, which leakcheck's own `-overlay` would override), as
     /// given.

@@ -281,7 +281,8 @@ fn write_overlay(
     temp: &Path,
 ) -> Result<inject::Overlay> {
     let user_overlay = opts.go_test_args.user_overlay(&tc.goflags).map(|v| tc.dir.join(v));
-    let overlay = inject::build(packages, user_overlay.as_deref(), &tc.dir, temp)?;
+    let covers = opts.go_test_args.covers(&tc.goflags);
+    let overlay = inject::build(packages, user_overlay.as_deref(), &tc.dir, temp, !covers)?;
     add_helper_files(patterns, &overlay, tc);
     Ok(overlay)
 }

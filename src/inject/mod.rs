@@ -205,7 +205,15 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// file (`-overlay`, or in GOFLAGS) if they gave one.
 /// `go_dir` is where go runs (relative paths in the user's overlay are
 /// relative to it); `temp` is where leakcheck's temporary files go.
-pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>, go_dir: &Path, temp: &Path) -> Result<Overlay> {
+/// `rename_own_files`: whether non-test files may be replaced by renamed
+/// copies (not under -cover, where go reads the originals).
+pub fn build(
+    packages: &[GoPackage],
+    user_overlay: Option<&Path>,
+    go_dir: &Path,
+    temp: &Path,
+    rename_own_files: bool,
+) -> Result<Overlay> {
     let dir = tempfile::Builder::new()
         .prefix(".leakcheck-overlay-")
         .tempdir_in(temp)
@@ -243,7 +251,7 @@ pub fn build(packages: &[GoPackage], user_overlay: Option<&Path>, go_dir: &Path,
         .map(|n| n.to_string_lossy().to_lowercase())
         .collect();
     let tested: Vec<&GoPackage> = packages.iter().filter(|p| p.has_tests()).collect();
-    let injected = inject_packages(&tested, dir.path(), &json.replace, &user_names);
+    let injected = inject_packages(&tested, dir.path(), &json.replace, &user_names, rename_own_files);
     let mut injections = BTreeMap::new();
     for (pkg, result) in tested.iter().zip(injected) {
         let (injection, replace) = result?;
@@ -275,12 +283,13 @@ fn inject_packages(
     dir: &Path,
     user_replace: &BTreeMap<PathBuf, PathBuf>,
     user_names: &BTreeSet<String>,
+    rename_own_files: bool,
 ) -> Vec<Result<(Injection, BTreeMap<PathBuf, PathBuf>)>> {
     let one = |n: usize, pkg: &GoPackage| {
         let pkg_dir = dir.join(n.to_string());
         fs::create_dir(&pkg_dir).map_err(|e| Error::io("cannot create", &pkg_dir, e))?;
         let mut replace = BTreeMap::new();
-        let injection = inject_package(pkg, &pkg_dir, user_replace, &mut replace, user_names)?;
+        let injection = inject_package(pkg, &pkg_dir, user_replace, &mut replace, user_names, rename_own_files)?;
         Ok((injection, replace))
     };
     const THREADS: usize = 8;
@@ -325,6 +334,7 @@ fn inject_package(
     user_replace: &BTreeMap<PathBuf, PathBuf>,
     replace: &mut BTreeMap<PathBuf, PathBuf>,
     user_names: &BTreeSet<String>,
+    rename_own_files: bool,
 ) -> Result<Injection> {
     // The helper joins the internal test package when the package has Go
     // files (or internal tests): adding a test file to it is always
@@ -364,52 +374,70 @@ fn inject_package(
         files.push((file, external, path, first_column, source));
     }
     // Names the package declares that hide a predeclared name the helper
-    // uses (`func new`): renamed in copies of the test package's files
-    // (rewrite::rename_identifiers). Not where assembly or cgo may name
-    // them: there go reports the helper's build failure.
-    let hidden = |sources: &[&str]| -> BTreeSet<&'static str> {
+    // (or, in the external test package, the shim) uses, `func new`:
+    // renamed in the overlay's copies (rewrite::rename_identifiers). A
+    // non-test file's copy replaces it in every build of the package, so
+    // it is renamed only for names the non-test files declare, and not
+    // where assembly or cgo may name them, nor under -cover (go reads
+    // the original non-test files then): go then reports the helper's
+    // build failure, as before.
+    let hidden = |sources: &mut dyn Iterator<Item = &str>, used: &[&'static str]| -> BTreeSet<&'static str> {
         sources
-            .iter()
             .filter(|src| may_hide_predeclared(src))
-            .flat_map(|src| rewrite::top_level_names(src))
-            .filter_map(|name| helper_predeclared().get(name).copied())
+            .flat_map(rewrite::top_level_names)
+            .filter_map(|name| used.iter().find(|u| **u == name).copied())
             .collect()
     };
-    let own_sources: Vec<(&String, String)> = if pkg.cgo_files.is_empty() && pkg.s_files.is_empty() {
-        pkg.go_files
-            .iter()
-            .filter_map(|f| {
-                let path = pkg.dir.join(f);
-                let source_path = user_replace.get(&path).unwrap_or(&path);
-                Some((f, fs::read_to_string(source_path).ok()?))
-            })
-            .collect()
-    } else {
-        Vec::new()
+    let read_own = |file: &String| {
+        let path = pkg.dir.join(file);
+        fs::read_to_string(user_replace.get(&path).unwrap_or(&path)).ok()
     };
-    let renamed = [false, true].map(|external| {
-        let mut sources: Vec<&str> = files.iter().filter(|f| f.1 == external).map(|f| f.4.as_str()).collect();
-        if external {
-            return hidden(&sources);
-        }
-        if !pkg.cgo_files.is_empty() || !pkg.s_files.is_empty() {
-            return BTreeSet::new();
-        }
-        sources.extend(own_sources.iter().map(|(_, text)| text.as_str()));
-        hidden(&sources)
+    let own_texts: Vec<String> = pkg.go_files.iter().chain(&pkg.cgo_files).filter_map(read_own).collect();
+    let own_hidden = hidden(&mut own_texts.iter().map(|s| s.as_str()), HELPER_PREDECLARED);
+    let renamable = rename_own_files && pkg.cgo_files.is_empty() && pkg.s_files.is_empty();
+    let internal_sources = || files.iter().filter(|f| !f.1).map(|f| f.4.as_str());
+    let external_sources = || files.iter().filter(|f| f.1).map(|f| f.4.as_str());
+    let mut renamed = [
+        hidden(&mut internal_sources(), HELPER_PREDECLARED),
+        // The helper is in the external test package when the package has
+        // no Go files; else only the shim is.
+        hidden(
+            &mut external_sources(),
+            if internal { SHIM_PREDECLARED } else { HELPER_PREDECLARED },
+        ),
+    ];
+    // A name only a test file declares, which the non-test files use: in
+    // the test build theirs is the test file's too, which a copy of them
+    // cannot say (it replaces them in every build). Not renamed: go
+    // reports the helper's build failure rather than another verdict.
+    let test_only_used = renamed[0].iter().any(|name| {
+        !own_hidden.contains(name)
+            && own_texts
+                .iter()
+                .any(|text| text.contains(name) && golex::tokens(text).iter().any(|t| t.text == *name))
     });
-    if !renamed[0].is_empty() {
-        for (n, (file, text)) in own_sources.iter().enumerate() {
-            let path = pkg.dir.join(file);
-            let (first_column, source) = match text.strip_prefix('\u{feff}') {
-                Some(rest) => (4, rest),
-                None => (1, text.as_str()),
-            };
-            if let Some(out) = rewrite::rename_identifiers(source, &renamed[0], first_column) {
-                let copy = out_dir.join(format!("g{n}-{file}"));
-                write(&copy, &format!("//line {}:1:{first_column}\n{out}", path.display()))?;
-                replace.insert(path, copy);
+    if test_only_used {
+        renamed[0].clear();
+    } else if !own_hidden.is_empty() {
+        if renamable {
+            renamed[0].extend(&own_hidden);
+            for (n, file) in pkg.go_files.iter().enumerate() {
+                let Some(text) = read_own(file) else { continue };
+                let path = pkg.dir.join(file);
+                let (first_column, source) = match text.strip_prefix('\u{feff}') {
+                    Some(rest) => (4, rest),
+                    None => (1, text.as_str()),
+                };
+                if let Some(out) = rewrite::rename_identifiers(source, &own_hidden, first_column) {
+                    let copy = out_dir.join(format!("g{n}-{file}"));
+                    write(&copy, &format!("//line {}:1:{first_column}\n{out}", path.display()))?;
+                    replace.insert(path, copy);
+                }
             }
+        } else {
+            // The helper cannot build here; renaming the test files alone
+            // would break them too.
+            renamed[0].clear();
         }
     }
     // Type aliases of testing's types, per test package: a subtest's
@@ -527,32 +555,19 @@ fn inject_package(
     Ok(injection)
 }
 
-/// The predeclared names the helper's files use (a type, a function, a
-/// constant): a package that declares one of them at package level hides
-/// it from the helper too.
-fn helper_predeclared() -> &'static BTreeSet<&'static str> {
-    static USED: std::sync::OnceLock<BTreeSet<&'static str>> = std::sync::OnceLock::new();
-    USED.get_or_init(|| {
-        let sources = HELPER_FILES
-            .iter()
-            .copied()
-            .chain(HELPER_CONSTRAINED_FILES.iter().map(|f| f.1))
-            .chain([MAIN_FILE.1, SHIM_FILE.1]);
-        let mut used = BTreeSet::new();
-        for source in sources {
-            let toks = golex::tokens(source);
-            for (i, t) in toks.iter().enumerate() {
-                let selector = i > 0 && toks[i - 1].text == ".";
-                if !selector {
-                    if let Some(name) = rewrite::PREDECLARED.iter().find(|p| **p == t.text) {
-                        used.insert(*name);
-                    }
-                }
-            }
-        }
-        used
-    })
-}
+/// The predeclared names the helper's code needs (a package that declares
+/// one at package level hides it from the helper, which is compiled into
+/// the package): every predeclared name was declared in a package in turn,
+/// and these are the ones that broke its build (the helper's own `close`,
+/// `copy`, `min` … are its own names, not the builtins). The test
+/// `the_predeclared_names_the_helper_needs_are_in_it` keeps the list honest.
+const HELPER_PREDECLARED: &[&str] = &[
+    "append", "bool", "byte", "delete", "error", "false", "int", "int64", "iota", "len", "make", "new", "nil",
+    "recover", "string", "true", "uint64", "uintptr",
+];
+
+/// The predeclared names the shim needs, in the external test package.
+const SHIM_PREDECLARED: &[&str] = &["int", "string"];
 
 /// Whether a Go file may declare a predeclared name the helper uses at
 /// package level: a line that starts (after `func`, `var`, `const` or
@@ -561,10 +576,11 @@ fn helper_predeclared() -> &'static BTreeSet<&'static str> {
 fn may_hide_predeclared(source: &str) -> bool {
     static LINE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     LINE.get_or_init(|| {
-        let names: Vec<&str> = helper_predeclared().iter().copied().collect();
-        let names = names.join("|");
+        let names = HELPER_PREDECLARED.join("|");
+        // At a line's start or after a `;`, block comments allowed: an
+        // optional keyword and `(`, names and commas, then the name.
         regex::Regex::new(&format!(
-            r"(?m)(?:^[ \t]*(?:(?:func|var|const|type)[ \t]*\(?[ \t]*)?(?:[\pL_][\pL\pN_]*[ \t]*,[ \t]*)*|;[ \t]*)(?:{names})\b"
+            r"(?m)(?:^|;)[ \t]*(?:/\*.*?\*/[ \t]*)*(?:(?:func|var|const|type)[ \t]*\(?[ \t]*)?(?:[\pL_][\pL\pN_]*[ \t]*,[ \t]*)*(?:{names})\b"
         ))
         .expect("the pattern compiles")
     })
@@ -708,6 +724,32 @@ mod tests {
         let unique: BTreeSet<&str> = specs.iter().copied().collect();
         assert_eq!(specs.len(), unique.len(), "{specs:?}");
         assert!(specs.contains(&"\tleakcheckstrconv \"strconv\""), "{specs:?}");
+    }
+
+    #[test]
+    fn the_predeclared_names_the_helper_needs_are_in_it() {
+        let used = |source: &str| -> BTreeSet<String> {
+            let toks = golex::tokens(source);
+            (0..toks.len())
+                .filter(|&i| i == 0 || toks[i - 1].text != ".")
+                .map(|i| toks[i].text.to_string())
+                .collect()
+        };
+        let helper = used(merged_helper());
+        for name in HELPER_PREDECLARED {
+            assert!(rewrite::PREDECLARED.contains(name), "{name}");
+            assert!(helper.contains(*name), "{name} is no longer used by the helper");
+        }
+        let shim = used(SHIM_FILE.1);
+        for name in SHIM_PREDECLARED {
+            assert!(shim.contains(*name), "{name}");
+        }
+        // What the shim uses besides: none of the predeclared names.
+        let others: Vec<&&str> = rewrite::PREDECLARED
+            .iter()
+            .filter(|p| shim.contains(**p) && !SHIM_PREDECLARED.contains(p))
+            .collect();
+        assert!(others.is_empty(), "{others:?}");
     }
 
     #[test]

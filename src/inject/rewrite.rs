@@ -231,8 +231,11 @@ fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
         return Vec::new();
     }
     toks.iter()
-        .filter(|t| renamed.contains(t.text))
-        .map(|t| Edit::replace(t, &format!("{RENAMED_PREFIX}{}", t.text)))
+        .enumerate()
+        // Not the package clause's name (`package new`): it is no
+        // declaration.
+        .filter(|(i, t)| renamed.contains(t.text) && (*i == 0 || toks[i - 1].text != "package"))
+        .map(|(_, t)| Edit::replace(t, &format!("{RENAMED_PREFIX}{}", t.text)))
         .collect()
 }
 
@@ -251,6 +254,35 @@ pub fn rename_identifiers(source: &str, renamed: &BTreeSet<&str>, first_column: 
     let edits = renames(&golex::tokens(source), renamed);
     (!edits.is_empty()).then(|| apply(source, edits, first_column))
 }
+
+/// Go's keywords.
+const GO_KEYWORDS: &[&str] = &[
+    "break",
+    "case",
+    "chan",
+    "const",
+    "continue",
+    "default",
+    "defer",
+    "else",
+    "fallthrough",
+    "for",
+    "func",
+    "go",
+    "goto",
+    "if",
+    "import",
+    "interface",
+    "map",
+    "package",
+    "range",
+    "return",
+    "select",
+    "struct",
+    "switch",
+    "type",
+    "var",
+];
 
 /// Go's predeclared identifiers: a package may declare any of them.
 pub const PREDECLARED: &[&str] = &[
@@ -307,12 +339,17 @@ pub fn top_level_names(source: &str) -> Vec<&str> {
     let mut names = Vec::new();
     // A spec of a group starts where Go ends a statement: after a newline
     // that follows an identifier, a literal or a closing bracket, or a `;`.
-    let ends_statement = |prev: &Tok<'_>| {
+    let ends_statement = |at: usize| {
+        let prev = &toks[at];
         let c = prev.text.as_bytes()[0];
-        prev.is_ident()
+        let number = |t: &Tok<'_>| t.text.as_bytes()[0].is_ascii_digit();
+        (prev.is_ident() && !GO_KEYWORDS.contains(&prev.text))
+            || matches!(prev.text, "break" | "continue" | "fallthrough" | "return")
             || c.is_ascii_digit()
             || matches!(c, b'"' | b'\'' | b'`')
             || matches!(prev.text, ")" | "]" | "}" | "++" | "--")
+            // `1.`, which the lexer reads as two tokens.
+            || prev.text == "." && at > 0 && number(&toks[at - 1]) && toks[at - 1].end() == prev.start
     };
     let mut depth = 0i32;
     let mut i = 0;
@@ -346,7 +383,7 @@ pub fn top_level_names(source: &str) -> Vec<&str> {
                         let prev = &toks[j];
                         if inner == 0 && j + 1 < group_end {
                             let gap = &source[prev.end()..toks[j + 1].start];
-                            if prev.text == ";" || gap.contains('\n') && ends_statement(prev) {
+                            if prev.text == ";" || gap.contains('\n') && ends_statement(j) {
                                 starts.push(j + 1);
                             }
                         }
@@ -1256,10 +1293,13 @@ func g[Param any](f func(*Param)) {}
 
     #[test]
     fn top_level_names_are_every_declaration_at_package_level() {
-        let src = "package p\n\nimport (\n\t\"fmt\"\n)\n\nfunc new(n int) *T { var len = 1; _ = len; return nil }\n\nfunc (t *T) delete() {}\n\nfunc generic[T any]() {}\n\nvar a, b = 1, 2\nvar (\n\tc    = f(\n\t\tx,\n\t)\n\td, e int\n\tg = 1 +\n\t\th\n\tk = struct {\n\t\tin int\n\t}{}; m = 2\n)\n\nconst (\n\tn = iota\n\to\n)\n\ntype (\n\tq struct{ field int }\n\tr = s\n)\n\ntype make[T any] func(int) T\n\nvar fn = func() { var inner int; _ = inner }\n";
+        let src = "package p\n\nimport (\n\t\"fmt\"\n)\n\nfunc new(n int) *T { var len = 1; _ = len; return nil }\n\nfunc (t *T) delete() {}\n\nfunc generic[T any]() {}\n\nvar a, b = 1, 2\nvar (\n\tc    = f(\n\t\tx,\n\t)\n\td, e int\n\tg = 1 +\n\t\th\n\tk = struct {\n\t\tin int\n\t}{}; m = 2\n\tratio = 1.\n\tevents chan\n\tstring2\n\tlast int\n)\n\nconst (\n\tn = iota\n\to\n)\n\ntype (\n\tq struct{ field int }\n\tr = s\n)\n\ntype make[T any] func(int) T\n\nvar fn = func() { var inner int; _ = inner }\n";
         assert_eq!(
             top_level_names(src),
-            ["new", "generic", "a", "b", "c", "d", "e", "g", "k", "m", "n", "o", "q", "r", "make", "fn"]
+            [
+                "new", "generic", "a", "b", "c", "d", "e", "g", "k", "m", "ratio", "events", "last", "n", "o", "q",
+                "r", "make", "fn"
+            ]
         );
     }
 
@@ -1275,6 +1315,9 @@ func g[Param any](f func(*Param)) {}
             "{out}"
         );
         assert_eq!(rename_identifiers("package p\nfunc f() {}\n", &names, 1), None);
+        // The package clause is no declaration.
+        let out = rename_identifiers("package new\n\nfunc new() {}\n", &names, 1).unwrap();
+        assert!(out.starts_with("package new\n"), "{out}");
     }
 
     #[test]
