@@ -1166,36 +1166,47 @@ fn a_killed_go_test_fails_the_run_and_leaves_nothing_behind() {
         ("b/b_test.go", KILLGO_B),
         ("c/c_test.go", KILLGO_C),
     ]);
-    let tmp = tempfile::tempdir().unwrap();
-    let marker = format!("LEAKCHECK_PROMISE_MARKER={}", tmp.path().display());
-    let (k, v) = marker.split_once('=').unwrap();
-    let tmpdir = tmp.path().display().to_string();
-    let run = run_in(
-        m.path(),
-        &["--", "-count=1", "-p", "1", "-timeout", "2m"],
-        &[(k, v), ("TMPDIR", &tmpdir)],
-    );
-    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
-    assert_eq!(status(&run, "a"), "passed");
-    for pkg in ["b", "c"] {
-        assert_eq!(status(&run, pkg), "not_finished", "{pkg}: {}", run.stdout());
-        assert_eq!(check(&run, pkg).0, "not_checked");
+    // TestKillsGo kills go right after its binary printed `=== RUN
+    // TestKillsGo`: whether go forwarded that line first is a race outside
+    // leakcheck (under load it sometimes has not). What must hold holds on
+    // every run; that the test is named as the one running is checked on
+    // the first run where go reported it running (at most three runs).
+    for attempt in 1..=3 {
+        let tmp = tempfile::tempdir().unwrap();
+        let marker = format!("LEAKCHECK_PROMISE_MARKER={}", tmp.path().display());
+        let (k, v) = marker.split_once('=').unwrap();
+        let tmpdir = tmp.path().display().to_string();
+        let run = run_in(
+            m.path(),
+            &["--", "-count=1", "-p", "1", "-timeout", "2m"],
+            &[(k, v), ("TMPDIR", &tmpdir)],
+        );
+        assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+        assert_eq!(status(&run, "a"), "passed");
+        for pkg in ["b", "c"] {
+            assert_eq!(status(&run, pkg), "not_finished", "{pkg}: {}", run.stdout());
+            assert_eq!(check(&run, pkg).0, "not_checked");
+        }
+        let doc = roxmltree::Document::parse(&run.junit).unwrap();
+        let not_finished = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("error") && n.attribute("type") == Some("NotFinished"))
+            .count();
+        assert_eq!(not_finished, 2, "{}", run.junit);
+        assert_no_process_with(&marker);
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+        if verdict(&run, "b", "TestKillsGo") == "absent" && attempt < 3 {
+            continue;
+        }
+        assert_eq!(verdict(&run, "b", "TestKillsGo"), "unfinished");
+        assert!(
+            check(&run, "b").1.contains("while TestKillsGo ran"),
+            "{:?}",
+            check(&run, "b")
+        );
+        break;
     }
-    assert!(
-        check(&run, "b").1.contains("while TestKillsGo ran"),
-        "{:?}",
-        check(&run, "b")
-    );
-    let doc = roxmltree::Document::parse(&run.junit).unwrap();
-    let not_finished = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("error") && n.attribute("type") == Some("NotFinished"))
-        .count();
-    assert_eq!(not_finished, 2, "{}", run.junit);
-    assert_eq!(verdict(&run, "b", "TestKillsGo"), "unfinished");
-    assert_no_process_with(&marker);
-    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
-    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
 }
 
 /// A Go helper for the packages below: the records directory leakcheck
