@@ -2185,11 +2185,11 @@ fn a_package_that_declares_a_predeclared_name_is_tested_and_checked() {
     let m = temp_module(&[
         (
             "shadow/list.go",
-            "package shadow\n\ntype list struct{ items []int }\n\n// new shadows the builtin in this package.\nfunc new(n int) *list { return &list{items: make([]int, 0, n)} }\n\nfunc delete(l *list) { l.items = l.items[1:] }\n\nvar (\n\tcount = 0\n\tnil2, string = 1, \"s\"\n)\n\nconst iota2, uint64 = 1, 2\n\n// close is no name the helper needs: it keeps its name.\ntype state struct{ open, close int }\n\nfunc close(s *state) { s.close++ }\n",
+            "package shadow\n\ntype list struct{ items []int }\n\n// new shadows the builtin in this package.\nfunc new(n int) *list { return &list{items: make([]int, 0, n)} }\n\nfunc delete(l *list) { l.items = l.items[1:] }\n\n// Fields and methods named so keep their names; so does close, no name\n// the helper needs.\ntype state struct{ open, close, new int }\n\nfunc (s *state) delete() { s.new++ }\n\nfunc close(s *state) { s.close++; s.delete() }\n",
         ),
         (
             "shadow/list_test.go",
-            "package shadow\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc append(l *list, v int) { l.items = builtinAppend(l.items, v) }\n\nfunc TestNew(t *testing.T) {\n\tl := new(2)\n\tappend(l, 1)\n\tappend(l, 2)\n\tdelete(l)\n\tif len(l.items) != 1 || string != \"s\" || uint64 != 2 {\n\t\tt.Fatal(l.items)\n\t}\n}\n\nfunc TestLeaks(t *testing.T) {\n\tch := make(chan *list)\n\tgo func() { ch <- new(1) }()\n}\n\nfunc TestClose(t *testing.T) {\n\tvar s state\n\tclose(&s)\n\tif got := fmt.Sprintf(\"%+v\", s); got != \"{open:0 close:1}\" {\n\t\tt.Fatal(got)\n\t}\n}\n",
+            "package shadow\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc append(l *list, v int) { l.items = builtinAppend(l.items, v) }\n\nfunc TestNew(t *testing.T) {\n\tl := new(2)\n\tappend(l, 1)\n\tappend(l, 2)\n\tdelete(l)\n\tif len(l.items) != 1 {\n\t\tt.Fatal(l.items)\n\t}\n}\n\nfunc TestLeaks(t *testing.T) {\n\tch := make(chan *list)\n\tgo func() { ch <- new(1) }()\n}\n\nfunc TestClose(t *testing.T) {\n\tvar s state\n\tclose(&s)\n\tif got := fmt.Sprintf(\"%+v\", s); got != \"{open:0 close:1 new:1}\" {\n\t\tt.Fatal(got)\n\t}\n}\n",
         ),
         (
             "shadow/append_test.go",

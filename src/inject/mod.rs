@@ -384,7 +384,7 @@ fn inject_package(
     let hidden = |sources: &mut dyn Iterator<Item = &str>, used: &[&'static str]| -> BTreeSet<&'static str> {
         sources
             .filter(|src| may_hide_predeclared(src))
-            .flat_map(rewrite::top_level_names)
+            .flat_map(rewrite::top_level_funcs)
             .filter_map(|name| used.iter().find(|u| **u == name).copied())
             .collect()
     };
@@ -394,7 +394,11 @@ fn inject_package(
     };
     let own_texts: Vec<String> = pkg.go_files.iter().chain(&pkg.cgo_files).filter_map(read_own).collect();
     let own_hidden = hidden(&mut own_texts.iter().map(|s| s.as_str()), HELPER_PREDECLARED);
-    let renamable = rename_own_files && pkg.cgo_files.is_empty() && pkg.s_files.is_empty();
+    // A //go:linkname directive may name the function (a comment, which
+    // the rename does not see).
+    let linknames =
+        own_texts.iter().any(|t| t.contains("go:linkname")) || files.iter().any(|f| f.4.contains("go:linkname"));
+    let renamable = rename_own_files && pkg.cgo_files.is_empty() && pkg.s_files.is_empty() && !linknames;
     let internal_sources = || files.iter().filter(|f| !f.1).map(|f| f.4.as_str());
     let external_sources = || files.iter().filter(|f| f.1).map(|f| f.4.as_str());
     let mut renamed = [
@@ -416,7 +420,9 @@ fn inject_package(
                 .iter()
                 .any(|text| text.contains(name) && golex::tokens(text).iter().any(|t| t.text == *name))
     });
-    if test_only_used {
+    if linknames {
+        renamed = Default::default();
+    } else if test_only_used {
         renamed[0].clear();
     } else if !own_hidden.is_empty() {
         if renamable {

@@ -230,11 +230,34 @@ fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
     if renamed.is_empty() {
         return Vec::new();
     }
+    // Field and method names keep theirs (they are what `%+v` and reflect
+    // show): every name in a struct's or an interface's braces, a selector
+    // (`x.new`), a method's name (after its receiver), and a key (`{new:
+    // 1}`, which also leaves a label alone).
+    let mut bodies = Vec::new();
+    let mut methods = BTreeSet::new();
+    for (i, t) in toks.iter().enumerate() {
+        let next_is = |text: &str| toks.get(i + 1).is_some_and(|n| n.text == text);
+        if matches!(t.text, "struct" | "interface") && next_is("{") {
+            bodies.push((i + 1, golex::matching(toks, i + 1).unwrap_or(toks.len())));
+        }
+        // `func (r T) name(`: the token after the receiver.
+        if t.text == "func" && next_is("(") {
+            if let Some(close) = golex::matching(toks, i + 1) {
+                methods.insert(close + 1);
+            }
+        }
+    }
+    let member = |i: usize| {
+        let prev = i.checked_sub(1).map(|p| toks[p].text);
+        matches!(prev, Some("." | "package"))
+            || methods.contains(&i)
+            || toks.get(i + 1).is_some_and(|n| n.text == ":")
+            || bodies.iter().any(|&(open, close)| open < i && i < close)
+    };
     toks.iter()
         .enumerate()
-        // Not the package clause's name (`package new`): it is no
-        // declaration.
-        .filter(|(i, t)| renamed.contains(t.text) && (*i == 0 || toks[i - 1].text != "package"))
+        .filter(|(i, t)| renamed.contains(t.text) && !member(*i))
         .map(|(_, t)| Edit::replace(t, &format!("{RENAMED_PREFIX}{}", t.text)))
         .collect()
 }
@@ -243,13 +266,13 @@ fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
 /// identifier in `renamed` renamed to `leakcheckUser_<name>`; None when
 /// none occurs.
 ///
-/// The helper joins the package, and a name the package declares at
+/// The helper joins the package, and a function the package declares at
 /// package level (`func new(...)`) hides the predeclared one in all of the
-/// package, the helper's file too. Every use of such a name in the
-/// package's files is the package's own or a local one that hides it in
-/// turn, or a field or method name, which only the package can see (no
-/// predeclared name is exported): renaming it everywhere in the package
-/// keeps its meaning.
+/// package, the helper's file too. Every other use of such a name in the
+/// package's files is the function, or a local name that hides it in turn
+/// (renamed alike), or a field, method or key, which keep their names. No
+/// predeclared name is exported, so no other package names the function;
+/// only its symbol (stack traces, `runtime.FuncForPC`) shows the new name.
 pub fn rename_identifiers(source: &str, renamed: &BTreeSet<&str>, first_column: usize) -> Option<String> {
     let edits = renames(&golex::tokens(source), renamed);
     (!edits.is_empty()).then(|| apply(source, edits, first_column))
@@ -331,6 +354,29 @@ pub const PREDECLARED: &[&str] = &[
     "uint8",
     "uintptr",
 ];
+
+/// The functions a Go file declares at package level (not methods): the
+/// names [`rename_identifiers`] may rename. A variable, constant or type
+/// named so is left alone: renaming it would show in `%T`, `%v` and
+/// reflect, in other packages too.
+pub fn top_level_funcs(source: &str) -> Vec<&str> {
+    let toks = golex::tokens(source);
+    let mut depth = 0i32;
+    let mut out = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        match t.text {
+            "(" | "[" | "{" => depth += 1,
+            ")" | "]" | "}" => depth -= 1,
+            "func" if depth == 0 => {
+                if let Some(name) = toks.get(i + 1).filter(|n| n.is_ident()) {
+                    out.push(name.text);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
 
 /// The names a Go file declares at package level: functions (not methods),
 /// variables, constants and types, single or in groups.
@@ -1305,16 +1351,25 @@ func g[Param any](f func(*Param)) {}
 
     #[test]
     fn renaming_keeps_positions_and_touches_only_the_names_given() {
-        let src = "package p\n\nfunc new(n int) *T { return &T{new: n} }\n\nfunc f() *T { x := new(1); return x.new2(len(\"new\")) } // new\n";
+        let src = "package p\n\nfunc new(n int) *T { return &T{new: n} }\n\nfunc f() *T { x := new(1); return x.new2(len(\"new\")) } // new\n\ntype T struct{ new int }\n\ntype I interface{ new() }\n\nfunc (t *T) new() { t.new++ }\n";
         let names: BTreeSet<&str> = ["new"].into();
         let out = rename_identifiers(src, &names, 1).unwrap();
         assert!(out.contains("func leakcheckUser_new/*line :3:9*/(n int)"), "{out}");
-        assert!(out.contains("&T{leakcheckUser_new/*line :3:35*/: n}"), "{out}");
+        // Fields, methods and keys keep their names.
+        assert!(out.contains("&T{new: n}"), "{out}");
+        assert!(
+            out.contains("type T struct{ new int }\n\ntype I interface{ new() }\n\nfunc (t *T) new() { t.new++ }"),
+            "{out}"
+        );
         assert!(
             out.contains("x := leakcheckUser_new/*line :5:23*/(1); return x.new2(len(\"new\")) } // new"),
             "{out}"
         );
         assert_eq!(rename_identifiers("package p\nfunc f() {}\n", &names, 1), None);
+        assert_eq!(
+            top_level_funcs("package p\nfunc new() {}\nfunc (t T) len() {}\nvar make = func() {}\ntype string int\n"),
+            ["new"]
+        );
         // The package clause is no declaration.
         let out = rename_identifiers("package new\n\nfunc new() {}\n", &names, 1).unwrap();
         assert!(out.starts_with("package new\n"), "{out}");
