@@ -446,17 +446,10 @@ fn background_checks_change_nothing_go_test_would_see() {
         let mut args = vec!["./rounds", "--"];
         args.extend(flags);
         let run = run_in(m.path(), &args, &[]);
-        let tests: Vec<(String, u64, String)> = run.package(&format!("{M}rounds"))["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                (
-                    t["name"].as_str().unwrap().to_string(),
-                    t["run"].as_u64().unwrap(),
-                    t["verdict"].as_str().unwrap().to_string(),
-                )
-            })
+        let tests: Vec<(String, u64, String)> = run
+            .runs(&format!("{M}rounds"))
+            .into_iter()
+            .map(|t| (t.name, t.run, t.verdict))
             .collect();
         for (name, run_no, verdict) in &tests {
             let want = if name == "TestLeakP" { "leaked" } else { "passed" };

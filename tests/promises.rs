@@ -732,11 +732,10 @@ fn verdicts_match_go_test_but_for_leaks_whatever_the_suite_does() {
     assert_eq!(verdict(&run, "env", "TestSleeper"), "leaked", "{out}");
     // Tests of the same name in the internal and external test packages
     // both run (go test names both TestFoo).
-    let runs: Vec<(u64, String)> = run.package(&format!("{M}dupname"))["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| (t["run"].as_u64().unwrap(), t["verdict"].as_str().unwrap().to_string()))
+    let runs: Vec<(u64, String)> = run
+        .runs(&format!("{M}dupname"))
+        .into_iter()
+        .map(|t| (t.run, t.verdict))
         .collect();
     assert_eq!(runs, [(1, "failed".to_string()), (2, "passed".to_string())], "{out}");
 

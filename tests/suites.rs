@@ -1222,28 +1222,11 @@ fn a_rerun_replaces_only_the_failed_runs_of_a_count_run() {
     let m = temp_module(&[("second/second_test.go", SECOND_RUN)]);
     let run = run_in(m.path(), &["--rerun-fails", "1", "--", "-count=2"], &[]);
     assert_eq!(run.code(), 1, "{}", run.stdout());
-    let runs: Vec<(String, u64, String, Vec<String>)> = run.package("example.com/tmp/second")["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["name"].as_str().unwrap().to_string(),
-                t["run"].as_u64().unwrap(),
-                t["verdict"].as_str().unwrap().to_string(),
-                t["attempts"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|a| a["verdict"].as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
-        .collect();
+    let runs = run.runs("example.com/tmp/second");
     let find = |name: &str, run_no: u64| {
         runs.iter()
-            .find(|(n, r, _, _)| n == name && *r == run_no)
-            .map(|(_, _, v, a)| (v.as_str(), a.clone()))
+            .find(|t| t.name == name && t.run == run_no)
+            .map(|t| (t.verdict.as_str(), t.attempts.clone()))
     };
     assert_eq!(find("TestSecondRunFails", 1), Some(("passed", vec![])), "{runs:?}");
     assert_eq!(
@@ -1282,17 +1265,10 @@ fn a_rerun_replaces_only_the_failed_runs_of_a_count_run() {
         &[],
     );
     assert_eq!(run.code(), 1, "{}", run.stdout());
-    let tests: Vec<(u64, String, usize)> = run.package("example.com/tmp/second")["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["run"].as_u64().unwrap(),
-                t["verdict"].as_str().unwrap().to_string(),
-                t["attempts"].as_array().unwrap().len(),
-            )
-        })
+    let tests: Vec<(u64, String, usize)> = run
+        .runs("example.com/tmp/second")
+        .into_iter()
+        .map(|t| (t.run, t.verdict, t.attempts.len()))
         .collect();
     assert_eq!(
         tests,

@@ -499,15 +499,7 @@ fn inject_package(
     // else in the external test package, which it creates if need be.
     if injection.user_main.is_none() {
         if internal && !names_main[0] {
-            names_main[0] = pkg
-                .go_files
-                .iter()
-                .chain(&pkg.cgo_files)
-                .map(|f| pkg.dir.join(f))
-                .any(|path| {
-                    let source_path = user_replace.get(&path).unwrap_or(&path);
-                    fs::read_to_string(source_path).is_ok_and(|text| rewrite::declares_test_main(&text))
-                });
+            names_main[0] = own_texts.iter().any(|text| rewrite::declares_test_main(text));
         }
         injection.helper_main = if !names_main[usize::from(!internal)] {
             Some(core.clone())

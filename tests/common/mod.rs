@@ -54,6 +54,26 @@ impl Run {
         out
     }
 
+    /// Every run of a package's tests, in the report's order.
+    pub fn runs(&self, import_path: &str) -> Vec<TestRun> {
+        self.package(import_path)["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| TestRun {
+                name: t["name"].as_str().unwrap().to_string(),
+                run: t["run"].as_u64().unwrap(),
+                verdict: t["verdict"].as_str().unwrap().to_string(),
+                attempts: t["attempts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a["verdict"].as_str().unwrap().to_string())
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// A test's verdict (its last run), or `absent`.
     pub fn verdict(&self, pkg: &str, test: &str) -> String {
         self.tests()
@@ -75,6 +95,16 @@ impl Run {
 }
 
 /// Runs leakcheck in `dir` with `args`, writing JSON and JUnit reports.
+/// One run of a test in the JSON report: its verdict, and the verdicts of
+/// its earlier attempts (--rerun-fails).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRun {
+    pub name: String,
+    pub run: u64,
+    pub verdict: String,
+    pub attempts: Vec<String>,
+}
+
 pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out_dir = tempfile::tempdir().unwrap();
     let report = out_dir.path().join("report.json");
