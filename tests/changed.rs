@@ -2,7 +2,7 @@
 //! real binary selects the packages a change affects, says why, and runs
 //! only those.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! tests checked in the background by one looker, and the limits of telling
 //! a goroutine by difference (it appeared while a test ran alone).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! GitHub annotations, the raw JSON stream, reruns of flaky tests, schema-
 //! valid JUnit, completions, the man page and --version.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

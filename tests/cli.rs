@@ -1,6 +1,6 @@
 //! The command line's failure modes: each is one clear line and exit 2.
 
-mod common;
+use crate::common;
 
 use common::{fixtures_dir, leakcheck};
 

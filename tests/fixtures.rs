@@ -2,7 +2,7 @@
 //! `go test` on every fixture package, and each test's verdict, leaked
 //! goroutine groups, the exit code and the JUnit file are checked exactly.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

@@ -4,7 +4,7 @@
 //! and a subtest's function literal given a type alias of `testing.T` is
 //! instrumented like one given `*testing.T`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Write;

@@ -8,7 +8,7 @@
 //! against the JUnit schema. (`scripts/junit-consumers` feeds such files
 //! to junitparser and junit2html themselves.)
 
-mod common;
+use crate::common;
 
 use common::{run_in, temp_module, Run};
 

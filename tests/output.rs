@@ -1,6 +1,6 @@
 //! What tests print reaches the reports intact and the XML stays valid.
 
-mod common;
+use crate::common;
 
 use common::{run_in, temp_module};
 

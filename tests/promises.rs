@@ -3,7 +3,7 @@
 //! or lost a run (../shared/repros), turned into Go packages that show the
 //! verdict it must give.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

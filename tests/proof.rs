@@ -1,7 +1,7 @@
 //! Proven versus still running: Go's goroutineleak profile (Go 1.26 with
 //! GOEXPERIMENT=goroutineleakprofile, which leakcheck sets; Go 1.27 GA).
 
-mod common;
+use crate::common;
 
 use common::{run_in, temp_module, Run};
 

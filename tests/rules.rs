@@ -1,6 +1,6 @@
 //! Ignore rules from leakcheck.toml and flags, on real go test runs.
 
-mod common;
+use crate::common;
 
 use common::{run_in, temp_module};
 

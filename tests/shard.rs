@@ -4,7 +4,7 @@
 //! same verdicts, and `leakcheck merge` gives back the whole run's JUnit and
 //! JSON reports apart from times.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

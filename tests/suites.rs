@@ -2,7 +2,7 @@
 //! test, and nothing go test reports is lost (each run is compared
 //! test-by-test with plain `go test -json` on the same packages).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

@@ -6,7 +6,7 @@
 //! exit; the deadline in [`Screen::wait_for`] only turns a hang into a
 //! failure.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::path::Path;

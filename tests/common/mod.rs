@@ -1,6 +1,5 @@
 //! Shared helpers for the end-to-end tests: they run the real leakcheck
 //! binary, which runs the real `go test`.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
