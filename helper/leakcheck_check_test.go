@@ -25,6 +25,9 @@ type leakcheckOutcome struct {
 	// cutShort: the -timeout alarm ends the wait before the grace period
 	// (leakcheckCheckDeadline).
 	cutShort bool
+	// handedOver: the looker finishes the check (handOver); this is not
+	// its outcome.
+	handedOver bool
 }
 
 // sections is the dump text of what the outcome names, leaked first.
@@ -461,6 +464,10 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 		}
 		if w.changing {
 			same = false
+		}
+		if w.test != nil && s.handOver(w, &snap) {
+			w.out.handedOver = true
+			return w.out
 		}
 		if w.out.looks == 1 {
 			// Most often what is left has handed over its result and is

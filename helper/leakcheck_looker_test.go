@@ -34,21 +34,65 @@ import (
 // background reports whether the check of a test that ended now, and
 // created goroutines, may run in the background.
 func (s *leakcheckSession) background(tc *leakcheckTest) bool {
-	if !s.backgroundOK || tc.tb == nil || tc.bench || !leakcheckBackgroundAllowed() {
-		return false
-	}
-	s.mu.Lock()
-	inRun := s.inRun
-	s.mu.Unlock()
-	if !inRun {
-		// m.Run runs outside the test files (a helper package,
-		// goleak.VerifyTestMain): what follows it (a teardown, goleak's
-		// own look) cannot be made to wait for the background.
+	if !s.mayBackground(tc) {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.events != tc.events
+}
+
+// mayBackground reports whether a test's check may be finished by the
+// looker at all: a test's (not an example's or a benchmark's), not under
+// -failfast, and while m.Run runs in the test files.
+func (s *leakcheckSession) mayBackground(tc *leakcheckTest) bool {
+	if tc == nil || !s.backgroundOK || tc.tb == nil || tc.bench || !leakcheckBackgroundAllowed() {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// m.Run runs outside the test files (a helper package,
+	// goleak.VerifyTestMain): what follows it (a teardown, goleak's own
+	// look) cannot be made to wait for the background.
+	return s.inRun
+}
+
+// handOver gives the looker the rest of a check that stayed in its test
+// (no other test began or ended while the test ran), once a look has
+// decided what the test owns, when some test waits for a parallel slot.
+// Waiting in the test would hold the slot: the waiting test, which may end
+// what the check waits for (under go test, and under leakcheck with more
+// slots, it would have run meanwhile), could not run, and the verdict would
+// depend on -parallel and the number of CPUs. What is left to do is wait
+// for goroutines already found to exit, which needs no moment of the
+// test's own. A serial test keeps its wait: no test waits for a slot then.
+func (s *leakcheckSession) handOver(w *leakcheckWait, snap *leakcheckSnapshot) bool {
+	tc := w.test
+	if !s.mayBackground(tc) || !leakcheckSlotWanted(snap) {
+		return false
+	}
+	// Later looks keep this look's claim: the test has returned, and
+	// other tests begin and end.
+	alone := w.out.alone
+	w.claim = func(*leakcheckSnapshot) leakcheckClaim { return leakcheckClaim{alone: alone, test: tc} }
+	s.toLooker(w)
+	return true
+}
+
+// leakcheckSlotWanted: a test waits in testing for a free parallel slot
+// (a parallel test or subtest released by its parent, or a test taking its
+// slot back after its parallel subtests), not for its parent's function
+// to return. Any test's goroutine counts: subtests are not tracked as
+// tests, and one may be what a check waits for.
+func leakcheckSlotWanted(snap *leakcheckSnapshot) bool {
+	for i := range snap.goroutines {
+		g := &snap.goroutines[i]
+		if g.state == "chan receive" &&
+			(g.hasFrame("testing.(*testState).waitParallel") || g.hasFrame("testing.(*testContext).waitParallel")) {
+			return true
+		}
+	}
+	return false
 }
 
 // leakcheckBackgroundAllowed: not -failfast. Under -failfast checks stay in
@@ -64,7 +108,12 @@ func leakcheckBackgroundAllowed() bool {
 
 // endInBackground hands a test's check to the looker.
 func (s *leakcheckSession) endInBackground(tc *leakcheckTest) {
-	w := s.newWait(tc, s.claimFor(tc))
+	s.toLooker(s.newWait(tc, s.claimFor(tc)))
+}
+
+// toLooker gives a test's check to the looker, which takes its next look.
+func (s *leakcheckSession) toLooker(w *leakcheckWait) {
+	tc := w.test
 	w.self = 0 // the looker never has a test's goroutines to exclude
 	w.due = leakchecktime.Now()
 	if tc.tb != nil {

@@ -93,7 +93,6 @@ impl Run {
     }
 }
 
-/// Runs leakcheck in `dir` with `args`, writing JSON and JUnit reports.
 /// One run of a test in the JSON report: its verdict, and the verdicts of
 /// its earlier attempts (--rerun-fails).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +103,7 @@ pub struct TestRun {
     pub attempts: Vec<String>,
 }
 
+/// Runs leakcheck in `dir` with `args`, writing JSON and JUnit reports.
 pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out_dir = tempfile::tempdir().unwrap();
     let report = out_dir.path().join("report.json");
