@@ -490,8 +490,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             state: re(r"^chan receive$"),
             ..rule(
                 "channel-receive",
-                "receiving from a channel nobody sends on or closes",
-                Some("close the channel when the work is done (defer close(ch) in the producer; a component's channel: stop the component when the test ends, with its Close, Stop or Wait), or add a way out (select on ctx.Done())"),
+                "receiving from a channel nothing has closed (a receive nobody sends to, or a loop over a channel that is never closed, such as a ticker's)",
+                Some("close the channel when the work is done (defer close(ch) in the producer; a component's channel: stop the component when the test ends, with its Close, Stop or Wait), or add a way out (select on ctx.Done(); a ticker's channel is never closed, so a loop over it needs one)"),
             )
         },
         DiagnosisRule {
