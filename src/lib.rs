@@ -19,8 +19,9 @@
 //! `leakcheck.toml`, [`stacks`] is `leakcheck stacks` (the same parser and
 //! grouping on a dump from anywhere), [`shard`] picks the packages of one
 //! shard (`--shard K/N`), [`merge`] is `leakcheck merge` (the shards'
-//! reports combined), and [`error`] holds every way leakcheck itself can
-//! fail. `docs/architecture.md` names the data between the stages.
+//! reports combined), [`scratch`] makes the temporary directories (and
+//! removes those of killed runs), and [`error`] holds every way leakcheck
+//! itself can fail. `docs/architecture.md` names the data between the stages.
 
 #![warn(missing_docs)]
 
@@ -36,6 +37,7 @@ pub mod inject;
 pub mod merge;
 pub mod report;
 pub mod run;
+pub mod scratch;
 pub mod session;
 pub mod shard;
 pub mod stacks;

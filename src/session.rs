@@ -26,6 +26,7 @@ use crate::goargs::GoTestArgs;
 use crate::inject;
 use crate::report::{Event, Reporter, RunInfo, RunSummary, Stream};
 use crate::run::{self, Action, GoTestCommand, Instrumentation, RunEvent, TestEvent};
+use crate::scratch::{self, ScratchDir};
 
 /// What a run needs to know, independent of the command line.
 #[derive(Debug, Clone)]
@@ -115,8 +116,8 @@ pub struct Prepared {
     patterns: Vec<String>,
     packages: Vec<GoPackage>,
     overlay: inject::Overlay,
-    records: tempfile::TempDir,
-    gotmp: tempfile::TempDir,
+    records: ScratchDir,
+    gotmp: ScratchDir,
     /// What the helper reads from LEAKCHECK_CONFIG.
     helper_config: String,
     baseline_path: PathBuf,
@@ -155,11 +156,16 @@ pub fn prepare(
     let temp = std::env::var_os("GOTMPDIR")
         .filter(|v| !v.is_empty())
         .map_or_else(std::env::temp_dir, PathBuf::from);
+    // What runs killed with SIGKILL left there goes first.
+    scratch::remove_abandoned(&temp);
+    if temp != std::env::temp_dir() {
+        scratch::remove_abandoned(&std::env::temp_dir());
+    }
     let overlay = write_overlay(opts, &tc, &packages, &mut patterns, &temp)?;
-    let records = temp_dir(".leakcheck-records-", &std::env::temp_dir())?;
+    let records = ScratchDir::create("records", &std::env::temp_dir())?;
     // go's own work directory inside one of leakcheck's, so that nothing is
     // left when go is killed.
-    let gotmp = temp_dir(".leakcheck-gotmp-", &temp)?;
+    let gotmp = ScratchDir::create("gotmp", &temp)?;
     let settings = Settings::load(opts, &tc)?;
     let helper_config = serde_json::to_string(&HelperConfig {
         grace_ms: settings.grace.as_millis(),
@@ -780,13 +786,6 @@ fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &
 }
 
 /// A temporary directory named `prefix…` in `parent`.
-fn temp_dir(prefix: &str, parent: &Path) -> Result<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir_in(parent)
-        .map_err(|e| Error::io("cannot create a temporary directory in", parent, e))
-}
-
 /// Sends events to every reporter, keeping the first error.
 struct Emitter<'r> {
     reporters: &'r mut [Box<dyn Reporter>],

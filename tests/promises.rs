@@ -5,9 +5,13 @@
 
 use crate::common;
 
-use std::path::Path;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
 
-use common::{assert_no_process_with, assert_nothing_lost, go_test_verdicts, run_in, temp_module, Run};
+use common::{
+    assert_no_process_with, assert_nothing_lost, go_test_verdicts, leakcheck, run_in, temp_module,
+    wait_for_no_process_with, Run,
+};
 
 const M: &str = "example.com/tmp/";
 
@@ -1206,6 +1210,91 @@ fn a_killed_go_test_fails_the_run_and_leaves_nothing_behind() {
         );
         break;
     }
+}
+
+const KILL_LEAKCHECK: &str = r#"package k
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestKillsLeakcheck kills the leakcheck that runs go test (the parent of
+// this binary's parent) with SIGKILL, as a CI job's timeout would.
+func TestKillsLeakcheck(t *testing.T) {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(os.Getppid()) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pid (command) state ppid ...
+	text := string(stat)
+	fields := strings.Fields(text[strings.LastIndexByte(text, ')')+1:])
+	leakcheck, err := strconv.Atoi(fields[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(leakcheck, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+}
+"#;
+
+/// Killed with SIGKILL, leakcheck can remove nothing; the next run removes
+/// what it left (once its lock files are a minute old: a run creating its
+/// directories at that instant must not lose them).
+#[test]
+fn a_run_removes_the_temporary_directories_a_killed_run_left() {
+    let m = temp_module(&[("a/a_test.go", KILLGO_A), ("k/k_test.go", KILL_LEAKCHECK)]);
+    let tmp = tempfile::tempdir().unwrap();
+    let marker = format!("LEAKCHECK_KILLED_MARKER={}", tmp.path().display());
+    let (k, v) = marker.split_once('=').unwrap();
+    let killed = leakcheck()
+        .current_dir(m.path())
+        .args(["./k", "--", "-count=1"])
+        .env(k, v)
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(killed.status.signal(), Some(libc::SIGKILL), "{killed:?}");
+    // go test and the test binary end on their own (their output has
+    // nowhere to go).
+    wait_for_no_process_with(&marker);
+    let left = || -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        dirs.sort();
+        dirs
+    };
+    let abandoned = left();
+    let names: Vec<String> = abandoned
+        .iter()
+        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for kind in ["overlay", "records", "gotmp"] {
+        assert!(
+            names.iter().any(|n| n.starts_with(&format!(".leakcheck-{kind}-"))),
+            "{names:?}"
+        );
+    }
+    // A minute later.
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    for dir in &abandoned {
+        std::fs::File::options()
+            .write(true)
+            .open(dir.join(".lock"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let tmpdir = tmp.path().display().to_string();
+    let run = run_in(m.path(), &["./a", "--", "-count=1"], &[("TMPDIR", &tmpdir)]);
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(left(), Vec::<PathBuf>::new());
 }
 
 /// A Go helper for the packages below: the records directory leakcheck

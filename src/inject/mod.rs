@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discover::GoPackage;
 use crate::error::{Error, Result};
+use crate::scratch::ScratchDir;
 
 /// The helper's files that build everywhere, embedded from the real, vetted
 /// Go files. They are added to a package as one file ([`merged_helper`]):
@@ -133,7 +134,7 @@ const HELPER_RECORDS_KEY: &str = "leakcheckRecordsKey = \"helper\"";
 /// The overlay for one `go test` run; its files vanish when it drops.
 #[derive(Debug)]
 pub struct Overlay {
-    dir: tempfile::TempDir,
+    dir: ScratchDir,
     /// The file to pass as `-overlay=`.
     pub json_path: PathBuf,
     /// What was injected where, by import path.
@@ -214,10 +215,7 @@ pub fn build(
     temp: &Path,
     rename_own_files: bool,
 ) -> Result<Overlay> {
-    let dir = tempfile::Builder::new()
-        .prefix(".leakcheck-overlay-")
-        .tempdir_in(temp)
-        .map_err(|e| Error::io("cannot create a temporary directory in", temp, e))?;
+    let dir = ScratchDir::create("overlay", temp)?;
     let mut json = match user_overlay {
         Some(path) => {
             let text = fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;

@@ -291,14 +291,50 @@ pub fn assert_schema_valid(xml: &str) {
 /// (`NAME=value`, set on leakcheck and inherited by go test and every test
 /// binary it starts).
 pub fn assert_no_process_with(marker: &str) {
+    let left = processes_with(marker);
+    assert!(left.is_empty(), "processes {left:?} are still running");
+}
+
+/// The processes whose environment holds `marker` (`NAME=value`).
+fn processes_with(marker: &str) -> Vec<i32> {
+    let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
         if let Ok(env) = std::fs::read(entry.path().join("environ")) {
-            let env = String::from_utf8_lossy(&env);
-            assert!(
-                !env.split('\0').any(|v| v == marker),
-                "process {:?} is still running",
-                entry.file_name()
-            );
+            if String::from_utf8_lossy(&env).split('\0').any(|v| v == marker) {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
+}
+
+/// Waits until no process has `marker` in its environment (processes a
+/// killed leakcheck left, ending on their own): each is waited for with a
+/// pidfd, without polling.
+pub fn wait_for_no_process_with(marker: &str) {
+    loop {
+        let pids = processes_with(marker);
+        if pids.is_empty() {
+            return;
+        }
+        for pid in pids {
+            // SAFETY: plain system calls on a descriptor owned here.
+            unsafe {
+                let fd = libc::syscall(libc::SYS_pidfd_open, pid, 0) as i32;
+                if fd < 0 {
+                    continue; // gone already
+                }
+                let mut exited = libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                libc::poll(&mut exited, 1, -1);
+                libc::close(fd);
+            }
         }
     }
 }
