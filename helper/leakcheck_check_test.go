@@ -261,6 +261,9 @@ type leakcheckWait struct {
 	// firstOrphans: the goroutines its first look told by difference;
 	// one that appears later appeared after the test returned.
 	firstOrphans map[uint64]bool
+	// staleBase: the test's leakcheckStaleQuota, from the glances it
+	// began and ended with, which go when the test is forgotten.
+	staleBase map[string]int
 	// The looker's schedule for a background check: its next look is due
 	// at due; pause doubles after every look, up to 100ms.
 	test  *leakcheckTest
@@ -270,6 +273,19 @@ type leakcheckWait struct {
 	// The looker cannot ask the test: once the test has returned, testing
 	// writes its state without a lock (a data race under -race).
 	failed, skipped bool
+}
+
+// staleQuotaLocked is a copy of the test's stale quota for one look to use
+// up, from the glances while the test is known, then as kept.
+func (w *leakcheckWait) staleQuotaLocked(tc *leakcheckTest) map[string]int {
+	if w.staleBase == nil {
+		w.staleBase = leakcheckStaleQuota(tc)
+	}
+	quota := make(map[string]int, len(w.staleBase))
+	for sig, n := range w.staleBase {
+		quota[sig] = n
+	}
+	return quota
 }
 
 // What a check does after a look.
@@ -465,9 +481,9 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 		if w.changing {
 			same = false
 		}
-		if w.test != nil && s.handOver(w, &snap) {
-			w.out.handedOver = true
-			return w.out
+		if s.mayHandOver(w, &snap) {
+			s.handOver(w)
+			return leakcheckOutcome{handedOver: true}
 		}
 		if w.out.looks == 1 {
 			// Most often what is left has handed over its result and is
@@ -549,7 +565,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 				// place of one that exited: only as many of its kind
 				// as appeared while the test ran are the test's.
 				if quota == nil {
-					quota = leakcheckStaleQuota(c.test)
+					quota = w.staleQuotaLocked(c.test)
 				}
 				if sig := g.signature(); quota[sig] > 0 {
 					quota[sig]--

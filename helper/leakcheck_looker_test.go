@@ -34,7 +34,7 @@ import (
 // background reports whether the check of a test that ended now, and
 // created goroutines, may run in the background.
 func (s *leakcheckSession) background(tc *leakcheckTest) bool {
-	if !s.mayBackground(tc) {
+	if !s.backgroundOK || !s.mayBackground(tc) {
 		return false
 	}
 	s.mu.Lock()
@@ -46,7 +46,7 @@ func (s *leakcheckSession) background(tc *leakcheckTest) bool {
 // looker at all: a test's (not an example's or a benchmark's), not under
 // -failfast, and while m.Run runs in the test files.
 func (s *leakcheckSession) mayBackground(tc *leakcheckTest) bool {
-	if tc == nil || !s.backgroundOK || tc.tb == nil || tc.bench || !leakcheckBackgroundAllowed() {
+	if tc == nil || tc.tb == nil || tc.bench || !leakcheckBackgroundAllowed() {
 		return false
 	}
 	s.mu.Lock()
@@ -57,38 +57,45 @@ func (s *leakcheckSession) mayBackground(tc *leakcheckTest) bool {
 	return s.inRun
 }
 
-// handOver gives the looker the rest of a check that stayed in its test
-// (no other test began or ended while the test ran), once a look has
-// decided what the test owns, when some test waits for a parallel slot.
-// Waiting in the test would hold the slot: the waiting test, which may end
-// what the check waits for (under go test, and under leakcheck with more
-// slots, it would have run meanwhile), could not run, and the verdict would
-// depend on -parallel and the number of CPUs. What is left to do is wait
-// for goroutines already found to exit, which needs no moment of the
-// test's own. A serial test keeps its wait: no test waits for a slot then.
-func (s *leakcheckSession) handOver(w *leakcheckWait, snap *leakcheckSnapshot) bool {
-	tc := w.test
-	if !s.mayBackground(tc) || !leakcheckSlotWanted(snap) {
-		return false
-	}
-	// Later looks keep this look's claim: the test has returned, and
-	// other tests begin and end.
-	alone := w.out.alone
-	w.claim = func(*leakcheckSnapshot) leakcheckClaim { return leakcheckClaim{alone: alone, test: tc} }
-	s.toLooker(w)
-	return true
+// mayHandOver reports whether the rest of a check that stayed in its test
+// (no other test began or ended while the test ran) goes to the looker,
+// after a look that found goroutines to wait for: when some test waits for
+// a parallel slot. Waiting in the test would hold the slot: the waiting
+// test, which may end what the check waits for (under go test, and under
+// leakcheck with more slots, it would have run meanwhile), could not run,
+// and the verdict would depend on -parallel and the number of CPUs. What
+// is left to do is wait for goroutines already found to exit, which needs
+// no moment of the test's own. A serial test keeps its wait: no test waits
+// for a slot then. Under LEAKCHECK_ALWAYS_LOOK=1 too, which otherwise keeps
+// checks in their tests: it is the run other runs' verdicts are compared
+// with, and a held slot would make its verdicts the wrong ones.
+func (s *leakcheckSession) mayHandOver(w *leakcheckWait, snap *leakcheckSnapshot) bool {
+	return w.test != nil && s.mayBackground(w.test) && leakcheckSlotWanted(snap)
 }
 
-// leakcheckSlotWanted: a test waits in testing for a free parallel slot
-// (a parallel test or subtest released by its parent, or a test taking its
-// slot back after its parallel subtests), not for its parent's function
-// to return. Any test's goroutine counts: subtests are not tracked as
-// tests, and one may be what a check waits for.
+// handOver gives the looker the rest of a check (mayHandOver). Later looks
+// keep this look's claim: the test has returned, and other tests begin and
+// end. From here on w is the looker's.
+func (s *leakcheckSession) handOver(w *leakcheckWait) {
+	tc, alone := w.test, w.out.alone
+	w.claim = func(*leakcheckSnapshot) leakcheckClaim { return leakcheckClaim{alone: alone, test: tc} }
+	s.toLooker(w)
+}
+
+// leakcheckSlotWanted: a test waits in testing for a parallel slot, or is
+// on its way there: released by its parent (a parallel test or subtest),
+// or taking its slot back after its parallel subtests; not one parked
+// until its parent's function returns. Any test's goroutine counts:
+// subtests are not tracked as tests, and one may be what a check waits
+// for.
 func leakcheckSlotWanted(snap *leakcheckSnapshot) bool {
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
-		if g.state == "chan receive" &&
-			(g.hasFrame("testing.(*testState).waitParallel") || g.hasFrame("testing.(*testContext).waitParallel")) {
+		if g.state != "chan receive" && !leakcheckMoving(g) {
+			continue
+		}
+		if g.hasFrame("testing.(*testState).waitParallel") || g.hasFrame("testing.(*testContext).waitParallel") ||
+			g.state != "chan receive" && g.hasFrame("testing.(*T).Parallel") {
 			return true
 		}
 	}
@@ -120,6 +127,10 @@ func (s *leakcheckSession) toLooker(w *leakcheckWait) {
 		w.failed, w.skipped = tc.tb.Failed(), tc.tb.Skipped()
 	}
 	s.mu.Lock()
+	if tc.knownStale && w.staleBase == nil {
+		// Kept: the test's glances go with it.
+		w.staleBase = leakcheckStaleQuota(tc)
+	}
 	s.pending = append(s.pending, w)
 	s.forgetLocked(tc)
 	start := !s.lookerRunning

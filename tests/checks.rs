@@ -465,6 +465,73 @@ func TestStarts(t *testing.T) {
 }
 "#;
 
+/// As slotwait, and TestStarts' goroutine is told as its own only by
+/// TestStarts' running alone: it drops its labels and its creator has
+/// exited. The tests before leave the set of goroutines alive kept current
+/// by a glance, so only as many such goroutines are the test's as its
+/// glances saw appear; after the hand-over those glances are gone with the
+/// test (a hostile review: it was reported after the last test instead).
+const QUOTASLOT: &str = r#"package quotaslot
+
+import (
+	"context"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+var (
+	never   = make(chan struct{})
+	started atomic.Bool
+)
+
+// worker drops its labels (as code that sets its own profiler labels
+// does), says so, and blocks forever: a true leak, told as TestStarts'
+// only by TestStarts' running alone.
+func worker(ready chan<- struct{}) {
+	pprof.SetGoroutineLabels(context.Background())
+	close(ready)
+	<-never
+}
+
+func join() {
+	done := make(chan struct{})
+	go func() { close(done) }()
+	<-done
+}
+
+// TestJoinsA and TestJoinsB start and join a goroutine: the tests after
+// them begin with the set of goroutines alive kept current by a glance.
+func TestJoinsA(t *testing.T) { join() }
+func TestJoinsB(t *testing.T) { join() }
+
+// waitsForSlot reports whether a test waits for a free parallel slot.
+func waitsForSlot() bool {
+	buf := make([]byte, 1<<20)
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), ").waitParallel(")
+}
+
+// TestOuter lets TestStarts take the slot first (it returns once
+// TestStarts runs or waits for the slot); its parallel subtest then waits.
+func TestOuter(t *testing.T) {
+	t.Parallel()
+	for !started.Load() && !waitsForSlot() {
+		runtime.Gosched()
+	}
+	t.Run("sub", func(t *testing.T) { t.Parallel() })
+}
+
+func TestStarts(t *testing.T) {
+	t.Parallel()
+	started.Store(true)
+	ready := make(chan struct{})
+	go func() { go worker(ready) }()
+	<-ready
+}
+"#;
+
 #[test]
 fn background_checks_change_nothing_go_test_would_see() {
     let m = temp_module(&[
@@ -473,6 +540,7 @@ fn background_checks_change_nothing_go_test_would_see() {
         ("rounds/rounds_test.go", ROUNDS),
         ("oneslot/oneslot_test.go", ONESLOT),
         ("slotwait/slotwait_test.go", SLOTWAIT),
+        ("quotaslot/quotaslot_test.go", QUOTASLOT),
         // The same, and a goroutine nobody stops: found after the hand-over.
         (
             "slotleak/slotleak_test.go",
@@ -519,13 +587,18 @@ fn background_checks_change_nothing_go_test_would_see() {
     // oneslot's TestP2 when it happens to run first) takes its first look
     // there and waits for the rest in the background when a test waits for
     // the slot; it held the slot and failed once, on a CI clone.
-    for env in [&[][..], &[("GOMAXPROCS", "1")]] {
-        let flags: &[&str] = if env.is_empty() {
-            &["./oneslot", "./slotwait", "./slotleak", "--", "-count=1", "-parallel=1"]
-        } else {
-            &["./oneslot", "./slotwait", "./slotleak", "--", "-count=1"]
-        };
-        let run = run_in(m.path(), flags, env);
+    // LEAKCHECK_ALWAYS_LOOK=1 keeps checks in their tests, but for this.
+    // Under -race, the test's and the looker's goroutines once shared the
+    // check's state at the hand-over (a data race, which failed a test).
+    for (env, go_flags) in [
+        (&[][..], &["-parallel=1"][..]),
+        (&[("GOMAXPROCS", "1")][..], &[][..]),
+        (&[("LEAKCHECK_ALWAYS_LOOK", "1")][..], &["-parallel=1"][..]),
+        (&[][..], &["-parallel=1", "-race"][..]),
+    ] {
+        let mut flags = vec!["./oneslot", "./slotwait", "./slotleak", "./quotaslot", "--", "-count=1"];
+        flags.extend(go_flags);
+        let run = run_in(m.path(), &flags, env);
         for (pkg, test) in [
             ("oneslot", "TestP1"),
             ("oneslot", "TestP2"),
@@ -534,6 +607,10 @@ fn background_checks_change_nothing_go_test_would_see() {
             ("slotwait", "TestStarts"),
             ("slotleak", "TestOuter"),
             ("slotleak", "TestOuter/stops"),
+            ("quotaslot", "TestJoinsA"),
+            ("quotaslot", "TestJoinsB"),
+            ("quotaslot", "TestOuter"),
+            ("quotaslot", "TestOuter/sub"),
         ] {
             assert_eq!(
                 run.verdict(&format!("{M}{pkg}"), test),
@@ -542,9 +619,16 @@ fn background_checks_change_nothing_go_test_would_see() {
                 run.stdout()
             );
         }
-        let leaked = &run.tests()[&(format!("{M}slotleak"), "TestStarts".to_string())];
-        assert_eq!(leaked["verdict"], "leaked", "{env:?}: {}", run.stdout());
-        assert_eq!(leaked["leak"]["total"], 1, "{env:?}: {}", run.stdout());
+        for pkg in ["slotleak", "quotaslot"] {
+            let leaked = &run.tests()[&(format!("{M}{pkg}"), "TestStarts".to_string())];
+            assert_eq!(leaked["verdict"], "leaked", "{env:?} {pkg}: {}", run.stdout());
+            assert_eq!(leaked["leak"]["total"], 1, "{env:?} {pkg}: {}", run.stdout());
+            assert!(
+                run.package(&format!("{M}{pkg}"))["main_leak"].is_null(),
+                "{env:?} {pkg}: {}",
+                run.stdout()
+            );
+        }
         for pkg in ["oneslot", "slotwait"] {
             assert_eq!(
                 run.package(&format!("{M}{pkg}"))["status"],
