@@ -1,6 +1,7 @@
 package helper
 
 import (
+	leakcheckbytes "bytes"
 	leakcheckcontext "context"
 	leakcheckflag "flag"
 	leakcheckruntime "runtime"
@@ -91,7 +92,8 @@ func (s *leakcheckSession) handOver(w *leakcheckWait) {
 func leakcheckSlotWanted(snap *leakcheckSnapshot) bool {
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
-		if g.state != "chan receive" && !leakcheckMoving(g) {
+		// Most goroutines are not tests': their stacks are not parsed.
+		if g.state != "chan receive" && !leakcheckMoving(g) || !leakcheckbytes.Contains(g.text, leakcheckParallelCall) {
 			continue
 		}
 		if g.hasFrame("testing.(*testState).waitParallel") || g.hasFrame("testing.(*testContext).waitParallel") ||
@@ -101,6 +103,10 @@ func leakcheckSlotWanted(snap *leakcheckSnapshot) bool {
 	}
 	return false
 }
+
+// leakcheckParallelCall is in the stack of a test in t.Parallel or
+// waitParallel.
+var leakcheckParallelCall = []byte("Parallel(")
 
 // leakcheckBackgroundAllowed: not -failfast. Under -failfast checks stay in
 // their test (the next test starts after it), and fail none. Under
