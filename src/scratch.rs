@@ -11,6 +11,7 @@
 
 use std::fs::{self, File};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +20,9 @@ use crate::error::{Error, Result};
 /// What every leakcheck temporary directory's name starts with; the dot
 /// keeps `go test ./...` from taking one inside a module for a package.
 const PREFIX: &str = ".leakcheck-";
+
+/// The kinds of directory, after [`PREFIX`]; only these are ever removed.
+const KINDS: [&str; 3] = ["overlay", "records", "gotmp"];
 
 /// The lock file inside each directory.
 const LOCK: &str = ".lock";
@@ -60,24 +64,37 @@ impl ScratchDir {
 }
 
 /// Removes the leakcheck directories in `parent` that no live run holds.
-/// A directory without a lock file (one being created right now, or one an
-/// older leakcheck left) is left alone, as is anything that is not a
-/// directory. Nothing here fails the run: another run may be removing the
-/// same directory, and what cannot be removed stays, as before.
+/// Only directories of this user named as leakcheck names them, holding a
+/// regular lock file, are considered: one without a lock file (being
+/// created right now, or an older leakcheck's) is left alone, and nothing
+/// is followed or opened that could block (a symbolic link, a FIFO planted
+/// in a shared /tmp). Nothing here fails the run: another run may be
+/// removing the same directory, and what cannot be removed stays, as
+/// before.
 pub fn remove_abandoned(parent: &Path) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
     for entry in entries.flatten() {
-        if !entry.file_name().as_encoded_bytes().starts_with(PREFIX.as_bytes()) {
+        let name = entry.file_name();
+        let Some(kind) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+            continue;
+        };
+        if !KINDS
+            .iter()
+            .any(|k| kind.strip_prefix(k).is_some_and(|rest| rest.starts_with('-')))
+        {
             continue;
         }
         // Not followed: a symbolic link is not a directory here.
-        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_dir() || meta.uid() != me {
             continue;
         }
         let dir = entry.path();
-        let Ok(lock) = File::open(dir.join(LOCK)) else {
+        let Some(lock) = open_lock(&dir.join(LOCK), me) else {
             continue;
         };
         let settled = lock
@@ -85,9 +102,46 @@ pub fn remove_abandoned(parent: &Path) {
             .and_then(|m| m.modified())
             .is_ok_and(|t| SystemTime::now().duration_since(t).is_ok_and(|age| age >= SETTLED));
         if settled && try_lock(&lock) {
-            let _ = fs::remove_dir_all(&dir);
+            remove_locked(&dir);
         }
     }
+}
+
+/// Opens a directory's lock file without following a link and without
+/// blocking (a FIFO would block an open); None unless it is a regular file
+/// of this user.
+fn open_lock(path: &Path, me: u32) -> Option<File> {
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    (meta.is_file() && meta.uid() == me).then_some(file)
+}
+
+/// Removes an abandoned directory whose lock this run holds: everything
+/// but the lock file first, then the lock file and the directory. When
+/// something cannot be removed, the lock file stays, so that a later run
+/// still knows the directory for an abandoned one of leakcheck's.
+fn remove_locked(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name() == LOCK {
+            continue;
+        }
+        let path = entry.path();
+        // remove_dir_all does not follow links inside the directory.
+        let removed = match entry.file_type() {
+            Ok(t) if t.is_dir() => fs::remove_dir_all(&path),
+            _ => fs::remove_file(&path),
+        };
+        if removed.is_err() {
+            return;
+        }
+    }
+    let _ = fs::remove_file(dir.join(LOCK));
+    let _ = fs::remove_dir(dir);
 }
 
 /// Takes an exclusive lock on `file` without waiting; false when another
@@ -127,12 +181,59 @@ mod tests {
         // Not leakcheck's, or not one it can tell is abandoned.
         let other = parent.path().join("leakcheck-overlay-x");
         let unlocked = parent.path().join(".leakcheck-gotmp-old");
+        let unknown = parent.path().join(".leakcheck-cache-old");
         fs::create_dir(&other).unwrap();
         fs::create_dir(&unlocked).unwrap();
+        fs::create_dir(&unknown).unwrap();
+        fs::write(unknown.join(LOCK), "").unwrap();
+        age(&unknown);
         remove_abandoned(parent.path());
         assert!(live.path().join(LOCK).exists());
         assert!(!dead.exists());
-        assert!(other.exists() && unlocked.exists());
+        assert!(other.exists() && unlocked.exists() && unknown.exists());
+    }
+
+    #[test]
+    fn a_lock_file_that_is_a_fifo_or_a_link_is_never_opened() {
+        let parent = tempfile::tempdir().unwrap();
+        let fifo = parent.path().join(".leakcheck-gotmp-fifo");
+        fs::create_dir(&fifo).unwrap();
+        let c = std::ffi::CString::new(fifo.join(LOCK).as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let link = parent.path().join(".leakcheck-records-link");
+        fs::create_dir(&link).unwrap();
+        let target = parent.path().join("target");
+        fs::write(&target, "").unwrap();
+        std::os::unix::fs::symlink(&target, link.join(LOCK)).unwrap();
+        // Returns (opening the FIFO would block forever) and removes neither.
+        remove_abandoned(parent.path());
+        assert!(fifo.exists() && link.exists() && target.exists());
+    }
+
+    #[test]
+    fn what_cannot_be_removed_keeps_its_lock_file() {
+        let parent = tempfile::tempdir().unwrap();
+        let dead = parent.path().join(".leakcheck-overlay-dead");
+        fs::create_dir(&dead).unwrap();
+        fs::write(dead.join(LOCK), "").unwrap();
+        // A file that is not removable: a directory without write access
+        // holding one (unless this runs as root, which may remove it).
+        let stuck = dead.join("stuck");
+        fs::create_dir(&stuck).unwrap();
+        fs::write(stuck.join("f"), "").unwrap();
+        fs::set_permissions(&stuck, std::os::unix::fs::PermissionsExt::from_mode(0o555)).unwrap();
+        age(&dead);
+        remove_abandoned(parent.path());
+        let root = unsafe { libc::geteuid() } == 0;
+        if root {
+            assert!(!dead.exists());
+        } else {
+            assert!(dead.join(LOCK).exists() && stuck.join("f").exists());
+        }
+        if stuck.exists() {
+            fs::set_permissions(&stuck, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        }
     }
 
     #[test]

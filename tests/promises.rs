@@ -1256,6 +1256,7 @@ fn a_run_removes_the_temporary_directories_a_killed_run_left() {
         .args(["./k", "--", "-count=1"])
         .env(k, v)
         .env("TMPDIR", tmp.path())
+        .env("GOTMPDIR", tmp.path())
         .output()
         .unwrap();
     assert_eq!(killed.status.signal(), Some(libc::SIGKILL), "{killed:?}");
@@ -1292,7 +1293,11 @@ fn a_run_removes_the_temporary_directories_a_killed_run_left() {
             .unwrap();
     }
     let tmpdir = tmp.path().display().to_string();
-    let run = run_in(m.path(), &["./a", "--", "-count=1"], &[("TMPDIR", &tmpdir)]);
+    let run = run_in(
+        m.path(),
+        &["./a", "--", "-count=1"],
+        &[("TMPDIR", &tmpdir), ("GOTMPDIR", &tmpdir)],
+    );
     assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
     assert_eq!(left(), Vec::<PathBuf>::new());
 }
