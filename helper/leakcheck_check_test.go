@@ -481,9 +481,14 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 		if w.changing {
 			same = false
 		}
-		if s.mayHandOver(w, &snap) {
+		if handOver, parked := s.mayHandOver(w, &snap); handOver {
 			s.handOver(w)
 			return leakcheckOutcome{handedOver: true}
+		} else if parked {
+			// A test parked in t.Parallel may be released, and then
+			// wait for this test's slot, without a goroutine being
+			// created or exiting: keep looking.
+			same = false
 		}
 		if w.out.looks == 1 {
 			// Most often what is left has handed over its result and is
@@ -560,7 +565,9 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			out.ambiguous = append(out.ambiguous, g.id)
 		}
 		if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
-			if c.test.knownStale && leakcheckOwnCode(g) != c.test.name {
+			// (A test that did not run alone claims an orphan by its
+			// code only, never by difference: no quota.)
+			if c.alone && c.test.knownStale && leakcheckOwnCode(g) != c.test.name {
 				// It may have appeared before the test began, in
 				// place of one that exited: only as many of its kind
 				// as appeared while the test ran are the test's.

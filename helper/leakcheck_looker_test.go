@@ -70,8 +70,36 @@ func (s *leakcheckSession) mayBackground(tc *leakcheckTest) bool {
 // for a slot then. Under LEAKCHECK_ALWAYS_LOOK=1 too, which otherwise keeps
 // checks in their tests: it is the run other runs' verdicts are compared
 // with, and a held slot would make its verdicts the wrong ones.
-func (s *leakcheckSession) mayHandOver(w *leakcheckWait, snap *leakcheckSnapshot) bool {
-	return w.test != nil && s.mayBackground(w.test) && leakcheckSlotWanted(snap)
+//
+// parked: no test waits yet, but one is parked in t.Parallel until its
+// parent's function returns; released, it may wait for this slot.
+func (s *leakcheckSession) mayHandOver(w *leakcheckWait, snap *leakcheckSnapshot) (handOver, parked bool) {
+	if w.test == nil || !s.mayBackground(w.test) {
+		return false, false
+	}
+	others := s.othersActive(w.test)
+	if len(others) == 0 {
+		return false, false
+	}
+	return leakcheckSlots(snap, others)
+}
+
+// othersActive is the goroutines of the top-level tests other than tc
+// that have begun and not ended. Only when there is one can a test wait
+// for a slot: a subtest's top-level test has not ended.
+func (s *leakcheckSession) othersActive(tc *leakcheckTest) map[uint64]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var gids map[uint64]bool
+	for other := range s.active {
+		if other != tc {
+			if gids == nil {
+				gids = map[uint64]bool{}
+			}
+			gids[other.gid] = true
+		}
+	}
+	return gids
 }
 
 // handOver gives the looker the rest of a check (mayHandOver). Later looks
@@ -83,25 +111,32 @@ func (s *leakcheckSession) handOver(w *leakcheckWait) {
 	s.toLooker(w)
 }
 
-// leakcheckSlotWanted: a test waits in testing for a parallel slot, or is
-// on its way there: released by its parent (a parallel test or subtest),
-// or taking its slot back after its parallel subtests; not one parked
-// until its parent's function returns. Any test's goroutine counts:
-// subtests are not tracked as tests, and one may be what a check waits
-// for.
-func leakcheckSlotWanted(snap *leakcheckSnapshot) bool {
+// leakcheckSlots reports whether a test waits in testing for a parallel
+// slot, or is on its way there (wanted): released by its parent (a
+// parallel test or subtest), or taking its slot back after its parallel
+// subtests; and whether a subtest is parked in t.Parallel until its
+// parent's function returns (parked; a top-level test parked there, one of
+// tops, waits for the serial tests, which this check's test is then among).
+// Any test's goroutine counts: subtests are not tracked as tests, and one
+// may be what a check waits for.
+func leakcheckSlots(snap *leakcheckSnapshot, tops map[uint64]bool) (wanted, parked bool) {
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
 		// Most goroutines are not tests': their stacks are not parsed.
 		if g.state != "chan receive" && !leakcheckMoving(g) || !leakcheckbytes.Contains(g.text, leakcheckParallelCall) {
 			continue
 		}
-		if g.hasFrame("testing.(*testState).waitParallel") || g.hasFrame("testing.(*testContext).waitParallel") ||
-			g.state != "chan receive" && g.hasFrame("testing.(*T).Parallel") {
-			return true
+		if g.hasFrame("testing.(*testState).waitParallel") || g.hasFrame("testing.(*testContext).waitParallel") {
+			return true, parked
+		}
+		if g.hasFrame("testing.(*T).Parallel") {
+			if g.state != "chan receive" {
+				return true, parked
+			}
+			parked = parked || !tops[g.id]
 		}
 	}
-	return false
+	return false, parked
 }
 
 // leakcheckParallelCall is in the stack of a test in t.Parallel or

@@ -532,6 +532,65 @@ func TestStarts(t *testing.T) {
 }
 "#;
 
+/// A subtest released from its parent's t.Parallel, then waiting for the
+/// slot TestA's check holds, creates no goroutine and ends none, so looks a
+/// check skips while nothing changes saw nothing (a second hostile review,
+/// 4 runs in 8). Needs two slots: TestOuter holds one until TestA's check
+/// has looked.
+const SLOTPARK: &str = r#"package slotpark
+
+import (
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+var (
+	stop    = make(chan struct{})
+	started = make(chan struct{})
+	first   atomic.Bool
+)
+
+// sub: the first subtest to get a slot holds it until TestA's goroutine is
+// stopped; the other stops it, once it has a slot (TestA's).
+func sub(t *testing.T) {
+	t.Parallel()
+	if first.CompareAndSwap(false, true) {
+		<-stop
+		return
+	}
+	close(stop)
+}
+
+// checkLooked reports whether TestA's leak check has looked: it pauses
+// between two looks in the test (leakcheck's helper, leakcheckPause), or
+// the rest of it went to the helper's looker.
+func checkLooked() bool {
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	return strings.Contains(stacks, "leakcheckPause(") || strings.Contains(stacks, ").looker(")
+}
+
+// TestOuter releases its parked subtests only once TestA's check has
+// looked: nothing is created or exits when they are released.
+func TestOuter(t *testing.T) {
+	t.Parallel()
+	<-started
+	t.Run("s1", sub)
+	t.Run("s2", sub)
+	for !checkLooked() {
+		runtime.Gosched()
+	}
+}
+
+func TestA(t *testing.T) {
+	t.Parallel()
+	go func() { <-stop }()
+	close(started)
+}
+"#;
+
 #[test]
 fn background_checks_change_nothing_go_test_would_see() {
     let m = temp_module(&[
@@ -541,6 +600,7 @@ fn background_checks_change_nothing_go_test_would_see() {
         ("oneslot/oneslot_test.go", ONESLOT),
         ("slotwait/slotwait_test.go", SLOTWAIT),
         ("quotaslot/quotaslot_test.go", QUOTASLOT),
+        ("slotpark/slotpark_test.go", SLOTPARK),
         // The same, and a goroutine nobody stops: found after the hand-over.
         (
             "slotleak/slotleak_test.go",
@@ -638,6 +698,22 @@ fn background_checks_change_nothing_go_test_would_see() {
             );
         }
         assert_eq!(run.code(), 1, "{env:?}: {}", run.stdout());
+    }
+    for env in [&[][..], &[("LEAKCHECK_ALWAYS_LOOK", "1")]] {
+        let run = run_in(
+            m.path(),
+            &["./slotpark", "--", "-count=1", "-parallel=2", "-timeout=5m"],
+            env,
+        );
+        for test in ["TestOuter", "TestOuter/s1", "TestOuter/s2", "TestA"] {
+            assert_eq!(
+                run.verdict(&format!("{M}slotpark"), test),
+                "passed",
+                "{env:?} {test}: {}",
+                run.stdout()
+            );
+        }
+        assert_eq!(run.code(), 0, "{env:?}: {}", run.stdout());
     }
 }
 
