@@ -565,9 +565,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			out.ambiguous = append(out.ambiguous, g.id)
 		}
 		if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
-			// (A test that did not run alone claims an orphan by its
-			// code only, never by difference: no quota.)
-			if c.alone && c.test.knownStale && leakcheckOwnCode(g) != c.test.name {
+			if c.test.knownStale && leakcheckOwnCode(g) != c.test.name {
 				// It may have appeared before the test began, in
 				// place of one that exited: only as many of its kind
 				// as appeared while the test ran are the test's.

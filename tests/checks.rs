@@ -591,6 +591,80 @@ func TestA(t *testing.T) {
 }
 "#;
 
+/// A test function reused as a subtest body (`t.Run("x", TestX)`): run by
+/// TestB, its code leaves a goroutine without labels in place of an
+/// identical one that exited, so the set of goroutines alive when TestX
+/// begins, kept current by a glance, lacks it. TestX itself, parallel and
+/// not alone, starts nothing and must not be blamed for it by its code (a
+/// third hostile review: it was, once the glances' quota applied only to
+/// tests that ran alone).
+const REUSEX: &str = r#"package reusex
+
+import (
+	"context"
+	"runtime/pprof"
+	"testing"
+	"time"
+)
+
+var (
+	ch       = make(chan struct{})
+	yStarted = make(chan struct{})
+)
+
+//go:noinline
+func block() { <-ch }
+
+func TestA(t *testing.T) { t.Run("x", TestX) }
+
+// TestB ends A's goroutine and starts an identical one.
+func TestB(t *testing.T) {
+	ch <- struct{}{}
+	t.Run("x", TestX)
+}
+
+// TestX is also the body of TestA's and TestB's subtests. Named TestX, it
+// is parallel, runs while TestY runs and starts nothing.
+func TestX(t *testing.T) {
+	if t.Name() == "TestX" {
+		t.Parallel()
+		<-yStarted
+		return
+	}
+	started := make(chan struct{})
+	go func() {
+		pprof.SetGoroutineLabels(context.Background())
+		go block()
+		close(started)
+	}()
+	<-started
+	time.Sleep(5 * time.Millisecond) // the goroutine above exits
+}
+
+func TestY(t *testing.T) {
+	t.Parallel()
+	close(yStarted)
+}
+"#;
+
+#[test]
+fn a_test_whose_function_other_tests_reuse_is_not_blamed_for_what_they_left() {
+    let m = temp_module(&[("reusex/reusex_test.go", REUSEX)]);
+    for env in [&[][..], &[("LEAKCHECK_ALWAYS_LOOK", "1")]] {
+        let run = run_in(m.path(), &["--", "-count=1", "-parallel=4"], env);
+        let pkg = format!("{M}reusex");
+        for test in ["TestA", "TestA/x", "TestX", "TestY"] {
+            assert_eq!(run.verdict(&pkg, test), "passed", "{env:?} {test}: {}", run.stdout());
+        }
+        // The goroutine TestB's subtest left is reported once, not on TestX.
+        let on_b = run.tests()[&(pkg.clone(), "TestB".to_string())]["leak"]["total"]
+            .as_u64()
+            .unwrap_or(0);
+        let after_last = run.package(&pkg)["main_leak"]["total"].as_u64().unwrap_or(0);
+        assert_eq!(on_b + after_last, 1, "{env:?}: {}", run.stdout());
+    }
+}
+
 #[test]
 fn background_checks_change_nothing_go_test_would_see() {
     let m = temp_module(&[
