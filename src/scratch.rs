@@ -155,8 +155,19 @@ fn try_lock(file: &File) -> bool {
 mod tests {
     use super::*;
 
-    /// A directory whose lock file is older than SETTLED, as a killed
-    /// run's is after a minute.
+    /// A directory holding a lock file nobody holds, as a killed run
+    /// leaves; aged: older than SETTLED, as a minute later.
+    fn unlocked_dir(parent: &Path, name: &str, aged: bool) -> std::path::PathBuf {
+        let dir = parent.join(name);
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join(LOCK), "").unwrap();
+        if aged {
+            age(&dir);
+        }
+        dir
+    }
+
+    /// Makes a directory's lock file older than SETTLED.
     fn age(dir: &Path) {
         let old = SystemTime::now() - SETTLED - Duration::from_secs(5);
         File::options()
@@ -173,20 +184,15 @@ mod tests {
         let live = ScratchDir::create("records", parent.path()).unwrap();
         age(live.path());
         // A run that was killed: its lock file is there, nobody holds it.
-        let dead = parent.path().join(".leakcheck-overlay-dead");
-        fs::create_dir_all(dead.join("pkg")).unwrap();
-        fs::write(dead.join(LOCK), "").unwrap();
+        let dead = unlocked_dir(parent.path(), ".leakcheck-overlay-dead", true);
+        fs::create_dir(dead.join("pkg")).unwrap();
         fs::write(dead.join("pkg/x_test.go"), "package x").unwrap();
-        age(&dead);
         // Not leakcheck's, or not one it can tell is abandoned.
         let other = parent.path().join("leakcheck-overlay-x");
         let unlocked = parent.path().join(".leakcheck-gotmp-old");
-        let unknown = parent.path().join(".leakcheck-cache-old");
         fs::create_dir(&other).unwrap();
         fs::create_dir(&unlocked).unwrap();
-        fs::create_dir(&unknown).unwrap();
-        fs::write(unknown.join(LOCK), "").unwrap();
-        age(&unknown);
+        let unknown = unlocked_dir(parent.path(), ".leakcheck-cache-old", true);
         remove_abandoned(parent.path());
         assert!(live.path().join(LOCK).exists());
         assert!(!dead.exists());
@@ -214,16 +220,13 @@ mod tests {
     #[test]
     fn what_cannot_be_removed_keeps_its_lock_file() {
         let parent = tempfile::tempdir().unwrap();
-        let dead = parent.path().join(".leakcheck-overlay-dead");
-        fs::create_dir(&dead).unwrap();
-        fs::write(dead.join(LOCK), "").unwrap();
+        let dead = unlocked_dir(parent.path(), ".leakcheck-overlay-dead", true);
         // A file that is not removable: a directory without write access
         // holding one (unless this runs as root, which may remove it).
         let stuck = dead.join("stuck");
         fs::create_dir(&stuck).unwrap();
         fs::write(stuck.join("f"), "").unwrap();
         fs::set_permissions(&stuck, std::os::unix::fs::PermissionsExt::from_mode(0o555)).unwrap();
-        age(&dead);
         remove_abandoned(parent.path());
         let root = unsafe { libc::geteuid() } == 0;
         if root {
@@ -239,9 +242,7 @@ mod tests {
     #[test]
     fn a_directory_just_created_is_not_taken_for_an_abandoned_one() {
         let parent = tempfile::tempdir().unwrap();
-        let fresh = parent.path().join(".leakcheck-gotmp-fresh");
-        fs::create_dir(&fresh).unwrap();
-        fs::write(fresh.join(LOCK), "").unwrap();
+        let fresh = unlocked_dir(parent.path(), ".leakcheck-gotmp-fresh", false);
         remove_abandoned(parent.path());
         assert!(fresh.exists());
     }

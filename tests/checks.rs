@@ -422,6 +422,29 @@ func TestP2(t *testing.T) {
 }
 "#;
 
+/// For the fixtures below that wait for another test, or leakcheck's check
+/// of one, to reach a point: only a dump of every goroutine shows it.
+const STACKS: &str = r#"// Package stacks tells what the goroutines alive are doing.
+package stacks
+
+import (
+	"runtime"
+	"strings"
+)
+
+// Show reports whether some goroutine's stack shows one of the calls.
+func Show(calls ...string) bool {
+	buf := make([]byte, 1<<20)
+	all := string(buf[:runtime.Stack(buf, true)])
+	for _, call := range calls {
+		if strings.Contains(all, call) {
+			return true
+		}
+	}
+	return false
+}
+"#;
+
 /// With one slot, TestStarts' goroutine is stopped by a test that can run
 /// only once TestStarts' slot is free: TestOuter lets TestStarts take the
 /// slot first (it returns once TestStarts runs or waits for the slot), and
@@ -431,9 +454,10 @@ const SLOTWAIT: &str = r#"package slotwait
 
 import (
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
+
+	"example.com/tmp/stacks"
 )
 
 var (
@@ -441,15 +465,9 @@ var (
 	running atomic.Bool
 )
 
-// waitsForSlot reports whether a test waits for a free parallel slot.
-func waitsForSlot() bool {
-	buf := make([]byte, 1<<20)
-	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), ").waitParallel(")
-}
-
 func TestOuter(t *testing.T) {
 	t.Parallel()
-	for !running.Load() && !waitsForSlot() {
+	for !running.Load() && !stacks.Show(").waitParallel(") {
 		runtime.Gosched()
 	}
 	t.Run("stops", func(t *testing.T) {
@@ -477,9 +495,10 @@ import (
 	"context"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"sync/atomic"
 	"testing"
+
+	"example.com/tmp/stacks"
 )
 
 var (
@@ -507,17 +526,11 @@ func join() {
 func TestJoinsA(t *testing.T) { join() }
 func TestJoinsB(t *testing.T) { join() }
 
-// waitsForSlot reports whether a test waits for a free parallel slot.
-func waitsForSlot() bool {
-	buf := make([]byte, 1<<20)
-	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), ").waitParallel(")
-}
-
 // TestOuter lets TestStarts take the slot first (it returns once
 // TestStarts runs or waits for the slot); its parallel subtest then waits.
 func TestOuter(t *testing.T) {
 	t.Parallel()
-	for !started.Load() && !waitsForSlot() {
+	for !started.Load() && !stacks.Show(").waitParallel(") {
 		runtime.Gosched()
 	}
 	t.Run("sub", func(t *testing.T) { t.Parallel() })
@@ -541,9 +554,10 @@ const SLOTPARK: &str = r#"package slotpark
 
 import (
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
+
+	"example.com/tmp/stacks"
 )
 
 var (
@@ -563,15 +577,6 @@ func sub(t *testing.T) {
 	close(stop)
 }
 
-// checkLooked reports whether TestA's leak check has looked: it pauses
-// between two looks in the test (leakcheck's helper, leakcheckPause), or
-// the rest of it went to the helper's looker.
-func checkLooked() bool {
-	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
-	return strings.Contains(stacks, "leakcheckPause(") || strings.Contains(stacks, ").looker(")
-}
-
 // TestOuter releases its parked subtests only once TestA's check has
 // looked: nothing is created or exits when they are released.
 func TestOuter(t *testing.T) {
@@ -579,7 +584,9 @@ func TestOuter(t *testing.T) {
 	<-started
 	t.Run("s1", sub)
 	t.Run("s2", sub)
-	for !checkLooked() {
+	// TestA's check pauses between two looks in the test (leakcheck's
+	// helper, leakcheckPause), or the rest of it went to the looker.
+	for !stacks.Show("leakcheckPause(", ").looker(") {
 		runtime.Gosched()
 	}
 }
@@ -672,6 +679,7 @@ fn background_checks_change_nothing_go_test_would_see() {
         ("wrapmain/testutil/testutil.go", WRAPMAIN_UTIL),
         ("rounds/rounds_test.go", ROUNDS),
         ("oneslot/oneslot_test.go", ONESLOT),
+        ("stacks/stacks.go", STACKS),
         ("slotwait/slotwait_test.go", SLOTWAIT),
         ("quotaslot/quotaslot_test.go", QUOTASLOT),
         ("slotpark/slotpark_test.go", SLOTPARK),
