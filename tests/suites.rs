@@ -672,7 +672,10 @@ fn fuzz_seed_corpora_examples_and_synctest_are_checked() {
     std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.25\n").unwrap();
     let run = compare(m.path(), &["-count=1"]);
     assert_eq!(run.verdict("example.com/tmp/special", "FuzzLeaky"), "leaked");
+    // The leak is the seed's, as a subtest's is the subtest's.
+    assert_eq!(run.verdict("example.com/tmp/special", "FuzzLeaky/seed#0"), "leaked");
     assert_eq!(run.verdict("example.com/tmp/special", "FuzzClean"), "passed");
+    assert_eq!(run.verdict("example.com/tmp/special", "FuzzClean/seed#0"), "passed");
     assert_eq!(run.verdict("example.com/tmp/special", "Example_leaky"), "leaked");
     assert_eq!(run.verdict("example.com/tmp/special", "Example_clean"), "passed");
     assert_eq!(run.verdict("example.com/tmp/special", "TestSynctest"), "passed");

@@ -8,6 +8,7 @@
 //! func BenchmarkX(b *testing.B) {     →  func BenchmarkX(b *testing.B) { leakcheckBench(b);
 //! func ExampleX() {                   →  func ExampleX() { defer leakcheckExample("ExampleX")();
 //! func(t *testing.T) {   (any other)  →  func(t *testing.T) { leakcheckSub(t);
+//! f.Fuzz(func(t *testing.T, x T) {    →  f.Fuzz(func(t *testing.T, x T) { leakcheckSub(t);
 //! func(b *testing.B) {   (any other)  →  func(b *testing.B) { leakcheckBench(b);
 //! func TestMain(m *testing.M) {       →  func TestMain(m *testing.M) { defer leakcheckMain()();
 //!     m.Run()                         →      leakcheckRun(m)
@@ -121,6 +122,10 @@ pub fn rewrite_test_file_renaming(
                 let Some(body) = f.body.filter(|_| f.no_results) else {
                     continue;
                 };
+                let fuzz_t = match (decl, param) {
+                    (None, None) if !f.type_only => f.fuzz_callback(&toks, i, &testing, aliases),
+                    _ => None,
+                };
                 let insert = match (decl, param) {
                     (Some(_), Some((_, 'M'))) if main => " defer leakcheckMain()();".to_string(),
                     _ if main => continue,
@@ -168,6 +173,10 @@ pub fn rewrite_test_file_renaming(
                     // A subtest (or another function given a *testing.T).
                     (_, Some((at, 'T'))) if !f.type_only => {
                         format!(" leakcheckSub({});", param_name(&toks, at, &f, &mut edits))
+                    }
+                    // A fuzz target's function, run as a subtest per seed.
+                    (None, None) if fuzz_t.is_some() => {
+                        format!(" leakcheckSub({});", param_name(&toks, fuzz_t, &f, &mut edits))
                     }
                     // A benchmark, a sub-benchmark (b.Run's function), or
                     // another function given a *testing.B.
@@ -654,6 +663,40 @@ impl FuncSig {
         Some((named.then_some(self.open + 1), testing_letter(letter)?))
     }
 
+    /// The name token of the `*testing.T` parameter of the function given
+    /// to `f.Fuzz` (`f.Fuzz(func(t *testing.T, data []byte) {`), which
+    /// testing runs as a subtest per seed; None for any other function, or
+    /// when its parameters have no names (one cannot be added alone).
+    fn fuzz_callback(&self, toks: &[Tok<'_>], at: usize, testing: &Import, aliases: &TestingAliases) -> Option<usize> {
+        let before: Vec<&str> = toks[at.checked_sub(3)?..at].iter().map(|t| t.text).collect();
+        if before != [".", "Fuzz", "("] || self.name.is_some() {
+            return None;
+        }
+        // The first parameter: up to the first comma of the list.
+        let mut depth = 0;
+        let comma = (self.open + 1..self.close).find(|&i| {
+            match toks[i].text {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => depth -= 1,
+                _ => {}
+            }
+            depth == 0 && toks[i].text == ","
+        })?;
+        let first = FuncSig {
+            name: None,
+            method: false,
+            open: self.open,
+            close: comma,
+            no_results: true,
+            body: None,
+            type_only: false,
+        };
+        match first.single_param(toks, testing, aliases, false)? {
+            (Some(name), 'T') => Some(name),
+            _ => None,
+        }
+    }
+
     fn params_empty(&self) -> bool {
         self.close == self.open + 1
     }
@@ -1010,6 +1053,37 @@ mod tests {
         // A file with line directives of its own keeps them alone.
         let own = format!("//line gen.go:1\n{src}");
         assert!(rw(&own).contains("func TestA(t *testing.T) { leakcheckBegin(t); x := 1; _ = x }\n"));
+    }
+
+    #[test]
+    fn a_fuzz_targets_function_is_a_subtest_per_seed() {
+        let src = r#"package p
+
+import tt "testing"
+
+func FuzzA(f *tt.F) {
+	f.Fuzz(func(t *tt.T, data []byte, n int) { t.Log(n) })
+	f.Fuzz(func(_ *tt.T, s string) {})
+	f.Fuzz(func(*tt.T, string) {})
+	check := func(t *tt.T, s string) {}
+	g.Fuzz(func(t *other.T, s string) {})
+	_ = check
+}
+"#;
+        let out = rw(src);
+        assert!(
+            out.contains("f.Fuzz(func(t *tt.T, data []byte, n int) { leakcheckSub(t); t.Log(n) })"),
+            "{out}"
+        );
+        assert!(
+            out.contains("f.Fuzz(func(leakcheckT *tt.T, s string) { leakcheckSub(leakcheckT);}"),
+            "{out}"
+        );
+        // Unnamed parameters cannot be given a name one at a time; only
+        // f.Fuzz's function is a subtest; only testing's T.
+        assert!(out.contains("f.Fuzz(func(*tt.T, string) {})"), "{out}");
+        assert!(out.contains("check := func(t *tt.T, s string) {}"), "{out}");
+        assert!(out.contains("g.Fuzz(func(t *other.T, s string) {})"), "{out}");
     }
 
     #[test]
