@@ -165,7 +165,7 @@ func leakcheckAtExit(code int) int {
 
 // leakcheckBegin is the first statement of every top-level test.
 func leakcheckBegin(t *leakchecktesting.T) {
-	if s := leakcheckActive; s != nil {
+	if s := leakcheckActive; s != nil && t != nil {
 		t.Helper()
 		s.begin(t)
 	}
@@ -174,7 +174,7 @@ func leakcheckBegin(t *leakchecktesting.T) {
 // leakcheckBeginFuzz is the first statement of every fuzz target: its seed
 // corpus runs as its subtests.
 func leakcheckBeginFuzz(f *leakchecktesting.F) {
-	if s := leakcheckActive; s != nil {
+	if s := leakcheckActive; s != nil && f != nil {
 		f.Helper()
 		s.begin(f)
 	}
@@ -184,7 +184,9 @@ func leakcheckBeginFuzz(f *leakchecktesting.F) {
 // files that takes exactly a *testing.T, which is how subtests are written:
 // it records which goroutine runs which subtest, so that a leak names it.
 func leakcheckSub(t *leakchecktesting.T) {
-	if s := leakcheckActive; s != nil {
+	// nil: a function given to a user's own Fuzz or Run, which may call
+	// it without a T.
+	if s := leakcheckActive; s != nil && t != nil {
 		s.sub(t)
 	}
 }
@@ -197,7 +199,7 @@ func leakcheckSub(t *leakchecktesting.T) {
 // one of the package's benchmarks: its B has no name, and what it starts is
 // its caller's.
 func leakcheckBench(b *leakchecktesting.B) {
-	if s := leakcheckActive; s != nil && b.Name() != "" {
+	if s := leakcheckActive; s != nil && b != nil && b.Name() != "" {
 		s.bench(b)
 	}
 }

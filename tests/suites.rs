@@ -640,6 +640,19 @@ func FuzzClean(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) { _ = len(s) })
 }
 
+// replay runs a fuzz function on recorded inputs, without a T.
+type replay struct{ inputs []string }
+
+func (r replay) Fuzz(fn func(*testing.T, string)) {
+	for _, in := range r.inputs {
+		fn(nil, in)
+	}
+}
+
+func TestReplay(t *testing.T) {
+	replay{[]string{"a"}}.Fuzz(func(_ *testing.T, s string) { _ = len(s) })
+}
+
 func Example_leaky() {
 	go func() { select {} }()
 	fmt.Println("hello")
@@ -679,6 +692,8 @@ fn fuzz_seed_corpora_examples_and_synctest_are_checked() {
     assert_eq!(run.verdict("example.com/tmp/special", "Example_leaky"), "leaked");
     assert_eq!(run.verdict("example.com/tmp/special", "Example_clean"), "passed");
     assert_eq!(run.verdict("example.com/tmp/special", "TestSynctest"), "passed");
+    // A user's Fuzz that calls the function without a T (a review's case).
+    assert_eq!(run.verdict("example.com/tmp/special", "TestReplay"), "passed");
 }
 
 #[test]

@@ -654,7 +654,7 @@ impl FuncSig {
         let letter = match (testing, ty) {
             _ if by_alias.is_some() => return by_alias.map(|k| (named.then_some(self.open + 1), k)),
             (Import::Named(pkg), ["*", p, ".", k]) if p == pkg => *k,
-            (Import::Dot, ["*", k]) => *k,
+            (Import::Dot, ["*", k]) if !aliases.declared.contains(*k) => *k,
             (_, ["*", k]) if any_pkg => *k,
             (_, ["*", p, ".", _]) if any_pkg && !golex::is_ident(p) => return None,
             (_, ["*", _, ".", k]) if any_pkg => *k,
@@ -723,6 +723,10 @@ fn testing_letter(name: &str) -> Option<char> {
 pub struct TestingAliases {
     /// name → (letter, whether it is a pointer type).
     names: BTreeMap<String, (char, bool)>,
+    /// Names a type declaration or type parameter list may declare
+    /// (conservatively more): under a dot-import of testing, `*T` is not
+    /// testing's T when the package declares a `T` of its own.
+    declared: BTreeSet<String>,
 }
 
 impl TestingAliases {
@@ -762,7 +766,7 @@ impl TestingAliases {
             }
         }
         names.retain(|name, _| !other.contains(name));
-        TestingAliases { names }
+        TestingAliases { names, declared: other }
     }
 
     /// The letter of testing's type that `name` (as `*name` when not
@@ -1084,6 +1088,11 @@ func FuzzA(f *tt.F) {
         assert!(out.contains("f.Fuzz(func(*tt.T, string) {})"), "{out}");
         assert!(out.contains("check := func(t *tt.T, s string) {}"), "{out}");
         assert!(out.contains("g.Fuzz(func(t *other.T, s string) {})"), "{out}");
+        // Under a dot-import, a T of the package's own is not testing's.
+        let src = "package p\n\nimport . \"testing\"\n\nfunc TestA(t *T) {\n\ttype T struct{ n int }\n\tc.Fuzz(func(t *T, s string) { t.n++ })\n\tc.Run(func(t *T) { t.n++ })\n}\n";
+        let out = rw(src);
+        assert!(out.contains("c.Fuzz(func(t *T, s string) { t.n++ })"), "{out}");
+        assert!(out.contains("c.Run(func(t *T) { t.n++ })"), "{out}");
     }
 
     #[test]
