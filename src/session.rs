@@ -785,7 +785,6 @@ fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &
     }
 }
 
-/// A temporary directory named `prefix…` in `parent`.
 /// Sends events to every reporter, keeping the first error.
 struct Emitter<'r> {
     reporters: &'r mut [Box<dyn Reporter>],
