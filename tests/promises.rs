@@ -40,6 +40,14 @@ fn verdict(run: &Run, pkg: &str, test: &str) -> String {
     run.verdict(&format!("{M}{pkg}"), test)
 }
 
+/// How many JUnit `<error>`s of this type the run's report holds.
+fn junit_errors(run: &Run, kind: &str) -> usize {
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("error") && n.attribute("type") == Some(kind))
+        .count()
+}
+
 // Promise 3: only the binary leakcheck started speaks for it.
 
 const REEXEC: &str = r#"package reexec
@@ -1190,12 +1198,7 @@ fn a_killed_go_test_fails_the_run_and_leaves_nothing_behind() {
             assert_eq!(status(&run, pkg), "not_finished", "{pkg}: {}", run.stdout());
             assert_eq!(check(&run, pkg).0, "not_checked");
         }
-        let doc = roxmltree::Document::parse(&run.junit).unwrap();
-        let not_finished = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("error") && n.attribute("type") == Some("NotFinished"))
-            .count();
-        assert_eq!(not_finished, 2, "{}", run.junit);
+        assert_eq!(junit_errors(&run, "NotFinished"), 2, "{}", run.junit);
         assert_no_process_with(&marker);
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert!(left.is_empty(), "left in TMPDIR: {left:?}");
@@ -1463,12 +1466,7 @@ func TestPasses(t *testing.T) {}
     assert_eq!(check(&run, "real").0, "checked");
     // Its record is lost: go test's own verdict stands.
     assert_eq!(verdict(&run, "truncate", "TestLeaks"), "failed");
-    let doc = roxmltree::Document::parse(&run.junit).unwrap();
-    let not_checked = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("error") && n.attribute("type") == Some("NotChecked"))
-        .count();
-    assert_eq!(not_checked, 6, "{}", run.junit);
+    assert_eq!(junit_errors(&run, "NotChecked"), 6, "{}", run.junit);
 }
 
 #[test]
