@@ -316,6 +316,9 @@ fn a_leak_that_disappears_on_rerun_is_flaky_not_silently_passed() {
     assert!(out.contains("=== RERUN 1 of 2: 1 failed test in 1 package"), "{out}");
     assert!(out.contains("--- FLAKY: TestLeaksOnce (example.com/tmp/flaky): leaked (1 goroutine leaked (1 stack)), then passed on a rerun"), "{out}");
     assert!(out.contains("1 flaky"), "{out}");
+    // The JSON report counts it as the DONE line does.
+    assert_eq!(run.report["totals"]["flaky"], 1);
+    assert_eq!(run.report["totals"]["passed"], run.report["totals"]["tests"]);
     let doc = roxmltree::Document::parse(&run.junit).unwrap();
     let case = doc
         .descendants()

@@ -625,7 +625,7 @@ fn merged_totals_are_counted_from_the_packages() {
     assert_eq!(
         merged["totals"],
         serde_json::json!({"packages": 3, "tests": 7, "passed": 2, "failed": 1, "leaked_tests": 4,
-            "leaked_goroutines": 4, "skipped": 0, "build_failures": 0, "errors": 0})
+            "leaked_goroutines": 4, "skipped": 0, "build_failures": 0, "errors": 0, "flaky": 0})
     );
 }
 
@@ -766,7 +766,7 @@ fn shards_run_with_reruns_merge_into_the_whole_run() {
     assert_eq!(
         whole.report["totals"],
         serde_json::json!({"packages": 3, "tests": 9, "passed": 5, "failed": 3, "leaked_tests": 0,
-            "leaked_goroutines": 0, "skipped": 1, "build_failures": 0, "errors": 0})
+            "leaked_goroutines": 0, "skipped": 1, "build_failures": 0, "errors": 0, "flaky": 3})
     );
     assert_eq!(verdicts(&split.merged_json), verdicts(&whole.report));
     assert_eq!(normalized_junit(&split.merged_junit), normalized_junit(&whole.junit));

@@ -128,56 +128,19 @@ impl RunSummary {
     }
 }
 
-/// Counts over a run.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Totals {
-    /// Packages that ran tests.
-    pub packages: usize,
-    /// Test runs (subtests included).
-    pub tests: usize,
-    /// Passed.
-    pub passed: usize,
-    /// Failed, panicked, timed out or unfinished.
-    pub failed: usize,
-    /// Leaked (and otherwise passed).
-    pub leaked_tests: usize,
-    /// Goroutines leaked, by tests and after them.
-    pub leaked_goroutines: usize,
-    /// Skipped.
-    pub skipped: usize,
-    /// Packages that did not build.
-    pub build_failures: usize,
-    /// Packages go test did not finish, or whose check is incomplete.
-    pub errors: usize,
-    /// Tests that failed or leaked, then passed on a rerun.
-    pub flaky: usize,
-}
+pub use schema::Totals;
 
 impl RunSummary {
-    /// Totals over every package.
+    /// Totals over every package, counted as the JSON report counts them.
     pub fn totals(&self) -> Totals {
-        use crate::analyse::{PackageStatus, Verdict};
         let mut t = Totals::default();
         for p in &self.packages {
-            match p.status {
-                PackageStatus::BuildFailed => t.build_failures += 1,
-                PackageStatus::NoTestFiles => continue,
-                _ => t.packages += 1,
-            }
-            if p.status == PackageStatus::NotFinished || matches!(p.check, crate::analyse::CheckState::NotChecked(_)) {
-                t.errors += 1;
-            }
-            for test in &p.tests {
-                t.tests += 1;
-                t.flaky += usize::from(test.flaky());
-                match test.verdict {
-                    Verdict::Passed => t.passed += 1,
-                    Verdict::Skipped => t.skipped += 1,
-                    Verdict::Leaked => t.leaked_tests += 1,
-                    _ => t.failed += 1,
-                }
-            }
-            t.leaked_goroutines += p.leaked_goroutines();
+            let incomplete = matches!(p.check, crate::analyse::CheckState::NotChecked(_));
+            let tests = p
+                .tests
+                .iter()
+                .map(|test| (test.verdict.into(), !test.attempts.is_empty()));
+            t.add_package(p.status.into(), incomplete, tests, p.leaked_goroutines());
         }
         t
     }

@@ -59,7 +59,9 @@ pub struct Report {
     pub packages: Vec<Package>,
 }
 
-/// Counts over a report's packages; see [`totals`].
+/// Counts over a report's packages, and over a run's for the terminal's
+/// and the step summary's last line: one counting ([`Totals::add_package`])
+/// so that they never disagree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Packages that ran tests (not those without test files; build
@@ -84,6 +86,47 @@ pub struct Totals {
     /// reports of leakcheck before it counted them).
     #[serde(default)]
     pub errors: usize,
+    /// Tests that failed or leaked, then passed on a rerun
+    /// (`--rerun-fails`; absent from reports of leakcheck before it
+    /// counted them).
+    #[serde(default)]
+    pub flaky: usize,
+}
+
+impl Totals {
+    /// Counts one package in. `incomplete`: leakcheck cannot vouch for its
+    /// verdicts; each test is its verdict and whether it has earlier
+    /// attempts (a pass after those is flaky); `leaked_goroutines` are those
+    /// the baseline does not know.
+    pub fn add_package(
+        &mut self,
+        status: Status,
+        incomplete: bool,
+        tests: impl IntoIterator<Item = (Verdict, bool)>,
+        leaked_goroutines: usize,
+    ) {
+        match status {
+            Status::BuildFailed => self.build_failures += 1,
+            Status::NoTestFiles => return,
+            _ => self.packages += 1,
+        }
+        if status == Status::NotFinished || incomplete {
+            self.errors += 1;
+        }
+        for (verdict, reran) in tests {
+            self.tests += 1;
+            match verdict {
+                Verdict::Passed => {
+                    self.passed += 1;
+                    self.flaky += usize::from(reran);
+                }
+                Verdict::Skipped => self.skipped += 1,
+                Verdict::Leaked => self.leaked_tests += 1,
+                Verdict::Failed | Verdict::Panicked | Verdict::TimedOut | Verdict::Unfinished => self.failed += 1,
+            }
+        }
+        self.leaked_goroutines += leaked_goroutines;
+    }
 }
 
 /// One package.
@@ -364,25 +407,9 @@ pub fn totals(packages: &[Package]) -> Totals {
     let new = |l: &Option<Leak>| l.as_ref().map_or(0, |l| l.total.saturating_sub(l.known));
     let mut t = Totals::default();
     for p in packages {
-        match p.status {
-            Status::BuildFailed => t.build_failures += 1,
-            Status::NoTestFiles => continue,
-            _ => t.packages += 1,
-        }
-        if p.status == Status::NotFinished || matches!(p.check, Check::NotChecked(_)) {
-            t.errors += 1;
-        }
-        for test in &p.tests {
-            t.tests += 1;
-            match test.verdict {
-                Verdict::Passed => t.passed += 1,
-                Verdict::Skipped => t.skipped += 1,
-                Verdict::Leaked => t.leaked_tests += 1,
-                Verdict::Failed | Verdict::Panicked | Verdict::TimedOut | Verdict::Unfinished => t.failed += 1,
-            }
-            t.leaked_goroutines += new(&test.leak);
-        }
-        t.leaked_goroutines += new(&p.main_leak);
+        let leaked = p.tests.iter().map(|test| new(&test.leak)).sum::<usize>() + new(&p.main_leak);
+        let tests = p.tests.iter().map(|test| (test.verdict, !test.attempts.is_empty()));
+        t.add_package(p.status, matches!(p.check, Check::NotChecked(_)), tests, leaked);
     }
     t
 }
@@ -502,6 +529,18 @@ impl From<analyse::Verdict> for Verdict {
             analyse::Verdict::Panicked => Verdict::Panicked,
             analyse::Verdict::TimedOut => Verdict::TimedOut,
             analyse::Verdict::Unfinished => Verdict::Unfinished,
+        }
+    }
+}
+
+impl From<analyse::PackageStatus> for Status {
+    fn from(s: analyse::PackageStatus) -> Status {
+        match s {
+            analyse::PackageStatus::Passed => Status::Passed,
+            analyse::PackageStatus::Failed => Status::Failed,
+            analyse::PackageStatus::BuildFailed => Status::BuildFailed,
+            analyse::PackageStatus::NotFinished => Status::NotFinished,
+            analyse::PackageStatus::NoTestFiles => Status::NoTestFiles,
         }
     }
 }
@@ -675,13 +714,7 @@ impl From<&PackageResult> for Package {
         } = p;
         Package {
             import_path: import_path.clone(),
-            status: match status {
-                analyse::PackageStatus::Passed => Status::Passed,
-                analyse::PackageStatus::Failed => Status::Failed,
-                analyse::PackageStatus::BuildFailed => Status::BuildFailed,
-                analyse::PackageStatus::NotFinished => Status::NotFinished,
-                analyse::PackageStatus::NoTestFiles => Status::NoTestFiles,
-            },
+            status: Status::from(*status),
             elapsed: *elapsed,
             tests: tests.iter().map(Test::from).collect(),
             output: output.clone(),
