@@ -795,6 +795,29 @@ fn a_failure_stays_a_failure_leak_or_not() {
     assert!(!right_block.contains("got:"), "{out}");
     let wrong = out.find("--- FAIL: Example_wrong").expect(&out);
     assert!(out[wrong..].contains("got:"), "{out}");
+    // Every report shows the examples' output as go test would have
+    // without the helper's line (printed into the example's output): the
+    // wrong one's own got and want, the right one passing.
+    let tests = run.tests();
+    let output = |name: &str| {
+        tests[&(format!("{M}late"), name.to_string())]["output"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        output("Example_wrong").ends_with(")\ngot:\nHELLO\nwant:\nhello\n"),
+        "{}",
+        output("Example_wrong")
+    );
+    assert!(
+        output("Example_right").contains("--- PASS: Example_right ("),
+        "{}",
+        output("Example_right")
+    );
+    assert!(!output("Example_right").contains("got:"), "{}", output("Example_right"));
+    assert!(!run.junit.contains("leaked after Example_"), "{}", run.junit);
+    assert!(run.junit.contains("got:\nHELLO\nwant:\nhello\n"), "{}", run.junit);
     // With the leaks known, the failures still fail the run.
     let baseline = run.dir.path().join("baseline.json");
     let b = baseline.display().to_string();

@@ -676,6 +676,13 @@ impl PackageCollector {
                 let report = reports.remove(&None).unwrap_or_default();
                 let helper_failed = h.failed || !h.leaked.is_empty();
                 t.skipped = h.skipped;
+                // The helper printed its line into the example's output.
+                let example = (t.name.starts_with("Example")
+                    && t.verdict == Verdict::Failed
+                    && !h.background
+                    && !h.leaked.is_empty())
+                .then(|| example_without_leakcheck(&t.output, &t.name, h.leaked.len()))
+                .flatten();
                 match t.verdict {
                     // Checked after it returned: go test saw no failure.
                     Verdict::Passed | Verdict::Skipped if h.background && !h.failed && report.total > 0 => {
@@ -708,8 +715,7 @@ impl PackageCollector {
                             && !h.failed
                             && !h.leaked.is_empty()
                             && !t.output.contains("race detected during execution of test")
-                            && (!t.name.starts_with("Example")
-                                || example_failed_only_by_leakcheck(&t.output, &t.name, h.leaked.len())) =>
+                            && (!t.name.starts_with("Example") || example.as_ref().is_some_and(|e| e.passes)) =>
                     {
                         // What its subtests started is theirs: the test
                         // fails because of them (below), as in go test. A
@@ -724,6 +730,14 @@ impl PackageCollector {
                         };
                     }
                     _ => {}
+                }
+                if let Some(e) = example {
+                    // Shown as go test would have shown it: unless the
+                    // failure stays go test's for another reason (the race
+                    // detector), when the output stays as printed.
+                    if e.passes != (t.verdict == Verdict::Failed) {
+                        t.output = e.output;
+                    }
                 }
                 if report.total > 0 || !report.ignored.is_empty() {
                     t.leak = Some(report);
@@ -1246,8 +1260,10 @@ fn is_crash_line(line: &str) -> bool {
         })
 }
 
-/// Whether an example's failure is only leakcheck's line: without it, go
-/// test's comparison of the example's own output would have passed.
+/// An example's failure without leakcheck's line: whether go test's
+/// comparison of the example's own output would have passed, and what go
+/// test would have printed (the line is the helper's, not the example's:
+/// reports show the example's own got and want).
 ///
 /// The helper prints `\nleakcheck: N goroutines leaked after NAME
 /// returned\n` last into the example's output (`leaked` is N), and
@@ -1267,23 +1283,17 @@ fn is_crash_line(line: &str) -> bool {
 /// not have, never the other way). Anything unexpected (leakcheck's line
 /// found twice or not at all, other text after the wanted output) means
 /// the example failed on its own.
-fn example_failed_only_by_leakcheck(output: &str, name: &str, leaked: usize) -> bool {
+fn example_without_leakcheck(output: &str, name: &str, leaked: usize) -> Option<ExampleWithoutLine> {
     let header = format!("--- FAIL: {name} (");
-    let Some(at) = output
+    let (start, header_line) = output
         .split_inclusive('\n')
         .scan(0, |pos, line| {
             let start = *pos;
             *pos += line.len();
             Some((start, line))
         })
-        .find(|(_, line)| line.starts_with(&header) && line.ends_with(")\n"))
-        .map(|(start, line)| start + line.len())
-    else {
-        return false;
-    };
-    let Some(message) = output[at..].strip_prefix("got:\n") else {
-        return false;
-    };
+        .find(|(_, line)| line.starts_with(&header) && line.ends_with(")\n"))?;
+    let message = output[start + header_line.len()..].strip_prefix("got:\n")?;
     let count = if leaked == 1 {
         "1 goroutine".to_string()
     } else {
@@ -1305,23 +1315,41 @@ fn example_failed_only_by_leakcheck(output: &str, name: &str, leaked: usize) -> 
         lines.sort_unstable();
         lines
     }
+    // What go test would have printed from the `--- FAIL` line on.
+    let without = |passes: bool, got_want: String| {
+        let mut out = output[..start].to_string();
+        if passes {
+            out.push_str(&header_line.replacen("--- FAIL: ", "--- PASS: ", 1));
+        } else {
+            out.push_str(header_line);
+            out.push_str(&got_want);
+        }
+        Some(ExampleWithoutLine { passes, output: out })
+    };
     // Unordered: the raw output, leakcheck's newline, its line, then
     // testing's.
     if let Some((own, wanted)) = split(&format!("\n{line}\n\nwant (unordered):\n"), message) {
-        let Some(wanted) = wanted.strip_suffix('\n') else {
-            return false;
-        };
-        return sorted_lines(own) == sorted_lines(wanted);
+        let passes = sorted_lines(own) == sorted_lines(wanted.strip_suffix('\n')?);
+        return without(passes, format!("got:\n{own}\nwant (unordered):\n{wanted}"));
     }
     // Ordered: the output trimmed as a whole ends with leakcheck's line;
     // what precedes it (after a newline) is the example's own, and the
     // wanted output is printed trimmed. With no output of its own, the
     // line is all there is.
     let message = format!("\n{message}");
-    let Some((own, wanted)) = split(&format!("\n{line}\nwant:\n"), &message) else {
-        return false;
-    };
-    wanted.strip_suffix('\n').is_some_and(|wanted| own.trim() == wanted)
+    let (own, wanted) = split(&format!("\n{line}\nwant:\n"), &message)?;
+    let passes = own.trim() == wanted.strip_suffix('\n')?;
+    without(passes, format!("got:\n{}\nwant:\n{wanted}", own.trim()))
+}
+
+/// A failed example's output with the helper's line taken out.
+#[derive(Debug)]
+struct ExampleWithoutLine {
+    /// Without the line, go test's comparison would have passed it.
+    passes: bool,
+    /// What go test would have printed without the line: a `--- PASS`
+    /// line where it passes, its own got and want where it does not.
+    output: String,
 }
 
 /// Adds `more` to `into`.
@@ -1484,7 +1512,8 @@ mod tests {
     fn an_example_fails_only_by_leakcheck_when_its_own_output_passes() {
         let l = "leakcheck: 1 goroutine leaked after Example_x returned";
         let fail = "=== RUN   Example_x\n--- FAIL: Example_x (0.50s)\n";
-        let ok = |msg: &str| example_failed_only_by_leakcheck(&format!("{fail}{msg}"), "Example_x", 1);
+        let ok =
+            |msg: &str| example_without_leakcheck(&format!("{fail}{msg}"), "Example_x", 1).is_some_and(|e| e.passes);
         // Ordered: the own output, trimmed, against the wanted one.
         assert!(ok(&format!("got:\na\nb\n{l}\nwant:\na\nb\n")));
         assert!(!ok(&format!("got:\nb\na\n{l}\nwant:\na\nb\n")));
@@ -1503,14 +1532,40 @@ mod tests {
         assert!(!ok(&format!("got:\nx\n{l}\nwant:\nx\n{l}\nwant:\nx\n")));
         // (An example that prints leakcheck's line itself, and wants it.)
         assert!(ok(&format!("got:\n{l}\n{l}\nwant:\n{l}\n")));
-        assert!(!example_failed_only_by_leakcheck(
-            &format!("{fail}got:\nx\n{l}\nwant:\nx\n"),
-            "Example_x",
-            2
-        ));
+        assert!(example_without_leakcheck(&format!("{fail}got:\nx\n{l}\nwant:\nx\n"), "Example_x", 2).is_none());
         assert!(!ok(&format!("got:\nx\n{l}\nwant:\nx\nteardown\n")));
         assert!(!ok(&format!("got:\nx\n{l}\ntick\nwant:\nx\n")));
         assert!(!ok("got:\nx\nwant:\nx\n"));
+    }
+
+    #[test]
+    fn an_example_s_output_is_shown_without_leakcheck_s_line() {
+        let l = "leakcheck: 1 goroutine leaked after Example_x returned";
+        let run = "=== RUN   Example_x\n";
+        let without = |msg: &str| {
+            let e =
+                example_without_leakcheck(&format!("{run}--- FAIL: Example_x (0.50s)\n{msg}"), "Example_x", 1).unwrap();
+            e.output.strip_prefix(run).unwrap().to_string()
+        };
+        // Only leakcheck's line failed it: go test would have passed it.
+        assert_eq!(
+            without(&format!("got:\nx  \n\n{l}\nwant:\nx\n")),
+            "--- PASS: Example_x (0.50s)\n"
+        );
+        // Its own failure: got as testing trims it, without the line.
+        assert_eq!(
+            without(&format!("got:\ngot this  \n\n{l}\nwant:\nwant that\n")),
+            "--- FAIL: Example_x (0.50s)\ngot:\ngot this\nwant:\nwant that\n"
+        );
+        assert_eq!(
+            without(&format!("got:\n{l}\nwant:\nx\n")),
+            "--- FAIL: Example_x (0.50s)\ngot:\n\nwant:\nx\n"
+        );
+        // Unordered: the raw output, without the line and its newline.
+        assert_eq!(
+            without(&format!("got:\nb\nc\n\n{l}\n\nwant (unordered):\na\nb\n\n")),
+            "--- FAIL: Example_x (0.50s)\ngot:\nb\nc\n\nwant (unordered):\na\nb\n\n"
+        );
     }
 
     fn records(ends: &[(&str, bool, bool)], exit: bool) -> PackageRecords {

@@ -292,7 +292,7 @@ impl<W: Write> TerminalReporter<W> {
                     leaked.join(", ")
                 );
                 if outputs {
-                    out.push_str(&shown_output(&t.output, false));
+                    out.push_str(&shown_output(&t.output));
                 }
                 // Its own leak is in the baseline (else it would be leaked
                 // by itself).
@@ -316,10 +316,7 @@ impl<W: Write> TerminalReporter<W> {
                     t.elapsed
                 );
                 if outputs {
-                    // An example leaked only: its output matched, and the
-                    // got/want go test printed (leakcheck's line made them
-                    // differ) says nothing more.
-                    out.push_str(&shown_output(&t.output, t.name.starts_with("Example")));
+                    out.push_str(&shown_output(&t.output));
                 }
             } else if let Some(l) = leak.filter(|_| matches!(t.verdict, Verdict::Passed | Verdict::Skipped)) {
                 // Every group is in the baseline: tolerated, one line (a
@@ -342,7 +339,7 @@ impl<W: Write> TerminalReporter<W> {
                     t.elapsed
                 );
                 if outputs {
-                    out.push_str(&shown_output(&t.output, false));
+                    out.push_str(&shown_output(&t.output));
                 }
                 if !t.fails() {
                     out.push_str(
@@ -939,14 +936,10 @@ fn benchmarks(p: &PackageResult) -> String {
 }
 
 /// What a test printed, as the details show it: without testing's framing
-/// and result lines and without leakcheck's own lines; for an example that
-/// only leaked, without the got/want that follows.
-fn shown_output(output: &str, example: bool) -> String {
+/// and result lines and without leakcheck's own lines.
+fn shown_output(output: &str) -> String {
     let mut shown = String::new();
     for line in text::without_framing(output).lines() {
-        if example && line == "got:" {
-            break;
-        }
         if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
             shown.push_str(line);
             shown.push('\n');
