@@ -326,6 +326,7 @@ func (s *leakcheckSession) writeEnd(tc *leakcheckTest, out leakcheckOutcome, fai
 		Looks:      out.looks,
 		TestOf:     out.testOf,
 		Background: background,
+		CutShort:   out.cutShort && len(out.leaked) > 0,
 	}, out.sections())
 }
 

@@ -44,6 +44,9 @@ type leakcheckRecordHeader struct {
 	// Background: checked by the looker after the test returned; the
 	// test itself was not failed.
 	Background bool `json:"background,omitempty"`
+	// CutShort: the -timeout alarm ended the wait before the grace
+	// period did (a test that was failed says so in its own log).
+	CutShort bool `json:"cut_short,omitempty"`
 	// end and exit
 	Leaked  []uint64          `json:"leaked,omitempty"`
 	Ignored []uint64          `json:"ignored,omitempty"`
@@ -197,6 +200,7 @@ func (h *leakcheckRecordHeader) appendJSON(b []byte) []byte {
 	w.ids("by_difference", h.ByDiff)
 	w.bool("alone", h.Alone)
 	w.bool("background", h.Background)
+	w.bool("cut_short", h.CutShort)
 	w.ids("leaked", h.Leaked)
 	w.ids("ignored", h.Ignored)
 	w.int("looks", h.Looks, true)

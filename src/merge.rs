@@ -607,6 +607,7 @@ mod tests {
             known,
             ambiguous: 1,
             by_difference: 1,
+            cut_short: true,
         };
         let test = |name: &str, verdict: Verdict, leak: Option<LeakReport>| TestResult {
             name: name.into(),

@@ -241,6 +241,10 @@ pub struct RecordHeader {
     /// test as it was, and the package failed at its end.
     #[serde(default)]
     pub background: bool,
+    /// `end`: the test binary's `-timeout` alarm ended the check's wait
+    /// before the grace period did.
+    #[serde(default)]
+    pub cut_short: bool,
     /// The leaked goroutines' ids.
     #[serde(default)]
     pub leaked: Vec<u64>,

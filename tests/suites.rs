@@ -1305,13 +1305,19 @@ fn a_rerun_replaces_only_the_failed_runs_of_a_count_run() {
 /// alarm: with a grace period longer than what is left, it used to turn a
 /// leaking test that had returned into a timeout, and the package's later
 /// tests were lost (a hostile review's case).
+///
+/// A parallel test's check, finished in the background after the test
+/// returned, says so in the reports (the test's log was closed by then).
 #[test]
 fn a_check_stops_waiting_before_the_timeout_alarm() {
-    let m = temp_module(&[(
-        "tight/tight_test.go",
-        "package tight\n\nimport \"testing\"\n\nfunc TestBlocked(t *testing.T) { go func() { select {} }() }\n\nfunc TestAfter(t *testing.T) {}\n",
-    )]);
-    let run = run_in(m.path(), &["--grace", "30s", "--", "-count=1", "-timeout", "2s"], &[]);
+    let m = temp_module(&[
+        (
+            "tight/tight_test.go",
+            "package tight\n\nimport \"testing\"\n\nfunc TestBlocked(t *testing.T) { go func() { select {} }() }\n\nfunc TestAfter(t *testing.T) {}\n",
+        ),
+        ("tightpar/tightpar_test.go", TIGHT_PARALLEL),
+    ]);
+    let run = run_in(m.path(), &["--grace", "30s", "--", "-count=1", "-timeout", "3s"], &[]);
     assert_eq!(run.code(), 1, "{}", run.stdout());
     let pkg = "example.com/tmp/tight";
     assert_eq!(run.verdict(pkg, "TestBlocked"), "leaked", "{}", run.stdout());
@@ -1323,7 +1329,48 @@ fn a_check_stops_waiting_before_the_timeout_alarm() {
         "{}",
         run.stdout()
     );
+    assert_eq!(
+        run.tests()[&(pkg.into(), "TestBlocked".into())]["leak"]["cut_short"],
+        false
+    );
+
+    let pkg = "example.com/tmp/tightpar";
+    let tests = run.tests();
+    let leaky = &tests[&(pkg.into(), "TestLeaky".into())];
+    assert_eq!(leaky["verdict"], "leaked", "{}", run.stdout());
+    assert_eq!(leaky["leak"]["cut_short"], true, "{}", run.stdout());
+    assert_eq!(run.verdict(pkg, "TestOther"), "passed", "{}", run.stdout());
+    assert!(run.package(pkg)["crash"].is_null(), "{}", run.stdout());
+    let block = &run.stdout()[run.stdout().find("--- LEAK: TestLeaky").expect("TestLeaky's leak")..];
+    assert!(
+        block.contains("note: leakcheck stopped waiting for them at the -timeout alarm"),
+        "{}",
+        run.stdout()
+    );
+    assert!(run
+        .junit
+        .contains("leakcheck stopped waiting for them at the -timeout alarm, before the grace"));
 }
+
+/// TestLeaky returns after TestOther ended: its check goes to the
+/// background.
+const TIGHT_PARALLEL: &str = r#"package tightpar
+
+import "testing"
+
+var otherDone = make(chan struct{})
+
+func TestLeaky(t *testing.T) {
+	t.Parallel()
+	<-otherDone
+	go func() { select {} }()
+}
+
+func TestOther(t *testing.T) {
+	t.Parallel()
+	close(otherDone)
+}
+"#;
 
 /// A TestMain that exits 0 whatever m.Run says: go test passes the package
 /// although a test failed, and leakcheck counts that failure as go test

@@ -100,6 +100,11 @@ pub struct LeakReport {
     /// the test's because they appeared while it ran alone: a timer an
     /// earlier test set would look the same.
     pub by_difference: usize,
+    /// The test binary's `-timeout` alarm ended the wait before the grace
+    /// period did, in a check that did not fail the test (a check that
+    /// did says so in the test's log): one that was exiting may be among
+    /// them.
+    pub cut_short: bool,
 }
 
 impl LeakReport {
@@ -1238,6 +1243,7 @@ fn leak_reports_split(
             report.groups = grouper.finish();
             report.looks = rec.header.looks;
             report.proof = proof;
+            report.cut_short = rec.header.cut_short && rec.header.background;
             (k, report)
         })
         .collect()
@@ -1357,6 +1363,7 @@ fn merge_report(into: &mut LeakReport, more: LeakReport) {
     into.total += more.total;
     into.ambiguous += more.ambiguous;
     into.by_difference += more.by_difference;
+    into.cut_short |= more.cut_short;
     into.known += more.known;
     into.looks = into.looks.max(more.looks);
     into.proof |= more.proof;

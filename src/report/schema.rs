@@ -282,6 +282,10 @@ pub struct Leak {
     /// appeared while it ran alone.
     #[serde(default)]
     pub by_difference: usize,
+    /// The `-timeout` alarm ended the wait before the grace period did, in
+    /// a check that did not fail the test itself.
+    #[serde(default)]
+    pub cut_short: bool,
 }
 
 /// Identical goroutines, counted.
@@ -610,6 +614,7 @@ impl From<&analyse::LeakReport> for Leak {
             known,
             ambiguous,
             by_difference,
+            cut_short,
         } = l;
         Leak {
             total: *total,
@@ -620,6 +625,7 @@ impl From<&analyse::LeakReport> for Leak {
             known: *known,
             ambiguous: *ambiguous,
             by_difference: *by_difference,
+            cut_short: *cut_short,
         }
     }
 }

@@ -358,6 +358,12 @@ pub fn leak_text_styled(report: &LeakReport, root: &Path, indent: &str, style: S
             goroutines(report.ambiguous)
         );
     }
+    if report.cut_short {
+        let _ = writeln!(
+            out,
+            "{indent}note: leakcheck stopped waiting for them at the -timeout alarm, before the grace period ended: one that was still exiting may be among them"
+        );
+    }
     if report.by_difference > 0 {
         let _ = writeln!(
             out,
