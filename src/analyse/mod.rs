@@ -1554,25 +1554,27 @@ mod tests {
                 example_without_leakcheck(&format!("{run}--- FAIL: Example_x (0.50s)\n{msg}"), "Example_x", 1).unwrap();
             e.output.strip_prefix(run).unwrap().to_string()
         };
-        // Only leakcheck's line failed it: go test would have passed it.
-        assert_eq!(
-            without(&format!("got:\nx  \n\n{l}\nwant:\nx\n")),
-            "--- PASS: Example_x (0.50s)\n"
-        );
-        // Its own failure: got as testing trims it, without the line.
-        assert_eq!(
-            without(&format!("got:\ngot this  \n\n{l}\nwant:\nwant that\n")),
-            "--- FAIL: Example_x (0.50s)\ngot:\ngot this\nwant:\nwant that\n"
-        );
-        assert_eq!(
-            without(&format!("got:\n{l}\nwant:\nx\n")),
-            "--- FAIL: Example_x (0.50s)\ngot:\n\nwant:\nx\n"
-        );
-        // Unordered: the raw output, without the line and its newline.
-        assert_eq!(
-            without(&format!("got:\nb\nc\n\n{l}\n\nwant (unordered):\na\nb\n\n")),
-            "--- FAIL: Example_x (0.50s)\ngot:\nb\nc\n\nwant (unordered):\na\nb\n\n"
-        );
+        let fail = "--- FAIL: Example_x (0.50s)\n";
+        for (printed, shown) in [
+            // Only leakcheck's line failed it: go test would have passed it.
+            (
+                format!("got:\nx  \n\n{l}\nwant:\nx\n"),
+                "--- PASS: Example_x (0.50s)\n".to_string(),
+            ),
+            // Its own failure: got as testing trims it, without the line.
+            (
+                format!("got:\ngot this  \n\n{l}\nwant:\nwant that\n"),
+                format!("{fail}got:\ngot this\nwant:\nwant that\n"),
+            ),
+            (format!("got:\n{l}\nwant:\nx\n"), format!("{fail}got:\n\nwant:\nx\n")),
+            // Unordered: the raw output, without the line and its newline.
+            (
+                format!("got:\nb\nc\n\n{l}\n\nwant (unordered):\na\nb\n\n"),
+                format!("{fail}got:\nb\nc\n\nwant (unordered):\na\nb\n\n"),
+            ),
+        ] {
+            assert_eq!(without(&printed), shown, "{printed:?}");
+        }
     }
 
     fn records(ends: &[(&str, bool, bool)], exit: bool) -> PackageRecords {
