@@ -205,7 +205,11 @@ fn stacks_are_compact_root_cause_first_and_full_on_request() {
 
 #[test]
 fn a_github_step_summary_lists_the_leaks() {
-    let m = temp_module(&[("reader/r_test.go", READER)]);
+    let m = temp_module(&[
+        ("reader/r_test.go", READER),
+        ("notests/n.go", "package notests\n"),
+        ("broken/b_test.go", "package broken\n\nfunc TestX(t *testing.T) {}\n"),
+    ]);
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("summary.md");
     std::fs::write(&summary, "earlier steps' summary\n").unwrap();
@@ -220,6 +224,16 @@ fn a_github_step_summary_lists_the_leaks() {
     assert!(md.contains("| example.com/tmp/reader | TestSub/leaky | 1 |"), "{md}");
     assert!(md.contains("| example.com/tmp/reader | TestFails | failed |"), "{md}");
     assert!(md.contains("#### Goroutine leaks"), "{md}");
+    // Its count line counts as the DONE line does (packages that ran
+    // tests, the leaked goroutines).
+    let out = run.stdout();
+    let done = out.lines().find(|l| l.starts_with("DONE ")).expect(&out);
+    let (packages, rest) = done["DONE ".len()..].split_once(" in ").unwrap();
+    let counts = rest.split_once(": ").unwrap().1;
+    let leaked = counts.split(", ").find(|c| c.contains("leaked")).expect(done);
+    assert!(md.contains(&format!("{packages}, ")), "{done}\n{md}");
+    assert!(md.contains(&format!(", {leaked}, ")), "{done}\n{md}");
+    assert!(md.contains("1 did not build"), "{md}");
 }
 
 #[test]

@@ -144,6 +144,29 @@ impl RunSummary {
         }
         t
     }
+
+    /// The leaks in a run's last line (the terminal's `DONE`, the step
+    /// summary's): `2 leaked (5 goroutines)`; without a leaked test, the
+    /// goroutines TestMain's check found after the last test, or that
+    /// failed tests also leaked.
+    pub fn leaked_words(&self, t: &Totals) -> Option<String> {
+        if t.leaked_tests == 0 && t.leaked_goroutines == 0 {
+            return None;
+        }
+        let after_last: usize = self
+            .packages
+            .iter()
+            .filter_map(|p| p.failing_main_leak())
+            .map(|l| l.total - l.known)
+            .sum();
+        Some(if t.leaked_tests == 0 && after_last == t.leaked_goroutines {
+            format!("{} leaked after the last test", text::goroutines(t.leaked_goroutines))
+        } else if t.leaked_tests == 0 {
+            format!("{} leaked", text::goroutines(t.leaked_goroutines))
+        } else {
+            format!("{} leaked ({})", t.leaked_tests, text::goroutines(t.leaked_goroutines))
+        })
+    }
 }
 
 /// Something that consumes events.

@@ -42,16 +42,15 @@ pub fn markdown(summary: &RunSummary, root: &std::path::Path) -> String {
         "✅"
     };
     let _ = writeln!(out, "### {verdict} leakcheck\n");
+    // Counted as the terminal's DONE line counts: packages that ran tests,
+    // build failures apart.
     let mut counts = vec![
-        text::plural(summary.packages.len(), "package"),
+        text::plural(t.packages, "package"),
         text::plural(t.tests, "test"),
         format!("{} passed", t.passed),
     ];
+    counts.extend(summary.leaked_words(&t));
     for (n, what) in [
-        (
-            t.leaked_tests,
-            format!("leaked ({})", text::goroutines(t.leaked_goroutines)),
-        ),
         (t.failed, "failed".to_string()),
         (t.skipped, "skipped".to_string()),
         (t.flaky, "flaky".to_string()),

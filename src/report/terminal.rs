@@ -695,22 +695,7 @@ impl<W: Write> TerminalReporter<W> {
             text::plural(t.tests, "test"),
             t.passed
         );
-        if t.leaked_tests > 0 || t.leaked_goroutines > 0 {
-            // Goroutines and no leaked test: what TestMain's check found
-            // after the last test, or what failed tests also leaked.
-            let after_last: usize = summary
-                .packages
-                .iter()
-                .filter_map(|p| p.failing_main_leak())
-                .map(|l| l.total - l.known)
-                .sum();
-            let leaked = if t.leaked_tests == 0 && after_last == t.leaked_goroutines {
-                format!("{} leaked after the last test", text::goroutines(t.leaked_goroutines))
-            } else if t.leaked_tests == 0 {
-                format!("{} leaked", text::goroutines(t.leaked_goroutines))
-            } else {
-                format!("{} leaked ({})", t.leaked_tests, text::goroutines(t.leaked_goroutines))
-            };
+        if let Some(leaked) = summary.leaked_words(&t) {
             let _ = write!(line, ", {}", self.paint("35;1", &leaked));
         }
         let uncounted = summary
