@@ -326,7 +326,8 @@ func (s *leakcheckSession) writeEnd(tc *leakcheckTest, out leakcheckOutcome, fai
 		Looks:      out.looks,
 		TestOf:     out.testOf,
 		Background: background,
-		CutShort:   out.cutShort && len(out.leaked) > 0,
+		// A test that was failed says so in its log (end).
+		CutShort: out.cutShort && (background || tc.tb == nil),
 	}, out.sections())
 }
 

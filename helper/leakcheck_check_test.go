@@ -1,6 +1,7 @@
 package helper
 
 import (
+	leakcheckflag "flag"
 	leakcheckfmt "fmt"
 	leakcheckregexp "regexp"
 	leakcheckruntime "runtime"
@@ -22,8 +23,9 @@ type leakcheckOutcome struct {
 	owners       map[string]string // goroutine id → the test it belongs to (package check)
 	alone        bool
 	looks        int
-	// cutShort: the -timeout alarm ends the wait before the grace period
-	// (leakcheckCheckDeadline).
+	// cutShort: the -timeout alarm ended the wait before the grace period
+	// did (leakcheckCheckDeadline), with goroutines left that were not
+	// proven stuck.
 	cutShort bool
 	// handedOver: the looker finishes the check (handOver); this is not
 	// its outcome.
@@ -247,6 +249,9 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 type leakcheckWait struct {
 	claim    func(*leakcheckSnapshot) leakcheckClaim
 	deadline leakchecktime.Time
+	// atTheAlarm: the deadline is the -timeout alarm's, before the end
+	// of the grace period.
+	atTheAlarm bool
 	// self: the goroutine running the check, never reported.
 	self uint64
 	out  leakcheckOutcome
@@ -306,14 +311,14 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 	if self == 0 {
 		self, _ = leakcheckOwnIDs()
 	}
-	deadline, cut := leakcheckCheckDeadline(test, leakchecktime.Now().Add(s.graceLimit))
+	deadline, cut := s.checkDeadline(test, leakchecktime.Now().Add(s.graceLimit))
 	return &leakcheckWait{
-		claim:    claim,
-		test:     test,
-		deadline: deadline,
-		self:     self,
-		pause:    100 * leakchecktime.Microsecond,
-		out:      leakcheckOutcome{cutShort: cut},
+		claim:      claim,
+		test:       test,
+		deadline:   deadline,
+		atTheAlarm: cut,
+		self:       self,
+		pause:      100 * leakchecktime.Microsecond,
 	}
 }
 
@@ -321,23 +326,14 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 // test's check gives up waiting (at most a tenth of the time left).
 const leakcheckTimeoutMargin = 250 * leakchecktime.Millisecond
 
-// leakcheckCheckDeadline is when a test's check stops waiting, and whether
-// the alarm cut the grace period short: at the end of the grace period, or
-// just before the test binary's -timeout alarm (t.Deadline) if that comes
-// first. Waiting past it would turn what the test left running into a
-// timeout of a test that had returned, and lose the package's later tests;
-// what is left then is reported as left, and the test's log says why.
-func leakcheckCheckDeadline(test *leakcheckTest, grace leakchecktime.Time) (leakchecktime.Time, bool) {
-	if test == nil || test.tb == nil {
-		return grace, false
-	}
-	t, ok := test.tb.(interface {
-		Deadline() (leakchecktime.Time, bool)
-	})
-	if !ok {
-		return grace, false
-	}
-	alarm, set := t.Deadline()
+// checkDeadline is when a test's check stops waiting, and whether the
+// alarm cut the grace period short: at the end of the grace period, or
+// just before the test binary's -timeout alarm if that comes first.
+// Waiting past it would turn what the test left running into a timeout of
+// a test that had returned, and lose the package's later tests; what is
+// left then is reported as left, and the reports say why.
+func (s *leakcheckSession) checkDeadline(test *leakcheckTest, grace leakchecktime.Time) (leakchecktime.Time, bool) {
+	alarm, set := s.alarm(test)
 	if !set {
 		return grace, false
 	}
@@ -349,6 +345,37 @@ func leakcheckCheckDeadline(test *leakcheckTest, grace leakchecktime.Time) (leak
 		return cut, true
 	}
 	return grace, false
+}
+
+// alarm is when the test binary's -timeout alarm goes off: a test's
+// t.Deadline. An example has no T: the alarm testing started after m.Run
+// began (a moment later than this says, which only ends the wait sooner).
+func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool) {
+	if test == nil {
+		return leakchecktime.Time{}, false
+	}
+	if test.tb != nil {
+		t, ok := test.tb.(interface {
+			Deadline() (leakchecktime.Time, bool)
+		})
+		if !ok {
+			return leakchecktime.Time{}, false
+		}
+		return t.Deadline()
+	}
+	f := leakcheckflag.Lookup("test.timeout")
+	if f == nil || s.runStart.IsZero() {
+		return leakchecktime.Time{}, false
+	}
+	g, ok := f.Value.(leakcheckflag.Getter)
+	if !ok {
+		return leakchecktime.Time{}, false
+	}
+	timeout, ok := g.Get().(leakchecktime.Duration)
+	if !ok || timeout <= 0 {
+		return leakchecktime.Time{}, false
+	}
+	return s.runStart.Add(timeout), true
 }
 
 // lookFor takes one look for the checks given: every goroutine attributed,
@@ -637,6 +664,9 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		return leakcheckAgainNow
 	}
 	if left <= 0 || !unsettled && (len(out.leaked) == 0 || leakcheckAllProven(out.leaked)) {
+		// Only a wait the alarm ended was cut short: not one that ended
+		// because nothing was left, or all of it was proven stuck.
+		out.cutShort = w.atTheAlarm && left <= 0 && len(out.leaked) > 0 && !leakcheckAllProven(out.leaked)
 		s.mu.Lock()
 		if c.test != nil {
 			s.settleClaimsLocked(out, snap)

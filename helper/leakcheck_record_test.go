@@ -45,7 +45,9 @@ type leakcheckRecordHeader struct {
 	// test itself was not failed.
 	Background bool `json:"background,omitempty"`
 	// CutShort: the -timeout alarm ended the wait before the grace
-	// period did (a test that was failed says so in its own log).
+	// period did, in a check that did not fail the test (a background
+	// check, -failfast) or of an example: a test that was failed says so
+	// in its own log.
 	CutShort bool `json:"cut_short,omitempty"`
 	// end and exit
 	Leaked  []uint64          `json:"leaked,omitempty"`

@@ -135,6 +135,7 @@ func leakcheckRun(m *leakchecktesting.M) int {
 	s.mu.Lock()
 	s.inRun = true
 	s.mu.Unlock()
+	s.runStart = leakchecktime.Now()
 	code := m.Run()
 	// Checks still running in the background are the tests': they end
 	// before TestMain's teardown can stop what they look for.
@@ -335,6 +336,10 @@ type leakcheckSession struct {
 	// inRun: m.Run runs, called from leakcheckRun, which drains the
 	// background before TestMain goes on.
 	inRun bool
+	// runStart: when leakcheckRun called m.Run, whose alarm an example's
+	// check must not outwait. Written and read on the main goroutine only
+	// (examples run on it), without the lock.
+	runStart leakchecktime.Time
 
 	exitOnce   leakchecksync.Once
 	exitLeaked bool

@@ -242,7 +242,8 @@ pub struct RecordHeader {
     #[serde(default)]
     pub background: bool,
     /// `end`: the test binary's `-timeout` alarm ended the check's wait
-    /// before the grace period did.
+    /// before the grace period did, and the test's log does not say so (a
+    /// check that did not fail the test, an example's).
     #[serde(default)]
     pub cut_short: bool,
     /// The leaked goroutines' ids.

@@ -54,6 +54,44 @@ fn go_1_26_proves_a_blocked_send_but_not_a_sleep() {
     assert!(out.contains("1 × [sleep, still running]"), "{out}");
 }
 
+/// A proven leak ends the wait at once: a check whose deadline was the
+/// -timeout alarm's was not cut short by it (a hostile review's case: it
+/// said it was).
+#[test]
+fn a_proven_leak_was_not_cut_short_by_the_alarm() {
+    let m = temp_module(&[(
+        "par/par_test.go",
+        r#"package par
+
+import "testing"
+
+var otherDone = make(chan struct{})
+
+func TestStuck(t *testing.T) {
+	t.Parallel()
+	<-otherDone
+	go func() { ch := make(chan int); <-ch }()
+}
+
+func TestOther(t *testing.T) {
+	t.Parallel()
+	close(otherDone)
+}
+"#,
+    )]);
+    let run = run_in(
+        m.path(),
+        &["--proof", "--grace", "60s", "--", "-count=1", "-timeout", "30s"],
+        &[("GOTOOLCHAIN", "go1.26.8")],
+    );
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let t = &run.tests()[&("example.com/tmp/par".to_string(), "TestStuck".to_string())];
+    assert_eq!(t["verdict"], "leaked", "{}", run.stdout());
+    assert_eq!(t["leak"]["groups"][0]["proven"], 1, "{}", run.stdout());
+    assert_eq!(t["leak"]["cut_short"], false, "{}", run.stdout());
+    assert!(!run.stdout().contains("stopped waiting"), "{}", run.stdout());
+}
+
 #[test]
 fn go_1_27_proves_without_an_experiment() {
     let run = run_with("go1.27.3", &[]);

@@ -1316,6 +1316,10 @@ fn a_check_stops_waiting_before_the_timeout_alarm() {
             "package tight\n\nimport \"testing\"\n\nfunc TestBlocked(t *testing.T) { go func() { select {} }() }\n\nfunc TestAfter(t *testing.T) {}\n",
         ),
         ("tightpar/tightpar_test.go", TIGHT_PARALLEL),
+        (
+            "tightex/tightex_test.go",
+            "package tightex\n\nimport \"fmt\"\n\nfunc Example_blocked() {\n\tgo func() { select {} }()\n\tfmt.Println(\"x\")\n\t// Output: x\n}\n",
+        ),
     ]);
     let run = run_in(m.path(), &["--grace", "30s", "--", "-count=1", "-timeout", "3s"], &[]);
     assert_eq!(run.code(), 1, "{}", run.stdout());
@@ -1350,6 +1354,14 @@ fn a_check_stops_waiting_before_the_timeout_alarm() {
     assert!(run
         .junit
         .contains("leakcheck stopped waiting for them at the -timeout alarm, before the grace"));
+
+    // An example has no T to ask for the alarm: its check stops before the
+    // alarm all the same, and the reports say so.
+    let pkg = "example.com/tmp/tightex";
+    assert!(run.package(pkg)["crash"].is_null(), "{}", run.stdout());
+    let example = &run.tests()[&(pkg.into(), "Example_blocked".into())];
+    assert_eq!(example["verdict"], "leaked", "{}", run.stdout());
+    assert_eq!(example["leak"]["cut_short"], true, "{}", run.stdout());
 }
 
 /// TestLeaky returns after TestOther ended: its check goes to the

@@ -101,9 +101,9 @@ pub struct LeakReport {
     /// earlier test set would look the same.
     pub by_difference: usize,
     /// The test binary's `-timeout` alarm ended the wait before the grace
-    /// period did, in a check that did not fail the test (a check that
-    /// did says so in the test's log): one that was exiting may be among
-    /// them.
+    /// period did, in a check that did not fail the test, or an example's
+    /// (a check that failed a test says so in the test's log): one that
+    /// was exiting may be among them.
     pub cut_short: bool,
 }
 
@@ -1243,7 +1243,7 @@ fn leak_reports_split(
             report.groups = grouper.finish();
             report.looks = rec.header.looks;
             report.proof = proof;
-            report.cut_short = rec.header.cut_short && rec.header.background;
+            report.cut_short = rec.header.cut_short;
             (k, report)
         })
         .collect()
@@ -1290,7 +1290,20 @@ fn is_crash_line(line: &str) -> bool {
 /// found twice or not at all, other text after the wanted output) means
 /// the example failed on its own.
 fn example_without_leakcheck(output: &str, name: &str, leaked: usize) -> Option<ExampleWithoutLine> {
+    // testing's header, `--- FAIL: NAME (0.50s)`, then `got:`; lines
+    // before it are the example's stderr, which may imitate it.
     let header = format!("--- FAIL: {name} (");
+    let testings = |line: &str| {
+        line.strip_prefix(&header)
+            .and_then(|d| d.strip_suffix("s)\n"))
+            .and_then(|d| d.split_once('.'))
+            .is_some_and(|(secs, cents)| {
+                !secs.is_empty()
+                    && secs.bytes().all(|b| b.is_ascii_digit())
+                    && cents.len() == 2
+                    && cents.bytes().all(|b| b.is_ascii_digit())
+            })
+    };
     let (start, header_line) = output
         .split_inclusive('\n')
         .scan(0, |pos, line| {
@@ -1298,8 +1311,8 @@ fn example_without_leakcheck(output: &str, name: &str, leaked: usize) -> Option<
             *pos += line.len();
             Some((start, line))
         })
-        .find(|(_, line)| line.starts_with(&header) && line.ends_with(")\n"))?;
-    let message = output[start + header_line.len()..].strip_prefix("got:\n")?;
+        .find(|&(start, line)| testings(line) && output[start + line.len()..].starts_with("got:\n"))?;
+    let message = &output[start + header_line.len() + "got:\n".len()..];
     let count = if leaked == 1 {
         "1 goroutine".to_string()
     } else {
@@ -1543,6 +1556,14 @@ mod tests {
         assert!(!ok(&format!("got:\nx\n{l}\nwant:\nx\nteardown\n")));
         assert!(!ok(&format!("got:\nx\n{l}\ntick\nwant:\nx\n")));
         assert!(!ok("got:\nx\nwant:\nx\n"));
+        // Lines on stderr come before testing's header, and may look like
+        // it: the header is the one with a duration, followed by `got:`.
+        let stderr =
+            format!("=== RUN   Example_x\n--- FAIL: Example_x (retrying)\ngot:\n--- FAIL: Example_x (0.10s)\n{fail}");
+        let after =
+            |msg: &str| example_without_leakcheck(&format!("{stderr}{msg}"), "Example_x", 1).is_some_and(|e| e.passes);
+        assert!(after(&format!("got:\nok\n{l}\nwant:\nok\n")));
+        assert!(!after(&format!("got:\nok\n{l}\nwant:\nko\n")));
     }
 
     #[test]
