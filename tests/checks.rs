@@ -672,6 +672,98 @@ fn a_test_whose_function_other_tests_reuse_is_not_blamed_for_what_they_left() {
     }
 }
 
+/// A process-wide pool whose worker the first caller's test happens to
+/// start (as ants' default pool does): a later test hands it a task that
+/// starts a goroutine, which carries the worker's labels and creator chain,
+/// the first test's. The goroutine runs the later test's code and appeared
+/// while it ran alone: it is its leak (an evaluation on gnet found it
+/// reported after the last test as the first test's).
+const POOLREUSE: &str = r#"package poolreuse
+
+var tasks = make(chan func())
+
+var started bool
+
+// Submit runs f on the pool's worker, started by the first call.
+func Submit(f func()) {
+	if !started {
+		started = true
+		go func() {
+			for f := range tasks {
+				f()
+			}
+		}()
+	}
+	tasks <- f
+}
+"#;
+
+const POOLREUSE_TEST: &str = r#"package poolreuse
+
+import "testing"
+
+func TestStartsTheWorker(t *testing.T) {
+	done := make(chan struct{})
+	Submit(func() { close(done) })
+	<-done
+}
+
+var block = make(chan struct{})
+
+func TestHandsItALeak(t *testing.T) {
+	done := make(chan struct{})
+	Submit(func() {
+		go func() { <-block }()
+		close(done)
+	})
+	<-done
+}
+
+func TestAfter(t *testing.T) {
+	done := make(chan struct{})
+	Submit(func() { close(done) })
+	<-done
+}
+"#;
+
+#[test]
+fn a_task_a_test_hands_another_tests_worker_is_its_own() {
+    let m = temp_module(&[
+        ("poolreuse/pool.go", POOLREUSE),
+        ("poolreuse/pool_test.go", POOLREUSE_TEST),
+    ]);
+    let pkg = format!("{M}poolreuse");
+    for env in [&[][..], &[("LEAKCHECK_ALWAYS_LOOK", "1")], &[("GOMAXPROCS", "1")]] {
+        let run = run_in(m.path(), &["--", "-count=1"], env);
+        let tests = run.tests();
+        let leak = |test: &str| &tests[&(pkg.clone(), test.to_string())]["leak"];
+        // The worker is the first test's (nothing stops it).
+        assert_eq!(
+            run.verdict(&pkg, "TestStartsTheWorker"),
+            "leaked",
+            "{env:?}: {}",
+            run.stdout()
+        );
+        assert_eq!(leak("TestStartsTheWorker")["total"], 1, "{env:?}: {}", run.stdout());
+        assert_eq!(
+            run.verdict(&pkg, "TestHandsItALeak"),
+            "leaked",
+            "{env:?}: {}",
+            run.stdout()
+        );
+        assert_eq!(leak("TestHandsItALeak")["total"], 1, "{env:?}: {}", run.stdout());
+        let stuck = &leak("TestHandsItALeak")["groups"][0]["frames"][0]["function"];
+        assert_eq!(
+            stuck,
+            &format!("{pkg}.TestHandsItALeak.func1.1"),
+            "{env:?}: {}",
+            run.stdout()
+        );
+        assert_eq!(run.verdict(&pkg, "TestAfter"), "passed", "{env:?}: {}", run.stdout());
+        assert!(run.package(&pkg)["main_leak"].is_null(), "{env:?}: {}", run.stdout());
+    }
+}
+
 #[test]
 fn background_checks_change_nothing_go_test_would_see() {
     let m = temp_module(&[
