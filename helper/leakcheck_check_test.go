@@ -24,7 +24,7 @@ type leakcheckOutcome struct {
 	alone        bool
 	looks        int
 	// cutShort: the -timeout alarm ended the wait before the grace period
-	// did (leakcheckCheckDeadline), with goroutines left that were not
+	// did (checkDeadline), with goroutines left that were not
 	// proven stuck.
 	cutShort bool
 	// handedOver: the looker finishes the check (handOver); this is not
