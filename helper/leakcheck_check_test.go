@@ -212,7 +212,7 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 			return false
 		}
 		if o.kind == leakcheckOwnerTest {
-			return o.test == c.test || c.alone && s.handedWorkLocked(c.test, g, snap)
+			return o.test == c.test
 		}
 		// A test that ran alone owns what appeared while it ran that
 		// nothing else can be told to own (a time.AfterFunc callback),
@@ -240,21 +240,6 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		return teardownStopped
 	}
 	return true
-}
-
-// handedWorkLocked: g, which another test's goroutine started, appeared
-// while test ran alone and runs test's own code: a task test handed to a
-// worker the other test happened to start (a process-wide pool's), whose
-// labels and creator chain are that test's. Not when the worker runs test's
-// code of its own (a test that ran test's function as a subtest body left
-// it), nor for an earlier run of test, whose code is the same.
-func (s *leakcheckSession) handedWorkLocked(test *leakcheckTest, g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
-	o := snap.owner[g.id]
-	if test.known[g.id] || o.test.name == test.name || !leakcheckTestsCode(g, test.name) {
-		return false
-	}
-	creator := leakcheckFind(snap, g.createdIn)
-	return creator == nil || leakcheckOwnCode(creator) != test.name
 }
 
 // leakcheckWait is one check in progress: what it looks for, until when,
@@ -580,7 +565,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			continue
 		}
 		attributed := ""
-		if o := snap.owner[g.id]; o.test != nil && (c.test == nil || o.test == c.test) {
+		if o := snap.owner[g.id]; o.test != nil {
 			attributed = o.test.name
 			id := leakcheckItoa(int(g.id))
 			if o.sub != "" {
