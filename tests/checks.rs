@@ -672,6 +672,142 @@ fn a_test_whose_function_other_tests_reuse_is_not_blamed_for_what_they_left() {
     }
 }
 
+/// A process-wide pool whose worker the first caller's test happens to
+/// start (as ants' default pool does): a later test hands it a task that
+/// starts a goroutine, which carries the worker's creator chain and labels,
+/// the first test's. The leak is reported after the last test, not on the
+/// test that handed the task over: telling that test by the task's code
+/// (tried, and reverted) blamed innocent tests whose function another test
+/// reuses (`EVERY` below) or whose name a production function shares.
+const POOLREUSE: &str = r#"package poolreuse
+
+var tasks = make(chan func())
+
+var started bool
+
+// Submit runs f on the pool's worker, started by the first call.
+func Submit(f func()) {
+	if !started {
+		started = true
+		go func() {
+			for f := range tasks {
+				f()
+			}
+		}()
+	}
+	tasks <- f
+}
+"#;
+
+const POOLREUSE_TEST: &str = r#"package poolreuse
+
+import "testing"
+
+func TestStartsTheWorker(t *testing.T) {
+	done := make(chan struct{})
+	Submit(func() { close(done) })
+	<-done
+}
+
+var block = make(chan struct{})
+
+func TestHandsItALeak(t *testing.T) {
+	done := make(chan struct{})
+	Submit(func() {
+		go func() { <-block }()
+		close(done)
+	})
+	<-done
+}
+
+func TestAfter(t *testing.T) {
+	done := make(chan struct{})
+	Submit(func() { close(done) })
+	<-done
+}
+"#;
+
+/// A hostile review's case against telling a task by its code: TestA runs
+/// TestX's function as a subtest body and leaves its ticker running, whose
+/// goroutines run TestX's closure while TestX runs alone.
+const EVERY: &str = r#"package case1
+
+import (
+	"testing"
+	"time"
+)
+
+// every runs f in a new goroutine at each tick until stop is closed
+// (a package helper, like a scheduler's loop).
+func every(d time.Duration, stop <-chan struct{}, f func()) {
+	tk := time.NewTicker(d)
+	defer tk.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tk.C:
+			go f()
+		}
+	}
+}
+
+var keepRunning bool // TestA reuses TestX's body and keeps the ticker running
+
+// TestA reuses TestX as a subtest body and leaves its ticker running: TestA's leak.
+func TestA(t *testing.T) {
+	keepRunning = true
+	defer func() { keepRunning = false }()
+	t.Run("x", TestX)
+}
+
+// TestX, run on its own, stops its ticker: it leaves nothing behind.
+func TestX(t *testing.T) {
+	stop := make(chan struct{})
+	go every(time.Millisecond, stop, func() { time.Sleep(30 * time.Millisecond) })
+	time.Sleep(5 * time.Millisecond)
+	if !keepRunning {
+		close(stop)
+	}
+}
+"#;
+
+#[test]
+fn a_task_handed_to_another_tests_worker_is_reported_and_blames_no_innocent_test() {
+    let m = temp_module(&[
+        ("poolreuse/pool.go", POOLREUSE),
+        ("poolreuse/pool_test.go", POOLREUSE_TEST),
+        ("every/every_test.go", &EVERY.replace("package case1", "package every")),
+    ]);
+    for env in [&[][..], &[("LEAKCHECK_ALWAYS_LOOK", "1")]] {
+        let run = run_in(m.path(), &["--", "-count=1"], env);
+        let pkg = format!("{M}poolreuse");
+        let tests = run.tests();
+        let leak = |test: &str| {
+            tests[&(pkg.clone(), test.to_string())]["leak"]["total"]
+                .as_u64()
+                .unwrap_or(0)
+        };
+        // The worker is the first test's (nothing stops it).
+        assert_eq!(
+            run.verdict(&pkg, "TestStartsTheWorker"),
+            "leaked",
+            "{env:?}: {}",
+            run.stdout()
+        );
+        assert_eq!(leak("TestStartsTheWorker"), 1, "{env:?}: {}", run.stdout());
+        assert_eq!(run.verdict(&pkg, "TestAfter"), "passed", "{env:?}: {}", run.stdout());
+        // The task's goroutine is reported once: on its test, or after the
+        // last test.
+        let after_last = run.package(&pkg)["main_leak"]["total"].as_u64().unwrap_or(0);
+        assert_eq!(leak("TestHandsItALeak") + after_last, 1, "{env:?}: {}", run.stdout());
+
+        let pkg = format!("{M}every");
+        assert_eq!(run.verdict(&pkg, "TestX"), "passed", "{env:?}: {}", run.stdout());
+        assert_eq!(run.package(&pkg)["status"], "failed", "{env:?}: {}", run.stdout());
+    }
+}
+
 #[test]
 fn background_checks_change_nothing_go_test_would_see() {
     let m = temp_module(&[
