@@ -10,6 +10,7 @@ import (
 	leakcheckstrings "strings"
 	leakchecksync "sync"
 	leakchecktesting "testing"
+	leakchecktime "time"
 )
 
 // leakcheckTest is one run of a top-level test, fuzz target or example.
@@ -68,6 +69,11 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	s.runs[name]++
 	tc := &leakcheckTest{name: name, run: s.runs[name], tb: tb, gid: self}
 	s.begun[tb] = tc
+	if t, ok := tb.(interface {
+		Deadline() (leakchecktime.Time, bool)
+	}); ok {
+		s.testAlarm, _ = t.Deadline()
+	}
 	s.mu.Unlock()
 	s.setLabels(name, tc.run, creator, header)
 	s.started(tc, 1)

@@ -348,8 +348,9 @@ func (s *leakcheckSession) checkDeadline(test *leakcheckTest, grace leakchecktim
 }
 
 // alarm is when the test binary's -timeout alarm goes off: a test's
-// t.Deadline. An example has no T: the alarm testing started after m.Run
-// began (a moment later than this says, which only ends the wait sooner).
+// t.Deadline. An example has no T: the last test's, else the alarm testing
+// started after m.Run began (a moment later than this says, which only
+// ends the wait sooner).
 func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool) {
 	if test == nil {
 		return leakchecktime.Time{}, false
@@ -362,6 +363,12 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 			return leakchecktime.Time{}, false
 		}
 		return t.Deadline()
+	}
+	s.mu.Lock()
+	alarm := s.testAlarm
+	s.mu.Unlock()
+	if !alarm.IsZero() {
+		return alarm, true
 	}
 	f := leakcheckflag.Lookup("test.timeout")
 	if f == nil || s.runStart.IsZero() {

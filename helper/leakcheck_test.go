@@ -340,6 +340,10 @@ type leakcheckSession struct {
 	// check must not outwait. Written and read on the main goroutine only
 	// (examples run on it), without the lock.
 	runStart leakchecktime.Time
+	// testAlarm: the last test's t.Deadline (zero without -timeout): the
+	// alarm an example's check must not outwait when m.Run was called
+	// where leakcheck could not see it (goleak.VerifyTestMain).
+	testAlarm leakchecktime.Time
 
 	exitOnce   leakchecksync.Once
 	exitLeaked bool

@@ -1320,6 +1320,7 @@ fn a_check_stops_waiting_before_the_timeout_alarm() {
             "tightex/tightex_test.go",
             "package tightex\n\nimport \"fmt\"\n\nfunc Example_blocked() {\n\tgo func() { select {} }()\n\tfmt.Println(\"x\")\n\t// Output: x\n}\n",
         ),
+        ("tightvm/tightvm_test.go", TIGHT_VERIFY_MAIN),
     ]);
     let run = run_in(m.path(), &["--grace", "30s", "--", "-count=1", "-timeout", "3s"], &[]);
     assert_eq!(run.code(), 1, "{}", run.stdout());
@@ -1362,7 +1363,37 @@ fn a_check_stops_waiting_before_the_timeout_alarm() {
     let example = &run.tests()[&(pkg.into(), "Example_blocked".into())];
     assert_eq!(example["verdict"], "leaked", "{}", run.stdout());
     assert_eq!(example["leak"]["cut_short"], true, "{}", run.stdout());
+    // Nor when m.Run is called where leakcheck cannot see it (goleak's
+    // VerifyTestMain takes an interface): the tests' deadline serves.
+    let pkg = "example.com/tmp/tightvm";
+    assert!(run.package(pkg)["crash"].is_null(), "{}", run.stdout());
+    assert_eq!(run.verdict(pkg, "Example_blocked"), "leaked", "{}", run.stdout());
 }
+
+/// A TestMain that calls m.Run through an interface, as
+/// goleak.VerifyTestMain does.
+const TIGHT_VERIFY_MAIN: &str = r#"package tightvm
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+type runner interface{ Run() int }
+
+func verify(m runner) { os.Exit(m.Run()) }
+
+func TestMain(m *testing.M) { verify(m) }
+
+func TestFirst(t *testing.T) {}
+
+func Example_blocked() {
+	go func() { select {} }()
+	fmt.Println("x")
+	// Output: x
+}
+"#;
 
 /// TestLeaky returns after TestOther ended: its check goes to the
 /// background.
