@@ -10,7 +10,6 @@ import (
 	leakcheckstrings "strings"
 	leakchecksync "sync"
 	leakchecktesting "testing"
-	leakchecktime "time"
 )
 
 // leakcheckTest is one run of a top-level test, fuzz target or example.
@@ -60,6 +59,7 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	// it, would see it). Parallel tests begin before any of them runs.
 	s.drain()
 	self, creator, header := leakcheckOwnStack()
+	alarm, alarmSet := leakcheckDeadline(tb)
 	s.mu.Lock()
 	if s.begun[tb] != nil {
 		// A test calling another test function directly with its own t.
@@ -69,10 +69,9 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	s.runs[name]++
 	tc := &leakcheckTest{name: name, run: s.runs[name], tb: tb, gid: self}
 	s.begun[tb] = tc
-	if t, ok := tb.(interface {
-		Deadline() (leakchecktime.Time, bool)
-	}); ok {
-		s.testAlarm, _ = t.Deadline()
+	if alarmSet {
+		// (A fuzz target has none: the tests' stays.)
+		s.testAlarm = alarm
 	}
 	s.mu.Unlock()
 	s.setLabels(name, tc.run, creator, header)

@@ -6,6 +6,7 @@ import (
 	leakcheckregexp "regexp"
 	leakcheckruntime "runtime"
 	leakcheckstrings "strings"
+	leakchecktesting "testing"
 	leakchecktime "time"
 )
 
@@ -356,13 +357,7 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 		return leakchecktime.Time{}, false
 	}
 	if test.tb != nil {
-		t, ok := test.tb.(interface {
-			Deadline() (leakchecktime.Time, bool)
-		})
-		if !ok {
-			return leakchecktime.Time{}, false
-		}
-		return t.Deadline()
+		return leakcheckDeadline(test.tb)
 	}
 	s.mu.Lock()
 	alarm := s.testAlarm
@@ -383,6 +378,18 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 		return leakchecktime.Time{}, false
 	}
 	return s.runStart.Add(timeout), true
+}
+
+// leakcheckDeadline is tb's -timeout alarm (a *testing.T's Deadline; a
+// benchmark or fuzz target has none).
+func leakcheckDeadline(tb leakchecktesting.TB) (leakchecktime.Time, bool) {
+	t, ok := tb.(interface {
+		Deadline() (leakchecktime.Time, bool)
+	})
+	if !ok {
+		return leakchecktime.Time{}, false
+	}
+	return t.Deadline()
 }
 
 // lookFor takes one look for the checks given: every goroutine attributed,
