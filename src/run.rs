@@ -413,6 +413,22 @@ impl GoTestCommand {
         }
         GoTestCommand { args, env }
     }
+
+    /// The command for `packages` as go test would run it without
+    /// leakcheck: no helper, no overlay but the user's, no environment of
+    /// leakcheck's. A package the helper kept from building runs this way,
+    /// unchecked, rather than being lost.
+    pub fn plain(packages: &[String], go_test_args: &GoTestArgs) -> GoTestCommand {
+        let mut args = vec!["test".to_string(), "-json".into()];
+        // Only the command line's: one in $GOFLAGS reaches go as it is.
+        if let Some(overlay) = go_test_args.user_overlay("") {
+            args.push(format!("-overlay={overlay}"));
+        }
+        args.extend(packages.iter().cloned());
+        args.extend(go_test_args.passed_flags(&[]));
+        args.extend(go_test_args.binary_args().iter().cloned());
+        GoTestCommand { args, env: Vec::new() }
+    }
 }
 
 /// The comma-separated environment list `name` with `item` appended.

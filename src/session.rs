@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::analyse::baseline::{self, Baseline};
 use crate::analyse::diagnose::{self, DiagnosisRule};
 use crate::analyse::rules::{self, IgnoreRule};
-use crate::analyse::{rerun, PackageCollector, PackageResult, StderrSplitter};
+use crate::analyse::{rerun, CheckState, PackageCollector, PackageResult, PackageStatus, StderrSplitter};
 use crate::config::{self, Config};
 use crate::discover::{self, GoPackage, Toolchain};
 use crate::error::{Error, ExitCode, Result};
@@ -216,7 +216,11 @@ fn find_packages(
     known: Option<Known>,
     reporters: &mut [Box<dyn Reporter>],
 ) -> Result<Option<Found>> {
-    let mut emitter = Emitter { reporters, error: None };
+    let mut emitter = Emitter {
+        reporters,
+        error: None,
+        held: None,
+    };
     for w in opts.go_test_args.check()? {
         emitter.notice(Stream::Stderr, &format!("leakcheck: warning: {w}"));
     }
@@ -392,12 +396,16 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
         let summary = RunSummary::empty(p.baseline.as_ref().map(|b| b.outcome(&[])), p.started.elapsed());
         return report_empty(&p.info, &summary, reporters);
     }
-    let mut emitter = Emitter { reporters, error: None };
+    let mut emitter = Emitter {
+        reporters,
+        error: None,
+        held: None,
+    };
     emitter.emit(&Event::RunStarted(&p.info));
     let inst = p.instrumentation();
     let pass = p.pass();
     let cmd = GoTestCommand::new(&p.tc, &p.patterns, &p.opts.go_test_args, &inst);
-    let (mut results, status, go_said) = pass.run(&cmd, &mut emitter)?;
+    let (mut results, status, go_said) = pass.run(&cmd, &mut emitter, true)?;
     // go test exits with 2, before it tests or even builds a package, when
     // it cannot parse its arguments (`-count=x`): a usage error, as
     // leakcheck's own would be, not a failing run.
@@ -408,7 +416,8 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
     // purpose) explains it; a killed go test, or one that failed outside
     // every package, does not.
     let go_failure_unexplained = status != Some(0) && !results.iter().any(|r| r.go_failed);
-    p.rerun(&pass, &inst, &mut results, &mut emitter)?;
+    let unchecked = p.run_unchecked(&pass, &mut results, &mut emitter)?;
+    p.rerun(&pass, &inst, &mut results, &mut emitter, &unchecked)?;
     let interrupted = run::interrupt::interrupted();
     let (failed, baseline_written) = if p.opts.update_baseline && !interrupted {
         let n = baseline::write(&p.baseline_path, &results)?;
@@ -537,6 +546,89 @@ impl Prepared {
         }
     }
 
+    /// Packages that did not build with leakcheck's helper (a name it
+    /// needs that the package redeclares, a file it cannot rewrite) run
+    /// again as go test would run them, without it: their verdicts are go
+    /// test's and the package is not checked, which fails it, as any
+    /// package leakcheck cannot vouch for; a build failure would lose
+    /// tests go test runs. A package that does not build without the
+    /// helper either keeps its first result, and the second run's output
+    /// is dropped. Every build failure the first run held back is
+    /// reported here; the packages run unchecked are returned.
+    fn run_unchecked(
+        &self,
+        pass: &Pass<'_>,
+        results: &mut [PackageResult],
+        emitter: &mut Emitter<'_>,
+    ) -> Result<Vec<String>> {
+        let failed: Vec<usize> = (0..results.len())
+            .filter(|&i| results[i].status == PackageStatus::BuildFailed)
+            .collect();
+        let mut unchecked = Vec::new();
+        if !failed.is_empty() && !run::interrupt::interrupted() {
+            // Files named on the command line are one package: the same
+            // files, without the helper's.
+            let packages: Vec<String> = if first_file(&self.patterns).is_some() {
+                let helper = |p: &String| {
+                    Path::new(p)
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(inject::HELPER_FILE_PREFIX))
+                };
+                self.patterns.iter().filter(|p| !helper(p)).cloned().collect()
+            } else {
+                failed.iter().map(|&i| results[i].import_path.clone()).collect()
+            };
+            let cmd = GoTestCommand::plain(&packages, &self.opts.go_test_args);
+            emitter.held = Some(Vec::new());
+            let again = pass.run(&cmd, emitter, false);
+            let held = emitter.held.take().unwrap_or_default();
+            let (again, _, _) = again?;
+            for &i in &failed {
+                let Some(plain) = again
+                    .iter()
+                    .find(|a| a.import_path == results[i].import_path && a.status != PackageStatus::BuildFailed)
+                else {
+                    continue;
+                };
+                let first_error = first_build_error(&results[i].build_output);
+                let mut result = plain.clone();
+                let mut why = format!(
+                    "it does not build with leakcheck's helper ({first_error}), so go test ran it again without it: \
+                     its verdicts are go test's, unchecked for leaks"
+                );
+                // (Its own reason is that the helper did not run, unless it
+                // did not finish.)
+                if let (PackageStatus::NotFinished, CheckState::NotChecked(also)) = (result.status, &result.check) {
+                    why = format!("{why}; {also}");
+                }
+                result.check = CheckState::NotChecked(why);
+                result.recompute_status();
+                unchecked.push(result.import_path.clone());
+                results[i] = result;
+            }
+            if !unchecked.is_empty() {
+                emitter.notice(
+                    Stream::Stderr,
+                    &format!(
+                        "leakcheck: {} did not build with leakcheck's helper; go test ran {} again without it, unchecked",
+                        unchecked.join(", "),
+                        if unchecked.len() == 1 { "it" } else { "them" }
+                    ),
+                );
+                for event in held
+                    .iter()
+                    .filter(|e| e.package().is_none_or(|p| unchecked.contains(&p)))
+                {
+                    emitter.emit(&event.as_event());
+                }
+            }
+        }
+        for &i in &failed {
+            emitter.emit(&Event::PackageFinished(&results[i]));
+        }
+        Ok(unchecked)
+    }
+
     /// Reruns: only the tests that failed, until they pass or the rounds
     /// run out. What passes on a rerun is flaky, not silently passed.
     fn rerun(
@@ -545,6 +637,7 @@ impl Prepared {
         inst: &Instrumentation<'_>,
         results: &mut [PackageResult],
         emitter: &mut Emitter<'_>,
+        unchecked: &[String],
     ) -> Result<()> {
         let opts = &self.opts;
         if opts.rerun_fails > 0 && opts.go_test_args.fails_fast(&self.tc.goflags) {
@@ -559,7 +652,10 @@ impl Prepared {
             return Ok(());
         }
         for round in 1..=opts.rerun_fails {
-            let failing = rerun::failing_tests(results);
+            // A package that ran without the helper would not build with
+            // it again.
+            let mut failing = rerun::failing_tests(results);
+            failing.retain(|(package, _)| !unchecked.contains(package));
             let count: usize = failing.iter().map(|(_, t)| t.len()).sum();
             if count == 0 || run::interrupt::interrupted() {
                 break;
@@ -590,10 +686,28 @@ impl Prepared {
                 failing.iter().map(|(p, _)| p.clone()).collect()
             };
             let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
-            let (again, _, _) = pass.run(&cmd, emitter)?;
+            let (again, _, _) = pass.run(&cmd, emitter, false)?;
             rerun::merge(results, again, opts.go_test_args.count(&self.tc.goflags));
         }
         Ok(())
+    }
+}
+
+/// The first error in a build's output, with the lines that continue it
+/// (`package p` then `\timports …`), and the helper's file by its name,
+/// not its temporary directory.
+fn first_build_error(build_output: &str) -> String {
+    let mut lines = build_output
+        .lines()
+        .skip_while(|l| l.starts_with("# ") || l.trim().is_empty());
+    let mut error = lines.next().unwrap_or("").trim().to_string();
+    for more in lines.take_while(|l| l.starts_with([' ', '\t'])) {
+        error.push(' ');
+        error.push_str(more.trim());
+    }
+    match error.find(inject::HELPER_FILE_PREFIX) {
+        Some(at) if !error[..at].contains(' ') => error[at..].to_string(),
+        _ => error,
     }
 }
 
@@ -602,7 +716,11 @@ impl Prepared {
 /// CI that collects them finds them. Every reporter is given the run; the
 /// first error is returned.
 fn report_empty(info: &RunInfo, summary: &RunSummary, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
-    let mut emitter = Emitter { reporters, error: None };
+    let mut emitter = Emitter {
+        reporters,
+        error: None,
+        held: None,
+    };
     emitter.emit(&Event::RunStarted(info));
     emitter.emit(&Event::RunFinished(summary));
     emitter.error.map_or(Ok(ExitCode::Passed), Err)
@@ -641,11 +759,20 @@ impl Pass<'_> {
     /// Runs go test once, emitting output and each package's result as it
     /// finishes; returns the results and go test's exit status.
     /// Also go's first own line on stderr (outside every package), if any.
+    /// `hold_build_failures`: a package that did not build is returned but
+    /// not reported yet (it may run again without the helper).
     fn run(
         &self,
         cmd: &GoTestCommand,
         emitter: &mut Emitter<'_>,
+        hold_build_failures: bool,
     ) -> Result<(Vec<PackageResult>, Option<i32>, Option<String>)> {
+        let report = |result: PackageResult, emitter: &mut Emitter<'_>, results: &mut Vec<PackageResult>| {
+            if !(hold_build_failures && result.status == PackageStatus::BuildFailed) {
+                emitter.emit(&Event::PackageFinished(&result));
+            }
+            results.push(result);
+        };
         let mut go_said: Option<String> = None;
         let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
         let mut build_outputs: HashMap<String, String> = HashMap::new();
@@ -675,8 +802,7 @@ impl Pass<'_> {
             RunEvent::Records { package, records } => {
                 let c = collectors.remove(&package).unwrap_or_else(|| self.collector(&package));
                 let result = self.finish(c, &package, &records, &mut build_outputs);
-                emitter.emit(&Event::PackageFinished(&result));
-                results.push(result);
+                report(result, emitter, &mut results);
             }
         })?;
         // Packages go test never finished (it was killed): report what
@@ -686,8 +812,7 @@ impl Pass<'_> {
         for (package, c) in unfinished {
             let records = run::read_records(self.records, &package);
             let result = self.finish(c, &package, &records, &mut build_outputs);
-            emitter.emit(&Event::PackageFinished(&result));
-            results.push(result);
+            report(result, emitter, &mut results);
         }
         // What builds that succeeded printed (a cgo warning, -gcflags=-m's
         // diagnostics), as go test prints it: a failed build's is in its
@@ -789,10 +914,69 @@ fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &
 struct Emitter<'r> {
     reporters: &'r mut [Box<dyn Reporter>],
     error: Option<Error>,
+    /// While a run's output may yet be dropped (an unchecked run whose
+    /// package still does not build), its events are kept here instead.
+    held: Option<Vec<HeldEvent>>,
+}
+
+/// An event kept by [`Emitter::held`]: only what `Pass::run` emits besides
+/// results, which it returns.
+enum HeldEvent {
+    GoTestLine(String),
+    Output {
+        package: String,
+        test: Option<String>,
+        text: String,
+    },
+    Notice(Stream, String),
+}
+
+impl HeldEvent {
+    fn of(event: &Event<'_>) -> Option<HeldEvent> {
+        Some(match event {
+            Event::GoTestLine(line) => HeldEvent::GoTestLine(line.to_string()),
+            Event::Output { package, test, text } => HeldEvent::Output {
+                package: package.to_string(),
+                test: test.map(str::to_string),
+                text: text.to_string(),
+            },
+            Event::Notice { stream, text } => HeldEvent::Notice(*stream, text.to_string()),
+            _ => return None,
+        })
+    }
+
+    fn as_event(&self) -> Event<'_> {
+        match self {
+            HeldEvent::GoTestLine(line) => Event::GoTestLine(line),
+            HeldEvent::Output { package, test, text } => Event::Output {
+                package,
+                test: test.as_deref(),
+                text,
+            },
+            HeldEvent::Notice(stream, text) => Event::Notice { stream: *stream, text },
+        }
+    }
+
+    /// The package a line of go test's is about (a build's output names
+    /// it `pkg [pkg.test]`), if any.
+    fn package(&self) -> Option<String> {
+        match self {
+            HeldEvent::GoTestLine(line) => serde_json::from_str::<TestEvent>(line)
+                .ok()
+                .and_then(|e| e.package.or(e.import_path))
+                .map(|p| p.split(' ').next().unwrap_or(&p).to_string()),
+            HeldEvent::Output { package, .. } => Some(package.clone()),
+            HeldEvent::Notice(..) => None,
+        }
+    }
 }
 
 impl Emitter<'_> {
     fn emit(&mut self, event: &Event<'_>) {
+        if let Some(held) = &mut self.held {
+            held.extend(HeldEvent::of(event));
+            return;
+        }
         for r in self.reporters.iter_mut() {
             if let Err(e) = r.handle(event) {
                 self.error.get_or_insert(e);

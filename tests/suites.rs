@@ -527,6 +527,97 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
     assert!(out.len() > 5000 * 900, "system-out has only {} bytes", out.len());
 }
 
+/// A package that builds under go test but not with leakcheck's helper (it
+/// declares, as a variable, a predeclared name the helper calls) is not
+/// lost: go test runs it again without the helper, its verdicts are go
+/// test's, every line it printed is in the reports, and it is reported not
+/// checked for leaks (which fails the run). A package that does not build
+/// without the helper either stays a build failure, reported once.
+#[test]
+fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts() {
+    let m = temp_module(&[
+        (
+            "shadow/shadow.go",
+            "package shadow\n\n// len shadows the builtin, as some generated code does.\nvar len = 3\n\nfunc Size() int { return len }\n",
+        ),
+        (
+            "shadow/shadow_test.go",
+            "package shadow\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nfunc TestSize(t *testing.T) {\n\tt.Log(\"size is\", Size())\n}\n\nfunc TestWrong(t *testing.T) {\n\tt.Errorf(\"want 4, got %d\", Size())\n}\n\nfunc TestLeaks(t *testing.T) {\n\tgo func() { time.Sleep(time.Hour) }()\n}\n",
+        ),
+        (
+            "clean/clean_test.go",
+            "package clean\n\nimport \"testing\"\n\nfunc TestClean(t *testing.T) {}\n",
+        ),
+        (
+            "broken/broken_test.go",
+            "package broken\n\nimport \"testing\"\n\nfunc TestBroken(t *testing.T) { undefinedHelper() }\n",
+        ),
+    ]);
+    let jsonfile = m.path().join("go.jsonl");
+    let jsonfile_arg = jsonfile.display().to_string();
+    let go = go_test_verdicts(m.path(), &["-count=1", "./shadow", "./clean"], &[]);
+    let run = run_in(
+        m.path(),
+        &[
+            "--jsonfile",
+            &jsonfile_arg,
+            "--rerun-fails=1",
+            "./...",
+            "--",
+            "-count=1",
+        ],
+        &[],
+    );
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_nothing_lost(&go, &run);
+    assert_eq!(run.verdict("example.com/tmp/shadow", "TestSize"), "passed", "{out}");
+    assert_eq!(run.verdict("example.com/tmp/shadow", "TestWrong"), "failed", "{out}");
+    // Unchecked: a pass, as go test says.
+    assert_eq!(run.verdict("example.com/tmp/shadow", "TestLeaks"), "passed", "{out}");
+    let shadow = run.package("example.com/tmp/shadow");
+    assert_eq!(shadow["status"], "failed", "{out}");
+    assert_eq!(shadow["check"]["state"], "not_checked", "{out}");
+    let why = shadow["check"]["reason"].as_str().unwrap();
+    assert!(why.contains("does not build with leakcheck's helper"), "{why}");
+    assert!(why.contains("cannot call len"), "{why}");
+    assert_eq!(run.package("example.com/tmp/clean")["check"]["state"], "checked");
+    assert_eq!(run.package("example.com/tmp/broken")["status"], "build_failed");
+    assert!(out.contains("shadow did not build with leakcheck's helper"), "{out}");
+    assert!(out.contains("✖  example.com/tmp/broken (build failed)"), "{out}");
+    // One line per package on the terminal, the unchecked one's after
+    // its second run.
+    assert_eq!(out.matches("example.com/tmp/shadow (").count(), 1, "{out}");
+    assert_eq!(out.matches("example.com/tmp/broken (").count(), 1, "{out}");
+    // go test's stream holds the broken package's failure once, and the
+    // unchecked package's second run.
+    let stream = std::fs::read_to_string(&jsonfile).unwrap();
+    let actions = |pkg: &str, action: &str| {
+        stream
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| {
+                e["Action"] == action
+                    && (e["Package"] == pkg || e["ImportPath"].as_str().is_some_and(|p| p.starts_with(pkg)))
+            })
+            .count()
+    };
+    assert_eq!(actions("example.com/tmp/broken", "build-fail"), 1, "{stream}");
+    assert_eq!(actions("example.com/tmp/shadow", "run"), 3, "{stream}");
+    // What the unchecked tests printed is in the JUnit file.
+    let doc = roxmltree::Document::parse(&run.junit).expect("valid JUnit");
+    let size = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("TestSize"))
+        .expect("TestSize's testcase");
+    assert!(
+        size.descendants()
+            .any(|n| n.text().is_some_and(|t| t.contains("size is 3"))),
+        "{}",
+        run.junit
+    );
+}
+
 /// A flag the test binary does not know stops it inside m.Run: go test's
 /// message is shown, and no warning guesses at log.Fatal or os.Exit.
 #[test]
