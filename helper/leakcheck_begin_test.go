@@ -4,6 +4,7 @@ import (
 	leakcheckbytes "bytes"
 	leakcheckcontext "context"
 	leakcheckfmt "fmt"
+	leakcheckos "os"
 	leakcheckruntime "runtime"
 	leakcheckpprof "runtime/pprof"
 	leakcheckstrconv "strconv"
@@ -257,7 +258,13 @@ func (s *leakcheckSession) beginExample(name string) func() {
 	// An example runs on the main goroutine: nothing was created for it.
 	s.started(tc, 0)
 	return func() {
+		// testing takes back os.Stdout as soon as the example returns:
+		// what its goroutines print while the check waits goes where it
+		// would go under go test, not into the example's output.
+		captured := leakcheckos.Stdout
+		leakcheckos.Stdout = s.stdout
 		n := s.end(tc)
+		leakcheckos.Stdout = captured
 		leakcheckSetGoroutineLabels(own, "")
 		if n > 0 {
 			leakcheckfmt.Printf("\n%s\n", leakcheckLeakedLine(n, name))

@@ -136,6 +136,7 @@ func leakcheckRun(m *leakchecktesting.M) int {
 	s.inRun = true
 	s.mu.Unlock()
 	s.runStart = leakchecktime.Now()
+	s.stdout = leakcheckos.Stdout
 	code := m.Run()
 	// Checks still running in the background are the tests': they end
 	// before TestMain's teardown can stop what they look for.
@@ -340,6 +341,10 @@ type leakcheckSession struct {
 	// check must not outwait. Written and read on the main goroutine only
 	// (examples run on it), without the lock.
 	runStart leakchecktime.Time
+	// stdout: os.Stdout before m.Run, where testing puts it back when an
+	// example returns; an example's check waits with it in place. Main
+	// goroutine only, as runStart.
+	stdout *leakcheckos.File
 	// testAlarm: the last test's t.Deadline (zero without -timeout): the
 	// alarm an example's check must not outwait when m.Run was called
 	// where leakcheck could not see it (goleak.VerifyTestMain).
@@ -420,6 +425,7 @@ func leakcheckStart() *leakcheckSession {
 		wake:     make(chan struct{}, 1),
 	}
 	s.drained = leakchecksync.NewCond(&s.mu)
+	s.stdout = leakcheckos.Stdout
 	var err error
 	if s.cfg, err = leakcheckParseConfig(env.config); err != nil {
 		s.problems = append(s.problems, "bad LEAKCHECK_CONFIG: "+err.Error())

@@ -618,6 +618,29 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
     );
 }
 
+/// testing takes os.Stdout back when an example returns, so what a
+/// goroutine of the example prints afterwards is not compared with its
+/// `// Output:`. leakcheck's check of the example waits after it returned:
+/// a goroutine that prints then, and exits, neither fails the example nor
+/// is lost (it is in the example's output in the reports, as test2json
+/// saw it); a goroutine that never exits is still the example's leak.
+#[test]
+fn what_an_examples_goroutine_prints_after_it_returned_is_not_its_output() {
+    let m = temp_module(&[(
+        "late/late_test.go",
+        "package late\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\n// Example_farewell's goroutine says goodbye once the example has returned.\nfunc Example_farewell() {\n\tgo func() {\n\t\ttime.Sleep(100 * time.Millisecond)\n\t\tfmt.Println(\"goodbye\")\n\t}()\n\tfmt.Println(\"hello\")\n\t// Output: hello\n}\n\nfunc Example_leaky() {\n\tgo func() { select {} }()\n\tfmt.Println(\"hi\")\n\t// Output: hi\n}\n\nfunc Example_last() {\n\tfmt.Println(\"last\")\n\t// Output: last\n}\n",
+    )]);
+    let run = compare(m.path(), &["-count=1"]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_eq!(run.verdict("example.com/tmp/late", "Example_farewell"), "passed", "{out}");
+    assert_eq!(run.verdict("example.com/tmp/late", "Example_leaky"), "leaked", "{out}");
+    assert_eq!(run.verdict("example.com/tmp/late", "Example_last"), "passed", "{out}");
+    let report = run.tests();
+    let farewell = &report[&("example.com/tmp/late".to_string(), "Example_farewell".to_string())];
+    assert!(farewell["output"].as_str().unwrap().contains("goodbye"), "{farewell}");
+}
+
 /// A flag the test binary does not know stops it inside m.Run: go test's
 /// message is shown, and no warning guesses at log.Fatal or os.Exit.
 #[test]
