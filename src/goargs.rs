@@ -201,10 +201,11 @@ fn go_bool(value: Option<&str>) -> Option<bool> {
     }
 }
 
-/// The flags that name files a run writes: a rerun leaves them out, so
-/// that they keep the whole run's (a profile of the rerun alone would
+/// The flags that name files a run writes: a rerun, and the run of the
+/// packages that did not build with the helper, leave them out, so that
+/// they keep the whole run's (a profile of the later run alone would
 /// replace them).
-const OUTPUT_FLAGS: &[&str] = &[
+pub const OUTPUT_FLAGS: &[&str] = &[
     "blockprofile",
     "coverprofile",
     "cpuprofile",

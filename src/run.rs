@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discover::Toolchain;
 use crate::error::{Error, Result};
-use crate::goargs::GoTestArgs;
+use crate::goargs::{self, GoTestArgs};
 
 /// One line of `go test -json` (cmd/test2json's event).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -425,7 +425,8 @@ impl GoTestCommand {
             args.push(format!("-overlay={overlay}"));
         }
         args.extend(packages.iter().cloned());
-        args.extend(go_test_args.passed_flags(&[]));
+        // Not its profiles: they would replace the first run's.
+        args.extend(go_test_args.passed_flags(goargs::OUTPUT_FLAGS));
         args.extend(go_test_args.binary_args().iter().cloned());
         GoTestCommand { args, env: Vec::new() }
     }

@@ -216,11 +216,7 @@ fn find_packages(
     known: Option<Known>,
     reporters: &mut [Box<dyn Reporter>],
 ) -> Result<Option<Found>> {
-    let mut emitter = Emitter {
-        reporters,
-        error: None,
-        held: None,
-    };
+    let mut emitter = Emitter { reporters, error: None };
     for w in opts.go_test_args.check()? {
         emitter.notice(Stream::Stderr, &format!("leakcheck: warning: {w}"));
     }
@@ -396,16 +392,13 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
         let summary = RunSummary::empty(p.baseline.as_ref().map(|b| b.outcome(&[])), p.started.elapsed());
         return report_empty(&p.info, &summary, reporters);
     }
-    let mut emitter = Emitter {
-        reporters,
-        error: None,
-        held: None,
-    };
+    let mut emitter = Emitter { reporters, error: None };
     emitter.emit(&Event::RunStarted(&p.info));
     let inst = p.instrumentation();
     let pass = p.pass();
     let cmd = GoTestCommand::new(&p.tc, &p.patterns, &p.opts.go_test_args, &inst);
-    let (mut results, status, go_said) = pass.run(&cmd, &mut emitter, true)?;
+    let first = pass.run(&cmd, &mut emitter, Hold::BuildFailures)?;
+    let (mut results, status, go_said) = (first.results, first.status, first.go_said);
     // go test exits with 2, before it tests or even builds a package, when
     // it cannot parse its arguments (`-count=x`): a usage error, as
     // leakcheck's own would be, not a failing run.
@@ -416,7 +409,7 @@ pub fn execute(p: &Prepared, reporters: &mut [Box<dyn Reporter>]) -> Result<Exit
     // purpose) explains it; a killed go test, or one that failed outside
     // every package, does not.
     let go_failure_unexplained = status != Some(0) && !results.iter().any(|r| r.go_failed);
-    let unchecked = p.run_unchecked(&pass, &mut results, &mut emitter)?;
+    let unchecked = p.run_unchecked(&pass, &mut results, first.held, &mut emitter)?;
     p.rerun(&pass, &inst, &mut results, &mut emitter, &unchecked)?;
     let interrupted = run::interrupt::interrupted();
     let (failed, baseline_written) = if p.opts.update_baseline && !interrupted {
@@ -552,20 +545,25 @@ impl Prepared {
     /// test's and the package is not checked, which fails it, as any
     /// package leakcheck cannot vouch for; a build failure would lose
     /// tests go test runs. A package that does not build without the
-    /// helper either keeps its first result, and the second run's output
-    /// is dropped. Every build failure the first run held back is
-    /// reported here; the packages run unchecked are returned.
+    /// helper either is reported as go test reported it then (the
+    /// helper's errors could hide its own). Every build failure the first
+    /// run held back is reported here, with its lines of go test's
+    /// stream (`held`); the packages run unchecked are returned.
     fn run_unchecked(
         &self,
         pass: &Pass<'_>,
         results: &mut [PackageResult],
+        mut held: HeldStream,
         emitter: &mut Emitter<'_>,
     ) -> Result<Vec<String>> {
         let failed: Vec<usize> = (0..results.len())
             .filter(|&i| results[i].status == PackageStatus::BuildFailed)
             .collect();
-        let mut unchecked = Vec::new();
-        if !failed.is_empty() && !run::interrupt::interrupted() {
+        if failed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut again = None;
+        if !run::interrupt::interrupted() {
             // Files named on the command line are one package: the same
             // files, without the helper's.
             let packages: Vec<String> = if first_file(&self.patterns).is_some() {
@@ -579,51 +577,58 @@ impl Prepared {
                 failed.iter().map(|&i| results[i].import_path.clone()).collect()
             };
             let cmd = GoTestCommand::plain(&packages, &self.opts.go_test_args);
-            emitter.held = Some(Vec::new());
-            let again = pass.run(&cmd, emitter, false);
-            let held = emitter.held.take().unwrap_or_default();
-            let (again, _, _) = again?;
-            for &i in &failed {
-                let Some(plain) = again
-                    .iter()
-                    .find(|a| a.import_path == results[i].import_path && a.status != PackageStatus::BuildFailed)
-                else {
-                    continue;
-                };
-                let first_error = first_build_error(&results[i].build_output);
-                let mut result = plain.clone();
-                let mut why = format!(
-                    "it does not build with leakcheck's helper ({first_error}), so go test ran it again without it: \
-                     its verdicts are go test's, unchecked for leaks"
-                );
-                // (Its own reason is that the helper did not run, unless it
-                // did not finish.)
-                if let (PackageStatus::NotFinished, CheckState::NotChecked(also)) = (result.status, &result.check) {
-                    why = format!("{why}; {also}");
-                }
-                result.check = CheckState::NotChecked(why);
-                result.recompute_status();
-                unchecked.push(result.import_path.clone());
-                results[i] = result;
-            }
-            if !unchecked.is_empty() {
-                emitter.notice(
-                    Stream::Stderr,
-                    &format!(
-                        "leakcheck: {} did not build with leakcheck's helper; go test ran {} again without it, unchecked",
-                        unchecked.join(", "),
-                        if unchecked.len() == 1 { "it" } else { "them" }
-                    ),
-                );
-                for event in held
-                    .iter()
-                    .filter(|e| e.package().is_none_or(|p| unchecked.contains(&p)))
-                {
-                    emitter.emit(&event.as_event());
-                }
-            }
+            again = Some(pass.run(&cmd, emitter, Hold::Everything)?);
         }
+        let mut unchecked = Vec::new();
+        let mut replaced = Vec::new();
         for &i in &failed {
+            let Some(plain) = again
+                .iter()
+                .flat_map(|a| &a.results)
+                .find(|a| a.import_path == results[i].import_path)
+            else {
+                continue;
+            };
+            replaced.push(i);
+            if plain.status == PackageStatus::BuildFailed {
+                results[i] = plain.clone();
+                continue;
+            }
+            let first_error = first_build_error(&results[i].build_output);
+            let mut result = plain.clone();
+            let mut why = format!(
+                "it does not build with leakcheck's helper{first_error}, so go test ran it again without it: \
+                 its verdicts are go test's, unchecked for leaks"
+            );
+            // (Its own reason is that the helper did not run, unless it
+            // did not finish.)
+            if let (PackageStatus::NotFinished, CheckState::NotChecked(also)) = (result.status, &result.check) {
+                why = format!("{why}; {also}");
+            }
+            result.check = CheckState::NotChecked(why);
+            result.recompute_status();
+            unchecked.push(result.import_path.clone());
+            results[i] = result;
+        }
+        if !unchecked.is_empty() {
+            emitter.notice(
+                Stream::Stderr,
+                &format!(
+                    "leakcheck: {} did not build with leakcheck's helper; go test ran {} again without it, unchecked",
+                    unchecked.join(", "),
+                    if unchecked.len() == 1 { "it" } else { "them" }
+                ),
+            );
+        }
+        let mut plain_held = again.map(|a| a.held).unwrap_or_default();
+        for &i in &failed {
+            // The run without the helper's lines, when it ran the package.
+            let lines = if replaced.contains(&i) {
+                &mut plain_held
+            } else {
+                &mut held
+            };
+            lines.release(&results[i].import_path, emitter);
             emitter.emit(&Event::PackageFinished(&results[i]));
         }
         Ok(unchecked)
@@ -686,7 +691,7 @@ impl Prepared {
                 failing.iter().map(|(p, _)| p.clone()).collect()
             };
             let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
-            let (again, _, _) = pass.run(&cmd, emitter, false)?;
+            let again = pass.run(&cmd, emitter, Hold::Nothing)?.results;
             rerun::merge(results, again, opts.go_test_args.count(&self.tc.goflags));
         }
         Ok(())
@@ -695,7 +700,7 @@ impl Prepared {
 
 /// The first error in a build's output, with the lines that continue it
 /// (`package p` then `\timports …`), and the helper's file by its name,
-/// not its temporary directory.
+/// not its temporary directory: ` (error)`, or nothing when there is none.
 fn first_build_error(build_output: &str) -> String {
     let mut lines = build_output
         .lines()
@@ -705,9 +710,16 @@ fn first_build_error(build_output: &str) -> String {
         error.push(' ');
         error.push_str(more.trim());
     }
-    match error.find(inject::HELPER_FILE_PREFIX) {
-        Some(at) if !error[..at].contains(' ') => error[at..].to_string(),
-        _ => error,
+    if let Some(at) = error
+        .find(inject::HELPER_FILE_PREFIX)
+        .filter(|&at| !error[..at].contains(' '))
+    {
+        error.drain(..at);
+    }
+    if error.is_empty() {
+        error
+    } else {
+        format!(" ({error})")
     }
 }
 
@@ -716,11 +728,7 @@ fn first_build_error(build_output: &str) -> String {
 /// CI that collects them finds them. Every reporter is given the run; the
 /// first error is returned.
 fn report_empty(info: &RunInfo, summary: &RunSummary, reporters: &mut [Box<dyn Reporter>]) -> Result<ExitCode> {
-    let mut emitter = Emitter {
-        reporters,
-        error: None,
-        held: None,
-    };
+    let mut emitter = Emitter { reporters, error: None };
     emitter.emit(&Event::RunStarted(info));
     emitter.emit(&Event::RunFinished(summary));
     emitter.error.map_or(Ok(ExitCode::Passed), Err)
@@ -755,54 +763,150 @@ struct Pass<'a> {
     test_context: bool,
 }
 
+/// What [`Pass::run`] holds back from the reporters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// Nothing: everything is reported as it comes (reruns).
+    Nothing,
+    /// The result of a package whose build failed, and its lines of go
+    /// test's stream, until [`Prepared::run_unchecked`] knows whether it
+    /// builds without the helper; every package's lines wait for its
+    /// result.
+    BuildFailures,
+    /// Everything: the run without the helper, of which only the packages
+    /// it replaces are reported.
+    Everything,
+}
+
+/// What one go test run gave.
+struct PassOutcome {
+    results: Vec<PackageResult>,
+    /// go test's exit status.
+    status: Option<i32>,
+    /// go's first own line on stderr (outside every package), if any.
+    go_said: Option<String>,
+    /// What [`Hold`] kept back, by package.
+    held: HeldStream,
+}
+
+/// go test's lines (`--jsonfile`) and, under [`Hold::Everything`], the
+/// tests' output, kept back by package (a build's lines, `pkg
+/// [pkg.test]`, under `pkg`).
+#[derive(Default)]
+struct HeldStream {
+    /// Packages in the order their first line came.
+    order: Vec<String>,
+    by_package: HashMap<String, Vec<HeldEvent>>,
+}
+
+enum HeldEvent {
+    GoTestLine(String),
+    Output { test: Option<String>, text: String },
+}
+
+impl HeldStream {
+    fn push(&mut self, package: &str, event: HeldEvent) {
+        if !self.by_package.contains_key(package) {
+            self.order.push(package.to_string());
+        }
+        self.by_package.entry(package.to_string()).or_default().push(event);
+    }
+
+    /// Reports what was kept of a package, and forgets it.
+    fn release(&mut self, package: &str, emitter: &mut Emitter<'_>) {
+        for event in self.by_package.remove(package).unwrap_or_default() {
+            match &event {
+                HeldEvent::GoTestLine(line) => emitter.emit(&Event::GoTestLine(line)),
+                HeldEvent::Output { test, text } => emitter.emit(&Event::Output {
+                    package,
+                    test: test.as_deref(),
+                    text,
+                }),
+            }
+        }
+    }
+
+    /// Reports what was kept of every package but `kept`, in order.
+    fn release_all_but(&mut self, kept: &[&str], emitter: &mut Emitter<'_>) {
+        for package in std::mem::take(&mut self.order) {
+            if !kept.contains(&package.as_str()) {
+                self.release(&package, emitter);
+            }
+        }
+    }
+}
+
 impl Pass<'_> {
     /// Runs go test once, emitting output and each package's result as it
-    /// finishes; returns the results and go test's exit status.
-    /// Also go's first own line on stderr (outside every package), if any.
-    /// `hold_build_failures`: a package that did not build is returned but
-    /// not reported yet (it may run again without the helper).
-    fn run(
-        &self,
-        cmd: &GoTestCommand,
-        emitter: &mut Emitter<'_>,
-        hold_build_failures: bool,
-    ) -> Result<(Vec<PackageResult>, Option<i32>, Option<String>)> {
-        let report = |result: PackageResult, emitter: &mut Emitter<'_>, results: &mut Vec<PackageResult>| {
-            if !(hold_build_failures && result.status == PackageStatus::BuildFailed) {
+    /// finishes, but what `hold` holds back.
+    fn run(&self, cmd: &GoTestCommand, emitter: &mut Emitter<'_>, hold: Hold) -> Result<PassOutcome> {
+        let mut go_said: Option<String> = None;
+        let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
+        let mut build_outputs = BuildOutputs::default();
+        let mut splitter = StderrSplitter::default();
+        let mut results: Vec<PackageResult> = Vec::new();
+        let mut held = HeldStream::default();
+        let report = |result: PackageResult,
+                      emitter: &mut Emitter<'_>,
+                      held: &mut HeldStream,
+                      results: &mut Vec<PackageResult>| {
+            let reported = match hold {
+                Hold::Nothing => true,
+                Hold::BuildFailures => result.status != PackageStatus::BuildFailed,
+                Hold::Everything => false,
+            };
+            if reported {
+                held.release(&result.import_path, emitter);
                 emitter.emit(&Event::PackageFinished(&result));
             }
             results.push(result);
         };
-        let mut go_said: Option<String> = None;
-        let mut collectors: HashMap<String, PackageCollector> = HashMap::new();
-        let mut build_outputs: HashMap<String, String> = HashMap::new();
-        let mut splitter = StderrSplitter::default();
-        let mut results: Vec<PackageResult> = Vec::new();
         let status = run::run(self.tc, cmd, self.records, |ev| match ev {
             RunEvent::Test(e, raw) => {
-                emitter.emit(&Event::GoTestLine(&raw));
-                self.test_event(&e, &mut collectors, &mut build_outputs, emitter);
+                match (stream_package(&e), hold) {
+                    (Some(package), Hold::BuildFailures | Hold::Everything) => {
+                        held.push(&package, HeldEvent::GoTestLine(raw))
+                    }
+                    (None, Hold::Everything) => {}
+                    _ => emitter.emit(&Event::GoTestLine(&raw)),
+                }
+                if let Some(text) = self.test_event(&e, &mut collectors, &mut build_outputs) {
+                    let package = e.package.as_deref().unwrap_or_default();
+                    let test = e.test.clone();
+                    if hold == Hold::Everything {
+                        held.push(package, HeldEvent::Output { test, text });
+                    } else {
+                        emitter.emit(&Event::Output {
+                            package,
+                            test: test.as_deref(),
+                            text: &text,
+                        });
+                    }
+                }
             }
             RunEvent::Stderr(line) => match splitter.package_of(&line) {
-                Some(pkg) => {
-                    let out = build_outputs.entry(pkg).or_default();
-                    out.push_str(&line);
-                    out.push('\n');
-                }
+                Some(pkg) => build_outputs.add(&pkg, &format!("{line}\n")),
                 // go's own lines outside every package (`go: downloading
-                // …`), as go printed them.
+                // …`), as go printed them (once: not again for the run
+                // without the helper).
                 None => {
                     if go_said.is_none() && !line.trim().is_empty() && !line.starts_with("go: downloading") {
                         go_said = Some(line.trim_end().to_string());
                     }
-                    emitter.notice(Stream::Stderr, &line)
+                    if hold != Hold::Everything {
+                        emitter.notice(Stream::Stderr, &line)
+                    }
                 }
             },
-            RunEvent::Stdout(line) => emitter.notice(Stream::Stdout, &line),
+            RunEvent::Stdout(line) => {
+                if hold != Hold::Everything {
+                    emitter.notice(Stream::Stdout, &line)
+                }
+            }
             RunEvent::Records { package, records } => {
                 let c = collectors.remove(&package).unwrap_or_else(|| self.collector(&package));
                 let result = self.finish(c, &package, &records, &mut build_outputs);
-                report(result, emitter, &mut results);
+                report(result, emitter, &mut held, &mut results);
             }
         })?;
         // Packages go test never finished (it was killed): report what
@@ -812,62 +916,58 @@ impl Pass<'_> {
         for (package, c) in unfinished {
             let records = run::read_records(self.records, &package);
             let result = self.finish(c, &package, &records, &mut build_outputs);
-            report(result, emitter, &mut results);
+            report(result, emitter, &mut held, &mut results);
         }
-        // What builds that succeeded printed (a cgo warning, -gcflags=-m's
-        // diagnostics), as go test prints it: a failed build's is in its
-        // package's report instead.
-        // Not what the compiler says of leakcheck's own files.
-        let mut printed: Vec<String> = build_outputs
-            .into_values()
-            .map(|out| {
-                out.lines()
-                    .filter(|l| !l.contains(crate::inject::HELPER_FILE_PREFIX))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-            .filter(|out| out.lines().any(|l| !l.starts_with("# ")))
+        if hold == Hold::Everything {
+            return Ok(PassOutcome {
+                results,
+                status,
+                go_said,
+                held,
+            });
+        }
+        // Lines of no package reported (a dependency's failed build).
+        let failed: Vec<&str> = results
+            .iter()
+            .filter(|r| r.status == PackageStatus::BuildFailed)
+            .map(|r| r.import_path.as_str())
             .collect();
-        printed.sort();
-        for out in printed {
+        held.release_all_but(&failed, emitter);
+        for out in build_outputs.printed() {
             emitter.notice(Stream::Stderr, &out);
         }
-        Ok((results, status, go_said))
+        Ok(PassOutcome {
+            results,
+            status,
+            go_said,
+            held,
+        })
     }
 
     /// A test2json event: build output kept for its package, every other
-    /// event to its package's collector, output to the reporters.
+    /// event to its package's collector; the text of an output event, for
+    /// the reporters.
     fn test_event(
         &self,
         e: &TestEvent,
         collectors: &mut HashMap<String, PackageCollector>,
-        build_outputs: &mut HashMap<String, String>,
-        emitter: &mut Emitter<'_>,
-    ) {
+        build_outputs: &mut BuildOutputs,
+    ) -> Option<String> {
         if e.action == Action::BuildOutput {
             if let Some(path) = &e.import_path {
-                let base = path.split(' ').next().unwrap_or(path).to_string();
-                build_outputs
-                    .entry(base)
-                    .or_default()
-                    .push_str(e.output.as_deref().unwrap_or(""));
+                build_outputs.add(
+                    path.split(' ').next().unwrap_or(path),
+                    e.output.as_deref().unwrap_or(""),
+                );
             }
-            return;
+            return None;
         }
-        let Some(package) = e.package.clone() else {
-            return;
-        };
+        let package = e.package.as_deref()?;
         collectors
-            .entry(package.clone())
-            .or_insert_with(|| self.collector(&package))
+            .entry(package.to_string())
+            .or_insert_with(|| self.collector(package))
             .event(e);
-        if e.action == Action::Output {
-            emitter.emit(&Event::Output {
-                package: &package,
-                test: e.test.as_deref(),
-                text: e.output.as_deref().unwrap_or(""),
-            });
-        }
+        (e.action == Action::Output).then(|| e.output.clone().unwrap_or_default())
     }
 
     fn collector(&self, package: &str) -> PackageCollector {
@@ -879,9 +979,9 @@ impl Pass<'_> {
         mut c: PackageCollector,
         package: &str,
         records: &run::PackageRecords,
-        build_outputs: &mut HashMap<String, String>,
+        build_outputs: &mut BuildOutputs,
     ) -> PackageResult {
-        attach_build_output(&mut c, package, build_outputs);
+        build_outputs.attach(&mut c, package);
         let mut result = c.finish(records, self.rules);
         if let Some(b) = self.baseline {
             b.apply(&mut result);
@@ -891,22 +991,86 @@ impl Pass<'_> {
     }
 }
 
-fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &mut HashMap<String, String>) {
-    if !c.needs_build_output() {
-        return;
+/// The package a line of go test's stream is about: its package, else
+/// the package whose test a build was for (`example.com/p_test
+/// [example.com/p.test]`, `example.com/p.test`), else the package built
+/// (a dependency's failure).
+fn stream_package(e: &TestEvent) -> Option<String> {
+    if let Some(package) = &e.package {
+        return Some(package.clone());
     }
-    let key = c.failed_build_of().unwrap_or(package).to_string();
-    if let Some(out) = build_outputs.remove(&key).or_else(|| build_outputs.remove(package)) {
-        c.add_build_output(&out);
-    } else {
-        // Older Go names no failing package: take whatever stderr had.
-        let mut keys: Vec<String> = build_outputs.keys().cloned().collect();
-        keys.sort();
-        for k in keys {
-            if let Some(out) = build_outputs.remove(&k) {
-                c.add_build_output(&out);
+    let path = e.import_path.as_deref()?;
+    let tested = match path.split_once(" [") {
+        Some((_, test)) => test.strip_suffix(']').unwrap_or(test),
+        None => path,
+    };
+    Some(tested.strip_suffix(".test").unwrap_or(tested).to_string())
+}
+
+/// What builds printed, by the package built.
+#[derive(Default)]
+struct BuildOutputs {
+    by_package: HashMap<String, String>,
+    /// Those given to a package whose build failed: not printed again.
+    attached: std::collections::HashSet<String>,
+}
+
+impl BuildOutputs {
+    fn add(&mut self, package: &str, text: &str) {
+        self.by_package.entry(package.to_string()).or_default().push_str(text);
+    }
+
+    /// Gives a package whose build failed what the build printed: that of
+    /// the package go test says failed (Go 1.24+; a dependency of several
+    /// tested packages fails each of them), else its own, else (older Go
+    /// names none) whatever no other package was given.
+    fn attach(&mut self, c: &mut PackageCollector, package: &str) {
+        if !c.needs_build_output() {
+            return;
+        }
+        let named = c.failed_build_of().map(str::to_string);
+        let key = [named.as_deref(), Some(package)]
+            .into_iter()
+            .flatten()
+            .find(|k| self.by_package.contains_key(*k))
+            .map(str::to_string);
+        if let Some(key) = key {
+            c.add_build_output(&self.by_package[&key]);
+            self.attached.insert(key);
+        } else if named.is_none() {
+            let mut keys: Vec<String> = self
+                .by_package
+                .keys()
+                .filter(|k| !self.attached.contains(*k))
+                .cloned()
+                .collect();
+            keys.sort();
+            for k in keys {
+                c.add_build_output(&self.by_package[&k]);
+                self.attached.insert(k);
             }
         }
+    }
+
+    /// What builds that succeeded printed (a cgo warning, -gcflags=-m's
+    /// diagnostics), as go test prints it: a failed build's is in its
+    /// package's report instead. Not what the compiler says of leakcheck's
+    /// own files.
+    fn printed(self) -> Vec<String> {
+        let mut printed: Vec<String> = self
+            .by_package
+            .into_iter()
+            .filter(|(k, _)| !self.attached.contains(k))
+            .map(|(_, out)| {
+                out.lines()
+                    .filter(|l| !l.contains(crate::inject::HELPER_FILE_PREFIX))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .filter(|out| out.lines().any(|l| !l.starts_with("# ")))
+            .collect();
+        printed.sort();
+        printed
     }
 }
 
@@ -914,69 +1078,10 @@ fn attach_build_output(c: &mut PackageCollector, package: &str, build_outputs: &
 struct Emitter<'r> {
     reporters: &'r mut [Box<dyn Reporter>],
     error: Option<Error>,
-    /// While a run's output may yet be dropped (an unchecked run whose
-    /// package still does not build), its events are kept here instead.
-    held: Option<Vec<HeldEvent>>,
-}
-
-/// An event kept by [`Emitter::held`]: only what `Pass::run` emits besides
-/// results, which it returns.
-enum HeldEvent {
-    GoTestLine(String),
-    Output {
-        package: String,
-        test: Option<String>,
-        text: String,
-    },
-    Notice(Stream, String),
-}
-
-impl HeldEvent {
-    fn of(event: &Event<'_>) -> Option<HeldEvent> {
-        Some(match event {
-            Event::GoTestLine(line) => HeldEvent::GoTestLine(line.to_string()),
-            Event::Output { package, test, text } => HeldEvent::Output {
-                package: package.to_string(),
-                test: test.map(str::to_string),
-                text: text.to_string(),
-            },
-            Event::Notice { stream, text } => HeldEvent::Notice(*stream, text.to_string()),
-            _ => return None,
-        })
-    }
-
-    fn as_event(&self) -> Event<'_> {
-        match self {
-            HeldEvent::GoTestLine(line) => Event::GoTestLine(line),
-            HeldEvent::Output { package, test, text } => Event::Output {
-                package,
-                test: test.as_deref(),
-                text,
-            },
-            HeldEvent::Notice(stream, text) => Event::Notice { stream: *stream, text },
-        }
-    }
-
-    /// The package a line of go test's is about (a build's output names
-    /// it `pkg [pkg.test]`), if any.
-    fn package(&self) -> Option<String> {
-        match self {
-            HeldEvent::GoTestLine(line) => serde_json::from_str::<TestEvent>(line)
-                .ok()
-                .and_then(|e| e.package.or(e.import_path))
-                .map(|p| p.split(' ').next().unwrap_or(&p).to_string()),
-            HeldEvent::Output { package, .. } => Some(package.clone()),
-            HeldEvent::Notice(..) => None,
-        }
-    }
 }
 
 impl Emitter<'_> {
     fn emit(&mut self, event: &Event<'_>) {
-        if let Some(held) = &mut self.held {
-            held.extend(HeldEvent::of(event));
-            return;
-        }
         for r in self.reporters.iter_mut() {
             if let Err(e) = r.handle(event) {
                 self.error.get_or_insert(e);

@@ -532,7 +532,9 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
 /// lost: go test runs it again without the helper, its verdicts are go
 /// test's, every line it printed is in the reports, and it is reported not
 /// checked for leaks (which fails the run). A package that does not build
-/// without the helper either stays a build failure, reported once.
+/// without the helper either stays a build failure, reported once, with go
+/// test's own errors (the helper's would hide them). go test's stream
+/// (`--jsonfile`) and the coverage profile are go test's.
 #[test]
 fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts() {
     let m = temp_module(&[
@@ -545,8 +547,29 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
             "package shadow\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nfunc TestSize(t *testing.T) {\n\tt.Log(\"size is\", Size())\n}\n\nfunc TestWrong(t *testing.T) {\n\tt.Errorf(\"want 4, got %d\", Size())\n}\n\nfunc TestLeaks(t *testing.T) {\n\tgo func() { time.Sleep(time.Hour) }()\n}\n",
         ),
         (
+            "clean/clean.go",
+            "package clean\n\nfunc One() int { return 1 }\n",
+        ),
+        (
             "clean/clean_test.go",
-            "package clean\n\nimport \"testing\"\n\nfunc TestClean(t *testing.T) {}\n",
+            "package clean\n\nimport \"testing\"\n\nfunc TestClean(t *testing.T) { One() }\n",
+        ),
+        // The external test package declares `string`, which the shim
+        // that joins it to the helper needs.
+        ("xshadow/x.go", "package xshadow\n\nfunc X() int { return 1 }\n"),
+        (
+            "xshadow/x_test.go",
+            "package xshadow_test\n\nimport (\n\t\"testing\"\n\n\t\"example.com/tmp/xshadow\"\n)\n\nvar string = \"s\"\n\nfunc TestX(t *testing.T) { t.Log(string, xshadow.X()) }\n",
+        ),
+        (
+            "both/both.go",
+            "package both\n\nvar len = 3\n\nfunc Size() int { return len }\n",
+        ),
+        // Sorted after the helper's file: the compiler stops at ten of
+        // the helper's errors before it reaches this one.
+        (
+            "both/zzz_test.go",
+            "package both\n\nimport \"testing\"\n\nfunc TestSize(t *testing.T) { t.Log(Size(), notDefined) }\n",
         ),
         (
             "broken/broken_test.go",
@@ -555,7 +578,9 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
     ]);
     let jsonfile = m.path().join("go.jsonl");
     let jsonfile_arg = jsonfile.display().to_string();
-    let go = go_test_verdicts(m.path(), &["-count=1", "./shadow", "./clean"], &[]);
+    let profile = m.path().join("cover.out");
+    let profile_arg = format!("-coverprofile={}", profile.display());
+    let go = go_test_verdicts(m.path(), &["-count=1", "./shadow", "./xshadow", "./clean"], &[]);
     let run = run_in(
         m.path(),
         &[
@@ -565,6 +590,7 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
             "./...",
             "--",
             "-count=1",
+            &profile_arg,
         ],
         &[],
     );
@@ -582,7 +608,19 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
     assert!(why.contains("does not build with leakcheck's helper"), "{why}");
     assert!(why.contains("cannot call len"), "{why}");
     assert_eq!(run.package("example.com/tmp/clean")["check"]["state"], "checked");
+    assert_eq!(run.verdict("example.com/tmp/xshadow", "TestX"), "passed", "{out}");
+    assert_eq!(run.package("example.com/tmp/xshadow")["check"]["state"], "not_checked");
     assert_eq!(run.package("example.com/tmp/broken")["status"], "build_failed");
+    let both = run.package("example.com/tmp/both");
+    assert_eq!(both["status"], "build_failed", "{out}");
+    let said = both["build_output"].as_str().unwrap();
+    assert!(
+        said.contains("undefined: notDefined") && !said.contains("zz_leakcheck"),
+        "{said}"
+    );
+    // The run without the helper wrote no profile over the run's.
+    let covered = std::fs::read_to_string(&profile).unwrap();
+    assert!(covered.contains("example.com/tmp/clean/clean.go"), "{covered}");
     assert!(out.contains("shadow did not build with leakcheck's helper"), "{out}");
     assert!(out.contains("✖  example.com/tmp/broken (build failed)"), "{out}");
     // One line per package on the terminal, the unchecked one's after
@@ -604,6 +642,10 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
     };
     assert_eq!(actions("example.com/tmp/broken", "build-fail"), 1, "{stream}");
     assert_eq!(actions("example.com/tmp/shadow", "run"), 3, "{stream}");
+    // Only the run without the helper's: one start, no helper error.
+    assert_eq!(actions("example.com/tmp/shadow", "start"), 1, "{stream}");
+    assert_eq!(actions("example.com/tmp/shadow", "build-fail"), 0, "{stream}");
+    assert!(!stream.contains("zz_leakcheck"), "{stream}");
     // What the unchecked tests printed is in the JUnit file.
     let doc = roxmltree::Document::parse(&run.junit).expect("valid JUnit");
     let size = doc
@@ -633,7 +675,11 @@ fn what_an_examples_goroutine_prints_after_it_returned_is_not_its_output() {
     let run = compare(m.path(), &["-count=1"]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
-    assert_eq!(run.verdict("example.com/tmp/late", "Example_farewell"), "passed", "{out}");
+    assert_eq!(
+        run.verdict("example.com/tmp/late", "Example_farewell"),
+        "passed",
+        "{out}"
+    );
     assert_eq!(run.verdict("example.com/tmp/late", "Example_leaky"), "leaked", "{out}");
     assert_eq!(run.verdict("example.com/tmp/late", "Example_last"), "passed", "{out}");
     let report = run.tests();
