@@ -130,6 +130,54 @@ fn annotate_report(report: &mut LeakReport, rules: &[DiagnosisRule], test_contex
         g.diagnosis = diagnose(g, rules, test_context);
     }
     name_lock_holders(&mut report.groups);
+    name_lock_cycles(&mut report.groups);
+}
+
+/// The rules whose text blames a partner that is gone: a receiver that
+/// returned, a producer that never closes, goroutines that never call
+/// Done, a pool nobody closes.
+const PARTNER_GONE: &[&str] = &["channel-send", "channel-receive", "waitgroup", "worker-pool"];
+
+/// The rule name of [`name_lock_cycles`]' diagnosis.
+pub const LOCK_CYCLE: &str = "lock-cycle";
+
+/// When goroutines of the same leak wait for a lock, a group that waits on
+/// a channel or a WaitGroup more likely waits for one of them than for a
+/// partner that is gone: a deadlock, a goroutine holding the lock while it
+/// waits for one that needs it (GoBench's kernels: a send under a lock
+/// whose receiver takes the lock first, a Wait under a lock its workers
+/// need). Its diagnosis says so, and the fix is the lock's, not the
+/// channel's.
+fn name_lock_cycles(groups: &mut [LeakedGroup]) {
+    let waiting: usize = groups
+        .iter()
+        .filter(|g| locking_function(g).is_some())
+        .map(|g| g.count)
+        .sum();
+    if waiting == 0 {
+        return;
+    }
+    for g in groups.iter_mut().filter(|g| locking_function(g).is_none()) {
+        if g.diagnosis
+            .as_ref()
+            .is_none_or(|d| !PARTNER_GONE.contains(&d.rule.as_str()))
+        {
+            continue;
+        }
+        g.diagnosis = Some(Diagnosis {
+            rule: LOCK_CYCLE.into(),
+            waits: format!(
+                "{}, while {} of this leak wait{} for a lock: most likely a deadlock (the lock held by a goroutine that waits here, for a goroutine that needs the lock)",
+                g.state,
+                if waiting == 1 { "another goroutine".to_string() } else { format!("{waiting} goroutines") },
+                if waiting == 1 { "s" } else { "" },
+            ),
+            fix: Some(
+                "release the lock before sending, receiving or waiting (copy what is needed while holding it), and take locks in one order"
+                    .into(),
+            ),
+        });
+    }
 }
 
 /// A lock's waiters say nothing of why the lock is held; the other groups
@@ -156,6 +204,9 @@ fn name_lock_holders(groups: &mut [LeakedGroup]) {
                 })
                 .map(|(_, h)| h)
                 .collect();
+            if holders.is_empty() {
+                return lock_cycle_holder(locker, groups);
+            }
             let first = holders.first()?;
             let n: usize = holders.iter().map(|h| h.count).sum();
             let states: Vec<&str> = holders.iter().map(|h| h.state.as_str()).collect();
@@ -174,6 +225,34 @@ fn name_lock_holders(groups: &mut [LeakedGroup]) {
             d.waits = waits;
         }
     }
+}
+
+/// A lock's likely holder when no group is blocked inside the function
+/// that took it: a group of the same leak that waits on a channel or a
+/// WaitGroup (see [`name_lock_cycles`]), if there is one.
+fn lock_cycle_holder(locker: &str, groups: &[LeakedGroup]) -> Option<String> {
+    let partners: Vec<&LeakedGroup> = groups
+        .iter()
+        .filter(|h| locking_function(h).is_none())
+        .filter(|h| {
+            h.diagnosis
+                .as_ref()
+                .is_some_and(|d| PARTNER_GONE.contains(&d.rule.as_str()))
+        })
+        .collect();
+    let first = partners.first()?;
+    let n: usize = partners.iter().map(|h| h.count).sum();
+    let states: Vec<&str> = partners.iter().map(|h| h.state.as_str()).collect();
+    Some(format!(
+        "a mutex taken in {locker}, perhaps held by the {} of this leak waiting on {} (in {}): a deadlock, if so",
+        if n == 1 {
+            "goroutine".to_string()
+        } else {
+            format!("{n} goroutines")
+        },
+        states.join(", "),
+        first.frames.first().map_or("", |f| f.function.as_str()),
+    ))
 }
 
 /// The function that called a lock a group waits for, if it waits for one.
@@ -422,8 +501,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             any_function: re(r"^sync\.\(\*WaitGroup\)\.Wait$"),
             ..rule(
                 "waitgroup",
-                "sync.WaitGroup.Wait, for goroutines that never call wg.Done()",
-                Some("make every goroutine counted by wg.Add call wg.Done() on every path (defer wg.Done() as its first statement)"),
+                "sync.WaitGroup.Wait, for goroutines counted by wg.Add that have not called wg.Done(): blocked themselves (this leak's other stacks, if any), never started, or returned without it",
+                Some("make every goroutine counted by wg.Add call wg.Done() on every path (defer wg.Done() as its first statement), and count only goroutines started before wg.Wait"),
             )
         },
         DiagnosisRule {
@@ -705,6 +784,58 @@ mod tests {
         let odd = group("syscall", &["syscall.Syscall"], "p.Start", 1);
         let d = diagnose(&odd, &builtin(), false).unwrap();
         assert_eq!(d.fix, None, "thin evidence, no fix");
+    }
+
+    /// A kernel of GoBench's kind (kubernetes 10182, grpc 1353): a status
+    /// sent while its sender holds the lock, to a syncer that takes the lock
+    /// before it receives. Captured from a Go 1.26 program (the -timeout
+    /// dump of a test that waited after the deadlock). The send is not "a
+    /// receiver that returned early", nor the lock "released by nobody":
+    /// they wait for each other.
+    #[test]
+    fn a_send_under_a_lock_its_receiver_needs_is_a_deadlock() {
+        const SEND: &str = "\
+example.com/lockcycle.(*StatusManager).Set(0x1e351d210318, {0x58525e, 0x5}, {0x5856d0, 0x7})
+\t/src/lockcycle/status.go:23 +0xd8
+created by example.com/lockcycle.TestSetBeforeStart in goroutine 18
+\t/src/lockcycle/status_test.go:10 +0xc5";
+        const LOCK: &str = "\
+internal/sync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)
+\t/usr/local/go/src/runtime/sema.go:95 +0x25
+internal/sync.(*Mutex).lockSlow(0x1e351d210318)
+\t/usr/local/go/src/internal/sync/mutex.go:149 +0x15d
+internal/sync.(*Mutex).Lock(...)
+\t/usr/local/go/src/internal/sync/mutex.go:70
+sync.(*Mutex).Lock(...)
+\t/usr/local/go/src/sync/mutex.go:46
+example.com/lockcycle.(*StatusManager).Start.func1()
+\t/src/lockcycle/status.go:30 +0x4d
+created by example.com/lockcycle.(*StatusManager).Start in goroutine 18
+\t/src/lockcycle/status.go:28 +0x4f";
+        let groups = diagnosed(&[(1, "chan send", SEND), (1, "sync.Mutex.Lock", LOCK)]);
+        let send = of(&groups, "example.com/lockcycle.(*StatusManager).Set");
+        assert_eq!(send.rule, LOCK_CYCLE);
+        assert!(send.waits.contains("most likely a deadlock"), "{send:?}");
+        assert!(send
+            .fix
+            .as_deref()
+            .unwrap()
+            .starts_with("release the lock before sending"));
+        let lock = of(&groups, "internal/sync.runtime_SemacquireMutex");
+        assert_eq!(lock.rule, "mutex");
+        assert_eq!(
+            lock.waits,
+            "a mutex taken in example.com/lockcycle.(*StatusManager).Start.func1, perhaps held by the \
+             goroutine of this leak waiting on chan send (in \
+             example.com/lockcycle.(*StatusManager).Set): a deadlock, if so"
+        );
+        assert_eq!(lock.fix, None);
+        // Without a lock waiter, the send is the receiver's that left.
+        let alone = diagnosed(&[(1, "chan send", SEND)]);
+        assert_eq!(
+            of(&alone, "example.com/lockcycle.(*StatusManager).Set").rule,
+            "channel-send"
+        );
     }
 
     /// Goroutines as Go prints them, `n` of each (state, then frames and
