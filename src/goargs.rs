@@ -215,6 +215,21 @@ pub const OUTPUT_FLAGS: &[&str] = &[
     "trace",
 ];
 
+/// `$GOFLAGS` without the flags that name files a run writes
+/// ([`OUTPUT_FLAGS`]), for a later run whose profile would replace the
+/// whole run's.
+pub fn without_output_flags(goflags: &str) -> String {
+    goflags
+        .split_whitespace()
+        .filter(|f| {
+            let name = f.trim_start_matches('-');
+            let name = name.split_once('=').map_or(name, |(n, _)| n);
+            !OUTPUT_FLAGS.contains(&name)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl GoTestArgs {
     /// Reads `args` as go test does.
     pub fn parse(args: &[String]) -> GoTestArgs {
@@ -392,6 +407,21 @@ impl GoTestArgs {
             || COVER
                 .iter()
                 .any(|c| goflags_last(goflags, c).is_some_and(|v| !(*c == "cover" && off(v))))
+    }
+
+    /// Where go test writes the coverage profile (`-coverprofile`, given
+    /// on the command line, else in `goflags`): a relative path is in
+    /// `-outputdir`, itself relative to `dir`, as go test has it.
+    pub fn cover_profile(&self, goflags: &str, dir: &std::path::Path) -> Option<std::path::PathBuf> {
+        let given = |name: &str| {
+            self.last(name)
+                .flatten()
+                .or_else(|| goflags_last(goflags, name).flatten())
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from)
+        };
+        let profile = given("coverprofile")?;
+        Some(dir.join(given("outputdir").unwrap_or_default()).join(profile))
     }
 
     /// The `-overlay` file given on the command line, else in `goflags`

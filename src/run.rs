@@ -18,6 +18,17 @@ use crate::discover::Toolchain;
 use crate::error::{Error, Result};
 use crate::goargs::{self, GoTestArgs};
 
+/// The package whose test a build was for, as go names builds: `p` for
+/// `example.com/p_test [example.com/p.test]` (the external test package),
+/// `example.com/p.test` (the test's main) and `example.com/p`.
+pub fn tested_package(build: &str) -> &str {
+    let tested = match build.split_once(" [") {
+        Some((_, test)) => test.strip_suffix(']').unwrap_or(test),
+        None => build,
+    };
+    tested.strip_suffix(".test").unwrap_or(tested)
+}
+
 /// One line of `go test -json` (cmd/test2json's event).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -417,18 +428,32 @@ impl GoTestCommand {
     /// The command for `packages` as go test would run it without
     /// leakcheck: no helper, no overlay but the user's, no environment of
     /// leakcheck's. A package the helper kept from building runs this way,
-    /// unchecked, rather than being lost.
-    pub fn plain(packages: &[String], go_test_args: &GoTestArgs) -> GoTestCommand {
+    /// unchecked, rather than being lost. It writes no profile (it would
+    /// replace the first run's), but its coverage to `cover_profile` when
+    /// given.
+    pub fn plain(
+        tc: &Toolchain,
+        packages: &[String],
+        go_test_args: &GoTestArgs,
+        cover_profile: Option<&Path>,
+    ) -> GoTestCommand {
         let mut args = vec!["test".to_string(), "-json".into()];
         // Only the command line's: one in $GOFLAGS reaches go as it is.
         if let Some(overlay) = go_test_args.user_overlay("") {
             args.push(format!("-overlay={overlay}"));
         }
         args.extend(packages.iter().cloned());
-        // Not its profiles: they would replace the first run's.
         args.extend(go_test_args.passed_flags(goargs::OUTPUT_FLAGS));
+        if let Some(profile) = cover_profile {
+            args.push(format!("-coverprofile={}", profile.display()));
+        }
         args.extend(go_test_args.binary_args().iter().cloned());
-        GoTestCommand { args, env: Vec::new() }
+        let mut env = Vec::new();
+        let goflags = goargs::without_output_flags(&tc.goflags);
+        if goflags != tc.goflags {
+            env.push(("GOFLAGS".to_string(), goflags));
+        }
+        GoTestCommand { args, env }
     }
 }
 

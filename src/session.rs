@@ -576,20 +576,39 @@ impl Prepared {
             } else {
                 failed.iter().map(|&i| results[i].import_path.clone()).collect()
             };
-            let cmd = GoTestCommand::plain(&packages, &self.opts.go_test_args);
+            // Its coverage joins the run's profile (its package has none
+            // there: it did not build).
+            let profile = self.opts.go_test_args.cover_profile(&self.tc.goflags, &self.tc.dir);
+            let own_profile = profile.as_ref().map(|_| self.gotmp.path().join("unchecked-cover.out"));
+            let cmd = GoTestCommand::plain(&self.tc, &packages, &self.opts.go_test_args, own_profile.as_deref());
             again = Some(pass.run(&cmd, emitter, Hold::Everything)?);
+            if let (Some(profile), Some(own)) = (profile, own_profile) {
+                append_coverage(&profile, &own)?;
+            }
         }
         let mut unchecked = Vec::new();
         let mut replaced = Vec::new();
         for &i in &failed {
-            let Some(plain) = again
-                .iter()
-                .flat_map(|a| &a.results)
-                .find(|a| a.import_path == results[i].import_path)
-            else {
+            let Some(again) = &again else {
+                // Interrupted first: its first result stands.
                 continue;
             };
             replaced.push(i);
+            let Some(plain) = again.results.iter().find(|a| a.import_path == results[i].import_path) else {
+                // go test did not reach it again (-failfast after an earlier
+                // failure, an interrupt): not known to be a build failure.
+                let why = format!(
+                    "it does not build with leakcheck's helper{}, and {} before go test ran it again without it",
+                    first_build_error(&results[i].build_output),
+                    if run::interrupt::interrupted() {
+                        "the run was interrupted"
+                    } else {
+                        "go test stopped (-failfast after an earlier failure, or it was killed)"
+                    }
+                );
+                results[i] = PackageResult::not_finished(&results[i].import_path, &why);
+                continue;
+            };
             if plain.status == PackageStatus::BuildFailed {
                 results[i] = plain.clone();
                 continue;
@@ -622,7 +641,8 @@ impl Prepared {
         }
         let mut plain_held = again.map(|a| a.held).unwrap_or_default();
         for &i in &failed {
-            // The run without the helper's lines, when it ran the package.
+            // The run without the helper's lines when it ran, else the
+            // first run's; never both.
             let lines = if replaced.contains(&i) {
                 &mut plain_held
             } else {
@@ -696,6 +716,27 @@ impl Prepared {
         }
         Ok(())
     }
+}
+
+/// Adds the coverage of the run without the helper (`own`, a profile go
+/// test wrote) to the run's profile, without its `mode:` line: go test
+/// writes one profile for every package it tested.
+fn append_coverage(profile: &Path, own: &Path) -> Result<()> {
+    use std::io::Write;
+    let Ok(text) = std::fs::read_to_string(own) else {
+        // Nothing built or ran: no coverage to add.
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(profile)
+        .map_err(|e| Error::io("cannot write", profile, e))?;
+    // The mode line only in a profile that has none yet.
+    let skip = usize::from(file.metadata().is_ok_and(|m| m.len() > 0));
+    let blocks: String = text.lines().skip(skip).map(|l| format!("{l}\n")).collect();
+    file.write_all(blocks.as_bytes())
+        .map_err(|e| Error::io("cannot write", profile, e))
 }
 
 /// The first error in a build's output, with the lines that continue it
@@ -996,15 +1037,10 @@ impl Pass<'_> {
 /// [example.com/p.test]`, `example.com/p.test`), else the package built
 /// (a dependency's failure).
 fn stream_package(e: &TestEvent) -> Option<String> {
-    if let Some(package) = &e.package {
-        return Some(package.clone());
+    match &e.package {
+        Some(package) => Some(package.clone()),
+        None => e.import_path.as_deref().map(|p| run::tested_package(p).to_string()),
     }
-    let path = e.import_path.as_deref()?;
-    let tested = match path.split_once(" [") {
-        Some((_, test)) => test.strip_suffix(']').unwrap_or(test),
-        None => path,
-    };
-    Some(tested.strip_suffix(".test").unwrap_or(tested).to_string())
 }
 
 /// What builds printed, by the package built.

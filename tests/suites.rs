@@ -618,9 +618,12 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
         said.contains("undefined: notDefined") && !said.contains("zz_leakcheck"),
         "{said}"
     );
-    // The run without the helper wrote no profile over the run's.
+    // The run without the helper wrote no profile over the run's, and
+    // added its package's coverage to it.
     let covered = std::fs::read_to_string(&profile).unwrap();
     assert!(covered.contains("example.com/tmp/clean/clean.go"), "{covered}");
+    assert!(covered.contains("example.com/tmp/shadow/shadow.go"), "{covered}");
+    assert_eq!(covered.matches("mode: ").count(), 1, "{covered}");
     assert!(out.contains("shadow did not build with leakcheck's helper"), "{out}");
     assert!(out.contains("✖  example.com/tmp/broken (build failed)"), "{out}");
     // One line per package on the terminal, the unchecked one's after
@@ -658,6 +661,53 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
         "{}",
         run.junit
     );
+}
+
+/// A package the helper cannot build into that go test, run again
+/// without it, never reaches (-failfast stopped it after an earlier
+/// failure) is not finished, not a build failure: go test would not have
+/// reported one, and the helper's errors are not in its stream.
+#[test]
+fn a_package_the_helper_cannot_build_into_that_go_test_never_reaches_is_not_finished() {
+    let shadow = |p: &str, body: &str| {
+        [
+            (format!("{p}/{p}.go"), format!("package {p}\n\nvar len = 3\n")),
+            (
+                format!("{p}/{p}_test.go"),
+                format!("package {p}\n\nimport \"testing\"\n\nfunc TestIt(t *testing.T) {{ {body} }}\n"),
+            ),
+        ]
+    };
+    let files: Vec<(String, String)> = shadow("aa", "t.Fatal(\"aa fails\")")
+        .into_iter()
+        .chain(shadow("bb", ""))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let m = temp_module(&files);
+    let jsonfile = m.path().join("go.jsonl");
+    let jsonfile_arg = jsonfile.display().to_string();
+    let run = run_in(
+        m.path(),
+        &[
+            "--jsonfile",
+            &jsonfile_arg,
+            "./...",
+            "--",
+            "-count=1",
+            "-p=1",
+            "-failfast",
+        ],
+        &[],
+    );
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_eq!(run.verdict("example.com/tmp/aa", "TestIt"), "failed", "{out}");
+    assert_eq!(run.package("example.com/tmp/aa")["check"]["state"], "not_checked");
+    let bb = run.package("example.com/tmp/bb");
+    assert_eq!(bb["status"], "not_finished", "{out}");
+    assert!(bb["check"]["reason"].as_str().unwrap().contains("-failfast"), "{bb}");
+    let stream = std::fs::read_to_string(&jsonfile).unwrap();
+    assert!(!stream.contains("zz_leakcheck"), "{stream}");
 }
 
 /// testing takes os.Stdout back when an example returns, so what a

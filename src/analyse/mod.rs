@@ -1430,11 +1430,9 @@ impl StderrSplitter {
     pub fn package_of(&mut self, line: &str) -> Option<String> {
         if let Some(header) = line.strip_prefix("# ") {
             let header = header.trim();
-            let header = header
-                .trim_start_matches('[')
-                .split([' ', ']'])
-                .next()
-                .unwrap_or(header);
+            // `# p_test [p.test]` is p's test build.
+            let header = crate::run::tested_package(header.trim_start_matches('['));
+            let header = header.split([' ', ']']).next().unwrap_or(header);
             self.current = Some(header.to_string());
         }
         self.current.clone()
