@@ -448,13 +448,42 @@ impl GoTestCommand {
             args.push(format!("-coverprofile={}", profile.display()));
         }
         args.extend(go_test_args.binary_args().iter().cloned());
-        let mut env = Vec::new();
-        let goflags = goargs::without_output_flags(&tc.goflags);
-        if goflags != tc.goflags {
-            env.push(("GOFLAGS".to_string(), goflags));
-        }
+        let env = output_free_goflags(tc)
+            .map(|g| ("GOFLAGS".to_string(), g))
+            .into_iter()
+            .collect();
         GoTestCommand { args, env }
     }
+
+    /// The same command with `$GOFLAGS`'s profile flags left out (a
+    /// rerun's profile would replace the whole run's); the tests still see
+    /// `$GOFLAGS` as it was (`LEAKCHECK_RESTORE`).
+    pub fn without_output_goflags(mut self, tc: &Toolchain) -> GoTestCommand {
+        let Some(goflags) = output_free_goflags(tc) else {
+            return self;
+        };
+        let mut restore: BTreeMap<String, Option<String>> = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "LEAKCHECK_RESTORE")
+            .and_then(|(_, v)| serde_json::from_str(v).ok())
+            .unwrap_or_default();
+        restore.insert("GOFLAGS".into(), std::env::var("GOFLAGS").ok());
+        self.env.retain(|(k, _)| k != "LEAKCHECK_RESTORE");
+        self.env.push(("GOFLAGS".into(), goflags));
+        self.env.push((
+            "LEAKCHECK_RESTORE".into(),
+            serde_json::to_string(&restore).expect("a map of strings serialises"),
+        ));
+        self
+    }
+}
+
+/// `$GOFLAGS` (as go reads it) without its profile flags, when it has
+/// any.
+fn output_free_goflags(tc: &Toolchain) -> Option<String> {
+    let goflags = goargs::without_output_flags(&tc.goflags);
+    (goflags != tc.goflags).then_some(goflags)
 }
 
 /// The comma-separated environment list `name` with `item` appended.

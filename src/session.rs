@@ -710,7 +710,8 @@ impl Prepared {
             } else {
                 failing.iter().map(|(p, _)| p.clone()).collect()
             };
-            let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst);
+            let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst)
+                .without_output_goflags(&self.tc);
             let again = pass.run(&cmd, emitter, Hold::Nothing)?.results;
             rerun::merge(results, again, opts.go_test_args.count(&self.tc.goflags));
         }
@@ -811,8 +812,8 @@ enum Hold {
     Nothing,
     /// The result of a package whose build failed, and its lines of go
     /// test's stream, until [`Prepared::run_unchecked`] knows whether it
-    /// builds without the helper; every package's lines wait for its
-    /// result.
+    /// builds without the helper; every package's lines wait until one of
+    /// its tests runs (it built) or it ends.
     BuildFailures,
     /// Everything: the run without the helper, of which only the packages
     /// it replaces are reported.
@@ -838,6 +839,9 @@ struct HeldStream {
     /// Packages in the order their first line came.
     order: Vec<String>,
     by_package: HashMap<String, Vec<HeldEvent>>,
+    /// Packages a test of which ran: they built, nothing of theirs is
+    /// held any more.
+    built: std::collections::HashSet<String>,
 }
 
 enum HeldEvent {
@@ -905,9 +909,20 @@ impl Pass<'_> {
         let status = run::run(self.tc, cmd, self.records, |ev| match ev {
             RunEvent::Test(e, raw) => {
                 match (stream_package(&e), hold) {
-                    (Some(package), Hold::BuildFailures | Hold::Everything) => {
-                        held.push(&package, HeldEvent::GoTestLine(raw))
+                    (Some(package), Hold::BuildFailures) if held.built.contains(&package) => {
+                        emitter.emit(&Event::GoTestLine(&raw))
                     }
+                    (Some(package), Hold::BuildFailures) => {
+                        let ran = e.test.is_some();
+                        held.push(&package, HeldEvent::GoTestLine(raw));
+                        // A test ran: the package built, and its lines go
+                        // out as they come from now on.
+                        if ran {
+                            held.release(&package, emitter);
+                            held.built.insert(package);
+                        }
+                    }
+                    (Some(package), Hold::Everything) => held.push(&package, HeldEvent::GoTestLine(raw)),
                     (None, Hold::Everything) => {}
                     _ => emitter.emit(&Event::GoTestLine(&raw)),
                 }

@@ -710,6 +710,33 @@ fn a_package_the_helper_cannot_build_into_that_go_test_never_reaches_is_not_fini
     assert!(!stream.contains("zz_leakcheck"), "{stream}");
 }
 
+/// A rerun writes no profile over the whole run's, even when the profile
+/// is asked for in `$GOFLAGS` (go test reads test flags there too).
+#[test]
+fn a_rerun_writes_no_profile_over_the_runs_even_through_goflags() {
+    let m = temp_module(&[
+        ("a/a.go", "package a\n\nfunc One() int { return 1 }\n"),
+        (
+            "a/a_test.go",
+            "package a\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\n// TestFlaky fails its first run only.\nfunc TestFlaky(t *testing.T) {\n\tOne()\n\tif _, err := os.Stat(\"ran-once\"); err != nil {\n\t\t_ = os.WriteFile(\"ran-once\", nil, 0o644)\n\t\tt.Fatal(\"the first run fails\")\n\t}\n}\n",
+        ),
+        ("b/b.go", "package b\n\nfunc Two() int { return 2 }\n"),
+        ("b/b_test.go", "package b\n\nimport \"testing\"\n\nfunc TestTwo(t *testing.T) { Two() }\n"),
+    ]);
+    let profile = m.path().join("cover.out");
+    let goflags = format!("-coverprofile={}", profile.display());
+    let run = run_in(
+        m.path(),
+        &["--rerun-fails=1", "./...", "--", "-count=1"],
+        &[("GOFLAGS", &goflags)],
+    );
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 0, "{out}");
+    assert_eq!(run.verdict("example.com/tmp/a", "TestFlaky"), "passed", "{out}");
+    let covered = std::fs::read_to_string(&profile).unwrap();
+    assert!(covered.contains("example.com/tmp/b/b.go"), "{covered}");
+}
+
 /// testing takes os.Stdout back when an example returns, so what a
 /// goroutine of the example prints afterwards is not compared with its
 /// `// Output:`. leakcheck's check of the example waits after it returned:
