@@ -276,6 +276,56 @@ fn watch_refuses_the_flags_it_would_drop() {
     assert!(err.contains("--format cannot be used with --watch"), "{err}");
 }
 
+/// go test without -v prints all a failing package printed: what its
+/// passing tests wrote to stdout too, but not their t.Log lines; so does
+/// `--format standard-quiet`, which is go test's output.
+#[test]
+fn standard_quiet_shows_a_failing_packages_passing_tests_stdout_as_go_test_does() {
+    let m = temp_module(&[(
+        "sq/sq_test.go",
+        r#"package sq
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestPrints(t *testing.T) {
+	fmt.Println("stdout from a passing test")
+	t.Log("log from a passing test")
+}
+
+func TestFails(t *testing.T) {
+	fmt.Println("stdout from a failing test")
+	t.Error("boom")
+}
+"#,
+    )]);
+    let go = std::process::Command::new("go")
+        .args(["test", "-count=1", "./..."])
+        .current_dir(m.path())
+        .output()
+        .unwrap();
+    let go = String::from_utf8_lossy(&go.stdout);
+    assert!(
+        go.contains("stdout from a passing test") && !go.contains("log from a passing test"),
+        "{go}"
+    );
+    let run = run_in(
+        m.path(),
+        &["--color", "never", "--format", "standard-quiet", "--", "-count=1"],
+        &[],
+    );
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let out = run.stdout();
+    assert!(out.contains("stdout from a passing test"), "{out}");
+    assert!(!out.contains("log from a passing test"), "{out}");
+    assert!(
+        out.contains("stdout from a failing test") && out.contains("boom"),
+        "{out}"
+    );
+}
+
 /// A failing package's own output (its `init`, its `TestMain`) is shown, as
 /// go test shows it: a setup diagnostic must not vanish from the CI log.
 #[test]

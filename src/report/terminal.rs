@@ -349,6 +349,10 @@ impl<W: Write> TerminalReporter<W> {
                 if let Some(l) = leak {
                     let _ = writeln!(out, "    {} also {}", t.name, text::leak_summary(l));
                 }
+            } else if outputs && self.opts.format == Format::StandardQuiet && p.is_failure() {
+                // go test without -v prints a failing package's output:
+                // what its passing tests wrote to stdout too.
+                out.push_str(&passed_test_stdout(&t.output));
             }
             if let Some(l) = leak {
                 out.push_str(&text::leak_text_styled(l, &self.root, "    ", self.opts.stacks));
@@ -925,6 +929,29 @@ fn benchmarks(p: &PackageResult) -> String {
 fn shown_output(output: &str) -> String {
     let mut shown = String::new();
     for line in text::without_framing(output).lines() {
+        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+            shown.push_str(line);
+            shown.push('\n');
+        }
+    }
+    shown
+}
+
+/// What go test without -v shows of a test that passed, in a package that
+/// failed: what it wrote to standard output, not testing's framing nor its
+/// t.Log lines (`    file_test.go:12: message`, continued by lines indented
+/// deeper), which test2json's verbose stream has and go test leaves out.
+fn passed_test_stdout(output: &str) -> String {
+    static LOG: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^ {4,}\S+\.go:\d+: ").expect("the log pattern compiles"));
+    let mut shown = String::new();
+    let mut in_log = false;
+    for line in text::without_framing(output).lines() {
+        if LOG.is_match(line) || (in_log && line.starts_with("        ")) {
+            in_log = true;
+            continue;
+        }
+        in_log = false;
         if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
             shown.push_str(line);
             shown.push('\n');
