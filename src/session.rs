@@ -547,8 +547,10 @@ impl Prepared {
     /// tests go test runs. A package that does not build without the
     /// helper either is reported as go test reported it then (the
     /// helper's errors could hide its own). Every build failure the first
-    /// run held back is reported here, with its lines of go test's
-    /// stream (`held`); the packages run unchecked are returned.
+    /// run held back is reported here, with its lines of go test's stream
+    /// from the run without the helper (the first run's, `held`, when an
+    /// interrupt kept that from running); the packages run unchecked are
+    /// returned.
     fn run_unchecked(
         &self,
         pass: &Pass<'_>,
@@ -562,8 +564,15 @@ impl Prepared {
         if failed.is_empty() {
             return Ok(Vec::new());
         }
-        let mut again = None;
-        if !run::interrupt::interrupted() {
+        if run::interrupt::interrupted() {
+            // Not run again: the first results stand, with their lines.
+            for &i in &failed {
+                held.release(&results[i].import_path, emitter);
+                emitter.emit(&Event::PackageFinished(&results[i]));
+            }
+            return Ok(Vec::new());
+        }
+        let again = {
             // Files named on the command line are one package: the same
             // files, without the helper's.
             let packages: Vec<String> = if first_file(&self.patterns).is_some() {
@@ -581,19 +590,14 @@ impl Prepared {
             let profile = self.opts.go_test_args.cover_profile(&self.tc.goflags, &self.tc.dir);
             let own_profile = profile.as_ref().map(|_| self.gotmp.path().join("unchecked-cover.out"));
             let cmd = GoTestCommand::plain(&self.tc, &packages, &self.opts.go_test_args, own_profile.as_deref());
-            again = Some(pass.run(&cmd, emitter, Hold::Everything)?);
+            let again = pass.run(&cmd, emitter, Hold::Everything)?;
             if let (Some(profile), Some(own)) = (profile, own_profile) {
                 append_coverage(&profile, &own)?;
             }
-        }
+            again
+        };
         let mut unchecked = Vec::new();
-        let mut replaced = Vec::new();
         for &i in &failed {
-            let Some(again) = &again else {
-                // Interrupted first: its first result stands.
-                continue;
-            };
-            replaced.push(i);
             let Some(plain) = again.results.iter().find(|a| a.import_path == results[i].import_path) else {
                 // go test did not reach it again (-failfast after an earlier
                 // failure, an interrupt): not known to be a build failure.
@@ -639,16 +643,11 @@ impl Prepared {
                 ),
             );
         }
-        let mut plain_held = again.map(|a| a.held).unwrap_or_default();
+        // The run without the helper's lines, not the first run's (the
+        // helper's errors).
+        let mut plain_held = again.held;
         for &i in &failed {
-            // The run without the helper's lines when it ran, else the
-            // first run's; never both.
-            let lines = if replaced.contains(&i) {
-                &mut plain_held
-            } else {
-                &mut held
-            };
-            lines.release(&results[i].import_path, emitter);
+            plain_held.release(&results[i].import_path, emitter);
             emitter.emit(&Event::PackageFinished(&results[i]));
         }
         Ok(unchecked)
