@@ -573,18 +573,7 @@ impl Prepared {
             return Ok(Vec::new());
         }
         let again = {
-            // Files named on the command line are one package: the same
-            // files, without the helper's.
-            let packages: Vec<String> = if first_file(&self.patterns).is_some() {
-                let helper = |p: &String| {
-                    Path::new(p)
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with(inject::HELPER_FILE_PREFIX))
-                };
-                self.patterns.iter().filter(|p| !helper(p)).cloned().collect()
-            } else {
-                failed.iter().map(|&i| results[i].import_path.clone()).collect()
-            };
+            let packages = self.patterns_for(failed.iter().map(|&i| results[i].import_path.clone()), false);
             // Its coverage joins the run's profile (its package has none
             // there: it did not build).
             let profile = self.opts.go_test_args.cover_profile(&self.tc.goflags, &self.tc.dir);
@@ -676,10 +665,7 @@ impl Prepared {
             return Ok(());
         }
         for round in 1..=opts.rerun_fails {
-            // A package that ran without the helper would not build with
-            // it again.
-            let mut failing = rerun::failing_tests(results);
-            failing.retain(|(package, _)| !unchecked.contains(package));
+            let failing = rerun::failing_tests(results);
             let count: usize = failing.iter().map(|(_, t)| t.len()).sum();
             if count == 0 || run::interrupt::interrupted() {
                 break;
@@ -700,21 +686,54 @@ impl Prepared {
                 tests: count,
                 packages: failing.len(),
             });
-            let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
-            // Files named on the command line make one package with no
-            // import path go test could be given: the rerun gets the files
-            // (the helper's too), as the run did.
-            let packages: Vec<String> = if first_file(&self.patterns).is_some() {
-                self.patterns.clone()
-            } else {
-                failing.iter().map(|(p, _)| p.clone()).collect()
-            };
-            let cmd = GoTestCommand::new(&self.tc, &packages, &opts.go_test_args.rerun(&names), inst)
-                .without_output_goflags(&self.tc);
-            let again = pass.run(&cmd, emitter, Hold::Nothing)?.results;
-            rerun::merge(results, again, opts.go_test_args.count(&self.tc.goflags));
+            // A package that ran without the helper runs so again: it would
+            // not build with it.
+            let (plain, checked): (Vec<_>, Vec<_>) = failing.into_iter().partition(|(p, _)| unchecked.contains(p));
+            for (failing, with_helper) in [(checked, true), (plain, false)] {
+                if failing.is_empty() {
+                    continue;
+                }
+                let names: Vec<&str> = failing.iter().flat_map(|(_, t)| t.iter().map(String::as_str)).collect();
+                let packages = self.patterns_for(failing.iter().map(|(p, _)| p.clone()), with_helper);
+                let args = opts.go_test_args.rerun(&names);
+                let cmd = if with_helper {
+                    GoTestCommand::new(&self.tc, &packages, &args, inst).without_output_goflags(&self.tc)
+                } else {
+                    GoTestCommand::plain(&self.tc, &packages, &args, None)
+                };
+                let mut again = pass.run(&cmd, emitter, Hold::Nothing)?.results;
+                if !with_helper {
+                    // Unchecked as before, for the same reason.
+                    for a in again.iter_mut().filter(|a| a.status != PackageStatus::NotFinished) {
+                        if let Some(p) = results.iter().find(|p| p.import_path == a.import_path) {
+                            a.check = p.check.clone();
+                        }
+                    }
+                }
+                rerun::merge(results, again, opts.go_test_args.count(&self.tc.goflags));
+            }
         }
         Ok(())
+    }
+
+    /// What go test is given to test `packages`: their import paths, or,
+    /// when files were named on the command line (one package, with no
+    /// import path go test could be given), the files, with the helper's
+    /// or without them.
+    fn patterns_for(&self, packages: impl Iterator<Item = String>, with_helper: bool) -> Vec<String> {
+        if first_file(&self.patterns).is_none() {
+            return packages.collect();
+        }
+        let helper = |p: &String| {
+            Path::new(p)
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(inject::HELPER_FILE_PREFIX))
+        };
+        self.patterns
+            .iter()
+            .filter(|p| with_helper || !helper(p))
+            .cloned()
+            .collect()
     }
 }
 

@@ -626,10 +626,12 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
     assert_eq!(covered.matches("mode: ").count(), 1, "{covered}");
     assert!(out.contains("shadow did not build with leakcheck's helper"), "{out}");
     assert!(out.contains("✖  example.com/tmp/broken (build failed)"), "{out}");
-    // One line per package on the terminal, the unchecked one's after
-    // its second run.
-    assert_eq!(out.matches("example.com/tmp/shadow (").count(), 1, "{out}");
+    // A line per package on the terminal, the unchecked one's after its
+    // run without the helper, and again after its rerun (without it too).
+    assert_eq!(out.matches("example.com/tmp/shadow (").count(), 2, "{out}");
     assert_eq!(out.matches("example.com/tmp/broken (").count(), 1, "{out}");
+    let wrong = &run.tests()[&("example.com/tmp/shadow".to_string(), "TestWrong".to_string())];
+    assert_eq!(wrong["attempts"].as_array().unwrap().len(), 1, "{wrong}");
     // go test's stream holds the broken package's failure once, and the
     // unchecked package's second run.
     let stream = std::fs::read_to_string(&jsonfile).unwrap();
@@ -644,9 +646,9 @@ fn a_package_the_helper_cannot_build_into_runs_unchecked_with_go_tests_verdicts(
             .count()
     };
     assert_eq!(actions("example.com/tmp/broken", "build-fail"), 1, "{stream}");
-    assert_eq!(actions("example.com/tmp/shadow", "run"), 3, "{stream}");
-    // Only the run without the helper's: one start, no helper error.
-    assert_eq!(actions("example.com/tmp/shadow", "start"), 1, "{stream}");
+    assert_eq!(actions("example.com/tmp/shadow", "run"), 3 + 1, "{stream}");
+    // Only the run without the helper's and its rerun's: no helper error.
+    assert_eq!(actions("example.com/tmp/shadow", "start"), 2, "{stream}");
     assert_eq!(actions("example.com/tmp/shadow", "build-fail"), 0, "{stream}");
     assert!(!stream.contains("zz_leakcheck"), "{stream}");
     // What the unchecked tests printed is in the JUnit file.
