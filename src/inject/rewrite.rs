@@ -242,7 +242,8 @@ fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
     // Field and method names keep theirs (they are what `%+v` and reflect
     // show): every name in a struct's or an interface's braces, a selector
     // (`x.new`), a method's name (after its receiver), and a key (`{new:
-    // 1}`, which also leaves a label alone).
+    // 1}`, which also leaves a label alone, and so its uses after break,
+    // continue and goto).
     let mut bodies = Vec::new();
     let mut methods = BTreeSet::new();
     for (i, t) in toks.iter().enumerate() {
@@ -259,7 +260,8 @@ fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
     }
     let member = |i: usize| {
         let prev = i.checked_sub(1).map(|p| toks[p].text);
-        matches!(prev, Some("." | "package"))
+        // A label keeps its name where it is used too (`continue new`).
+        matches!(prev, Some("." | "package" | "break" | "continue" | "goto"))
             || methods.contains(&i)
             || toks.get(i + 1).is_some_and(|n| n.text == ":")
             || bodies.iter().any(|&(open, close)| open < i && i < close)
@@ -1456,6 +1458,18 @@ func g[Param any](f func(*Param)) {}
         // The package clause is no declaration.
         let out = rename_identifiers("package new\n\nfunc new() {}\n", &names, 1).unwrap();
         assert!(out.starts_with("package new\n"), "{out}");
+        // A label keeps its name, where it is used too (an evaluator's
+        // case: `continue new` was renamed, its label not).
+        let labelled = "package p\n\nfunc new() {}\n\nfunc f() {\nnew:\n\tfor {\n\t\tif g() {\n\t\t\tcontinue new\n\t\t}\n\t\tbreak new\n\t}\n\tgoto new\n}\n";
+        let out = rename_identifiers(labelled, &names, 1).unwrap();
+        assert!(
+            out.contains("\nnew:\n") && out.contains("continue new\n") && out.contains("break new\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("goto new\n") && out.contains("func leakcheckUser_new"),
+            "{out}"
+        );
     }
 
     #[test]
