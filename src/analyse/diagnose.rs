@@ -141,27 +141,33 @@ const PARTNER_GONE: &[&str] = &["channel-send", "channel-receive", "waitgroup", 
 /// The rule name of [`name_lock_cycles`]' diagnosis.
 pub const LOCK_CYCLE: &str = "lock-cycle";
 
-/// When goroutines of the same leak wait for a lock, a group that waits on
-/// a channel or a WaitGroup more likely waits for one of them than for a
+/// When goroutines of the same leak wait for a lock taken in code of the
+/// same type or function as a group that waits on a channel or a
+/// WaitGroup, that group more likely waits for one of them than for a
 /// partner that is gone: a deadlock, a goroutine holding the lock while it
 /// waits for one that needs it (GoBench's kernels: a send under a lock
 /// whose receiver takes the lock first, a Wait under a lock its workers
 /// need). Its diagnosis says so, and the fix is the lock's, not the
-/// channel's.
+/// channel's. A lock taken elsewhere (a mutex a test left locked) says
+/// nothing of the channel.
 fn name_lock_cycles(groups: &mut [LeakedGroup]) {
-    let waiting: usize = groups
+    let lockers: Vec<(String, usize)> = groups
         .iter()
-        .filter(|g| locking_function(g).is_some())
-        .map(|g| g.count)
-        .sum();
-    if waiting == 0 {
-        return;
-    }
+        .filter_map(|g| locking_function(g).map(|f| (scope(f), g.count)))
+        .collect();
     for g in groups.iter_mut().filter(|g| locking_function(g).is_none()) {
         if g.diagnosis
             .as_ref()
             .is_none_or(|d| !PARTNER_GONE.contains(&d.rule.as_str()))
         {
+            continue;
+        }
+        let waiting: usize = lockers
+            .iter()
+            .filter(|(locker, _)| shares_scope(g, locker))
+            .map(|(_, n)| n)
+            .sum();
+        if waiting == 0 {
             continue;
         }
         g.diagnosis = Some(Diagnosis {
@@ -229,8 +235,10 @@ fn name_lock_holders(groups: &mut [LeakedGroup]) {
 
 /// A lock's likely holder when no group is blocked inside the function
 /// that took it: a group of the same leak that waits on a channel or a
-/// WaitGroup (see [`name_lock_cycles`]), if there is one.
+/// WaitGroup in code of the same type or function (see
+/// [`name_lock_cycles`]), if there is one.
 fn lock_cycle_holder(locker: &str, groups: &[LeakedGroup]) -> Option<String> {
+    let locker_scope = scope(locker);
     let partners: Vec<&LeakedGroup> = groups
         .iter()
         .filter(|h| locking_function(h).is_none())
@@ -239,20 +247,65 @@ fn lock_cycle_holder(locker: &str, groups: &[LeakedGroup]) -> Option<String> {
                 .as_ref()
                 .is_some_and(|d| PARTNER_GONE.contains(&d.rule.as_str()))
         })
+        .filter(|h| shares_scope(h, &locker_scope))
         .collect();
-    let first = partners.first()?;
+    if partners.is_empty() {
+        return None;
+    }
     let n: usize = partners.iter().map(|h| h.count).sum();
-    let states: Vec<&str> = partners.iter().map(|h| h.state.as_str()).collect();
+    let waits: Vec<String> = partners
+        .iter()
+        .map(|h| format!("{} in {}", h.state, own_function(h)))
+        .collect();
     Some(format!(
-        "a mutex taken in {locker}, perhaps held by the {} of this leak waiting on {} (in {}): a deadlock, if so",
+        "a mutex taken in {locker}, perhaps held by the {} of this leak waiting on {}: a deadlock, if so",
         if n == 1 {
             "goroutine".to_string()
         } else {
             format!("{n} goroutines")
         },
-        states.join(", "),
-        first.frames.first().map_or("", |f| f.function.as_str()),
+        waits.join("; "),
     ))
+}
+
+/// The innermost frame of a group's own code, not the standard library's
+/// (`p.run`, not `sync.(*WaitGroup).Wait`).
+fn own_function(g: &LeakedGroup) -> &str {
+    let standard = |function: &str| {
+        let name_at = function.rfind('/').map_or(0, |i| i + 1);
+        let package = function[name_at..].split('.').next().unwrap_or("");
+        let package = &function[..name_at + package.len()];
+        !package.split('/').next().unwrap_or("").contains('.')
+    };
+    g.frames
+        .iter()
+        .map(|f| f.function.as_str())
+        .find(|f| !standard(f))
+        .or_else(|| g.frames.first().map(|f| f.function.as_str()))
+        .unwrap_or("")
+}
+
+/// What a function's code belongs to, for telling goroutines that share
+/// state: its receiver's type (`p.(*T).M.func1` and `p.T.M` → `p.T`), else
+/// its top-level function (`p.F.func2.1` → `p.F`).
+fn scope(function: &str) -> String {
+    let name_at = function.rfind('/').map_or(0, |i| i + 1);
+    let Some(dot) = function[name_at..].find('.').map(|i| name_at + i) else {
+        return function.to_string();
+    };
+    let (package, rest) = (&function[..dot], &function[dot + 1..]);
+    let first = match rest.strip_prefix("(*") {
+        Some(pointer) => pointer.split(')').next().unwrap_or(pointer),
+        None => rest.split('.').next().unwrap_or(rest),
+    };
+    // Type parameters are the same code's.
+    let first = first.split('[').next().unwrap_or(first);
+    format!("{package}.{first}")
+}
+
+/// Whether a group runs code of `scope_of_lock` (one of its frames).
+fn shares_scope(g: &LeakedGroup, scope_of_lock: &str) -> bool {
+    g.frames.iter().any(|f| scope(&f.function) == scope_of_lock)
 }
 
 /// The function that called a lock a group waits for, if it waits for one.
@@ -561,8 +614,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             state: re(r"^chan send$"),
             ..rule(
                 "channel-send",
-                "sending on a channel nobody receives from any more (the receiver returned early: a timeout, an error, a consumer that stopped reading)",
-                Some("if the receiver may give up, make the send unable to block (a buffer of one: make(chan T, 1)) or select on ctx.Done() around it; if it feeds a consumer, let the consumer cancel the producer"),
+                "sending on a channel nobody receives from any more (the receiver returned early: a timeout, an error, a consumer that stopped reading), or whose buffer is full",
+                Some("if the receiver may give up, make the send unable to block (room in the buffer for every send: make(chan T, 1) for one) or select on ctx.Done() around it; if it feeds a consumer, let the consumer cancel the producer"),
             )
         },
         DiagnosisRule {
@@ -826,8 +879,8 @@ created by example.com/lockcycle.(*StatusManager).Start in goroutine 18
         assert_eq!(
             lock.waits,
             "a mutex taken in example.com/lockcycle.(*StatusManager).Start.func1, perhaps held by the \
-             goroutine of this leak waiting on chan send (in \
-             example.com/lockcycle.(*StatusManager).Set): a deadlock, if so"
+             goroutine of this leak waiting on chan send in \
+             example.com/lockcycle.(*StatusManager).Set: a deadlock, if so"
         );
         assert_eq!(lock.fix, None);
         // Without a lock waiter, the send is the receiver's that left.
@@ -835,6 +888,34 @@ created by example.com/lockcycle.(*StatusManager).Start in goroutine 18
         assert_eq!(
             of(&alone, "example.com/lockcycle.(*StatusManager).Set").rule,
             "channel-send"
+        );
+        // A lock taken in other code (a mutex the test left locked) says
+        // nothing of the send (an evaluator's trap, a Go 1.26 dump): the
+        // receiver returned early, and the lock's holder is not named.
+        const EARLY: &str = "\
+example.com/mini.fetch.func1()
+\t/src/mini/mini_test.go:11 +0x36
+created by example.com/mini.fetch in goroutine 6
+\t/src/mini/mini_test.go:11 +0x66";
+        const LEFT_LOCKED: &str = "\
+internal/sync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)
+\t/usr/local/go/src/runtime/sema.go:95 +0x25
+internal/sync.(*Mutex).lockSlow(0x2c9ca04be140)
+\t/usr/local/go/src/internal/sync/mutex.go:149 +0x15d
+internal/sync.(*Mutex).Lock(...)
+\t/usr/local/go/src/internal/sync/mutex.go:70
+sync.(*Mutex).Lock(...)
+\t/usr/local/go/src/sync/mutex.go:46
+example.com/mini.TestTwoUnrelatedLeaks.func1()
+\t/src/mini/mini_test.go:23 +0x32
+created by example.com/mini.TestTwoUnrelatedLeaks in goroutine 6
+\t/src/mini/mini_test.go:23 +0x66";
+        let unrelated = diagnosed(&[(1, "sync.Mutex.Lock", LEFT_LOCKED), (1, "chan send", EARLY)]);
+        assert_eq!(of(&unrelated, "example.com/mini.fetch.func1").rule, "channel-send");
+        let lock = of(&unrelated, "internal/sync.runtime_SemacquireMutex");
+        assert!(
+            lock.waits.starts_with("a mutex its holder does not release"),
+            "{lock:?}"
         );
     }
 
