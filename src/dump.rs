@@ -142,6 +142,24 @@ pub struct Dump<'a> {
     pub warnings: Vec<Warning>,
 }
 
+/// The import path of the package a function belongs to:
+/// `net/http.(*persistConn).readLoop` → `net/http`.
+pub fn package_of(function: &str) -> &str {
+    let slash = function.rfind('/').map_or(0, |i| i + 1);
+    match function[slash..].find('.') {
+        Some(dot) => &function[..slash + dot],
+        // `panic`, `goexit`: the runtime's, printed without a package.
+        None => "runtime",
+    }
+}
+
+/// Whether a function is in Go's standard library (runtime included): its
+/// import path's first element has no dot, and it is not a program's main.
+pub fn is_standard(function: &str) -> bool {
+    let pkg = package_of(function);
+    pkg != "main" && !pkg.split('/').next().unwrap_or("").contains('.')
+}
+
 /// Parses every goroutine in `text`, skipping anything around them.
 pub fn parse(text: &str) -> Dump<'_> {
     let mut warnings = Vec::new();

@@ -271,16 +271,10 @@ fn lock_cycle_holder(locker: &str, groups: &[LeakedGroup]) -> Option<String> {
 /// The innermost frame of a group's own code, not the standard library's
 /// (`p.run`, not `sync.(*WaitGroup).Wait`).
 fn own_function(g: &LeakedGroup) -> &str {
-    let standard = |function: &str| {
-        let name_at = function.rfind('/').map_or(0, |i| i + 1);
-        let package = function[name_at..].split('.').next().unwrap_or("");
-        let package = &function[..name_at + package.len()];
-        !package.split('/').next().unwrap_or("").contains('.')
-    };
     g.frames
         .iter()
         .map(|f| f.function.as_str())
-        .find(|f| !standard(f))
+        .find(|f| !crate::dump::is_standard(f))
         .or_else(|| g.frames.first().map(|f| f.function.as_str()))
         .unwrap_or("")
 }
@@ -289,11 +283,9 @@ fn own_function(g: &LeakedGroup) -> &str {
 /// state: its receiver's type (`p.(*T).M.func1` and `p.T.M` → `p.T`), else
 /// its top-level function (`p.F.func2.1` → `p.F`).
 fn scope(function: &str) -> String {
-    let name_at = function.rfind('/').map_or(0, |i| i + 1);
-    let Some(dot) = function[name_at..].find('.').map(|i| name_at + i) else {
+    let Some((package, rest)) = split_package(function) else {
         return function.to_string();
     };
-    let (package, rest) = (&function[..dot], &function[dot + 1..]);
     let first = match rest.strip_prefix("(*") {
         Some(pointer) => pointer.split(')').next().unwrap_or(pointer),
         None => rest.split('.').next().unwrap_or(rest),
@@ -301,6 +293,14 @@ fn scope(function: &str) -> String {
     // Type parameters are the same code's.
     let first = first.split('[').next().unwrap_or(first);
     format!("{package}.{first}")
+}
+
+/// A function's import path and the rest of its name
+/// (`example.com/p.(*T).M` → `example.com/p`, `(*T).M`).
+fn split_package(function: &str) -> Option<(&str, &str)> {
+    let package = crate::dump::package_of(function);
+    let rest = function.strip_prefix(package)?.strip_prefix('.')?;
+    Some((package, rest))
 }
 
 /// Whether a group runs code of `scope_of_lock` (one of its frames).

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::analyse::group::{LeakedGroup, Location};
 use crate::analyse::{Crash, LeakReport};
+use crate::dump::{is_standard, package_of};
 
 /// `1 goroutine` / `3 goroutines`.
 pub fn goroutines(n: usize) -> String {
@@ -46,24 +47,6 @@ pub fn is_user_frame(loc: &Location, root: &Path) -> bool {
         return true;
     }
     !is_standard(&loc.function)
-}
-
-/// The import path of the package a function belongs to:
-/// `net/http.(*persistConn).readLoop` → `net/http`.
-pub fn package_of(function: &str) -> &str {
-    let slash = function.rfind('/').map_or(0, |i| i + 1);
-    match function[slash..].find('.') {
-        Some(dot) => &function[..slash + dot],
-        // `panic`, `goexit`: the runtime's, printed without a package.
-        None => "runtime",
-    }
-}
-
-/// Whether a function is in Go's standard library (runtime included): its
-/// import path's first element has no dot, and it is not a program's main.
-pub fn is_standard(function: &str) -> bool {
-    let pkg = package_of(function);
-    pkg != "main" && !pkg.split('/').next().unwrap_or("").contains('.')
 }
 
 /// How much of each stack the terminal shows.
