@@ -204,7 +204,7 @@ pub fn rewrite_test_file_renaming(
             edits.push(Edit::insert(name.end(), format!("; import {UNICODE} \"unicode\"")));
         }
     }
-    edits.extend(renames(&toks, renamed));
+    edits.extend(renames(source, &toks, renamed));
     let changed = !edits.is_empty();
     FileRewrite {
         source: apply(source, edits, first_column),
@@ -235,15 +235,17 @@ fn apply(source: &str, mut edits: Vec<Edit>, first_column: usize) -> String {
 /// name the helper uses.
 pub const RENAMED_PREFIX: &str = "leakcheckUser_";
 
-fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
+fn renames(source: &str, toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
     if renamed.is_empty() {
         return Vec::new();
     }
     // Field and method names keep theirs (they are what `%+v` and reflect
     // show): every name in a struct's or an interface's braces, a selector
     // (`x.new`), a method's name (after its receiver), and a key (`{new:
-    // 1}`, which also leaves a label alone, and so its uses after break,
-    // continue and goto).
+    // 1}`, after `{` or `,`) or a label (`new:` first on its line or after
+    // `;`, `{` or `}`, and its uses after break, continue and goto). Not a
+    // name before `:=`, after `case` or in a slice (`s[new:]`): those are
+    // values, renamed with the rest.
     let mut bodies = Vec::new();
     let mut methods = BTreeSet::new();
     for (i, t) in toks.iter().enumerate() {
@@ -258,12 +260,21 @@ fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
             }
         }
     }
+    let key_or_label = |i: usize| {
+        let colon = toks.get(i + 1).is_some_and(|n| n.text == ":");
+        let define = toks.get(i + 2).is_some_and(|n| n.text == "=");
+        let first = match i.checked_sub(1).map(|p| &toks[p]) {
+            None => true,
+            Some(p) => matches!(p.text, "{" | "," | ";" | "}") || source[p.end()..toks[i].start].contains('\n'),
+        };
+        colon && !define && first
+    };
     let member = |i: usize| {
         let prev = i.checked_sub(1).map(|p| toks[p].text);
         // A label keeps its name where it is used too (`continue new`).
         matches!(prev, Some("." | "package" | "break" | "continue" | "goto"))
             || methods.contains(&i)
-            || toks.get(i + 1).is_some_and(|n| n.text == ":")
+            || key_or_label(i)
             || bodies.iter().any(|&(open, close)| open < i && i < close)
     };
     toks.iter()
@@ -285,7 +296,7 @@ fn renames(toks: &[Tok<'_>], renamed: &BTreeSet<&str>) -> Vec<Edit> {
 /// predeclared name is exported, so no other package names the function;
 /// only its symbol (stack traces, `runtime.FuncForPC`) shows the new name.
 pub fn rename_identifiers(source: &str, renamed: &BTreeSet<&str>, first_column: usize) -> Option<String> {
-    let edits = renames(&golex::tokens(source), renamed);
+    let edits = renames(source, &golex::tokens(source), renamed);
     (!edits.is_empty()).then(|| apply(source, edits, first_column))
 }
 
@@ -1470,6 +1481,17 @@ func g[Param any](f func(*Param)) {}
             out.contains("goto new\n") && out.contains("func leakcheckUser_new"),
             "{out}"
         );
+        // A local value named so is renamed with its uses (a hostile
+        // review: `new := from` kept its name, `s[new:]` too, and the
+        // function took the place of the other uses).
+        let values = "package p\n\nfunc new() int { return 1 }\n\nfunc f(s string, from int, ch chan int, b bool) {\n\tnew := from\n\t_ = s[new:]\n\told, new := 1, 2\n\tselect {\n\tcase new := <-ch:\n\t\t_ = new\n\t}\n\tswitch {\n\tcase new == old:\n\t}\n\t_ = T{\n\t\tnew: new,\n\t}\n}\n";
+        let out = rename_identifiers(values, &names, 1).unwrap();
+        let kept: Vec<&str> = out
+            .lines()
+            .filter(|l| l.contains("new") && !l.contains("leakcheckUser_new"))
+            .collect();
+        assert!(kept.is_empty(), "{kept:?}: {out}");
+        assert!(out.contains("\t\tnew: leakcheckUser_new"), "the key stays: {out}");
     }
 
     #[test]
