@@ -292,6 +292,7 @@ import (
 
 func TestPrints(t *testing.T) {
 	fmt.Println("stdout from a passing test")
+	fmt.Println("--- results ---")
 	t.Log("log from a passing test")
 }
 
@@ -318,7 +319,10 @@ func TestFails(t *testing.T) {
     );
     assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
     let out = run.stdout();
-    assert!(out.contains("stdout from a passing test"), "{out}");
+    assert!(
+        out.contains("stdout from a passing test") && out.contains("--- results ---"),
+        "{out}"
+    );
     assert!(!out.contains("log from a passing test"), "{out}");
     assert!(
         out.contains("stdout from a failing test") && out.contains("boom"),

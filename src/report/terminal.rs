@@ -952,7 +952,10 @@ fn passed_test_stdout(output: &str) -> String {
             continue;
         }
         in_log = false;
-        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+        let framing = ["--- PASS: ", "--- FAIL: ", "--- SKIP: ", "--- BENCH: ", "=== ATTR "]
+            .iter()
+            .any(|f| line.trim_start().starts_with(f));
+        if !framing && !line.contains(HELPER_LINE_MARK) {
             shown.push_str(line);
             shown.push('\n');
         }
