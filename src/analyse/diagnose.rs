@@ -143,13 +143,16 @@ pub const LOCK_CYCLE: &str = "lock-cycle";
 
 /// When goroutines of the same leak wait for a lock taken in code of the
 /// same type or function as a group that waits on a channel or a
-/// WaitGroup, that group more likely waits for one of them than for a
+/// WaitGroup, that group may wait for one of them rather than for a
 /// partner that is gone: a deadlock, a goroutine holding the lock while it
 /// waits for one that needs it (GoBench's kernels: a send under a lock
 /// whose receiver takes the lock first, a Wait under a lock its workers
-/// need). Its diagnosis says so, and the fix is the lock's, not the
-/// channel's. A lock taken elsewhere (a mutex a test left locked) says
-/// nothing of the channel.
+/// need). A dump cannot say who holds a lock (a component never closed
+/// has a loop waiting on its channel beside a goroutine waiting for the
+/// mutex the test holds), so its diagnosis keeps the first reading and
+/// adds the deadlock, with the lock's fix after its own. A lock taken
+/// elsewhere (a mutex a test left locked), or in a test's own function,
+/// whose closures share everything, says nothing of the channel.
 fn name_lock_cycles(groups: &mut [LeakedGroup]) {
     let lockers: Vec<(String, usize, String)> = groups
         .iter()
@@ -854,9 +857,10 @@ mod tests {
     /// A kernel of GoBench's kind (kubernetes 10182, grpc 1353): a status
     /// sent while its sender holds the lock, to a syncer that takes the lock
     /// before it receives. Captured from a Go 1.26 program (the -timeout
-    /// dump of a test that waited after the deadlock). The send is not "a
-    /// receiver that returned early", nor the lock "released by nobody":
-    /// they wait for each other.
+    /// dump of a test that waited after the deadlock). They wait for each
+    /// other: the send's diagnosis offers the deadlock beside "a receiver
+    /// that returned early", and the lock's names the sender as its
+    /// possible holder.
     #[test]
     fn a_send_under_a_lock_its_receiver_needs_is_a_deadlock() {
         const SEND: &str = "\
