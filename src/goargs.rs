@@ -150,14 +150,20 @@ fn spelled_flag(arg: &str) -> Option<(&str, Option<&str>)> {
 fn goflags_last<'a>(goflags: &'a str, name: &str) -> Option<Option<&'a str>> {
     goflags
         .split_whitespace()
-        .filter_map(|f| f.strip_prefix("--").or_else(|| f.strip_prefix('-')))
-        .map(|f| f.strip_prefix("test.").unwrap_or(f))
-        .filter_map(|f| match f.split_once('=') {
-            Some((n, v)) if n == name => Some(Some(v)),
-            None if f == name => Some(None),
-            _ => None,
-        })
+        .filter_map(goflag)
+        .filter_map(|(n, v)| (n == name).then_some(v))
         .next_back()
+}
+
+/// One entry of $GOFLAGS read as go reads it: its name, without `test.`,
+/// and its value; None for a word that is no flag.
+fn goflag(entry: &str) -> Option<(&str, Option<&str>)> {
+    let f = entry.strip_prefix("--").or_else(|| entry.strip_prefix('-'))?;
+    let f = f.strip_prefix("test.").unwrap_or(f);
+    Some(match f.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (f, None),
+    })
 }
 
 /// testing's flags that take a value (`-test.run X`): the next argument
@@ -221,11 +227,7 @@ pub const OUTPUT_FLAGS: &[&str] = &[
 pub fn without_output_flags(goflags: &str) -> String {
     goflags
         .split_whitespace()
-        .filter(|f| {
-            let name = f.trim_start_matches('-');
-            let name = name.split_once('=').map_or(name, |(n, _)| n);
-            !OUTPUT_FLAGS.contains(&name)
-        })
+        .filter(|f| goflag(f).is_none_or(|(name, _)| !OUTPUT_FLAGS.contains(&name)))
         .collect::<Vec<_>>()
         .join(" ")
 }
