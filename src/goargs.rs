@@ -142,8 +142,6 @@ fn spelled_flag(arg: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
-/// A boolean flag's value as Go's flag package reads it (strconv.ParseBool);
-/// None for anything else.
 /// The value of the last `-name` in $GOFLAGS (`-name=v`, or `-name` alone:
 /// Some(None)), with or without `test.`; GOFLAGS takes only `-flag=value`
 /// forms and bare booleans.
@@ -198,6 +196,8 @@ const TEST_VALUE_FLAGS: &[&str] = &[
     "artifacts",
 ];
 
+/// A boolean flag's value as Go's flag package reads it (strconv.ParseBool);
+/// None for anything else.
 fn go_bool(value: Option<&str>) -> Option<bool> {
     match value {
         None => Some(true),
