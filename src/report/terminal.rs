@@ -929,12 +929,21 @@ fn benchmarks(p: &PackageResult) -> String {
 fn shown_output(output: &str) -> String {
     let mut shown = String::new();
     for line in text::without_framing(output).lines() {
-        if !line.starts_with("--- ") && !line.contains(HELPER_LINE_MARK) {
+        if !is_result_line(line) && !line.contains(HELPER_LINE_MARK) {
             shown.push_str(line);
             shown.push('\n');
         }
     }
     shown
+}
+
+/// A test's result line as testing prints it (`--- FAIL: TestX (0.00s)`),
+/// which the details give in their own words; a line the test printed
+/// that only starts with `--- ` is its output.
+fn is_result_line(line: &str) -> bool {
+    ["--- PASS: ", "--- FAIL: ", "--- SKIP: ", "--- BENCH: "]
+        .iter()
+        .any(|r| line.starts_with(r))
 }
 
 /// What go test without -v shows of a test that passed, in a package that
@@ -952,9 +961,8 @@ fn passed_test_stdout(output: &str) -> String {
             continue;
         }
         in_log = false;
-        let framing = ["--- PASS: ", "--- FAIL: ", "--- SKIP: ", "--- BENCH: ", "=== ATTR "]
-            .iter()
-            .any(|f| line.trim_start().starts_with(f));
+        // Its subtests' results too, indented.
+        let framing = is_result_line(line.trim_start()) || line.starts_with("=== ATTR ");
         if !framing && !line.contains(HELPER_LINE_MARK) {
             shown.push_str(line);
             shown.push('\n');
