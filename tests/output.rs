@@ -298,6 +298,7 @@ func TestPrints(t *testing.T) {
 
 func TestFails(t *testing.T) {
 	fmt.Println("stdout from a failing test")
+	fmt.Println("--- totals ---")
 	t.Error("boom")
 }
 "#,
@@ -328,6 +329,9 @@ func TestFails(t *testing.T) {
         out.contains("stdout from a failing test") && out.contains("boom"),
         "{out}"
     );
+    // A line a test printed is its own even when it starts like testing's
+    // result lines.
+    assert!(out.contains("--- totals ---"), "{out}");
 }
 
 /// A failing package's own output (its `init`, its `TestMain`) is shown, as
