@@ -157,14 +157,10 @@ fn name_lock_cycles(groups: &mut [LeakedGroup]) {
     let lockers: Vec<(String, usize, String)> = groups
         .iter()
         .filter_map(|g| locking_function(g).map(|f| (scope(f), g.count, f.to_string())))
-        .filter(|(scope, _, _)| !is_test_scope(scope))
         .collect();
-    for g in groups.iter_mut().filter(|g| locking_function(g).is_none()) {
-        let Some(d) = g.diagnosis.as_ref().filter(|d| PARTNER_GONE.contains(&d.rule.as_str())) else {
-            continue;
-        };
-        let sharing: Vec<&(String, usize, String)> = lockers.iter().filter(|(s, _, _)| shares_scope(g, s)).collect();
-        let Some((_, _, locker)) = sharing.first() else {
+    for g in groups.iter_mut() {
+        let sharing: Vec<&(String, usize, String)> = lockers.iter().filter(|(s, _, _)| may_hold(g, s)).collect();
+        let (Some((_, _, locker)), Some(d)) = (sharing.first(), g.diagnosis.as_ref()) else {
             continue;
         };
         let waiting: usize = sharing.iter().map(|(_, n, _)| n).sum();
@@ -185,6 +181,19 @@ fn name_lock_cycles(groups: &mut [LeakedGroup]) {
         };
         g.diagnosis = Some(diagnosis);
     }
+}
+
+/// Whether a group may hold a lock taken in code of `lock_scope`, and so
+/// wait in a deadlock rather than for a partner that is gone: it waits on
+/// a channel or a WaitGroup (a partner-gone rule), not for a lock, in code
+/// of the same scope, which is not a test's own function.
+fn may_hold(g: &LeakedGroup, lock_scope: &str) -> bool {
+    !is_test_scope(lock_scope)
+        && locking_function(g).is_none()
+        && g.diagnosis
+            .as_ref()
+            .is_some_and(|d| PARTNER_GONE.contains(&d.rule.as_str()))
+        && shares_scope(g, lock_scope)
 }
 
 /// Whether a scope is a test's, benchmark's, fuzz target's or example's
@@ -250,19 +259,7 @@ fn name_lock_holders(groups: &mut [LeakedGroup]) {
 /// [`name_lock_cycles`]), if there is one.
 fn lock_cycle_holder(locker: &str, groups: &[LeakedGroup]) -> Option<String> {
     let locker_scope = scope(locker);
-    if is_test_scope(&locker_scope) {
-        return None;
-    }
-    let partners: Vec<&LeakedGroup> = groups
-        .iter()
-        .filter(|h| locking_function(h).is_none())
-        .filter(|h| {
-            h.diagnosis
-                .as_ref()
-                .is_some_and(|d| PARTNER_GONE.contains(&d.rule.as_str()))
-        })
-        .filter(|h| shares_scope(h, &locker_scope))
-        .collect();
+    let partners: Vec<&LeakedGroup> = groups.iter().filter(|h| may_hold(h, &locker_scope)).collect();
     if partners.is_empty() {
         return None;
     }
