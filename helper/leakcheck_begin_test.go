@@ -11,6 +11,7 @@ import (
 	leakcheckstrings "strings"
 	leakchecksync "sync"
 	leakchecktesting "testing"
+	leakcheckunsafe "unsafe"
 )
 
 // leakcheckTest is one run of a top-level test, fuzz target or example.
@@ -253,7 +254,7 @@ func (s *leakcheckSession) beginExample(name string) func() {
 	s.runs[name]++
 	tc := &leakcheckTest{name: name, run: s.runs[name], gid: self}
 	s.mu.Unlock()
-	own := s.ownLabels(self, header)
+	own := s.inheritedLabels(self, header)
 	leakcheckSetGoroutineLabels(own, name)
 	// An example runs on the main goroutine: nothing was created for it.
 	s.started(tc, 0)
@@ -362,35 +363,64 @@ func (s *leakcheckSession) forgetLocked(tc *leakcheckTest) {
 // next run's), merged with the labels it inherited from the goroutine that
 // created it: labels a TestMain set are kept. Every goroutine the test
 // starts inherits them.
-// What a goroutine inherits is read once per creator: a subtest gets the
-// labels its parent had when its first subtest began (labels the parent
-// set with pprof.Do around a later t.Run are not seen before Go 1.27,
-// whose goroutine headers show them).
 func (s *leakcheckSession) setLabels(name string, run int, creator uint64, header []byte) {
+	inherited := s.inheritedLabels(creator, header)
+	leakcheckSetTestLabels(inherited, name, run)
+	if leakcheckCanReadLabelSet {
+		// Its subtests start with this set: what they inherit is known.
+		s.rememberLabels(leakcheckLabelsKey{set: leakcheckLabelSet()}, inherited)
+	}
+}
+
+// leakcheckLabelsKey tells what a goroutine inherited by its label set,
+// where this Go version lets the helper read it (the set's identity: the
+// key keeps the set alive, so no other set can take its address), else by
+// the goroutine that created it.
+type leakcheckLabelsKey struct {
+	set     leakcheckunsafe.Pointer
+	creator uint64
+}
+
+// inheritedLabels is the current goroutine's labels, leakcheck's own left
+// out, read once per label set: reading them otherwise costs a goroutine
+// profile, which formats every goroutine (milliseconds with a few hundred
+// alive, at every test that has subtests). Where the set cannot be read
+// they are read once per creator: a subtest then gets the labels its parent
+// had when its first subtest began (on those Go versions labels the parent
+// set with pprof.Do around a later t.Run are not seen).
+func (s *leakcheckSession) inheritedLabels(creator uint64, header []byte) []string {
+	key := leakcheckLabelsKey{creator: creator}
+	if leakcheckCanReadLabelSet {
+		if key = (leakcheckLabelsKey{set: leakcheckLabelSet()}); key.set == nil {
+			return nil
+		}
+	}
 	s.mu.Lock()
-	inherited, ok := s.labels[creator]
+	kv, ok := s.labels[key]
 	s.mu.Unlock()
 	if !ok {
-		inherited = s.ownLabels(0, header)
-		s.mu.Lock()
-		s.labels[creator] = inherited
-		s.mu.Unlock()
+		kv = s.ownLabels(header)
+		s.rememberLabels(key, kv)
 	}
-	leakcheckSetTestLabels(inherited, name, run)
+	return kv
+}
+
+// rememberLabels keeps what a goroutine of key inherits; at most a few
+// thousand sets are kept alive (one per test and subtest that ran), then
+// they are read again.
+func (s *leakcheckSession) rememberLabels(key leakcheckLabelsKey, kv []string) {
+	s.mu.Lock()
+	if len(s.labels) >= 4096 {
+		s.labels = map[leakcheckLabelsKey][]string{}
+	}
+	s.labels[key] = kv
+	s.mu.Unlock()
 }
 
 // ownLabels reads the current goroutine's labels (leakcheck's own left
 // out): from its header when the runtime prints labels there, else from
-// pprof's goroutine profile, once per key (0: not cached).
-func (s *leakcheckSession) ownLabels(key uint64, header []byte) []string {
-	if key != 0 {
-		s.mu.Lock()
-		l, ok := s.labels[key]
-		s.mu.Unlock()
-		if ok {
-			return l
-		}
-	}
+// pprof's goroutine profile.
+func (s *leakcheckSession) ownLabels(header []byte) []string {
 	var kv []string
 	if s.labelsInDump {
 		var g leakcheckGoroutine
@@ -409,11 +439,6 @@ func (s *leakcheckSession) ownLabels(key uint64, header []byte) []string {
 		if kv[i] != "leakcheck" && kv[i] != "leakcheckrun" {
 			out = append(out, kv[i], kv[i+1])
 		}
-	}
-	if key != 0 {
-		s.mu.Lock()
-		s.labels[key] = out
-		s.mu.Unlock()
 	}
 	return out
 }

@@ -17,3 +17,7 @@ type leakcheckStackRecord struct {
 func leakcheckGoroutineProfileWithLabels([]leakcheckStackRecord, []leakcheckunsafe.Pointer) (int, bool) {
 	return 0, false
 }
+
+const leakcheckCanReadLabelSet = false
+
+func leakcheckLabelSet() leakcheckunsafe.Pointer { return nil }

@@ -23,3 +23,14 @@ type leakcheckStackRecord struct {
 //
 //go:linkname leakcheckGoroutineProfileWithLabels runtime.pprof_goroutineProfileWithLabels
 func leakcheckGoroutineProfileWithLabels(p []leakcheckStackRecord, labels []leakcheckunsafe.Pointer) (n int, ok bool)
+
+// leakcheckCanReadLabelSet: leakcheckLabelSet is the runtime's.
+const leakcheckCanReadLabelSet = true
+
+// leakcheckLabelSet is the current goroutine's label set, as
+// runtime/pprof's goroutine labels keep it (nil: none); a goroutine starts
+// with its creator's. The runtime marks the function for linking and keeps
+// its signature (go.dev/issue/67401).
+//
+//go:linkname leakcheckLabelSet runtime/pprof.runtime_getProfLabel
+func leakcheckLabelSet() leakcheckunsafe.Pointer

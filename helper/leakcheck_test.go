@@ -320,9 +320,9 @@ type leakcheckSession struct {
 	glance        leakcheckGlance
 	glanceCounter uint64
 	glanceOK      bool
-	// labels: the labels goroutines created by a given goroutine inherit
-	// (the main goroutine's, for top-level tests), read once.
-	labels   map[uint64][]string
+	// labels: the labels a goroutine inherits, leakcheck's own left out,
+	// by label set (leakcheckLabelsKey), read once.
+	labels   map[leakcheckLabelsKey][]string
 	problems []string
 
 	// Checks in the background (leakcheck_looker): waiting, whether the
@@ -420,7 +420,7 @@ func leakcheckStart() *leakcheckSession {
 		byLabel:  map[string]*leakcheckTest{},
 		runs:     map[string]int{},
 		subs:     map[*leakchecktesting.T]bool{},
-		labels:   map[uint64][]string{},
+		labels:   map[leakcheckLabelsKey][]string{},
 		problems: problems,
 		wake:     make(chan struct{}, 1),
 	}

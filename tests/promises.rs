@@ -391,6 +391,7 @@ func TestMain(m *testing.M) {
 
 func suiteWorker(ready, done chan struct{})  { close(ready); <-done }
 func tenantWorker(ready, done chan struct{}) { close(ready); <-done }
+func phaseWorker(ready, done chan struct{})  { close(ready); <-done }
 
 // labelsOf is the labels line of the profile group whose stack holds fn.
 func labelsOf(fn string) string {
@@ -432,6 +433,24 @@ func TestLabelsSurviveSubtest(t *testing.T) {
 	if !strings.Contains(got, `"tenant":"acme"`) {
 		t.Fatalf("worker labels = %s, want tenant=acme", got)
 	}
+}
+
+// A subtest run inside pprof.Do inherits its labels, after an earlier
+// subtest that did not have them.
+func TestSubtestInsideDo(t *testing.T) {
+	t.Run("plain", func(t *testing.T) {})
+	pprof.Do(context.Background(), pprof.Labels("phase", "load"), func(context.Context) {
+		t.Run("labelled", func(t *testing.T) {
+			ready, done := make(chan struct{}), make(chan struct{})
+			go phaseWorker(ready, done)
+			<-ready
+			got := labelsOf("userlabels.phaseWorker")
+			close(done)
+			if !strings.Contains(got, `"phase":"load"`) {
+				t.Fatalf("worker labels = %s, want phase=load", got)
+			}
+		})
+	})
 }
 "##;
 
@@ -732,8 +751,14 @@ fn verdicts_match_go_test_but_for_leaks_whatever_the_suite_does() {
     assert_eq!(verdict(&run, "relabel", "TestParallelClean"), "passed", "{out}");
     assert_eq!(main_leak(&run, "relabel"), 0, "{out}");
 
-    // Labels the suite set are kept.
+    // Labels the suite set are kept, and labels a test sets around a
+    // subtest.
     assert_eq!(status(&run, "userlabels"), "passed", "{out}");
+    assert_eq!(
+        verdict(&run, "userlabels", "TestSubtestInsideDo/labelled"),
+        "passed",
+        "{out}"
+    );
     // A check does not hold testing's locks: the other test's log goes
     // through while the check runs.
     assert_eq!(verdict(&run, "concurrent", "TestChecked"), "passed", "{out}");
