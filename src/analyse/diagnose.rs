@@ -9,10 +9,12 @@
 //! WaitGroup's Wait, a timer's callback, a mock clock's Sleep), and where
 //! only the wait state is known the diagnosis says what the goroutines wait
 //! for and gives the fix that state calls for, and no more. Where even the
-//! state does not say what would end the wait (a lock, whose holder is the
-//! leak to fix; a goroutine that was running; a system call) it says only
-//! what they wait for, naming a lock's likely holder when another group of
-//! the same leak is blocked inside the function that took the lock. The
+//! state does not say what would end the wait (a goroutine that was
+//! running; a system call) it says only what they wait for. A lock's
+//! waiters name its likely holder when another group of the same leak is
+//! blocked inside the function that took the lock (that holder is the leak
+//! to fix: no fix of their own), and otherwise get the fix for a lock left
+//! locked or taken twice. The
 //! rules were checked by hand against the leaks of 21 real test suites
 //! (docs/real-suites.md, "Diagnoses, judged by hand").
 
@@ -209,8 +211,10 @@ fn is_test_scope(scope: &str) -> bool {
 /// A lock's waiters say nothing of why the lock is held; the other groups
 /// of the same leak may. When another group is blocked (on something else)
 /// inside the function that took the lock, it is the likely holder, and the
-/// `mutex` diagnosis names it. Still no fix: the holder's wait is the leak
-/// to fix, and its own group's diagnosis is about that.
+/// `mutex` diagnosis names it, and gives no fix: the holder's wait is the
+/// leak to fix, and its own group's diagnosis is about that. Without a
+/// holder in the leak, the lock was left locked or is taken twice: the
+/// rule's fix says how not to.
 fn name_lock_holders(groups: &mut [LeakedGroup]) {
     let holders: Vec<Option<String>> = groups
         .iter()
@@ -248,7 +252,9 @@ fn name_lock_holders(groups: &mut [LeakedGroup]) {
         .collect();
     for (g, waits) in groups.iter_mut().zip(holders) {
         if let (Some(d), Some(waits)) = (g.diagnosis.as_mut(), waits) {
+            // The holder is the leak to fix: its own diagnosis says how.
             d.waits = waits;
+            d.fix = None;
         }
     }
 }
@@ -574,8 +580,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             any_function: re(r"^sync\.\(\*(Mutex|RWMutex)\)\.(Lock|RLock)$"),
             ..rule(
                 "mutex",
-                "a mutex its holder does not release: a goroutine blocked while holding it, or one that returned without unlocking",
-                None,
+                "a mutex its holder does not release: a goroutine blocked while holding it, one that returned without unlocking, or this goroutine itself, taking again a lock it holds (Go's locks are not re-entrant; on a sync.RWMutex a reader that never called RUnlock blocks Lock, and a waiting Lock blocks new RLock calls)",
+                Some("release the lock on every path (defer mu.Unlock() right after mu.Lock(), defer mu.RUnlock() after mu.RLock()), never take it again while holding it, and do not send, receive or wait while holding it"),
             )
         },
         DiagnosisRule {
@@ -609,8 +615,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             min_count: 10,
             ..rule(
                 "unbounded-goroutines",
-                "{n} identical goroutines started by {creator}: one per request or item, never bounded, each blocked",
-                Some("bound them (a worker pool, or a semaphore: errgroup's SetLimit, a buffered channel) and give each a way to finish (select on ctx.Done() around the blocking send or receive)"),
+                "{n} identical goroutines started by {creator}, each blocked: one per call or item, none with a way to finish (a send nobody receives, a select nothing ends), never bounded",
+                Some("give each a way to finish (select on ctx.Done() around the blocking send or receive; a send to a receiver that may give up: room in the buffer, make(chan T, 1)) and bound how many can run at once (a worker pool, or a semaphore: errgroup's SetLimit, a buffered channel)"),
             )
         },
         DiagnosisRule {
@@ -618,8 +624,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             min_count: 2,
             ..rule(
                 "worker-pool",
-                "{n} workers waiting for work on a channel nobody closes",
-                Some("close the work channel when no more work comes (close(jobs)) and wait for the workers (a library's pool: release it when done, with its Release, Close or Shutdown), or stop them with a context (select on ctx.Done())"),
+                "{n} goroutines waiting to receive from a channel nobody closes: a pool's idle workers, or receivers whose sender is gone",
+                Some("close the work channel when no more work comes (close(jobs)) and wait for the workers (a library's pool: release it when done, with its Release, Close or Shutdown), or stop them with a context (select on ctx.Done()); a sender that may stop early: close the channel on every path (defer close(ch))"),
             )
         },
         DiagnosisRule {
@@ -1039,14 +1045,21 @@ created by go.uber.org/ratelimit.(*runnerImpl).goWait in goroutine 23
              goroutine of this leak blocked inside it (chan receive, in \
              github.com/benbjohnson/clock.(*Mock).Sleep): it is not released while that one waits"
         );
-        // Alone, a lock's waiters name no holder, and get no fix.
+        // Alone, a lock's waiters name no holder: the holder is outside the
+        // leak (it returned without unlocking) or the waiter itself.
         let alone = diagnosed(&[(2, "sync.Mutex.Lock", RATELIMIT_LOCK)]);
         let lock = of(&alone, "internal/sync.runtime_SemacquireMutex");
         assert!(
-            lock.waits.starts_with("a mutex its holder does not release"),
+            lock.waits.starts_with("a mutex its holder does not release") && lock.waits.contains("not re-entrant"),
             "{lock:?}"
         );
-        assert_eq!(lock.fix, None);
+        assert!(
+            lock.fix
+                .as_deref()
+                .unwrap()
+                .contains("never take it again while holding it"),
+            "{lock:?}"
+        );
         // Several sleepers are not workers waiting for work.
         let atomic = diagnosed(&[(4, "chan receive", &ratelimit_sleep("atomicLimiter", 108))]);
         assert_eq!(
@@ -1069,9 +1082,28 @@ created by github.com/panjf2000/ants/v2.(*goWorker).run in goroutine 1
         let d = of(&groups, "github.com/panjf2000/ants/v2.(*goWorker).run.func1");
         assert_eq!(d.rule, "worker-pool");
         assert!(d.fix.as_deref().unwrap().contains("Release"), "{d:?}");
-        // Senders are still unbounded goroutines (the spawn fixture).
+        // Senders are still unbounded goroutines (the spawn fixture), and
+        // each needs a way to finish before a bound helps: a hundred
+        // timed-out requests' senders (Go's goroutineleak test "Timeout")
+        // need room in their channels, not a pool.
         let many = group("chan send", &["p.audit"], "p.Handle", 100);
-        assert_eq!(rule_for(&many), "unbounded-goroutines");
+        let d = diagnose(&many, &builtin(), false).unwrap();
+        assert_eq!(d.rule, "unbounded-goroutines");
+        let fix = d.fix.unwrap();
+        assert!(
+            fix.starts_with("give each a way to finish") && fix.contains("make(chan T, 1)"),
+            "{fix}"
+        );
+        // Receivers may be a pool's workers or one-shot receives whose
+        // sender is gone (Go's "SpawnGC": each on a channel of its own):
+        // the text says both.
+        let receivers = diagnose(&group("chan receive", &["p.wait"], "p.spawn", 206), &builtin(), false).unwrap();
+        assert_eq!(receivers.rule, "worker-pool");
+        assert!(
+            receivers.waits.contains("or receivers whose sender is gone"),
+            "{receivers:?}"
+        );
+        assert!(receivers.fix.unwrap().contains("defer close(ch)"));
     }
 
     /// Loops with a ticker (golang-lru, tally, ristretto, ants) and a wait
