@@ -263,6 +263,21 @@ fn a_leak_found_in_the_background_fails_the_package_in_go_tests_output() {
         stream.contains("leakcheck: 1 goroutine leaked after TestA returned"),
         "{stream}"
     );
+    // go test passed TestA: its JUnit failure does not end with that
+    // `--- PASS` but with what leakcheck found after it.
+    let junit = &run.junit;
+    let failure = junit
+        .split("<testcase name=\"TestA\"")
+        .nth(1)
+        .and_then(|t| t.split("</failure>").next())
+        .unwrap_or_else(|| panic!("{junit}"));
+    assert!(failure.contains("--- PASS: TestA"), "{failure}");
+    assert!(
+        failure
+            .trim_end()
+            .ends_with("leakcheck: 1 goroutine leaked after TestA returned"),
+        "{failure}"
+    );
 }
 
 // Told by difference only when nothing says whose it is: a timer callback an

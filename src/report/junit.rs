@@ -202,7 +202,21 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
             let mut s = TestCaseStatus::non_success(kind);
             let description = match (kind, leak) {
                 (NonSuccessKind::Failure, Some(leak)) => {
-                    format!("{message}\n\n{}\n{body}", text::leak_text(leak, root, ""))
+                    // A leak found after the test returned (a parallel
+                    // test's, checked in the background) failed nothing in
+                    // go test, whose `--- PASS` ends the output: the body
+                    // ends with the helper's line, as a serial test's does.
+                    let line = format!(
+                        "leakcheck: {} leaked after {} returned",
+                        text::goroutines(leak.total),
+                        t.name
+                    );
+                    let tail = if body.contains(&line) {
+                        String::new()
+                    } else {
+                        format!("{line}\n")
+                    };
+                    format!("{message}\n\n{}\n{body}{tail}", text::leak_text(leak, root, ""))
                 }
                 (NonSuccessKind::Error, _) => match &p.crash {
                     Some(crash) => format!("{}\n{body}", text::crash_text(crash, root, "")),
