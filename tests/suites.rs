@@ -957,6 +957,28 @@ fn a_cached_pass_is_a_checked_pass_and_settings_are_part_of_the_key() {
     assert_eq!(check(&["--grace", "2s"]), "checked");
     assert_eq!(check(&["--grace", "2s"]), "cached");
     assert_eq!(check(&["--grace", "2s", "--ignore-top", "x.y"]), "checked");
+    // A cached run of no test (`ok … (cached) [no tests to run]`, the
+    // packages a -run pattern misses) is a cached pass too, not a binary
+    // the helper did not run in.
+    assert_eq!(check(&["--", "-run", "^TestNone$"]), "checked");
+    assert_eq!(check(&["--", "-run", "^TestNone$"]), "cached");
+    // go test's line says so, cached or not.
+    for (count, time) in [(Some("-count=1"), "s"), (None, "(cached)")] {
+        let mut args = vec!["--format", "standard-quiet", "--", "-run", "^TestNone$"];
+        args.extend(count);
+        let run = run_in(m.path(), &args, &[]);
+        let line = run
+            .stdout()
+            .lines()
+            .find(|l| l.starts_with("ok  \texample.com/tmp/clean\t"))
+            .map(str::to_string);
+        assert!(
+            line.as_deref()
+                .is_some_and(|l| l.ends_with(&format!("{time} [no tests to run]"))),
+            "{count:?}: {}",
+            run.stdout()
+        );
+    }
 }
 
 const SLOW: &str = r#"package slow

@@ -333,6 +333,15 @@ impl PackageResult {
             .filter(|c| !c.is_empty())
     }
 
+    /// Whether go test said that -run, -skip or a shard selected none of
+    /// its tests (`ok  \tpkg\t0.01s [no tests to run]`), which its line
+    /// in the terminal says too.
+    pub fn no_tests_to_run(&self) -> bool {
+        self.output
+            .lines()
+            .any(|l| l.starts_with("ok  \t") && l.ends_with(" [no tests to run]"))
+    }
+
     /// Whether the package makes the run fail.
     pub fn is_failure(&self) -> bool {
         matches!(
@@ -630,11 +639,13 @@ impl PackageCollector {
         let no_tests = self.go_said(Action::Skip)
             || self.output.contains("[no test files]")
             || (self.tests.is_empty() && self.output.lines().any(|l| l.starts_with(&cover_only)));
-        // `ok  \tpkg\t(cached)`, and under -cover `…\t(cached)\tcoverage: …`.
-        let cached = self
-            .output
-            .lines()
-            .any(|l| l.starts_with("ok") && (l.ends_with("(cached)") || l.contains("\t(cached)\t")));
+        // `ok  \tpkg\t(cached)`, under -cover `…\t(cached)\tcoverage: …`,
+        // and when -run selected none `…\t(cached) [no tests to run]`.
+        let cached = self.output.lines().any(|l| {
+            l.starts_with("ok")
+                && l.split('\t')
+                    .any(|field| field == "(cached)" || field.starts_with("(cached) "))
+        });
 
         // The helper says so when it cannot write its records (a full disk);
         // believed only when its records are incomplete.

@@ -455,14 +455,14 @@ impl<W: Write> TerminalReporter<W> {
                 format!("{}\t{} [not finished]\n", self.paint("31;1", "FAIL"), p.import_path)
             }
             (PackageStatus::Passed, CheckState::Cached) => {
-                format!("ok  \t{}\t(cached){}\n", p.import_path, coverage_suffix(p))
+                format!("ok  \t{}\t(cached){}\n", p.import_path, ok_suffix(p))
             }
             (PackageStatus::Passed, _) => format!(
                 "{}  \t{}\t{:.3}s{}\n",
                 self.paint("32", "ok"),
                 p.import_path,
                 p.elapsed,
-                coverage_suffix(p)
+                ok_suffix(p)
             ),
             _ => format!("{}\t{}\t{:.3}s\n", self.paint("31;1", "FAIL"), p.import_path, p.elapsed),
         }
@@ -1001,8 +1001,12 @@ fn race_reports(output: &str) -> Vec<String> {
 }
 
 /// What go test adds to a passing package's line under `-cover`.
-fn coverage_suffix(p: &PackageResult) -> String {
-    p.coverage().map(|c| format!("\tcoverage: {c}")).unwrap_or_default()
+/// What go test's `ok` line says after the time: the coverage, and that
+/// no test was selected.
+fn ok_suffix(p: &PackageResult) -> String {
+    let coverage = p.coverage().map(|c| format!("\tcoverage: {c}")).unwrap_or_default();
+    let none = if p.no_tests_to_run() { " [no tests to run]" } else { "" };
+    format!("{coverage}{none}")
 }
 
 /// go test's closing line of a package (`ok  \tpkg\t0.1s`,
