@@ -60,7 +60,7 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	// is alive while it runs (a test counting goroutines, or goleak in
 	// it, would see it). Parallel tests begin before any of them runs.
 	s.drain()
-	self, creator, header := leakcheckOwnStack()
+	self, _, header := leakcheckOwnStack()
 	alarm, alarmSet := leakcheckDeadline(tb)
 	s.mu.Lock()
 	if s.begun[tb] != nil {
@@ -76,7 +76,7 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 		s.testAlarm = alarm
 	}
 	s.mu.Unlock()
-	s.setLabels(name, tc.run, creator, header)
+	s.setLabels(name, tc.run, header)
 	s.started(tc, 1)
 	tb.Cleanup(func() {
 		if leakcheckFuzzTargetPanicked(tb) {
@@ -201,7 +201,7 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	}
 	tc.subs = append(tc.subs, t)
 	s.mu.Unlock()
-	self, creator, header := leakcheckOwnStack()
+	self, _, header := leakcheckOwnStack()
 	s.mu.Lock()
 	// A look between testing's creating this goroutine and this call
 	// told it by its creator, the parent (sub)test: it is the subtest's.
@@ -212,14 +212,14 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	// Its own label, so that what it starts through a goroutine that
 	// exits before any look (its creator chain broken) is still told to
 	// be the subtest's, not only its top-level test's.
-	s.setLabels(name, tc.run, creator, header)
+	s.setLabels(name, tc.run, header)
 }
 
 // bench records a benchmark's goroutine as a benchmark's, and labels it
 // leakcheck=<benchmark>: what it starts through a goroutine that exits at
 // once is the benchmark's too, not a leak after the last test.
 func (s *leakcheckSession) bench(b *leakchecktesting.B) {
-	self, creator, header := leakcheckOwnStack()
+	self, _, header := leakcheckOwnStack()
 	name := b.Name()
 	top := leakcheckTopName(name)
 	s.mu.Lock()
@@ -232,7 +232,7 @@ func (s *leakcheckSession) bench(b *leakchecktesting.B) {
 		s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerBench, test: tc, gen: s.gen + 1}
 	}
 	s.mu.Unlock()
-	s.setLabels(name, 1, creator, header)
+	s.setLabels(name, 1, header)
 }
 
 // beginExample starts the check of an example, which runs on the main
@@ -248,13 +248,12 @@ func (s *leakcheckSession) bench(b *leakchecktesting.B) {
 func (s *leakcheckSession) beginExample(name string) func() {
 	s.touchCacheKey()
 	s.drain()
-	self, creator, header := leakcheckOwnStack()
-	_ = creator
+	self, _, header := leakcheckOwnStack()
 	s.mu.Lock()
 	s.runs[name]++
 	tc := &leakcheckTest{name: name, run: s.runs[name], gid: self}
 	s.mu.Unlock()
-	own := s.inheritedLabels(self, header)
+	own := s.inheritedLabels(header)
 	leakcheckSetGoroutineLabels(own, name)
 	// An example runs on the main goroutine: nothing was created for it.
 	s.started(tc, 0)
@@ -363,57 +362,52 @@ func (s *leakcheckSession) forgetLocked(tc *leakcheckTest) {
 // next run's), merged with the labels it inherited from the goroutine that
 // created it: labels a TestMain set are kept. Every goroutine the test
 // starts inherits them.
-func (s *leakcheckSession) setLabels(name string, run int, creator uint64, header []byte) {
-	inherited := s.inheritedLabels(creator, header)
+func (s *leakcheckSession) setLabels(name string, run int, header []byte) {
+	inherited := s.inheritedLabels(header)
 	leakcheckSetTestLabels(inherited, name, run)
-	if leakcheckCanReadLabelSet {
+	if !leakcheckCanDecodeLabelSet {
 		// Its subtests start with this set: what they inherit is known.
-		s.rememberLabels(leakcheckLabelsKey{set: leakcheckLabelSet()}, inherited)
+		s.rememberLabels(leakcheckLabelSet(), inherited)
 	}
-}
-
-// leakcheckLabelsKey tells what a goroutine inherited by its label set,
-// where this Go version lets the helper read it (the set's identity: the
-// key keeps the set alive, so no other set can take its address), else by
-// the goroutine that created it.
-type leakcheckLabelsKey struct {
-	set     leakcheckunsafe.Pointer
-	creator uint64
 }
 
 // inheritedLabels is the current goroutine's labels, leakcheck's own left
-// out, read once per label set: reading them otherwise costs a goroutine
-// profile, which formats every goroutine (milliseconds with a few hundred
-// alive, at every test that has subtests). Where the set cannot be read
-// they are read once per creator: a subtest then gets the labels its parent
-// had when its first subtest began (on those Go versions labels the parent
-// set with pprof.Do around a later t.Run are not seen).
-func (s *leakcheckSession) inheritedLabels(creator uint64, header []byte) []string {
-	key := leakcheckLabelsKey{creator: creator}
-	if leakcheckCanReadLabelSet {
-		if key = (leakcheckLabelsKey{set: leakcheckLabelSet()}); key.set == nil {
-			return nil
-		}
+// out. On Go 1.26 and 1.27 the helper reads the goroutine's label set
+// itself; elsewhere it reads them from a goroutine profile, which formats
+// every goroutine (milliseconds with a few hundred alive), once per label
+// set: the sets leakcheck gives tests are known, so a subtest costs none
+// unless the test gave it labels of its own (pprof.Do around t.Run).
+func (s *leakcheckSession) inheritedLabels(header []byte) []string {
+	set := leakcheckLabelSet()
+	if set == nil {
+		return nil
+	}
+	if leakcheckCanDecodeLabelSet {
+		return leakcheckWithoutOwnLabels(leakcheckLabelSetPairs(set))
 	}
 	s.mu.Lock()
-	kv, ok := s.labels[key]
+	kv, ok := s.labels[set]
 	s.mu.Unlock()
 	if !ok {
 		kv = s.ownLabels(header)
-		s.rememberLabels(key, kv)
+		s.rememberLabels(set, kv)
 	}
 	return kv
 }
 
-// rememberLabels keeps what a goroutine of key inherits; at most a few
-// thousand sets are kept alive (one per test and subtest that ran), then
-// they are read again.
-func (s *leakcheckSession) rememberLabels(key leakcheckLabelsKey, kv []string) {
+// rememberLabels keeps what a goroutine starting with label set set
+// inherits. The key keeps the set alive, so that no other set can take its
+// address; at most a few thousand are kept (about one per test and subtest
+// that ran), then they are read again.
+func (s *leakcheckSession) rememberLabels(set leakcheckunsafe.Pointer, kv []string) {
+	if set == nil {
+		return
+	}
 	s.mu.Lock()
 	if len(s.labels) >= 4096 {
-		s.labels = map[leakcheckLabelsKey][]string{}
+		s.labels = map[leakcheckunsafe.Pointer][]string{}
 	}
-	s.labels[key] = kv
+	s.labels[set] = kv
 	s.mu.Unlock()
 }
 
@@ -434,6 +428,12 @@ func (s *leakcheckSession) ownLabels(header []byte) []string {
 			s.problem("cannot read the labels the tests inherit: labels set before the tests may be replaced")
 		}
 	}
+	return leakcheckWithoutOwnLabels(kv)
+}
+
+// leakcheckWithoutOwnLabels is kv, key value pairs, without leakcheck's own
+// labels.
+func leakcheckWithoutOwnLabels(kv []string) []string {
 	out := kv[:0:0]
 	for i := 0; i+1 < len(kv); i += 2 {
 		if kv[i] != "leakcheck" && kv[i] != "leakcheckrun" {

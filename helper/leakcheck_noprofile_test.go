@@ -18,6 +18,8 @@ func leakcheckGoroutineProfileWithLabels([]leakcheckStackRecord, []leakcheckunsa
 	return 0, false
 }
 
-const leakcheckCanReadLabelSet = false
+// leakcheckCanDecodeLabelSet: label sets are read from goroutine profiles
+// (the layout of runtime/pprof's was checked for Go 1.26 and 1.27 only).
+const leakcheckCanDecodeLabelSet = false
 
-func leakcheckLabelSet() leakcheckunsafe.Pointer { return nil }
+func leakcheckLabelSetPairs(leakcheckunsafe.Pointer) []string { return nil }

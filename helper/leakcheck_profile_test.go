@@ -24,13 +24,23 @@ type leakcheckStackRecord struct {
 //go:linkname leakcheckGoroutineProfileWithLabels runtime.pprof_goroutineProfileWithLabels
 func leakcheckGoroutineProfileWithLabels(p []leakcheckStackRecord, labels []leakcheckunsafe.Pointer) (n int, ok bool)
 
-// leakcheckCanReadLabelSet: leakcheckLabelSet is the runtime's.
-const leakcheckCanReadLabelSet = true
+// leakcheckCanDecodeLabelSet: leakcheckLabelSetPairs reads label sets.
+const leakcheckCanDecodeLabelSet = true
 
-// leakcheckLabelSet is the current goroutine's label set, as
-// runtime/pprof's goroutine labels keep it (nil: none); a goroutine starts
-// with its creator's. The runtime marks the function for linking and keeps
-// its signature (go.dev/issue/67401).
-//
-//go:linkname leakcheckLabelSet runtime/pprof.runtime_getProfLabel
-func leakcheckLabelSet() leakcheckunsafe.Pointer
+// leakcheckLabelMap has the layout of runtime/pprof's labelMap, the label
+// set a goroutine's labels point to: an internal/runtime/pprof/label.Set,
+// whose List holds label.Label{Key, Value string}, sorted by key (Go 1.26
+// and 1.27).
+type leakcheckLabelMap struct {
+	list []struct{ key, value string }
+}
+
+// leakcheckLabelSetPairs is a label set's labels as key, value pairs.
+func leakcheckLabelSetPairs(set leakcheckunsafe.Pointer) []string {
+	m := (*leakcheckLabelMap)(set)
+	kv := make([]string, 0, 2*len(m.list))
+	for _, l := range m.list {
+		kv = append(kv, l.key, l.value)
+	}
+	return kv
+}

@@ -42,6 +42,7 @@ import (
 	leakchecksyscall "syscall"
 	leakchecktesting "testing"
 	leakchecktime "time"
+	leakcheckunsafe "unsafe"
 )
 
 // Replaced by leakcheck in each package's copy: the package under test, and
@@ -320,9 +321,9 @@ type leakcheckSession struct {
 	glance        leakcheckGlance
 	glanceCounter uint64
 	glanceOK      bool
-	// labels: the labels a goroutine inherits, leakcheck's own left out,
-	// by label set (leakcheckLabelsKey), read once.
-	labels   map[leakcheckLabelsKey][]string
+	// labels: the labels a goroutine starting with a given label set
+	// inherits, leakcheck's own left out, where the set cannot be decoded.
+	labels   map[leakcheckunsafe.Pointer][]string
 	problems []string
 
 	// Checks in the background (leakcheck_looker): waiting, whether the
@@ -420,7 +421,7 @@ func leakcheckStart() *leakcheckSession {
 		byLabel:  map[string]*leakcheckTest{},
 		runs:     map[string]int{},
 		subs:     map[*leakchecktesting.T]bool{},
-		labels:   map[leakcheckLabelsKey][]string{},
+		labels:   map[leakcheckunsafe.Pointer][]string{},
 		problems: problems,
 		wake:     make(chan struct{}, 1),
 	}
@@ -814,3 +815,12 @@ func leakcheckParseRestore(s string) (map[string]*string, error) {
 	}
 	return vars, nil
 }
+
+// leakcheckLabelSet is the current goroutine's label set, as
+// runtime/pprof's goroutine labels keep it (nil: none); a goroutine starts
+// with its creator's. The runtime marks the function for linking (Go 1.23
+// and later) and keeps its signature (go.dev/issue/67401); it has been
+// there since Go 1.9.
+//
+//go:linkname leakcheckLabelSet runtime/pprof.runtime_getProfLabel
+func leakcheckLabelSet() leakcheckunsafe.Pointer

@@ -800,6 +800,20 @@ fn verdicts_match_go_test_but_for_leaks_whatever_the_suite_does() {
     assert_eq!(check(&run, "norun").0, "checked");
 }
 
+// Labels a test sets around a subtest are kept on Go versions whose label
+// sets the helper does not read itself too: there it reads them from a
+// goroutine profile once per label set (it read them once per parent, and
+// a subtest run inside pprof.Do after another lost them).
+#[test]
+fn labels_a_test_sets_around_a_subtest_are_kept_on_older_go() {
+    let m = temp_module(&[("userlabels/labels_test.go", USERLABELS)]);
+    let env = [("GOTOOLCHAIN", "go1.22.12")];
+    let run = run_in(m.path(), &["--", "-count=1"], &env);
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(status(&run, "userlabels"), "passed");
+    assert_eq!(verdict(&run, "userlabels", "TestSubtestInsideDo/labelled"), "passed");
+}
+
 #[test]
 fn a_failure_stays_a_failure_leak_or_not() {
     // Not compared with go test: there the late t.Error comes after
