@@ -275,8 +275,38 @@ fn a_leak_found_in_the_background_fails_the_package_in_go_tests_output() {
     assert!(
         failure
             .trim_end()
-            .ends_with("leakcheck: 1 goroutine leaked after TestA returned"),
+            .ends_with("leakcheck: go test passed TestA; 1 goroutine leaked after it returned"),
         "{failure}"
+    );
+}
+
+/// The JUnit failure of a test go test failed for its leak ends with go
+/// test's `--- FAIL`; a subtest's leak, found at its parent's check, which
+/// go test passed, says so after its `--- PASS`, with its own count.
+#[test]
+fn a_junit_failure_says_what_came_after_go_tests_verdict() {
+    let m = temp_module(&[(
+        "both/both_test.go",
+        "package both\n\nimport \"testing\"\n\nfunc TestBoth(t *testing.T) {\n\tgo func() { select {} }()\n\tt.Run(\"sub\", func(t *testing.T) { go func() { select {} }() })\n}\n",
+    )]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1);
+    let failure = |name: &str| {
+        run.junit
+            .split(&format!("<testcase name=\"{name}\""))
+            .nth(1)
+            .and_then(|t| t.split("</failure>").next())
+            .unwrap_or_else(|| panic!("{name}: {}", run.junit))
+            .trim_end()
+            .to_string()
+    };
+    let top = failure("TestBoth");
+    assert!(top.ends_with(")"), "no line after go test's verdict: {top}");
+    assert!(top.lines().last().unwrap().contains("--- FAIL: TestBoth ("), "{top}");
+    let sub = failure("TestBoth/sub");
+    assert!(
+        sub.ends_with("leakcheck: go test passed TestBoth/sub; 1 goroutine leaked after it returned"),
+        "{sub}"
     );
 }
 

@@ -202,19 +202,18 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
             let mut s = TestCaseStatus::non_success(kind);
             let description = match (kind, leak) {
                 (NonSuccessKind::Failure, Some(leak)) => {
-                    // A leak found after the test returned (a parallel
-                    // test's, checked in the background) failed nothing in
-                    // go test, whose `--- PASS` ends the output: the body
-                    // ends with the helper's line, as a serial test's does.
-                    let line = format!(
-                        "leakcheck: {} leaked after {} returned",
-                        text::goroutines(leak.total),
-                        t.name
-                    );
-                    let tail = if body.contains(&line) {
-                        String::new()
+                    // A leak go test did not fail (a parallel test's, found
+                    // after it returned; a subtest's, found at its parent's
+                    // check): go test's `--- PASS` ends the output, and the
+                    // body says what came after it.
+                    let tail = if body.contains(&format!("--- PASS: {} (", t.name)) {
+                        format!(
+                            "leakcheck: go test passed {}; {} leaked after it returned\n",
+                            t.name,
+                            text::goroutines(leak.total)
+                        )
                     } else {
-                        format!("{line}\n")
+                        String::new()
                     };
                     format!("{message}\n\n{}\n{body}{tail}", text::leak_text(leak, root, ""))
                 }
