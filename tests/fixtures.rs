@@ -578,7 +578,7 @@ fn every_leak_gets_a_diagnosis_that_names_its_fix() {
     let out = run.stdout();
     assert!(
         out.contains(
-            "        waits: 4 goroutines waiting to receive from a channel nobody closes: a pool's idle workers, or receivers whose sender is gone\n        fix: close the work channel"
+            "        waits: 4 goroutines waiting to receive from channels nobody sends to or closes: a pool's idle workers, or receivers whose sender is gone\n        fix: close the channel when no more values come (a pool's work channel: close(jobs)"
         ),
         "{out}"
     );

@@ -615,8 +615,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             min_count: 10,
             ..rule(
                 "unbounded-goroutines",
-                "{n} identical goroutines started by {creator}, each blocked: one per call or item, none with a way to finish (a send nobody receives, a select nothing ends), never bounded",
-                Some("give each a way to finish (select on ctx.Done() around the blocking send or receive; a send to a receiver that may give up: room in the buffer, make(chan T, 1)) and bound how many can run at once (a worker pool, or a semaphore: errgroup's SetLimit, a buffered channel)"),
+                "{n} identical goroutines started by {creator}, each blocked: one per call or item, nothing ends them (a send nobody receives, a select on a context nobody cancels or a channel nobody closes), never bounded",
+                Some("give each a way to finish and use it (select on ctx.Done() around the blocking send or receive, and cancel the context when the work is abandoned; a single send to a receiver that may give up: room for it in the buffer, make(chan T, 1)), and bound how many can run at once (a worker pool, or a semaphore: errgroup's SetLimit, a buffered channel)"),
             )
         },
         DiagnosisRule {
@@ -624,8 +624,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             min_count: 2,
             ..rule(
                 "worker-pool",
-                "{n} goroutines waiting to receive from a channel nobody closes: a pool's idle workers, or receivers whose sender is gone",
-                Some("close the work channel when no more work comes (close(jobs)) and wait for the workers (a library's pool: release it when done, with its Release, Close or Shutdown), or stop them with a context (select on ctx.Done()); a sender that may stop early: close the channel on every path (defer close(ch))"),
+                "{n} goroutines waiting to receive from channels nobody sends to or closes: a pool's idle workers, or receivers whose sender is gone",
+                Some("close the channel when no more values come (a pool's work channel: close(jobs), then wait for the workers; a library's pool: release it when done, with its Release, Close or Shutdown; a sender that may stop early: defer close(ch)), or stop them with a context (select on ctx.Done())"),
             )
         },
         DiagnosisRule {
@@ -1091,9 +1091,10 @@ created by github.com/panjf2000/ants/v2.(*goWorker).run in goroutine 1
         assert_eq!(d.rule, "unbounded-goroutines");
         let fix = d.fix.unwrap();
         assert!(
-            fix.starts_with("give each a way to finish") && fix.contains("make(chan T, 1)"),
+            fix.starts_with("give each a way to finish") && fix.contains("cancel the context"),
             "{fix}"
         );
+        assert!(fix.contains("a single send to a receiver that may give up"), "{fix}");
         // Receivers may be a pool's workers or one-shot receives whose
         // sender is gone (Go's "SpawnGC": each on a channel of its own):
         // the text says both.
