@@ -265,19 +265,23 @@ fn a_leak_found_in_the_background_fails_the_package_in_go_tests_output() {
     );
     // go test passed TestA: its JUnit failure does not end with that
     // `--- PASS` but with what leakcheck found after it.
-    let junit = &run.junit;
-    let failure = junit
-        .split("<testcase name=\"TestA\"")
-        .nth(1)
-        .and_then(|t| t.split("</failure>").next())
-        .unwrap_or_else(|| panic!("{junit}"));
+    let failure = junit_failure(&run, "TestA");
     assert!(failure.contains("--- PASS: TestA"), "{failure}");
     assert!(
-        failure
-            .trim_end()
-            .ends_with("leakcheck: go test passed TestA; 1 goroutine leaked after it returned"),
+        failure.ends_with("leakcheck: go test passed TestA; 1 goroutine leaked after it returned"),
         "{failure}"
     );
+}
+
+/// The body of a test's JUnit failure, trimmed.
+fn junit_failure(run: &Run, name: &str) -> String {
+    run.junit
+        .split(&format!("<testcase name=\"{name}\""))
+        .nth(1)
+        .and_then(|t| t.split("</failure>").next())
+        .unwrap_or_else(|| panic!("{name}: {}", run.junit))
+        .trim_end()
+        .to_string()
 }
 
 /// The JUnit failure of a test go test failed for its leak ends with go
@@ -291,19 +295,10 @@ fn a_junit_failure_says_what_came_after_go_tests_verdict() {
     )]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     assert_eq!(run.code(), 1);
-    let failure = |name: &str| {
-        run.junit
-            .split(&format!("<testcase name=\"{name}\""))
-            .nth(1)
-            .and_then(|t| t.split("</failure>").next())
-            .unwrap_or_else(|| panic!("{name}: {}", run.junit))
-            .trim_end()
-            .to_string()
-    };
-    let top = failure("TestBoth");
+    let top = junit_failure(&run, "TestBoth");
     assert!(top.ends_with(")"), "no line after go test's verdict: {top}");
     assert!(top.lines().last().unwrap().contains("--- FAIL: TestBoth ("), "{top}");
-    let sub = failure("TestBoth/sub");
+    let sub = junit_failure(&run, "TestBoth/sub");
     assert!(
         sub.ends_with("leakcheck: go test passed TestBoth/sub; 1 goroutine leaked after it returned"),
         "{sub}"

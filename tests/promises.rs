@@ -410,13 +410,17 @@ func labelsOf(fn string) string {
 	return "(not found)"
 }
 
-func TestInheritsSuiteLabels(t *testing.T) {
+// workerLabels starts worker, named fn, and returns its labels line.
+func workerLabels(worker func(ready, done chan struct{}), fn string) string {
 	ready, done := make(chan struct{}), make(chan struct{})
-	go suiteWorker(ready, done)
+	go worker(ready, done)
+	defer close(done)
 	<-ready
-	got := labelsOf("userlabels.suiteWorker")
-	close(done)
-	if !strings.Contains(got, `"suite":"userlabels"`) {
+	return labelsOf(fn)
+}
+
+func TestInheritsSuiteLabels(t *testing.T) {
+	if got := workerLabels(suiteWorker, "userlabels.suiteWorker"); !strings.Contains(got, `"suite":"userlabels"`) {
 		t.Fatalf("worker labels = %s, want suite=userlabels", got)
 	}
 }
@@ -425,12 +429,7 @@ func TestInheritsSuiteLabels(t *testing.T) {
 func TestLabelsSurviveSubtest(t *testing.T) {
 	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("tenant", "acme")))
 	t.Run("setup", func(t *testing.T) {})
-	ready, done := make(chan struct{}), make(chan struct{})
-	go tenantWorker(ready, done)
-	<-ready
-	got := labelsOf("userlabels.tenantWorker")
-	close(done)
-	if !strings.Contains(got, `"tenant":"acme"`) {
+	if got := workerLabels(tenantWorker, "userlabels.tenantWorker"); !strings.Contains(got, `"tenant":"acme"`) {
 		t.Fatalf("worker labels = %s, want tenant=acme", got)
 	}
 }
@@ -441,12 +440,7 @@ func TestSubtestInsideDo(t *testing.T) {
 	t.Run("plain", func(t *testing.T) {})
 	pprof.Do(context.Background(), pprof.Labels("phase", "load"), func(context.Context) {
 		t.Run("labelled", func(t *testing.T) {
-			ready, done := make(chan struct{}), make(chan struct{})
-			go phaseWorker(ready, done)
-			<-ready
-			got := labelsOf("userlabels.phaseWorker")
-			close(done)
-			if !strings.Contains(got, `"phase":"load"`) {
+			if got := workerLabels(phaseWorker, "userlabels.phaseWorker"); !strings.Contains(got, `"phase":"load"`) {
 				t.Fatalf("worker labels = %s, want phase=load", got)
 			}
 		})
