@@ -263,6 +263,13 @@ fn a_leak_found_in_the_background_fails_the_package_in_go_tests_output() {
         stream.contains("leakcheck: 1 goroutine leaked after TestA returned"),
         "{stream}"
     );
+    // The terminal's leak report says it: not that line again.
+    assert!(run.stdout().contains("--- LEAK: TestA"), "{}", run.stdout());
+    assert!(
+        !run.stdout().contains("leaked after TestA returned"),
+        "{}",
+        run.stdout()
+    );
     // go test passed TestA: its JUnit failure does not end with that
     // `--- PASS` but with what leakcheck found after it.
     let failure = junit_failure(&run, "TestA");

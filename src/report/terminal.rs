@@ -1016,8 +1016,14 @@ fn is_closing_line(line: &str) -> bool {
 }
 
 /// Package output without go test's own summary lines, which leakcheck
-/// prints itself.
+/// prints itself, nor the helper's lines for leaks found after their tests
+/// returned (`leakcheck: 2 goroutines leaked after TestX returned`, which
+/// fail the package in go test's eyes), which the leak reports above say.
 fn package_output(output: &str) -> String {
+    static BACKGROUND_LEAK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^leakcheck: \d+ goroutines? leaked after \S+ returned\n?$")
+            .expect("the leak line pattern compiles")
+    });
     output
         .split_inclusive('\n')
         .filter(|l| {
@@ -1025,7 +1031,8 @@ fn package_output(output: &str) -> String {
                 || l.starts_with("ok  \t")
                 || *l == "FAIL\n"
                 || *l == "PASS\n"
-                || l.starts_with("coverage: "))
+                || l.starts_with("coverage: ")
+                || BACKGROUND_LEAK.is_match(l))
         })
         .collect()
 }
