@@ -230,6 +230,7 @@ fn name_lock_holders(groups: &mut [LeakedGroup]) {
                 .filter(|&(j, h)| {
                     j != i
                         && locking_function(h).is_none()
+                        && !is_moving(h)
                         && h.frames.iter().any(|f| f.function == locker)
                 })
                 .map(|(_, h)| h)
@@ -283,6 +284,12 @@ fn lock_cycle_holder(locker: &str, groups: &[LeakedGroup]) -> Option<String> {
         },
         waits.join("; "),
     ))
+}
+
+/// Running or ready to run when seen: not blocked holding anything, but
+/// caught between two steps of a loop.
+fn is_moving(g: &LeakedGroup) -> bool {
+    g.state.starts_with("runnable") || g.state.starts_with("running")
 }
 
 /// The innermost frame of a group's own code, not the standard library's
@@ -366,6 +373,26 @@ pub fn builtin() -> Vec<DiagnosisRule> {
                 "http-keep-alive",
                 "an HTTP client connection's loop: the connection stays open (idle, kept alive for the next request, or holding a response body nobody closed)",
                 Some("close the client's idle connections when done (client.CloseIdleConnections(), or srv.Close() for an httptest server), and read and close every response body (defer resp.Body.Close())"),
+            )
+        },
+        DiagnosisRule {
+            // x/net/http2's, or net/http's bundled copy.
+            any_function: re(r"^(golang\.org/x/net/http2\.\(\*ClientConn\)|net/http\.\(\*http2ClientConn\))\.readLoop$"),
+            ..rule(
+                "http2-client-conn",
+                "an HTTP/2 client connection's read loop: the connection stays open, kept for the next request",
+                Some("close the transport's idle connections when done (transport.CloseIdleConnections(), or client.CloseIdleConnections()), or close the server (srv.Close())"),
+            )
+        },
+        DiagnosisRule {
+            // An h2c handler, or HTTP/2 over TLS: the handler that serves
+            // the request is done; the connection is served until the
+            // client hangs up.
+            any_function: re(r"^(golang\.org/x/net/http2\.\(\*serverConn\)|net/http\.\(\*http2serverConn\))\.serve$"),
+            ..rule(
+                "http2-server-conn",
+                "an HTTP/2 server connection (h2c, or HTTP/2 over TLS) that its client never closed: it is served until the client hangs up or the server shuts down",
+                Some("close the client's connections when done (its transport's CloseIdleConnections()), and close the server when the test ends (srv.Close(): closing the listener alone leaves open connections)"),
             )
         },
         DiagnosisRule {
@@ -578,6 +605,10 @@ pub fn builtin() -> Vec<DiagnosisRule> {
         },
         DiagnosisRule {
             any_function: re(r"^sync\.\(\*(Mutex|RWMutex)\)\.(Lock|RLock)$"),
+            // Waiting for it (semacquire before Go 1.20): a goroutine seen
+            // runnable in Lock's slow path is not waiting, it is spinning
+            // through Lock in a loop (the `running` rule).
+            state: re(r"^(sync\.(Mutex|RWMutex)\.(Lock|RLock)|semacquire)"),
             ..rule(
                 "mutex",
                 "a mutex its holder does not release: a goroutine blocked while holding it, one that returned without unlocking, or this goroutine itself, taking again a lock it holds (Go's locks are not re-entrant; on a sync.RWMutex a reader that never called RUnlock blocks Lock, and a waiting Lock blocks new RLock calls)",
@@ -725,6 +756,34 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&keep_alive), "http-keep-alive");
+        // gin's TestH2c: an h2c connection its http2.Transport kept open,
+        // not a handler that never returns.
+        let h2c = group(
+            "select",
+            &[
+                "golang.org/x/net/http2.(*serverConn).serve",
+                "golang.org/x/net/http2.(*Server).serveConn",
+                "golang.org/x/net/http2.(*Server).ServeConn",
+                "golang.org/x/net/http2/h2c.h2cHandler.ServeHTTP",
+                "net/http.serverHandler.ServeHTTP",
+                "net/http.(*conn).serve",
+            ],
+            "net/http.(*Server).Serve",
+            1,
+        );
+        assert_eq!(rule_for(&h2c), "http2-server-conn");
+        let h2_client = group(
+            "IO wait",
+            &[
+                "golang.org/x/net/http2.readFrameHeader",
+                "golang.org/x/net/http2.(*Framer).ReadFrame",
+                "golang.org/x/net/http2.(*clientConnReadLoop).run",
+                "golang.org/x/net/http2.(*ClientConn).readLoop",
+            ],
+            "golang.org/x/net/http2.(*Transport).newClientConn",
+            1,
+        );
+        assert_eq!(rule_for(&h2_client), "http2-client-conn");
         let pool = group("chan receive", &["p.(*Pool).worker"], "p.New", 4);
         assert_eq!(rule_for(&pool), "worker-pool");
         let one = group("chan receive", &["p.wait"], "p.Start", 1);
@@ -1066,6 +1125,47 @@ created by go.uber.org/ratelimit.(*runnerImpl).goWait in goroutine 23
             of(&atomic, "github.com/benbjohnson/clock.(*Mock).Sleep").rule,
             "mock-clock-sleep"
         );
+    }
+
+    /// Two goroutines each spinning through Lock and Unlock of their own
+    /// mutex (gin's TestRaceContextCopy, in a real Go 1.26 dump): one seen
+    /// runnable inside Lock waits for no one, and the other, runnable in
+    /// the same function, holds nothing it waits for.
+    #[test]
+    fn goroutines_spinning_through_a_lock_are_running_not_waiting() {
+        const IN_LOCK: &str = "\
+internal/sync.(*Mutex).Lock(...)
+\t/usr/local/go/src/internal/sync/mutex.go:63
+sync.(*Mutex).Lock(...)
+\t/usr/local/go/src/sync/mutex.go:46
+sync.(*RWMutex).Lock(0x1e351d210318)
+\t/usr/local/go/src/sync/rwmutex.go:150 +0x25
+example.com/busymutex.(*box).set(0x1e351d210318, 0x1, 0x1)
+\t/src/busymutex/busy_test.go:14 +0x2e
+example.com/busymutex.spin(0x1e351d210318)
+\t/src/busymutex/busy_test.go:21 +0x3a
+created by example.com/busymutex.TestBusy in goroutine 7
+\t/src/busymutex/busy_test.go:28 +0x65";
+        const IN_SET: &str = "\
+example.com/busymutex.(*box).set(0x1e351d210330, 0x2, 0x2)
+\t/src/busymutex/busy_test.go:13 +0x45
+example.com/busymutex.spin(0x1e351d210330)
+\t/src/busymutex/busy_test.go:21 +0x3a
+created by example.com/busymutex.TestBusy in goroutine 7
+\t/src/busymutex/busy_test.go:29 +0x8d";
+        let groups = diagnosed(&[(1, "runnable", IN_LOCK), (1, "runnable", IN_SET)]);
+        let lock = of(&groups, "internal/sync.(*Mutex).Lock");
+        assert_eq!(lock.rule, "running", "{lock:?}");
+        // Blocked in Lock, it waits for the mutex, but a runnable group is
+        // not its holder "blocked inside" the function.
+        let groups = diagnosed(&[(1, "sync.RWMutex.Lock", IN_LOCK), (1, "runnable", IN_SET)]);
+        let lock = of(&groups, "internal/sync.(*Mutex).Lock");
+        assert_eq!(lock.rule, "mutex");
+        assert!(
+            lock.waits.starts_with("a mutex its holder does not release"),
+            "{lock:?}"
+        );
+        assert!(lock.fix.is_some(), "{lock:?}");
     }
 
     /// ants' ExamplePool: hundreds of idle workers of the default pool are
