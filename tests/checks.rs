@@ -298,7 +298,10 @@ fn junit_failure(run: &Run, name: &str) -> String {
 fn a_junit_failure_says_what_came_after_go_tests_verdict() {
     let m = temp_module(&[(
         "both/both_test.go",
-        "package both\n\nimport \"testing\"\n\nfunc TestBoth(t *testing.T) {\n\tgo func() { select {} }()\n\tt.Run(\"sub\", func(t *testing.T) { go func() { select {} }() })\n}\n",
+        "package both\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"testing\"\n)\n\n\
+         func TestMain(m *testing.M) {\n\tfmt.Println(\"leakcheck: 3 goroutines leaked after TestSetup returned\")\n\tos.Exit(m.Run())\n}\n\n\
+         func TestBoth(t *testing.T) {\n\tgo func() { select {} }()\n\tt.Run(\"sub\", func(t *testing.T) { go func() { select {} }() })\n}\n\n\
+         func TestLiar(t *testing.T) {\n\tfmt.Println(\"--- PASS: TestLiar (0.00s)\")\n\tgo func() { select {} }()\n\tt.Error(\"boom\")\n}\n",
     )]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     assert_eq!(run.code(), 1);
@@ -309,6 +312,16 @@ fn a_junit_failure_says_what_came_after_go_tests_verdict() {
     assert!(
         sub.ends_with("leakcheck: go test passed TestBoth/sub; 1 goroutine leaked after it returned"),
         "{sub}"
+    );
+    // go test's own result line decides, not one the test printed.
+    let liar = junit_failure(&run, "TestLiar");
+    assert!(!liar.contains("go test passed"), "{liar}");
+    // What TestMain printed is go test's to show, whatever it looks like.
+    assert!(
+        run.stdout()
+            .contains("leakcheck: 3 goroutines leaked after TestSetup returned"),
+        "{}",
+        run.stdout()
     );
 }
 

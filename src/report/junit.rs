@@ -144,6 +144,18 @@ fn outcome(
     })
 }
 
+/// Whether go test's result line for `name` in its output, the last one
+/// (a test may print one of its own before it), is `--- PASS`.
+fn go_test_passed(output: &str, name: &str) -> bool {
+    let result = |verdict: &str| format!("--- {verdict}: {name} (");
+    let [pass, fail, skip] = ["PASS", "FAIL", "SKIP"].map(result);
+    output
+        .lines()
+        .map(str::trim_start)
+        .rfind(|l| l.starts_with(&pass) || l.starts_with(&fail) || l.starts_with(&skip))
+        .is_some_and(|l| l.starts_with(&pass))
+}
+
 /// A body that says something: `body`, or the message when it is blank
 /// (readers such as Codecov's take a failure's body for its message).
 fn body_or(body: String, message: &str) -> String {
@@ -206,7 +218,7 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
                     // after it returned; a subtest's, found at its parent's
                     // check): go test's `--- PASS` ends the output, and the
                     // body says what came after it.
-                    let tail = if body.contains(&format!("--- PASS: {} (", t.name)) {
+                    let tail = if go_test_passed(&body, &t.name) {
                         format!(
                             "leakcheck: go test passed {}; {} leaked after it returned\n",
                             t.name,

@@ -405,7 +405,7 @@ impl<W: Write> TerminalReporter<W> {
                 && p.status == PackageStatus::Failed
                 && !p.any_test_failed());
         if (unexplained || p.go_failed) && outputs {
-            let shown = package_output(&p.output);
+            let shown = package_output(p);
             let shown: String = if unexplained {
                 shown
             } else {
@@ -1018,13 +1018,21 @@ fn is_closing_line(line: &str) -> bool {
 /// Package output without go test's own summary lines, which leakcheck
 /// prints itself, nor the helper's lines for leaks found after their tests
 /// returned (`leakcheck: 2 goroutines leaked after TestX returned`, which
-/// fail the package in go test's eyes), which the leak reports above say.
-fn package_output(output: &str) -> String {
+/// fail the package in go test's eyes) where a leak report above says it:
+/// the line of a test of the package that leaked.
+fn package_output(p: &PackageResult) -> String {
     static BACKGROUND_LEAK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^leakcheck: \d+ goroutines? leaked after \S+ returned\n?$")
+        regex::Regex::new(r"^leakcheck: \d+ goroutines? leaked after (\S+) returned\n?$")
             .expect("the leak line pattern compiles")
     });
-    output
+    let reported = |line: &str| {
+        BACKGROUND_LEAK.captures(line).is_some_and(|c| {
+            p.tests
+                .iter()
+                .any(|t| t.name == c[1] && t.leak.as_ref().is_some_and(|l| l.total > 0))
+        })
+    };
+    p.output
         .split_inclusive('\n')
         .filter(|l| {
             !(l.starts_with("FAIL\t")
@@ -1032,7 +1040,7 @@ fn package_output(output: &str) -> String {
                 || *l == "FAIL\n"
                 || *l == "PASS\n"
                 || l.starts_with("coverage: ")
-                || BACKGROUND_LEAK.is_match(l))
+                || reported(l))
         })
         .collect()
 }
