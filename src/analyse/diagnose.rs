@@ -381,18 +381,19 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             ..rule(
                 "http2-client-conn",
                 "an HTTP/2 client connection's read loop: the connection stays open, kept for the next request",
-                Some("close the transport's idle connections when done (transport.CloseIdleConnections(), or client.CloseIdleConnections()), or close the server (srv.Close())"),
+                Some("close the transport's idle connections when done (transport.CloseIdleConnections(), or client.CloseIdleConnections()): closing the server does not end an h2c connection, which h2c took over from it"),
             )
         },
         DiagnosisRule {
             // An h2c handler, or HTTP/2 over TLS: the handler that serves
             // the request is done; the connection is served until the
             // client hangs up.
-            any_function: re(r"^(golang\.org/x/net/http2\.\(\*serverConn\)|net/http\.\(\*http2serverConn\))\.serve$"),
+            // Its frame reader too (over h2c's bufConn, or the TLS conn).
+            any_function: re(r"^(golang\.org/x/net/http2\.\(\*serverConn\)|net/http\.\(\*http2serverConn\))\.(serve|readFrames)$"),
             ..rule(
                 "http2-server-conn",
                 "an HTTP/2 server connection (h2c, or HTTP/2 over TLS) that its client never closed: it is served until the client hangs up or the server shuts down",
-                Some("close the client's connections when done (its transport's CloseIdleConnections()), and close the server when the test ends (srv.Close(): closing the listener alone leaves open connections)"),
+                Some("close the client's connections when done (its transport's CloseIdleConnections()): h2c takes the connection over from the server, so srv.Close() does not end it (it does end an HTTP/2 connection over TLS; closing the listener alone ends neither)"),
             )
         },
         DiagnosisRule {
@@ -772,6 +773,23 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&h2c), "http2-server-conn");
+        let reader = group(
+            "IO wait",
+            &[
+                "golang.org/x/net/http2/h2c.(*bufConn).Read",
+                "io.ReadAtLeast",
+                "golang.org/x/net/http2.readFrameHeader",
+                "golang.org/x/net/http2.(*Framer).ReadFrame",
+                "golang.org/x/net/http2.(*serverConn).readFrames",
+            ],
+            "golang.org/x/net/http2.(*serverConn).serve",
+            1,
+        );
+        assert_eq!(
+            rule_for(&reader),
+            "http2-server-conn",
+            "not a connection the test can close"
+        );
         let h2_client = group(
             "IO wait",
             &[
