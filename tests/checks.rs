@@ -301,7 +301,7 @@ fn a_junit_failure_says_what_came_after_go_tests_verdict() {
         "package both\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"testing\"\n)\n\n\
          func TestMain(m *testing.M) {\n\tfmt.Println(\"leakcheck: 3 goroutines leaked after TestSetup returned\")\n\tos.Exit(m.Run())\n}\n\n\
          func TestBoth(t *testing.T) {\n\tgo func() { select {} }()\n\tt.Run(\"sub\", func(t *testing.T) { go func() { select {} }() })\n}\n\n\
-         func TestLiar(t *testing.T) {\n\tfmt.Println(\"--- PASS: TestLiar (0.00s)\")\n\tgo func() { select {} }()\n\tt.Error(\"boom\")\n}\n",
+         func TestLiar(t *testing.T) {\n\tfmt.Println(\"--- PASS: TestLiar (0.00s)\")\n\tgo func() { select {} }()\n\tt.Error(\"checked by leakcheck: yes\")\n}\n",
     )]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     assert_eq!(run.code(), 1);
@@ -316,6 +316,8 @@ fn a_junit_failure_says_what_came_after_go_tests_verdict() {
     // go test's own result line decides, not one the test printed.
     let liar = junit_failure(&run, "TestLiar");
     assert!(!liar.contains("go test passed"), "{liar}");
+    // A line that mentions leakcheck is the test's, shown with its failure.
+    assert!(run.stdout().contains("checked by leakcheck: yes"), "{}", run.stdout());
     // What TestMain printed is go test's to show, whatever it looks like.
     assert!(
         run.stdout()

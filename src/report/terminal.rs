@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::text;
 use super::{Event, Reporter, RunInfo, RunSummary, Stream};
-use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestResult, Verdict, HELPER_LINE_MARK};
+use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestResult, Verdict};
 use crate::error::{Error, Result};
 
 /// How test results are shown (`--format`).
@@ -929,13 +929,23 @@ fn benchmarks(p: &PackageResult) -> String {
 fn shown_output(output: &str) -> String {
     let mut shown = String::new();
     for line in text::without_framing(output).lines() {
-        if !is_result_line(line) && !line.contains(HELPER_LINE_MARK) {
+        if !is_result_line(line) && !HELPER_LEAK_LINE.is_match(line) {
             shown.push_str(line);
             shown.push('\n');
         }
     }
     shown
 }
+
+/// The helper's line for a leak: in a test's failure (`    x_test.go:9:
+/// leakcheck: 2 goroutines leaked after TestX returned`), in an example's
+/// output, or the package's output for a leak found after its test
+/// returned; the test's name captured. The reports say it in their own
+/// words; a line that only mentions leakcheck is the test's own.
+static HELPER_LEAK_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^\s*(?:\S+\.go:\d+: )?leakcheck: \d+ goroutines? leaked after (\S+) returned\n?$")
+        .expect("the leak line pattern compiles")
+});
 
 /// A test's result line as testing prints it (`--- FAIL: TestX (0.00s)`),
 /// which the details give in their own words; a line the test printed
@@ -963,7 +973,7 @@ fn passed_test_stdout(output: &str) -> String {
         in_log = false;
         // Its subtests' results too, indented.
         let framing = is_result_line(line.trim_start()) || line.starts_with("=== ATTR ");
-        if !framing && !line.contains(HELPER_LINE_MARK) {
+        if !framing && !HELPER_LEAK_LINE.is_match(line) {
             shown.push_str(line);
             shown.push('\n');
         }
@@ -1021,12 +1031,8 @@ fn is_closing_line(line: &str) -> bool {
 /// fail the package in go test's eyes) where a leak report above says it:
 /// the line of a test of the package that leaked.
 fn package_output(p: &PackageResult) -> String {
-    static BACKGROUND_LEAK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^leakcheck: \d+ goroutines? leaked after (\S+) returned\n?$")
-            .expect("the leak line pattern compiles")
-    });
     let reported = |line: &str| {
-        BACKGROUND_LEAK.captures(line).is_some_and(|c| {
+        HELPER_LEAK_LINE.captures(line).is_some_and(|c| {
             p.tests
                 .iter()
                 .any(|t| t.name == c[1] && t.leak.as_ref().is_some_and(|l| l.total > 0))
