@@ -757,51 +757,50 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&keep_alive), "http-keep-alive");
-        // gin's TestH2c: an h2c connection its http2.Transport kept open,
-        // not a handler that never returns.
-        let h2c = group(
-            "select",
-            &[
+        // gin's TestH2c: an h2c connection its http2.Transport kept open
+        // (the server's side and its frame reader, and the client's), not
+        // a handler that never returns nor a connection the test can close.
+        let h2: [(&str, &[&str], &str, &str); 3] = [
+            (
+                "select",
+                &[
+                    "golang.org/x/net/http2.(*serverConn).serve",
+                    "golang.org/x/net/http2.(*Server).serveConn",
+                    "golang.org/x/net/http2.(*Server).ServeConn",
+                    "golang.org/x/net/http2/h2c.h2cHandler.ServeHTTP",
+                    "net/http.serverHandler.ServeHTTP",
+                    "net/http.(*conn).serve",
+                ],
+                "net/http.(*Server).Serve",
+                "http2-server-conn",
+            ),
+            (
+                "IO wait",
+                &[
+                    "golang.org/x/net/http2/h2c.(*bufConn).Read",
+                    "io.ReadAtLeast",
+                    "golang.org/x/net/http2.readFrameHeader",
+                    "golang.org/x/net/http2.(*Framer).ReadFrame",
+                    "golang.org/x/net/http2.(*serverConn).readFrames",
+                ],
                 "golang.org/x/net/http2.(*serverConn).serve",
-                "golang.org/x/net/http2.(*Server).serveConn",
-                "golang.org/x/net/http2.(*Server).ServeConn",
-                "golang.org/x/net/http2/h2c.h2cHandler.ServeHTTP",
-                "net/http.serverHandler.ServeHTTP",
-                "net/http.(*conn).serve",
-            ],
-            "net/http.(*Server).Serve",
-            1,
-        );
-        assert_eq!(rule_for(&h2c), "http2-server-conn");
-        let reader = group(
-            "IO wait",
-            &[
-                "golang.org/x/net/http2/h2c.(*bufConn).Read",
-                "io.ReadAtLeast",
-                "golang.org/x/net/http2.readFrameHeader",
-                "golang.org/x/net/http2.(*Framer).ReadFrame",
-                "golang.org/x/net/http2.(*serverConn).readFrames",
-            ],
-            "golang.org/x/net/http2.(*serverConn).serve",
-            1,
-        );
-        assert_eq!(
-            rule_for(&reader),
-            "http2-server-conn",
-            "not a connection the test can close"
-        );
-        let h2_client = group(
-            "IO wait",
-            &[
-                "golang.org/x/net/http2.readFrameHeader",
-                "golang.org/x/net/http2.(*Framer).ReadFrame",
-                "golang.org/x/net/http2.(*clientConnReadLoop).run",
-                "golang.org/x/net/http2.(*ClientConn).readLoop",
-            ],
-            "golang.org/x/net/http2.(*Transport).newClientConn",
-            1,
-        );
-        assert_eq!(rule_for(&h2_client), "http2-client-conn");
+                "http2-server-conn",
+            ),
+            (
+                "IO wait",
+                &[
+                    "golang.org/x/net/http2.readFrameHeader",
+                    "golang.org/x/net/http2.(*Framer).ReadFrame",
+                    "golang.org/x/net/http2.(*clientConnReadLoop).run",
+                    "golang.org/x/net/http2.(*ClientConn).readLoop",
+                ],
+                "golang.org/x/net/http2.(*Transport).newClientConn",
+                "http2-client-conn",
+            ),
+        ];
+        for (state, frames, creator, want) in h2 {
+            assert_eq!(rule_for(&group(state, frames, creator, 1)), want, "{frames:?}");
+        }
         let pool = group("chan receive", &["p.(*Pool).worker"], "p.New", 4);
         assert_eq!(rule_for(&pool), "worker-pool");
         let one = group("chan receive", &["p.wait"], "p.Start", 1);
@@ -1146,7 +1145,7 @@ created by go.uber.org/ratelimit.(*runnerImpl).goWait in goroutine 23
     }
 
     /// Two goroutines each spinning through Lock and Unlock of their own
-    /// mutex (gin's TestRaceContextCopy, in a real Go 1.26 dump): one seen
+    /// mutex (gin's TestRaceContextCopy; the frames of a Go 1.26 run): one seen
     /// runnable inside Lock waits for no one, and the other, runnable in
     /// the same function, holds nothing it waits for.
     #[test]
