@@ -1010,9 +1010,8 @@ fn race_reports(output: &str) -> Vec<String> {
     reports
 }
 
-/// What go test adds to a passing package's line under `-cover`.
-/// What go test's `ok` line says after the time: the coverage, and that
-/// no test was selected.
+/// What go test's `ok` line says after the time: the coverage (`-cover`),
+/// and that no test was selected.
 fn ok_suffix(p: &PackageResult) -> String {
     let coverage = p.coverage().map(|c| format!("\tcoverage: {c}")).unwrap_or_default();
     let none = if p.no_tests_to_run() { " [no tests to run]" } else { "" };
