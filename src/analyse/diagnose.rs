@@ -385,10 +385,10 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
-            // An h2c handler, or HTTP/2 over TLS: the handler that serves
-            // the request is done; the connection is served until the
-            // client hangs up.
-            // Its frame reader too (over h2c's bufConn, or the TLS conn).
+            // An h2c handler, or HTTP/2 over TLS, and its frame reader (over
+            // h2c's bufConn, or the TLS conn): the handler that served the
+            // request is done; the connection is served until the client
+            // hangs up.
             any_function: re(r"^(golang\.org/x/net/http2\.\(\*serverConn\)|net/http\.\(\*http2serverConn\))\.(serve|readFrames)$"),
             ..rule(
                 "http2-server-conn",

@@ -147,13 +147,12 @@ fn outcome(
 /// Whether go test's result line for `name` in its output, the last one
 /// (a test may print one of its own before it), is `--- PASS`.
 fn go_test_passed(output: &str, name: &str) -> bool {
-    let result = |verdict: &str| format!("--- {verdict}: {name} (");
-    let [pass, fail, skip] = ["PASS", "FAIL", "SKIP"].map(result);
+    let of_test = format!("{name} (");
     output
         .lines()
-        .map(str::trim_start)
-        .rfind(|l| l.starts_with(&pass) || l.starts_with(&fail) || l.starts_with(&skip))
-        .is_some_and(|l| l.starts_with(&pass))
+        .filter_map(|l| text::result_line(l.trim_start()))
+        .rfind(|(_, rest)| rest.starts_with(&of_test))
+        .is_some_and(|(verdict, _)| verdict == "PASS")
 }
 
 /// A body that says something: `body`, or the message when it is blank

@@ -951,9 +951,7 @@ static HELPER_LEAK_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock
 /// which the details give in their own words; a line the test printed
 /// that only starts with `--- ` is its output.
 fn is_result_line(line: &str) -> bool {
-    ["--- PASS: ", "--- FAIL: ", "--- SKIP: ", "--- BENCH: "]
-        .iter()
-        .any(|r| line.starts_with(r))
+    text::result_line(line).is_some()
 }
 
 /// What go test without -v shows of a test that passed, in a package that

@@ -396,6 +396,17 @@ pub fn crash_text_styled(crash: &Crash, root: &Path, indent: &str, style: StackS
     out
 }
 
+/// A test's result line as testing prints it (`--- FAIL: TestX (0.00s)`):
+/// its verdict (`FAIL`) and the rest (`TestX (0.00s)`).
+pub fn result_line(line: &str) -> Option<(&'static str, &str)> {
+    ["PASS", "FAIL", "SKIP", "BENCH"].into_iter().find_map(|verdict| {
+        line.strip_prefix("--- ")
+            .and_then(|l| l.strip_prefix(verdict))
+            .and_then(|l| l.strip_prefix(": "))
+            .map(|rest| (verdict, rest))
+    })
+}
+
 /// A test's output without test2json's framing lines (`=== RUN` …).
 pub fn without_framing(output: &str) -> String {
     output
