@@ -1511,3 +1511,197 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
     );
     assert!(run.stdout().contains("iter.Pull"), "{}", run.stdout());
 }
+
+/// Tests sharing a client (an httptest server's, started by TestMain) and
+/// tests each with a server of their own.
+const POOLED: &[(&str, &str)] = &[
+    (
+        "shared/shared_test.go",
+        r#"package shared
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+)
+
+var srv *httptest.Server
+
+func TestMain(m *testing.M) {
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "pong")
+	}))
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
+}
+
+func get(t *testing.T, c *http.Client) {
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); string(b) != "pong" {
+		t.Fatalf("got %q", b)
+	}
+}
+
+func TestParallelA(t *testing.T) { t.Parallel(); get(t, srv.Client()) }
+func TestParallelB(t *testing.T) { t.Parallel(); get(t, srv.Client()) }
+func TestParallelC(t *testing.T) { t.Parallel(); get(t, srv.Client()) }
+func TestSerial(t *testing.T)    { get(t, srv.Client()) }
+func TestDefault(t *testing.T)   { get(t, http.DefaultClient) }
+"#,
+    ),
+    (
+        "forgot/forgot_test.go",
+        r#"package forgot
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+)
+
+var (
+	srv  *httptest.Server
+	stop = make(chan struct{})
+)
+
+// The teardown stops one fixture and forgets the server.
+func TestMain(m *testing.M) {
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "pong")
+	}))
+	go func() { <-stop }()
+	code := m.Run()
+	close(stop)
+	os.Exit(code)
+}
+
+func TestUsesServer(t *testing.T) {
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+}
+"#,
+    ),
+    (
+        "own/own_test.go",
+        r#"package own
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func pong(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "pong") }
+
+func TestServerLeftOpen(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(pong))
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+}
+
+func TestBodyNotClosed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(pong))
+	defer srv.Close()
+	if _, err := http.Get(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(pong))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+}
+"#,
+    ),
+];
+
+// An idle keep-alive connection belongs to its client's pool, not to the
+// test that happened to dial it: tests sharing TestMain's server passed
+// or leaked by which of them dialled (under t.Parallel, a different test
+// each run). It is held to the fixtures' rule: ended by the teardown that
+// closes the server, reported after the last test when a teardown stopped
+// fixtures but left it open. A connection a response body keeps busy, and
+// a server a test left open, are still the test's.
+#[test]
+fn an_idle_connection_in_a_shared_clients_pool_blames_no_test() {
+    let m = temp_module(POOLED);
+    let go = go_test_verdicts(m.path(), &["-count=2", "./..."], &[]);
+    for args in [
+        &["./...", "--", "-count=2"][..],
+        &["./...", "--", "-count=2", "-parallel", "1"],
+    ] {
+        let run = run_in(m.path(), args, &[]);
+        assert_eq!(run.code(), 1, "{}", run.stdout());
+        assert_nothing_lost(&go, &run);
+        for ((name, _), (verdict, _)) in verdicts(&run, "shared") {
+            assert_eq!(verdict, "passed", "{name}: {}", run.stdout());
+        }
+        assert!(
+            run.package(&format!("{M}shared"))["main_leak"].is_null(),
+            "{}",
+            run.stdout()
+        );
+        let own = verdicts(&run, "own");
+        for r in 1..=2u64 {
+            assert_eq!(
+                own[&("TestServerLeftOpen".into(), r)],
+                ("leaked".into(), 2),
+                "{}",
+                run.stdout()
+            );
+            assert_eq!(
+                own[&("TestBodyNotClosed".into(), r)],
+                ("leaked".into(), 2),
+                "{}",
+                run.stdout()
+            );
+            assert_eq!(own[&("TestClosed".into(), r)], ("passed".into(), 0), "{}", run.stdout());
+        }
+        let forgot = run.package(&format!("{M}forgot"));
+        for ((name, _), (verdict, _)) in verdicts(&run, "forgot") {
+            assert_eq!(verdict, "passed", "{name}: {}", run.stdout());
+        }
+        let groups = forgot["main_leak"]["groups"].as_array().cloned().unwrap_or_default();
+        let client_side = groups
+            .iter()
+            .filter(|g| {
+                g["frames"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f["function"].as_str().unwrap().starts_with("net/http.(*persistConn)"))
+            })
+            .map(|g| g["count"].as_u64().unwrap())
+            .sum::<u64>();
+        // (The second run reuses the first one's connection.)
+        assert!(
+            client_side >= 2,
+            "the connections, after the last test: {}",
+            run.stdout()
+        );
+    }
+}
