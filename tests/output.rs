@@ -278,10 +278,17 @@ fn watch_refuses_the_flags_it_would_drop() {
 
 /// go test without -v prints all a failing package printed: what its
 /// passing tests wrote to stdout too, but not their t.Log lines; so does
-/// `--format standard-quiet`, which is go test's output.
+/// `--format standard-quiet`, which is go test's output, with go test's
+/// words for a test that panicked (`--- FAIL`, which scrapers of go test's
+/// output know) and its last line.
 #[test]
 fn standard_quiet_shows_a_failing_packages_passing_tests_stdout_as_go_test_does() {
-    let m = temp_module(&[(
+    let m = temp_module(&[
+        (
+            "sqpanic/sqpanic_test.go",
+            "package sqpanic\n\nimport \"testing\"\n\nfunc TestPanics(t *testing.T) {\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n",
+        ),
+        (
         "sq/sq_test.go",
         r#"package sq
 
@@ -302,7 +309,8 @@ func TestFails(t *testing.T) {
 	t.Error("boom")
 }
 "#,
-    )]);
+    ),
+    ]);
     let go = std::process::Command::new("go")
         .args(["test", "-count=1", "./..."])
         .current_dir(m.path())
@@ -332,6 +340,10 @@ func TestFails(t *testing.T) {
     // A line a test printed is its own even when it starts like testing's
     // result lines.
     assert!(out.contains("--- totals ---"), "{out}");
+    for words in ["--- FAIL: TestPanics", "\nFAIL\n"] {
+        assert!(go.contains(words) && out.contains(words), "{words:?}: {go}\n{out}");
+    }
+    assert!(!out.contains("--- PANIC"), "{out}");
 }
 
 /// A failing package's own output (its `init`, its `TestMain`) is shown, as
