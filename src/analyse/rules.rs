@@ -562,7 +562,10 @@ fn regex(s: &str) -> Option<Matcher> {
     Some(Matcher::regex(s).expect("built-in patterns compile"))
 }
 
-/// What leakcheck always ignores, and why (the same list goleak ignores).
+/// What leakcheck always ignores, and why: goleak's list, and the
+/// process-wide signal listener a test framework starts once and never
+/// stops (Ginkgo's: every Ginkgo suite would leak it, whatever its specs
+/// do).
 pub fn builtin() -> Vec<IgnoreRule> {
     vec![
         IgnoreRule {
@@ -591,6 +594,14 @@ pub fn builtin() -> Vec<IgnoreRule> {
             ..Default::default()
         },
         IgnoreRule {
+            name: "builtin:ginkgo-interrupts".into(),
+            any_function: regex(
+                r"^github\.com/onsi/ginkgo(/v2)?/internal/(interrupt_handler\.\(\*InterruptHandler\)|specrunner\.\(\*SpecRunner\))\.registerForInterrupts(\.func\d+)?$",
+            ),
+            reason: "Ginkgo's interrupt handler, started once by RunSpecs and never stopped".into(),
+            ..Default::default()
+        },
+        IgnoreRule {
             name: TRACE_READER.into(),
             any_function: regex(r"^(runtime\.ReadTrace|runtime/trace\.Start\.func\d+)$"),
             reason: "the execution tracer's reader (go test -trace)".into(),
@@ -610,6 +621,19 @@ pub fn builtin() -> Vec<IgnoreRule> {
 mod tests {
     use super::*;
     use crate::dump;
+
+    /// Ginkgo v2's handler as a clean suite left it (Go 1.26.8, ginkgo
+    /// v2.34.0), and v1's (v1.16.5's `registerForInterrupts`).
+    #[test]
+    fn builtin_rules_ignore_ginkgos_interrupt_handler_only() {
+        let text = "goroutine 7 [select]:\ngithub.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts.func2(0x0)\n\t/root/go/pkg/mod/github.com/onsi/ginkgo/v2@v2.34.0/internal/interrupt_handler/interrupt_handler.go:131 +0xa5\ncreated by github.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts in goroutine 6\n\t/root/go/pkg/mod/github.com/onsi/ginkgo/v2@v2.34.0/internal/interrupt_handler/interrupt_handler.go:128 +0x1c5\n\ngoroutine 8 [chan receive]:\ngithub.com/onsi/ginkgo/internal/specrunner.(*SpecRunner).registerForInterrupts(0xc000120000, 0xc00001c0c0)\n\t/root/go/pkg/mod/github.com/onsi/ginkgo@v1.16.5/internal/specrunner/spec_runner.go:223 +0xb4\ncreated by github.com/onsi/ginkgo/internal/specrunner.(*SpecRunner).Run in goroutine 6\n\t/root/go/pkg/mod/github.com/onsi/ginkgo@v1.16.5/internal/specrunner/spec_runner.go:60 +0x8d\n\ngoroutine 9 [chan receive]:\nexample.com/p.TestSuite.func1()\n\t/src/p/p_test.go:9 +0x1\ncreated by github.com/onsi/ginkgo/v2/internal.(*Suite).runNode in goroutine 6\n\t/root/go/pkg/mod/github.com/onsi/ginkgo/v2@v2.34.0/internal/suite.go:900 +0x1\n";
+        let d = dump::parse(text);
+        let rules = builtin();
+        let matched = |i: usize| first_match(&rules, &d.goroutines[i], "TestSuite", "p").map(|r| r.name.clone());
+        assert_eq!(matched(0).as_deref(), Some("builtin:ginkgo-interrupts"));
+        assert_eq!(matched(1).as_deref(), Some("builtin:ginkgo-interrupts"));
+        assert_eq!(matched(2), None, "a spec's own goroutine is still checked");
+    }
 
     #[test]
     fn builtin_rules_ignore_the_test_runner_only_when_waiting() {
