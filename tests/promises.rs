@@ -667,6 +667,34 @@ func TestSiblings(t *testing.T) {
 const DUP_CODE: &str =
     "package dupname\n\n// Answer has a bug the internal test catches.\nfunc Answer() int { return 41 }\n";
 
+/// A test that looks at every goroutine's stack for frames in its
+/// package's directory, as Ginkgo's progress reports do to highlight the
+/// user's code: leakcheck's code is not there.
+const FRAMES: &str = r#"package frames
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestOnlyMyFramesAreInMyDirectory(t *testing.T) {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, line := range strings.Split(string(buf), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, dir+"/") && !strings.HasPrefix(line, dir+"/frames_test.go:") {
+			t.Errorf("a frame in the package's directory that is not its code: %s", line)
+		}
+	}
+}
+"#;
+
 /// One module with a package per promise that a single run can show.
 fn trust_module() -> tempfile::TempDir {
     temp_module(&[
@@ -686,6 +714,7 @@ fn trust_module() -> tempfile::TempDir {
         ("dupname/b_test.go", DUP_EXTERNAL),
         ("teardown/main_test.go", TEARDOWN),
         ("subchain/chain_test.go", SUBCHAIN),
+        ("frames/frames_test.go", FRAMES),
     ])
 }
 

@@ -522,7 +522,7 @@ fn inject_package(
                 1,
             );
         let out = out_dir.join(&name);
-        write(&out, &text)?;
+        write(&out, &placed_outside(&name, &text))?;
         replace.insert(pkg.dir.join(&name), out);
         injection.added.push(pkg.dir.join(&name));
     }
@@ -531,7 +531,7 @@ fn inject_package(
         let name = format!("{stem}{end}");
         let text = source.replacen(HELPER_PACKAGE_CLAUSE, &format!("package {clause}\n"), 1);
         let out = out_dir.join(&name);
-        write(&out, &text)?;
+        write(&out, &placed_outside(&name, &text))?;
         replace.insert(pkg.dir.join(&name), out);
         injection.added.push(pkg.dir.join(&name));
     }
@@ -543,7 +543,7 @@ fn inject_package(
             .replacen(SHIM_PACKAGE_CLAUSE, &format!("package {external_name}\n"), 1)
             .replacen(HELPER_IMPORT_PATH, &go_quote(&pkg.import_path), 1);
         let out = out_dir.join(&name);
-        write(&out, &text)?;
+        write(&out, &placed_outside(&name, &text))?;
         replace.insert(pkg.dir.join(&name), out);
         injection.added.push(pkg.dir.join(&name));
     }
@@ -640,6 +640,21 @@ fn go_quote(s: &str) -> String {
 
 fn write(path: &Path, text: &str) -> Result<()> {
     fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))
+}
+
+/// An added file's text, with a line directive that places its code outside
+/// the package's directory (`/leakcheck/NAME`, lines as written): stack
+/// traces then show no frame of leakcheck's in the directory, where tools
+/// look for the user's code (Ginkgo's progress reports highlight every
+/// goroutine with a frame there, and a spec that counted them failed). The
+/// name is kept, so reports still know the frames for leakcheck's. The
+/// path is the same every run, so the build cache still serves it.
+fn placed_outside(name: &str, text: &str) -> String {
+    if cfg!(windows) {
+        // No absolute path without a drive.
+        return text.to_string();
+    }
+    format!("//line /leakcheck/{name}:1\n{text}")
 }
 
 #[cfg(test)]
