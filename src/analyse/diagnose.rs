@@ -641,6 +641,18 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            // What a function errgroup runs waits for is not in its stack
+            // (most often WithContext's context, a receive); that errgroup
+            // runs it is, and says how it ends.
+            created_by: re(r"^golang\.org/x/sync/errgroup\.\(\*Group\)\.(Go|TryGo)$"),
+            state: re(r"^(chan receive|chan send|select)$"),
+            ..rule(
+                "errgroup-function",
+                "a function an errgroup runs (g.Go) that has not returned: what it waits for never came; errgroup.WithContext's context, if that is it, is cancelled only when a function returns an error or Wait returns, and Wait waits for this one",
+                Some("make every function given to g.Go return when the test is done: derive the group's context from one that ends (errgroup.WithContext(t.Context()), or a parent whose cancel is deferred), close what they receive from, and call g.Wait() to join them"),
+            )
+        },
+        DiagnosisRule {
             // Not `chan receive`: many goroutines receiving are as often a
             // pool's idle workers, told apart by nothing in the stack.
             state: re(r"^(chan send|select)$"),
@@ -1183,6 +1195,26 @@ created by example.com/busymutex.TestBusy in goroutine 7
             "{lock:?}"
         );
         assert!(lock.fix.is_some(), "{lock:?}");
+    }
+
+    /// An evaluator's test: two functions of an errgroup never waited for,
+    /// each receiving from the group's context (Go 1.26.8, x/sync v0.8.0),
+    /// are not "a pool's idle workers".
+    #[test]
+    fn an_errgroups_functions_are_told_by_their_creator() {
+        let stack = "\
+example.com/evalmod/syncleaks.TestErrgroupNeverWaited.func1()
+\t/tmp/eval-cases/mod/syncleaks/sync_test.go:56 +0x2d
+golang.org/x/sync/errgroup.(*Group).Go.func1()
+\t/root/go/pkg/mod/golang.org/x/sync@v0.8.0/errgroup/errgroup.go:78 +0x50
+created by golang.org/x/sync/errgroup.(*Group).Go in goroutine 7
+\t/root/go/pkg/mod/golang.org/x/sync@v0.8.0/errgroup/errgroup.go:75 +0x96
+";
+        let groups = diagnosed(&[(2, "chan receive", stack)]);
+        let d = of(&groups, "example.com/evalmod/syncleaks.TestErrgroupNeverWaited.func1");
+        assert_eq!(d.rule, "errgroup-function");
+        let fix = d.fix.as_deref().unwrap();
+        assert!(fix.contains("t.Context()") && fix.contains("g.Wait()"), "{fix}");
     }
 
     /// ants' ExamplePool: hundreds of idle workers of the default pool are
