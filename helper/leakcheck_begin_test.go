@@ -11,6 +11,7 @@ import (
 	leakcheckstrings "strings"
 	leakchecksync "sync"
 	leakchecktesting "testing"
+	leakchecktime "time"
 	leakcheckunsafe "unsafe"
 )
 
@@ -283,9 +284,13 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 		s.endInBackground(tc)
 		return 0
 	}
+	waitStart := leakchecktime.Now()
 	out := s.checkTest(tc, created)
 	if out.handedOver {
 		return 0
+	}
+	if out.looks > 1 {
+		s.postponeAlarm(leakchecktime.Since(waitStart))
 	}
 	// Read after the wait: a goroutine of the test may fail it meanwhile.
 	failed, skipped := false, false

@@ -466,14 +466,16 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 	if test == nil {
 		return leakchecktime.Time{}, false
 	}
-	if test.tb != nil {
-		return leakcheckDeadline(test.tb)
-	}
+	// Later by what earlier checks' waits postponed it (postponeAlarm).
 	s.mu.Lock()
-	alarm := s.testAlarm
+	alarm, shift := s.testAlarm, s.alarmShift
 	s.mu.Unlock()
+	if test.tb != nil {
+		deadline, ok := leakcheckDeadline(test.tb)
+		return deadline.Add(shift), ok
+	}
 	if !alarm.IsZero() {
-		return alarm, true
+		return alarm.Add(shift), true
 	}
 	f := leakcheckflag.Lookup("test.timeout")
 	if f == nil || s.runStart.IsZero() {
@@ -487,7 +489,7 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 	if !ok || timeout <= 0 {
 		return leakchecktime.Time{}, false
 	}
-	return s.runStart.Add(timeout), true
+	return s.runStart.Add(timeout + shift), true
 }
 
 // leakcheckDeadline is tb's -timeout alarm (a *testing.T's Deadline; a

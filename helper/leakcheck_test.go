@@ -34,6 +34,7 @@ package helper
 
 import (
 	leakcheckos "os"
+	leakcheckreflect "reflect"
 	leakcheckruntime "runtime"
 	leakcheckpprof "runtime/pprof"
 	leakcheckstrconv "strconv"
@@ -138,6 +139,9 @@ func leakcheckRun(m *leakchecktesting.M) int {
 	s.mu.Unlock()
 	s.runStart = leakchecktime.Now()
 	s.stdout = leakcheckos.Stdout
+	s.mu.Lock()
+	s.m = m
+	s.mu.Unlock()
 	code := m.Run()
 	// Checks still running in the background are the tests': they end
 	// before TestMain's teardown can stop what they look for.
@@ -350,6 +354,10 @@ type leakcheckSession struct {
 	// alarm an example's check must not outwait when m.Run was called
 	// where leakcheck could not see it (goleak.VerifyTestMain).
 	testAlarm leakchecktime.Time
+	// m: the M leakcheckRun runs, whose -timeout alarm a check's wait
+	// postpones (postponeAlarm); alarmShift: by how much so far.
+	m          *leakchecktesting.M
+	alarmShift leakchecktime.Duration
 
 	exitOnce   leakchecksync.Once
 	exitLeaked bool
@@ -824,3 +832,31 @@ func leakcheckParseRestore(s string) (map[string]*string, error) {
 //
 //go:linkname leakcheckLabelSet runtime/pprof.runtime_getProfLabel
 func leakcheckLabelSet() leakcheckunsafe.Pointer
+
+// postponeAlarm moves go test's -timeout alarm d later, after a test's
+// check waited d for what the test left running: the wait is leakcheck's,
+// and go test would have had that time for the tests that follow. Without
+// it, a suite whose leaks' waits added up to more than its spare time
+// timed out under leakcheck where go test passed (a later test cut short,
+// the rest never run). The alarm is testing.M's unexported timer, found by
+// reflection; where there is none (another Go, or an m.Run leakcheck does
+// not call), the waits count against -timeout. Tests still see testing's
+// own deadline (t.Deadline), as under go test.
+func (s *leakcheckSession) postponeAlarm(d leakchecktime.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil || d <= 0 || s.testAlarm.IsZero() {
+		return
+	}
+	v := leakcheckreflect.ValueOf(s.m).Elem().FieldByName("timer")
+	if !v.IsValid() || v.Type() != leakcheckreflect.TypeOf((*leakchecktime.Timer)(nil)) {
+		return
+	}
+	timer := *leakcheckreflect.NewAt(v.Type(), leakcheckunsafe.Pointer(v.UnsafeAddr())).Interface().(**leakchecktime.Timer)
+	// Stopped: the tests are over, or it went off; not re-armed.
+	if timer == nil || !timer.Stop() {
+		return
+	}
+	s.alarmShift += d
+	timer.Reset(leakchecktime.Until(s.testAlarm.Add(s.alarmShift)))
+}

@@ -857,6 +857,51 @@ fn a_timeout_reports_where_the_test_hung() {
     assert!(out.contains("--- TIMEOUT: TestHang/waits (2.00s)"), "{out}");
 }
 
+/// Leaking serial tests whose checks wait, together, longer than the
+/// suite's -timeout; then a test whose goroutine ends 250 ms after it, and
+/// a clean one.
+const WAITS: &str = r#"package waits
+
+import (
+	"testing"
+	"time"
+)
+
+func leak() { go func() { select {} }() }
+
+func TestLeak1(t *testing.T) { leak() }
+func TestLeak2(t *testing.T) { leak() }
+func TestLeak3(t *testing.T) { leak() }
+func TestLeak4(t *testing.T) { leak() }
+func TestLeak5(t *testing.T) { leak() }
+func TestLeak6(t *testing.T) { leak() }
+
+func TestSlowExit(t *testing.T) {
+	go func() { time.Sleep(250 * time.Millisecond) }()
+}
+
+func TestClean(t *testing.T) {}
+"#;
+
+// The grace period's waits are leakcheck's time, not the tests': six
+// leaks' waits (3 s) in a 2 s -timeout timed the suite out where go test
+// passes it in milliseconds, cutting a clean test short and losing the
+// tests after it. The helper postpones testing's alarm by each wait.
+#[test]
+fn the_checks_waits_do_not_count_against_the_timeout() {
+    let m = temp_module(&[("waits/waits_test.go", WAITS)]);
+    let run = compare(m.path(), &["-count=1", "-timeout", "2s"]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let pkg = "example.com/tmp/waits";
+    for n in 1..=6 {
+        assert_eq!(run.verdict(pkg, &format!("TestLeak{n}")), "leaked", "{}", run.stdout());
+    }
+    assert_eq!(run.verdict(pkg, "TestSlowExit"), "passed", "{}", run.stdout());
+    assert_eq!(run.verdict(pkg, "TestClean"), "passed", "{}", run.stdout());
+    assert!(run.package(pkg)["crash"].is_null(), "{}", run.stdout());
+    assert!(!run.stdout().contains("stopped waiting"), "{}", run.stdout());
+}
+
 const FUZZ_EXAMPLE_SYNCTEST: &str = r#"package special
 
 import (
