@@ -267,9 +267,7 @@ func (s *leakcheckSession) mineByOwnerLocked(c leakcheckClaim, g *leakcheckGorou
 // connection ends when its server closes (a test's own server, closed by
 // the test, or TestMain's, by its teardown) or its pool is closed; it is
 // held to the fixtures' rule after the last test. A connection a request
-// is on (a round trip waiting for the response) is its test's, and so is
-// one whose response body nobody closed (its read loop waits for the
-// body, not in Peek).
+// is on (a roundTrip waiting for the response) is its test's.
 func leakcheckPooledConn(g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
 	if !leakcheckbytes.Contains(g.text, []byte("net/http")) {
 		return false
@@ -278,79 +276,45 @@ func leakcheckPooledConn(g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
 	if len(g.funcs) == 0 {
 		return false
 	}
-	outer := g.funcs[len(g.funcs)-1]
-	var waitsIn string
-	switch outer {
+	var waiting bool
+	var inUse string
+	switch outer := g.funcs[len(g.funcs)-1]; outer {
 	case "net/http.(*persistConn).readLoop":
-		waitsIn = "bufio.(*Reader).Peek"
+		waiting, inUse = g.hasFrame("bufio.(*Reader).Peek"), "net/http.(*persistConn).roundTrip("
 	case "net/http.(*persistConn).writeLoop":
-		// Idle when its connection's read loop is.
+		// Idle when its connection's read loop is (a response body
+		// nobody closed keeps both).
 		if g.funcs[0] != outer {
 			return false
 		}
-		r := snap.connIndex().readLoops[g.receiverKey()]
-		return r != nil && r != g && leakcheckPooledConn(r, snap)
-	case "net/http.(*http2ClientConn).readLoop":
-		waitsIn = "net/http.(*http2Framer).ReadFrame"
-	case "golang.org/x/net/http2.(*ClientConn).readLoop":
-		waitsIn = "golang.org/x/net/http2.(*Framer).ReadFrame"
-	default:
-		return false
-	}
-	key := g.receiverKey()
-	return key != "" && g.hasFrame(waitsIn) && !snap.connIndex().inUse[key]
-}
-
-// leakcheckConnIndex: a snapshot's HTTP client connections.
-type leakcheckConnIndex struct {
-	// inUse: the connections (receiverKey form, `pkg.(*T)@0xADDR`) some
-	// goroutine is in a round trip on.
-	inUse map[string]bool
-	// readLoops: each persistConn's read loop, by its receiverKey.
-	readLoops map[string]*leakcheckGoroutine
-}
-
-// leakcheckRoundTrips are the frames of a request on a connection, each
-// with its connection's type as receiverKey spells it.
-var leakcheckRoundTrips = [][2]string{
-	{"net/http.(*persistConn).roundTrip(", "net/http.(*persistConn)"},
-	{"net/http.(*http2ClientConn).RoundTrip(", "net/http.(*http2ClientConn)"},
-	{"golang.org/x/net/http2.(*ClientConn).RoundTrip(", "golang.org/x/net/http2.(*ClientConn)"},
-}
-
-// connIndex reads the snapshot's connections once: one pass over the
-// goroutines that mention net/http, however many connections there are.
-func (snap *leakcheckSnapshot) connIndex() *leakcheckConnIndex {
-	if snap.conns != nil {
-		return snap.conns
-	}
-	idx := &leakcheckConnIndex{inUse: map[string]bool{}, readLoops: map[string]*leakcheckGoroutine{}}
-	for i := range snap.goroutines {
-		g := &snap.goroutines[i]
-		if !leakcheckbytes.Contains(g.text, []byte("net/http")) {
-			continue
+		key := g.receiverKey()
+		if key == "" {
+			return false
 		}
-		for _, rt := range leakcheckRoundTrips {
-			text := g.text
-			for {
-				at := leakcheckbytes.Index(text, []byte(rt[0]))
-				if at < 0 {
-					break
-				}
-				text = text[at+len(rt[0]):]
-				arg := text
-				if end := leakcheckbytes.IndexAny(arg, ",)?"); end >= 0 {
-					arg = arg[:end]
-				}
-				idx.inUse[rt[1]+"@"+string(arg)] = true
+		for i := range snap.goroutines {
+			r := &snap.goroutines[i]
+			if r != g && r.receiverKey() == key && r.hasFrame("net/http.(*persistConn).readLoop") {
+				return leakcheckPooledConn(r, snap)
 			}
 		}
-		if g.hasFrame("net/http.(*persistConn).readLoop") {
-			idx.readLoops[g.receiverKey()] = g
+		return false
+	case "net/http.(*http2ClientConn).readLoop":
+		waiting, inUse = g.hasFrame("net/http.(*http2Framer).ReadFrame"), "net/http.(*http2ClientConn).RoundTrip("
+	case "golang.org/x/net/http2.(*ClientConn).readLoop":
+		waiting, inUse = g.hasFrame("golang.org/x/net/http2.(*Framer).ReadFrame"), "golang.org/x/net/http2.(*ClientConn).RoundTrip("
+	}
+	key := g.receiverKey()
+	at := leakcheckstrings.LastIndexByte(key, '@')
+	if !waiting || at < 0 {
+		return false
+	}
+	needle := []byte(inUse + key[at+1:])
+	for i := range snap.goroutines {
+		if leakcheckbytes.Contains(snap.goroutines[i].text, needle) {
+			return false
 		}
 	}
-	snap.conns = idx
-	return idx
+	return true
 }
 
 // leakcheckWait is one check in progress: what it looks for, until when,

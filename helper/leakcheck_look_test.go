@@ -24,9 +24,6 @@ type leakcheckSnapshot struct {
 	owner map[uint64]*leakcheckOwner
 	// receivers: the objects TestMain's fixtures run methods on.
 	receivers map[string]bool
-	// conns: HTTP client connections, read once a goroutine may be one's
-	// loop (leakcheckPooledConn).
-	conns *leakcheckConnIndex
 }
 
 func (snap leakcheckSnapshot) ids() map[uint64]bool {
