@@ -1,7 +1,6 @@
 package helper
 
 import (
-	leakcheckbytes "bytes"
 	leakcheckflag "flag"
 	leakcheckfmt "fmt"
 	leakcheckregexp "regexp"
@@ -206,22 +205,8 @@ func (s *leakcheckSession) checkPackage() bool {
 	return true
 }
 
-// mineLocked reports whether goroutine g of snap is what the claim looks
-// for: its owner's (mineByOwnerLocked), unless it is an idle connection of
-// a client's pool, which only the check after the last test may report.
+// mine reports whether goroutine g of snap is what the claim looks for.
 func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, snap *leakcheckSnapshot, teardownStopped bool) bool {
-	if !s.mineByOwnerLocked(c, g, snap, teardownStopped) {
-		return false
-	}
-	if leakcheckPooledConn(g, snap) {
-		return c.test == nil && teardownStopped
-	}
-	return true
-}
-
-// mineByOwnerLocked reports whether the claim looks for goroutine g of
-// snap by who it belongs to.
-func (s *leakcheckSession) mineByOwnerLocked(c leakcheckClaim, g *leakcheckGoroutine, snap *leakcheckSnapshot, teardownStopped bool) bool {
 	o := snap.owner[g.id]
 	if c.test != nil {
 		if g.id == c.test.gid {
@@ -254,65 +239,6 @@ func (s *leakcheckSession) mineByOwnerLocked(c leakcheckClaim, g *leakcheckGorou
 		return false
 	case leakcheckOwnerFixture:
 		return teardownStopped
-	}
-	return true
-}
-
-// leakcheckPooledConn: g is the loop of an HTTP client connection that
-// waits for the next request, with none on it: an idle connection its
-// client's pool keeps, not something the test that dialled it left
-// behind. Tests sharing a client (an httptest server's, started in
-// TestMain) leave idle connections in its pool whichever of them dialled,
-// and under t.Parallel which tests dial changes from run to run. Such a
-// connection ends when its server closes (a test's own server, closed by
-// the test, or TestMain's, by its teardown) or its pool is closed; it is
-// held to the fixtures' rule after the last test. A connection a request
-// is on (a roundTrip waiting for the response) is its test's.
-func leakcheckPooledConn(g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
-	if !leakcheckbytes.Contains(g.text, []byte("net/http")) {
-		return false
-	}
-	g.parseStack()
-	if len(g.funcs) == 0 {
-		return false
-	}
-	var waiting bool
-	var inUse string
-	switch outer := g.funcs[len(g.funcs)-1]; outer {
-	case "net/http.(*persistConn).readLoop":
-		waiting, inUse = g.hasFrame("bufio.(*Reader).Peek"), "net/http.(*persistConn).roundTrip("
-	case "net/http.(*persistConn).writeLoop":
-		// Idle when its connection's read loop is (a response body
-		// nobody closed keeps both).
-		if g.funcs[0] != outer {
-			return false
-		}
-		key := g.receiverKey()
-		if key == "" {
-			return false
-		}
-		for i := range snap.goroutines {
-			r := &snap.goroutines[i]
-			if r != g && r.receiverKey() == key && r.hasFrame("net/http.(*persistConn).readLoop") {
-				return leakcheckPooledConn(r, snap)
-			}
-		}
-		return false
-	case "net/http.(*http2ClientConn).readLoop":
-		waiting, inUse = g.hasFrame("net/http.(*http2Framer).ReadFrame"), "net/http.(*http2ClientConn).RoundTrip("
-	case "golang.org/x/net/http2.(*ClientConn).readLoop":
-		waiting, inUse = g.hasFrame("golang.org/x/net/http2.(*Framer).ReadFrame"), "golang.org/x/net/http2.(*ClientConn).RoundTrip("
-	}
-	key := g.receiverKey()
-	at := leakcheckstrings.LastIndexByte(key, '@')
-	if !waiting || at < 0 {
-		return false
-	}
-	needle := []byte(inUse + key[at+1:])
-	for i := range snap.goroutines {
-		if leakcheckbytes.Contains(snap.goroutines[i].text, needle) {
-			return false
-		}
 	}
 	return true
 }
