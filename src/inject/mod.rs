@@ -654,7 +654,8 @@ fn placed_outside(name: &str, text: &str) -> String {
         // No absolute path without a drive.
         return text.to_string();
     }
-    format!("//line /leakcheck/{name}:1\n{text}")
+    // (With a column, positions keep theirs: `file.go:108:6`.)
+    format!("//line /leakcheck/{name}:1:1\n{text}")
 }
 
 #[cfg(test)]
