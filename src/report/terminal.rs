@@ -145,9 +145,10 @@ impl<W: Write> TerminalReporter<W> {
         };
         // go test's output says FAIL for a test that panicked or did not
         // end, and scrapers of it (go-junit-report) know no other word;
-        // the crash report below it says what happened.
-        let standard = matches!(self.opts.format, Format::StandardQuiet | Format::StandardVerbose);
-        let word = if standard && v.is_failure() && v != Verdict::Leaked {
+        // the crash report below it says what happened. (Under
+        // standard-verbose go test's own line is in the stream above: the
+        // details' own word keeps scrapers from counting it twice.)
+        let word = if self.opts.format == Format::StandardQuiet && v.is_failure() && v != Verdict::Leaked {
             Verdict::Failed.word()
         } else {
             v.word()
@@ -630,12 +631,6 @@ impl<W: Write> TerminalReporter<W> {
                 let _ = writeln!(out, "\n{}", self.paint("1", "=== Failures and leaks"));
                 out.push_str(&deferred);
             }
-        }
-        if matches!(self.opts.format, Format::StandardQuiet | Format::StandardVerbose)
-            && summary.packages.iter().any(PackageResult::is_failure)
-        {
-            // go test's last line when a package failed.
-            let _ = writeln!(out, "FAIL");
         }
         let t = summary.totals();
         if let Some(b) = &summary.baseline {
