@@ -644,12 +644,13 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             // What a function errgroup runs waits for is not in its stack
             // (most often WithContext's context, a receive); that errgroup
             // runs it is, and says how it ends.
+            // (A send says more by its own rule: channel-send.)
             created_by: re(r"^golang\.org/x/sync/errgroup\.\(\*Group\)\.(Go|TryGo)$"),
-            state: re(r"^(chan receive|chan send|select)$"),
+            state: re(r"^(chan receive|select)$"),
             ..rule(
                 "errgroup-function",
                 "a function an errgroup runs (g.Go) that has not returned: what it waits for never came; errgroup.WithContext's context, if that is it, is cancelled only when a function returns an error or Wait returns, and Wait waits for this one",
-                Some("make every function given to g.Go return when the test is done: derive the group's context from one that ends (errgroup.WithContext(t.Context()), or a parent whose cancel is deferred), close what they receive from, and call g.Wait() to join them"),
+                Some("make every function given to g.Go return when the test is done: derive the group's context from one that ends (a parent whose cancel is deferred, or t.Context() on Go 1.24+), close what they receive from, and call g.Wait() to join them"),
             )
         },
         DiagnosisRule {
@@ -1215,6 +1216,12 @@ created by golang.org/x/sync/errgroup.(*Group).Go in goroutine 7
         assert_eq!(d.rule, "errgroup-function");
         let fix = d.fix.as_deref().unwrap();
         assert!(fix.contains("t.Context()") && fix.contains("g.Wait()"), "{fix}");
+        // A send inside one is told by its own rule (the hostile review's
+        // `results <- 42` with no receiver).
+        let send = stack.replace("sync_test.go:56", "sync_test.go:57");
+        let groups = diagnosed(&[(1, "chan send", &send)]);
+        let d = of(&groups, "example.com/evalmod/syncleaks.TestErrgroupNeverWaited.func1");
+        assert_eq!(d.rule, "channel-send");
     }
 
     /// ants' ExamplePool: hundreds of idle workers of the default pool are
