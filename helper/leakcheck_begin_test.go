@@ -11,7 +11,6 @@ import (
 	leakcheckstrings "strings"
 	leakchecksync "sync"
 	leakchecktesting "testing"
-	leakchecktime "time"
 	leakcheckunsafe "unsafe"
 )
 
@@ -284,13 +283,9 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 		s.endInBackground(tc)
 		return 0
 	}
-	waitStart := leakchecktime.Now()
 	out := s.checkTest(tc, created)
 	if out.handedOver {
 		return 0
-	}
-	if out.looks > 1 {
-		s.postponeAlarm(leakchecktime.Since(waitStart))
 	}
 	// Read after the wait: a goroutine of the test may fail it meanwhile.
 	failed, skipped := false, false

@@ -80,6 +80,8 @@ func (s *leakcheckSession) checkTest(tc *leakcheckTest, created bool) leakcheckO
 	if s.glanceClean(tc) {
 		return leakcheckOutcome{alone: true, looks: 1}
 	}
+	resume := s.pauseAlarm()
+	defer resume()
 	return s.waitFor(s.newWait(tc, s.claimFor(tc)))
 }
 
@@ -356,13 +358,19 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 	if test == nil {
 		return leakchecktime.Time{}, false
 	}
-	// Later by what earlier checks' waits postponed it (postponeAlarm).
+	// Later by what earlier checks' waits postponed it; none while this
+	// check's wait holds it stopped (pauseAlarm).
 	s.mu.Lock()
-	alarm, shift := s.testAlarm, s.alarmShift
+	alarm, shift, paused := s.testAlarm, s.alarmShift, s.alarmPaused
 	s.mu.Unlock()
+	if paused {
+		return leakchecktime.Time{}, false
+	}
 	if test.tb != nil {
-		deadline, ok := leakcheckDeadline(test.tb)
-		return deadline.Add(shift), ok
+		// (A fuzz target has no deadline of its own: the tests' is its.)
+		if deadline, ok := leakcheckDeadline(test.tb); ok {
+			return deadline.Add(shift), true
+		}
 	}
 	if !alarm.IsZero() {
 		return alarm.Add(shift), true

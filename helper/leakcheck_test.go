@@ -140,7 +140,8 @@ func leakcheckRun(m *leakchecktesting.M) int {
 	s.runStart = leakchecktime.Now()
 	s.stdout = leakcheckos.Stdout
 	s.mu.Lock()
-	s.m = m
+	// (A TestMain may call m.Run twice: each starts its own alarm.)
+	s.m, s.alarmShift = m, 0
 	s.mu.Unlock()
 	code := m.Run()
 	// Checks still running in the background are the tests': they end
@@ -355,9 +356,11 @@ type leakcheckSession struct {
 	// where leakcheck could not see it (goleak.VerifyTestMain).
 	testAlarm leakchecktime.Time
 	// m: the M leakcheckRun runs, whose -timeout alarm a check's wait
-	// postpones (postponeAlarm); alarmShift: by how much so far.
-	m          *leakchecktesting.M
-	alarmShift leakchecktime.Duration
+	// pauses (pauseAlarm); alarmShift: by how much the waits of this m.Run
+	// postponed it so far; alarmPaused: a check waits with it stopped.
+	m           *leakchecktesting.M
+	alarmShift  leakchecktime.Duration
+	alarmPaused bool
 
 	exitOnce   leakchecksync.Once
 	exitLeaked bool
@@ -833,30 +836,44 @@ func leakcheckParseRestore(s string) (map[string]*string, error) {
 //go:linkname leakcheckLabelSet runtime/pprof.runtime_getProfLabel
 func leakcheckLabelSet() leakcheckunsafe.Pointer
 
-// postponeAlarm moves go test's -timeout alarm d later, after a test's
-// check waited d for what the test left running: the wait is leakcheck's,
-// and go test would have had that time for the tests that follow. Without
-// it, a suite whose leaks' waits added up to more than its spare time
-// timed out under leakcheck where go test passed (a later test cut short,
-// the rest never run). The alarm is testing.M's unexported timer, found by
-// reflection; where there is none (another Go, or an m.Run leakcheck does
-// not call), the waits count against -timeout. Tests still see testing's
-// own deadline (t.Deadline), as under go test.
-func (s *leakcheckSession) postponeAlarm(d leakchecktime.Duration) {
+// leakcheckMaxAlarmShift bounds how much the checks' waits may postpone
+// the -timeout alarm in all: go test kills a test binary a minute after
+// its -timeout, alarm or not, and a kill names no test.
+const leakcheckMaxAlarmShift = 50 * leakchecktime.Second
+
+// pauseAlarm stops go test's -timeout alarm while a test's check waits for
+// what the test left running, and returns what starts it again, later by
+// as long as the wait. The wait is leakcheck's time, and go test would
+// have had it for the tests that follow: without this, six leaks' waits
+// in a 2 s -timeout timed a suite out that go test runs in milliseconds,
+// and a check near the alarm cut its grace period short (a goroutine still
+// exiting reported as leaked). The alarm is testing.M's unexported timer,
+// found by reflection; where there is none (another Go, an m.Run leakcheck
+// does not call), or once the waits have postponed it by
+// leakcheckMaxAlarmShift, the alarm runs on and the check stops waiting
+// just before it. Tests still see testing's own deadline (t.Deadline).
+func (s *leakcheckSession) pauseAlarm() (resume func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m == nil || d <= 0 || s.testAlarm.IsZero() {
-		return
+	if s.m == nil || s.testAlarm.IsZero() || s.alarmShift+s.graceLimit > leakcheckMaxAlarmShift {
+		return func() {}
 	}
 	v := leakcheckreflect.ValueOf(s.m).Elem().FieldByName("timer")
 	if !v.IsValid() || v.Type() != leakcheckreflect.TypeOf((*leakchecktime.Timer)(nil)) {
-		return
+		return func() {}
 	}
 	timer := *leakcheckreflect.NewAt(v.Type(), leakcheckunsafe.Pointer(v.UnsafeAddr())).Interface().(**leakchecktime.Timer)
-	// Stopped: the tests are over, or it went off; not re-armed.
+	// Stopped: the tests are over, or it went off; never re-armed.
 	if timer == nil || !timer.Stop() {
-		return
+		return func() {}
 	}
-	s.alarmShift += d
-	timer.Reset(leakchecktime.Until(s.testAlarm.Add(s.alarmShift)))
+	s.alarmPaused = true
+	start := leakchecktime.Now()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.alarmPaused = false
+		s.alarmShift += leakchecktime.Since(start)
+		timer.Reset(leakchecktime.Until(s.testAlarm.Add(s.alarmShift)))
+	}
 }

@@ -902,6 +902,100 @@ fn the_checks_waits_do_not_count_against_the_timeout() {
     assert!(!run.stdout().contains("stopped waiting"), "{}", run.stdout());
 }
 
+/// A test that uses most of the -timeout, then tests whose goroutines end
+/// 700 ms after them: within a 2 s grace period, but past the alarm.
+const NEAR_THE_ALARM: &str = r#"package near
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSlow(t *testing.T) { time.Sleep(2500 * time.Millisecond) }
+
+func exitsLater() { go func() { time.Sleep(700 * time.Millisecond) }() }
+
+func TestA(t *testing.T) { exitsLater() }
+func TestB(t *testing.T) { exitsLater() }
+
+func FuzzLater(f *testing.F) {
+	f.Add(1)
+	f.Fuzz(func(t *testing.T, n int) { exitsLater() })
+}
+"#;
+
+/// A TestMain that runs the tests twice (go allows it: each m.Run starts
+/// its own alarm); the second run's check near its alarm.
+const TWICE: &str = r#"package twice
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+var round = 1
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	round = 2
+	os.Exit(code | m.Run())
+}
+
+func TestLeaks(t *testing.T) {
+	if round == 1 {
+		go func() { select {} }()
+	}
+}
+
+func TestSlow(t *testing.T) {
+	if round == 2 {
+		time.Sleep(2500 * time.Millisecond)
+	}
+}
+
+func TestLater(t *testing.T) {
+	if round == 2 {
+		go func() { time.Sleep(700 * time.Millisecond) }()
+	}
+}
+"#;
+
+// A check near the alarm waits its whole grace period: the alarm is
+// stopped while it waits. (It used to stop waiting just before the alarm
+// and report a goroutine still exiting as leaked.)
+#[test]
+fn a_check_near_the_alarm_still_waits_its_grace_period() {
+    let m = temp_module(&[("near/near_test.go", NEAR_THE_ALARM), ("twice/twice_test.go", TWICE)]);
+    let go = go_test_verdicts(m.path(), &["-count=1", "-timeout", "3s", "./..."], &[]);
+    let run = run_in(
+        m.path(),
+        &["--grace", "2s", "./...", "--", "-count=1", "-timeout", "3s"],
+        &[],
+    );
+    assert_nothing_lost(&go, &run);
+    for test in ["TestSlow", "TestA", "TestB", "FuzzLater"] {
+        assert_eq!(run.verdict("example.com/tmp/near", test), "passed", "{}", run.stdout());
+    }
+    // The first m.Run's waits do not move the second one's alarm in the
+    // checks' reckoning.
+    let twice = run.runs("example.com/tmp/twice");
+    let verdict = |name: &str, r: u64| {
+        twice
+            .iter()
+            .find(|t| t.name == name && t.run == r)
+            .map(|t| t.verdict.clone())
+    };
+    assert_eq!(verdict("TestLeaks", 1).as_deref(), Some("leaked"), "{}", run.stdout());
+    assert_eq!(verdict("TestSlow", 2).as_deref(), Some("passed"), "{}", run.stdout());
+    assert_eq!(verdict("TestLater", 2).as_deref(), Some("passed"), "{}", run.stdout());
+    assert!(
+        run.package("example.com/tmp/twice")["crash"].is_null(),
+        "{}",
+        run.stdout()
+    );
+}
+
 const FUZZ_EXAMPLE_SYNCTEST: &str = r#"package special
 
 import (
