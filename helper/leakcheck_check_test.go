@@ -1,7 +1,6 @@
 package helper
 
 import (
-	leakcheckflag "flag"
 	leakcheckfmt "fmt"
 	leakcheckregexp "regexp"
 	leakcheckruntime "runtime"
@@ -80,9 +79,10 @@ func (s *leakcheckSession) checkTest(tc *leakcheckTest, created bool) leakcheckO
 	if s.glanceClean(tc) {
 		return leakcheckOutcome{alone: true, looks: 1}
 	}
-	resume := s.pauseAlarm()
-	defer resume()
-	return s.waitFor(s.newWait(tc, s.claimFor(tc)))
+	w := s.newWait(tc, s.claimFor(tc))
+	w.pausable = true
+	defer w.resumeAlarm(s)
+	return s.waitFor(w)
 }
 
 // glanceClean takes a glance, keeps it for the next test, and reports
@@ -252,6 +252,14 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 type leakcheckWait struct {
 	claim    func(*leakcheckSnapshot) leakcheckClaim
 	deadline leakchecktime.Time
+	// graceEnd: when its grace period ends (deadline, unless the alarm
+	// comes first).
+	graceEnd leakchecktime.Time
+	// pausable: a check its test runs, which may stop the -timeout alarm
+	// while it waits, when its test runs alone (pauseAlarm); resume
+	// starts the alarm again.
+	pausable bool
+	resume   func()
 	// atTheAlarm: the deadline is the -timeout alarm's, before the end
 	// of the grace period.
 	atTheAlarm bool
@@ -314,15 +322,28 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 	if self == 0 {
 		self, _ = leakcheckOwnIDs()
 	}
-	deadline, cut := s.checkDeadline(test, leakchecktime.Now().Add(s.graceLimit))
+	graceEnd := leakchecktime.Now().Add(s.graceLimit)
+	deadline, cut := s.checkDeadline(test, graceEnd)
 	return &leakcheckWait{
 		claim:      claim,
 		test:       test,
+		graceEnd:   graceEnd,
 		deadline:   deadline,
 		atTheAlarm: cut,
 		self:       self,
 		pause:      100 * leakchecktime.Microsecond,
 	}
+}
+
+// resumeAlarm starts the -timeout alarm again if the wait stopped it,
+// and from then on the check stops waiting before it.
+func (w *leakcheckWait) resumeAlarm(s *leakcheckSession) {
+	if w.resume == nil {
+		return
+	}
+	w.resume()
+	w.resume = nil
+	w.deadline, w.atTheAlarm = s.checkDeadline(w.test, w.graceEnd)
 }
 
 // leakcheckTimeoutMargin is how long before go test's -timeout alarm a
@@ -375,19 +396,8 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 	if !alarm.IsZero() {
 		return alarm.Add(shift), true
 	}
-	f := leakcheckflag.Lookup("test.timeout")
-	if f == nil || s.runStart.IsZero() {
-		return leakchecktime.Time{}, false
-	}
-	g, ok := f.Value.(leakcheckflag.Getter)
-	if !ok {
-		return leakchecktime.Time{}, false
-	}
-	timeout, ok := g.Get().(leakchecktime.Duration)
-	if !ok || timeout <= 0 {
-		return leakchecktime.Time{}, false
-	}
-	return s.runStart.Add(timeout + shift), true
+	runAlarm, ok := leakcheckRunAlarm(s.runStart)
+	return runAlarm.Add(shift), ok
 }
 
 // leakcheckDeadline is tb's -timeout alarm (a *testing.T's Deadline; a
@@ -533,6 +543,8 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 			same = false
 		}
 		if handOver, parked := s.mayHandOver(w, &snap); handOver {
+			// The looker waits with the alarm running.
+			w.resumeAlarm(s)
 			s.handOver(w)
 			return leakcheckOutcome{handedOver: true}
 		} else if parked {
@@ -540,6 +552,15 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 			// wait for this test's slot, without a goroutine being
 			// created or exiting: keep looking.
 			same = false
+		}
+		if w.pausable && w.resume == nil && w.out.alone {
+			// It waits, and no other test runs meanwhile: not on the
+			// tests' time.
+			if resume, ok := s.pauseAlarm(); ok {
+				w.resume, w.deadline, w.atTheAlarm = resume, w.graceEnd, false
+			}
+		} else if w.resume != nil && !w.out.alone {
+			w.resumeAlarm(s)
 		}
 		if w.out.looks == 1 {
 			// Most often what is left has handed over its result and is

@@ -33,6 +33,7 @@
 package helper
 
 import (
+	leakcheckflag "flag"
 	leakcheckos "os"
 	leakcheckreflect "reflect"
 	leakcheckruntime "runtime"
@@ -141,7 +142,7 @@ func leakcheckRun(m *leakchecktesting.M) int {
 	s.stdout = leakcheckos.Stdout
 	s.mu.Lock()
 	// (A TestMain may call m.Run twice: each starts its own alarm.)
-	s.m, s.alarmShift = m, 0
+	s.m, s.alarmShift, s.testAlarm = m, 0, leakchecktime.Time{}
 	s.mu.Unlock()
 	code := m.Run()
 	// Checks still running in the background are the tests': they end
@@ -837,9 +838,14 @@ func leakcheckParseRestore(s string) (map[string]*string, error) {
 func leakcheckLabelSet() leakcheckunsafe.Pointer
 
 // leakcheckMaxAlarmShift bounds how much the checks' waits may postpone
-// the -timeout alarm in all: go test kills a test binary a minute after
-// its -timeout, alarm or not, and a kill names no test.
+// the -timeout alarm, counted with the time before m.Run: go test kills a
+// test binary a minute after its -timeout, counted from its start, alarm
+// or not, and a kill names no test.
 const leakcheckMaxAlarmShift = 50 * leakchecktime.Second
+
+// leakcheckBinaryStart is about when the test binary started (its
+// package variables are initialized first).
+var leakcheckBinaryStart = leakchecktime.Now()
 
 // pauseAlarm stops go test's -timeout alarm while a test's check waits for
 // what the test left running, and returns what starts it again, later by
@@ -847,25 +853,29 @@ const leakcheckMaxAlarmShift = 50 * leakchecktime.Second
 // have had it for the tests that follow: without this, six leaks' waits
 // in a 2 s -timeout timed a suite out that go test runs in milliseconds,
 // and a check near the alarm cut its grace period short (a goroutine still
-// exiting reported as leaked). The alarm is testing.M's unexported timer,
-// found by reflection; where there is none (another Go, an m.Run leakcheck
-// does not call), or once the waits have postponed it by
-// leakcheckMaxAlarmShift, the alarm runs on and the check stops waiting
-// just before it. Tests still see testing's own deadline (t.Deadline).
-func (s *leakcheckSession) pauseAlarm() (resume func()) {
+// exiting reported as leaked). Only for a check whose test runs alone
+// (every other test ended or parked in t.Parallel, which none leaves
+// while it waits): the alarm must not stop while another test runs. The
+// alarm is testing.M's unexported timer, found by reflection; where there
+// is none (another Go, an m.Run leakcheck does not call), or once the
+// waits and the time before m.Run add up to leakcheckMaxAlarmShift, the
+// alarm runs on and the check stops waiting just before it. Tests still
+// see testing's own deadline (t.Deadline).
+func (s *leakcheckSession) pauseAlarm() (resume func(), ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m == nil || s.testAlarm.IsZero() || s.alarmShift+s.graceLimit > leakcheckMaxAlarmShift {
-		return func() {}
+	alarm, set := s.baseAlarmLocked()
+	if s.m == nil || !set || s.alarmPaused || s.alarmShift+s.graceLimit+s.runStart.Sub(leakcheckBinaryStart) > leakcheckMaxAlarmShift {
+		return nil, false
 	}
 	v := leakcheckreflect.ValueOf(s.m).Elem().FieldByName("timer")
 	if !v.IsValid() || v.Type() != leakcheckreflect.TypeOf((*leakchecktime.Timer)(nil)) {
-		return func() {}
+		return nil, false
 	}
 	timer := *leakcheckreflect.NewAt(v.Type(), leakcheckunsafe.Pointer(v.UnsafeAddr())).Interface().(**leakchecktime.Timer)
 	// Stopped: the tests are over, or it went off; never re-armed.
 	if timer == nil || !timer.Stop() {
-		return func() {}
+		return nil, false
 	}
 	s.alarmPaused = true
 	start := leakchecktime.Now()
@@ -874,6 +884,33 @@ func (s *leakcheckSession) pauseAlarm() (resume func()) {
 		defer s.mu.Unlock()
 		s.alarmPaused = false
 		s.alarmShift += leakchecktime.Since(start)
-		timer.Reset(leakchecktime.Until(s.testAlarm.Add(s.alarmShift)))
+		timer.Reset(leakchecktime.Until(alarm.Add(s.alarmShift)))
+	}, true
+}
+
+// baseAlarmLocked is when the -timeout alarm of this m.Run goes off,
+// before any wait postponed it: the last test's t.Deadline, else (an
+// example, before any test) when m.Run began plus -timeout.
+func (s *leakcheckSession) baseAlarmLocked() (leakchecktime.Time, bool) {
+	if !s.testAlarm.IsZero() {
+		return s.testAlarm, true
 	}
+	return leakcheckRunAlarm(s.runStart)
+}
+
+// leakcheckRunAlarm is when an alarm started at runStart goes off.
+func leakcheckRunAlarm(runStart leakchecktime.Time) (leakchecktime.Time, bool) {
+	f := leakcheckflag.Lookup("test.timeout")
+	if f == nil || runStart.IsZero() {
+		return leakchecktime.Time{}, false
+	}
+	g, ok := f.Value.(leakcheckflag.Getter)
+	if !ok {
+		return leakchecktime.Time{}, false
+	}
+	timeout, ok := g.Get().(leakchecktime.Duration)
+	if !ok || timeout <= 0 {
+		return leakchecktime.Time{}, false
+	}
+	return runStart.Add(timeout), true
 }

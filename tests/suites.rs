@@ -996,6 +996,43 @@ fn a_check_near_the_alarm_still_waits_its_grace_period() {
     );
 }
 
+/// A parallel test that overruns -timeout, beside one whose check waits
+/// for a goroutine ending 400 ms after it.
+const OVERRUN: &str = r#"package overrun
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSlow(t *testing.T) {
+	t.Parallel()
+	time.Sleep(2200 * time.Millisecond)
+}
+
+func TestQuick(t *testing.T) {
+	t.Parallel()
+	go func() { time.Sleep(400 * time.Millisecond) }()
+}
+"#;
+
+// A check stops the alarm only while no other test runs: a hostile
+// review's parallel test that overran its -timeout passed, exit 0, while
+// another test's check waited with the alarm stopped.
+#[test]
+fn the_alarm_runs_on_while_another_test_runs() {
+    let m = temp_module(&[("overrun/overrun_test.go", OVERRUN)]);
+    let run = compare(m.path(), &["-count=1", "-timeout", "2s"]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    assert_eq!(
+        run.verdict("example.com/tmp/overrun", "TestSlow"),
+        "timed_out",
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(run.package("example.com/tmp/overrun")["crash"]["kind"], "timeout");
+}
+
 const FUZZ_EXAMPLE_SYNCTEST: &str = r#"package special
 
 import (
