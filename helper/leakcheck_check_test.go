@@ -382,7 +382,8 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 	// Later by what earlier checks' waits postponed it; none while this
 	// check's wait holds it stopped (pauseAlarm).
 	s.mu.Lock()
-	alarm, shift, paused := s.testAlarm, s.alarmShift, s.alarmPaused
+	shift, paused := s.alarmShift, s.alarmPaused
+	base, ok := s.baseAlarmLocked()
 	s.mu.Unlock()
 	if paused {
 		return leakchecktime.Time{}, false
@@ -393,11 +394,7 @@ func (s *leakcheckSession) alarm(test *leakcheckTest) (leakchecktime.Time, bool)
 			return deadline.Add(shift), true
 		}
 	}
-	if !alarm.IsZero() {
-		return alarm.Add(shift), true
-	}
-	runAlarm, ok := leakcheckRunAlarm(s.runStart)
-	return runAlarm.Add(shift), ok
+	return base.Add(shift), ok
 }
 
 // leakcheckDeadline is tb's -timeout alarm (a *testing.T's Deadline; a
