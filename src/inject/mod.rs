@@ -521,19 +521,13 @@ fn inject_package(
                 &format!("leakcheckRecordsKey = {}", go_quote(&records_key(&pkg.import_path))),
                 1,
             );
-        let out = out_dir.join(&name);
-        write(&out, &placed_outside(&name, &text))?;
-        replace.insert(pkg.dir.join(&name), out);
-        injection.added.push(pkg.dir.join(&name));
+        add_file(out_dir, &pkg.dir, &name, &text, replace, &mut injection.added)?;
     }
     if let Some(clause) = &injection.helper_main {
         let (end, source) = MAIN_FILE;
         let name = format!("{stem}{end}");
         let text = source.replacen(HELPER_PACKAGE_CLAUSE, &format!("package {clause}\n"), 1);
-        let out = out_dir.join(&name);
-        write(&out, &placed_outside(&name, &text))?;
-        replace.insert(pkg.dir.join(&name), out);
-        injection.added.push(pkg.dir.join(&name));
+        add_file(out_dir, &pkg.dir, &name, &text, replace, &mut injection.added)?;
     }
     let main_external = internal && injection.helper_main.as_ref() == Some(&external_name);
     if internal && (external_rewritten || main_external) {
@@ -542,10 +536,7 @@ fn inject_package(
         let text = source
             .replacen(SHIM_PACKAGE_CLAUSE, &format!("package {external_name}\n"), 1)
             .replacen(HELPER_IMPORT_PATH, &go_quote(&pkg.import_path), 1);
-        let out = out_dir.join(&name);
-        write(&out, &placed_outside(&name, &text))?;
-        replace.insert(pkg.dir.join(&name), out);
-        injection.added.push(pkg.dir.join(&name));
+        add_file(out_dir, &pkg.dir, &name, &text, replace, &mut injection.added)?;
     }
     injection.package_clause = core;
     Ok(injection)
@@ -640,6 +631,24 @@ fn go_quote(s: &str) -> String {
 
 fn write(path: &Path, text: &str) -> Result<()> {
     fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))
+}
+
+/// Writes a file leakcheck adds to the package in `dir` (named `name`,
+/// placed outside the directory by [`placed_outside`]) into `out_dir`, and
+/// adds it to the overlay's replacements and the package's added files.
+fn add_file(
+    out_dir: &Path,
+    dir: &Path,
+    name: &str,
+    text: &str,
+    replace: &mut BTreeMap<PathBuf, PathBuf>,
+    added: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let out = out_dir.join(name);
+    write(&out, &placed_outside(name, text))?;
+    replace.insert(dir.join(name), out);
+    added.push(dir.join(name));
+    Ok(())
 }
 
 /// An added file's text, with a line directive that places its code outside
