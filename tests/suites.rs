@@ -886,7 +886,8 @@ func TestClean(t *testing.T) {}
 // The grace period's waits are leakcheck's time, not the tests': six
 // leaks' waits (3 s) in a 2 s -timeout timed the suite out where go test
 // passes it in milliseconds, cutting a clean test short and losing the
-// tests after it. The helper postpones testing's alarm by each wait.
+// tests after it. The helper stops testing's alarm while a check waits
+// with no other test running.
 #[test]
 fn the_checks_waits_do_not_count_against_the_timeout() {
     let m = temp_module(&[("waits/waits_test.go", WAITS)]);
