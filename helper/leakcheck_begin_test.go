@@ -60,7 +60,7 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	// is alive while it runs (a test counting goroutines, or goleak in
 	// it, would see it). Parallel tests begin before any of them runs.
 	s.drain()
-	self, _, header := leakcheckOwnStack()
+	self, header := leakcheckOwnStack()
 	alarm, alarmSet := leakcheckDeadline(tb)
 	s.mu.Lock()
 	if s.begun[tb] != nil {
@@ -201,7 +201,7 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	}
 	tc.subs = append(tc.subs, t)
 	s.mu.Unlock()
-	self, _, header := leakcheckOwnStack()
+	self, header := leakcheckOwnStack()
 	s.mu.Lock()
 	// A look between testing's creating this goroutine and this call
 	// told it by its creator, the parent (sub)test: it is the subtest's.
@@ -219,7 +219,7 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 // leakcheck=<benchmark>: what it starts through a goroutine that exits at
 // once is the benchmark's too, not a leak after the last test.
 func (s *leakcheckSession) bench(b *leakchecktesting.B) {
-	self, _, header := leakcheckOwnStack()
+	self, header := leakcheckOwnStack()
 	name := b.Name()
 	top := leakcheckTopName(name)
 	s.mu.Lock()
@@ -248,7 +248,7 @@ func (s *leakcheckSession) bench(b *leakchecktesting.B) {
 func (s *leakcheckSession) beginExample(name string) func() {
 	s.touchCacheKey()
 	s.drain()
-	self, _, header := leakcheckOwnStack()
+	self, header := leakcheckOwnStack()
 	s.mu.Lock()
 	s.runs[name]++
 	tc := &leakcheckTest{name: name, run: s.runs[name], gid: self}
@@ -506,7 +506,7 @@ func leakcheckOwnLabelsFromProfile() ([]string, bool) {
 func leakcheckProbeLabels() bool {
 	found := false
 	leakcheckpprof.Do(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", "probe"), func(leakcheckcontext.Context) {
-		_, _, header := leakcheckOwnStack()
+		_, header := leakcheckOwnStack()
 		found = leakcheckbytes.Contains(header, []byte("leakcheck"))
 	})
 	return found
@@ -517,40 +517,31 @@ func leakcheckProbeLabels() bool {
 // every test's start.
 var leakcheckStackBuffers = leakchecksync.Pool{New: func() interface{} { return new([2048]byte) }}
 
-// leakcheckOwnStack returns the current goroutine's id, the id of the
-// goroutine that created it (0 when the stack does not say), and its header.
-func leakcheckOwnStack() (uint64, uint64, []byte) {
+// leakcheckOwnStack returns the current goroutine's id and its header line
+// (with its labels, where the runtime prints them there). Only the header
+// is read: a bigger buffer only while the header does not fit.
+func leakcheckOwnStack() (uint64, []byte) {
 	small := leakcheckStackBuffers.Get().(*[2048]byte)
 	defer leakcheckStackBuffers.Put(small)
 	buf := small[:]
 	n := leakcheckRuntimeStack(buf)
-	for n == len(buf) && len(buf) < 1<<20 {
+	for n == len(buf) && leakcheckbytes.IndexByte(buf, '\n') < 0 && len(buf) < 1<<20 {
 		buf = make([]byte, 4*len(buf))
 		n = leakcheckRuntimeStack(buf)
 	}
-	b := buf[:n]
-	header := b
-	if i := leakcheckbytes.IndexByte(b, '\n'); i >= 0 {
-		header = b[:i]
+	header := buf[:n]
+	if i := leakcheckbytes.IndexByte(header, '\n'); i >= 0 {
+		header = header[:i]
 	}
-	id := leakcheckHeaderID(header)
-	var creator uint64
-	if i := leakcheckbytes.LastIndex(b, []byte(" in goroutine ")); i >= 0 && n < len(buf) {
-		rest := b[i+len(" in goroutine "):]
-		if j := leakcheckbytes.IndexByte(rest, '\n'); j >= 0 {
-			rest = rest[:j]
-		}
-		creator, _ = leakcheckstrconv.ParseUint(string(rest), 10, 64)
-	}
-	return id, creator, append([]byte(nil), header...)
+	return leakcheckHeaderID(header), append([]byte(nil), header...)
 }
 
-// leakcheckOwnIDs is the current goroutine's id (and 0): the header is
+// leakcheckOwnID is the current goroutine's id: the header's start is
 // enough.
-func leakcheckOwnIDs() (uint64, uint64) {
+func leakcheckOwnID() uint64 {
 	var buf [128]byte
 	n := leakcheckRuntimeStack(buf[:])
-	return leakcheckHeaderID(buf[:n]), 0
+	return leakcheckHeaderID(buf[:n])
 }
 
 func leakcheckHeaderID(b []byte) uint64 {

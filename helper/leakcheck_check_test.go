@@ -320,7 +320,7 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 		self = test.gid
 	}
 	if self == 0 {
-		self, _ = leakcheckOwnIDs()
+		self = leakcheckOwnID()
 	}
 	graceEnd := leakchecktime.Now().Add(s.graceLimit)
 	deadline, cut := s.checkDeadline(test, graceEnd)

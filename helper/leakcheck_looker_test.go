@@ -198,7 +198,7 @@ func (s *leakcheckSession) looker() {
 	// The looker is leakcheck's: neither the test that started it nor its
 	// labels.
 	leakcheckpprof.SetGoroutineLabels(leakcheckcontext.Background())
-	self, _ := leakcheckOwnIDs()
+	self := leakcheckOwnID()
 	s.mu.Lock()
 	s.owners[self] = &leakcheckOwner{kind: leakcheckOwnerBaseline, gen: s.gen + 1}
 	s.baseline[self] = true

@@ -456,7 +456,7 @@ func leakcheckStart() *leakcheckSession {
 	// LEAKCHECK_ALWAYS_LOOK=1 also keeps every check in its test: the
 	// run every shortcut is compared with.
 	s.backgroundOK = !s.cfg.AlwaysLook
-	s.mainID, _ = leakcheckOwnIDs()
+	s.mainID = leakcheckOwnID()
 	snap := s.look()
 	s.mu.Lock()
 	s.baseline = snap.ids()
