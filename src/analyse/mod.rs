@@ -413,6 +413,20 @@ impl PackageResult {
 /// the test's own failure.
 pub const HELPER_LINE_MARK: &str = "leakcheck: ";
 
+/// The helper's line for a leak (`leakcheck: 2 goroutines leaked after
+/// TestX returned`, as `example_without_leakcheck` spells it too): in a
+/// test's failure (after `    x_test.go:9: `), in an example's output, or
+/// the package's output for a leak found after its test returned; the
+/// test's name captured. The reports say it in their own words; a line
+/// that only mentions leakcheck is the test's own.
+pub static HELPER_LEAK_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(&format!(
+        r"^\s*(?:\S+\.go:\d+: )?{}\d+ goroutines? leaked after (\S+) returned\n?$",
+        regex::escape(HELPER_LINE_MARK)
+    ))
+    .expect("the leak line pattern compiles")
+});
+
 /// What the helper prints when it cannot write its records.
 const RECORD_WRITE_FAILED: &str = "leakcheck: cannot write its record file";
 

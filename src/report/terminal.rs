@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::text;
 use super::{Event, Reporter, RunInfo, RunSummary, Stream};
-use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestResult, Verdict};
+use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestResult, Verdict, HELPER_LEAK_LINE};
 use crate::error::{Error, Result};
 
 /// How test results are shown (`--format`).
@@ -946,16 +946,6 @@ fn shown_output(output: &str) -> String {
     }
     shown
 }
-
-/// The helper's line for a leak: in a test's failure (`    x_test.go:9:
-/// leakcheck: 2 goroutines leaked after TestX returned`), in an example's
-/// output, or the package's output for a leak found after its test
-/// returned; the test's name captured. The reports say it in their own
-/// words; a line that only mentions leakcheck is the test's own.
-static HELPER_LEAK_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"^\s*(?:\S+\.go:\d+: )?leakcheck: \d+ goroutines? leaked after (\S+) returned\n?$")
-        .expect("the leak line pattern compiles")
-});
 
 /// A test's result line as testing prints it (`--- FAIL: TestX (0.00s)`),
 /// which the details give in their own words; a line the test printed
