@@ -23,6 +23,8 @@ func leakcheckBeginFuzz(f *leakchecktesting.F) {
 
 func leakcheckSub(t *leakchecktesting.T) { leakcheckcore.LeakcheckInternalSub(t) }
 
+func leakcheckSuiteSub(suite interface{}) { leakcheckcore.LeakcheckInternalSuiteSub(suite) }
+
 func leakcheckBench(b *leakchecktesting.B) { leakcheckcore.LeakcheckInternalBench(b) }
 
 func leakcheckExample(name string) func() { return leakcheckcore.LeakcheckInternalExample(name) }

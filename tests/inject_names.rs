@@ -2,7 +2,8 @@
 //! the files it adds never take the place of a file of the package, tests are
 //! told by go test's own naming rule (Go's `unicode.IsLower`, category Ll),
 //! and a subtest's function literal given a type alias of `testing.T` is
-//! instrumented like one given `*testing.T`.
+//! instrumented like one given `*testing.T`, as are a testify suite's test
+//! methods, which testify runs as subtests from its own code.
 
 use crate::common;
 
@@ -366,4 +367,129 @@ fn subtests_given_an_alias_of_testing_t_are_checked_as_subtests() {
     assert_eq!(run.verdict(&pkg, "TestChainAndPointer/clean"), "passed", "{out}");
     // A function given another type compiled and ran.
     assert_eq!(run.verdict(&pkg, "TestNotTestingsT"), "passed", "{out}");
+}
+
+// 4. A suite framework's subtests: testify runs a suite's methods as
+// subtests from its own code.
+
+const WATCH_GO: &str = r#"package suitepkg
+
+// Watch starts a watcher that waits for a stop signal; close the channel it
+// returns to stop it.
+func Watch() chan struct{} {
+	stop := make(chan struct{})
+	go func() { <-stop }()
+	return stop
+}
+"#;
+
+const WATCH_SUITE_TEST_GO: &str = r#"package suitepkg
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/suite"
+)
+
+type WatchSuite struct {
+	suite.Suite
+	stop chan struct{}
+}
+
+func TestWatchSuite(t *testing.T) { suite.Run(t, new(WatchSuite)) }
+
+func (s *WatchSuite) SetupTest() {
+	if s.T().Name() == "TestWatchSuite/TestSetupLeaks" {
+		Watch()
+	}
+}
+
+func (s *WatchSuite) TestStopped() { close(Watch()) }
+
+func (s *WatchSuite) TestLeaks() { s.NotNil(Watch()) }
+
+func (s *WatchSuite) TestSetupLeaks() {}
+
+func (s *WatchSuite) TestSubtests() {
+	s.Run("clean", func() { close(Watch()) })
+	s.Run("leaky", func() { Watch() })
+}
+
+// NotASuite has a method named like a test and no T: it is called as any
+// other method.
+type NotASuite struct{ calls int }
+
+func (n *NotASuite) TestHelper() { n.calls++ }
+
+func TestNotASuite(t *testing.T) {
+	var n NotASuite
+	n.TestHelper()
+	if n.calls != 1 {
+		t.Fatal("the method did not run")
+	}
+}
+"#;
+
+const WATCH_EXT_TEST_GO: &str = r#"package suitepkg_test
+
+import (
+	"testing"
+
+	"example.com/tmp/suitepkg"
+	"github.com/stretchr/testify/suite"
+)
+
+type ExtSuite struct{ suite.Suite }
+
+func TestExtSuite(t *testing.T) { suite.Run(t, new(ExtSuite)) }
+
+func (ExtSuite) TestValueLeaks() { suitepkg.Watch() }
+
+func (s *ExtSuite) TestClean() { close(suitepkg.Watch()) }
+"#;
+
+#[test]
+fn a_leak_in_a_testify_suite_method_is_the_methods_subtest() {
+    let m = temp_module(&[
+        ("suitepkg/watch.go", WATCH_GO),
+        ("suitepkg/watch_test.go", WATCH_SUITE_TEST_GO),
+        ("suitepkg/ext_test.go", WATCH_EXT_TEST_GO),
+    ]);
+    std::fs::write(
+        m.path().join("go.mod"),
+        "module example.com/tmp\n\ngo 1.21\n\nrequire github.com/stretchr/testify v1.11.1\n",
+    )
+    .unwrap();
+    // go.sum is written on the way (from the module proxy, or the cache).
+    let env = [("GOFLAGS", "-mod=mod")];
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
+    let run = run_in(m.path(), &["--grace", "100ms", "--", "-count=1"], &env);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_nothing_lost(&go, &run);
+    let pkg = format!("{M}suitepkg");
+    assert_eq!(state(&run, &pkg), "checked", "{out}");
+    let tests = run.tests();
+    // Each leak is its method's (or s.Run subtest's), of one goroutine; a
+    // goroutine SetupTest starts is the subtest's it was started for.
+    for (sub, parent) in [
+        ("TestWatchSuite/TestLeaks", "TestWatchSuite"),
+        ("TestWatchSuite/TestSetupLeaks", "TestWatchSuite"),
+        ("TestWatchSuite/TestSubtests/leaky", "TestWatchSuite/TestSubtests"),
+        ("TestExtSuite/TestValueLeaks", "TestExtSuite"),
+    ] {
+        assert_eq!(run.verdict(&pkg, sub), "leaked", "{sub}\n{out}");
+        assert_eq!(tests[&(pkg.clone(), sub.to_string())]["leak"]["total"], 1, "{sub}\n{out}");
+        let p = &tests[&(pkg.clone(), parent.to_string())];
+        assert_eq!(p["failed_by_subtest"], true, "{parent}\n{out}");
+        assert!(p["leak"].is_null(), "{parent} is blamed:\n{out}");
+    }
+    for clean in [
+        "TestWatchSuite/TestStopped",
+        "TestWatchSuite/TestSubtests/clean",
+        "TestExtSuite/TestClean",
+        "TestNotASuite",
+    ] {
+        assert_eq!(run.verdict(&pkg, clean), "passed", "{clean}\n{out}");
+    }
 }

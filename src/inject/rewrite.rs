@@ -10,10 +10,20 @@
 //! func(t *testing.T) {   (any other)  →  func(t *testing.T) { leakcheckSub(t);
 //! f.Fuzz(func(t *testing.T, x T) {    →  f.Fuzz(func(t *testing.T, x T) { leakcheckSub(t);
 //! func(b *testing.B) {   (any other)  →  func(b *testing.B) { leakcheckBench(b);
+//! func (s *S) TestX() {               →  func (s *S) TestX() { leakcheckSuiteSub(s);
+//! s.Run("x", func() {                 →  s.Run("x", func() { leakcheckSuiteSub(s);
 //! func TestMain(m *testing.M) {       →  func TestMain(m *testing.M) { defer leakcheckMain()();
 //!     m.Run()                         →      leakcheckRun(m)
 //!     os.Exit(code)                   →      os.Exit(leakcheckAtExit(code))
 //! ```
+//!
+//! A suite's methods are subtests that a framework runs from its own code
+//! (testify: every method named `Test…` that takes nothing, and the
+//! function given to the suite's `Run`), so no function given a T is the
+//! package's: those methods, testify's per-test hooks (`SetupTest`,
+//! `SetupSubTest`, `BeforeTest`), and a `func()` passed to `r.Run(…)` in a
+//! method whose receiver is `r`, hand the receiver to the helper, which
+//! asks it for the running subtest's T when it has testify's `T()`.
 //!
 //! Functions are told apart as go test tells them: a `TestMain` given a
 //! `*T` is a test; the package's TestMain keeps its name (the helper adds a
@@ -119,6 +129,12 @@ pub fn rewrite_test_file_renaming(
                     }
                     exit_scopes.push((body, golex::matching(&toks, body).unwrap_or(toks.len() - 1)));
                 }
+                let suite = f.method.then(|| Receiver::read(&toks, i)).flatten();
+                if let (Some(r), Some(body)) = (&suite, f.body) {
+                    if let Some(name) = r.name.filter(|&n| toks[n].text != "_") {
+                        suite_run_literals(&toks, toks[name].text, &r.argument(toks[name].text), body, &mut edits);
+                    }
+                }
                 let Some(body) = f.body.filter(|_| f.no_results) else {
                     continue;
                 };
@@ -182,6 +198,11 @@ pub fn rewrite_test_file_renaming(
                     // another function given a *testing.B.
                     (_, Some((at, 'B'))) if !f.type_only => {
                         format!(" leakcheckBench({});", param_name(&toks, at, &f, &mut edits))
+                    }
+                    // A suite's test method or per-test hook.
+                    (None, None) if suite.is_some() && f.name.is_some_and(|n| suite_hook(toks[n].text, &f)) => {
+                        let r = suite.as_ref().expect("a method's receiver");
+                        format!(" leakcheckSuiteSub({});", r.named_argument(&toks, &mut edits))
                     }
                     _ => continue,
                 };
@@ -941,6 +962,99 @@ fn param_name(toks: &[Tok<'_>], at: Option<usize>, f: &FuncSig, edits: &mut Vec<
     }
 }
 
+/// Whether a method of the test files is one that a suite framework runs on
+/// a subtest's goroutine with the subtest's T in the suite: testify runs
+/// every method whose name starts with `Test` that takes nothing as a
+/// subtest, and calls `SetupTest`, `BeforeTest` and `SetupSubTest` on it
+/// first (what they start is the subtest's too).
+fn suite_hook(name: &str, f: &FuncSig) -> bool {
+    match name {
+        "BeforeTest" => true,
+        "SetupTest" | "SetupSubTest" => f.params_empty(),
+        _ => name.starts_with("Test") && f.params_empty(),
+    }
+}
+
+/// A method's receiver, `(s *S)`, `(s S[T])`, `(*S)`, `(_ S)`.
+struct Receiver {
+    /// The `(` of the receiver.
+    open: usize,
+    /// Its name's token, when it has one.
+    name: Option<usize>,
+    /// `*S`: the receiver is the suite, not a copy of it.
+    pointer: bool,
+}
+
+impl Receiver {
+    fn read(toks: &[Tok<'_>], func: usize) -> Option<Receiver> {
+        let open = func + 1;
+        let inner = toks.get(open + 1..golex::matching(toks, open)?)?;
+        let named = inner.len() >= 2 && inner[0].is_ident() && (inner[1].is_ident() || matches!(inner[1].text, "*" | "("));
+        let ty = if named { &inner[1..] } else { inner };
+        let pointer = ty.iter().find(|t| t.text != "(").is_some_and(|t| t.text == "*");
+        Some(Receiver {
+            open,
+            name: named.then_some(open + 1),
+            pointer,
+        })
+    }
+
+    /// What the helper is given for a receiver named `name`: the suite
+    /// itself (a copy's address for a value receiver, whose method set
+    /// lacks the suite's pointer methods).
+    fn argument(&self, name: &str) -> String {
+        if self.pointer {
+            name.to_string()
+        } else {
+            format!("&{name}")
+        }
+    }
+
+    /// [`Receiver::argument`], naming the receiver when it has no name (or
+    /// `_`).
+    fn named_argument(&self, toks: &[Tok<'_>], edits: &mut Vec<Edit>) -> String {
+        const NAME: &str = "leakcheckSuite";
+        match self.name {
+            Some(i) if toks[i].text != "_" => self.argument(toks[i].text),
+            Some(i) => {
+                edits.push(Edit::replace(&toks[i], NAME));
+                self.argument(NAME)
+            }
+            None => {
+                edits.push(Edit::insert(toks[self.open + 1].start, format!("{NAME} ")));
+                self.argument(NAME)
+            }
+        }
+    }
+}
+
+/// `recv.Run(name, func() {` → `recv.Run(name, func() { leakcheckSuiteSub(arg);`
+/// in a method's body: testify's `suite.Run` runs the function as a subtest
+/// with the subtest's T in the suite, from its own code.
+fn suite_run_literals(toks: &[Tok<'_>], recv: &str, arg: &str, body: usize, edits: &mut Vec<Edit>) {
+    let end = golex::matching(toks, body).unwrap_or(toks.len() - 1);
+    let text = |i: usize| toks.get(i).map_or("", |t| t.text);
+    for i in body + 1..end {
+        if text(i) != recv || text(i - 1) == "." || [text(i + 1), text(i + 2), text(i + 3)] != [".", "Run", "("] {
+            continue;
+        }
+        let Some(close) = golex::matching(toks, i + 3) else {
+            continue;
+        };
+        let mut depth = 0;
+        for k in i + 4..close {
+            match text(k) {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => depth -= 1,
+                "func" if depth == 0 && [text(k + 1), text(k + 2), text(k + 3)] == ["(", ")", "{"] => {
+                    edits.push(Edit::insert(toks[k + 3].end(), format!(" leakcheckSuiteSub({arg});")));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// `m.Run()` → `leakcheckRun(m)` in the body starting at `body`.
 fn rewrite_runs(toks: &[Tok<'_>], m: &str, body: usize, edits: &mut Vec<Edit>) {
     let end = golex::matching(toks, body).unwrap_or(toks.len() - 1);
@@ -1036,6 +1150,72 @@ mod tests {
             .replace_all(&r.source, "")
             .into_owned();
         r
+    }
+
+    #[test]
+    fn a_suites_test_methods_hooks_and_run_functions_hand_the_suite_to_the_helper() {
+        let src = r#"package p
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/suite"
+)
+
+type S struct{ suite.Suite }
+
+type V struct{ suite.Suite }
+
+type G[X any] struct{ suite.Suite }
+
+func TestS(t *testing.T) { suite.Run(t, new(S)) }
+
+func (s *S) SetupSuite() {}
+func (s *S) SetupTest() { go s.loop() }
+func (s *S) BeforeTest(suiteName, testName string) {}
+func (s *S) TestLeaks() {
+	s.Run("sub", func() {
+		go s.loop()
+		s.Run("inner", func() {})
+	})
+	other.Run("x", func() {})
+	s.Require().Run("y", func() {})
+}
+func (s *S) TestWithResult() error { return nil }
+func (s *S) TestWithParam(n int) {}
+func (s *S) loop() {}
+func (*S) TestUnnamed() {}
+func (_ *S) TestBlank() {}
+func (v V) TestValue() { v.Run("z", func() {}) }
+func (g *G[X]) TestGeneric() {}
+func (s *S) TestT(t *testing.T) {}
+"#;
+        let out = rw(src);
+        for want in [
+            "func (s *S) SetupTest() { leakcheckSuiteSub(s); go s.loop() }",
+            "func (s *S) BeforeTest(suiteName, testName string) { leakcheckSuiteSub(s);}",
+            "func (s *S) TestLeaks() { leakcheckSuiteSub(s);",
+            "s.Run(\"sub\", func() { leakcheckSuiteSub(s);",
+            "s.Run(\"inner\", func() { leakcheckSuiteSub(s);})",
+            "func (leakcheckSuite *S) TestUnnamed() { leakcheckSuiteSub(leakcheckSuite);}",
+            "func (leakcheckSuite *S) TestBlank() { leakcheckSuiteSub(leakcheckSuite);}",
+            "func (v V) TestValue() { leakcheckSuiteSub(&v); v.Run(\"z\", func() { leakcheckSuiteSub(&v);}) }",
+            "func (g *G[X]) TestGeneric() { leakcheckSuiteSub(g);}",
+            // A method given a T is a subtest's function like any other.
+            "func (s *S) TestT(t *testing.T) { leakcheckSub(t);}",
+            // Not run by the framework as a subtest, or not the receiver's Run.
+            "func (s *S) SetupSuite() {}",
+            "func (s *S) TestWithResult() error { return nil }",
+            "func (s *S) TestWithParam(n int) {}",
+            "func (s *S) loop() {}",
+            "other.Run(\"x\", func() {})",
+            "s.Require().Run(\"y\", func() {})",
+            "func TestS(t *testing.T) { leakcheckBegin(t); suite.Run(t, new(S)) }",
+        ] {
+            assert!(out.contains(want), "{want}\n{out}");
+        }
+        // Every line keeps its number.
+        assert_eq!(out.lines().count(), src.lines().count());
     }
 
     #[test]
