@@ -504,7 +504,7 @@ impl Prepared {
     /// finished (it was killed, the run was interrupted) is an error, never
     /// a pass and never absent.
     /// `go_said`: go's own first line on stderr, outside every package
-    /// (why it refused its arguments).
+    /// (why it refused its arguments, or would test no package).
     fn report_unfinished(
         &self,
         status: Option<i32>,
@@ -531,7 +531,12 @@ impl Prepared {
                     Some(why) => format!("go test refused its arguments: {why}"),
                     None => "go test refused its arguments".to_string(),
                 },
-                Some(code) => format!("go test exited ({code}) before it ran it"),
+                // Refused for another reason before any package ran
+                // (`-cpuprofile` with several packages exits 1).
+                Some(code) => match go_said.filter(|_| reported.is_empty()) {
+                    Some(why) => format!("go test exited ({code}) before it ran it: {why}"),
+                    None => format!("go test exited ({code}) before it ran it"),
+                },
             };
             let result = PackageResult::not_finished(&p.import_path, &why);
             emitter.emit(&Event::PackageFinished(&result));

@@ -158,6 +158,30 @@ fn go_test_refusing_its_arguments_is_exit_2() {
 }
 
 #[test]
+fn go_tests_reason_for_testing_nothing_is_in_each_packages_error() {
+    // go test exits 1, before it builds anything, on a profile flag given
+    // several packages; each package's error says why, not only the status.
+    let (code, out, err) = run(
+        &["./spawn", "./generator", "--", "-cpuprofile", "cpu.out"],
+        &fixtures_dir(),
+        &[],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("cannot use -cpuprofile flag with multiple packages"),
+        "{err}"
+    );
+    assert_eq!(
+        out.matches(
+            "not finished: go test exited (1) before it ran it: cannot use -cpuprofile flag with multiple packages"
+        )
+        .count(),
+        2,
+        "{out}"
+    );
+}
+
+#[test]
 fn a_flag_only_the_test_binary_refuses_stays_a_failing_package() {
     // The binary, not go test, refuses -badflag: go test says FAIL and exits 1.
     let (code, out, err) = run(&["./spawn", "--", "-badflag"], &fixtures_dir(), &[]);
