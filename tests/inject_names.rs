@@ -479,7 +479,11 @@ fn a_leak_in_a_testify_suite_method_is_the_methods_subtest() {
         ("TestExtSuite/TestValueLeaks", "TestExtSuite"),
     ] {
         assert_eq!(run.verdict(&pkg, sub), "leaked", "{sub}\n{out}");
-        assert_eq!(tests[&(pkg.clone(), sub.to_string())]["leak"]["total"], 1, "{sub}\n{out}");
+        assert_eq!(
+            tests[&(pkg.clone(), sub.to_string())]["leak"]["total"],
+            1,
+            "{sub}\n{out}"
+        );
         let p = &tests[&(pkg.clone(), parent.to_string())];
         assert_eq!(p["failed_by_subtest"], true, "{parent}\n{out}");
         assert!(p["leak"].is_null(), "{parent} is blamed:\n{out}");

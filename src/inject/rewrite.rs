@@ -989,7 +989,8 @@ impl Receiver {
     fn read(toks: &[Tok<'_>], func: usize) -> Option<Receiver> {
         let open = func + 1;
         let inner = toks.get(open + 1..golex::matching(toks, open)?)?;
-        let named = inner.len() >= 2 && inner[0].is_ident() && (inner[1].is_ident() || matches!(inner[1].text, "*" | "("));
+        let named =
+            inner.len() >= 2 && inner[0].is_ident() && (inner[1].is_ident() || matches!(inner[1].text, "*" | "("));
         let ty = if named { &inner[1..] } else { inner };
         let pointer = ty.iter().find(|t| t.text != "(").is_some_and(|t| t.text == "*");
         Some(Receiver {
