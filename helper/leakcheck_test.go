@@ -203,24 +203,31 @@ func leakcheckSub(t *leakchecktesting.T) {
 // leakcheckSuiteSub is the first statement of a suite's test methods and
 // per-test hooks, and of the functions given to the suite's Run, in the test
 // files (src/inject/rewrite.rs): a framework runs them as subtests from its
-// own code, where no function given a T is the package's. A suite that
-// hands out the running subtest's T, as testify's T() does, says which
-// subtest this goroutine runs, so that a leak names it. Any other receiver
-// is left alone.
+// own code, where no function given a T is the package's. A testify suite
+// (T and SetT: testify's TestingSuite, from its first versions) hands out
+// the running subtest's T, which says which subtest this goroutine runs, so
+// that a leak names it. Any other receiver is left alone: its T may be a
+// harness's own, which may lock or count.
 func leakcheckSuiteSub(suite interface{}) {
 	if leakcheckActive == nil {
 		return
 	}
-	if withT, ok := suite.(interface{ T() *leakchecktesting.T }); ok {
-		if t := leakcheckSuiteT(withT); t != nil {
+	if s, ok := suite.(leakcheckTestingSuite); ok {
+		if t := leakcheckSuiteT(s); t != nil {
 			leakcheckSub(t)
 		}
 	}
 }
 
-// leakcheckSuiteT is the suite's T; one whose T panics (a nil suite, a T of
-// the user's own) has none, and its method runs on to fail as it would.
-func leakcheckSuiteT(suite interface{ T() *leakchecktesting.T }) (t *leakchecktesting.T) {
+// leakcheckTestingSuite is what testify's suite.Run needs of a suite.
+type leakcheckTestingSuite interface {
+	T() *leakchecktesting.T
+	SetT(*leakchecktesting.T)
+}
+
+// leakcheckSuiteT is the suite's T; one whose T panics (a nil suite) has
+// none, and its method runs on to fail as it would.
+func leakcheckSuiteT(suite leakcheckTestingSuite) (t *leakchecktesting.T) {
 	defer func() {
 		if recover() != nil {
 			t = nil

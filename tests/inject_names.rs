@@ -386,6 +386,7 @@ func Watch() chan struct{} {
 const WATCH_SUITE_TEST_GO: &str = r#"package suitepkg
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/suite"
@@ -413,19 +414,32 @@ func (s *WatchSuite) TestSetupLeaks() {}
 func (s *WatchSuite) TestSubtests() {
 	s.Run("clean", func() { close(Watch()) })
 	s.Run("leaky", func() { Watch() })
+	s.Suite.Run("embedded", func() { Watch() })
 }
 
-// NotASuite has a method named like a test and no T: it is called as any
-// other method.
-type NotASuite struct{ calls int }
+// Harness is not a testify suite: its T locks what its steps are called
+// under, and a step runs as any other method.
+type Harness struct {
+	mu sync.Mutex
+	t  *testing.T
+	n  int
+}
 
-func (n *NotASuite) TestHelper() { n.calls++ }
+func (h *Harness) T() *testing.T {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.t
+}
 
-func TestNotASuite(t *testing.T) {
-	var n NotASuite
-	n.TestHelper()
-	if n.calls != 1 {
-		t.Fatal("the method did not run")
+func (h *Harness) TestStep() { h.n++ }
+
+func TestHarness(t *testing.T) {
+	h := &Harness{t: t}
+	h.mu.Lock()
+	h.TestStep()
+	h.mu.Unlock()
+	if h.n != 1 {
+		t.Fatal("the step did not run")
 	}
 }
 "#;
@@ -463,7 +477,8 @@ fn a_leak_in_a_testify_suite_method_is_the_methods_subtest() {
     // go.sum is written on the way (from the module proxy, or the cache).
     let env = [("GOFLAGS", "-mod=mod")];
     let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &env);
-    let run = run_in(m.path(), &["--grace", "100ms", "--", "-count=1"], &env);
+    // (A T the helper called under the lock its caller holds would hang.)
+    let run = run_in(m.path(), &["--grace", "100ms", "--", "-count=1", "-timeout=60s"], &env);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
     assert_nothing_lost(&go, &run);
@@ -476,6 +491,7 @@ fn a_leak_in_a_testify_suite_method_is_the_methods_subtest() {
         ("TestWatchSuite/TestLeaks", "TestWatchSuite"),
         ("TestWatchSuite/TestSetupLeaks", "TestWatchSuite"),
         ("TestWatchSuite/TestSubtests/leaky", "TestWatchSuite/TestSubtests"),
+        ("TestWatchSuite/TestSubtests/embedded", "TestWatchSuite/TestSubtests"),
         ("TestExtSuite/TestValueLeaks", "TestExtSuite"),
     ] {
         assert_eq!(run.verdict(&pkg, sub), "leaked", "{sub}\n{out}");
@@ -492,7 +508,7 @@ fn a_leak_in_a_testify_suite_method_is_the_methods_subtest() {
         "TestWatchSuite/TestStopped",
         "TestWatchSuite/TestSubtests/clean",
         "TestExtSuite/TestClean",
-        "TestNotASuite",
+        "TestHarness",
     ] {
         assert_eq!(run.verdict(&pkg, clean), "passed", "{clean}\n{out}");
     }

@@ -1030,20 +1030,27 @@ impl Receiver {
 }
 
 /// `recv.Run(name, func() {` → `recv.Run(name, func() { leakcheckSuiteSub(arg);`
-/// in a method's body: testify's `suite.Run` runs the function as a subtest
-/// with the subtest's T in the suite, from its own code.
+/// in a method's body (and `recv.Suite.Run(`): testify's `suite.Run` runs
+/// the function as a subtest with the subtest's T in the suite, from its own
+/// code.
 fn suite_run_literals(toks: &[Tok<'_>], recv: &str, arg: &str, body: usize, edits: &mut Vec<Edit>) {
     let end = golex::matching(toks, body).unwrap_or(toks.len() - 1);
     let text = |i: usize| toks.get(i).map_or("", |t| t.text);
     for i in body + 1..end {
-        if text(i) != recv || text(i - 1) == "." || [text(i + 1), text(i + 2), text(i + 3)] != [".", "Run", "("] {
+        if text(i) != recv || text(i - 1) == "." {
             continue;
         }
-        let Some(close) = golex::matching(toks, i + 3) else {
+        // `s.Run(` or, through testify's embedded field, `s.Suite.Run(`.
+        let open = match [text(i + 1), text(i + 2), text(i + 3), text(i + 4), text(i + 5)] {
+            [".", "Run", "(", ..] => i + 3,
+            [".", "Suite", ".", "Run", "("] => i + 5,
+            _ => continue,
+        };
+        let Some(close) = golex::matching(toks, open) else {
             continue;
         };
         let mut depth = 0;
-        for k in i + 4..close {
+        for k in open + 1..close {
             match text(k) {
                 "(" | "[" | "{" => depth += 1,
                 ")" | "]" | "}" => depth -= 1,
@@ -1179,6 +1186,7 @@ func (s *S) TestLeaks() {
 		go s.loop()
 		s.Run("inner", func() {})
 	})
+	s.Suite.Run("embedded", func() {})
 	other.Run("x", func() {})
 	s.Require().Run("y", func() {})
 }
@@ -1198,6 +1206,7 @@ func (s *S) TestT(t *testing.T) {}
             "func (s *S) TestLeaks() { leakcheckSuiteSub(s);",
             "s.Run(\"sub\", func() { leakcheckSuiteSub(s);",
             "s.Run(\"inner\", func() { leakcheckSuiteSub(s);})",
+            "s.Suite.Run(\"embedded\", func() { leakcheckSuiteSub(s);})",
             "func (leakcheckSuite *S) TestUnnamed() { leakcheckSuiteSub(leakcheckSuite);}",
             "func (leakcheckSuite *S) TestBlank() { leakcheckSuiteSub(leakcheckSuite);}",
             "func (v V) TestValue() { leakcheckSuiteSub(&v); v.Run(\"z\", func() { leakcheckSuiteSub(&v);}) }",
