@@ -25,6 +25,8 @@ func leakcheckSub(t *leakchecktesting.T) { leakcheckcore.LeakcheckInternalSub(t)
 
 func leakcheckSuiteSub(suite interface{}) { leakcheckcore.LeakcheckInternalSuiteSub(suite) }
 
+func leakcheckRunSub(c interface{}) { leakcheckcore.LeakcheckInternalRunSub(c) }
+
 func leakcheckBench(b *leakchecktesting.B) { leakcheckcore.LeakcheckInternalBench(b) }
 
 func leakcheckExample(name string) func() { return leakcheckcore.LeakcheckInternalExample(name) }

@@ -3,7 +3,8 @@
 //! told by go test's own naming rule (Go's `unicode.IsLower`, category Ll),
 //! and a subtest's function literal given a type alias of `testing.T` is
 //! instrumented like one given `*testing.T`, as are a testify suite's test
-//! methods, which testify runs as subtests from its own code.
+//! methods and quicktest's `c.Run` functions, which those frameworks run as
+//! subtests from their own code.
 
 use crate::common;
 
@@ -462,16 +463,43 @@ func (ExtSuite) TestValueLeaks() { suitepkg.Watch() }
 func (s *ExtSuite) TestClean() { close(suitepkg.Watch()) }
 "#;
 
+/// quicktest's `c.Run` gives its function a `*qt.C`, which embeds the
+/// subtest's T.
+const QUICK_TEST_GO: &str = r#"package qtpkg
+
+import (
+	"testing"
+
+	qt "github.com/frankban/quicktest"
+)
+
+func watch() chan struct{} {
+	stop := make(chan struct{})
+	go func() { <-stop }()
+	return stop
+}
+
+func TestQuick(t *testing.T) {
+	c := qt.New(t)
+	c.Run("clean", func(c *qt.C) { close(watch()) })
+	c.Run("leaky", func(c *qt.C) { c.Assert(watch(), qt.IsNotNil) })
+	c.Run("nested", func(c *qt.C) {
+		c.Run("leaky", func(c *qt.C) { watch() })
+	})
+}
+"#;
+
 #[test]
-fn a_leak_in_a_testify_suite_method_is_the_methods_subtest() {
+fn a_leak_in_a_subtest_a_framework_runs_is_the_subtests() {
     let m = temp_module(&[
         ("suitepkg/watch.go", WATCH_GO),
         ("suitepkg/watch_test.go", WATCH_SUITE_TEST_GO),
         ("suitepkg/ext_test.go", WATCH_EXT_TEST_GO),
+        ("qtpkg/q_test.go", QUICK_TEST_GO),
     ]);
     std::fs::write(
         m.path().join("go.mod"),
-        "module example.com/tmp\n\ngo 1.21\n\nrequire github.com/stretchr/testify v1.11.1\n",
+        "module example.com/tmp\n\ngo 1.21\n\nrequire (\n\tgithub.com/frankban/quicktest v1.14.6\n\tgithub.com/stretchr/testify v1.11.1\n)\n",
     )
     .unwrap();
     // go.sum is written on the way (from the module proxy, or the cache).
@@ -512,4 +540,16 @@ fn a_leak_in_a_testify_suite_method_is_the_methods_subtest() {
     ] {
         assert_eq!(run.verdict(&pkg, clean), "passed", "{clean}\n{out}");
     }
+    let pkg = format!("{M}qtpkg");
+    assert_eq!(state(&run, &pkg), "checked", "{out}");
+    for (sub, parent) in [
+        ("TestQuick/leaky", "TestQuick"),
+        ("TestQuick/nested/leaky", "TestQuick/nested"),
+    ] {
+        assert_eq!(run.verdict(&pkg, sub), "leaked", "{sub}\n{out}");
+        let p = &tests[&(pkg.clone(), parent.to_string())];
+        assert_eq!(p["failed_by_subtest"], true, "{parent}\n{out}");
+        assert!(p["leak"].is_null(), "{parent} is blamed:\n{out}");
+    }
+    assert_eq!(run.verdict(&pkg, "TestQuick/clean"), "passed", "{out}");
 }

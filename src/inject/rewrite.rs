@@ -12,6 +12,7 @@
 //! func(b *testing.B) {   (any other)  →  func(b *testing.B) { leakcheckBench(b);
 //! func (s *S) TestX() {               →  func (s *S) TestX() { leakcheckSuiteSub(s);
 //! s.Run("x", func() {                 →  s.Run("x", func() { leakcheckSuiteSub(s);
+//! c.Run("x", func(c *qt.C) {          →  c.Run("x", func(c *qt.C) { leakcheckRunSub(c);
 //! func TestMain(m *testing.M) {       →  func TestMain(m *testing.M) { defer leakcheckMain()();
 //!     m.Run()                         →      leakcheckRun(m)
 //!     os.Exit(code)                   →      os.Exit(leakcheckAtExit(code))
@@ -198,6 +199,13 @@ pub fn rewrite_test_file_renaming(
                     // another function given a *testing.B.
                     (_, Some((at, 'B'))) if !f.type_only => {
                         format!(" leakcheckBench({});", param_name(&toks, at, &f, &mut edits))
+                    }
+                    // A function another package's Run runs as a subtest,
+                    // given its own type (quicktest's `c.Run(name,
+                    // func(c *qt.C) {`).
+                    (None, None) if !f.type_only && f.pointer_param(&toks).is_some() && run_argument(&toks, i) => {
+                        let at = f.pointer_param(&toks).flatten();
+                        format!(" leakcheckRunSub({});", param_name(&toks, at, &f, &mut edits))
                     }
                     // A suite's test method or per-test hook.
                     (None, None) if suite.is_some() && f.name.is_some_and(|n| suite_hook(toks[n].text, &f)) => {
@@ -731,6 +739,24 @@ impl FuncSig {
         }
     }
 
+    /// `(c *qt.C)`-like: one parameter of a named pointer type (Some of
+    /// its name token, None when it has none).
+    fn pointer_param(&self, toks: &[Tok<'_>]) -> Option<Option<usize>> {
+        let mut inner: Vec<&Tok<'_>> = toks[self.open + 1..self.close].iter().collect();
+        if inner.last().is_some_and(|t| t.text == ",") {
+            inner.pop();
+        }
+        let texts: Vec<&str> = inner.iter().map(|t| t.text).collect();
+        let named = texts.len() > 1 && texts[0] != "*";
+        let ty = if named { &texts[1..] } else { &texts[..] };
+        let pointer = match ty {
+            ["*", x] => golex::is_ident(x),
+            ["*", p, ".", x] => golex::is_ident(p) && golex::is_ident(x),
+            _ => false,
+        };
+        (pointer && (!named || inner[0].is_ident())).then(|| named.then_some(self.open + 1))
+    }
+
     fn params_empty(&self) -> bool {
         self.close == self.open + 1
     }
@@ -962,6 +988,24 @@ fn param_name(toks: &[Tok<'_>], at: Option<usize>, f: &FuncSig, edits: &mut Vec<
     }
 }
 
+/// Whether the function literal at `func` is an argument of a call to a
+/// method named Run (`c.Run("x", func(c *qt.C) {`).
+fn run_argument(toks: &[Tok<'_>], func: usize) -> bool {
+    let mut depth = 0;
+    for j in (0..func).rev() {
+        match toks[j].text {
+            ")" | "]" | "}" => depth += 1,
+            "[" | "{" if depth == 0 => return false,
+            "(" if depth == 0 => {
+                return j >= 2 && toks[j - 1].text == "Run" && toks[j - 2].text == ".";
+            }
+            "(" | "[" | "{" => depth -= 1,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Whether a method of the test files is one that a suite framework runs on
 /// a subtest's goroutine with the subtest's T in the suite: testify runs
 /// every method whose name starts with `Test` that takes nothing as a
@@ -1162,6 +1206,7 @@ mod tests {
 
     #[test]
     fn a_suites_test_methods_hooks_and_run_functions_hand_the_suite_to_the_helper() {
+        // (And the functions another package's Run is given, quicktest's.)
         let src = r#"package p
 
 import (
@@ -1198,9 +1243,26 @@ func (_ *S) TestBlank() {}
 func (v V) TestValue() { v.Run("z", func() {}) }
 func (g *G[X]) TestGeneric() {}
 func (s *S) TestT(t *testing.T) {}
+
+func TestQ(t *testing.T) {
+	c := qt.New(t)
+	c.Run("q", func(c *qt.C) { c.Run("inner", func(c *qt.C) {}) })
+	c.Run("unnamed", func(*qt.C) {})
+	c.Run("local", func(h *harness) {})
+	with(func(c *qt.C) {})
+	c.Run("value", func(h harness) {})
+	c.Run("two", func(a, b *qt.C) {})
+}
 "#;
         let out = rw(src);
         for want in [
+            "c.Run(\"q\", func(c *qt.C) { leakcheckRunSub(c); c.Run(\"inner\", func(c *qt.C) { leakcheckRunSub(c);}) })",
+            "c.Run(\"unnamed\", func(leakcheckT *qt.C) { leakcheckRunSub(leakcheckT);})",
+            "c.Run(\"local\", func(h *harness) { leakcheckRunSub(h);})",
+            // Not a Run argument, or not one pointer.
+            "with(func(c *qt.C) {})",
+            "c.Run(\"value\", func(h harness) {})",
+            "c.Run(\"two\", func(a, b *qt.C) {})",
             "func (s *S) SetupTest() { leakcheckSuiteSub(s); go s.loop() }",
             "func (s *S) BeforeTest(suiteName, testName string) { leakcheckSuiteSub(s);}",
             "func (s *S) TestLeaks() { leakcheckSuiteSub(s);",
