@@ -25,7 +25,7 @@ func leakcheckSub(t *leakchecktesting.T) { leakcheckcore.LeakcheckInternalSub(t)
 
 func leakcheckSuiteSub(suite interface{}) { leakcheckcore.LeakcheckInternalSuiteSub(suite) }
 
-func leakcheckRunSub(c interface{}) { leakcheckcore.LeakcheckInternalRunSub(c) }
+func leakcheckRunSub(tb leakchecktesting.TB) { leakcheckcore.LeakcheckInternalRunSub(tb) }
 
 func leakcheckBench(b *leakchecktesting.B) { leakcheckcore.LeakcheckInternalBench(b) }
 

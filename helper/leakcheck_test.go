@@ -219,29 +219,12 @@ func leakcheckSuiteSub(suite interface{}) {
 	}
 }
 
-// leakcheckRunSub is the first statement of a function literal given one
-// pointer and passed to a method named Run, which another package runs as
-// a subtest with a type of its own (quicktest's c.Run(name, func(c *qt.C))):
-// a *testing.T (through an alias of another package), or a struct that
-// embeds testing.TB holding the subtest's *testing.T (qt.C), says which
-// subtest this goroutine runs. Anything else is left alone.
-func leakcheckRunSub(c interface{}) {
-	if leakcheckActive == nil {
-		return
-	}
-	if t, ok := c.(*leakchecktesting.T); ok {
-		leakcheckSub(t)
-		return
-	}
-	v := leakcheckreflect.ValueOf(c)
-	if v.Kind() != leakcheckreflect.Ptr || v.IsNil() || v.Elem().Kind() != leakcheckreflect.Struct {
-		return
-	}
-	field, ok := v.Elem().Type().FieldByName("TB")
-	if !ok || !field.Anonymous || len(field.Index) != 1 || field.Type != leakcheckreflect.TypeOf((*leakchecktesting.TB)(nil)).Elem() {
-		return
-	}
-	if t, ok := v.Elem().Field(field.Index[0]).Interface().(*leakchecktesting.T); ok {
+// leakcheckRunSub is the first statement of a function literal given
+// quicktest's *qt.C and passed to its Run, which runs it as a subtest from
+// quicktest's code: it is given c.TB, the subtest's T, so that a leak names
+// the subtest.
+func leakcheckRunSub(tb leakchecktesting.TB) {
+	if t, ok := tb.(*leakchecktesting.T); ok {
 		leakcheckSub(t)
 	}
 }
@@ -303,7 +286,7 @@ func LeakcheckInternalSub(t *leakchecktesting.T) { leakcheckSub(t) }
 func LeakcheckInternalSuiteSub(suite interface{}) { leakcheckSuiteSub(suite) }
 
 // LeakcheckInternalRunSub is leakcheckRunSub for the other test package.
-func LeakcheckInternalRunSub(c interface{}) { leakcheckRunSub(c) }
+func LeakcheckInternalRunSub(tb leakchecktesting.TB) { leakcheckRunSub(tb) }
 
 // LeakcheckInternalBench is leakcheckBench for the other test package.
 func LeakcheckInternalBench(b *leakchecktesting.B) { leakcheckBench(b) }

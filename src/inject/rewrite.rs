@@ -12,7 +12,7 @@
 //! func(b *testing.B) {   (any other)  →  func(b *testing.B) { leakcheckBench(b);
 //! func (s *S) TestX() {               →  func (s *S) TestX() { leakcheckSuiteSub(s);
 //! s.Run("x", func() {                 →  s.Run("x", func() { leakcheckSuiteSub(s);
-//! c.Run("x", func(c *qt.C) {          →  c.Run("x", func(c *qt.C) { leakcheckRunSub(c);
+//! c.Run("x", func(c *qt.C) {          →  c.Run("x", func(c *qt.C) { leakcheckRunSub(c.TB);
 //! func TestMain(m *testing.M) {       →  func TestMain(m *testing.M) { defer leakcheckMain()();
 //!     m.Run()                         →      leakcheckRun(m)
 //!     os.Exit(code)                   →      os.Exit(leakcheckAtExit(code))
@@ -98,6 +98,7 @@ pub fn rewrite_test_file_renaming(
     // Without an import of testing, only tests' bare `*T` (an alias) counts.
     let testing = golex::import_of(&toks, "testing").unwrap_or(Import::Named(String::new()));
     let os = golex::import_of(&toks, "os");
+    let quicktest = golex::import_of(&toks, "github.com/frankban/quicktest");
     let mut edits: Vec<Edit> = Vec::new();
     let mut user_main = false;
     let mut checked = 0;
@@ -200,12 +201,13 @@ pub fn rewrite_test_file_renaming(
                     (_, Some((at, 'B'))) if !f.type_only => {
                         format!(" leakcheckBench({});", param_name(&toks, at, &f, &mut edits))
                     }
-                    // A function another package's Run runs as a subtest,
-                    // given its own type (quicktest's `c.Run(name,
-                    // func(c *qt.C) {`).
-                    (None, None) if !f.type_only && f.pointer_param(&toks).is_some() && run_argument(&toks, i) => {
-                        let at = f.pointer_param(&toks).flatten();
-                        format!(" leakcheckRunSub({});", param_name(&toks, at, &f, &mut edits))
+                    // quicktest's `c.Run(name, func(c *qt.C) {`, which it
+                    // runs as a subtest, the subtest's T in `c.TB`.
+                    (None, None)
+                        if !f.type_only && run_argument(&toks, i) && f.quicktest_param(&toks, &quicktest).is_some() =>
+                    {
+                        let at = f.quicktest_param(&toks, &quicktest).flatten();
+                        format!(" leakcheckRunSub({}.TB);", param_name(&toks, at, &f, &mut edits))
                     }
                     // A suite's test method or per-test hook.
                     (None, None) if suite.is_some() && f.name.is_some_and(|n| suite_hook(toks[n].text, &f)) => {
@@ -739,9 +741,9 @@ impl FuncSig {
         }
     }
 
-    /// `(c *qt.C)`-like: one parameter of a named pointer type (Some of
-    /// its name token, None when it has none).
-    fn pointer_param(&self, toks: &[Tok<'_>]) -> Option<Option<usize>> {
+    /// `(c *qt.C)`: one parameter, quicktest's `*C` as the file imports
+    /// quicktest (Some of its name token, None when it has none).
+    fn quicktest_param(&self, toks: &[Tok<'_>], quicktest: &Option<Import>) -> Option<Option<usize>> {
         let mut inner: Vec<&Tok<'_>> = toks[self.open + 1..self.close].iter().collect();
         if inner.last().is_some_and(|t| t.text == ",") {
             inner.pop();
@@ -749,12 +751,12 @@ impl FuncSig {
         let texts: Vec<&str> = inner.iter().map(|t| t.text).collect();
         let named = texts.len() > 1 && texts[0] != "*";
         let ty = if named { &texts[1..] } else { &texts[..] };
-        let pointer = match ty {
-            ["*", x] => golex::is_ident(x),
-            ["*", p, ".", x] => golex::is_ident(p) && golex::is_ident(x),
+        let is_c = match (quicktest, ty) {
+            (Some(Import::Named(q)), ["*", p, ".", "C"]) => p == q,
+            (Some(Import::Dot), ["*", "C"]) => true,
             _ => false,
         };
-        (pointer && (!named || inner[0].is_ident())).then(|| named.then_some(self.open + 1))
+        (is_c && (!named || inner[0].is_ident())).then(|| named.then_some(self.open + 1))
     }
 
     fn params_empty(&self) -> bool {
@@ -1212,6 +1214,7 @@ mod tests {
 import (
 	"testing"
 
+	qt "github.com/frankban/quicktest"
 	"github.com/stretchr/testify/suite"
 )
 
@@ -1249,6 +1252,7 @@ func TestQ(t *testing.T) {
 	c.Run("q", func(c *qt.C) { c.Run("inner", func(c *qt.C) {}) })
 	c.Run("unnamed", func(*qt.C) {})
 	c.Run("local", func(h *harness) {})
+	c.Run("other", func(c *other.C) {})
 	with(func(c *qt.C) {})
 	c.Run("value", func(h harness) {})
 	c.Run("two", func(a, b *qt.C) {})
@@ -1256,10 +1260,11 @@ func TestQ(t *testing.T) {
 "#;
         let out = rw(src);
         for want in [
-            "c.Run(\"q\", func(c *qt.C) { leakcheckRunSub(c); c.Run(\"inner\", func(c *qt.C) { leakcheckRunSub(c);}) })",
-            "c.Run(\"unnamed\", func(leakcheckT *qt.C) { leakcheckRunSub(leakcheckT);})",
-            "c.Run(\"local\", func(h *harness) { leakcheckRunSub(h);})",
-            // Not a Run argument, or not one pointer.
+            "c.Run(\"q\", func(c *qt.C) { leakcheckRunSub(c.TB); c.Run(\"inner\", func(c *qt.C) { leakcheckRunSub(c.TB);}) })",
+            "c.Run(\"unnamed\", func(leakcheckT *qt.C) { leakcheckRunSub(leakcheckT.TB);})",
+            // Not a Run argument, not quicktest's C, or not one.
+            "c.Run(\"local\", func(h *harness) {})",
+            "c.Run(\"other\", func(c *other.C) {})",
             "with(func(c *qt.C) {})",
             "c.Run(\"value\", func(h harness) {})",
             "c.Run(\"two\", func(a, b *qt.C) {})",
@@ -1357,8 +1362,7 @@ func FuzzA(f *tt.F) {
         let src = "package p\n\nimport . \"testing\"\n\nfunc TestA(t *T) {\n\ttype T struct{ n int }\n\tc.Fuzz(func(t *T, s string) { t.n++ })\n\tc.Run(func(t *T) { t.n++ })\n}\n";
         let out = rw(src);
         assert!(out.contains("c.Fuzz(func(t *T, s string) { t.n++ })"), "{out}");
-        // (Given to a Run, it is handed to the helper to look at.)
-        assert!(out.contains("c.Run(func(t *T) { leakcheckRunSub(t); t.n++ })"), "{out}");
+        assert!(out.contains("c.Run(func(t *T) { t.n++ })"), "{out}");
     }
 
     #[test]
@@ -1675,12 +1679,10 @@ func g[Param any](f func(*Param)) {}
             out.contains(r#"t.Run("other file", func(t *T2) { leakcheckSub(t);})"#),
             "{out}"
         );
-        // Not testing's T: handed to the helper to look at, as any pointer
-        // given to a Run's function.
-        assert!(out.contains(r#"t.Run("shadowed", func(t *Shadowed) { leakcheckRunSub(t);})"#));
-        assert!(out.contains(r#"t.Run("param", func(t *Param) { leakcheckRunSub(t);})"#));
+        assert!(out.contains(r#"t.Run("shadowed", func(t *Shadowed) {})"#));
+        assert!(out.contains(r#"t.Run("param", func(t *Param) {})"#));
         // On its own, the file knows no alias.
-        assert!(rw(usage).contains(r#"t.Run("other file", func(t *T2) { leakcheckRunSub(t);})"#));
+        assert!(rw(usage).contains(r#"t.Run("other file", func(t *T2) {})"#));
         // Generic aliases, other types, another package's T: no alias.
         let none = TestingAliases::of(&[
             "package p\nimport \"testing\"\ntype A[X any] = testing.T\ntype B = testing.TB\ntype C = other.T\ntype D = testing.T[int]\nvar _ = 1\n",
