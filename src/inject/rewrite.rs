@@ -24,7 +24,9 @@
 //! package's: those methods, testify's per-test hooks (`SetupTest`,
 //! `SetupSubTest`, `BeforeTest`), and a `func()` passed to `r.Run(…)` in a
 //! method whose receiver is `r`, hand the receiver to the helper, which
-//! asks it for the running subtest's T when it has testify's `T()`.
+//! asks a testify suite (`T` and `SetT`) for the running subtest's T.
+//! quicktest's `c.Run` gives its function a `*qt.C` holding the subtest's
+//! T in `c.TB`, which is handed over.
 //!
 //! Functions are told apart as go test tells them: a `TestMain` given a
 //! `*T` is a test; the package's TestMain keeps its name (the helper adds a
@@ -672,7 +674,6 @@ impl FuncSig {
     /// Otherwise only testing's T, as the file imports it (under any name,
     /// or dot-imported), or through one of the test package's `aliases`
     /// (`*T2` for `type T2 = testing.T`, `PT` for `type PT = *testing.T`).
-    /// A trailing comma (a parameter list split over lines) is allowed.
     fn single_param(
         &self,
         toks: &[Tok<'_>],
@@ -680,23 +681,15 @@ impl FuncSig {
         aliases: &TestingAliases,
         any_pkg: bool,
     ) -> Option<(Option<usize>, char)> {
-        let mut inner: Vec<&str> = toks[self.open + 1..self.close].iter().map(|t| t.text).collect();
-        if inner.last() == Some(&",") {
-            inner.pop();
-        }
-        // `func(PT)`: one identifier is a type.
-        let named = inner.len() > 1 && inner[0] != "*";
-        let ty = if named { &inner[1..] } else { &inner[..] };
-        if named && !toks[self.open + 1].is_ident() {
-            return None;
-        }
+        let (name, ty) = self.one_param(toks)?;
+        let ty = &ty[..];
         let by_alias = match ty {
             ["*", x] => aliases.letter(x, false),
             [x] => aliases.letter(x, true),
             _ => None,
         };
         let letter = match (testing, ty) {
-            _ if by_alias.is_some() => return by_alias.map(|k| (named.then_some(self.open + 1), k)),
+            _ if by_alias.is_some() => return by_alias.map(|k| (name, k)),
             (Import::Named(pkg), ["*", p, ".", k]) if p == pkg => *k,
             (Import::Dot, ["*", k]) if !aliases.declared.contains(*k) => *k,
             (_, ["*", k]) if any_pkg => *k,
@@ -704,7 +697,7 @@ impl FuncSig {
             (_, ["*", _, ".", k]) if any_pkg => *k,
             _ => return None,
         };
-        Some((named.then_some(self.open + 1), testing_letter(letter)?))
+        Some((name, testing_letter(letter)?))
     }
 
     /// The name token of the `*testing.T` parameter of the function given
@@ -741,22 +734,34 @@ impl FuncSig {
         }
     }
 
+    /// The parameter list read as one parameter: its name's token (None
+    /// when it has none: `func(PT)`, one identifier, is a type) and its
+    /// type's tokens; None when a name is not an identifier. A trailing
+    /// comma (a list split over lines) is allowed.
+    fn one_param<'a>(&self, toks: &[Tok<'a>]) -> Option<(Option<usize>, Vec<&'a str>)> {
+        let mut inner: Vec<&'a str> = toks[self.open + 1..self.close].iter().map(|t| t.text).collect();
+        if inner.last() == Some(&",") {
+            inner.pop();
+        }
+        if inner.len() > 1 && inner[0] != "*" {
+            toks[self.open + 1]
+                .is_ident()
+                .then(|| (Some(self.open + 1), inner.split_off(1)))
+        } else {
+            Some((None, inner))
+        }
+    }
+
     /// `(c *qt.C)`: one parameter, quicktest's `*C` as the file imports
     /// quicktest (Some of its name token, None when it has none).
     fn quicktest_param(&self, toks: &[Tok<'_>], quicktest: &Option<Import>) -> Option<Option<usize>> {
-        let mut inner: Vec<&Tok<'_>> = toks[self.open + 1..self.close].iter().collect();
-        if inner.last().is_some_and(|t| t.text == ",") {
-            inner.pop();
-        }
-        let texts: Vec<&str> = inner.iter().map(|t| t.text).collect();
-        let named = texts.len() > 1 && texts[0] != "*";
-        let ty = if named { &texts[1..] } else { &texts[..] };
-        let is_c = match (quicktest, ty) {
+        let (name, ty) = self.one_param(toks)?;
+        let is_c = match (quicktest, &ty[..]) {
             (Some(Import::Named(q)), ["*", p, ".", "C"]) => p == q,
             (Some(Import::Dot), ["*", "C"]) => true,
             _ => false,
         };
-        (is_c && (!named || inner[0].is_ident())).then(|| named.then_some(self.open + 1))
+        is_c.then_some(name)
     }
 
     fn params_empty(&self) -> bool {
