@@ -687,6 +687,14 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			unsettled = true
 			w.changing = true
 		}
+		// Told only by label from a profile that counted its stack
+		// otherwise than this look shows it: it may be this check's.
+		if o := snap.owner[g.id]; snap.unsettled != nil && (o == leakcheckOrphan || o.ambiguous) && !s.reported[g.id] && !known[g.id] {
+			if g.parseStack(); snap.unsettled[leakcheckStackKey(g.funcs)] {
+				unsettled = true
+				w.changing = true
+			}
+		}
 	}
 	s.mu.Unlock()
 	// A goroutine told only by a shared label is this test's by count:

@@ -24,6 +24,11 @@ type leakcheckSnapshot struct {
 	owner map[uint64]*leakcheckOwner
 	// receivers: the objects TestMain's fixtures run methods on.
 	receivers map[string]bool
+	// unsettled: stacks whose goroutines the profile, read after the
+	// dump, counts otherwise than the dump shows them (one moved, was
+	// created or exited in between): their labels' counts were given
+	// for this look only, and a check that may own one looks again.
+	unsettled map[string]bool
 }
 
 func (snap leakcheckSnapshot) ids() map[uint64]bool {
@@ -320,14 +325,34 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 		byKey[k] = append(byKey[k], g)
 	}
 	counts := map[string]map[string]int{}
+	inProfile := map[string]int{}
 	for _, grp := range leakcheckParseProfile(buf.Bytes()) {
-		if byKey[grp.key] == nil || grp.label == "" {
+		if byKey[grp.key] == nil {
+			continue
+		}
+		inProfile[grp.key] += grp.count
+		if grp.label == "" {
 			continue
 		}
 		if counts[grp.key] == nil {
 			counts[grp.key] = map[string]int{}
 		}
 		counts[grp.key][grp.label] += grp.count
+	}
+	inDump := map[string]int{}
+	for i := range snap.goroutines {
+		g := &snap.goroutines[i]
+		if g.parseStack(); byKey[leakcheckStackKey(g.funcs)] != nil {
+			inDump[leakcheckStackKey(g.funcs)]++
+		}
+	}
+	for key := range byKey {
+		if inProfile[key] != inDump[key] {
+			if snap.unsettled == nil {
+				snap.unsettled = map[string]bool{}
+			}
+			snap.unsettled[key] = true
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -355,9 +380,13 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 		for label, n := range claims {
 			labels[label] -= n
 		}
+		// A goroutine already reported is never reported again: a label's
+		// count given to it would be lost to the label's check. (One whose
+		// claim is spent while the dump still shows it: it woke to exit,
+		// and the profile, read later, counts it under another stack.)
 		var pool []*leakcheckGoroutine
 		for _, g := range list {
-			if snap.owner[g.id] == leakcheckOrphan && !held[g.id] {
+			if snap.owner[g.id] == leakcheckOrphan && !held[g.id] && !s.reported[g.id] {
 				pool = append(pool, g)
 			}
 		}
@@ -369,7 +398,7 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 				tops[leakcheckTopLabel(label)] = true
 			}
 		}
-		shared := len(tops) > 1 || len(held) > 0
+		shared := len(tops) > 1 || len(held) > 0 || snap.unsettled[key]
 		for _, label := range leakcheckLabelOrder(labels, checking) {
 			for n := labels[label]; n > 0 && len(pool) > 0; n-- {
 				g := pool[0]
