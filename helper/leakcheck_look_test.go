@@ -342,8 +342,9 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	inDump := map[string]int{}
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
-		if g.parseStack(); byKey[leakcheckStackKey(g.funcs)] != nil {
-			inDump[leakcheckStackKey(g.funcs)]++
+		g.parseStack()
+		if k := leakcheckStackKey(g.funcs); byKey[k] != nil {
+			inDump[k]++
 		}
 	}
 	for key := range byKey {
