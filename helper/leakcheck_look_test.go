@@ -425,6 +425,10 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 type leakcheckClaimRecord struct {
 	label string
 	id    uint64
+	// alive: the goroutines of the stack alive when it was claimed, among
+	// which the label's really is; a goroutine created since is not what
+	// the claim stands for.
+	alive map[uint64]bool
 }
 
 // holdClaimsLocked brings the claims on stack key up to date with this look
@@ -434,7 +438,8 @@ type leakcheckClaimRecord struct {
 // that stood for them are spent, those whose goroutine is gone first. A
 // claim whose goroutine exited while its label still has as many alive
 // stands for one of the others, one that no claim holds (orphans: the
-// look's goroutines of that stack).
+// look's goroutines of that stack) and that was alive when it was claimed
+// (a later run's goroutine of the same stack is not the label's).
 func (s *leakcheckSession) holdClaimsLocked(key string, snap *leakcheckSnapshot, orphans []*leakcheckGoroutine, labels map[string]int) (map[uint64]bool, map[string]int) {
 	all := s.claimed[key]
 	var alive, gone []*leakcheckClaimRecord
@@ -463,7 +468,7 @@ func (s *leakcheckSession) holdClaimsLocked(key string, snap *leakcheckSnapshot,
 		if snap.byID[c.id] == nil {
 			c.id = 0
 			for _, g := range orphans {
-				if !held[g.id] && snap.owner[g.id] == leakcheckOrphan {
+				if !held[g.id] && snap.owner[g.id] == leakcheckOrphan && c.alive[g.id] {
 					c.id = g.id
 					held[g.id] = true
 					s.reported[g.id] = true // reported, as the one it stands for
@@ -496,6 +501,13 @@ func (s *leakcheckSession) claimLocked(g *leakcheckGoroutine, label string, snap
 	for _, c := range s.claimed[key] {
 		held[c.id] = true
 	}
+	alive := map[uint64]bool{}
+	for i := range snap.goroutines {
+		h := &snap.goroutines[i]
+		if h.parseStack(); leakcheckStackKey(h.funcs) == key {
+			alive[h.id] = true
+		}
+	}
 	if held[g.id] {
 		// Another of the goroutines labels alone could tell, if any.
 		g = nil
@@ -514,7 +526,7 @@ func (s *leakcheckSession) claimLocked(g *leakcheckGoroutine, label string, snap
 			return nil
 		}
 	}
-	s.claimed[key] = append(s.claimed[key], &leakcheckClaimRecord{label: label, id: g.id})
+	s.claimed[key] = append(s.claimed[key], &leakcheckClaimRecord{label: label, id: g.id, alive: alive})
 	return g
 }
 

@@ -1908,9 +1908,85 @@ func TestP(t *testing.T) { t.Parallel(); startPoller() }
 func TestQ(t *testing.T) { t.Parallel(); startPoller() }
 "#;
 
+/// Six parallel tests, three runs: each run's pollers stop when the next
+/// run begins, in no particular order, while that run is checked.
+const RERUN3: &str = r#"package rerun3
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const tests, runs = 6, 3
+
+var (
+	started atomic.Int32
+	mu      sync.Mutex
+	began   = map[int]chan struct{}{}
+)
+
+// runBegan is closed when run r's first test starts.
+func runBegan(r int) chan struct{} {
+	mu.Lock()
+	defer mu.Unlock()
+	if began[r] == nil {
+		began[r] = make(chan struct{})
+	}
+	return began[r]
+}
+
+func poll(stop chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func startPoller() {
+	r := (int(started.Add(1))-1)/tests + 1
+	if r > 1 {
+		c := runBegan(r)
+		mu.Lock()
+		select {
+		case <-c:
+		default:
+			close(c)
+		}
+		mu.Unlock()
+	}
+	var stop chan struct{}
+	if r < runs {
+		stop = runBegan(r + 1)
+	}
+	done := make(chan struct{})
+	go func() {
+		go poll(stop)
+		close(done)
+	}()
+	<-done
+}
+
+func TestP1(t *testing.T) { t.Parallel(); startPoller() }
+func TestP2(t *testing.T) { t.Parallel(); startPoller() }
+func TestP3(t *testing.T) { t.Parallel(); startPoller() }
+func TestP4(t *testing.T) { t.Parallel(); startPoller() }
+func TestP5(t *testing.T) { t.Parallel(); startPoller() }
+func TestP6(t *testing.T) { t.Parallel(); startPoller() }
+"#;
+
 #[test]
 fn goroutines_told_only_by_shared_labels_are_each_reported_once() {
-    let m = temp_module(&[("racing/r_test.go", RACING), ("rerun/r_test.go", RERUN)]);
+    let m = temp_module(&[
+        ("racing/r_test.go", RACING),
+        ("rerun/r_test.go", RERUN),
+        ("rerun3/r_test.go", RERUN3),
+    ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let env = [("GOTOOLCHAIN", toolchain)];
         let run = run_in(m.path(), &["./racing", "--", "-count=6"], &env);
@@ -1959,6 +2035,33 @@ fn goroutines_told_only_by_shared_labels_are_each_reported_once() {
             "{toolchain}\n{out}"
         );
         assert_eq!(main_leak(&run, "rerun"), 0, "{toolchain}\n{out}");
+
+        // A claim whose goroutine exited stands for another of its label
+        // alive when it was claimed, never for a later run's.
+        let run = run_in(m.path(), &["./rerun3", "--", "-count=3", "-parallel=8"], &env);
+        let out = run.stdout();
+        let runs: Vec<(String, u64, String, u64)> = run.package(&format!("{M}rerun3"))["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_string(),
+                    t["run"].as_u64().unwrap(),
+                    t["verdict"].as_str().unwrap().to_string(),
+                    t["leak"]["total"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        assert_eq!(runs.len(), 18, "{toolchain}\n{out}");
+        for (name, n, verdict, total) in &runs {
+            assert_eq!(
+                (verdict.as_str(), *total),
+                ("leaked", 1),
+                "{toolchain} {name}#{n}\n{out}"
+            );
+        }
+        assert_eq!(main_leak(&run, "rerun3"), 0, "{toolchain}\n{out}");
     }
 }
 
