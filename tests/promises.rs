@@ -1980,6 +1980,27 @@ func TestP5(t *testing.T) { t.Parallel(); startPoller() }
 func TestP6(t *testing.T) { t.Parallel(); startPoller() }
 "#;
 
+/// Every test run of `pkg` (`runs` of them) leaked exactly one goroutine,
+/// and nothing was left after the last test.
+fn assert_each_run_leaked_one(run: &Run, pkg: &str, runs: usize, toolchain: &str) {
+    let out = run.stdout();
+    let tests = run.package(&format!("{M}{pkg}"))["tests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(tests.len(), runs, "{toolchain}\n{out}");
+    for t in &tests {
+        assert_eq!(
+            (t["verdict"].as_str(), t["leak"]["total"].as_u64()),
+            (Some("leaked"), Some(1)),
+            "{toolchain} {}#{}\n{out}",
+            t["name"],
+            t["run"]
+        );
+    }
+    assert_eq!(main_leak(run, pkg), 0, "{toolchain}\n{out}");
+}
+
 #[test]
 fn goroutines_told_only_by_shared_labels_are_each_reported_once() {
     let m = temp_module(&[
@@ -1990,24 +2011,7 @@ fn goroutines_told_only_by_shared_labels_are_each_reported_once() {
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let env = [("GOTOOLCHAIN", toolchain)];
         let run = run_in(m.path(), &["./racing", "--", "-count=6"], &env);
-        let out = run.stdout();
-        let runs: Vec<(String, String, u64)> = run.package(&format!("{M}racing"))["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                (
-                    t["name"].as_str().unwrap().to_string(),
-                    t["verdict"].as_str().unwrap().to_string(),
-                    t["leak"]["total"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect();
-        assert_eq!(runs.len(), 12, "{toolchain}\n{out}");
-        for (name, verdict, total) in &runs {
-            assert_eq!((verdict.as_str(), *total), ("leaked", 1), "{toolchain} {name}\n{out}");
-        }
-        assert_eq!(main_leak(&run, "racing"), 0, "{toolchain}\n{out}");
+        assert_each_run_leaked_one(&run, "racing", 12, toolchain);
 
         // The first run's goroutines exit after its checks, while the
         // second run's are checked: what they were claimed for does not
@@ -2039,29 +2043,7 @@ fn goroutines_told_only_by_shared_labels_are_each_reported_once() {
         // A claim whose goroutine exited stands for another of its label
         // alive when it was claimed, never for a later run's.
         let run = run_in(m.path(), &["./rerun3", "--", "-count=3", "-parallel=8"], &env);
-        let out = run.stdout();
-        let runs: Vec<(String, u64, String, u64)> = run.package(&format!("{M}rerun3"))["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                (
-                    t["name"].as_str().unwrap().to_string(),
-                    t["run"].as_u64().unwrap(),
-                    t["verdict"].as_str().unwrap().to_string(),
-                    t["leak"]["total"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect();
-        assert_eq!(runs.len(), 18, "{toolchain}\n{out}");
-        for (name, n, verdict, total) in &runs {
-            assert_eq!(
-                (verdict.as_str(), *total),
-                ("leaked", 1),
-                "{toolchain} {name}#{n}\n{out}"
-            );
-        }
-        assert_eq!(main_leak(&run, "rerun3"), 0, "{toolchain}\n{out}");
+        assert_each_run_leaked_one(&run, "rerun3", 18, toolchain);
     }
 }
 
