@@ -517,7 +517,7 @@ func (s *leakcheckSession) claimLocked(g *leakcheckGoroutine, label string, snap
 			if held[h.id] || taken[h.id] || s.reported[h.id] || o != leakcheckOrphan && !o.ambiguous {
 				continue
 			}
-			if h.parseStack(); leakcheckStackKey(h.funcs) == key {
+			if alive[h.id] {
 				g = h
 				break
 			}
