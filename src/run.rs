@@ -7,9 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::thread;
 
 use serde::{Deserialize, Serialize};
@@ -539,71 +537,30 @@ pub fn run(
     interrupt::watch_group(group);
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
-    let (tx, rx) = mpsc::channel::<String>();
-    let stderr_thread = thread::spawn(move || {
-        let mut r = BufReader::new(stderr);
-        let mut line = Vec::new();
-        while matches!(read_line(&mut r, &mut line), Ok(n) if n > 0) {
-            let text = String::from_utf8_lossy(&line)
-                .trim_end_matches(['\n', '\r'])
-                .to_string();
-            line.clear();
-            if tx.send(text).is_err() {
-                break;
-            }
-        }
-    });
     let waiter = thread::spawn(move || {
         let status = child.wait();
         interrupt::end_group(group);
         status
     });
-    let mut out = BufReader::new(stdout);
-    let mut line = Vec::new();
     let mut read_error = None;
+    let mut pipes = OutputPipes::new(stdout, stderr);
     loop {
-        line.clear();
-        let n = match read_line(&mut out, &mut line) {
-            Ok(n) => n,
-            Err(e) => {
-                read_error = Some(Error::io("cannot read the output of", &tc.go, e));
-                0
-            }
-        };
-        for l in rx.try_iter() {
-            each(RunEvent::Stderr(l));
+        let read = pipes.next_lines();
+        for l in read.stderr {
+            each(RunEvent::Stderr(lossy_line(&l)));
         }
-        if n == 0 {
+        for l in read.stdout {
+            stdout_line(&lossy_line(&l), records_dir, &mut each);
+        }
+        if let Some(e) = read.error {
+            read_error = Some(Error::io("cannot read the output of", &tc.go, e));
+        }
+        if read.ended {
             break;
         }
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches(['\n', '\r']);
-        let events = match serde_json::from_str::<TestEvent>(text) {
-            Ok(ev) => vec![(ev, text.to_string())],
-            Err(_) if text.is_empty() => continue,
-            Err(_) => match legacy_package_failure(text) {
-                Some(events) => events,
-                None => {
-                    each(RunEvent::Stdout(text.to_string()));
-                    continue;
-                }
-            },
-        };
-        for (ev, raw) in events {
-            let finished = ev.ends_package().then(|| ev.package.clone()).flatten();
-            each(RunEvent::Test(ev, raw));
-            if let Some(package) = finished {
-                let records = read_records(records_dir, &package);
-                each(RunEvent::Records { package, records });
-            }
-        }
     }
-    drop(out);
+    drop(pipes);
     let status = waiter.join().expect("the waiting thread does not panic");
-    let _ = stderr_thread.join();
-    for l in rx.try_iter() {
-        each(RunEvent::Stderr(l));
-    }
     interrupt::watch_group(0);
     if let Some(e) = read_error {
         return Err(e);
@@ -699,7 +656,6 @@ pub mod interrupt {
     }
 }
 
-/// Reads a line of any length, without assuming UTF-8.
 /// Before Go 1.22, `go test -json` told a package that did not build only
 /// by a plain `FAIL\tpkg [build failed]` line (the errors on stderr), with
 /// no event: the events Go 1.22 gives for it (the line as the package's
@@ -727,8 +683,180 @@ fn legacy_package_failure(line: &str) -> Option<Vec<(TestEvent, String)>> {
     ])
 }
 
-fn read_line(r: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    r.read_until(b'\n', buf)
+/// A line as text, whatever bytes it holds, without its line ending.
+fn lossy_line(line: &[u8]) -> String {
+    String::from_utf8_lossy(line).trim_end_matches(['\n', '\r']).to_string()
+}
+
+/// One line of go test's stdout: a test2json event (with the package's
+/// records once the package finished), a legacy package failure, or text.
+fn stdout_line(text: &str, records_dir: &Path, each: &mut impl FnMut(RunEvent)) {
+    let events = match serde_json::from_str::<TestEvent>(text) {
+        Ok(ev) => vec![(ev, text.to_string())],
+        Err(_) if text.is_empty() => return,
+        Err(_) => match legacy_package_failure(text) {
+            Some(events) => events,
+            None => return each(RunEvent::Stdout(text.to_string())),
+        },
+    };
+    for (ev, raw) in events {
+        let finished = ev.ends_package().then(|| ev.package.clone()).flatten();
+        each(RunEvent::Test(ev, raw));
+        if let Some(package) = finished {
+            let records = read_records(records_dir, &package);
+            each(RunEvent::Records { package, records });
+        }
+    }
+}
+
+/// go test's stdout and stderr, read by one thread in the order go wrote
+/// them as far as it matters: before Go 1.24 a package's compiler errors
+/// go to stderr and only then its failure to stdout, and a reader that
+/// took the failure first finished the package without its errors (a
+/// stderr thread that had not yet run lost them under load). So whenever
+/// stdout has been read, stderr is read again before those lines are
+/// handed on: what go wrote to stderr before it wrote them is in the pipe
+/// by then.
+struct OutputPipes {
+    stdout: Pipe<std::process::ChildStdout>,
+    stderr: Pipe<std::process::ChildStderr>,
+}
+
+/// What one wait on the pipes gave, in the order to hand it on.
+#[derive(Default)]
+struct PipeLines {
+    stderr: Vec<Vec<u8>>,
+    stdout: Vec<Vec<u8>>,
+    /// Reading stdout failed; the run's output ends there.
+    error: Option<std::io::Error>,
+    /// Both pipes are closed.
+    ended: bool,
+}
+
+impl OutputPipes {
+    fn new(stdout: std::process::ChildStdout, stderr: std::process::ChildStderr) -> OutputPipes {
+        OutputPipes {
+            stdout: Pipe::new(stdout),
+            stderr: Pipe::new(stderr),
+        }
+    }
+
+    /// Waits until either pipe has something, and reads it.
+    fn next_lines(&mut self) -> PipeLines {
+        let mut got = PipeLines::default();
+        let mut fds = [self.stdout.poll_fd(), self.stderr.poll_fd()];
+        // SAFETY: poll(2) reads and writes only the two pollfd structs,
+        // which live on this stack for the call.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+        if ready < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                // poll(2) fails only for want of kernel memory: the
+                // output cannot be read, and the run ends with the error.
+                got.error = Some(e);
+                got.ended = true;
+            }
+            return got;
+        }
+        if fds[1].revents != 0 {
+            self.stderr.drain(&mut got.stderr);
+        }
+        if fds[0].revents != 0 {
+            if let Err(e) = self.stdout.read_once(&mut got.stdout) {
+                got.error = Some(e);
+            }
+            // What go wrote to stderr before these lines, in front of them.
+            self.stderr.drain(&mut got.stderr);
+        }
+        // A stdout that cannot be read is closed; stderr is still read to
+        // its end, so that go is never left waiting to write it.
+        got.ended = !self.stdout.open && !self.stderr.open;
+        got
+    }
+}
+
+/// One of go test's output pipes, read without blocking.
+struct Pipe<R> {
+    source: R,
+    fd: std::os::fd::RawFd,
+    /// The start of a line whose end has not come yet.
+    partial: Vec<u8>,
+    open: bool,
+}
+
+impl<R: std::io::Read + std::os::fd::AsRawFd> Pipe<R> {
+    fn new(source: R) -> Pipe<R> {
+        let fd = source.as_raw_fd();
+        // SAFETY: fcntl(2) on a descriptor this process owns (the pipe
+        // from go test); it changes only that descriptor's flags.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+        Pipe {
+            source,
+            fd,
+            partial: Vec::new(),
+            open: true,
+        }
+    }
+
+    fn poll_fd(&self) -> libc::pollfd {
+        libc::pollfd {
+            // A negative descriptor is left out of the wait.
+            fd: if self.open { self.fd } else { -1 },
+            events: libc::POLLIN,
+            revents: 0,
+        }
+    }
+
+    /// One read of what the pipe holds, as whole lines (the rest of the
+    /// last line once the pipe closes). `Ok(false)`: nothing to read now.
+    fn read_once(&mut self, lines: &mut Vec<Vec<u8>>) -> std::io::Result<bool> {
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            return match std::io::Read::read(&mut self.source, &mut chunk) {
+                Ok(0) => {
+                    self.open = false;
+                    if !self.partial.is_empty() {
+                        lines.push(std::mem::take(&mut self.partial));
+                    }
+                    Ok(false)
+                }
+                Ok(n) => {
+                    let mut rest = &chunk[..n];
+                    while let Some(end) = memchr::memchr(b'\n', rest) {
+                        self.partial.extend_from_slice(&rest[..=end]);
+                        lines.push(std::mem::take(&mut self.partial));
+                        rest = &rest[end + 1..];
+                    }
+                    self.partial.extend_from_slice(rest);
+                    Ok(true)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
+                Err(e) => {
+                    self.open = false;
+                    Err(e)
+                }
+            };
+        }
+    }
+
+    /// Reads all the pipe holds now. A pipe holds at most its capacity
+    /// while its writer waits, so a writer that never stops is read in
+    /// bounded steps between reads of the other pipe. Errors on stderr end
+    /// only stderr, as before.
+    fn drain(&mut self, lines: &mut Vec<Vec<u8>>) {
+        const AT_MOST: usize = 4 << 20;
+        let mut read = 0;
+        while self.open && read < AT_MOST {
+            match self.read_once(lines) {
+                Ok(true) => read += 64 * 1024,
+                Ok(false) | Err(_) => break,
+            }
+        }
+    }
 }
 
 /// The directory the helper writes a package's records to.
