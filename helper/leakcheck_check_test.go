@@ -347,8 +347,11 @@ func (w *leakcheckWait) resumeAlarm(s *leakcheckSession) {
 }
 
 // leakcheckTimeoutMargin is how long before go test's -timeout alarm a
-// test's check gives up waiting (at most a tenth of the time left).
-const leakcheckTimeoutMargin = 250 * leakchecktime.Millisecond
+// test's check gives up waiting (at most a third of the time left): time
+// for the check to end and the test or example to return on a loaded
+// machine (250 ms was not: an example's check on a CI machine running
+// other builds ended past the alarm, and the package timed out).
+const leakcheckTimeoutMargin = leakchecktime.Second
 
 // checkDeadline is when a test's check stops waiting, and whether the
 // alarm cut the grace period short: at the end of the grace period, or
@@ -362,8 +365,8 @@ func (s *leakcheckSession) checkDeadline(test *leakcheckTest, grace leakchecktim
 		return grace, false
 	}
 	margin := leakcheckTimeoutMargin
-	if left := leakchecktime.Until(alarm); left < 10*margin {
-		margin = left / 10
+	if left := leakchecktime.Until(alarm); left < 3*margin {
+		margin = left / 3
 	}
 	if cut := alarm.Add(-margin); cut.Before(grace) {
 		return cut, true
