@@ -1029,6 +1029,51 @@ fn read_stream(path: &Path) -> RecordStream {
 mod tests {
     use super::*;
 
+    /// What a process writes to stderr before a line on stdout is handed on
+    /// before that line, every time (go's compiler errors, then the
+    /// package's failure); lines of any length, a last line without a
+    /// newline, and a pipe that closes before the other are all read.
+    #[test]
+    fn stderr_written_before_a_stdout_line_comes_before_it() {
+        use std::process::{Command, Stdio};
+        let script = r#"i=0
+while [ $i -lt 200 ]; do
+  printf 'err %d\n' $i >&2
+  printf 'out %d\n' $i
+  i=$((i+1))
+done
+head -c 300000 /dev/zero | tr '\0' x
+printf '\n'
+exec 2>&-
+printf 'no newline'"#;
+        let mut child = Command::new("sh")
+            .args(["-c", script])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pipes = OutputPipes::new(child.stdout.take().unwrap(), child.stderr.take().unwrap());
+        let mut order = Vec::new();
+        loop {
+            let read = pipes.next_lines();
+            order.extend(read.stderr.iter().map(|l| lossy_line(l)));
+            order.extend(read.stdout.iter().map(|l| lossy_line(l)));
+            assert!(read.error.is_none());
+            if read.ended {
+                break;
+            }
+        }
+        child.wait().unwrap();
+        for i in 0..200 {
+            let err = order.iter().position(|l| *l == format!("err {i}")).unwrap();
+            let out = order.iter().position(|l| *l == format!("out {i}")).unwrap();
+            assert!(err < out, "err {i} at {err}, out {i} at {out}");
+        }
+        assert_eq!(order[order.len() - 2], "x".repeat(300_000));
+        assert_eq!(order.last().unwrap(), "no newline");
+        assert_eq!(order.len(), 402);
+    }
+
     #[test]
     fn go_1_21s_plain_build_failure_line_becomes_go_1_22s_events() {
         let events = legacy_package_failure("FAIL\texample.com/m/a [build failed]").unwrap();
