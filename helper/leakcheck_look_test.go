@@ -324,14 +324,13 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 		k := leakcheckStackKey(g.funcs)
 		byKey[k] = append(byKey[k], g)
 	}
-	// counts: every stack's, for the goroutines told already are taken
-	// out of them wherever the dump shows them.
 	counts := map[string]map[string]int{}
 	inProfile := map[string]int{}
 	for _, grp := range leakcheckParseProfile(buf.Bytes()) {
-		if byKey[grp.key] != nil {
-			inProfile[grp.key] += grp.count
+		if byKey[grp.key] == nil {
+			continue
 		}
+		inProfile[grp.key] += grp.count
 		if grp.label == "" {
 			continue
 		}
@@ -372,23 +371,8 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 			continue
 		}
 		g.parseStack()
-		label := o.labelName()
-		if c := counts[leakcheckStackKey(g.funcs)]; c[label] > 0 {
-			c[label]--
-			continue
-		}
-		// The profile did not count it where the dump showed it: it
-		// moved (or exited) in between, and may be counted under an
-		// orphans' stack in the place of an orphan that moved the other
-		// way (two pollers trading stacks leave every stack's total as
-		// it was), whose label it would then give away.
-		for key := range byKey {
-			if counts[key][label] > 0 {
-				if snap.unsettled == nil {
-					snap.unsettled = map[string]bool{}
-				}
-				snap.unsettled[key] = true
-			}
+		if c := counts[leakcheckStackKey(g.funcs)]; c[o.labelName()] > 0 {
+			c[o.labelName()]--
 		}
 	}
 	for key, list := range byKey {
