@@ -1796,6 +1796,29 @@ func TestF(t *testing.T) {
 }
 "#;
 
+/// A serial test's goroutine whose creator exited is told by its label
+/// alone; no other test's goroutine shares its stack, so it is not
+/// ambiguous. (A change once called it ambiguous on every look: the
+/// check's own goroutine, running, is never counted by the profile where
+/// the dump shows it, and that was taken for a goroutine that moved.)
+#[test]
+fn a_serial_tests_orphan_told_by_its_label_is_not_ambiguous() {
+    let m = temp_module(&[(
+        "orphan/o_test.go",
+        "package orphan\n\nimport \"testing\"\n\nfunc stuck() { ch := make(chan int); <-ch }\n\n// spawn starts stuck through a goroutine that exits at once.\nfunc spawn() {\n\tdone := make(chan bool)\n\tgo func() { go stuck(); done <- true }()\n\t<-done\n}\n\nfunc TestOrphan(t *testing.T) { spawn() }\n\nfunc TestAfter(t *testing.T) {}\n",
+    )]);
+    for toolchain in ["go1.22.12", "go1.26.8"] {
+        let run = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", toolchain)]);
+        let out = run.stdout();
+        assert_eq!(verdict(&run, "orphan", "TestOrphan"), "leaked", "{toolchain}: {out}");
+        let leak = run.tests()[&(format!("{M}orphan"), "TestOrphan".to_string())]["leak"].clone();
+        assert_eq!(leak["total"], 1, "{toolchain}: {out}");
+        assert_eq!(leak["ambiguous"], 0, "{toolchain}: {out}");
+        assert!(!out.contains("cannot be told"), "{toolchain}: {out}");
+        assert_eq!(verdict(&run, "orphan", "TestAfter"), "passed", "{toolchain}: {out}");
+    }
+}
+
 #[test]
 fn identical_stacks_of_parallel_tests_are_never_swapped_on_older_go() {
     let m = temp_module(&[("samestack/s_test.go", SAMESTACK)]);
