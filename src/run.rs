@@ -781,6 +781,8 @@ struct Pipe<R> {
     fd: std::os::fd::RawFd,
     /// The start of a line whose end has not come yet.
     partial: Vec<u8>,
+    /// What one read takes, kept: not a fresh 64 KiB for every read.
+    chunk: Box<[u8]>,
     open: bool,
 }
 
@@ -797,6 +799,7 @@ impl<R: std::io::Read + std::os::fd::AsRawFd> Pipe<R> {
             source,
             fd,
             partial: Vec::new(),
+            chunk: vec![0; 64 * 1024].into_boxed_slice(),
             open: true,
         }
     }
@@ -811,30 +814,30 @@ impl<R: std::io::Read + std::os::fd::AsRawFd> Pipe<R> {
     }
 
     /// One read of what the pipe holds, as whole lines (the rest of the
-    /// last line once the pipe closes). `Ok(false)`: nothing to read now.
-    fn read_once(&mut self, lines: &mut Vec<Vec<u8>>) -> std::io::Result<bool> {
-        let mut chunk = [0u8; 64 * 1024];
+    /// last line once the pipe closes): the bytes read, 0 when there is
+    /// nothing to read now or the pipe closed.
+    fn read_once(&mut self, lines: &mut Vec<Vec<u8>>) -> std::io::Result<usize> {
         loop {
-            return match std::io::Read::read(&mut self.source, &mut chunk) {
+            return match std::io::Read::read(&mut self.source, &mut self.chunk) {
                 Ok(0) => {
                     self.open = false;
                     if !self.partial.is_empty() {
                         lines.push(std::mem::take(&mut self.partial));
                     }
-                    Ok(false)
+                    Ok(0)
                 }
                 Ok(n) => {
-                    let mut rest = &chunk[..n];
+                    let mut rest = &self.chunk[..n];
                     while let Some(end) = memchr::memchr(b'\n', rest) {
                         self.partial.extend_from_slice(&rest[..=end]);
                         lines.push(std::mem::take(&mut self.partial));
                         rest = &rest[end + 1..];
                     }
                     self.partial.extend_from_slice(rest);
-                    Ok(true)
+                    Ok(n)
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(0),
                 Err(e) => {
                     self.open = false;
                     Err(e)
@@ -852,8 +855,8 @@ impl<R: std::io::Read + std::os::fd::AsRawFd> Pipe<R> {
         let mut read = 0;
         while self.open && read < AT_MOST {
             match self.read_once(lines) {
-                Ok(true) => read += 64 * 1024,
-                Ok(false) | Err(_) => break,
+                Ok(0) | Err(_) => break,
+                Ok(n) => read += n,
             }
         }
     }
