@@ -1232,6 +1232,132 @@ fn output_without_a_final_newline_loses_no_test_and_no_failure() {
     }
 }
 
+const CLOSES_CLEAN: &str = r#"package clean
+
+import (
+	"os"
+	"testing"
+)
+
+func TestFirst(t *testing.T)  {}
+func TestCloses(t *testing.T) { os.Stdout.Close() }
+func TestAfter(t *testing.T)  { t.Log("nobody reads this") }
+"#;
+
+const CLOSES_LEAKS: &str = r#"package leaks
+
+import (
+	"os"
+	"testing"
+)
+
+func TestCloses(t *testing.T) { os.Stdout.Close() }
+func TestAfter(t *testing.T)  {}
+func TestLeaks(t *testing.T)  { go func() { select {} }() }
+func TestSubs(t *testing.T) {
+	t.Run("leaks", func(t *testing.T) { go func() { select {} }() })
+	t.Run("passes", func(t *testing.T) {})
+}
+func TestParallel(t *testing.T) { t.Parallel() }
+"#;
+
+const CLOSES_FAILS: &str = r#"package fails
+
+import (
+	"os"
+	"testing"
+)
+
+func TestCloses(t *testing.T) { os.Stdout.Close() }
+func TestFails(t *testing.T)  { t.Error("boom") }
+func TestAfter(t *testing.T)  {}
+"#;
+
+/// A test that closes os.Stdout leaves go test's stream without the later
+/// tests' lines and, when the package passed, gives the package's `ok` to
+/// that test; go test still says `ok`. The helper's records say which
+/// tests ran and how they ended: a package that passed passes, and nothing
+/// after the close is lost (it once was reported "not finished").
+#[test]
+fn tests_after_one_closes_stdout_keep_their_verdicts() {
+    let m = temp_module(&[
+        ("clean/c_test.go", CLOSES_CLEAN),
+        ("leaks/l_test.go", CLOSES_LEAKS),
+        ("fails/f_test.go", CLOSES_FAILS),
+    ]);
+    for toolchain in ["go1.26.8", "go1.22.12"] {
+        let env = [("GOTOOLCHAIN", toolchain)];
+        // go test passes the package; so does leakcheck, also when the
+        // result is cached (no records: go test's word stands).
+        for count in ["-count=1", "-count=1", "-count=2"] {
+            let run = run_in(m.path(), &["./clean", "--", count], &env);
+            let what = format!("{toolchain} {count}: {}", run.stdout());
+            assert_eq!(run.code(), 0, "{what}");
+            assert_eq!(status(&run, "clean"), "passed", "{what}");
+            let tests = run.tests();
+            for name in ["TestFirst", "TestCloses", "TestAfter"] {
+                assert_eq!(
+                    tests[&(format!("{M}clean"), name.to_string())]["verdict"],
+                    "passed",
+                    "{name} {what}"
+                );
+            }
+        }
+        let go = std::process::Command::new("go")
+            .current_dir(m.path())
+            .args(["test", "-count=1", "./clean"])
+            .envs(env)
+            .output()
+            .unwrap();
+        assert!(go.status.success(), "{}", String::from_utf8_lossy(&go.stdout));
+        let run = run_in(m.path(), &["--", "-count=1", "-v"], &env);
+        let what = format!("{toolchain}: {}", run.stdout());
+        assert_eq!(run.code(), 1, "{what}");
+        for pkg in ["clean", "leaks", "fails"] {
+            assert_eq!(check(&run, pkg).0, "checked", "{pkg} {what}");
+            assert!(run.package(&format!("{M}{pkg}"))["crash"].is_null(), "{pkg} {what}");
+        }
+        assert_eq!(status(&run, "leaks"), "failed", "{what}");
+        assert_eq!(status(&run, "fails"), "failed", "{what}");
+        let tests = run.tests();
+        let verdict = |pkg: &str, name: &str| tests[&(format!("{M}{pkg}"), name.to_string())]["verdict"].clone();
+        for (pkg, name, want) in [
+            ("clean", "TestAfter", "passed"),
+            ("leaks", "TestCloses", "passed"),
+            ("leaks", "TestAfter", "passed"),
+            ("leaks", "TestLeaks", "leaked"),
+            ("leaks", "TestSubs", "leaked"),
+            ("leaks", "TestParallel", "passed"),
+            ("fails", "TestCloses", "passed"),
+            ("fails", "TestFails", "failed"),
+            ("fails", "TestAfter", "passed"),
+        ] {
+            assert_eq!(verdict(pkg, name), want, "{pkg} {name} {what}");
+        }
+        // The subtests' lines are gone: the leak is the top-level test's.
+        assert_eq!(
+            tests[&(format!("{M}leaks"), "TestSubs".to_string())]["leak"]["total"],
+            1,
+            "{what}"
+        );
+        let leaks = run.package(&format!("{M}leaks"));
+        let names: Vec<&str> = leaks["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names[..4],
+            ["TestCloses", "TestAfter", "TestLeaks", "TestSubs"],
+            "{what}"
+        );
+        // The report says whose lines are missing.
+        let warnings = run.package(&format!("{M}fails"))["warnings"].to_string();
+        assert!(warnings.contains("no line of TestFails, TestAfter"), "{warnings}");
+    }
+}
+
 // Promises 1 and 2: never worse than go test; one package's trouble stays
 // in that package.
 

@@ -446,6 +446,11 @@ pub struct PackageCollector {
     running_top: Vec<usize>,
     inside: HashMap<usize, Vec<usize>>,
     end_order: HashMap<usize, usize>,
+    /// Tests only the helper's records show (go test's stream lost every
+    /// line of theirs).
+    unseen: Vec<String>,
+    /// The test (name, run) test2json gave the package's pass to.
+    pass_given_to: Option<(String, u32)>,
     output: String,
     build_output: String,
     failed_build: bool,
@@ -506,6 +511,19 @@ impl PackageCollector {
                 let i = self.test_index(name);
                 self.tests[i].output.push_str(ev.output.as_deref().unwrap_or(""));
             }
+            (Action::Pass, Some(name)) if self.go_result_line_of(name).is_some() => {
+                // The package's pass, given to the test test2json last saw
+                // start: the binary's output ended without testing's
+                // closing lines (a test closed os.Stdout), so cmd/go's `ok`
+                // line is that test's last output. The test's end is lost.
+                let i = self.current[name];
+                let at = self.go_result_line_of(name).unwrap_or_default();
+                let line = self.tests[i].output.split_off(at);
+                self.output.push_str(&line);
+                self.pass_given_to = Some((name.to_string(), self.tests[i].run));
+                self.status = Some(Action::Pass);
+                self.elapsed = ev.elapsed.unwrap_or(0.0);
+            }
             (action @ (Action::Pass | Action::Fail | Action::Skip), Some(name)) => {
                 let i = self.test_index(name);
                 self.tests[i].verdict = match action {
@@ -530,6 +548,21 @@ impl PackageCollector {
             }
             _ => {}
         }
+    }
+
+    /// Where cmd/go's `ok  \t<package>\t…` line begins, when it is the last
+    /// line of test `name`'s output. testing's `--- PASS` line is the last
+    /// output before a real pass event; cmd/go prints its line only after
+    /// the binary exited.
+    fn go_result_line_of(&self, name: &str) -> Option<usize> {
+        let out = &self.tests[*self.current.get(name)?].output;
+        let body = out.strip_suffix('\n')?;
+        let at = body.rfind('\n').map_or(0, |i| i + 1);
+        body[at..]
+            .strip_prefix("ok  \t")
+            .and_then(|rest| rest.strip_prefix(self.import_path.as_str()))
+            .is_some_and(|rest| rest.starts_with('\t'))
+            .then_some(at)
     }
 
     /// Whether test `i` is a top-level test that another top-level test
@@ -622,6 +655,22 @@ impl PackageCollector {
             .collect();
         if ran_to_end && stream.is_some_and(|s| s.broken.is_none()) {
             self.recover_lost_events(stream_records);
+        }
+        // Without records to say how it ended (a cached run), the test
+        // test2json gave the package's pass to passed, as go test said.
+        if let Some((name, run)) = self.pass_given_to.take() {
+            if let Some(i) = (0..self.tests.len()).find(|&i| self.tests[i].name == name && self.tests[i].run == run) {
+                if !self.finished[i] {
+                    self.tests[i].verdict = Verdict::Passed;
+                    self.finished[i] = true;
+                }
+            }
+        }
+        if !self.unseen.is_empty() {
+            warnings.push(format!(
+                "go test's output has no line of {} (a test closed os.Stdout): their verdicts are leakcheck's records', and what they printed is lost",
+                self.unseen.join(", ")
+            ));
         }
         // Crashes first: tests a crash cut short have no end record.
         let mut crash = self.detect_crash(rules);
@@ -927,15 +976,19 @@ impl PackageCollector {
     /// - the package failed: a top-level test whose record says it failed
     ///   or leaked failed (leakcheck's own failure is told apart later, as
     ///   for any test); otherwise its glued framing line says, and a test
-    ///   whose framing line is missing or contradicts itself failed: a
-    ///   failure is never turned into a pass. A subtest of a top-level test
+    ///   whose framing line is missing or contradicts itself failed, unless
+    ///   the records explain the binary's failure: a failure is never
+    ///   turned into a pass. A subtest of a top-level test
     ///   that had not failed by its check did not fail (a subtest's failure
     ///   fails its parents at once, and subtests end before their parent's
     ///   check).
     ///
     /// A test whose `=== RUN` line test2json missed (it is in the output,
     /// glued onto another line) and whose top-level test has an end record
-    /// is added. Nothing is done where test2json lost nothing.
+    /// is added; so is a top-level test with an end record of which the
+    /// stream has no trace at all (testing's lines went to a closed
+    /// os.Stdout), where its record says. Nothing is done where
+    /// test2json lost nothing.
     fn recover_lost_events(&mut self, records: &[LeakRecord]) {
         let ends: HashMap<(&str, u32), &LeakRecord> = records
             .iter()
@@ -988,20 +1041,31 @@ impl PackageCollector {
                     .rposition(|t| t.top_level() == top && t.run == run)
                     .map_or(self.tests.len(), |i| i + 1)
             } else {
-                // Before the first top-level test that ended after it.
-                let seq = ends[&(top, run)].header.seq;
-                self.tests
-                    .iter()
-                    .position(|t| {
-                        !t.name.contains('/') && ends.get(&(t.name.as_str(), t.run)).is_some_and(|r| r.header.seq > seq)
-                    })
-                    .unwrap_or(self.tests.len())
+                self.position_by_end(&ends, ends[&(top, run)].header.seq)
             };
-            let runs = self.runs.entry(name.clone()).or_insert(0);
-            *runs = (*runs).max(run);
-            self.tests.insert(at, TestResult::started(name, run));
-            self.finished.insert(at, false);
+            self.insert_lost(at, name, run);
         }
+        // Top-level tests go test's stream has no trace of (a test closed
+        // os.Stdout, and testing's lines went nowhere): their records say
+        // they ran, and where.
+        let mut unseen: Vec<&LeakRecord> = ends
+            .iter()
+            .filter(|(&(name, run), _)| !reported(&self.tests, name, run))
+            .map(|(_, &r)| r)
+            .collect();
+        unseen.sort_by_key(|r| r.header.seq);
+        for rec in unseen {
+            let at = self.position_by_end(&ends, rec.header.seq);
+            self.unseen.push(rec.header.test.clone());
+            self.insert_lost(at, rec.header.test.clone(), rec.header.run);
+        }
+        // The binary failed, and the records say why: a test failed or
+        // leaked (the check fails it), or goroutines were left after the
+        // last test. A test whose record is clean then passed, unless the
+        // race detector reported (it fails a test after its check).
+        let explained = !passed
+            && records.iter().any(|r| r.header.failed || !r.header.leaked.is_empty())
+            && !self.outputs().any(|o| o.contains("WARNING: DATA RACE"));
         for i in 0..self.tests.len() {
             let t = &self.tests[i];
             if self.finished[i] || t.name.starts_with("Benchmark") {
@@ -1027,11 +1091,31 @@ impl PackageCollector {
             } else if h.failed || !h.leaked.is_empty() {
                 Verdict::Failed
             } else {
-                framing.unwrap_or(Verdict::Failed)
+                framing.unwrap_or(if explained { Verdict::Passed } else { Verdict::Failed })
             };
             self.tests[i].verdict = verdict;
             self.finished[i] = true;
         }
+    }
+
+    /// Where a top-level test whose record is number `seq` goes: before the
+    /// first top-level test that ended after it.
+    fn position_by_end(&self, ends: &HashMap<(&str, u32), &LeakRecord>, seq: u64) -> usize {
+        self.tests
+            .iter()
+            .position(|t| {
+                !t.name.contains('/') && ends.get(&(t.name.as_str(), t.run)).is_some_and(|r| r.header.seq > seq)
+            })
+            .unwrap_or(self.tests.len())
+    }
+
+    /// Adds a test whose events test2json lost, unfinished (its record
+    /// gives its verdict).
+    fn insert_lost(&mut self, at: usize, name: String, run: u32) {
+        let runs = self.runs.entry(name.clone()).or_insert(0);
+        *runs = (*runs).max(run);
+        self.tests.insert(at, TestResult::started(name, run));
+        self.finished.insert(at, false);
     }
 
     /// Every output of the package: its tests' and its own.
