@@ -1264,6 +1264,7 @@ func TestParallel(t *testing.T) { t.Parallel() }
 const CLOSES_FAILS: &str = r#"package fails
 
 import (
+	"fmt"
 	"os"
 	"testing"
 )
@@ -1271,6 +1272,69 @@ import (
 func TestCloses(t *testing.T) { os.Stdout.Close() }
 func TestFails(t *testing.T)  { t.Error("boom") }
 func TestAfter(t *testing.T)  {}
+func TestSkips(t *testing.T)  { t.Skip("not here") }
+
+// An example's record cannot say it failed: its output is compared later.
+func Example() {
+	fmt.Println("got")
+	// Output: want
+}
+"#;
+
+/// TestMain ignores m.Run's code: go test passes the package.
+const CLOSES_IGNORED: &str = r#"package ignored
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	m.Run()
+	os.Exit(0)
+}
+
+func TestCloses(t *testing.T) { os.Stdout.Close() }
+func TestFails(t *testing.T)  { t.Error("boom") }
+"#;
+
+/// The binary exits 0 in a test after the close: go test says ok, and
+/// nothing says which tests ran.
+const CLOSES_EXITS: &str = r#"package exits
+
+import (
+	"os"
+	"syscall"
+	"testing"
+)
+
+func TestCloses(t *testing.T)        { os.Stdout.Close() }
+func TestLeaksAndExits(t *testing.T) { go func() { select {} }(); syscall.Exit(0) }
+func TestNeverRuns(t *testing.T)     { t.Error("never runs") }
+"#;
+
+/// A parallel test prints cmd/go's `ok` line for its package after the
+/// other's `--- PASS`: that pass is the test's own, not the package's.
+const OK_LINE: &str = r#"package okline
+
+import (
+	"fmt"
+	"testing"
+)
+
+var done = make(chan struct{})
+
+func TestLeaks(t *testing.T) {
+	t.Parallel()
+	go func() { select {} }()
+	t.Cleanup(func() { close(done) })
+}
+
+func TestPrints(t *testing.T) {
+	t.Parallel()
+	<-done
+	fmt.Println("ok  \texample.com/tmp/okline\t0.123s")
+}
 "#;
 
 /// A test that closes os.Stdout leaves go test's stream without the later
@@ -1284,6 +1348,9 @@ fn tests_after_one_closes_stdout_keep_their_verdicts() {
         ("clean/c_test.go", CLOSES_CLEAN),
         ("leaks/l_test.go", CLOSES_LEAKS),
         ("fails/f_test.go", CLOSES_FAILS),
+        ("ignored/i_test.go", CLOSES_IGNORED),
+        ("exits/e_test.go", CLOSES_EXITS),
+        ("okline/o_test.go", OK_LINE),
     ]);
     for toolchain in ["go1.26.8", "go1.22.12"] {
         let env = [("GOTOOLCHAIN", toolchain)];
@@ -1313,7 +1380,7 @@ fn tests_after_one_closes_stdout_keep_their_verdicts() {
         let run = run_in(m.path(), &["--", "-count=1", "-v"], &env);
         let what = format!("{toolchain}: {}", run.stdout());
         assert_eq!(run.code(), 1, "{what}");
-        for pkg in ["clean", "leaks", "fails"] {
+        for pkg in ["clean", "leaks", "fails", "ignored", "okline"] {
             assert_eq!(check(&run, pkg).0, "checked", "{pkg} {what}");
             assert!(run.package(&format!("{M}{pkg}"))["crash"].is_null(), "{pkg} {what}");
         }
@@ -1331,9 +1398,26 @@ fn tests_after_one_closes_stdout_keep_their_verdicts() {
             ("fails", "TestCloses", "passed"),
             ("fails", "TestFails", "failed"),
             ("fails", "TestAfter", "passed"),
+            ("fails", "TestSkips", "skipped"),
+            ("fails", "Example", "failed"),
+            ("ignored", "TestFails", "failed"),
+            ("okline", "TestLeaks", "leaked"),
+            ("okline", "TestPrints", "passed"),
         ] {
             assert_eq!(verdict(pkg, name), want, "{pkg} {name} {what}");
         }
+        // As go test says: the failure under a TestMain that ignores it is
+        // not counted, and the package passed.
+        assert_eq!(status(&run, "ignored"), "passed", "{what}");
+        assert_eq!(
+            tests[&(format!("{M}ignored"), "TestFails".to_string())]["uncounted"],
+            true,
+            "{what}"
+        );
+        // Nothing says which tests ran after the close: not fully checked.
+        let (state, reason) = check(&run, "exits");
+        assert_eq!(state, "not_checked", "{what}");
+        assert!(reason.contains("output stopped while TestCloses ran"), "{reason}");
         // The subtests' lines are gone: the leak is the top-level test's.
         assert_eq!(
             tests[&(format!("{M}leaks"), "TestSubs".to_string())]["leak"]["total"],

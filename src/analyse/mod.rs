@@ -551,11 +551,15 @@ impl PackageCollector {
     }
 
     /// Where cmd/go's `ok  \t<package>\t…` line begins, when it is the last
-    /// line of test `name`'s output. testing's `--- PASS` line is the last
-    /// output before a real pass event; cmd/go prints its line only after
-    /// the binary exited.
+    /// line of test `name`'s output and testing's `--- PASS` line for it is
+    /// not: a real pass event follows that line (another test's output may
+    /// come between); cmd/go prints its line only after the binary exited.
     fn go_result_line_of(&self, name: &str) -> Option<usize> {
         let out = &self.tests[*self.current.get(name)?].output;
+        if out.contains(&format!("--- PASS: {name} (")) {
+            // The test's own pass, and output of another (parallel) test.
+            return None;
+        }
         let body = out.strip_suffix('\n')?;
         let at = body.rfind('\n').map_or(0, |i| i + 1);
         body[at..]
@@ -658,7 +662,14 @@ impl PackageCollector {
         }
         // Without records to say how it ended (a cached run), the test
         // test2json gave the package's pass to passed, as go test said.
-        if let Some((name, run)) = self.pass_given_to.take() {
+        if let Some((name, run)) = self.pass_given_to.clone() {
+            if start.is_some() && exit.is_none() {
+                // Only the records say which tests ran after it, and they
+                // stop short of the end.
+                problems.push(format!(
+                    "go test's output stopped while {name} ran (it closed os.Stdout?) and the check after the last test did not run: which tests ran after it is not known"
+                ));
+            }
             if let Some(i) = (0..self.tests.len()).find(|&i| self.tests[i].name == name && self.tests[i].run == run) {
                 if !self.finished[i] {
                     self.tests[i].verdict = Verdict::Passed;
@@ -970,15 +981,18 @@ impl PackageCollector {
     /// whose top-level test has an end record has ended; its verdict is
     /// what go test would have said:
     ///
-    /// - the package passed: nothing failed; a top-level test is skipped or
+    /// - a top-level test whose record says it had failed by its check, or
+    ///   that its check failed it, failed (leakcheck's own failure is told
+    ///   apart later, as for any test), also in a package that passed (a
+    ///   TestMain that ignores m.Run's code);
+    /// - the package passed: otherwise a top-level test is skipped or
     ///   passed as its record says, a subtest as its framing line says
     ///   (passed when it cannot be found);
-    /// - the package failed: a top-level test whose record says it failed
-    ///   or leaked failed (leakcheck's own failure is told apart later, as
-    ///   for any test); otherwise its glued framing line says, and a test
-    ///   whose framing line is missing or contradicts itself failed, unless
-    ///   the records explain the binary's failure: a failure is never
-    ///   turned into a pass. A subtest of a top-level test
+    /// - the package failed: otherwise a top-level test's glued framing
+    ///   line says, and a test whose framing line is missing or
+    ///   contradicts itself failed, unless the records explain the
+    ///   binary's failure and it is not an example (whose record cannot
+    ///   say it failed): a failure is never turned into a pass. A subtest of a top-level test
     ///   that had not failed by its check did not fail (a subtest's failure
     ///   fails its parents at once, and subtests end before their parent's
     ///   check).
@@ -1082,16 +1096,21 @@ impl PackageCollector {
                     _ if passed || !h.failed => Verdict::Passed,
                     _ => Verdict::Failed,
                 }
-            } else if passed {
+            } else if h.failed || (!h.leaked.is_empty() && !h.background) {
+                // It had failed by its check, or the check failed it
+                // (leakcheck's own failure is told apart later): also in a
+                // package that passed (a TestMain that ignores m.Run's code).
+                Verdict::Failed
+            } else if passed || (explained && !t.name.starts_with("Example")) {
+                // (An example's record never says it failed: its output is
+                // compared after the check.)
                 if h.skipped {
                     Verdict::Skipped
                 } else {
                     Verdict::Passed
                 }
-            } else if h.failed || !h.leaked.is_empty() {
-                Verdict::Failed
             } else {
-                framing.unwrap_or(if explained { Verdict::Passed } else { Verdict::Failed })
+                framing.unwrap_or(Verdict::Failed)
             };
             self.tests[i].verdict = verdict;
             self.finished[i] = true;
