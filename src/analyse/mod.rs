@@ -1778,18 +1778,24 @@ mod tests {
         ];
         let verdicts = |r: &PackageResult| r.tests.iter().map(|t| t.verdict).collect::<Vec<_>>();
         // The package failed: a test whose record or framing line says so
-        // failed, and one with neither is not turned into a pass.
+        // failed; one with neither passed only where a record explains the
+        // failure (TestFails's), and is not turned into a pass otherwise.
         let mut c = PackageCollector::new("p");
         events(&mut c, "fail");
         let r = c.finish(&records(&ends, true), &rules::builtin());
         use Verdict::*;
-        assert_eq!(verdicts(&r), [Failed, Failed, Passed, Skipped]);
+        assert_eq!(verdicts(&r), [Failed, Passed, Passed, Skipped]);
         assert_eq!(r.crash, None);
         assert_eq!(r.check, CheckState::Checked);
+        let unexplained = ends.map(|(t, _, s)| (t, false, s));
+        let mut c = PackageCollector::new("p");
+        events(&mut c, "fail");
+        let r = c.finish(&records(&unexplained, true), &rules::builtin());
+        assert_eq!(verdicts(&r), [Failed, Failed, Passed, Skipped]);
         // The package passed: nothing failed; the records say what skipped.
         let mut c = PackageCollector::new("p");
         events(&mut c, "pass");
-        let ends = ends.map(|(t, _, s)| (t, false, s));
+        let ends = unexplained;
         let r = c.finish(&records(&ends, true), &rules::builtin());
         assert_eq!(verdicts(&r), [Passed, Passed, Passed, Skipped]);
         assert_eq!(r.status, PackageStatus::Passed);
