@@ -274,6 +274,9 @@ type leakcheckWait struct {
 	lastProof                      leakchecktime.Time
 	teardownStopped, teardownKnown bool
 	settle                         int
+	// overtime: looks taken after the grace period because the last one
+	// was unsettled.
+	overtime int
 	// firstOrphans: the goroutines its first look told by difference;
 	// one that appears later appeared after the test returned.
 	firstOrphans map[uint64]bool
@@ -715,6 +718,14 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		w.lastProof = leakchecktime.Now()
 		s.prove()
 		return leakcheckAgainNow
+	}
+	// A look that is not settled (goroutines moved between the dump and
+	// the profile its labels come from, or an orphan has not started) may
+	// give an orphan to the wrong test: at the end of the grace period a
+	// few more looks find one that is, unless the -timeout alarm is near.
+	if left <= 0 && unsettled && !w.atTheAlarm && w.overtime < 20 {
+		w.overtime++
+		return leakcheckAgain
 	}
 	if left <= 0 || !unsettled && (len(out.leaked) == 0 || leakcheckAllProven(out.leaked)) {
 		// Only a wait the alarm ended was cut short: not one that ended

@@ -326,7 +326,10 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	}
 	counts := map[string]map[string]int{}
 	inProfile := map[string]int{}
+	// Every stack's goroutines of each label.
+	perLabel := map[string]int{}
 	for _, grp := range leakcheckParseProfile(buf.Bytes()) {
+		perLabel[grp.label] += grp.count
 		if byKey[grp.key] == nil {
 			continue
 		}
@@ -357,6 +360,15 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Labels of told goroutines the profile does not count where the dump
+	// shows them: they moved in between, and may be counted on an orphans'
+	// stack in the place of an orphan that moved the other way (two
+	// pollers trading stacks leave every stack's total as it was), whose
+	// label they would then give away. The looking goroutine is left out:
+	// the dump shows it first, at runtime.Stack, and the profile where it
+	// reads the profile.
+	var moved []string
+	told := map[string]int{}
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
 		o := snap.owner[g.id]
@@ -371,8 +383,50 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 			continue
 		}
 		g.parseStack()
+		told[o.labelName()]++
 		if c := counts[leakcheckStackKey(g.funcs)]; c[o.labelName()] > 0 {
 			c[o.labelName()]--
+		} else if i > 0 {
+			moved = append(moved, o.labelName())
+			// What the profile counts in its place may be an orphan
+			// that moved there.
+			if key := leakcheckStackKey(g.funcs); byKey[key] != nil {
+				if snap.unsettled == nil {
+					snap.unsettled = map[string]bool{}
+				}
+				snap.unsettled[key] = true
+			}
+		}
+	}
+	// Once every told goroutine was taken out of the counts: what is left
+	// of a moved label on orphans' stacks may be the moved goroutine. A
+	// label has no more orphans than the profile counts goroutines of it,
+	// all stacks together, less those told: the moved goroutine's count
+	// is taken off (the stacks are unsettled, and which orphan of the
+	// stacks is whose is not told by them this look).
+	leakchecksort.Strings(moved)
+	for i, label := range moved {
+		if i > 0 && moved[i-1] == label {
+			continue
+		}
+		var keys []string
+		left := 0
+		for key := range byKey {
+			if n := counts[key][label]; n > 0 {
+				keys = append(keys, key)
+				left += n
+			}
+		}
+		leakchecksort.Strings(keys)
+		excess := left - (perLabel[label] - told[label])
+		for _, key := range keys {
+			if snap.unsettled == nil {
+				snap.unsettled = map[string]bool{}
+			}
+			snap.unsettled[key] = true
+			for ; excess > 0 && counts[key][label] > 0; excess-- {
+				counts[key][label]--
+			}
 		}
 	}
 	for key, list := range byKey {
@@ -454,7 +508,9 @@ func (s *leakcheckSession) holdClaimsLocked(key string, snap *leakcheckSnapshot,
 	count := map[string]int{}
 	var kept []*leakcheckClaimRecord
 	for _, c := range append(alive, gone...) {
-		if count[c.label] >= labels[c.label] {
+		// (Not by the counts of a look the profile did not settle while
+		// its goroutine is alive: they may be short of one that moved.)
+		if count[c.label] >= labels[c.label] && (snap.byID[c.id] == nil || !snap.unsettled[key]) {
 			continue // spent
 		}
 		count[c.label]++
