@@ -624,6 +624,7 @@ mod tests {
             }],
             failed_by_subtest: true,
             skipped: false,
+            span: (None, None),
             uncounted: verdict == Verdict::Failed,
         };
         let package = |path: &str, status: PackageStatus, tests: Vec<TestResult>| PackageResult {

@@ -1442,6 +1442,49 @@ fn tests_after_one_closes_stdout_keep_their_verdicts() {
     }
 }
 
+const SLASHED_NAMES: &str = r#"package names
+
+import "testing"
+
+var forever = make(chan struct{})
+
+func TestNames(t *testing.T) {
+	t.Run("a b", func(t *testing.T) {})
+	t.Run("a b/c", func(t *testing.T) { go func() { <-forever }() })
+	t.Run("x", func(t *testing.T) {
+		t.Run("y", func(t *testing.T) { go func() { <-forever }() })
+	})
+	t.Run("p", func(t *testing.T) {
+		t.Run("q", func(t *testing.T) { t.Parallel(); go func() { <-forever }() })
+	})
+}
+"#;
+
+/// `t.Run("a b/c")` beside `t.Run("a b")` is named `TestNames/a_b/c`, as a
+/// subtest of `a_b` would be: its leak fails its real parents only (an
+/// evaluator's case: `a_b`, which passed, was reported leaked).
+#[test]
+fn a_subtest_named_with_a_slash_fails_only_its_real_parents() {
+    let m = temp_module(&[("names/n_test.go", SLASHED_NAMES)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let what = run.stdout();
+    assert_eq!(run.code(), 1, "{what}");
+    let tests = run.tests();
+    for (name, want, by_subtest) in [
+        ("TestNames", "leaked", true),
+        ("TestNames/a_b", "passed", false),
+        ("TestNames/a_b/c", "leaked", false),
+        ("TestNames/x", "leaked", true),
+        ("TestNames/x/y", "leaked", false),
+        ("TestNames/p", "leaked", true),
+        ("TestNames/p/q", "leaked", false),
+    ] {
+        let t = &tests[&(format!("{M}names"), name.to_string())];
+        assert_eq!(t["verdict"], want, "{name}: {what}");
+        assert_eq!(t["failed_by_subtest"], by_subtest, "{name}: {what}");
+    }
+}
+
 // Promises 1 and 2: never worse than go test; one package's trouble stays
 // in that package.
 

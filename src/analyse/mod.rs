@@ -145,6 +145,13 @@ pub struct TestResult {
     /// baseline) it is skipped, not passed.
     #[serde(skip)]
     pub skipped: bool,
+    /// Where its run event and its end event came in go test's stream. A
+    /// test whose name extends another's is a subtest of it only if it
+    /// began while the other ran: `t.Run("a b/c")` beside `t.Run("a b")`
+    /// is named `…/a_b/c` and is its sibling. (`None`: not seen, as for a
+    /// test test2json lost.)
+    #[serde(skip)]
+    pub span: (Option<u64>, Option<u64>),
     /// It failed, but go test does not count the failure: a test another
     /// test ran (`testing.RunTests`, as testify's suite tests do to see a
     /// suite fail), whose caller's verdict is what counts, or any failure
@@ -169,7 +176,17 @@ impl TestResult {
             attempts: Vec::new(),
             failed_by_subtest: false,
             skipped: false,
+            span: (None, None),
             uncounted: false,
+        }
+    }
+
+    /// Whether it ran inside `other`, a test whose name its own extends:
+    /// it began while `other` ran (as far as the events say).
+    fn ran_inside(&self, other: &TestResult) -> bool {
+        match (self.span.0, other.span) {
+            (Some(began), (Some(b), end)) => b < began && end.is_none_or(|e| began < e),
+            _ => true,
         }
     }
 
@@ -449,6 +466,8 @@ pub struct PackageCollector {
     /// Tests only the helper's records show (go test's stream lost every
     /// line of theirs).
     unseen: Vec<String>,
+    /// Events seen so far.
+    events: u64,
     /// The test (name, run) test2json gave the package's pass to.
     pass_given_to: Option<(String, u32)>,
     output: String,
@@ -482,6 +501,7 @@ impl PackageCollector {
         if self.started.is_none() {
             self.started = ev.time.clone();
         }
+        self.events += 1;
         match (&ev.action, ev.test.as_deref()) {
             (Action::Run, Some(name)) => {
                 let run = self.runs.entry(name.to_string()).or_insert(0);
@@ -489,6 +509,7 @@ impl PackageCollector {
                 self.tests.push(TestResult::started(name.to_string(), *run));
                 self.finished.push(false);
                 let i = self.tests.len() - 1;
+                self.tests[i].span.0 = Some(self.events);
                 self.current.insert(name.to_string(), i);
                 if !name.contains('/') {
                     if !self.running_top.is_empty() {
@@ -532,6 +553,7 @@ impl PackageCollector {
                     _ => Verdict::Failed,
                 };
                 self.tests[i].elapsed = ev.elapsed.unwrap_or(0.0);
+                self.tests[i].span.1 = Some(self.events);
                 self.finished[i] = true;
                 self.running_top.retain(|&t| t != i);
                 let ended = self.end_order.len();
@@ -1525,15 +1547,18 @@ pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
         t.verdict = if t.skipped { Verdict::Skipped } else { Verdict::Passed };
         t.failed_by_subtest = false;
     }
-    let leaked: Vec<(String, u32)> = tests
+    let leaked: Vec<TestResult> = tests
         .iter()
         .filter(|t| t.verdict == Verdict::Leaked && t.name.contains('/'))
-        .map(|t| (t.name.clone(), t.run))
+        .cloned()
         .collect();
-    for (name, run) in leaked {
-        for (i, _) in name.match_indices('/') {
-            let ancestor = &name[..i];
-            if let Some(a) = tests.iter_mut().find(|t| t.name == ancestor && t.run == run) {
+    for t in leaked {
+        for (i, _) in t.name.match_indices('/') {
+            let ancestor = &t.name[..i];
+            if let Some(a) = tests
+                .iter_mut()
+                .find(|a| a.name == ancestor && a.run == t.run && t.ran_inside(a))
+            {
                 if matches!(a.verdict, Verdict::Passed | Verdict::Skipped) {
                     a.skipped |= a.verdict == Verdict::Skipped;
                     a.verdict = Verdict::Leaked;

@@ -659,6 +659,7 @@ impl From<&analyse::TestResult> for Test {
             attempts,
             failed_by_subtest,
             skipped: _,
+            span: _,
             uncounted,
         } = t;
         Test {
