@@ -181,10 +181,11 @@ impl TestResult {
         }
     }
 
-    /// Whether it ran inside `other`, a test whose name its own extends:
-    /// it began while `other` ran (as far as the events say).
-    fn ran_inside(&self, other: &TestResult) -> bool {
-        match (self.span.0, other.span) {
+    /// Whether a test that began at event `began` ran inside this one,
+    /// whose name its own extends: it began while this one ran (as far as
+    /// the events say).
+    fn ran_around(&self, began: Option<u64>) -> bool {
+        match (began, self.span) {
             (Some(began), (Some(b), end)) => b < began && end.is_none_or(|e| began < e),
             _ => true,
         }
@@ -1014,10 +1015,10 @@ impl PackageCollector {
     ///   line says, and a test whose framing line is missing or
     ///   contradicts itself failed, unless the records explain the
     ///   binary's failure and it is not an example (whose record cannot
-    ///   say it failed): a failure is never turned into a pass. A subtest of a top-level test
-    ///   that had not failed by its check did not fail (a subtest's failure
-    ///   fails its parents at once, and subtests end before their parent's
-    ///   check).
+    ///   say it failed): a failure is never turned into a pass. A subtest
+    ///   of a top-level test that had not failed by its check did not fail
+    ///   (a subtest's failure fails its parents at once, and subtests end
+    ///   before their parent's check).
     ///
     /// A test whose `=== RUN` line test2json missed (it is in the output,
     /// glued onto another line) and whose top-level test has an end record
@@ -1547,17 +1548,17 @@ pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
         t.verdict = if t.skipped { Verdict::Skipped } else { Verdict::Passed };
         t.failed_by_subtest = false;
     }
-    let leaked: Vec<TestResult> = tests
+    let leaked: Vec<(String, u32, Option<u64>)> = tests
         .iter()
         .filter(|t| t.verdict == Verdict::Leaked && t.name.contains('/'))
-        .cloned()
+        .map(|t| (t.name.clone(), t.run, t.span.0))
         .collect();
-    for t in leaked {
-        for (i, _) in t.name.match_indices('/') {
-            let ancestor = &t.name[..i];
+    for (name, run, began) in leaked {
+        for (i, _) in name.match_indices('/') {
+            let ancestor = &name[..i];
             if let Some(a) = tests
                 .iter_mut()
-                .find(|a| a.name == ancestor && a.run == t.run && t.ran_inside(a))
+                .find(|a| a.name == ancestor && a.run == run && a.ran_around(began))
             {
                 if matches!(a.verdict, Verdict::Passed | Verdict::Skipped) {
                     a.skipped |= a.verdict == Verdict::Skipped;
