@@ -431,6 +431,11 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	}
 	for key, list := range byKey {
 		labels := counts[key]
+		if labels == nil {
+			// (Claims are kept on an unsettled stack the profile counts
+			// no label on.)
+			labels = map[string]int{}
+		}
 		held, claims := s.holdClaimsLocked(key, snap, list, labels)
 		for label, n := range claims {
 			labels[label] -= n
