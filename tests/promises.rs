@@ -1454,6 +1454,7 @@ func TestNames(t *testing.T) {
 	t.Run("x", func(t *testing.T) {
 		t.Run("y", func(t *testing.T) { go func() { <-forever }() })
 	})
+	t.Run("x/z", func(t *testing.T) { go func() { <-forever }() })
 	t.Run("p", func(t *testing.T) {
 		t.Run("q", func(t *testing.T) { t.Parallel(); go func() { <-forever }() })
 	})
@@ -1476,6 +1477,7 @@ fn a_subtest_named_with_a_slash_fails_only_its_real_parents() {
         ("TestNames/a_b/c", "leaked", false),
         ("TestNames/x", "leaked", true),
         ("TestNames/x/y", "leaked", false),
+        ("TestNames/x/z", "leaked", false),
         ("TestNames/p", "leaked", true),
         ("TestNames/p/q", "leaked", false),
     ] {
@@ -1483,6 +1485,12 @@ fn a_subtest_named_with_a_slash_fails_only_its_real_parents() {
         assert_eq!(t["verdict"], want, "{name}: {what}");
         assert_eq!(t["failed_by_subtest"], by_subtest, "{name}: {what}");
     }
+    // The terminal names the leaked subtests a test ran, not its siblings.
+    let line = what
+        .lines()
+        .find(|l| l.starts_with("--- LEAK: TestNames/x ("))
+        .unwrap_or_default();
+    assert!(line.ends_with("s): TestNames/x/y leaked"), "{what}");
 }
 
 // Promises 1 and 2: never worse than go test; one package's trouble stays

@@ -184,7 +184,7 @@ impl TestResult {
     /// Whether a test that began at event `began` ran inside this one,
     /// whose name its own extends: it began while this one ran (as far as
     /// the events say).
-    fn ran_around(&self, began: Option<u64>) -> bool {
+    pub fn ran_around(&self, began: Option<u64>) -> bool {
         match (began, self.span) {
             (Some(began), (Some(b), end)) => b < began && end.is_none_or(|e| began < e),
             _ => true,

@@ -290,6 +290,7 @@ impl<W: Write> TerminalReporter<W> {
                             && s.verdict == Verdict::Leaked
                             && !s.failed_by_subtest
                             && s.name.starts_with(&format!("{}/", t.name))
+                            && t.ran_around(s.span.0)
                     })
                     .map(|s| s.name.as_str())
                     .collect();
