@@ -324,16 +324,17 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 		k := leakcheckStackKey(g.funcs)
 		byKey[k] = append(byKey[k], g)
 	}
+	// counts: every stack's, by label (a told goroutine is looked for
+	// where the dump shows it, whatever stack that is).
 	counts := map[string]map[string]int{}
 	inProfile := map[string]int{}
 	// Every stack's goroutines of each label.
 	perLabel := map[string]int{}
 	for _, grp := range leakcheckParseProfile(buf.Bytes()) {
 		perLabel[grp.label] += grp.count
-		if byKey[grp.key] == nil {
-			continue
+		if byKey[grp.key] != nil {
+			inProfile[grp.key] += grp.count
 		}
-		inProfile[grp.key] += grp.count
 		if grp.label == "" {
 			continue
 		}
@@ -366,9 +367,17 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	// pollers trading stacks leave every stack's total as it was), whose
 	// label they would then give away. The looking goroutine is left out:
 	// the dump shows it first, at runtime.Stack, and the profile where it
-	// reads the profile.
+	// reads the profile. So is one never counted under its label, and not
+	// where the dump shows it at two looks in a row: it does not carry its
+	// test's label (pprof.Do with a context of its own replaced it), it did
+	// not move.
 	var moved []string
 	told := map[string]int{}
+	for id := range s.unmatched {
+		if snap.byID[id] == nil {
+			delete(s.unmatched, id)
+		}
+	}
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
 		o := snap.owner[g.id]
@@ -383,20 +392,27 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 			continue
 		}
 		g.parseStack()
-		told[o.labelName()]++
-		if c := counts[leakcheckStackKey(g.funcs)]; c[o.labelName()] > 0 {
-			c[o.labelName()]--
+		key, label := leakcheckStackKey(g.funcs), o.labelName()
+		seen := s.unmatched[g.id]
+		if c := counts[key]; c[label] > 0 {
+			c[label]--
+			s.unmatched[g.id] = leakcheckLabelSeen{counted: true}
 		} else if i > 0 {
-			moved = append(moved, o.labelName())
+			if !seen.counted && seen.missedAt == key {
+				continue
+			}
+			s.unmatched[g.id] = leakcheckLabelSeen{counted: seen.counted, missedAt: key}
+			moved = append(moved, label)
 			// What the profile counts in its place may be an orphan
 			// that moved there.
-			if key := leakcheckStackKey(g.funcs); byKey[key] != nil {
+			if byKey[key] != nil {
 				if snap.unsettled == nil {
 					snap.unsettled = map[string]bool{}
 				}
 				snap.unsettled[key] = true
 			}
 		}
+		told[label]++
 	}
 	// Once every told goroutine was taken out of the counts: what is left
 	// of a moved label on orphans' stacks may be the moved goroutine. A
@@ -475,6 +491,16 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 			}
 		}
 	}
+}
+
+// leakcheckLabelSeen is what the profiles said of a told goroutine's label.
+type leakcheckLabelSeen struct {
+	// counted: a profile counted it under its test's label, where the dump
+	// showed it: it carries the label.
+	counted bool
+	// missedAt: the last look's profile did not count it under its label
+	// at this stack, where the dump showed it.
+	missedAt string
 }
 
 // leakcheckClaimRecord is a goroutine a check reported, told only by a

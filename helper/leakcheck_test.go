@@ -350,6 +350,8 @@ type leakcheckSession struct {
 	// claimed: by stack, the goroutines a check reported, told only by a
 	// label other tests' goroutines of that stack carried too.
 	claimed map[string][]*leakcheckClaimRecord
+	// unmatched: what the profiles said of told goroutines' labels.
+	unmatched map[uint64]leakcheckLabelSeen
 	// Tests: begun (by testing.TB), active (begun, not yet checked), by
 	// name (the latest run), runs per name, and a counter of begin and end
 	// events, which tells whether another test began or ended meanwhile.
@@ -476,18 +478,19 @@ func leakcheckStart() *leakcheckSession {
 	leakcheckDieWithParent()
 	problems := env.problems
 	s := &leakcheckSession{
-		owners:   map[uint64]*leakcheckOwner{},
-		reported: map[uint64]bool{},
-		claimed:  map[string][]*leakcheckClaimRecord{},
-		begun:    map[leakchecktesting.TB]*leakcheckTest{},
-		active:   map[*leakcheckTest]bool{},
-		byName:   map[string]*leakcheckTest{},
-		byLabel:  map[string]*leakcheckTest{},
-		runs:     map[string]int{},
-		subs:     map[*leakchecktesting.T]bool{},
-		labels:   map[leakcheckunsafe.Pointer][]string{},
-		problems: problems,
-		wake:     make(chan struct{}, 1),
+		owners:    map[uint64]*leakcheckOwner{},
+		reported:  map[uint64]bool{},
+		claimed:   map[string][]*leakcheckClaimRecord{},
+		unmatched: map[uint64]leakcheckLabelSeen{},
+		begun:     map[leakchecktesting.TB]*leakcheckTest{},
+		active:    map[*leakcheckTest]bool{},
+		byName:    map[string]*leakcheckTest{},
+		byLabel:   map[string]*leakcheckTest{},
+		runs:      map[string]int{},
+		subs:      map[*leakchecktesting.T]bool{},
+		labels:    map[leakcheckunsafe.Pointer][]string{},
+		problems:  problems,
+		wake:      make(chan struct{}, 1),
 	}
 	s.drained = leakchecksync.NewCond(&s.mu)
 	s.stdout = leakcheckos.Stdout
