@@ -367,10 +367,10 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	// pollers trading stacks leave every stack's total as it was), whose
 	// label they would then give away. The looking goroutine is left out:
 	// the dump shows it first, at runtime.Stack, and the profile where it
-	// reads the profile. So is one never counted under its label, and not
-	// where the dump shows it at two looks in a row: it does not carry its
-	// test's label (pprof.Do with a context of its own replaced it), it did
-	// not move.
+	// reads the profile. So is one that most likely does not carry its
+	// test's label (pprof.Do with a context of its own replaced it, for
+	// good once it returns) rather than moved: never counted under it and
+	// missing at the same stack twice, or missing at three looks in a row.
 	var moved []string
 	told := map[string]int{}
 	for id := range s.unmatched {
@@ -398,10 +398,13 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 			c[label]--
 			s.unmatched[g.id] = leakcheckLabelSeen{counted: true}
 		} else if i > 0 {
-			if !seen.counted && seen.missedAt == key {
+			seen.misses++
+			relabelled := !seen.counted && seen.missedAt == key || seen.misses >= 3
+			seen.missedAt = key
+			s.unmatched[g.id] = seen
+			if relabelled {
 				continue
 			}
-			s.unmatched[g.id] = leakcheckLabelSeen{counted: seen.counted, missedAt: key}
 			moved = append(moved, label)
 			// What the profile counts in its place may be an orphan
 			// that moved there.
@@ -496,11 +499,12 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 // leakcheckLabelSeen is what the profiles said of a told goroutine's label.
 type leakcheckLabelSeen struct {
 	// counted: a profile counted it under its test's label, where the dump
-	// showed it: it carries the label.
+	// showed it.
 	counted bool
-	// missedAt: the last look's profile did not count it under its label
-	// at this stack, where the dump showed it.
+	// missedAt: where the dump showed it when the last profile missed it;
+	// misses: how many looks in a row did.
 	missedAt string
+	misses   int
 }
 
 // leakcheckClaimRecord is a goroutine a check reported, told only by a

@@ -2197,17 +2197,56 @@ func TestA(t *testing.T) { t.Parallel(); spawn(stuckA); startWorker() }
 func TestB(t *testing.T) { t.Parallel(); spawn(stuckB) }
 "#;
 
+const LATE_LABEL: &str = r#"package latelabel
+
+import (
+	"context"
+	"runtime/pprof"
+	"testing"
+	"time"
+)
+
+func spawn(f func()) {
+	done := make(chan bool)
+	go func() { go f(); done <- true }()
+	<-done
+}
+
+func stuckA() { ch := make(chan int); <-ch }
+func stuckB() { ch := make(chan int); <-ch }
+func worker() { select {} }
+
+// lateLabel carries its test's label for a while, then labels of its own.
+func lateLabel() {
+	time.Sleep(150 * time.Millisecond)
+	pprof.Do(context.Background(), pprof.Labels("worker", "w"), func(context.Context) { worker() })
+}
+
+func TestA(t *testing.T) {
+	t.Parallel()
+	go lateLabel()
+	time.Sleep(900 * time.Millisecond)
+	spawn(stuckA)
+}
+
+// TestB ends first: its check reads the profile while A's worker still
+// carries A's label.
+func TestB(t *testing.T) { t.Parallel(); spawn(stuckB) }
+"#;
+
 /// A goroutine told by its creator chain that nothing moves is not taken
 /// for one that moved between the dump and the profile: not where no orphan
 /// shares its stack, and not when pprof.Do replaced its test's label. (A
 /// hostile review of the busy-poller fix: the first made the orphan beside
 /// it ambiguous and took 20 more looks, the second cut the orphan's label
-/// and reported it after the last test.)
+/// and reported it after the last test; a second review: so did a worker
+/// whose label pprof.Do replaced after a profile had counted it.)
 #[test]
 fn told_goroutines_that_do_not_move_leave_orphans_settled() {
     let m = temp_module(&[
         ("told/t_test.go", TOLD_AND_ORPHAN),
         ("relabelled/r_test.go", RELABELLED),
+        ("latelabel/l_test.go", LATE_LABEL),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", toolchain)]);
@@ -2217,6 +2256,8 @@ fn told_goroutines_that_do_not_move_leave_orphans_settled() {
             ("told", "TestTwo", 2),
             ("relabelled", "TestA", 2),
             ("relabelled", "TestB", 1),
+            ("latelabel", "TestA", 2),
+            ("latelabel", "TestB", 1),
         ] {
             let leak = &tests[&(format!("{M}{pkg}"), test.to_string())]["leak"];
             assert_eq!(leak["total"], want, "{toolchain} {test}: {out}");
@@ -2225,6 +2266,7 @@ fn told_goroutines_that_do_not_move_leave_orphans_settled() {
         }
         assert_eq!(main_leak(&run, "told"), 0, "{toolchain}: {out}");
         assert_eq!(main_leak(&run, "relabelled"), 0, "{toolchain}: {out}");
+        assert_eq!(main_leak(&run, "latelabel"), 0, "{toolchain}: {out}");
     }
 }
 
