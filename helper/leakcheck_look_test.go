@@ -328,10 +328,7 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	// where the dump shows it, whatever stack that is).
 	counts := map[string]map[string]int{}
 	inProfile := map[string]int{}
-	// Every stack's goroutines of each label.
-	perLabel := map[string]int{}
 	for _, grp := range leakcheckParseProfile(buf.Bytes()) {
-		perLabel[grp.label] += grp.count
 		if byKey[grp.key] != nil {
 			inProfile[grp.key] += grp.count
 		}
@@ -372,7 +369,6 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	// good once it returns) rather than moved: never counted under it and
 	// missing at the same stack twice, or missing at three looks in a row.
 	var moved []string
-	told := map[string]int{}
 	for id := range s.unmatched {
 		if snap.byID[id] == nil {
 			delete(s.unmatched, id)
@@ -415,36 +411,18 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 				snap.unsettled[key] = true
 			}
 		}
-		told[label]++
 	}
 	// Once every told goroutine was taken out of the counts: what is left
-	// of a moved label on orphans' stacks may be the moved goroutine. A
-	// label has no more orphans than the profile counts goroutines of it,
-	// all stacks together, less those told: the moved goroutine's count
-	// is taken off (the stacks are unsettled, and which orphan of the
-	// stacks is whose is not told by them this look).
-	leakchecksort.Strings(moved)
-	for i, label := range moved {
-		if i > 0 && moved[i-1] == label {
-			continue
-		}
-		var keys []string
-		left := 0
+	// of a moved label on orphans' stacks may be the moved goroutine, so
+	// those stacks are unsettled too (which orphan of them is whose is not
+	// told by this look).
+	for _, label := range moved {
 		for key := range byKey {
-			if n := counts[key][label]; n > 0 {
-				keys = append(keys, key)
-				left += n
-			}
-		}
-		leakchecksort.Strings(keys)
-		excess := left - (perLabel[label] - told[label])
-		for _, key := range keys {
-			if snap.unsettled == nil {
-				snap.unsettled = map[string]bool{}
-			}
-			snap.unsettled[key] = true
-			for ; excess > 0 && counts[key][label] > 0; excess-- {
-				counts[key][label]--
+			if counts[key][label] > 0 {
+				if snap.unsettled == nil {
+					snap.unsettled = map[string]bool{}
+				}
+				snap.unsettled[key] = true
 			}
 		}
 	}
