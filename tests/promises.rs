@@ -2246,19 +2246,55 @@ func TestA(t *testing.T) {
 func TestB(t *testing.T) { t.Parallel(); spawn(stuckB) }
 "#;
 
+const RELABELLING_POOL: &str = r#"package pool
+
+import (
+	"context"
+	"runtime/pprof"
+	"testing"
+	"time"
+)
+
+func spawn(f func()) {
+	done := make(chan bool)
+	go func() { go f(); done <- true }()
+	<-done
+}
+
+func stuck() { ch := make(chan int); <-ch }
+
+// worker takes labels of its own after a while, as pooled workers do.
+func worker(d time.Duration) {
+	time.Sleep(d)
+	pprof.Do(context.Background(), pprof.Labels("worker", "w"), func(context.Context) { select {} })
+}
+
+func late() { time.Sleep(200 * time.Millisecond); spawn(stuck); select {} }
+
+func TestPool(t *testing.T) {
+	for i := 0; i < 1000; i++ {
+		go worker(time.Duration(i) * 2 * time.Millisecond)
+	}
+	go late()
+}
+"#;
+
 /// A goroutine told by its creator chain that nothing moves is not taken
 /// for one that moved between the dump and the profile: not where no orphan
 /// shares its stack, and not when pprof.Do replaced its test's label. (A
 /// hostile review of the busy-poller fix: the first made the orphan beside
 /// it ambiguous and took 20 more looks, the second cut the orphan's label
 /// and reported it after the last test; a second review: so did a worker
-/// whose label pprof.Do replaced after a profile had counted it.)
+/// whose label pprof.Do replaced after a profile had counted it; a third
+/// and a fourth: a pool of workers relabelling one after another, then
+/// 20 more looks and a false ambiguous mark.)
 #[test]
 fn told_goroutines_that_do_not_move_leave_orphans_settled() {
     let m = temp_module(&[
         ("told/t_test.go", TOLD_AND_ORPHAN),
         ("relabelled/r_test.go", RELABELLED),
         ("latelabel/l_test.go", LATE_LABEL),
+        ("pool/p_test.go", RELABELLING_POOL),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", toolchain)]);
@@ -2270,6 +2306,7 @@ fn told_goroutines_that_do_not_move_leave_orphans_settled() {
             ("relabelled", "TestB", 1),
             ("latelabel", "TestA", 2),
             ("latelabel", "TestB", 1),
+            ("pool", "TestPool", 1002),
         ] {
             let leak = &tests[&(format!("{M}{pkg}"), test.to_string())]["leak"];
             assert_eq!(leak["total"], want, "{toolchain} {test}: {out}");
@@ -2279,6 +2316,7 @@ fn told_goroutines_that_do_not_move_leave_orphans_settled() {
         assert_eq!(main_leak(&run, "told"), 0, "{toolchain}: {out}");
         assert_eq!(main_leak(&run, "relabelled"), 0, "{toolchain}: {out}");
         assert_eq!(main_leak(&run, "latelabel"), 0, "{toolchain}: {out}");
+        assert_eq!(main_leak(&run, "pool"), 0, "{toolchain}: {out}");
     }
 }
 
