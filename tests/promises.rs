@@ -2181,6 +2181,17 @@ func TestTwo(t *testing.T) { go blocked(); spawn() }
 func TestAfter(t *testing.T) {}
 "#;
 
+/// spawn starts f from a goroutine that exits at once: f is an orphan,
+/// told by its label alone. (A file of its own in each package below.)
+const SPAWN: &str = r#"
+
+func spawn(f func()) {
+	done := make(chan bool)
+	go func() { go f(); done <- true }()
+	<-done
+}
+"#;
+
 const RELABELLED: &str = r#"package relabelled
 
 import (
@@ -2194,12 +2205,6 @@ func worker() { select {} }
 // startWorker labels its worker, as servers do: the test's label is gone.
 func startWorker() {
 	pprof.Do(context.Background(), pprof.Labels("worker", "w"), func(context.Context) { go worker() })
-}
-
-func spawn(f func()) {
-	done := make(chan bool)
-	go func() { go f(); done <- true }()
-	<-done
 }
 
 func stuckA() { ch := make(chan int); <-ch }
@@ -2217,12 +2222,6 @@ import (
 	"testing"
 	"time"
 )
-
-func spawn(f func()) {
-	done := make(chan bool)
-	go func() { go f(); done <- true }()
-	<-done
-}
 
 func stuckA() { ch := make(chan int); <-ch }
 func stuckB() { ch := make(chan int); <-ch }
@@ -2255,12 +2254,6 @@ import (
 	"time"
 )
 
-func spawn(f func()) {
-	done := make(chan bool)
-	go func() { go f(); done <- true }()
-	<-done
-}
-
 func stuck() { ch := make(chan int); <-ch }
 
 // worker takes labels of its own after a while, as pooled workers do.
@@ -2290,11 +2283,16 @@ func TestPool(t *testing.T) {
 /// 20 more looks and a false ambiguous mark.)
 #[test]
 fn told_goroutines_that_do_not_move_leave_orphans_settled() {
+    let spawn = |pkg: &str| format!("package {pkg}{SPAWN}");
+    let spawns = [spawn("relabelled"), spawn("latelabel"), spawn("pool")];
     let m = temp_module(&[
         ("told/t_test.go", TOLD_AND_ORPHAN),
         ("relabelled/r_test.go", RELABELLED),
+        ("relabelled/spawn_test.go", &spawns[0]),
         ("latelabel/l_test.go", LATE_LABEL),
+        ("latelabel/spawn_test.go", &spawns[1]),
         ("pool/p_test.go", RELABELLING_POOL),
+        ("pool/spawn_test.go", &spawns[2]),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", toolchain)]);
