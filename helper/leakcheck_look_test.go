@@ -31,6 +31,14 @@ type leakcheckSnapshot struct {
 	unsettled map[string]bool
 }
 
+// unsettle marks stack key unsettled.
+func (snap *leakcheckSnapshot) unsettle(key string) {
+	if snap.unsettled == nil {
+		snap.unsettled = map[string]bool{}
+	}
+	snap.unsettled[key] = true
+}
+
 func (snap leakcheckSnapshot) ids() map[uint64]bool {
 	ids := make(map[uint64]bool, len(snap.goroutines))
 	for i := range snap.goroutines {
@@ -350,10 +358,7 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	}
 	for key := range byKey {
 		if inProfile[key] != inDump[key] {
-			if snap.unsettled == nil {
-				snap.unsettled = map[string]bool{}
-			}
-			snap.unsettled[key] = true
+			snap.unsettle(key)
 		}
 	}
 	s.mu.Lock()
@@ -423,10 +428,7 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 		// What the profile counts in its place may be an orphan that
 		// moved there.
 		if byKey[key] != nil {
-			if snap.unsettled == nil {
-				snap.unsettled = map[string]bool{}
-			}
-			snap.unsettled[key] = true
+			snap.unsettle(key)
 		}
 	}
 	// Once every told goroutine was taken out of the counts: what is left
@@ -436,10 +438,7 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	for _, label := range moved {
 		for key := range byKey {
 			if counts[key][label] > 0 {
-				if snap.unsettled == nil {
-					snap.unsettled = map[string]bool{}
-				}
-				snap.unsettled[key] = true
+				snap.unsettle(key)
 			}
 		}
 	}
