@@ -348,12 +348,15 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 		}
 		counts[grp.key][grp.label] += grp.count
 	}
+	// keys: every goroutine's stack key, by its index in the dump.
+	keys := make([]string, len(snap.goroutines))
 	inDump := map[string]int{}
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
 		g.parseStack()
-		if k := leakcheckStackKey(g.funcs); byKey[k] != nil {
-			inDump[k]++
+		keys[i] = leakcheckStackKey(g.funcs)
+		if byKey[keys[i]] != nil {
+			inDump[keys[i]]++
 		}
 	}
 	for key := range byKey {
@@ -385,21 +388,21 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 	var movedKeys []string
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
-		g.parseStack()
+		key := keys[i]
 		o := snap.owner[g.id]
 		if o == leakcheckOrphan {
 			// Told since, by a check that looked at the same time.
 			if o = s.owners[g.id]; o == nil {
-				others[leakcheckStackKey(g.funcs)]++
+				others[key]++
 				continue
 			}
 			snap.owner[g.id] = o
 		}
 		if o.test == nil {
-			others[leakcheckStackKey(g.funcs)]++
+			others[key]++
 			continue
 		}
-		key, label := leakcheckStackKey(g.funcs), o.labelName()
+		label := o.labelName()
 		seen := s.unmatched[g.id]
 		if c := counts[key]; c[label] > 0 {
 			c[label]--
