@@ -533,20 +533,23 @@ impl PackageCollector {
                 let i = self.test_index(name);
                 self.tests[i].output.push_str(ev.output.as_deref().unwrap_or(""));
             }
-            (Action::Pass, Some(name)) if self.go_result_line_of(name).is_some() => {
-                // The package's pass, given to the test test2json last saw
-                // start: the binary's output ended without testing's
-                // closing lines (a test closed os.Stdout), so cmd/go's `ok`
-                // line is that test's last output. The test's end is lost.
-                let i = self.current[name];
-                let at = self.go_result_line_of(name).unwrap_or_default();
-                let line = self.tests[i].output.split_off(at);
-                self.output.push_str(&line);
-                self.pass_given_to = Some((name.to_string(), self.tests[i].run));
-                self.status = Some(Action::Pass);
-                self.elapsed = ev.elapsed.unwrap_or(0.0);
-            }
             (action @ (Action::Pass | Action::Fail | Action::Skip), Some(name)) => {
+                let given = match action {
+                    Action::Pass => self.go_result_line_of(name),
+                    _ => None,
+                };
+                if let Some((i, at)) = given {
+                    // The package's pass, given to the test test2json last saw
+                    // start: the binary's output ended without testing's
+                    // closing lines (a test closed os.Stdout), so cmd/go's `ok`
+                    // line is that test's last output. The test's end is lost.
+                    let line = self.tests[i].output.split_off(at);
+                    self.output.push_str(&line);
+                    self.pass_given_to = Some((name.to_string(), self.tests[i].run));
+                    self.status = Some(Action::Pass);
+                    self.elapsed = ev.elapsed.unwrap_or(0.0);
+                    return;
+                }
                 let i = self.test_index(name);
                 self.tests[i].verdict = match action {
                     Action::Pass => Verdict::Passed,
@@ -573,23 +576,23 @@ impl PackageCollector {
         }
     }
 
-    /// Where cmd/go's `ok  \t<package>\t…` line begins, when it is the last
-    /// line of test `name`'s output and testing's `--- PASS` line for it is
-    /// not: a real pass event follows that line (another test's output may
-    /// come between); cmd/go prints its line only after the binary exited.
-    fn go_result_line_of(&self, name: &str) -> Option<usize> {
-        let out = &self.tests[*self.current.get(name)?].output;
-        if out.contains(&format!("--- PASS: {name} (")) {
-            // The test's own pass, and output of another (parallel) test.
-            return None;
-        }
+    /// Test `name`'s index and where cmd/go's `ok  \t<package>\t…` line
+    /// begins in its output, when that line is its last and testing's
+    /// `--- PASS` line for it is not there: a real pass event follows that
+    /// line (another test's output may come between); cmd/go prints its
+    /// line only after the binary exited.
+    fn go_result_line_of(&self, name: &str) -> Option<(usize, usize)> {
+        let i = *self.current.get(name)?;
+        let out = &self.tests[i].output;
         let body = out.strip_suffix('\n')?;
         let at = body.rfind('\n').map_or(0, |i| i + 1);
-        body[at..]
+        let ok_line = body[at..]
             .strip_prefix("ok  \t")
             .and_then(|rest| rest.strip_prefix(self.import_path.as_str()))
-            .is_some_and(|rest| rest.starts_with('\t'))
-            .then_some(at)
+            .is_some_and(|rest| rest.starts_with('\t'));
+        // (Its own `--- PASS` line: the pass is the test's, and the line
+        // another (parallel) test's output.)
+        (ok_line && !out.contains(&format!("--- PASS: {name} ("))).then_some((i, at))
     }
 
     /// Whether test `i` is a top-level test that another top-level test
