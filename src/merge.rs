@@ -625,6 +625,7 @@ mod tests {
             failed_by_subtest: true,
             skipped: false,
             span: (None, None),
+            paused: Vec::new(),
             uncounted: verdict == Verdict::Failed,
         };
         let package = |path: &str, status: PackageStatus, tests: Vec<TestResult>| PackageResult {

@@ -1244,6 +1244,55 @@ func TestCloses(t *testing.T) { os.Stdout.Close() }
 func TestAfter(t *testing.T)  { t.Log("nobody reads this") }
 "#;
 
+const CLOSES_PARALLEL: &str = r#"package parallel
+
+import (
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	ended     = make(chan struct{})
+	endedOnce sync.Once
+)
+
+// TestCloses closes os.Stdout after TestEnds ended: go test's stream then
+// ends with TestEnds' --- PASS line, cmd/go's ok line and one pass event.
+func TestCloses(t *testing.T) {
+	t.Parallel()
+	<-ended
+	time.Sleep(100 * time.Millisecond)
+	os.Stdout.Close()
+}
+
+func TestEnds(t *testing.T) {
+	t.Parallel()
+	t.Cleanup(func() { endedOnce.Do(func() { close(ended) }) })
+}
+
+func TestBeside(t *testing.T) {
+	t.Parallel()
+	time.Sleep(200 * time.Millisecond)
+}
+"#;
+
+const CLOSES_IN_SUBTEST: &str = r#"package subtest
+
+import (
+	"os"
+	"testing"
+)
+
+func TestParent(t *testing.T) {
+	t.Run("closes", func(t *testing.T) { os.Stdout.Close() })
+	t.Run("after", func(t *testing.T) {})
+}
+
+func TestAfter(t *testing.T) {}
+"#;
+
 const CLOSES_LEAKS: &str = r#"package leaks
 
 import (
@@ -1351,23 +1400,49 @@ fn tests_after_one_closes_stdout_keep_their_verdicts() {
         ("ignored/i_test.go", CLOSES_IGNORED),
         ("exits/e_test.go", CLOSES_EXITS),
         ("okline/o_test.go", OK_LINE),
+        ("parallel/p_test.go", CLOSES_PARALLEL),
+        ("subtest/s_test.go", CLOSES_IN_SUBTEST),
     ]);
     for toolchain in ["go1.26.8", "go1.22.12"] {
         let env = [("GOTOOLCHAIN", toolchain)];
-        // go test passes the package; so does leakcheck, also when the
-        // result is cached (no records: go test's word stands).
-        for count in ["-count=1", "-count=1", "-count=2"] {
-            let run = run_in(m.path(), &["./clean", "--", count], &env);
+        // go test passes these packages; so does leakcheck, also when the
+        // result is cached (the second run: no records, go test's word
+        // stands for every test it began, the closing test's parent and
+        // the parallel tests beside it too), and when the pass test2json
+        // gave the closing test is also another test's own (parallel).
+        for (i, count) in ["-count=1", "-count=2", "", ""].into_iter().enumerate() {
+            let pkgs = ["./clean", "./parallel", "./subtest"];
+            let args: Vec<&str> = pkgs
+                .into_iter()
+                .chain(["--", count])
+                .filter(|a| !a.is_empty())
+                .collect();
+            let run = run_in(m.path(), &args, &env);
             let what = format!("{toolchain} {count}: {}", run.stdout());
             assert_eq!(run.code(), 0, "{what}");
-            assert_eq!(status(&run, "clean"), "passed", "{what}");
+            if i == 3 {
+                assert!(what.contains("(cached)"), "{what}");
+            }
             let tests = run.tests();
-            for name in ["TestFirst", "TestCloses", "TestAfter"] {
-                assert_eq!(
-                    tests[&(format!("{M}clean"), name.to_string())]["verdict"],
-                    "passed",
-                    "{name} {what}"
-                );
+            for ((pkg, name), t) in &tests {
+                assert_eq!(t["verdict"], "passed", "{pkg} {name} {what}");
+            }
+            // A cached run shows only the tests whose lines go test kept.
+            let cached = i == 3;
+            for (pkg, name) in [
+                ("clean", "TestFirst"),
+                ("clean", "TestCloses"),
+                ("clean", "TestAfter"),
+                ("parallel", "TestCloses"),
+                ("parallel", "TestEnds"),
+                ("parallel", "TestBeside"),
+                ("subtest", "TestParent"),
+                ("subtest", "TestParent/closes"),
+                ("subtest", "TestAfter"),
+            ] {
+                assert_eq!(status(&run, pkg), "passed", "{what}");
+                let seen = tests.contains_key(&(format!("{M}{pkg}"), name.to_string()));
+                assert!(seen || cached && name.ends_with("After"), "{pkg} {name} {what}");
             }
         }
         let go = std::process::Command::new("go")
@@ -1461,13 +1536,91 @@ func TestNames(t *testing.T) {
 }
 "#;
 
+const SLASHED_PARALLEL_NAMES: &str = r#"package parallel
+
+import "testing"
+
+var forever = make(chan struct{})
+
+// a is paused in t.Parallel while TestNames runs "a/b", and running
+// beside "a/b/c" after: neither makes it a parent.
+func TestNames(t *testing.T) {
+	release := make(chan struct{})
+	t.Run("a", func(t *testing.T) { t.Parallel(); <-release })
+	t.Run("a/b", func(t *testing.T) {
+		t.Parallel()
+		t.Run("c", func(t *testing.T) { go func() { <-forever }() })
+		close(release)
+	})
+}
+"#;
+
+const SUBTEST_IN_SOME_RUNS: &str = r#"package counted
+
+import "testing"
+
+var runs int
+
+// The subtest runs in the second and third runs only, and leaks in the
+// second.
+func TestCounted(t *testing.T) {
+	runs++
+	if runs >= 2 {
+		run := runs
+		t.Run("sub", func(t *testing.T) {
+			if run == 2 {
+				go func() { select {} }()
+			}
+		})
+	}
+}
+"#;
+
 /// `t.Run("a b/c")` beside `t.Run("a b")` is named `TestNames/a_b/c`, as a
 /// subtest of `a_b` would be: its leak fails its real parents only (an
-/// evaluator's case: `a_b`, which passed, was reported leaked).
+/// evaluator's case: `a_b`, which passed, was reported leaked), also when
+/// the sibling is a parallel test running beside it; and under `-count` a
+/// subtest's run is its parent's.
 #[test]
 fn a_subtest_named_with_a_slash_fails_only_its_real_parents() {
-    let m = temp_module(&[("names/n_test.go", SLASHED_NAMES)]);
-    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let m = temp_module(&[
+        ("names/n_test.go", SLASHED_NAMES),
+        ("parallel/p_test.go", SLASHED_PARALLEL_NAMES),
+        ("counted/c_test.go", SUBTEST_IN_SOME_RUNS),
+    ]);
+    let run = run_in(m.path(), &["./parallel", "./counted", "--", "-count=3"], &[]);
+    let what = run.stdout();
+    assert_eq!(run.code(), 1, "{what}");
+    let verdicts: Vec<(String, u64, String)> = run.report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["tests"].as_array().unwrap())
+        .map(|t| {
+            let mut v = t["verdict"].as_str().unwrap().to_string();
+            if t["failed_by_subtest"] == true {
+                v.push_str(" by a subtest");
+            }
+            (t["name"].as_str().unwrap().to_string(), t["run"].as_u64().unwrap(), v)
+        })
+        .collect();
+    for (name, run, want) in [
+        ("TestCounted", 1, "passed"),
+        ("TestCounted", 2, "leaked by a subtest"),
+        ("TestCounted/sub", 2, "leaked"),
+        ("TestCounted", 3, "passed"),
+        ("TestCounted/sub", 3, "passed"),
+        ("TestNames", 1, "leaked by a subtest"),
+        ("TestNames/a", 1, "passed"),
+        ("TestNames/a/b", 1, "leaked by a subtest"),
+        ("TestNames/a/b/c", 1, "leaked"),
+    ] {
+        assert!(
+            verdicts.iter().any(|(n, r, v)| n == name && *r == run && v == want),
+            "{name} run {run} not {want}: {verdicts:?}\n{what}"
+        );
+    }
+    let run = run_in(m.path(), &["./names", "--", "-count=1"], &[]);
     let what = run.stdout();
     assert_eq!(run.code(), 1, "{what}");
     let tests = run.tests();

@@ -152,6 +152,11 @@ pub struct TestResult {
     /// test test2json lost.)
     #[serde(skip)]
     pub span: (Option<u64>, Option<u64>),
+    /// Where it paused (`t.Parallel`) and went on in the same stream: a
+    /// parallel sibling named `…/a_b` is paused while its parent runs
+    /// `t.Run("a b/c")`, and a test runs a subtest only while it runs.
+    #[serde(skip)]
+    pub paused: Vec<(u64, Option<u64>)>,
     /// It failed, but go test does not count the failure: a test another
     /// test ran (`testing.RunTests`, as testify's suite tests do to see a
     /// suite fail), whose caller's verdict is what counts, or any failure
@@ -177,16 +182,24 @@ impl TestResult {
             failed_by_subtest: false,
             skipped: false,
             span: (None, None),
+            paused: Vec::new(),
             uncounted: false,
         }
     }
 
     /// Whether a test that began at event `began` ran inside this one,
-    /// whose name its own extends: it began while this one ran (as far as
-    /// the events say).
+    /// whose name its own extends: it began while this one ran and was not
+    /// paused (as far as the events say).
     pub fn ran_around(&self, began: Option<u64>) -> bool {
         match (began, self.span) {
-            (Some(began), (Some(b), end)) => b < began && end.is_none_or(|e| began < e),
+            (Some(began), (Some(b), end)) => {
+                b < began
+                    && end.is_none_or(|e| began < e)
+                    && !self
+                        .paused
+                        .iter()
+                        .any(|&(p, c)| p < began && c.is_none_or(|c| began < c))
+            }
             _ => true,
         }
     }
@@ -471,6 +484,9 @@ pub struct PackageCollector {
     events: u64,
     /// The test (name, run) test2json gave the package's pass to.
     pass_given_to: Option<(String, u32)>,
+    /// cmd/go's `ok` line came as a test's last output: the binary's own
+    /// end (testing's closing lines, later tests' events) was lost.
+    ok_line_in_test: bool,
     output: String,
     build_output: String,
     failed_build: bool,
@@ -507,7 +523,15 @@ impl PackageCollector {
             (Action::Run, Some(name)) => {
                 let run = self.runs.entry(name.to_string()).or_insert(0);
                 *run += 1;
-                self.tests.push(TestResult::started(name.to_string(), *run));
+                // A subtest's run is its top-level test's (the helper's
+                // records say so too): a subtest that runs only in some
+                // runs of it (`-count`) is not numbered by its own count.
+                let top = name.split('/').next().unwrap_or(name);
+                let run = match self.current.get(top) {
+                    Some(&t) if top != name => self.tests[t].run,
+                    _ => *run,
+                };
+                self.tests.push(TestResult::started(name.to_string(), run));
                 self.finished.push(false);
                 let i = self.tests.len() - 1;
                 self.tests[i].span.0 = Some(self.events);
@@ -519,14 +543,22 @@ impl PackageCollector {
                     self.running_top.push(i);
                 }
             }
-            (Action::Pause, Some(name)) if !name.contains('/') => {
+            (Action::Pause, Some(name)) => {
                 if let Some(&i) = self.current.get(name) {
-                    self.running_top.retain(|&t| t != i);
+                    self.tests[i].paused.push((self.events, None));
+                    if !name.contains('/') {
+                        self.running_top.retain(|&t| t != i);
+                    }
                 }
             }
-            (Action::Cont, Some(name)) if !name.contains('/') => {
+            (Action::Cont, Some(name)) => {
                 if let Some(&i) = self.current.get(name) {
-                    self.running_top.push(i);
+                    if let Some(p) = self.tests[i].paused.last_mut().filter(|p| p.1.is_none()) {
+                        p.1 = Some(self.events);
+                    }
+                    if !name.contains('/') {
+                        self.running_top.push(i);
+                    }
                 }
             }
             (Action::Output, Some(name)) => {
@@ -538,17 +570,21 @@ impl PackageCollector {
                     Action::Pass => self.go_result_line_of(name),
                     _ => None,
                 };
-                if let Some((i, at)) = given {
+                if let Some((i, at, passed)) = given {
                     // The package's pass, given to the test test2json last saw
                     // start: the binary's output ended without testing's
                     // closing lines (a test closed os.Stdout), so cmd/go's `ok`
-                    // line is that test's last output. The test's end is lost.
+                    // line is that test's last output. The test's end is lost,
+                    // unless its own `--- PASS` line came before.
                     let line = self.tests[i].output.split_off(at);
                     self.output.push_str(&line);
-                    self.pass_given_to = Some((name.to_string(), self.tests[i].run));
                     self.status = Some(Action::Pass);
                     self.elapsed = ev.elapsed.unwrap_or(0.0);
-                    return;
+                    self.ok_line_in_test = true;
+                    if !passed {
+                        self.pass_given_to = Some((name.to_string(), self.tests[i].run));
+                        return;
+                    }
                 }
                 let i = self.test_index(name);
                 self.tests[i].verdict = match action {
@@ -576,12 +612,13 @@ impl PackageCollector {
         }
     }
 
-    /// Test `name`'s index and where cmd/go's `ok  \t<package>\t…` line
-    /// begins in its output, when that line is its last and testing's
-    /// `--- PASS` line for it is not there: a real pass event follows that
-    /// line (another test's output may come between); cmd/go prints its
-    /// line only after the binary exited.
-    fn go_result_line_of(&self, name: &str) -> Option<(usize, usize)> {
+    /// Test `name`'s index, where cmd/go's `ok  \t<package>\t…` line
+    /// begins in its output, when that line is its last (cmd/go prints it
+    /// only after the binary exited: the pass event that follows is the
+    /// package's), and whether testing's own `--- PASS` line for it is
+    /// there too (the pass is then the test's as well: a parallel test
+    /// whose end test2json had not reported yet).
+    fn go_result_line_of(&self, name: &str) -> Option<(usize, usize, bool)> {
         let i = *self.current.get(name)?;
         let out = &self.tests[i].output;
         let body = out.strip_suffix('\n')?;
@@ -590,9 +627,9 @@ impl PackageCollector {
             .strip_prefix("ok  \t")
             .and_then(|rest| rest.strip_prefix(self.import_path.as_str()))
             .is_some_and(|rest| rest.starts_with('\t'));
-        // (Its own `--- PASS` line: the pass is the test's, and the line
-        // another (parallel) test's output.)
-        (ok_line && !out.contains(&format!("--- PASS: {name} ("))).then_some((i, at))
+        let own = format!("--- PASS: {name} (");
+        let passed = body[..at].lines().any(|l| l.trim_start().starts_with(&own));
+        ok_line.then_some((i, at, passed))
     }
 
     /// Whether test `i` is a top-level test that another top-level test
@@ -698,6 +735,18 @@ impl PackageCollector {
             }
             if let Some(i) = (0..self.tests.len()).find(|&i| self.tests[i].name == name && self.tests[i].run == run) {
                 if !self.finished[i] {
+                    self.tests[i].verdict = Verdict::Passed;
+                    self.finished[i] = true;
+                }
+            }
+        }
+        if self.ok_line_in_test && start.is_none() {
+            // No records either (a cached run: go test replayed the stream
+            // that lost them): go test passed the package, so every test
+            // it had begun passed, the closing test's parents and the
+            // parallel tests that ran beside it too.
+            for i in 0..self.tests.len() {
+                if !self.finished[i] && !self.tests[i].name.starts_with("Benchmark") {
                     self.tests[i].verdict = Verdict::Passed;
                     self.finished[i] = true;
                 }
@@ -1556,13 +1605,18 @@ pub fn propagate_subtest_leaks(tests: &mut [TestResult]) {
         .filter(|t| t.verdict == Verdict::Leaked && t.name.contains('/'))
         .map(|t| (t.name.clone(), t.run, t.span.0))
         .collect();
-    for (name, run, began) in leaked {
-        for (i, _) in name.match_indices('/') {
+    for (name, run, mut began) in leaked {
+        // Up the tree, nearest first: each parent is the test that ran
+        // around its child, and its own parent the one that ran around it
+        // (`…/a/b/c` under `…/a/b`, run by `t.Run("a/b")` while a parallel
+        // `…/a` was paused, is not `…/a`'s).
+        for (i, _) in name.rmatch_indices('/') {
             let ancestor = &name[..i];
             if let Some(a) = tests
                 .iter_mut()
                 .find(|a| a.name == ancestor && a.run == run && a.ran_around(began))
             {
+                began = a.span.0;
                 if matches!(a.verdict, Verdict::Passed | Verdict::Skipped) {
                     a.skipped |= a.verdict == Verdict::Skipped;
                     a.verdict = Verdict::Leaked;

@@ -660,6 +660,7 @@ impl From<&analyse::TestResult> for Test {
             failed_by_subtest,
             skipped: _,
             span: _,
+            paused: _,
             uncounted,
         } = t;
         Test {
