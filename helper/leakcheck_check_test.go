@@ -50,6 +50,9 @@ func (s *leakcheckSession) createdSince(tc *leakcheckTest) bool {
 	if !tc.counterOK {
 		return true
 	}
+	// A goroutine the test's last act woke (a daemon it sent work to)
+	// runs first, on this P: what it starts on the test's behalf counts.
+	leakcheckruntime.Gosched()
 	c, ok := leakcheckCreated()
 	return !ok || c != tc.startCounter
 }
@@ -228,7 +231,24 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// pprof.Do, whose labels are not the test's), and only in its
 		// first run: the code of every run is the same, and a goroutine
 		// an earlier run left may start more.
-		if o.kind != leakcheckOwnerNone || c.test.known[g.id] {
+		if c.test.known[g.id] {
+			return false
+		}
+		// A daemon of the package (started in init, or a fixture of
+		// TestMain's) that started a goroutine which runs the test's code
+		// (a job the test handed it, stuck in it) started it on the test's
+		// behalf: the test's, as goleak would say, not the daemon's
+		// (nothing else would report it). The test's code: under a test
+		// that ran alone, any code of the test files but another test's,
+		// TestMain's or init's (a helper the test called); else a closure
+		// of the test's own function, in its first run.
+		if o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
+			if c.alone {
+				return leakcheckRunsTestFileCode(g, c.test.name)
+			}
+			return c.test.run <= 1 && leakcheckRunsTestsCode(g, c.test.name)
+		}
+		if o.kind != leakcheckOwnerNone {
 			return false
 		}
 		if c.alone {
@@ -237,10 +257,14 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		return c.test.run <= 1 && leakcheckTestsCode(g, c.test.name)
 	}
 	switch o.kind {
-	case leakcheckOwnerMain, leakcheckOwnerBaseline, leakcheckOwnerBench:
+	case leakcheckOwnerMain, leakcheckOwnerBench:
 		return false
+	case leakcheckOwnerBaseline:
+		// Unless it runs a test's code, which a test's check did not
+		// see (it started after that check).
+		return leakcheckTestCodeIn(g) != ""
 	case leakcheckOwnerFixture:
-		return teardownStopped
+		return teardownStopped || leakcheckTestCodeIn(g) != ""
 	}
 	return true
 }
@@ -441,17 +465,23 @@ func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
 		fns = append(fns, g.funcs[len(g.funcs)-1])
 	}
 	for _, fn := range fns {
-		decl := leakcheckDeclOf(fn)
-		switch {
-		case decl == "":
-		case decl == "init", decl == "glob", decl == "TestMain":
-			return true
-		case decl != test && (leakcheckHasPrefix(decl, "Test") || leakcheckHasPrefix(decl, "Benchmark") ||
-			leakcheckHasPrefix(decl, "Fuzz") || leakcheckHasPrefix(decl, "Example")):
+		if leakcheckOthersDecl(leakcheckDeclOf(fn), test) {
 			return true
 		}
 	}
 	return false
+}
+
+// leakcheckOthersDecl: code declared in decl is not test's own: init's, a
+// package-level variable's, TestMain's, or another test's.
+func leakcheckOthersDecl(decl, test string) bool {
+	switch {
+	case decl == "":
+		return false
+	case decl == "init", decl == "glob", decl == "TestMain":
+		return true
+	}
+	return decl != test && leakcheckIsTestName(decl)
 }
 
 // leakcheckTestsCode reports whether g runs code of the top-level test
@@ -472,6 +502,68 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 		}
 	}
 	return false
+}
+
+// leakcheckRunsTestsCode reports whether some frame of g is code written
+// in the top-level test named test (a closure of it).
+func leakcheckRunsTestsCode(g *leakcheckGoroutine, test string) bool {
+	g.parseStack()
+	for _, fn := range g.funcs {
+		if leakcheckDeclOf(fn) == test {
+			return true
+		}
+	}
+	return false
+}
+
+// leakcheckRunsTestFileCode reports whether g runs code written in the
+// test files of the package under test, other than another test's,
+// TestMain's, init's or the helper's own: a closure of the test, or a
+// function the test files declare.
+func leakcheckRunsTestFileCode(g *leakcheckGoroutine, test string) bool {
+	lines := leakcheckstrings.Split(string(g.text), "\n")
+	fn := ""
+	for _, line := range lines[1:] {
+		switch {
+		case leakcheckstrings.HasPrefix(line, "created by "), leakcheckstrings.HasPrefix(line, "[originating from goroutine"):
+			return false
+		case leakcheckstrings.HasPrefix(line, "\t"):
+			file := line[1:]
+			if i := leakcheckstrings.LastIndexByte(file, ':'); i >= 0 {
+				file = file[:i]
+			}
+			decl := leakcheckDeclOf(fn)
+			helper := leakcheckstrings.Contains(file, "/zz_leakcheck_")
+			if fn != "" && leakcheckstrings.HasSuffix(file, "_test.go") && !helper && decl != "" &&
+				!leakcheckOthersDecl(decl, test) {
+				return true
+			}
+			fn = ""
+		default:
+			fn = leakcheckFuncName(line)
+		}
+	}
+	return false
+}
+
+// leakcheckTestCodeIn is the test, example or fuzz test in whose code g
+// runs (its innermost such frame), or "". (A benchmark's goroutines are
+// not checked.)
+func leakcheckTestCodeIn(g *leakcheckGoroutine) string {
+	g.parseStack()
+	for _, fn := range g.funcs {
+		decl := leakcheckDeclOf(fn)
+		if decl != "TestMain" && leakcheckIsTestName(decl) && !leakcheckHasPrefix(decl, "Benchmark") {
+			return decl
+		}
+	}
+	return ""
+}
+
+// leakcheckIsTestName: a name go test runs (or benchmarks, or fuzzes).
+func leakcheckIsTestName(decl string) bool {
+	return leakcheckHasPrefix(decl, "Test") || leakcheckHasPrefix(decl, "Benchmark") ||
+		leakcheckHasPrefix(decl, "Fuzz") || leakcheckHasPrefix(decl, "Example")
 }
 
 // leakcheckOwnCode is the top-level declaration of the package under test
@@ -613,7 +705,16 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			continue
 		}
 		attributed := ""
-		if o := snap.owner[g.id]; o.test != nil {
+		if o := snap.owner[g.id]; o.test == nil && c.test == nil {
+			// A package daemon's goroutine that runs a test's code.
+			if name := leakcheckTestCodeIn(g); name != "" {
+				if out.owners == nil {
+					out.owners = map[string]string{}
+				}
+				out.owners[leakcheckItoa(int(g.id))] = name
+				attributed = name
+			}
+		} else if o.test != nil {
 			attributed = o.test.name
 			id := leakcheckItoa(int(g.id))
 			if o.sub != "" {

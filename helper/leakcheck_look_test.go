@@ -177,6 +177,12 @@ func (s *leakcheckSession) attributeLocked(snap *leakcheckSnapshot) {
 
 var leakcheckOrphan = &leakcheckOwner{kind: leakcheckOwnerNone}
 
+// leakcheckCreatedByHelper: the helper started g (its looker).
+func leakcheckCreatedByHelper(g *leakcheckGoroutine) bool {
+	g.parseStack()
+	return leakcheckstrings.HasSuffix(g.createdBy, "(*leakcheckSession).toLooker")
+}
+
 func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*leakcheckGoroutine, snap *leakcheckSnapshot, depth int) *leakcheckOwner {
 	if o := snap.owner[g.id]; o != nil {
 		return o
@@ -190,8 +196,10 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 		o = &leakcheckOwner{kind: leakcheckOwnerBaseline}
 	case s.setup[g.id] || s.fixtureReceiverLocked(g, alive, snap):
 		o = &leakcheckOwner{kind: leakcheckOwnerFixture}
+	case leakcheckCreatedByHelper(g):
+		// The looker, before it could say so itself.
+		o = &leakcheckOwner{kind: leakcheckOwnerBaseline}
 	default:
-		g.parseStack()
 		parent := s.owners[g.createdIn]
 		if parent == nil && depth < 64 {
 			if p := alive[g.createdIn]; p != nil && p != g {
