@@ -235,18 +235,16 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 			return false
 		}
 		// A daemon of the package (started in init, or a fixture of
-		// TestMain's) that started a goroutine which runs the test's code
-		// (a job the test handed it, stuck in it) started it on the test's
-		// behalf: the test's, as goleak would say, not the daemon's
-		// (nothing else would report it). The test's code: under a test
-		// that ran alone, any code of the test files but another test's,
-		// TestMain's or init's (a helper the test called); else a closure
-		// of the test's own function, in its first run.
+		// TestMain's) that started a goroutine which runs a closure of the
+		// test's own function (a job the test handed it, stuck in it)
+		// started it on the test's behalf: the test's, as goleak would
+		// say, not the daemon's (nothing else would report it). Only a
+		// closure: a function or method the test files declare may have
+		// been handed over by TestMain, a suite's setup or another test
+		// (a hook, a fake server's connection), and a test that ran alone
+		// is no proof it was this one. Not alone, in its first run only.
 		if o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
-			if c.alone {
-				return leakcheckRunsTestFileCode(g, c.test.name)
-			}
-			return c.test.run <= 1 && leakcheckRunsTestsCode(g, c.test.name)
+			return (c.alone || c.test.run <= 1) && leakcheckRunsTestsCode(g, c.test.name)
 		}
 		if o.kind != leakcheckOwnerNone {
 			return false
@@ -465,23 +463,16 @@ func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
 		fns = append(fns, g.funcs[len(g.funcs)-1])
 	}
 	for _, fn := range fns {
-		if leakcheckOthersDecl(leakcheckDeclOf(fn), test) {
+		decl := leakcheckDeclOf(fn)
+		switch {
+		case decl == "":
+		case decl == "init", decl == "glob", decl == "TestMain":
+			return true
+		case decl != test && leakcheckIsTestName(decl):
 			return true
 		}
 	}
 	return false
-}
-
-// leakcheckOthersDecl: code declared in decl is not test's own: init's, a
-// package-level variable's, TestMain's, or another test's.
-func leakcheckOthersDecl(decl, test string) bool {
-	switch {
-	case decl == "":
-		return false
-	case decl == "init", decl == "glob", decl == "TestMain":
-		return true
-	}
-	return decl != test && leakcheckIsTestName(decl)
 }
 
 // leakcheckTestsCode reports whether g runs code of the top-level test
@@ -511,36 +502,6 @@ func leakcheckRunsTestsCode(g *leakcheckGoroutine, test string) bool {
 	for _, fn := range g.funcs {
 		if leakcheckDeclOf(fn) == test {
 			return true
-		}
-	}
-	return false
-}
-
-// leakcheckRunsTestFileCode reports whether g runs code written in the
-// test files of the package under test, other than another test's,
-// TestMain's, init's or the helper's own: a closure of the test, or a
-// function the test files declare.
-func leakcheckRunsTestFileCode(g *leakcheckGoroutine, test string) bool {
-	lines := leakcheckstrings.Split(string(g.text), "\n")
-	fn := ""
-	for _, line := range lines[1:] {
-		switch {
-		case leakcheckstrings.HasPrefix(line, "created by "), leakcheckstrings.HasPrefix(line, "[originating from goroutine"):
-			return false
-		case leakcheckstrings.HasPrefix(line, "\t"):
-			file := line[1:]
-			if i := leakcheckstrings.LastIndexByte(file, ':'); i >= 0 {
-				file = file[:i]
-			}
-			decl := leakcheckDeclOf(fn)
-			helper := leakcheckstrings.Contains(file, "/zz_leakcheck_")
-			if fn != "" && leakcheckstrings.HasSuffix(file, "_test.go") && !helper && decl != "" &&
-				!leakcheckOthersDecl(decl, test) {
-				return true
-			}
-			fn = ""
-		default:
-			fn = leakcheckFuncName(line)
 		}
 	}
 	return false
