@@ -192,7 +192,10 @@ pub fn go_test_verdicts(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> BTre
         cmd.env(k, v);
     }
     let out = cmd.output().expect("go runs");
+    // By occurrence for a top-level test; a subtest takes its top-level
+    // test's run, as leakcheck numbers it.
     let mut runs: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut numbered: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut verdicts = BTreeMap::new();
     for line in out.stdout.split(|&b| b == b'\n') {
         let Ok(ev) = serde_json::from_slice::<Value>(line) else {
@@ -206,10 +209,16 @@ pub fn go_test_verdicts(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> BTre
             "run" => {
                 let n = runs.entry(key.clone()).or_insert(0);
                 *n += 1;
-                verdicts.insert((key.0, key.1, *n), "none".to_string());
+                let top = (key.0.clone(), test.split('/').next().unwrap_or(test).to_string());
+                let n = match numbered.get(&top) {
+                    Some(&top_run) if top.1 != test => top_run,
+                    _ => *n,
+                };
+                numbered.insert(key.clone(), n);
+                verdicts.insert((key.0, key.1, n), "none".to_string());
             }
             a @ ("pass" | "fail" | "skip") => {
-                let n = *runs.get(&key).unwrap_or(&1);
+                let n = *numbered.get(&key).unwrap_or(&1);
                 verdicts.insert((key.0, key.1, n), a.to_string());
             }
             _ => {}
