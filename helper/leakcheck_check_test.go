@@ -244,7 +244,7 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// (a hook, a fake server's connection), and a test that ran alone
 		// is no proof it was this one. Not alone, in its first run only.
 		if o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
-			return (c.alone || c.test.run <= 1) && leakcheckRunsTestsCode(g, c.test.name)
+			return (c.alone || c.test.run <= 1) && leakcheckTestCodeIn(g) == c.test.name
 		}
 		if o.kind != leakcheckOwnerNone {
 			return false
@@ -488,18 +488,6 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 		fns = append(fns, g.funcs[len(g.funcs)-1])
 	}
 	for _, fn := range fns {
-		if leakcheckDeclOf(fn) == test {
-			return true
-		}
-	}
-	return false
-}
-
-// leakcheckRunsTestsCode reports whether some frame of g is code written
-// in the top-level test named test (a closure of it).
-func leakcheckRunsTestsCode(g *leakcheckGoroutine, test string) bool {
-	g.parseStack()
-	for _, fn := range g.funcs {
 		if leakcheckDeclOf(fn) == test {
 			return true
 		}
