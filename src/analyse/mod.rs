@@ -627,9 +627,13 @@ impl PackageCollector {
             .strip_prefix("ok  \t")
             .and_then(|rest| rest.strip_prefix(self.import_path.as_str()))
             .is_some_and(|rest| rest.starts_with('\t'));
+        if !ok_line {
+            return None;
+        }
+        // (Only then: every passing test's pass event comes here.)
         let own = format!("--- PASS: {name} (");
         let passed = body[..at].lines().any(|l| l.trim_start().starts_with(&own));
-        ok_line.then_some((i, at, passed))
+        Some((i, at, passed))
     }
 
     /// Whether test `i` is a top-level test that another top-level test
@@ -723,8 +727,8 @@ impl PackageCollector {
         if ran_to_end && stream.is_some_and(|s| s.broken.is_none()) {
             self.recover_lost_events(stream_records);
         }
-        // Without records to say how it ended (a cached run), the test
-        // test2json gave the package's pass to passed, as go test said.
+        // Where no record gave it a verdict, the test test2json gave the
+        // package's pass to passed, as go test said.
         if let Some((name, run)) = self.pass_given_to.clone() {
             if start.is_some() && exit.is_none() {
                 // Only the records say which tests ran after it, and they
