@@ -654,8 +654,9 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			continue
 		}
 		attributed := ""
-		if o := snap.owner[g.id]; o.test == nil && c.test == nil {
-			// A package daemon's goroutine that runs a test's code.
+		if o := snap.owner[g.id]; c.test == nil && (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture) {
+			// A package daemon's goroutine that runs a test's code (what
+			// mineLocked reports of them).
 			if name := leakcheckTestCodeIn(g); name != "" {
 				if out.owners == nil {
 					out.owners = map[string]string{}
