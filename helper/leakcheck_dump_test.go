@@ -111,7 +111,7 @@ const leakcheckSignatureFrames = 16
 
 // signature is the goroutine's innermost frames outside package runtime,
 // one per line: what a glance's stack shows of it too
-// (leakcheckGlance.unlabelled).
+// (leakcheckGlance.untold).
 func (g *leakcheckGoroutine) signature() string {
 	g.parseStack()
 	return leakcheckSignatureOf(g.funcs)

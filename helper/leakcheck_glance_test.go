@@ -133,13 +133,16 @@ func (g leakcheckGlance) covers(now leakcheckGlance) bool {
 	return true
 }
 
-// unlabelled counts the goroutines without labels by their innermost frames
-// outside package runtime (leakcheckGoroutine.signature: what a dump shows
-// of them).
-func (g leakcheckGlance) unlabelled() map[string]int {
+// untold counts the goroutines that no test's label tells, by their
+// innermost frames outside package runtime (leakcheckGoroutine.signature:
+// what a dump shows of them): those without labels, and those whose labels
+// are not leakcheck's (a goroutine that set labels of its own, made from
+// context.Background, passes none of its test's on to what it starts; a
+// look takes those for orphans too).
+func (g leakcheckGlance) untold() map[string]int {
 	out := map[string]int{}
 	for k, n := range g.counts {
-		if k.labels != nil {
+		if k.labels != nil && leakcheckLabelOf(leakcheckLabelSetPairs(k.labels)) != "" {
 			continue
 		}
 		var funcs []string
@@ -156,9 +159,10 @@ func (g leakcheckGlance) unlabelled() map[string]int {
 
 // leakcheckStaleQuota says, for a test that began with a stale known set
 // (an earlier test passed on a glance, which has no ids), how many
-// goroutines without labels of each kind appeared while it ran: its end
-// glance's count minus its start glance's. A goroutine it could blame by
-// difference (not in the known set, no creator chain, no label) may instead
+// goroutines that no test's label tells appeared of each kind while it
+// ran: its end glance's count minus its start glance's. A goroutine it
+// could blame by difference (not in the known set, no creator chain, no
+// test's label) may instead
 // have appeared before it began, in the place of an identical one that
 // exited (a timer's callback for another's: the glance took one for the
 // other); only as many of each kind as appeared are its. Empty when a
@@ -168,10 +172,10 @@ func leakcheckStaleQuota(tc *leakcheckTest) map[string]int {
 	if tc.startGlance.counts == nil || tc.endGlance.counts == nil {
 		return quota
 	}
-	for sig, n := range tc.endGlance.unlabelled() {
+	for sig, n := range tc.endGlance.untold() {
 		quota[sig] += n
 	}
-	for sig, n := range tc.startGlance.unlabelled() {
+	for sig, n := range tc.startGlance.untold() {
 		quota[sig] -= n
 	}
 	return quota
