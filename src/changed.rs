@@ -203,6 +203,10 @@ struct Listed {
     test_embed_files: Vec<String>,
     #[serde(rename = "XTestEmbedFiles")]
     xtest_embed_files: Vec<String>,
+    embed_patterns: Vec<String>,
+    test_embed_patterns: Vec<String>,
+    #[serde(rename = "XTestEmbedPatterns")]
+    xtest_embed_patterns: Vec<String>,
     error: Option<GoListError>,
 }
 
@@ -218,7 +222,7 @@ struct ListedModule {
 /// standard library's entries small).
 const FIELDS: &str = "ImportPath,Name,Dir,ForTest,DepOnly,Standard,Module,Imports,TestImports,XTestImports,\
 GoFiles,CgoFiles,CFiles,CXXFiles,MFiles,HFiles,FFiles,SFiles,SwigFiles,SwigCXXFiles,SysoFiles,EmbedFiles,\
-TestGoFiles,XTestGoFiles,TestEmbedFiles,XTestEmbedFiles,Error";
+TestGoFiles,XTestGoFiles,TestEmbedFiles,XTestEmbedFiles,EmbedPatterns,TestEmbedPatterns,XTestEmbedPatterns,Error";
 
 impl Graph {
     /// Lists `patterns` and their dependencies, tests included
@@ -284,6 +288,10 @@ impl Graph {
                     s_files: p.s_files.clone(),
                     test_go_files: p.test_go_files.clone(),
                     xtest_go_files: p.xtest_go_files.clone(),
+                    xtest_imports: p.xtest_imports.clone(),
+                    embed_patterns: p.embed_patterns.clone(),
+                    test_embed_patterns: p.test_embed_patterns.clone(),
+                    xtest_embed_patterns: p.xtest_embed_patterns.clone(),
                     error: p.error.clone(),
                 });
             }

@@ -127,6 +127,20 @@ pub struct GoPackage {
     /// `_test.go` files of the external `<name>_test` package.
     #[serde(default, rename = "XTestGoFiles")]
     pub xtest_go_files: Vec<String>,
+    /// What the external test files import: whether they import the package
+    /// itself decides which test package the helper joins.
+    #[serde(default, rename = "XTestImports")]
+    pub xtest_imports: Vec<String>,
+    /// The `//go:embed` patterns of the package's files: a pattern may take
+    /// in the files leakcheck adds to the directory.
+    #[serde(default)]
+    pub embed_patterns: Vec<String>,
+    /// The `//go:embed` patterns of its test files.
+    #[serde(default)]
+    pub test_embed_patterns: Vec<String>,
+    /// The `//go:embed` patterns of its external test files.
+    #[serde(default, rename = "XTestEmbedPatterns")]
+    pub xtest_embed_patterns: Vec<String>,
     /// Why the package cannot be loaded, when it cannot.
     #[serde(default)]
     pub error: Option<GoListError>,
@@ -148,7 +162,8 @@ impl GoPackage {
 }
 
 /// The `go list -json=…` fields [`GoPackage`] reads.
-pub(crate) const PACKAGE_FIELDS: &str = "ImportPath,Name,Dir,GoFiles,CgoFiles,SFiles,TestGoFiles,XTestGoFiles,Error";
+pub(crate) const PACKAGE_FIELDS: &str = "ImportPath,Name,Dir,GoFiles,CgoFiles,SFiles,TestGoFiles,XTestGoFiles,\
+XTestImports,EmbedPatterns,TestEmbedPatterns,XTestEmbedPatterns,Error";
 
 /// Lists the packages `patterns` match, with the build flags of the go test
 /// arguments that change which files belong to a package (`-tags`, `-mod`, …).

@@ -379,6 +379,14 @@ const BROKEN: &[(&str, &str)] = &[
         "vetfail/v_test.go",
         "package vetfail\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc TestV(t *testing.T) { fmt.Printf(\"%d\\n\", \"s\") }\n",
     ),
+    // Only an external test, which does not import the package: vet finds
+    // no Greet for the example's name (a shim of leakcheck's that imported
+    // the package once gave it one).
+    ("xvet/x.go", "package xvet\n\nfunc Greet() {}\n"),
+    (
+        "xvet/example_test.go",
+        "package xvet_test\n\nimport \"fmt\"\n\nfunc ExampleGreet() {\n\tfmt.Println(\"hi\")\n\t// Output: hi\n}\n",
+    ),
     (
         "typeerr/t_test.go",
         "package typeerr\n\nimport \"testing\"\n\nfunc TestTyped(t *testing.T) { var n int = \"s\"; _ = n }\n",
@@ -431,6 +439,11 @@ fn every_failure_mode_is_reported_and_other_packages_still_run() {
         .as_str()
         .unwrap()
         .contains("Printf format %d has arg \"s\" of wrong type string"));
+    assert_eq!(status("xvet"), "build_failed");
+    assert!(run.package("example.com/tmp/xvet")["build_output"]
+        .as_str()
+        .unwrap()
+        .contains("ExampleGreet refers to unknown identifier: Greet"));
     // Messages point where go test's do, columns too, though leakcheck
     // adds a call after the test's opening brace.
     assert_eq!(status("typeerr"), "build_failed");

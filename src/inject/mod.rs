@@ -7,9 +7,9 @@
 //! embedded, with their package clause and two constants replaced), and
 //! maps the package's test files to copies in which every test function
 //! calls into the helper on its first line ([`rewrite`]). The helper joins
-//! the internal test package whenever the package has one or can have one
-//! (it has Go files); the external `_test` package then reaches it through
-//! a small shim that imports the package. A package without a TestMain of
+//! the internal test package whenever the package has one, or can have one
+//! (it has Go files) that the external `_test` package imports; that
+//! package then reaches it through a small shim that imports the package. A package without a TestMain of
 //! its own gets the helper's, in the test package that declares nothing
 //! named TestMain. All files live in a temporary directory removed when the
 //! [`Overlay`] drops; its name starts with a dot, so that `go test ./...`
@@ -338,6 +338,14 @@ fn inject_package(
     // files (or internal tests): adding a test file to it is always
     // allowed, and the external test package can import it.
     let mut internal = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty() || !pkg.test_go_files.is_empty();
+    // Only external tests, which do not import the package: the helper
+    // joins them. In the internal test package it would need a shim that
+    // imports the package, and vet looks for the names of examples in the
+    // external package's imports too: an example naming nothing the
+    // package declares would pass vet, where go test fails it.
+    if pkg.test_go_files.is_empty() && !pkg.xtest_imports.contains(&pkg.import_path) {
+        internal = false;
+    }
     let mut injection = Injection {
         package_clause: String::new(),
         user_main: None,
