@@ -288,7 +288,11 @@ fn write_overlay(
 ) -> Result<inject::Overlay> {
     let user_overlay = opts.go_test_args.user_overlay(&tc.goflags).map(|v| tc.dir.join(v));
     let covers = opts.go_test_args.covers(&tc.goflags);
-    let overlay = inject::build(packages, user_overlay.as_deref(), &tc.dir, temp, !covers)?;
+    let target = inject::Target {
+        goos: &tc.goos,
+        minor: tc.minor(),
+    };
+    let overlay = inject::build(packages, user_overlay.as_deref(), &tc.dir, temp, !covers, target)?;
     add_helper_files(patterns, &overlay, tc);
     Ok(overlay)
 }

@@ -155,6 +155,136 @@ fn files_named_like_leakchecks_own_keep_their_tests() {
     assert_eq!(state(&run, "command-line-arguments"), "checked", "{out}");
 }
 
+/// Packages whose `//go:embed` patterns take in every file of their
+/// directory (web assets beside the code, a test reading its own sources):
+/// the files leakcheck adds would be embedded too.
+fn embedding_files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("static/index.html", "<html></html>\n"),
+        ("static/site.css", "body {}\n"),
+        (
+            "static/static.go",
+            r#"package static
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed *
+var files embed.FS
+
+// Names lists the files served.
+func Names() (out []string) {
+	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, _ error) error {
+		if !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+"#,
+        ),
+        (
+            "static/static_test.go",
+            r#"package static
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNames(t *testing.T) {
+	if got := strings.Join(Names(), ","); got != "index.html,site.css,static.go,static_test.go" {
+		t.Fatalf("files: %s", got)
+	}
+}
+
+func TestLeaks(t *testing.T) {
+	go func() { time.Sleep(time.Hour) }()
+}
+"#,
+        ),
+        (
+            "sources/sources.go",
+            "package sources\n\n// Answer is the answer.\nfunc Answer() int { return 42 }\n",
+        ),
+        (
+            "sources/sources_test.go",
+            r#"package sources_test
+
+import (
+	"embed"
+	"testing"
+
+	"example.com/tmp/sources"
+)
+
+//go:embed *.go
+var own embed.FS
+
+func TestOwnSources(t *testing.T) {
+	entries, err := own.ReadDir(".")
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("%d files, %v", len(entries), err)
+	}
+}
+
+func TestAnswerLeaks(t *testing.T) {
+	done := make(chan int)
+	go func() { done <- sources.Answer() }()
+}
+"#,
+        ),
+        (
+            "sources/helper_test.go",
+            "package sources\n\nimport \"testing\"\n\nfunc TestInternal(t *testing.T) {}\n",
+        ),
+    ]
+}
+
+// The helper then goes into a test file of the package (its imports on
+// the package clause's line, so no line moves; its code after the file's),
+// and the patterns find only the package's own files.
+#[test]
+fn files_embedded_with_a_wildcard_are_the_packages_own() {
+    let m = temp_module(&embedding_files());
+    let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
+    for toolchain in ["", "go1.22.12"] {
+        let env: &[(&str, &str)] = if toolchain.is_empty() {
+            &[]
+        } else {
+            &[("GOTOOLCHAIN", toolchain)]
+        };
+        let run = run_in(m.path(), &["--grace", "100ms", "--", "-count=1"], env);
+        let out = format!("{}{}", run.stdout(), run.stderr());
+        assert_eq!(run.code(), 1, "{toolchain}: {out}");
+        assert_eq!(assert_nothing_lost(&go, &run), 5, "{toolchain}: {out}");
+        for (pkg, test, want) in [
+            ("static", "TestNames", "passed"),
+            ("static", "TestLeaks", "leaked"),
+            ("sources", "TestOwnSources", "passed"),
+            ("sources", "TestAnswerLeaks", "leaked"),
+            ("sources", "TestInternal", "passed"),
+        ] {
+            assert_eq!(
+                run.verdict(&format!("{M}{pkg}"), test),
+                want,
+                "{toolchain} {test}: {out}"
+            );
+        }
+        for pkg in ["static", "sources"] {
+            assert_eq!(state(&run, &format!("{M}{pkg}")), "checked", "{toolchain}: {out}");
+        }
+        // Lines are the file's own.
+        let files = leak_files(&run, &format!("{M}static"), "TestLeaks");
+        assert!(files.iter().any(|f| f.ends_with("static/static_test.go")), "{files:?}");
+        assert!(out.contains("static_test.go:16"), "{out}");
+    }
+}
+
 // 2. Names of tests: go test's rule, with Go's unicode.IsLower.
 
 /// `/tmp/review3/cases/unicodename`, and the names whose test-ness

@@ -88,26 +88,13 @@ pub fn merged_helper() -> &'static str {
         let mut imports: Vec<&str> = Vec::new();
         let mut bodies = String::new();
         for source in HELPER_FILES {
-            let clause = source
-                .find(HELPER_PACKAGE_CLAUSE)
-                .expect("every helper file has the package clause");
-            let rest = source[clause + HELPER_PACKAGE_CLAUSE.len()..].trim_start();
-            let body = if let Some(block) = rest.strip_prefix("import (\n") {
-                let end = block.find("\n)\n").expect("a helper file's import block closes");
-                imports.extend(block[..end].lines().map(str::trim));
-                &block[end + 3..]
-            } else if let Some(line) = rest.strip_prefix("import ") {
-                let end = line.find('\n').expect("an import line ends");
-                imports.push(line[..end].trim());
-                &line[end + 1..]
-            } else {
-                rest
-            };
+            let (specs, body) = split_go_file(source).expect("every helper file has a package clause and imports");
+            imports.extend(specs);
             bodies.push_str(body);
             bodies.push('\n');
         }
         let mut seen = BTreeSet::new();
-        imports.retain(|spec| !spec.is_empty() && !spec.starts_with("//") && seen.insert(*spec));
+        imports.retain(|spec| seen.insert(*spec));
         let block: String = imports.iter().map(|spec| format!("\t{spec}\n")).collect();
         format!("{HELPER_PACKAGE_CLAUSE}\nimport (\n{block})\n\n{bodies}")
     })
@@ -214,6 +201,7 @@ pub fn build(
     go_dir: &Path,
     temp: &Path,
     rename_own_files: bool,
+    target: Target<'_>,
 ) -> Result<Overlay> {
     let dir = ScratchDir::create("overlay", temp)?;
     let mut json = match user_overlay {
@@ -249,7 +237,14 @@ pub fn build(
         .map(|n| n.to_string_lossy().to_lowercase())
         .collect();
     let tested: Vec<&GoPackage> = packages.iter().filter(|p| p.has_tests()).collect();
-    let injected = inject_packages(&tested, dir.path(), &json.replace, &user_names, rename_own_files);
+    let injected = inject_packages(
+        &tested,
+        dir.path(),
+        &json.replace,
+        &user_names,
+        rename_own_files,
+        target,
+    );
     let mut injections = BTreeMap::new();
     for (pkg, result) in tested.iter().zip(injected) {
         let (injection, replace) = result?;
@@ -282,12 +277,21 @@ fn inject_packages(
     user_replace: &BTreeMap<PathBuf, PathBuf>,
     user_names: &BTreeSet<String>,
     rename_own_files: bool,
+    target: Target<'_>,
 ) -> Vec<Result<(Injection, BTreeMap<PathBuf, PathBuf>)>> {
     let one = |n: usize, pkg: &GoPackage| {
         let pkg_dir = dir.join(n.to_string());
         fs::create_dir(&pkg_dir).map_err(|e| Error::io("cannot create", &pkg_dir, e))?;
         let mut replace = BTreeMap::new();
-        let injection = inject_package(pkg, &pkg_dir, user_replace, &mut replace, user_names, rename_own_files)?;
+        let injection = inject_package(
+            pkg,
+            &pkg_dir,
+            user_replace,
+            &mut replace,
+            user_names,
+            rename_own_files,
+            target,
+        )?;
         Ok((injection, replace))
     };
     const THREADS: usize = 8;
@@ -333,6 +337,7 @@ fn inject_package(
     replace: &mut BTreeMap<PathBuf, PathBuf>,
     user_names: &BTreeSet<String>,
     rename_own_files: bool,
+    target: Target<'_>,
 ) -> Result<Injection> {
     // The helper joins the internal test package when the package has Go
     // files (or internal tests): adding a test file to it is always
@@ -518,6 +523,9 @@ fn inject_package(
     // Never the name of a file the package directory has (go would see
     // leakcheck's file in its place).
     let stem = added_stem(&taken_names(&pkg.dir, user_names)?);
+    // What leakcheck adds: (name, text, whether it joins the external test
+    // package).
+    let mut pieces: Vec<(String, String, bool)> = Vec::new();
     let merged = [(MERGED_HELPER_END, merged_helper())];
     for (end, source) in merged.iter().chain(HELPER_CONSTRAINED_FILES) {
         let name = format!("{stem}{end}");
@@ -529,13 +537,13 @@ fn inject_package(
                 &format!("leakcheckRecordsKey = {}", go_quote(&records_key(&pkg.import_path))),
                 1,
             );
-        add_file(out_dir, &pkg.dir, &name, &text, replace, &mut injection.added)?;
+        pieces.push((name, text, !internal));
     }
     if let Some(clause) = &injection.helper_main {
         let (end, source) = MAIN_FILE;
         let name = format!("{stem}{end}");
         let text = source.replacen(HELPER_PACKAGE_CLAUSE, &format!("package {clause}\n"), 1);
-        add_file(out_dir, &pkg.dir, &name, &text, replace, &mut injection.added)?;
+        pieces.push((name, text, *clause == external_name));
     }
     let main_external = internal && injection.helper_main.as_ref() == Some(&external_name);
     if internal && (external_rewritten || main_external) {
@@ -544,10 +552,213 @@ fn inject_package(
         let text = source
             .replacen(SHIM_PACKAGE_CLAUSE, &format!("package {external_name}\n"), 1)
             .replacen(HELPER_IMPORT_PATH, &go_quote(&pkg.import_path), 1);
-        add_file(out_dir, &pkg.dir, &name, &text, replace, &mut injection.added)?;
+        pieces.push((name, text, true));
+    }
+    let embeds = |name: &str| {
+        pkg.embed_patterns
+            .iter()
+            .chain(&pkg.test_embed_patterns)
+            .chain(&pkg.xtest_embed_patterns)
+            .any(|pattern| embed_takes(pattern, name))
+    };
+    if pieces.iter().any(|(name, _, _)| embeds(name)) {
+        // A file the patterns take in too, if need be (`//go:embed *`): a
+        // rewritten file's text differs anyway, but the names are the
+        // package's own.
+        let hosts = [false, true].map(|external| {
+            let mut theirs = files.iter().filter(|f| f.1 == external);
+            let host = theirs.clone().find(|f| !embeds(f.0)).or_else(|| theirs.next());
+            host.map(|f| (f.2.clone(), f.3, f.4.as_str()))
+        });
+        let pieces: Vec<_> = pieces
+            .iter()
+            .filter(|(name, _, _)| builds_for(name, target.goos, target.minor))
+            .collect();
+        if pieces
+            .iter()
+            .all(|(_, _, external)| hosts[usize::from(*external)].is_some())
+        {
+            for (external, host) in hosts.iter().enumerate() {
+                let Some((path, first_column, source)) = host else {
+                    continue;
+                };
+                let mine: Vec<&str> = pieces
+                    .iter()
+                    .filter(|p| p.2 == (external == 1))
+                    .map(|p| p.1.as_str())
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let text = match replace.get(path) {
+                    Some(copy) => fs::read_to_string(copy).map_err(|e| Error::io("cannot read", copy, e))?,
+                    None => format!("//line {}:1:{first_column}\n{source}", path.display()),
+                };
+                let names: Vec<&str> = pieces
+                    .iter()
+                    .filter(|p| p.2 == (external == 1))
+                    .map(|p| p.0.as_str())
+                    .collect();
+                let hosted = hosted_in(&text, &names, &mine).ok_or_else(|| Error::Source {
+                    path: path.clone(),
+                    message: "cannot add leakcheck's helper to this file: it has no package clause".into(),
+                })?;
+                let copy = out_dir.join(format!(
+                    "h{external}-{}",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ));
+                write(&copy, &hosted)?;
+                replace.insert(path.clone(), copy);
+            }
+            injection.package_clause = core;
+            return Ok(injection);
+        }
+    }
+    for (name, text, _) in &pieces {
+        add_file(out_dir, &pkg.dir, name, text, replace, &mut injection.added)?;
     }
     injection.package_clause = core;
     Ok(injection)
+}
+
+/// What the overlay's helper is built for: go decides which of the
+/// helper's constrained files build, except when they go into the user's
+/// files ([`hosted_in`]), where leakcheck picks them.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// GOOS.
+    pub goos: &'a str,
+    /// The Go minor version (26 for Go 1.26).
+    pub minor: u32,
+}
+
+/// Whether the `//go:embed` pattern takes in the file `name` of the
+/// package's directory: the pattern's own directory is the package's (no
+/// slash), and its glob matches the name (path.Match's syntax: `*`, `?`,
+/// `[...]`, `\\`).
+fn embed_takes(pattern: &str, name: &str) -> bool {
+    let pattern = pattern.strip_prefix("all:").unwrap_or(pattern);
+    !pattern.contains('/') && glob_matches(pattern.as_bytes(), name.as_bytes())
+}
+
+/// path.Match for a name without slashes; a malformed pattern matches
+/// nothing (go rejects it).
+fn glob_matches(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some((b'*', rest)) => (0..=name.len()).any(|i| glob_matches(rest, &name[i..])),
+        Some((b'?', rest)) => !name.is_empty() && glob_matches(rest, &name[utf8_len(name[0])..]),
+        Some((b'[', rest)) => {
+            let Some((&c, tail)) = name.split_first() else {
+                return false;
+            };
+            let (negated, mut class) = match rest.split_first() {
+                Some((b'^', r)) => (true, r),
+                _ => (false, rest),
+            };
+            let mut matched = false;
+            let mut first = true;
+            loop {
+                let Some((&lo, r)) = class.split_first() else {
+                    return false;
+                };
+                if lo == b']' && !first {
+                    class = r;
+                    break;
+                }
+                first = false;
+                let (lo, r) = match (lo, r.split_first()) {
+                    (b'\\', Some((&e, r2))) => (e, r2),
+                    _ => (lo, r),
+                };
+                let (hi, r) = match r {
+                    [b'-', hi, r2 @ ..] if *hi != b']' => (*hi, r2),
+                    _ => (lo, r),
+                };
+                matched |= lo <= c && c <= hi;
+                class = r;
+            }
+            matched != negated && c < 0x80 && glob_matches(class, tail)
+        }
+        Some((b'\\', rest)) => match (rest.split_first(), name.split_first()) {
+            (Some((p, rest)), Some((n, tail))) => p == n && glob_matches(rest, tail),
+            _ => false,
+        },
+        Some((p, rest)) => name.first() == Some(p) && glob_matches(rest, &name[1..]),
+    }
+}
+
+/// The length of the UTF-8 sequence a byte starts.
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xf0.. => 4,
+        0xe0.. => 3,
+        0xc0.. => 2,
+        _ => 1,
+    }
+}
+
+/// A test file's text with leakcheck's files (`pieces`, named `names`)
+/// inside it, for a package whose `//go:embed` patterns would take in the
+/// files leakcheck adds (`//go:embed *` beside web assets): their imports
+/// join the package clause's line, so that no line of the file moves, and
+/// their declarations follow the file's own, placed outside the directory
+/// as an added file's are ([`placed_outside`]). None without a package
+/// clause.
+fn hosted_in(text: &str, names: &[&str], pieces: &[&str]) -> Option<String> {
+    let toks = golex::tokens(text);
+    let at = toks.iter().position(|t| t.text == "package")?;
+    let clause_end = toks.get(at + 1).filter(|t| t.is_ident())?.end();
+    let mut imports: Vec<&str> = Vec::new();
+    let mut bodies = String::new();
+    for (name, piece) in names.iter().zip(pieces) {
+        let (specs, body) = split_go_file(piece)?;
+        imports.extend(specs);
+        bodies.push('\n');
+        bodies.push_str(&placed_outside(name, body));
+    }
+    let mut seen = BTreeSet::new();
+    imports.retain(|spec| seen.insert(*spec));
+    let mut out = String::with_capacity(text.len() + bodies.len() + 256);
+    out.push_str(&text[..clause_end]);
+    if !imports.is_empty() {
+        out.push_str("; import (");
+        out.push_str(&imports.join("; "));
+        out.push(')');
+    }
+    out.push_str(&text[clause_end..]);
+    out.push_str(&bodies);
+    Some(out)
+}
+
+/// A Go file of leakcheck's split after its package clause: its import
+/// specs (one a line, comments left out) and the declarations after them.
+fn split_go_file(source: &str) -> Option<(Vec<&str>, &str)> {
+    let clause = if source.starts_with("package ") {
+        0
+    } else {
+        source.find("\npackage ")? + 1
+    };
+    let after = &source[clause..];
+    let mut rest = after[after.find('\n')? + 1..].trim_start();
+    // (Comments before the imports.)
+    while rest.starts_with("//") {
+        rest = rest[rest.find('\n')? + 1..].trim_start();
+    }
+    let (specs, body): (Vec<&str>, &str) = if let Some(block) = rest.strip_prefix("import (\n") {
+        let end = block.find("\n)\n")?;
+        (block[..end].lines().map(str::trim).collect(), &block[end + 3..])
+    } else if let Some(line) = rest.strip_prefix("import ") {
+        let end = line.find('\n')?;
+        (vec![line[..end].trim()], &line[end + 1..])
+    } else {
+        (Vec::new(), rest)
+    };
+    let specs = specs
+        .into_iter()
+        .filter(|spec| !spec.is_empty() && !spec.starts_with("//"))
+        .collect();
+    Some((specs, body))
 }
 
 /// The predeclared names the helper's code needs (a package that declares
@@ -703,6 +914,63 @@ mod tests {
             names.contains(&"_linux_test.go") && names.contains(&"_other_test.go"),
             "{names:?}"
         );
+    }
+
+    #[test]
+    fn embed_patterns_are_matched_as_go_matches_them() {
+        let name = "zz_leakcheck_injected_test.go";
+        for (pattern, takes) in [
+            ("*", true),
+            ("all:*", true),
+            ("*.go", true),
+            ("*_test.go", true),
+            ("zz_?eakcheck*", true),
+            ("[x-z]z_*", true),
+            ("[^a]*", true),
+            ("[a-y]*", false),
+            ("*.html", false),
+            ("static/*", false),
+            ("testdata", false),
+            ("zz\\_*", true),
+            ("[", false),
+        ] {
+            assert_eq!(embed_takes(pattern, name), takes, "{pattern}");
+        }
+        assert!(embed_takes("\\*", "*"));
+        assert!(embed_takes("?.go", "é.go"));
+    }
+
+    #[test]
+    fn every_added_file_splits_into_imports_and_declarations() {
+        let sources = HELPER_CONSTRAINED_FILES
+            .iter()
+            .map(|f| f.1)
+            .chain([MAIN_FILE.1, SHIM_FILE.1, merged_helper()]);
+        for source in sources {
+            let (specs, body) = split_go_file(source).expect("a package clause");
+            assert!(
+                specs.iter().all(|s| s.starts_with("leakcheck") || s.starts_with("_ ")),
+                "{specs:?}"
+            );
+            assert!(
+                !body.contains("\nimport ") && !body.starts_with("import"),
+                "{body:.300}"
+            );
+            assert!(!body.contains("//go:build"), "{body:.300}");
+        }
+        // In a test file: one line for the imports, the file's lines kept.
+        let file = "//line /m/p/a_test.go:1:1\n// Package p.\npackage p // the clause\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n";
+        let hosted = hosted_in(file, &["zz_main_test.go"], &[MAIN_FILE.1]).unwrap();
+        let lines: Vec<&str> = hosted.lines().collect();
+        assert_eq!(
+            lines[2],
+            "package p; import (leakchecktesting \"testing\") // the clause"
+        );
+        assert_eq!(lines[4..7], file.lines().collect::<Vec<_>>()[4..7]);
+        let (_, added) = hosted
+            .split_once("\n//line /leakcheck/zz_main_test.go:1:1\n")
+            .expect("the added code is placed outside");
+        assert!(added.contains("\nfunc TestMain(m *leakchecktesting.M) {"), "{hosted}");
     }
 
     #[test]
