@@ -153,6 +153,24 @@ fn goflags_last<'a>(goflags: &'a str, name: &str) -> Option<Option<&'a str>> {
         .next_back()
 }
 
+/// Why leakcheck refuses go test's flag `name` with this value (given
+/// inline or as the next argument; None for a bare flag), if it does: with
+/// it, go test checks nothing.
+fn refusal(name: &str, value: Option<&str>) -> Option<&'static str> {
+    let set = go_bool(value) != Some(false);
+    let given = value.is_some_and(|v| !v.is_empty());
+    match name {
+        "c" if set => Some("builds a test binary without running it: there is nothing to check"),
+        "n" if set => Some("prints go's commands without running them: there is nothing to check"),
+        "C" => Some("must come first on go's command line: use leakcheck's own -C DIR"),
+        "list" if given => Some("lists tests without running them: there is nothing to check"),
+        "fuzz" if given => Some(
+            "runs the fuzzing engine, whose workers leakcheck cannot check; leakcheck runs fuzz targets' seed corpora as tests without it",
+        ),
+        _ => None,
+    }
+}
+
 /// One entry of $GOFLAGS read as go reads it: its name, without `test.`,
 /// and its value; None for a word that is no flag.
 fn goflag(entry: &str) -> Option<(&str, Option<&str>)> {
@@ -336,21 +354,24 @@ impl GoTestArgs {
     pub fn check(&self) -> Result<Vec<String>> {
         let mut warnings = Vec::new();
         for f in &self.flags {
-            let set = go_bool(f.value.as_deref()) != Some(false);
-            let given = f.value.as_deref().is_some_and(|v| !v.is_empty());
+            if f.name.is_none() {
+                // go test would take it for a package, which leakcheck
+                // never listed, and run it without the helper.
+                return Err(Error::Usage(format!(
+                    "{} after -- is not a go test flag or its value: go test would take it for a package; name packages before --",
+                    f.given[0]
+                )));
+            }
             let refuse = match f.name.as_deref() {
-                Some("c") if set => Some("builds a test binary without running it: there is nothing to check"),
-                Some("n") if set => Some("prints go's commands without running them: there is nothing to check"),
-                Some("C") => Some("must come first on go's command line: use leakcheck's own -C DIR"),
-                Some("list") if given => Some("lists tests without running them: there is nothing to check"),
-                Some("fuzz") if given => Some(
-                    "runs the fuzzing engine, whose workers leakcheck cannot check; leakcheck runs fuzz targets' seed corpora as tests without it",
-                ),
+                Some(name) if refusal(name, f.value.as_deref()).is_some() => refusal(name, f.value.as_deref()),
                 Some("bench") => {
-                    warnings.push("benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into());
+                    warnings.push(
+                        "benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)"
+                            .into(),
+                    );
                     None
                 }
-                Some("json") if set => {
+                Some("json") if go_bool(f.value.as_deref()) != Some(false) => {
                     warnings.push(
                         "-json is how leakcheck reads go test, so its output stays leakcheck's; --jsonfile FILE writes go test's JSON stream".into(),
                     );
@@ -395,6 +416,18 @@ impl GoTestArgs {
             }
         }
         Ok(warnings)
+    }
+
+    /// $GOFLAGS checked as the command line is: a flag there that leaves
+    /// nothing to check, unless the command line gives it again (which
+    /// go lets override it).
+    pub fn check_goflags(&self, goflags: &str) -> Result<()> {
+        for (name, value) in goflags.split_whitespace().filter_map(goflag) {
+            if let Some(why) = refusal(name, value).filter(|_| self.last(name).is_none()) {
+                return Err(Error::Usage(format!("GOFLAGS sets -{name}, which {why}")));
+            }
+        }
+        Ok(())
     }
 
     /// Whether go test measures coverage (`-cover`, `-coverprofile`,
@@ -668,7 +701,10 @@ mod tests {
             assert!(parse(ok).check().is_ok(), "{ok:?}");
         }
         for refused in [
-            &["-count=1", "-args", "-test.v=false"][..],
+            &["./pkg"][..],
+            &["-count=1", "./pkg"],
+            &["-race", "./..."],
+            &["-count=1", "-args", "-test.v=false"],
             &["-args", "--test.v=0"],
             &["-args", "-x=1", "-test.short", "-test.v=junk"],
             &["-args", "-test.count", "1", "-test.run", "TestA", "-test.v=false"],

@@ -224,6 +224,7 @@ fn find_packages(
         Some(k) => (k.toolchain, k.packages),
         None => (Toolchain::find(&opts.go, &opts.dir)?, None),
     };
+    opts.go_test_args.check_goflags(&tc.goflags)?;
     if tc.minor() < 24 && !opts.go_test_args.vet_off() {
         // go test would fail a package vet rejects; here nothing would say
         // it was not vetted.

@@ -49,6 +49,43 @@ fn a_go_test_flag_before_the_separator_is_named_as_given_in_one_line() {
     assert!(err.contains("possible values: pkgname"), "{err}");
 }
 
+#[test]
+fn a_package_after_the_separator_or_a_refused_flag_in_goflags_is_refused() {
+    // go test takes `./slowexit` for a package that leakcheck never listed:
+    // it ran without the helper, "not fully checked" (a hostile review's
+    // case). And GOFLAGS=-list=. made a run that checked nothing exit 0.
+    for (args, env, says) in [
+        (
+            &["./spawn", "--", "-count=1", "./slowexit"][..],
+            &[][..],
+            "./slowexit after -- is not a go test flag or its value",
+        ),
+        (
+            &["./spawn"],
+            &[("GOFLAGS", "-list=.")],
+            "GOFLAGS sets -list, which lists tests",
+        ),
+        (
+            &["./spawn"],
+            &[("GOFLAGS", "-n")],
+            "GOFLAGS sets -n, which prints go's commands",
+        ),
+    ] {
+        let (code, out, err) = run(args, &fixtures_dir(), env);
+        assert_eq!(code, 2, "{args:?} {env:?}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(out.is_empty(), "nothing ran: {out}");
+    }
+    // The command line overrides GOFLAGS, as for go.
+    let (code, out, err) = run(
+        &["./slowexit", "--", "-count=1", "-c=false"],
+        &fixtures_dir(),
+        &[("GOFLAGS", "-c")],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_bad_flag_beside_an_argument_that_is_not_utf8_is_one_line() {
