@@ -66,6 +66,12 @@ func (s *leakcheckSession) checkTest(tc *leakcheckTest, created bool) leakcheckO
 		// current.
 		s.mu.Lock()
 		alone := s.events == tc.events
+		if leakcheckruntime.NumGoroutine() < tc.startNum {
+			// A goroutine exited while it ran: the glance kept for the
+			// next test may hold it, and take an identical goroutine the
+			// next test leaves for it.
+			s.glance, s.glanceOK = leakcheckGlance{}, false
+		}
 		s.mu.Unlock()
 		return leakcheckOutcome{alone: alone}
 	}
@@ -303,8 +309,10 @@ type leakcheckWait struct {
 	// one that appears later appeared after the test returned.
 	firstOrphans map[uint64]bool
 	// staleBase: the test's leakcheckStaleQuota, from the glances it
-	// began and ended with, which go when the test is forgotten.
-	staleBase map[string]int
+	// began and ended with, which go when the test is forgotten;
+	// quotaLooks: the look it was computed for.
+	staleBase  map[string]int
+	quotaLooks int
 	// The looker's schedule for a background check: its next look is due
 	// at due; pause doubles after every look, up to 100ms.
 	test  *leakcheckTest
@@ -316,11 +324,21 @@ type leakcheckWait struct {
 	failed, skipped bool
 }
 
-// staleQuotaLocked is a copy of the test's stale quota for one look to use
-// up, from the glances while the test is known, then as kept.
-func (w *leakcheckWait) staleQuotaLocked(tc *leakcheckTest) map[string]int {
+// staleQuotaLocked is a copy of the test's stale quota for one look (the
+// check's looks-th) to use up: while the test is known, from the glance it
+// began with and a glance taken with this look (a goroutine that moved
+// since the check's first glance is counted where the look shows it), then
+// as kept.
+func (s *leakcheckSession) staleQuotaLocked(w *leakcheckWait, tc *leakcheckTest, looks int) map[string]int {
+	if tc.startGlance.counts != nil && looks > 1 && w.quotaLooks != looks {
+		if glance, ok := s.glancer.take(); ok {
+			tc.endGlance = glance
+			w.staleBase = nil
+		}
+	}
 	if w.staleBase == nil {
 		w.staleBase = leakcheckStaleQuota(tc)
+		w.quotaLooks = looks
 	}
 	quota := make(map[string]int, len(w.staleBase))
 	for sig, n := range w.staleBase {
@@ -647,6 +665,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	}
 	out.leaked, out.ignored, out.ambiguous, out.byDifference = nil, nil, nil, nil
 	var quota map[string]int
+	quotaMissed := false
 	out.testOf, out.owners = nil, nil
 	for i := range snap.goroutines {
 		g := &snap.goroutines[i]
@@ -691,19 +710,9 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			out.ambiguous = append(out.ambiguous, g.id)
 		}
 		if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
-			if c.test.knownStale && leakcheckOwnCode(g) != c.test.name {
-				// It may have appeared before the test began, in
-				// place of one that exited: only as many of its kind
-				// as appeared while the test ran are the test's.
-				if quota == nil {
-					quota = w.staleQuotaLocked(c.test)
-				}
-				if sig := g.signature(); quota[sig] > 0 {
-					quota[sig]--
-				} else {
-					continue
-				}
-			}
+			// A function written in the test started it or runs in it
+			// (in the test's first run: later runs run the same code).
+			testsCode := leakcheckOwnCode(g) == c.test.name || c.test.run <= 1 && leakcheckTestsCode(g, c.test.name)
 			// Told by difference: only what was there when the check
 			// began appeared while the test ran.
 			if out.looks == 1 {
@@ -711,10 +720,26 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 					w.firstOrphans = map[uint64]bool{}
 				}
 				w.firstOrphans[g.id] = true
-			} else if !w.firstOrphans[g.id] && leakcheckOwnCode(g) != c.test.name {
+			} else if !w.firstOrphans[g.id] && !testsCode {
 				// It appeared after the test returned: the test's only
 				// when it runs the test's own code.
 				continue
+			}
+			if c.test.knownStale && !testsCode {
+				// It may have appeared before the test began, in
+				// place of one that exited: only as many of its kind
+				// as appeared while the test ran are the test's. (Not
+				// so for the test's own code: an earlier run of the
+				// test is all that could have started it.)
+				if quota == nil {
+					quota = s.staleQuotaLocked(w, c.test, out.looks)
+				}
+				if sig := g.signature(); quota[sig] > 0 {
+					quota[sig]--
+				} else {
+					quotaMissed = true
+					continue
+				}
 			}
 			// (Told by its code, not by difference, when the test did
 			// not run alone.)
@@ -754,6 +779,19 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		}
 	}
 	s.mu.Unlock()
+	// An orphan left out for want of quota of its kind while quota of
+	// another kind is left: a goroutine that moved between this look and
+	// the glance its quota comes from (a poller between its sleep and its
+	// timer) may be that one. Looked at again.
+	if quotaMissed {
+		for _, n := range quota {
+			if n > 0 {
+				unsettled = true
+				w.changing = true
+				break
+			}
+		}
+	}
 	// A goroutine told only by a shared label is this test's by count:
 	// while one of the same stack is still moving (woken, about to exit),
 	// the counts may change, and proof that it blocks forever does not say

@@ -71,6 +71,9 @@ type leakcheckOwner struct {
 	// ambiguous: told by a label that other tests' goroutines of the same
 	// stack carried too: which of them is whose was never told.
 	ambiguous bool
+	// early: told while the goroutine had not started; told again once
+	// it runs, kept for the goroutines it starts.
+	early bool
 }
 
 // labelName is the leakcheck label the goroutine carries when it is told
@@ -188,6 +191,10 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 		return o
 	}
 	o := s.owners[g.id]
+	if o != nil && o.early && g.state != "runnable" {
+		// Told again now that it runs.
+		o = nil
+	}
 	switch {
 	case o != nil:
 	case g.id == s.mainID:
@@ -224,6 +231,13 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 		// nor its arguments (only runtime.goexit), so whose object it runs
 		// a method on is told once it runs.
 		s.owners[g.id] = o
+	} else if s.owners[g.id] == nil {
+		// Kept meanwhile for what it starts: it may start a goroutine
+		// and exit before the next look (a worker handed to pprof.Do),
+		// whose creator would be unknown then.
+		early := *o
+		early.early = true
+		s.owners[g.id] = &early
 	}
 	return o
 }
