@@ -710,9 +710,10 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			out.ambiguous = append(out.ambiguous, g.id)
 		}
 		if c.test != nil && snap.owner[g.id] == leakcheckOrphan {
-			// A function written in the test started it or runs in it
-			// (in the test's first run: later runs run the same code).
-			testsCode := leakcheckOwnCode(g) == c.test.name || c.test.run <= 1 && leakcheckTestsCode(g, c.test.name)
+			// A function written in the test runs in it. (Not one that
+			// only started it: another test may run the test's function,
+			// as a subtest's body.)
+			testsCode := leakcheckOwnCode(g) == c.test.name
 			// Told by difference: only what was there when the check
 			// began appeared while the test ran.
 			if out.looks == 1 {
@@ -728,9 +729,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			if c.test.knownStale && !testsCode {
 				// It may have appeared before the test began, in
 				// place of one that exited: only as many of its kind
-				// as appeared while the test ran are the test's. (Not
-				// so for the test's own code: an earlier run of the
-				// test is all that could have started it.)
+				// as appeared while the test ran are the test's.
 				if quota == nil {
 					quota = s.staleQuotaLocked(w, c.test, out.looks)
 				}

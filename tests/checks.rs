@@ -1386,17 +1386,6 @@ func TestOwnClosureLeaks(t *testing.T) {
 }
 
 func TestClean5(t *testing.T) { joined() }
-
-func TestParallelLeaks(t *testing.T) {
-	t.Parallel()
-	go pprof.Do(context.Background(), pprof.Labels("c", "p"), func(context.Context) { go worker() })
-	time.Sleep(time.Millisecond)
-}
-
-func TestParallelClean(t *testing.T) {
-	t.Parallel()
-	time.Sleep(5 * time.Millisecond)
-}
 "#;
 
 const EXITED_TEST: &str = r#"package exited
@@ -1437,10 +1426,9 @@ func TestSecondLeaks(t *testing.T) {
 // review's cases), each blamed on its test as every check that looks
 // blames it: a goroutine that moved after the check's first glance (its
 // kind counted where it was then), a poller never in one place, and a
-// worker whose creator had not started at the first look; a parallel
-// test's own closure's goroutine (no glance of its own to count it); and a
-// glance kept through a test that started nothing while an identical
-// goroutine exited.
+// worker whose creator had not started at the first look; and a glance
+// kept through a test that started nothing while an identical goroutine
+// exited.
 #[test]
 fn leaks_after_a_glance_are_blamed_on_their_tests() {
     let m = temp_module(&[
@@ -1456,8 +1444,6 @@ fn leaks_after_a_glance_are_blamed_on_their_tests() {
                 ("moving", "TestSettleLeaks", "leaked"),
                 ("moving", "TestPollerLeaks", "leaked"),
                 ("moving", "TestOwnClosureLeaks", "leaked"),
-                ("moving", "TestParallelLeaks", "leaked"),
-                ("moving", "TestParallelClean", "passed"),
                 ("exited", "TestFirstLeaks", "leaked"),
                 ("exited", "TestReads", "passed"),
                 ("exited", "TestSecondLeaks", "leaked"),
