@@ -146,8 +146,8 @@ fn spelled_flag(arg: &str) -> Option<(&str, Option<&str>)> {
 /// Some(None)), with or without `test.`; GOFLAGS takes only `-flag=value`
 /// forms and bare booleans.
 fn goflags_last<'a>(goflags: &'a str, name: &str) -> Option<Option<&'a str>> {
-    goflags
-        .split_whitespace()
+    goflags_fields(goflags)
+        .into_iter()
         .filter_map(goflag)
         .filter_map(|(n, v)| (n == name).then_some(v))
         .next_back()
@@ -243,11 +243,37 @@ pub const OUTPUT_FLAGS: &[&str] = &[
 /// ([`OUTPUT_FLAGS`]), for a later run whose profile would replace the
 /// whole run's.
 pub fn without_output_flags(goflags: &str) -> String {
-    goflags
-        .split_whitespace()
+    goflags_fields(goflags)
+        .into_iter()
         .filter(|f| goflag(f).is_none_or(|(name, _)| !OUTPUT_FLAGS.contains(&name)))
+        .map(|f| match (f.contains(char::is_whitespace), f.contains('\'')) {
+            (false, _) => f.to_string(),
+            (true, false) => format!("'{f}'"),
+            (true, true) => format!("\"{f}\""),
+        })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// $GOFLAGS split as go splits it (cmd/internal/quoted): at white space,
+/// a field wholly in single or double quotes being one field, without them
+/// (`'-gcflags=-N -c=2'` is one flag).
+fn goflags_fields(goflags: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = goflags.trim_start();
+    while let Some(&q) = rest.as_bytes().first() {
+        if q == b'\'' || q == b'"' {
+            if let Some(end) = rest[1..].find(char::from(q)) {
+                out.push(&rest[1..1 + end]);
+                rest = rest[end + 2..].trim_start();
+                continue;
+            }
+        }
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        out.push(&rest[..end]);
+        rest = rest[end..].trim_start();
+    }
+    out
 }
 
 impl GoTestArgs {
@@ -353,15 +379,21 @@ impl GoTestArgs {
     /// about those under which part of the run is not checked.
     pub fn check(&self) -> Result<Vec<String>> {
         let mut warnings = Vec::new();
+        // Words before the first flag continue go test's package list
+        // (after a flag, go test hands them to the test binary): go test
+        // would test them without the helper, which leakcheck never listed.
+        if let Some(word) = self
+            .flags
+            .iter()
+            .take_while(|f| f.name.is_none())
+            .map(|f| &f.given[0])
+            .next()
+        {
+            return Err(Error::Usage(format!(
+                "{word} right after -- is a package to go test: name packages before --"
+            )));
+        }
         for f in &self.flags {
-            if f.name.is_none() {
-                // go test would take it for a package, which leakcheck
-                // never listed, and run it without the helper.
-                return Err(Error::Usage(format!(
-                    "{} after -- is not a go test flag or its value: go test would take it for a package; name packages before --",
-                    f.given[0]
-                )));
-            }
             let refuse = match f.name.as_deref() {
                 Some(name) if refusal(name, f.value.as_deref()).is_some() => refusal(name, f.value.as_deref()),
                 Some("bench") => {
@@ -422,7 +454,7 @@ impl GoTestArgs {
     /// nothing to check, unless the command line gives it again (which
     /// go lets override it).
     pub fn check_goflags(&self, goflags: &str) -> Result<()> {
-        for (name, value) in goflags.split_whitespace().filter_map(goflag) {
+        for (name, value) in goflags_fields(goflags).into_iter().filter_map(goflag) {
             if let Some(why) = refusal(name, value).filter(|_| self.last(name).is_none()) {
                 return Err(Error::Usage(format!("GOFLAGS sets -{name}, which {why}")));
             }
@@ -466,8 +498,8 @@ impl GoTestArgs {
         if let Some(f) = self.flags.iter().find(|f| f.is("overlay")) {
             return f.value.as_deref();
         }
-        goflags
-            .split_whitespace()
+        goflags_fields(goflags)
+            .into_iter()
             .find_map(|f| f.strip_prefix("-overlay=").or_else(|| f.strip_prefix("--overlay=")))
     }
 
@@ -652,6 +684,22 @@ mod tests {
     }
 
     #[test]
+    fn goflags_are_split_as_go_splits_them() {
+        assert_eq!(
+            goflags_fields(" -mod=mod  '-gcflags=-N -c=2' \"-ldflags=-X 'a=b'\" -v"),
+            vec!["-mod=mod", "-gcflags=-N -c=2", "-ldflags=-X 'a=b'", "-v"]
+        );
+        let none = parse(&[]);
+        assert!(none.check_goflags("'-gcflags=-N -c=2' -count=1").is_ok());
+        assert!(none.check_goflags("-c").is_err());
+        assert!(parse(&["-c=false"]).check_goflags("-c").is_ok());
+        assert_eq!(
+            without_output_flags("'-gcflags=-N -l' -coverprofile=c.out -count=1"),
+            "'-gcflags=-N -l' -count=1"
+        );
+    }
+
+    #[test]
     fn list_flags_keeps_file_selecting_flags_only() {
         let args = parse(&[
             "-run",
@@ -697,13 +745,17 @@ mod tests {
             &["-args", "-msg", "-test.v=false"],
             &["-args", "pos", "-test.v=false"],
             &["-args", "--", "-test.v=false"],
+            // After a flag, words go to the test binary.
+            &["-v", "foo"],
+            &["-count=1", "./..."],
+            &["-run", "TestA", "pos"],
+            &["-update", "a", "b"],
         ] {
             assert!(parse(ok).check().is_ok(), "{ok:?}");
         }
         for refused in [
             &["./pkg"][..],
-            &["-count=1", "./pkg"],
-            &["-race", "./..."],
+            &["./pkg", "-count=1"],
             &["-count=1", "-args", "-test.v=false"],
             &["-args", "--test.v=0"],
             &["-args", "-x=1", "-test.short", "-test.v=junk"],

@@ -56,9 +56,9 @@ fn a_package_after_the_separator_or_a_refused_flag_in_goflags_is_refused() {
     // case). And GOFLAGS=-list=. made a run that checked nothing exit 0.
     for (args, env, says) in [
         (
-            &["./spawn", "--", "-count=1", "./slowexit"][..],
+            &["./spawn", "--", "./slowexit", "-count=1"][..],
             &[][..],
-            "./slowexit after -- is not a go test flag or its value",
+            "./slowexit right after -- is a package to go test",
         ),
         (
             &["./spawn"],
@@ -77,6 +77,14 @@ fn a_package_after_the_separator_or_a_refused_flag_in_goflags_is_refused() {
         assert!(err.contains(says), "{err}");
         assert!(out.is_empty(), "nothing ran: {out}");
     }
+    // After a flag, go test hands words to the test binary; a quoted
+    // GOFLAGS entry is one flag (the compiler's -c=2 is no go test -c).
+    let (code, out, err) = run(
+        &["./slowexit", "--", "-count=1", "pos"],
+        &fixtures_dir(),
+        &[("GOFLAGS", "'-gcflags=-N -c=2'")],
+    );
+    assert_eq!(code, 0, "{out}{err}");
     // The command line overrides GOFLAGS, as for go.
     let (code, out, err) = run(
         &["./slowexit", "--", "-count=1", "-c=false"],
