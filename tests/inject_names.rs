@@ -242,6 +242,41 @@ func TestAnswerLeaks(t *testing.T) {
             "sources/helper_test.go",
             "package sources\n\nimport \"testing\"\n\nfunc TestInternal(t *testing.T) {}\n",
         ),
+        // External tests only, which import the package: the helper goes
+        // into them.
+        (
+            "assets/assets.go",
+            "package assets\n\nimport \"embed\"\n\n//go:embed *\nvar FS embed.FS\n",
+        ),
+        (
+            "assets/assets_test.go",
+            r#"package assets_test
+
+import (
+	"io/fs"
+	"testing"
+
+	"example.com/tmp/assets"
+)
+
+func TestFiles(t *testing.T) {
+	entries, err := fs.ReadDir(assets.FS, ".")
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("%d files, %v", len(entries), err)
+	}
+}
+"#,
+        ),
+        // A test file go cannot parse: go test's setup failure, as without
+        // the embed.
+        (
+            "clauseless/c.go",
+            "package clauseless\n\nimport _ \"embed\"\n\n//go:embed *\nvar s string\n",
+        ),
+        (
+            "clauseless/c_test.go",
+            "packge clauseless\n\nfunc TestC(t *testing.T) {}\n",
+        ),
     ]
 }
 
@@ -251,6 +286,13 @@ func TestAnswerLeaks(t *testing.T) {
 #[test]
 fn files_embedded_with_a_wildcard_are_the_packages_own() {
     let m = temp_module(&embedding_files());
+    // Not UTF-8: go test fails that package, and tests the others.
+    std::fs::create_dir(m.path().join("latin1")).unwrap();
+    std::fs::write(
+        m.path().join("latin1/l_test.go"),
+        b"package latin1\n\nimport \"testing\"\n\n// caf\xe9\nfunc TestL(t *testing.T) {}\n",
+    )
+    .unwrap();
     let go = go_test_verdicts(m.path(), &["-count=1", "./..."], &[]);
     for toolchain in ["", "go1.22.12"] {
         let env: &[(&str, &str)] = if toolchain.is_empty() {
@@ -258,11 +300,33 @@ fn files_embedded_with_a_wildcard_are_the_packages_own() {
         } else {
             &[("GOTOOLCHAIN", toolchain)]
         };
-        let run = run_in(m.path(), &["--grace", "100ms", "--", "-count=1"], env);
+        // (Go 1.22's go test tests nothing when a package it lists does
+        // not parse.)
+        let args: &[&str] = if toolchain.is_empty() {
+            &["--grace", "100ms", "--", "-count=1"]
+        } else {
+            &[
+                "--grace",
+                "100ms",
+                "./static",
+                "./sources",
+                "./assets",
+                "--",
+                "-count=1",
+            ]
+        };
+        let run = run_in(m.path(), args, env);
         let out = format!("{}{}", run.stdout(), run.stderr());
         assert_eq!(run.code(), 1, "{toolchain}: {out}");
-        assert_eq!(assert_nothing_lost(&go, &run), 5, "{toolchain}: {out}");
+        assert_eq!(assert_nothing_lost(&go, &run), 6, "{toolchain}: {out}");
+        for pkg in ["clauseless", "latin1"].iter().filter(|_| toolchain.is_empty()) {
+            assert!(
+                out.contains(&format!("✖  {M}{pkg} (setup failed)")),
+                "{toolchain}: {out}"
+            );
+        }
         for (pkg, test, want) in [
+            ("assets", "TestFiles", "passed"),
             ("static", "TestNames", "passed"),
             ("static", "TestLeaks", "leaked"),
             ("sources", "TestOwnSources", "passed"),
@@ -275,7 +339,7 @@ fn files_embedded_with_a_wildcard_are_the_packages_own() {
                 "{toolchain} {test}: {out}"
             );
         }
-        for pkg in ["static", "sources"] {
+        for pkg in ["static", "sources", "assets"] {
             assert_eq!(state(&run, &format!("{M}{pkg}")), "checked", "{toolchain}: {out}");
         }
         // Lines are the file's own.

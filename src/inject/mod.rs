@@ -343,12 +343,25 @@ fn inject_package(
     // files (or internal tests): adding a test file to it is always
     // allowed, and the external test package can import it.
     let mut internal = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty() || !pkg.test_go_files.is_empty();
-    // Only external tests, which do not import the package: the helper
-    // joins them. In the internal test package it would need a shim that
+    // Never the name of a file the package directory has (go would see
+    // leakcheck's file in its place).
+    let stem = added_stem(&taken_names(&pkg.dir, user_names)?);
+    let embeds = |name: &str| {
+        pkg.embed_patterns
+            .iter()
+            .chain(&pkg.test_embed_patterns)
+            .chain(&pkg.xtest_embed_patterns)
+            .any(|pattern| embed_takes(pattern, name))
+    };
+    let embeds_added = added_ends().any(|end| embeds(&format!("{stem}{end}")));
+    // Only external tests: the helper joins them when they do not import
+    // the package (in the internal test package it would need a shim that
     // imports the package, and vet looks for the names of examples in the
     // external package's imports too: an example naming nothing the
-    // package declares would pass vet, where go test fails it.
-    if pkg.test_go_files.is_empty() && !pkg.xtest_imports.contains(&pkg.import_path) {
+    // package declares would pass vet, where go test fails it), or when it
+    // must go into a test file of theirs (below: no internal test file can
+    // take it).
+    if pkg.test_go_files.is_empty() && (!pkg.xtest_imports.contains(&pkg.import_path) || embeds_added) {
         internal = false;
     }
     let mut injection = Injection {
@@ -373,7 +386,12 @@ fn inject_package(
     {
         let path = pkg.dir.join(file);
         let source_path = user_replace.get(&path).cloned().unwrap_or_else(|| path.clone());
-        let text = fs::read_to_string(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
+        let bytes = fs::read(&source_path).map_err(|e| Error::io("cannot read", &source_path, e))?;
+        let Ok(text) = String::from_utf8(bytes) else {
+            // Go source is UTF-8: go test fails the package ("illegal
+            // UTF-8 encoding") before any test runs, and says where.
+            return Ok(injection);
+        };
         // A byte order mark is left out of the copy: a line directive
         // after it would not start a line, and be ignored. go counts its
         // three bytes in the first line's columns, so the first line
@@ -520,9 +538,6 @@ fn inject_package(
             None
         };
     }
-    // Never the name of a file the package directory has (go would see
-    // leakcheck's file in its place).
-    let stem = added_stem(&taken_names(&pkg.dir, user_names)?);
     // What leakcheck adds: (name, text, whether it joins the external test
     // package).
     let mut pieces: Vec<(String, String, bool)> = Vec::new();
@@ -554,14 +569,7 @@ fn inject_package(
             .replacen(HELPER_IMPORT_PATH, &go_quote(&pkg.import_path), 1);
         pieces.push((name, text, true));
     }
-    let embeds = |name: &str| {
-        pkg.embed_patterns
-            .iter()
-            .chain(&pkg.test_embed_patterns)
-            .chain(&pkg.xtest_embed_patterns)
-            .any(|pattern| embed_takes(pattern, name))
-    };
-    if pieces.iter().any(|(name, _, _)| embeds(name)) {
+    if embeds_added {
         // A file the patterns take in too, if need be (`//go:embed *`): a
         // rewritten file's text differs anyway, but the names are the
         // package's own.
@@ -574,6 +582,7 @@ fn inject_package(
             .iter()
             .filter(|(name, _, _)| builds_for(name, target.goos, target.minor))
             .collect();
+        let mut hosted = Vec::new();
         if pieces
             .iter()
             .all(|(_, _, external)| hosts[usize::from(*external)].is_some())
@@ -582,11 +591,8 @@ fn inject_package(
                 let Some((path, first_column, source)) = host else {
                     continue;
                 };
-                let mine: Vec<&str> = pieces
-                    .iter()
-                    .filter(|p| p.2 == (external == 1))
-                    .map(|p| p.1.as_str())
-                    .collect();
+                let mine: Vec<&(String, String, bool)> =
+                    pieces.iter().copied().filter(|p| p.2 == (external == 1)).collect();
                 if mine.is_empty() {
                     continue;
                 }
@@ -594,20 +600,18 @@ fn inject_package(
                     Some(copy) => fs::read_to_string(copy).map_err(|e| Error::io("cannot read", copy, e))?,
                     None => format!("//line {}:1:{first_column}\n{source}", path.display()),
                 };
-                let names: Vec<&str> = pieces
-                    .iter()
-                    .filter(|p| p.2 == (external == 1))
-                    .map(|p| p.0.as_str())
-                    .collect();
-                let hosted = hosted_in(&text, &names, &mine).ok_or_else(|| Error::Source {
-                    path: path.clone(),
-                    message: "cannot add leakcheck's helper to this file: it has no package clause".into(),
-                })?;
-                let copy = out_dir.join(format!(
-                    "h{external}-{}",
-                    path.file_name().unwrap_or_default().to_string_lossy()
-                ));
-                write(&copy, &hosted)?;
+                let names: Vec<&str> = mine.iter().map(|p| p.0.as_str()).collect();
+                let texts: Vec<&str> = mine.iter().map(|p| p.1.as_str()).collect();
+                // (None without a package clause: go test fails the
+                // package then, as it would with the files added.)
+                hosted.push(hosted_in(&text, &names, &texts).map(|text| (path, external, text)));
+            }
+        }
+        if !hosted.is_empty() && hosted.iter().all(Option::is_some) {
+            for (path, external, text) in hosted.into_iter().flatten() {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                let copy = out_dir.join(format!("h{external}-{name}"));
+                write(&copy, &text)?;
                 replace.insert(path.clone(), copy);
             }
             injection.package_clause = core;
