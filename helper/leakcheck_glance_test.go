@@ -162,11 +162,10 @@ func (g leakcheckGlance) untold() map[string]int {
 // goroutines that no test's label tells appeared of each kind while it
 // ran: its end glance's count minus its start glance's. A goroutine it
 // could blame by difference (not in the known set, no creator chain, no
-// test's label) may instead
-// have appeared before it began, in the place of an identical one that
-// exited (a timer's callback for another's: the glance took one for the
-// other); only as many of each kind as appeared are its. Empty when a
-// glance is missing.
+// test's label) may instead have appeared before it began, in the place of
+// an identical one that exited (a timer's callback for another's: the
+// glance took one for the other); only as many of each kind as appeared
+// are its. Empty when a glance is missing.
 func leakcheckStaleQuota(tc *leakcheckTest) map[string]int {
 	quota := map[string]int{}
 	if tc.startGlance.counts == nil || tc.endGlance.counts == nil {

@@ -9,9 +9,12 @@
 //! calls into the helper on its first line ([`rewrite`]). The helper joins
 //! the internal test package whenever the package has one, or can have one
 //! (it has Go files) that the external `_test` package imports; that
-//! package then reaches it through a small shim that imports the package. A package without a TestMain of
-//! its own gets the helper's, in the test package that declares nothing
-//! named TestMain. All files live in a temporary directory removed when the
+//! package then reaches it through a small shim that imports the package.
+//! Where the package's `//go:embed` patterns would take in the added files,
+//! the helper goes into one of its test files instead ([`hosted_in`]). A
+//! package without a TestMain of its own gets the helper's, in the test
+//! package that declares nothing named TestMain. All files live in a
+//! temporary directory removed when the
 //! [`Overlay`] drops; its name starts with a dot, so that `go test ./...`
 //! never takes it for a package even when the temporary directory is inside
 //! the module.
