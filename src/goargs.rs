@@ -394,25 +394,17 @@ impl GoTestArgs {
             )));
         }
         for f in &self.flags {
-            let refuse = match f.name.as_deref() {
-                Some(name) if refusal(name, f.value.as_deref()).is_some() => refusal(name, f.value.as_deref()),
-                Some("bench") => {
-                    warnings.push(
-                        "benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)"
-                            .into(),
-                    );
-                    None
-                }
-                Some("json") if go_bool(f.value.as_deref()) != Some(false) => {
-                    warnings.push(
-                        "-json is how leakcheck reads go test, so its output stays leakcheck's; --jsonfile FILE writes go test's JSON stream".into(),
-                    );
-                    None
-                }
-                _ => None,
-            };
-            if let Some(why) = refuse {
+            if let Some(why) = f.name.as_deref().and_then(|name| refusal(name, f.value.as_deref())) {
                 return Err(Error::Usage(format!("go test {} {why}", f.given[0])));
+            }
+            match f.name.as_deref() {
+                Some("bench") => warnings.push(
+                    "benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into(),
+                ),
+                Some("json") if go_bool(f.value.as_deref()) != Some(false) => warnings.push(
+                    "-json is how leakcheck reads go test, so its output stays leakcheck's; --jsonfile FILE writes go test's JSON stream".into(),
+                ),
+                _ => {}
             }
         }
         // The test binary's own -test.v, given after -args, replaces the
