@@ -401,6 +401,9 @@ impl GoTestArgs {
                 Some("bench") => warnings.push(
                     "benchmarks run but are not checked for leaks (only tests, examples and fuzz seed corpora are)".into(),
                 ),
+                Some("o") if f.value.as_deref().is_some_and(|v| !v.is_empty()) => warnings.push(
+                    "-o saves the test binary leakcheck ran: leakcheck's helper is compiled into it".into(),
+                ),
                 Some("json") if go_bool(f.value.as_deref()) != Some(false) => warnings.push(
                     "-json is how leakcheck reads go test, so its output stays leakcheck's; --jsonfile FILE writes go test's JSON stream".into(),
                 ),
@@ -723,6 +726,10 @@ mod tests {
 
     #[test]
     fn what_go_test_accepts_is_refused_only_when_nothing_would_be_checked() {
+        assert_eq!(
+            parse(&["-o", "x.test"]).check().unwrap(),
+            vec!["-o saves the test binary leakcheck ran: leakcheck's helper is compiled into it"]
+        );
         for ok in [
             &["-o=/tmp/x.test"][..],
             &["-c=false"],
