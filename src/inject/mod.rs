@@ -381,6 +381,8 @@ fn inject_package(
     // package's own TestMain): [internal, external].
     let mut names_main = [false, false];
     let mut files = Vec::new();
+    // The rewritten copies' texts, kept where one may take the helper in.
+    let mut copies: BTreeMap<PathBuf, String> = BTreeMap::new();
     for (file, external) in pkg
         .test_go_files
         .iter()
@@ -505,10 +507,12 @@ fn inject_package(
         let copy = out_dir.join(format!("{}-{}", injection.rewritten.len(), file));
         // Positions in the copy are the original's: compiler and vet
         // errors, and stack frames, name the user's file and line.
-        write(
-            &copy,
-            &format!("//line {}:1:{first_column}\n{}", path.display(), rewrite.source),
-        )?;
+        let text = format!("//line {}:1:{first_column}\n{}", path.display(), rewrite.source);
+        write(&copy, &text)?;
+        if embeds_added {
+            // (It may take the helper in: below.)
+            copies.insert(path.clone(), text);
+        }
         replace.insert(path.clone(), copy);
         injection.checked += rewrite.checked;
         external_rewritten |= external;
@@ -599,21 +603,28 @@ fn inject_package(
                 if mine.is_empty() {
                     continue;
                 }
-                let text = match replace.get(path) {
-                    Some(copy) => fs::read_to_string(copy).map_err(|e| Error::io("cannot read", copy, e))?,
-                    None => format!("//line {}:1:{first_column}\n{source}", path.display()),
+                let unchanged;
+                let text = match copies.get(path) {
+                    Some(text) => text,
+                    None => {
+                        unchanged = format!("//line {}:1:{first_column}\n{source}", path.display());
+                        &unchanged
+                    }
                 };
                 let names: Vec<&str> = mine.iter().map(|p| p.0.as_str()).collect();
                 let texts: Vec<&str> = mine.iter().map(|p| p.1.as_str()).collect();
                 // (None without a package clause: go test fails the
                 // package then, as it would with the files added.)
-                hosted.push(hosted_in(&text, &names, &texts).map(|text| (path, external, text)));
+                hosted.push(hosted_in(text, &names, &texts).map(|text| (path, external, text)));
             }
         }
         if !hosted.is_empty() && hosted.iter().all(Option::is_some) {
             for (path, external, text) in hosted.into_iter().flatten() {
-                let name = path.file_name().unwrap_or_default().to_string_lossy();
-                let copy = out_dir.join(format!("h{external}-{name}"));
+                // Over the rewritten copy, if there is one.
+                let copy = replace.get(path).cloned().unwrap_or_else(|| {
+                    let name = path.file_name().unwrap_or_default().to_string_lossy();
+                    out_dir.join(format!("h{external}-{name}"))
+                });
                 write(&copy, &text)?;
                 replace.insert(path.clone(), copy);
             }
