@@ -47,12 +47,27 @@ func (out leakcheckOutcome) sections() [][]byte {
 // createdSince reports whether a goroutine may have been created since the
 // test began: false only when the creation counter says none was.
 func (s *leakcheckSession) createdSince(tc *leakcheckTest) bool {
+	// A goroutine the test's last act woke (a daemon it sent work to)
+	// runs first: what it starts on the test's behalf counts, and is seen
+	// by the look that follows. One yield runs it on this P; another P
+	// may have taken it, so while goroutines other than this one run or
+	// wait to run, yield again (at most 50µs). Without the counter too
+	// (LEAKCHECK_ALWAYS_LOOK=1; Go before 1.26 has neither): the look
+	// would otherwise find the daemon still runnable, the job's goroutine
+	// not started, and the test clean.
+	leakcheckruntime.Gosched()
+	until := leakchecktime.Time{}
+	for leakcheckOthersActive() {
+		if until.IsZero() {
+			until = leakchecktime.Now().Add(50 * leakchecktime.Microsecond)
+		} else if !leakchecktime.Now().Before(until) {
+			break
+		}
+		leakcheckruntime.Gosched()
+	}
 	if !tc.counterOK {
 		return true
 	}
-	// A goroutine the test's last act woke (a daemon it sent work to)
-	// runs first, on this P: what it starts on the test's behalf counts.
-	leakcheckruntime.Gosched()
 	c, ok := leakcheckCreated()
 	return !ok || c != tc.startCounter
 }

@@ -382,3 +382,18 @@ func leakcheckCreated() (uint64, bool) {
 	}
 	return sample[0].Value.Uint64(), true
 }
+
+// leakcheckOthersActive reports whether a goroutine other than the caller
+// is running or ready to run (Go 1.26+; false where the runtime cannot
+// say).
+func leakcheckOthersActive() bool {
+	sample := []leakcheckmetrics.Sample{
+		{Name: "/sched/goroutines/running:goroutines"},
+		{Name: "/sched/goroutines/runnable:goroutines"},
+	}
+	leakcheckmetrics.Read(sample)
+	if sample[0].Value.Kind() != leakcheckmetrics.KindUint64 || sample[1].Value.Kind() != leakcheckmetrics.KindUint64 {
+		return false
+	}
+	return sample[0].Value.Uint64()+sample[1].Value.Uint64() > 1
+}
