@@ -498,3 +498,49 @@ func TestOne(t *testing.T) {
     assert!(err.contains("can inline One"), "{err}");
     assert!(!err.contains("zz_leakcheck"), "{err}");
 }
+
+/// Two test servers never closed (their accept loops: the largest group,
+/// with no frame of the module's code) and a goroutine of the test's own.
+const LIBRARY_FIRST_TEST: &str = r#"package libfirst
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func drain(ch chan int) {
+	for range ch {
+	}
+}
+
+func TestLeaks(t *testing.T) {
+	for i := 0; i < 2; i++ {
+		httptest.NewServer(http.NotFoundHandler())
+	}
+	go drain(make(chan int))
+}
+"#;
+
+// The JUnit file/line of a leak points at the largest group that ran the
+// module's code, not at nothing when the largest ran none (a hostile
+// review's case: a websocket test's httptest server came first).
+#[test]
+fn junit_points_at_the_largest_leaked_group_in_the_modules_code() {
+    let m = temp_module(&[("libfirst/libfirst_test.go", LIBRARY_FIRST_TEST)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let groups = &run.tests()[&("example.com/tmp/libfirst".to_string(), "TestLeaks".to_string())]["leak"]["groups"];
+    assert_eq!(groups[0]["count"], 2, "{}", run.stdout());
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("TestLeaks"))
+        .expect("a testcase for TestLeaks");
+    assert_eq!(
+        case.attribute("file"),
+        Some("libfirst/libfirst_test.go"),
+        "{}",
+        run.junit
+    );
+    assert_eq!(case.attribute("line"), Some("18"), "{}", run.junit);
+}

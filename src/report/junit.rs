@@ -267,8 +267,7 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
     if let Some(loc) = t
         .leak
         .as_ref()
-        .and_then(|l| l.groups.first())
-        .and_then(|g| user_location(g, root))
+        .and_then(|l| l.groups.iter().find_map(|g| user_location(g, root)))
     {
         tc.extra.insert("file".into(), xml_safe(&loc.0).into());
         tc.extra.insert("line".into(), loc.1.to_string().into());
@@ -347,8 +346,7 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
     if let Some(loc) = p
         .main_leak
         .as_ref()
-        .and_then(|l| l.groups.first())
-        .and_then(|g| user_location(g, root))
+        .and_then(|l| l.groups.iter().find_map(|g| user_location(g, root)))
     {
         tc.extra.insert("file".into(), xml_safe(&loc.0).into());
         tc.extra.insert("line".into(), loc.1.to_string().into());
@@ -357,7 +355,10 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
 }
 
 /// Where a dashboard should point for a leaked group: where it was created
-/// when that is the user's code, else the innermost user frame.
+/// when that is the user's code, else the innermost user frame. A leak
+/// points at its first (largest) group that has one: an httptest server's
+/// goroutines, as big a group as the handler's that leaked beside them,
+/// have none.
 pub fn user_location(g: &crate::analyse::group::LeakedGroup, root: &Path) -> Option<(String, u32)> {
     g.created_by
         .iter()
