@@ -35,6 +35,10 @@ func leakcheckRun(m *leakchecktesting.M) int { return leakcheckcore.LeakcheckInt
 
 func leakcheckAtExit(code int) int { return leakcheckcore.LeakcheckInternalAtExit(code) }
 
+func leakcheckGoleakM(m *leakchecktesting.M) interface{ Run() int } {
+	return leakcheckcore.LeakcheckInternalGoleakM(m)
+}
+
 func leakcheckMain() func() { return leakcheckcore.LeakcheckInternalMain() }
 
 func leakcheckOwnMain() func() { return leakcheckcore.LeakcheckInternalOwnMain() }

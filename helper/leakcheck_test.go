@@ -155,6 +155,20 @@ func leakcheckRun(m *leakchecktesting.M) int {
 	return code
 }
 
+// leakcheckTestingM is what leakcheck hands goleak.VerifyTestMain in place
+// of TestMain's *testing.M (goleak takes any `interface{ Run() int }`).
+// goleak calls Run, then looks for leaks itself and calls os.Exit, which
+// skips TestMain's deferred check after the last test: Run runs that check
+// once the tests are over, and the tests' checks may go on in the
+// background, as under leakcheckRun in the test files. What goleak finds
+// after a clean check fails the binary as under go test.
+type leakcheckTestingM struct{ m *leakchecktesting.M }
+
+func (w leakcheckTestingM) Run() int { return leakcheckAtExit(leakcheckRun(w.m)) }
+
+// leakcheckGoleakM replaces m in `goleak.VerifyTestMain(m, …)`.
+func leakcheckGoleakM(m *leakchecktesting.M) interface{ Run() int } { return leakcheckTestingM{m} }
+
 // leakcheckAtExit runs the check after the last test, once, and turns a
 // passing exit code into a failing one when it finds leaks. leakcheck
 // rewrites `os.Exit(X)` in the package's TestMain file to
@@ -296,6 +310,11 @@ func LeakcheckInternalExample(name string) func() { return leakcheckExample(name
 
 // LeakcheckInternalRun is leakcheckRun for the other test package.
 func LeakcheckInternalRun(m *leakchecktesting.M) int { return leakcheckRun(m) }
+
+// LeakcheckInternalGoleakM is leakcheckGoleakM for the other test package.
+func LeakcheckInternalGoleakM(m *leakchecktesting.M) interface{ Run() int } {
+	return leakcheckGoleakM(m)
+}
 
 // LeakcheckInternalAtExit is leakcheckAtExit for the other test package.
 func LeakcheckInternalAtExit(code int) int { return leakcheckAtExit(code) }

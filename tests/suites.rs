@@ -1972,3 +1972,123 @@ func TestNeverRunsFirstTime(t *testing.T) {}
         }
     }
 }
+
+/// A stand-in for go.uber.org/goleak, shaped as its `VerifyTestMain` is:
+/// m.Run, its own look for what is left (here: a goroutine still in the
+/// package's `linger`), then `os.Exit`.
+const GOLEAK_STANDIN: &str = r#"package goleak
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+)
+
+// TestingM is what VerifyTestMain runs.
+type TestingM interface {
+	Run() int
+}
+
+// Option configures VerifyTestMain.
+type Option func()
+
+// IgnoreCurrent is accepted and does nothing here.
+func IgnoreCurrent() Option { return func() {} }
+
+// VerifyTestMain runs the tests, then fails the binary if a goroutine is
+// left in a function named linger.
+func VerifyTestMain(m TestingM, options ...Option) {
+	exitCode := m.Run()
+	if exitCode == 0 {
+		buf := make([]byte, 1<<20)
+		if strings.Contains(string(buf[:runtime.Stack(buf, true)]), ".linger(") {
+			fmt.Fprintln(os.Stderr, "goleak: Errors on successful test run: found unexpected goroutines")
+			exitCode = 1
+		}
+	}
+	os.Exit(exitCode)
+}
+"#;
+
+const GOLEAK_MAIN_TEST: &str = r#"package gl
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+var stop = make(chan struct{})
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreCurrent())
+}
+
+func TestParallelLeaks(t *testing.T) {
+	t.Parallel()
+	go func() { <-stop }()
+}
+
+func TestParallelClean(t *testing.T) { t.Parallel() }
+
+func TestSerialClean(t *testing.T) {}
+"#;
+
+/// External tests only, with a `TestMain` that is goleak's; a goroutine
+/// that starts only after its test's check.
+const GOLEAK_XTEST: &str = r#"package glx_test
+
+import (
+	"testing"
+	"time"
+
+	gl "go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { gl.VerifyTestMain(m) }
+
+func TestLateTimer(t *testing.T) {
+	block := make(chan struct{})
+	time.AfterFunc(20*time.Millisecond, func() { <-block })
+}
+
+func TestWaits(t *testing.T) { time.Sleep(100 * time.Millisecond) }
+"#;
+
+/// A TestMain that is `goleak.VerifyTestMain(m)` (zap, fx, otel and many
+/// more): goleak runs m.Run itself and calls `os.Exit`, which used to skip
+/// the check after the last test (a warning, "TestMain exited in a way
+/// leakcheck cannot intercept") and kept parallel tests' checks in their
+/// tests. leakcheck now hands goleak an m whose Run is leakcheck's: the
+/// package is fully checked, a parallel test's leak is its own, and what
+/// is left after the last test is reported.
+#[test]
+fn goleaks_verify_test_main_gets_the_check_after_the_last_test() {
+    let m = temp_module(&[
+        (
+            "go.mod",
+            "module example.com/tmp\n\ngo 1.21\n\nrequire go.uber.org/goleak v1.3.0\n\nreplace go.uber.org/goleak => ./goleak\n",
+        ),
+        ("goleak/go.mod", "module go.uber.org/goleak\n\ngo 1.21\n"),
+        ("goleak/goleak.go", GOLEAK_STANDIN),
+        ("gl/gl_test.go", GOLEAK_MAIN_TEST),
+        ("glx/glx.go", "package glx\n"),
+        ("glx/glx_test.go", GOLEAK_XTEST),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let what = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{what}");
+    assert!(!run.stderr().contains("cannot intercept"), "{what}");
+    let pkg = "example.com/tmp/gl";
+    assert_eq!(run.verdict(pkg, "TestParallelLeaks"), "leaked", "{what}");
+    assert_eq!(run.verdict(pkg, "TestParallelClean"), "passed", "{what}");
+    assert_eq!(run.verdict(pkg, "TestSerialClean"), "passed", "{what}");
+    assert_eq!(run.package(pkg)["check"]["state"], "checked", "{what}");
+    let pkg = "example.com/tmp/glx";
+    assert_eq!(run.verdict(pkg, "TestLateTimer"), "passed", "{what}");
+    assert_eq!(run.verdict(pkg, "TestWaits"), "passed", "{what}");
+    assert_eq!(run.package(pkg)["check"]["state"], "checked", "{what}");
+    assert_eq!(run.package(pkg)["main_leak"]["total"], 1, "{what}");
+    assert!(what.contains("TestLateTimer.func1"), "{what}");
+}

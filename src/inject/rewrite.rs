@@ -100,6 +100,7 @@ pub fn rewrite_test_file_renaming(
     // Without an import of testing, only tests' bare `*T` (an alias) counts.
     let testing = golex::import_of(&toks, "testing").unwrap_or(Import::Named(String::new()));
     let os = golex::import_of(&toks, "os");
+    let goleak = golex::import_of(&toks, "go.uber.org/goleak");
     let quicktest = golex::import_of(&toks, "github.com/frankban/quicktest");
     let mut edits: Vec<Edit> = Vec::new();
     let mut user_main = false;
@@ -129,7 +130,7 @@ pub fn rewrite_test_file_renaming(
                 if let (Some((name_at, 'M')), Some(body)) = (param, f.body) {
                     // m.Run() in a function given the *testing.M.
                     if let Some(at) = name_at {
-                        rewrite_runs(&toks, toks[at].text, body, &mut edits);
+                        rewrite_runs(&toks, toks[at].text, goleak.as_ref(), body, &mut edits);
                     }
                     exit_scopes.push((body, golex::matching(&toks, body).unwrap_or(toks.len() - 1)));
                 }
@@ -1114,9 +1115,13 @@ fn suite_run_literals(toks: &[Tok<'_>], recv: &str, arg: &str, body: usize, edit
     }
 }
 
-/// `m.Run()` → `leakcheckRun(m)` in the body starting at `body`.
-fn rewrite_runs(toks: &[Tok<'_>], m: &str, body: usize, edits: &mut Vec<Edit>) {
+/// `m.Run()` → `leakcheckRun(m)` in the body starting at `body`, and
+/// `goleak.VerifyTestMain(m, …)` → `goleak.VerifyTestMain(leakcheckGoleakM(m), …)`
+/// (goleak runs m.Run itself, then calls `os.Exit`; it takes any value
+/// with a `Run() int` method).
+fn rewrite_runs(toks: &[Tok<'_>], m: &str, goleak: Option<&Import>, body: usize, edits: &mut Vec<Edit>) {
     let end = golex::matching(toks, body).unwrap_or(toks.len() - 1);
+    let text = |k: usize| toks.get(k).map_or("", |t| t.text);
     for i in body..end.saturating_sub(4) {
         let w: Vec<&str> = toks[i..i + 5].iter().map(|t| t.text).collect();
         if w == [m, ".", "Run", "(", ")"] && (i == 0 || toks[i - 1].text != ".") {
@@ -1124,6 +1129,25 @@ fn rewrite_runs(toks: &[Tok<'_>], m: &str, body: usize, edits: &mut Vec<Edit>) {
                 start: toks[i].start,
                 end: toks[i + 4].end(),
                 text: format!("leakcheckRun({m})"),
+            });
+        }
+        // The goleak call, qualified or dot-imported; m its whole first
+        // argument.
+        let unqualified = i == 0 || text(i - 1) != ".";
+        let open = match goleak {
+            Some(Import::Named(g))
+                if unqualified && [text(i), text(i + 1), text(i + 2)] == [g, ".", "VerifyTestMain"] =>
+            {
+                i + 3
+            }
+            Some(Import::Dot) if unqualified && text(i) == "VerifyTestMain" => i + 1,
+            _ => continue,
+        };
+        if text(open) == "(" && text(open + 1) == m && [",", ")"].contains(&text(open + 2)) {
+            edits.push(Edit {
+                start: toks[open + 1].start,
+                end: toks[open + 1].end(),
+                text: format!("leakcheckGoleakM({m})"),
             });
         }
     }
@@ -1393,6 +1417,48 @@ func TestC(t *tt.T) {
         assert!(out.contains("cases := []func(*tt.T){nil}"));
         assert!(out.contains("mk := func() func(t *tt.T) { return nil }"));
         assert!(out.contains("var f func(t *tt.T)\n"));
+    }
+
+    #[test]
+    fn goleaks_verify_test_main_runs_the_tests_through_the_helper() {
+        for (imports, call, want) in [
+            (
+                "\"go.uber.org/goleak\"",
+                "goleak.VerifyTestMain(m)",
+                "goleak.VerifyTestMain(leakcheckGoleakM(m))",
+            ),
+            (
+                "gl \"go.uber.org/goleak\"",
+                "gl.VerifyTestMain(m, gl.IgnoreCurrent())",
+                "gl.VerifyTestMain(leakcheckGoleakM(m), gl.IgnoreCurrent())",
+            ),
+            (
+                ". \"go.uber.org/goleak\"",
+                "VerifyTestMain(m,\n\t\tIgnoreCurrent())",
+                "VerifyTestMain(leakcheckGoleakM(m),\n\t\tIgnoreCurrent())",
+            ),
+            // Not goleak's, or not m itself: left alone.
+            (
+                "goleak \"example.com/other\"",
+                "goleak.VerifyTestMain(m)",
+                "goleak.VerifyTestMain(m)",
+            ),
+            (
+                "\"go.uber.org/goleak\"",
+                "goleak.VerifyTestMain(wrap(m))",
+                "goleak.VerifyTestMain(wrap(m))",
+            ),
+            (
+                "\"go.uber.org/goleak\"",
+                "x.goleak.VerifyTestMain(m)",
+                "x.goleak.VerifyTestMain(m)",
+            ),
+        ] {
+            let src = format!("package p\n\nimport (\n\t\"testing\"\n\t{imports}\n)\n\nfunc TestMain(m *testing.M) {{\n\t{call}\n}}\n");
+            let out = rewrite_test_file(&src).source;
+            assert!(out.contains(&format!("\t{want}\n}}")), "{call}: {out}");
+            assert_eq!(out.lines().count(), src.lines().count());
+        }
     }
 
     #[test]
