@@ -49,26 +49,30 @@ func (out leakcheckOutcome) sections() [][]byte {
 func (s *leakcheckSession) createdSince(tc *leakcheckTest) bool {
 	// A goroutine the test's last act woke (a daemon it sent work to)
 	// runs first: what it starts on the test's behalf counts, and is seen
-	// by the look that follows. One yield runs it on this P; another P
-	// may have taken it, so while goroutines other than this one run or
-	// wait to run, yield again (at most 50µs). Without the counter too
-	// (LEAKCHECK_ALWAYS_LOOK=1; Go before 1.26 has neither): the look
+	// by the look that follows. One yield runs it on this P. Another P
+	// may have taken it: while goroutines other than this one run, wait
+	// (at most 50µs) for them to settle, spinning, and yielding (twice at
+	// most) only while some wait for a P. A yield can hand this P to a
+	// busy goroutine for a whole time slice (10ms): with one P only the
+	// first yield is taken, and it is enough there. Without the counter
+	// too (LEAKCHECK_ALWAYS_LOOK=1; Go before 1.26 has neither): the look
 	// would otherwise find the daemon still runnable, the job's goroutine
-	// not started, and the test clean. Only for a test that ran alone:
-	// beside others, some always run (2,000 parallel tests took 40% longer),
-	// and such a test's job is its own by its code whenever it starts.
+	// not started, and the test clean. Not for a check the looker
+	// finishes: it looks later, and beside other tests some goroutine
+	// always runs (2,000 parallel tests took 40% longer).
 	leakcheckruntime.Gosched()
-	s.mu.Lock()
-	alone := s.events == tc.events
-	s.mu.Unlock()
-	until := leakchecktime.Time{}
-	for alone && leakcheckOthersActive() {
-		if until.IsZero() {
-			until = leakchecktime.Now().Add(50 * leakchecktime.Microsecond)
-		} else if !leakchecktime.Now().Before(until) {
-			break
+	if leakcheckruntime.GOMAXPROCS(0) > 1 && !s.background(tc) {
+		until := leakchecktime.Now().Add(50 * leakchecktime.Microsecond)
+		for yields := 0; leakchecktime.Now().Before(until); {
+			running, runnable, ok := leakcheckSchedActive()
+			if !ok || running+runnable <= 1 {
+				break
+			}
+			if runnable > 0 && yields < 2 {
+				leakcheckruntime.Gosched()
+				yields++
+			}
 		}
-		leakcheckruntime.Gosched()
 	}
 	if !tc.counterOK {
 		return true

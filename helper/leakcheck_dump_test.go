@@ -383,17 +383,17 @@ func leakcheckCreated() (uint64, bool) {
 	return sample[0].Value.Uint64(), true
 }
 
-// leakcheckOthersActive reports whether a goroutine other than the caller
-// is running or ready to run (Go 1.26+; false where the runtime cannot
-// say).
-func leakcheckOthersActive() bool {
+// leakcheckSchedActive says how many goroutines are running (the caller
+// among them) and how many are ready to run, waiting for a P (Go 1.26+;
+// false where the runtime cannot say).
+func leakcheckSchedActive() (running, runnable uint64, ok bool) {
 	sample := []leakcheckmetrics.Sample{
 		{Name: "/sched/goroutines/running:goroutines"},
 		{Name: "/sched/goroutines/runnable:goroutines"},
 	}
 	leakcheckmetrics.Read(sample)
 	if sample[0].Value.Kind() != leakcheckmetrics.KindUint64 || sample[1].Value.Kind() != leakcheckmetrics.KindUint64 {
-		return false
+		return 0, 0, false
 	}
-	return sample[0].Value.Uint64()+sample[1].Value.Uint64() > 1
+	return sample[0].Value.Uint64(), sample[1].Value.Uint64(), true
 }
