@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::junit::user_location;
+use super::junit::{leak_location, user_location};
 use super::{text, Event, Reporter, RunInfo};
 use crate::analyse::{CheckState, PackageResult, PackageStatus, Verdict};
 use crate::error::{Error, Result};
@@ -129,7 +129,7 @@ impl<W: Write> AnnotationsReporter<W> {
                 });
             }
             if let Some(crash) = &p.crash {
-                let loc = crash.groups.iter().find_map(|g| user_location(g, &root));
+                let loc = leak_location(&crash.groups, &root);
                 out.push(Annotation {
                     rank: (1, std::cmp::Reverse(0)),
                     file: loc.as_ref().map(|(f, _)| self.relative(&root.join(f))),

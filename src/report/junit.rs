@@ -264,11 +264,7 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
     let mut tc = TestCase::new(xml_safe(&t.name), status);
     tc.set_classname(xml_safe(&p.import_path));
     tc.set_time(secs(t.elapsed));
-    if let Some(loc) = t
-        .leak
-        .as_ref()
-        .and_then(|l| l.groups.iter().find_map(|g| user_location(g, root)))
-    {
+    if let Some(loc) = t.leak.as_ref().and_then(|l| leak_location(&l.groups, root)) {
         tc.extra.insert("file".into(), xml_safe(&loc.0).into());
         tc.extra.insert("line".into(), loc.1.to_string().into());
     }
@@ -343,22 +339,25 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
     };
     let mut tc = TestCase::new("TestMain", status);
     tc.set_classname(xml_safe(&p.import_path));
-    if let Some(loc) = p
-        .main_leak
-        .as_ref()
-        .and_then(|l| l.groups.iter().find_map(|g| user_location(g, root)))
-    {
+    if let Some(loc) = p.main_leak.as_ref().and_then(|l| leak_location(&l.groups, root)) {
         tc.extra.insert("file".into(), xml_safe(&loc.0).into());
         tc.extra.insert("line".into(), loc.1.to_string().into());
     }
     Some(tc)
 }
 
+/// Where a dashboard should point for a leak: the first of its groups, in
+/// the order the reports read them (root causes first), that has a place
+/// in the user's code. An httptest server's accept loops, a bigger group
+/// than the handler's that leaked beside them, have none.
+pub fn leak_location(groups: &[crate::analyse::group::LeakedGroup], root: &Path) -> Option<(String, u32)> {
+    text::tree_order(groups, root)
+        .into_iter()
+        .find_map(|(_, i)| user_location(&groups[i], root))
+}
+
 /// Where a dashboard should point for a leaked group: where it was created
-/// when that is the user's code, else the innermost user frame. A leak
-/// points at its first (largest) group that has one: an httptest server's
-/// goroutines, as big a group as the handler's that leaked beside them,
-/// have none.
+/// when that is the user's code, else the innermost user frame.
 pub fn user_location(g: &crate::analyse::group::LeakedGroup, root: &Path) -> Option<(String, u32)> {
     g.created_by
         .iter()
