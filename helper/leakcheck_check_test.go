@@ -50,27 +50,35 @@ func (s *leakcheckSession) createdSince(tc *leakcheckTest) bool {
 	// A goroutine the test's last act woke (a daemon it sent work to)
 	// runs first: what it starts on the test's behalf counts, and is seen
 	// by the look that follows. One yield runs it on this P. Another P
-	// may have taken it: while goroutines other than this one run, wait
-	// (at most 50µs) for them to settle, spinning, and yielding (twice at
-	// most) only while some wait for a P. A yield can hand this P to a
-	// busy goroutine for a whole time slice (10ms): with one P only the
-	// first yield is taken, and it is enough there. Without the counter
-	// too (LEAKCHECK_ALWAYS_LOOK=1; Go before 1.26 has neither): the look
-	// would otherwise find the daemon still runnable, the job's goroutine
-	// not started, and the test clean. Not for a check the looker
-	// finishes: it looks later, and beside other tests some goroutine
-	// always runs (2,000 parallel tests took 40% longer).
+	// may have taken it: while goroutines other than this one run or wait
+	// to run, wait for them to settle, at most 50µs (250µs for a test
+	// that ran alone), spinning, and after 20µs yielding the CPU to the
+	// system (on a loaded machine the other P's thread may be waiting for
+	// one). Not yielding the P again: that can hand it to a busy
+	// goroutine for a whole time slice (10ms; a first version did, and
+	// 300 tests beside two spinning goroutines took 3 s more). Without the
+	// counter too (LEAKCHECK_ALWAYS_LOOK=1; Go before 1.26 has neither):
+	// the look would otherwise find the daemon still runnable, the job's
+	// goroutine not started, and the test clean. Not with one P (nothing
+	// else runs while this spins) nor for a check the looker finishes: it
+	// looks later, and beside other tests some goroutine always runs.
 	leakcheckruntime.Gosched()
 	if leakcheckruntime.GOMAXPROCS(0) > 1 && !s.background(tc) {
-		until := leakchecktime.Now().Add(50 * leakchecktime.Microsecond)
-		for yields := 0; leakchecktime.Now().Before(until); {
+		limit := 50 * leakchecktime.Microsecond
+		s.mu.Lock()
+		if s.events == tc.events {
+			limit = 250 * leakchecktime.Microsecond
+		}
+		s.mu.Unlock()
+		start := leakchecktime.Now()
+		for {
 			running, runnable, ok := leakcheckSchedActive()
-			if !ok || running+runnable <= 1 {
+			waited := leakchecktime.Since(start)
+			if !ok || running+runnable <= 1 || waited >= limit {
 				break
 			}
-			if runnable > 0 && yields < 2 {
-				leakcheckruntime.Gosched()
-				yields++
+			if waited >= 20*leakchecktime.Microsecond {
+				leakcheckYieldCPU()
 			}
 		}
 	}

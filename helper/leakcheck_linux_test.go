@@ -11,3 +11,10 @@ import leakchecksyscall "syscall"
 func leakcheckDieWithParent() {
 	_, _, _ = leakchecksyscall.RawSyscall(leakchecksyscall.SYS_PRCTL, leakchecksyscall.PR_SET_PDEATHSIG, uintptr(leakchecksyscall.SIGKILL), 0)
 }
+
+// leakcheckYieldCPU lets another thread run on this CPU (sched_yield): a
+// goroutine running on another P whose thread the system has not given a
+// CPU meanwhile.
+func leakcheckYieldCPU() {
+	_, _, _ = leakchecksyscall.Syscall(leakchecksyscall.SYS_SCHED_YIELD, 0, 0, 0)
+}

@@ -1931,7 +1931,10 @@ func TestLast(t *testing.T)      {}
 /// which has no creation counter, the look came first, found the
 /// dispatcher runnable and the test clean; the job was then reported after
 /// the last test, or nowhere when the binary exited first, about one run
-/// in six.)
+/// in three.) The wait is bounded: on a loaded machine (this suite's other
+/// tests running beside it) the dispatcher's thread may get no CPU for
+/// longer, and the job is then reported after the last test, named after
+/// its test; never lost.
 #[test]
 fn a_job_handed_to_an_init_daemon_as_the_test_returns_is_that_tests_leak() {
     let m = temp_module(&[
@@ -1940,16 +1943,28 @@ fn a_job_handed_to_an_init_daemon_as_the_test_returns_is_that_tests_leak() {
     ]);
     let pkg = format!("{M}dispatch");
     for env in [&[][..], &[("LEAKCHECK_ALWAYS_LOOK", "1")]] {
+        let mut on_their_tests = 0;
         for _ in 0..3 {
             let run = run_in(m.path(), &["--", "-count=1"], env);
             let what = format!("{env:?}: {}", run.stdout());
             assert_eq!(run.code(), 1, "{what}");
+            let mut leaked = 0;
             for i in 1..=8 {
                 let name = format!("TestHandsOff{i}");
-                assert_eq!(run.verdict(&pkg, &name), "leaked", "{name} {what}");
+                match run.verdict(&pkg, &name).as_str() {
+                    "leaked" => leaked += 1,
+                    "passed" => assert!(what.contains(&format!("started by test {name}")), "{name} {what}"),
+                    other => panic!("{name}: {other}: {what}"),
+                }
             }
+            let after_last = run.package(&pkg)["main_leak"]["total"].as_u64().unwrap_or(0);
+            assert_eq!(leaked + after_last, 8, "every job is reported: {what}");
             assert_eq!(run.verdict(&pkg, "TestLast"), "passed", "{what}");
-            assert!(run.package(&pkg)["main_leak"].is_null(), "{what}");
+            on_their_tests += leaked;
         }
+        assert!(
+            on_their_tests >= 20,
+            "{env:?}: {on_their_tests} of 24 jobs on their tests"
+        );
     }
 }
