@@ -278,8 +278,9 @@ func (s *leakcheckSession) beginExample(name string) func() {
 // rest of one that holds a slot another test waits for (handOver), and under
 // -failfast a leak fails the package, not the test (0).
 func (s *leakcheckSession) end(tc *leakcheckTest) int {
-	created := s.createdSince(tc)
-	if created && s.background(tc) {
+	background := s.background(tc)
+	created := s.createdSince(tc, background)
+	if created && background {
 		s.endInBackground(tc)
 		return 0
 	}

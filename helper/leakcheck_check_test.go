@@ -46,7 +46,8 @@ func (out leakcheckOutcome) sections() [][]byte {
 
 // createdSince reports whether a goroutine may have been created since the
 // test began: false only when the creation counter says none was.
-func (s *leakcheckSession) createdSince(tc *leakcheckTest) bool {
+// background: the looker finishes the check.
+func (s *leakcheckSession) createdSince(tc *leakcheckTest, background bool) bool {
 	// A goroutine the test's last act woke (a daemon it sent work to)
 	// runs first: what it starts on the test's behalf counts, and is seen
 	// by the look that follows. One yield runs it on this P. Another P
@@ -63,7 +64,7 @@ func (s *leakcheckSession) createdSince(tc *leakcheckTest) bool {
 	// else runs while this spins) nor for a check the looker finishes: it
 	// looks later, and beside other tests some goroutine always runs.
 	leakcheckruntime.Gosched()
-	if leakcheckruntime.GOMAXPROCS(0) > 1 && !s.background(tc) {
+	if leakcheckruntime.GOMAXPROCS(0) > 1 && !background {
 		limit := 50 * leakchecktime.Microsecond
 		s.mu.Lock()
 		if s.events == tc.events {
