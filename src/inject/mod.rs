@@ -470,7 +470,7 @@ fn inject_package(
                 };
                 if let Some(out) = rewrite::rename_identifiers(source, &own_hidden, first_column) {
                     let copy = out_dir.join(format!("g{n}-{file}"));
-                    write(&copy, &format!("//line {}:1:{first_column}\n{out}", path.display()))?;
+                    write(&copy, &at_original_lines(&path, first_column, &out))?;
                     replace.insert(path, copy);
                 }
             }
@@ -505,9 +505,7 @@ fn inject_package(
             continue;
         }
         let copy = out_dir.join(format!("{}-{}", injection.rewritten.len(), file));
-        // Positions in the copy are the original's: compiler and vet
-        // errors, and stack frames, name the user's file and line.
-        let text = format!("//line {}:1:{first_column}\n{}", path.display(), rewrite.source);
+        let text = at_original_lines(path, *first_column, &rewrite.source);
         write(&copy, &text)?;
         if embeds_added {
             // (It may take the helper in: below.)
@@ -607,7 +605,7 @@ fn inject_package(
                 let text = match copies.get(path) {
                     Some(text) => text,
                     None => {
-                        unchanged = format!("//line {}:1:{first_column}\n{source}", path.display());
+                        unchanged = at_original_lines(path, *first_column, source);
                         &unchanged
                     }
                 };
@@ -637,6 +635,13 @@ fn inject_package(
     }
     injection.package_clause = core;
     Ok(injection)
+}
+
+/// A copy of the user's file `path` (its text `source`, without a byte
+/// order mark) whose positions are the original's: compiler and vet
+/// errors, and stack frames, name the user's file and line.
+fn at_original_lines(path: &Path, first_column: usize, source: &str) -> String {
+    format!("//line {}:1:{first_column}\n{source}", path.display())
 }
 
 /// What the overlay's helper is built for: go decides which of the
