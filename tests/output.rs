@@ -544,3 +544,90 @@ fn junit_points_at_the_largest_leaked_group_in_the_modules_code() {
     );
     assert_eq!(case.attribute("line"), Some("18"), "{}", run.junit);
 }
+
+/// A test that prints what looks like testing's framing (a tool's test
+/// showing a nested `go test` run's output) keeps those lines: go test
+/// shows them, and test2json gives a genuine framing line to the test it
+/// names, never to the test that printed it.
+#[test]
+fn lines_a_test_printed_that_look_like_testings_framing_are_shown() {
+    let m = temp_module(&[(
+        "nested/nested_test.go",
+        r#"package nested
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestRunner checks a tool that prints a go test run's output.
+func TestRunner(t *testing.T) {
+	fmt.Println("=== RUN   TestInner")
+	fmt.Println("=== PAUSE TestInner")
+	fmt.Println("--- FAIL: TestInner (0.01s)")
+	t.Run("report", func(t *testing.T) {
+		t.Log("=== CONT  TestInner")
+		fmt.Println("--- SKIP: TestOther (0.00s)")
+		t.Error("the tool missed TestInner's failure")
+	})
+}
+
+func TestQuiet(t *testing.T) {
+	fmt.Println("=== RUN   TestInnerQuiet")
+	fmt.Println("--- PASS: TestInnerQuiet (0.00s)")
+}
+"#,
+    )]);
+    let go = std::process::Command::new("go")
+        .args(["test", "-count=1", "./..."])
+        .current_dir(m.path())
+        .output()
+        .unwrap();
+    let go = String::from_utf8_lossy(&go.stdout);
+    let printed = [
+        "=== RUN   TestInner\n",
+        "=== PAUSE TestInner\n",
+        "--- FAIL: TestInner (0.01s)\n",
+        ": === CONT  TestInner\n",
+        "--- SKIP: TestOther (0.00s)\n",
+    ];
+    for line in printed {
+        assert!(go.contains(line), "go test shows {line:?}:\n{go}");
+    }
+    let run = run_in(m.path(), &["--color", "never", "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let out = run.stdout();
+    for line in printed {
+        assert!(out.contains(line), "leakcheck shows {line:?}:\n{out}");
+    }
+    // testing's own framing is still given once, in leakcheck's words.
+    assert!(!out.contains("=== RUN   TestRunner"), "{out}");
+    assert_eq!(out.matches("--- FAIL: TestRunner (").count(), 1, "{out}");
+    assert_eq!(out.matches("--- FAIL: TestRunner/report (").count(), 1, "{out}");
+    let quiet = run_in(
+        m.path(),
+        &["--color", "never", "--format", "standard-quiet", "--", "-count=1"],
+        &[],
+    );
+    let quiet = quiet.stdout();
+    for line in ["=== RUN   TestInnerQuiet\n", "--- PASS: TestInnerQuiet (0.00s)\n"] {
+        assert!(go.contains(line) && quiet.contains(line), "{line:?}:\n{go}\n{quiet}");
+    }
+    assert!(!quiet.contains("--- PASS: TestQuiet"), "{quiet}");
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let failure = |name: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(name))
+            .and_then(|c| c.children().find(|n| n.has_tag_name("failure")))
+            .and_then(|f| f.text())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let runner = failure("TestRunner");
+    for line in &printed[..3] {
+        assert!(runner.contains(line), "{line:?} in {runner}");
+    }
+    assert!(!runner.contains("=== RUN   TestRunner"), "{runner}");
+    let report = failure("TestRunner/report");
+    assert!(report.contains(printed[3]) && report.contains(printed[4]), "{report}");
+}

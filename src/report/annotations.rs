@@ -152,7 +152,7 @@ impl<W: Write> AnnotationsReporter<W> {
                     file: loc.as_ref().map(|(f, _)| self.relative(&base.join(f))),
                     line: loc.map(|(_, l)| l),
                     title: format!("{} failed ({})", t.name, p.import_path),
-                    message: text::without_framing(&t.output),
+                    message: text::without_framing(&t.output, &t.name),
                 });
             }
             if let CheckState::NotChecked(why) = &p.check {

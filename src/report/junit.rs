@@ -169,11 +169,11 @@ fn body_or(body: String, message: &str) -> String {
 /// before `--- SKIP` (what `t.Skip(...)` printed: `file_test.go:12: needs
 /// docker`, lines of a multi-line reason joined by spaces); `skipped` when
 /// it said nothing (`t.SkipNow()`).
-pub fn skip_reason(output: &str) -> String {
-    let body = text::without_framing(output);
+pub fn skip_reason(output: &str, test: &str) -> String {
+    let body = text::without_framing(output, test);
     let lines: Vec<&str> = body
         .lines()
-        .filter(|l| !l.trim_start().starts_with("--- SKIP: "))
+        .filter(|l| !text::is_result_line_of(l.trim_start(), test))
         .filter(|l| !l.trim().is_empty())
         .collect();
     let from = lines
@@ -198,13 +198,13 @@ fn is_log_line(line: &str) -> bool {
 }
 
 fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
-    let body = text::without_framing(&t.output);
+    let body = text::without_framing(&t.output, &t.name);
     let leak = t.leak.as_ref().filter(|l| l.total > 0);
     let summary = leak.map(text::leak_summary);
     let mut status = match outcome(t.verdict, summary.as_deref(), t.failed_by_subtest) {
         None if t.verdict == Verdict::Skipped => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(xml_safe(&skip_reason(&t.output)));
+            s.set_message(xml_safe(&skip_reason(&t.output, &t.name)));
             s.set_description(xml_safe(&body_or(body.clone(), "skipped")));
             s
         }
@@ -250,7 +250,7 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
         r.set_type(ty);
         r.set_message(xml_safe(&message));
         r.set_time(secs(a.elapsed));
-        r.set_stack_trace(xml_safe(&body_or(text::without_framing(&a.output), &message)));
+        r.set_stack_trace(xml_safe(&body_or(text::without_framing(&a.output, &t.name), &message)));
         if !a.output.is_empty() {
             r.set_system_out(xml_safe(&a.output));
         }
@@ -431,16 +431,19 @@ mod tests {
     #[test]
     fn the_skip_reason_is_what_t_skip_printed() {
         let out = "=== RUN   TestS\n    s_test.go:6: looking for docker\n    s_test.go:7: needs docker\n--- SKIP: TestS (0.00s)\n";
-        assert_eq!(skip_reason(out), "s_test.go:7: needs docker");
+        assert_eq!(skip_reason(out, "TestS"), "s_test.go:7: needs docker");
         // A reason over several lines, in a subtest.
         let out =
             "=== RUN   TestS/a\n        s_test.go:9: not here:\n            too slow\n    --- SKIP: TestS/a (0.00s)\n";
-        assert_eq!(skip_reason(out), "s_test.go:9: not here: too slow");
+        assert_eq!(skip_reason(out, "TestS/a"), "s_test.go:9: not here: too slow");
         // t.SkipNow(): nothing said.
-        assert_eq!(skip_reason("=== RUN   TestN\n--- SKIP: TestN (0.00s)\n"), "skipped");
+        assert_eq!(
+            skip_reason("=== RUN   TestN\n--- SKIP: TestN (0.00s)\n", "TestN"),
+            "skipped"
+        );
         // Printed without t.Log: the last line.
         assert_eq!(
-            skip_reason("=== RUN   TestP\nno database\n--- SKIP: TestP (0.00s)\n"),
+            skip_reason("=== RUN   TestP\nno database\n--- SKIP: TestP (0.00s)\n", "TestP"),
             "no database"
         );
         assert!(is_log_line("a_test.go:12: x") && is_log_line("a.go:1:"));

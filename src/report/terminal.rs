@@ -303,7 +303,7 @@ impl<W: Write> TerminalReporter<W> {
                     leaked.join(", ")
                 );
                 if outputs {
-                    out.push_str(&shown_output(&t.output));
+                    out.push_str(&shown_output(t));
                 }
                 // Its own leak is in the baseline (else it would be leaked
                 // by itself).
@@ -327,7 +327,7 @@ impl<W: Write> TerminalReporter<W> {
                     t.elapsed
                 );
                 if outputs {
-                    out.push_str(&shown_output(&t.output));
+                    out.push_str(&shown_output(t));
                 }
             } else if let Some(l) = leak.filter(|_| matches!(t.verdict, Verdict::Passed | Verdict::Skipped)) {
                 // Every group is in the baseline: tolerated, one line (a
@@ -350,7 +350,7 @@ impl<W: Write> TerminalReporter<W> {
                     t.elapsed
                 );
                 if outputs {
-                    out.push_str(&shown_output(&t.output));
+                    out.push_str(&shown_output(t));
                 }
                 if !t.fails() {
                     out.push_str(
@@ -363,7 +363,7 @@ impl<W: Write> TerminalReporter<W> {
             } else if outputs && self.opts.format == Format::StandardQuiet && p.is_failure() {
                 // go test without -v prints a failing package's output:
                 // what its passing tests wrote to stdout too.
-                out.push_str(&passed_test_stdout(&t.output));
+                out.push_str(&passed_test_stdout(t));
             }
             if let Some(l) = leak {
                 out.push_str(&text::leak_text_styled(l, &self.root, "    ", self.opts.stacks));
@@ -926,7 +926,7 @@ fn benchmarks(p: &PackageResult) -> String {
             })
     };
     for (i, b) in benches.iter().enumerate() {
-        let body = text::without_framing(&b.output);
+        let body = text::without_framing(&b.output, &b.name);
         out.push_str(body.strip_prefix(&format!("{}\n", b.name)).unwrap_or(&body));
         for line in p.output.lines().filter(|l| bench_of(l) == Some(i)) {
             let _ = writeln!(out, "{line}");
@@ -936,11 +936,13 @@ fn benchmarks(p: &PackageResult) -> String {
 }
 
 /// What a test printed, as the details show it: without testing's framing
-/// and result lines and without leakcheck's own lines.
-fn shown_output(output: &str) -> String {
+/// and result lines (the details give the result in their own words) and
+/// without leakcheck's own lines; a line the test printed that only looks
+/// like testing's (`--- FAIL: TestInner (0.00s)`) is its output.
+fn shown_output(t: &TestResult) -> String {
     let mut shown = String::new();
-    for line in text::without_framing(output).lines() {
-        if !is_result_line(line) && !HELPER_LEAK_LINE.is_match(line) {
+    for line in text::without_framing(&t.output, &t.name).lines() {
+        if !text::is_result_line_of(line, &t.name) && !HELPER_LEAK_LINE.is_match(line) {
             shown.push_str(line);
             shown.push('\n');
         }
@@ -948,30 +950,33 @@ fn shown_output(output: &str) -> String {
     shown
 }
 
-/// A test's result line as testing prints it (`--- FAIL: TestX (0.00s)`),
-/// which the details give in their own words; a line the test printed
-/// that only starts with `--- ` is its output.
-fn is_result_line(line: &str) -> bool {
-    text::result_line(line).is_some()
-}
-
 /// What go test without -v shows of a test that passed, in a package that
 /// failed: what it wrote to standard output, not testing's framing nor its
 /// t.Log lines (`    file_test.go:12: message`, continued by lines indented
 /// deeper), which test2json's verbose stream has and go test leaves out.
-fn passed_test_stdout(output: &str) -> String {
+fn passed_test_stdout(t: &TestResult) -> String {
     static LOG: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"^ {4,}\S+\.go:\d+: ").expect("the log pattern compiles"));
     let mut shown = String::new();
     let mut in_log = false;
-    for line in text::without_framing(output).lines() {
+    for line in text::without_framing(&t.output, &t.name).lines() {
         if LOG.is_match(line) || (in_log && line.starts_with("        ")) {
             in_log = true;
             continue;
         }
         in_log = false;
         // Its subtests' results too, indented.
-        let framing = is_result_line(line.trim_start()) || line.starts_with("=== ATTR ");
+        let framing = text::result_line_test(line.trim_start())
+            .or_else(|| {
+                line.strip_prefix("=== ATTR ")
+                    .and_then(|rest| rest.split_whitespace().next())
+            })
+            .is_some_and(|name| {
+                name == t.name
+                    || name
+                        .strip_prefix(t.name.as_str())
+                        .is_some_and(|sub| sub.starts_with('/'))
+            });
         if !framing && !HELPER_LEAK_LINE.is_match(line) {
             shown.push_str(line);
             shown.push('\n');

@@ -407,15 +407,33 @@ pub fn result_line(line: &str) -> Option<(&'static str, &str)> {
     })
 }
 
-/// A test's output without test2json's framing lines (`=== RUN` …).
-pub fn without_framing(output: &str) -> String {
+/// A test's output without testing's framing lines for it (`=== RUN
+/// TestX` …). test2json gives a framing line to the test it names, so in
+/// a test's output a line naming another test is one the test printed (a
+/// nested `go test` run's `=== RUN   TestInner`), and go test shows it.
+pub fn without_framing(output: &str, test: &str) -> String {
     output
         .split_inclusive('\n')
-        .filter(|l| {
-            !(l.starts_with("=== RUN")
-                || l.starts_with("=== PAUSE")
-                || l.starts_with("=== CONT")
-                || l.starts_with("=== NAME"))
-        })
+        .filter(|l| framed_test(l) != Some(test))
         .collect()
+}
+
+/// The test a framing line of testing's names (`=== RUN   TestX`, `=== CONT
+/// TestX` …), if the line is one.
+fn framed_test(line: &str) -> Option<&str> {
+    ["=== RUN ", "=== PAUSE ", "=== CONT ", "=== NAME "]
+        .into_iter()
+        .find_map(|prefix| line.strip_prefix(prefix))
+        .map(str::trim)
+}
+
+/// The test a result line names (`TestX` of `--- FAIL: TestX (0.00s)`).
+pub fn result_line_test(line: &str) -> Option<&str> {
+    result_line(line).map(|(_, rest)| rest.split(" (").next().unwrap_or(rest).trim())
+}
+
+/// Whether `line` is testing's result line for `test` rather than one a
+/// test printed about another (see [`without_framing`]).
+pub fn is_result_line_of(line: &str, test: &str) -> bool {
+    result_line_test(line) == Some(test)
 }
