@@ -311,12 +311,7 @@ func TestFails(t *testing.T) {
 "#,
     ),
     ]);
-    let go = std::process::Command::new("go")
-        .args(["test", "-count=1", "./..."])
-        .current_dir(m.path())
-        .output()
-        .unwrap();
-    let go = String::from_utf8_lossy(&go.stdout);
+    let go = common::go_test_stdout(m.path(), &["-count=1"]);
     assert!(
         go.contains("stdout from a passing test") && !go.contains("log from a passing test"),
         "{go}"
@@ -441,14 +436,7 @@ func BenchmarkSized(b *testing.B) {
             .map(|l| l.split_whitespace().next().unwrap().to_string())
             .collect()
     };
-    let go = std::process::Command::new("go")
-        .arg("test")
-        .arg("./...")
-        .args(args)
-        .current_dir(m.path())
-        .output()
-        .unwrap();
-    let want = names(&String::from_utf8_lossy(&go.stdout));
+    let want = names(&common::go_test_stdout(m.path(), &args));
     assert_eq!(want.len(), 18, "{want:?}");
     assert_eq!(names(&run.stdout()), want, "{}", run.stdout());
 }
@@ -578,12 +566,7 @@ func TestQuiet(t *testing.T) {
 }
 "#,
     )]);
-    let go = std::process::Command::new("go")
-        .args(["test", "-count=1", "./..."])
-        .current_dir(m.path())
-        .output()
-        .unwrap();
-    let go = String::from_utf8_lossy(&go.stdout);
+    let go = common::go_test_stdout(m.path(), &["-count=1"]);
     let printed = [
         "=== RUN   TestInner\n",
         "=== PAUSE TestInner\n",

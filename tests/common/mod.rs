@@ -183,6 +183,18 @@ pub fn temp_module(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// What plain `go test ./... ARGS` prints to standard output in `dir`: what
+/// leakcheck's terminal output is compared with.
+pub fn go_test_stdout(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("go")
+        .current_dir(dir)
+        .args(["test", "./..."])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// (package, test, run) → go test's own verdict (`pass`, `fail`, `skip`, or
 /// `none` when the binary died first), from plain `go test -json`.
 pub fn go_test_verdicts(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> BTreeMap<(String, String, u64), String> {
