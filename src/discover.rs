@@ -69,9 +69,11 @@ impl Toolchain {
         Ok(tc)
     }
 
-    /// The minor version (26 for go1.26.8); devel toolchains count as new.
+    /// The minor version (26 for go1.26.8, and for a toolchain built from
+    /// source, `devel go1.26-0a1b2c3 …`); one that says none counts as new.
     pub fn minor(&self) -> u32 {
-        self.version
+        let version = self.version.strip_prefix("devel ").unwrap_or(&self.version);
+        version
             .strip_prefix("go1.")
             .and_then(|v| v.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|v| v.parse().ok())
@@ -257,4 +259,30 @@ pub(crate) fn go_output(go: &str, dir: &Path, args: &[&str]) -> Result<Vec<u8>> 
         });
     }
     Ok(out.stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toolchains_minor_version_is_read_from_releases_and_source_builds() {
+        let minor = |version: &str| {
+            Toolchain {
+                go: "go".into(),
+                version: version.into(),
+                dir: PathBuf::new(),
+                gomod: None,
+                gowork: None,
+                goflags: String::new(),
+                goos: "linux".into(),
+            }
+            .minor()
+        };
+        assert_eq!(minor("go1.26.8"), 26);
+        assert_eq!(minor("go1.22rc1"), 22);
+        assert_eq!(minor("go1.21.0"), 21);
+        assert_eq!(minor("devel go1.27-7a3b2c1d Wed Nov 4 10:00:00 2026 +0000"), 27);
+        assert_eq!(minor("devel +abc123"), u32::MAX);
+    }
 }
