@@ -23,6 +23,13 @@ func TestColoursFail(t *testing.T) {
 	t.Errorf("failing with \x1b[33mcolour\x1b[0m and \x02 control")
 }
 
+// A CLI's hyperlink (OSC 8) and window title, ended by BEL.
+func TestHyperlinkFail(t *testing.T) {
+	fmt.Println("see \x1b]8;;https://example.com/run/42\x07the run\x1b]8;;\x07 for details")
+	fmt.Println("\x1b]0;building\x07done")
+	t.Error("must be visible")
+}
+
 func TestBig(t *testing.T) {
 	line := strings.Repeat("x", 1000)
 	for i := 0; i < 2000; i++ {
@@ -62,6 +69,23 @@ fn control_bytes_and_colours_keep_the_junit_valid_and_visible() {
         .text()
         .unwrap()
         .contains("failing with colour and \\x02 control"));
+    // An escape sequence ended by BEL goes whole: it once took the rest of
+    // the output with it.
+    let link = case("TestHyperlinkFail")
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .and_then(|n| n.text())
+        .unwrap_or_default()
+        .to_string();
+    for text in [
+        "see the run for details\n",
+        "done\n",
+        "must be visible",
+        "--- FAIL: TestHyperlinkFail",
+    ] {
+        assert!(link.contains(text), "{text:?} in {link:?}");
+        assert!(out("TestHyperlinkFail").contains(text), "{text:?} in system-out");
+    }
     // 2,000 lines of 1,000 bytes: nothing dropped.
     let big = out("TestBig");
     assert!(big.contains("1999 xxx"), "last line missing");

@@ -384,13 +384,24 @@ fn hostname() -> Option<String> {
 /// become spaces up to the next 8-column stop (stack traces stay aligned),
 /// carriage returns become line ends (a progress line's states all stay),
 /// other control characters become a visible `\xNN`, and the
-/// non-characters U+FFFE/U+FFFF become `\u{fffe}`/`\u{ffff}`. ESC stays for
-/// quick-junit to strip with its sequence.
+/// non-characters U+FFFE/U+FFFF become `\u{fffe}`/`\u{ffff}`. Terminal
+/// escape sequences (colours, an OSC 8 hyperlink or a window title ended by
+/// BEL or `ESC \`) are removed here, whole, before BEL becomes `\x07`: left
+/// to quick-junit, a sequence whose end had been made visible ran on and
+/// took the rest of the output with it. An ESC that starts no complete
+/// sequence on its line is shown as `\x1b`, and what follows it stays.
 pub fn xml_safe(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut column = 0;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = s.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c == '\x1b' {
+            if let Some(len) = escape_sequence_len(&s[at..]) {
+                while chars.next_if(|&(i, _)| i < at + len).is_some() {}
+                continue;
+            }
+        }
+        let next = chars.peek().map(|&(_, c)| c);
         match c {
             '\t' => {
                 let n = 8 - column % 8;
@@ -398,13 +409,12 @@ pub fn xml_safe(s: &str) -> String {
                 column += n;
                 continue;
             }
-            '\r' if chars.peek() == Some(&'\n') => continue,
+            '\r' if next == Some('\n') => continue,
             '\n' | '\r' => {
                 out.push('\n');
                 column = 0;
                 continue;
             }
-            '\x1b' => out.push(c),
             c if (c as u32) < 0x20 || c == '\x7f' => {
                 let shown = format!("\\x{:02x}", c as u32);
                 column += shown.len();
@@ -422,6 +432,41 @@ pub fn xml_safe(s: &str) -> String {
         column += 1;
     }
     out
+}
+
+/// The length in bytes of the terminal escape sequence `s` starts with (at
+/// its ESC), if it is a complete one: CSI (`ESC [ … final`, colours),
+/// OSC, DCS, SOS, PM and APC strings up to BEL or `ESC \\` on the same line,
+/// and the two- and three-byte escapes (`ESC 7`, `ESC ( B`).
+fn escape_sequence_len(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    debug_assert_eq!(bytes.first(), Some(&0x1b));
+    match *bytes.get(1)? {
+        b'[' => {
+            let mut i = 2;
+            while matches!(bytes.get(i), Some(0x30..=0x3f)) {
+                i += 1;
+            }
+            while matches!(bytes.get(i), Some(0x20..=0x2f)) {
+                i += 1;
+            }
+            matches!(bytes.get(i), Some(0x40..=0x7e)).then_some(i + 1)
+        }
+        b']' | b'P' | b'X' | b'^' | b'_' => {
+            let mut i = 2;
+            loop {
+                match *bytes.get(i)? {
+                    0x07 => return Some(i + 1),
+                    0x1b if bytes.get(i + 1) == Some(&b'\\') => return Some(i + 2),
+                    b'\n' | b'\r' | 0x1b => return None,
+                    _ => i += 1,
+                }
+            }
+        }
+        0x20..=0x2f => matches!(bytes.get(2), Some(0x30..=0x7e)).then_some(3),
+        0x30..=0x7e => Some(2),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -492,8 +537,42 @@ mod tests {
             "ok      pkg     0.5s\n        x.go:1"
         );
         assert_eq!(xml_safe("10%\r20%\r"), "10%\n20%\n");
-        // Nothing quick-junit strips is left to it but ANSI sequences.
+        // Nothing is left for quick-junit to strip.
         let safe = xml_safe("a\tb\r\nc\rd\x1b[31me\x1b[0m\x07f");
-        assert_eq!(quick_junit::XmlString::new(&safe).as_str(), "a       b\nc\nde\\x07f");
+        assert_eq!(safe, "a       b\nc\nde\\x07f");
+        assert_eq!(quick_junit::XmlString::new(&safe).as_str(), safe);
+    }
+
+    /// A hostile review's cases: every escape sequence goes whole, and an
+    /// unfinished one takes nothing with it.
+    #[test]
+    fn escape_sequences_go_whole_and_take_no_text_with_them() {
+        let cases = [
+            // OSC 8 hyperlinks and window titles, ended by BEL or ESC \.
+            (
+                "a \x1b]8;;http://x\x07LINK\x1b]8;;\x07 b\nmust be visible\n",
+                "a LINK b\nmust be visible\n",
+            ),
+            ("a \x1b]0;title\x07 b\nE\n", "a  b\nE\n"),
+            ("a \x1b]8;;http://x\x1b\\LINK\x1b]8;;\x1b\\ b\n", "a LINK b\n"),
+            (
+                "\x1b[1;31mred\x1b[0m \x1b(Bplain \x1b7saved\x1b8\n",
+                "red plain saved\n",
+            ),
+            // Unfinished: the ESC is shown, the text stays.
+            (
+                "a \x1b]0;title\nnext line\n--- FAIL: TestX\n",
+                "a \\x1b]0;title\nnext line\n--- FAIL: TestX\n",
+            ),
+            ("\x1bPdata\n E \n", "\\x1bPdata\n E \n"),
+            ("x \x1b[\nE\n", "x \\x1b[\nE\n"),
+            ("\x1b--- FAIL: TestEscEnd\n", "\\x1b--- FAIL: TestEscEnd\n"),
+            ("end\x1b", "end\\x1b"),
+        ];
+        for (input, want) in cases {
+            let safe = xml_safe(input);
+            assert_eq!(safe, want, "{input:?}");
+            assert_eq!(quick_junit::XmlString::new(&safe).as_str(), want, "{input:?}");
+        }
     }
 }
