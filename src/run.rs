@@ -574,15 +574,24 @@ pub fn run(
 /// process group. leakcheck runs go test in a group of its own and, on the
 /// first SIGINT/SIGTERM/SIGHUP, interrupts that group (SIGKILL on a second
 /// signal); the run then ends normally, and the reports hold what finished.
+/// Before that, while leakcheck reads its configuration and asks go for the
+/// toolchain and the packages (a read that may block: a FIFO, a slow
+/// `go list`), a signal ends it at once with 130: nothing has run, nothing
+/// is left to report.
 pub mod interrupt {
-    use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 
     static GROUP: AtomicI32 = AtomicI32::new(0);
     static SIGNALS: AtomicU32 = AtomicU32::new(0);
+    static SETTING_UP: AtomicBool = AtomicBool::new(true);
 
     /// Installs the handlers (once per process).
     pub fn install() -> Result<(), String> {
         ctrlc::set_handler(|| {
+            if SETTING_UP.load(Ordering::SeqCst) {
+                eprintln!("leakcheck: interrupted before any test ran");
+                std::process::exit(crate::error::ExitCode::Interrupted as i32);
+            }
             let n = SIGNALS.fetch_add(1, Ordering::SeqCst) + 1;
             signal_group(GROUP.load(Ordering::SeqCst), n);
         })
@@ -612,6 +621,14 @@ pub mod interrupt {
     pub fn interrupt() {
         let n = SIGNALS.fetch_add(1, Ordering::SeqCst) + 1;
         signal_group(GROUP.load(Ordering::SeqCst), n);
+    }
+
+    /// From here on a signal interrupts the run, which then reports what
+    /// finished (and the terminal mode of `--watch` is restored), instead
+    /// of ending leakcheck at once: called once the packages are known,
+    /// before anything is written.
+    pub fn setup_done() {
+        SETTING_UP.store(false, Ordering::SeqCst);
     }
 
     /// Whether a signal arrived.

@@ -148,6 +148,7 @@ pub fn prepare(
     else {
         return Ok(None);
     };
+    run::interrupt::setup_done();
     // What go reads and writes (the overlay, go's work directory) goes
     // where go's temporary files go: GOTMPDIR when the user set it, else
     // the system's; the helper's records go to the system's. Names start

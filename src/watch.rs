@@ -96,6 +96,8 @@ pub fn run(opts: WatchOptions) -> Result<ExitCode> {
     }
     let (mut debouncer, mut watched) = start_watching(roots, tx.clone())?;
 
+    // From here a signal quits the loop, which restores the terminal.
+    interrupt::setup_done();
     let keys = Keys::start(tx.clone());
     let mut app = App {
         opts: Arc::new(opts),

@@ -1186,6 +1186,56 @@ fn a_cached_pass_is_a_checked_pass_and_settings_are_part_of_the_key() {
     }
 }
 
+/// A signal while go lists the packages (a slow `go list`, a config file
+/// that is a FIFO) ends leakcheck at once with 130, and the go it started
+/// with it (a hostile review's case: both signals were ignored until the
+/// listing ended, and a killed leakcheck left go running).
+#[test]
+fn a_signal_before_any_test_runs_ends_leakcheck_at_once() {
+    let m = temp_module(&[(
+        "slow/slow_test.go",
+        "package slow\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n",
+    )]);
+    let tools = tempfile::tempdir().unwrap();
+    let fifo = tools.path().join("listing");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) on a path of our own.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    // The real go, except that `go list` says so on the FIFO and hangs.
+    let go = tools.path().join("go");
+    std::fs::write(
+        &go,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = list ]; then echo listing > {}; exec sleep 60; fi\nexec go \"$@\"\n",
+            fifo.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&go, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let marker = format!("LEAKCHECK_SETUP_SIGNAL_TEST={}", std::process::id());
+    let child = leakcheck()
+        .current_dir(m.path())
+        .env("LEAKCHECK_SETUP_SIGNAL_TEST", std::process::id().to_string())
+        .args(["--go", go.to_str().unwrap(), "./..."])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (on the FIFO, not a clock) until go list runs.
+    let mut said = String::new();
+    BufReader::new(std::fs::File::open(&fifo).unwrap())
+        .read_line(&mut said)
+        .unwrap();
+    assert_eq!(said, "listing\n");
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.trim(), "leakcheck: interrupted before any test ran");
+    common::wait_for_no_process_with(&marker);
+}
+
 const SLOW: &str = r#"package slow
 
 import (
