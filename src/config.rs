@@ -110,8 +110,25 @@ pub fn find(root: &Path) -> Option<PathBuf> {
 
 /// Reads and checks a configuration file.
 pub fn load(path: &Path) -> Result<Config> {
-    let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let text = read_input(path, 64 << 20).map_err(|e| Error::io("cannot read", path, e))?;
     parse(&text, path)
+}
+
+/// Reads a file the user named (a config, baseline, timings or report
+/// file), refusing one larger than `cap` bytes: `--config /dev/zero` read
+/// until the machine ran out of memory.
+pub fn read_input(path: &Path, cap: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} MiB, not a file leakcheck reads", cap >> 20),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text: {e}")))
 }
 
 /// Parses `500ms`, `2s`, `1m30s`, or plain seconds (`2`).

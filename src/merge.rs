@@ -38,7 +38,7 @@ pub enum Input {
 
 /// Reads one input, telling the kinds apart by the first character.
 pub fn read(path: &Path) -> Result<Input> {
-    let text = fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let text = crate::config::read_input(path, 4 << 30).map_err(|e| Error::io("cannot read", path, e))?;
     let bad = |what: String| Error::Usage(format!("merge: {}: {what}", path.display()));
     match text.trim_start_matches('\u{feff}').trim_start().chars().next() {
         Some('<') => {

@@ -212,7 +212,7 @@ impl Timings {
     /// `--report-json` file (`packages[].import_path`, `packages[].elapsed`),
     /// told apart by their first character.
     pub fn load(path: &Path) -> Result<Timings> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        let text = crate::config::read_input(path, 4 << 30).map_err(|e| Error::io("cannot read", path, e))?;
         Timings::parse(&text)
             .map(|seconds| Timings {
                 source: path.to_path_buf(),

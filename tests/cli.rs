@@ -303,3 +303,21 @@ fn a_temporary_directory_whose_path_is_not_utf8_is_one_line_and_exit_2() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("not UTF-8"), "{err}");
 }
+
+/// A file named where leakcheck expects a small one that never ends
+/// (`/dev/zero`) is refused in one line, exit 2 (a hostile review's case:
+/// leakcheck read it until the machine ran out of memory).
+#[test]
+fn an_endless_config_file_is_refused_in_one_line() {
+    let out = leakcheck()
+        .current_dir(fixtures_dir())
+        .args(["--config", "/dev/zero", "./spawn"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim(),
+        "leakcheck: cannot read /dev/zero: larger than 64 MiB, not a file leakcheck reads"
+    );
+}

@@ -121,7 +121,7 @@ fn leaks(p: &PackageResult) -> Vec<(String, &LeakedGroup)> {
 impl Baseline {
     /// Reads a baseline file; `None` when it does not exist.
     pub fn load(path: &Path) -> Result<Option<Baseline>> {
-        let text = match fs::read_to_string(path) {
+        let text = match crate::config::read_input(path, 1 << 30) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io("cannot read", path, e)),
