@@ -734,7 +734,7 @@ impl PackageCollector {
                 // Only the records say which tests ran after it, and they
                 // stop short of the end.
                 problems.push(format!(
-                    "go test's output stopped while {name} ran (it closed os.Stdout?) and the check after the last test did not run: which tests ran after it is not known"
+                    "go test's output stopped while {name} ran (it closed os.Stdout or os.Stderr?) and the check after the last test did not run: which tests ran after it is not known"
                 ));
             }
             if let Some(i) = (0..self.tests.len()).find(|&i| self.tests[i].name == name && self.tests[i].run == run) {
@@ -758,7 +758,7 @@ impl PackageCollector {
         }
         if !self.unseen.is_empty() {
             warnings.push(format!(
-                "go test's output has no line of {} (a test closed os.Stdout): their verdicts are leakcheck's records', and what they printed is lost",
+                "go test's output has no line of {} (a test closed os.Stdout or os.Stderr): their verdicts are leakcheck's records', and what they printed is lost",
                 self.unseen.join(", ")
             ));
         }
