@@ -241,7 +241,7 @@ pub struct RunArgs {
     /// (e.g. 500ms, 2s). Only leaking tests wait this long; a clean test
     /// never sleeps.
     /// [default: 500ms, or `grace` in leakcheck.toml]
-    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration, allow_hyphen_values = true)]
     pub grace: Option<Duration>,
 
     /// The go command to run.

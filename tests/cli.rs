@@ -140,6 +140,10 @@ fn a_bad_grace_is_a_usage_error() {
     let (code, _, err) = run(&["--grace", "soon"], &fixtures_dir(), &[]);
     assert_eq!(code, 2);
     assert!(err.contains("`soon` is not a duration"), "{err}");
+    // A negative one is a bad value, not an unknown flag.
+    let (code, _, err) = run(&["--grace", "-1s"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`-1s` is not a duration"), "{err}");
 }
 
 #[test]
