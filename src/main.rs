@@ -48,6 +48,12 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     }
     leakcheck::run::interrupt::install().map_err(Error::Usage)?;
     let mut opts = run_options(&args)?;
+    for path in [&args.junitfile, &args.report_json, &args.jsonfile]
+        .into_iter()
+        .flatten()
+    {
+        leakcheck::report::check_writable(path)?;
+    }
     if args.watch {
         refuse_with_watch(&args)?;
         return watch::run(WatchOptions {

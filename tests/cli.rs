@@ -325,3 +325,33 @@ fn an_endless_config_file_is_refused_in_one_line() {
         "leakcheck: cannot read /dev/zero: larger than 64 MiB, not a file leakcheck reads"
     );
 }
+
+/// A report that cannot be written (a path under a file, a directory) is
+/// refused before any test runs: found after the run, it cost the whole
+/// run's results (a hostile review's case).
+#[test]
+fn a_report_path_that_cannot_be_written_stops_leakcheck_before_any_test_runs() {
+    let go = common::GoLog::new();
+    let m = common::temp_module(&[(
+        "a/a_test.go",
+        "package a\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n",
+    )]);
+    for (flag, path, why) in [
+        ("--junitfile", "go.mod/report.xml", "go.mod is a file, not a directory"),
+        ("--report-json", "a", "it is a directory"),
+        (
+            "--jsonfile",
+            "go.mod/out/events.json",
+            "go.mod is a file, not a directory",
+        ),
+    ] {
+        let (code, _, err) = run(&[flag, path, "./..."], m.path(), &[("LEAKCHECK_GO", &go.go())]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("leakcheck: cannot write {path}: ")) && err.contains(why),
+            "{err}"
+        );
+    }
+    assert_eq!(go.count("test"), 0, "go test ran");
+}

@@ -16,11 +16,11 @@ pub mod step_summary;
 pub mod terminal;
 pub mod text;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::analyse::PackageResult;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What happens during a run, as reporters see it.
 #[derive(Debug)]
@@ -173,4 +173,46 @@ impl RunSummary {
 pub trait Reporter {
     /// Handles one event.
     fn handle(&mut self, event: &Event<'_>) -> Result<()>;
+}
+
+/// Checks, before any test runs, that a report file can be written at
+/// `path`: its directory exists or can be made, the path is not a
+/// directory, and a file can be created next to it. A path under a file
+/// or in a read-only directory was found out only after the whole run,
+/// whose reports were then lost. The report is still written at the end.
+pub fn check_writable(path: &Path) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Some(file) = dir.ancestors().find(|d| d.is_file()) {
+        return Err(Error::io(
+            "cannot write",
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!("{} is a file, not a directory", file.display()),
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+    if path.is_dir() {
+        return Err(Error::io(
+            "cannot write",
+            path,
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"),
+        ));
+    }
+    tempfile::Builder::new()
+        .prefix(".leakcheck-probe-")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| {
+            let why = format!(
+                "cannot create a file in {}: {}",
+                dir.display(),
+                std::io::Error::from(e.kind())
+            );
+            Error::io("cannot write", path, std::io::Error::new(e.kind(), why))
+        })
 }
