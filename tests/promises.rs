@@ -2188,11 +2188,14 @@ func TestC(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 }
 
-// TestD's worker lives until after TestC's check is over.
+// TestD's worker lives until after TestC's check is over (its grace
+// period ends 0.6 s in; 5 s leave room for a loaded machine: with 2 s, a
+// full test suite beside a -race stress run once finished TestC's check
+// after TestD's worker had gone, and nothing was left to confuse).
 func TestD(t *testing.T) {
 	t.Parallel()
 	stop := spawn()
-	time.Sleep(2 * time.Second)
+	time.Sleep(5 * time.Second)
 	close(stop)
 }
 

@@ -181,28 +181,29 @@ pub trait Reporter {
 /// or in a read-only directory was found out only after the whole run,
 /// whose reports were then lost. The report is still written at the end.
 pub fn check_writable(path: &Path) -> Result<()> {
+    let refuse =
+        |kind: std::io::ErrorKind, why: String| Error::io("cannot write", path, std::io::Error::new(kind, why));
+    if path.is_dir() {
+        return Err(refuse(std::io::ErrorKind::IsADirectory, "it is a directory".into()));
+    }
+    if path.exists() {
+        // Opened as it is, not truncated: `/dev/stdout` stays usable, and
+        // a report from an earlier run stays until this one replaces it.
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map(drop)
+            .map_err(|e| Error::io("cannot write", path, e));
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     if let Some(file) = dir.ancestors().find(|d| d.is_file()) {
-        return Err(Error::io(
-            "cannot write",
-            path,
-            std::io::Error::new(
-                std::io::ErrorKind::NotADirectory,
-                format!("{} is a file, not a directory", file.display()),
-            ),
-        ));
+        let why = format!("{} is a file, not a directory", file.display());
+        return Err(refuse(std::io::ErrorKind::NotADirectory, why));
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-    if path.is_dir() {
-        return Err(Error::io(
-            "cannot write",
-            path,
-            std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"),
-        ));
-    }
     tempfile::Builder::new()
         .prefix(".leakcheck-probe-")
         .tempfile_in(dir)
@@ -213,6 +214,6 @@ pub fn check_writable(path: &Path) -> Result<()> {
                 dir.display(),
                 std::io::Error::from(e.kind())
             );
-            Error::io("cannot write", path, std::io::Error::new(e.kind(), why))
+            refuse(e.kind(), why)
         })
 }
