@@ -119,8 +119,18 @@ pub fn load(path: &Path) -> Result<Config> {
 /// until the machine ran out of memory.
 pub fn read_input(path: &Path, cap: u64) -> std::io::Result<String> {
     use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let file = fs::File::open(path)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_char_device() || kind.is_block_device() {
+        // `/dev/zero` would fill the cap before it is refused.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a device, not a file",
+        ));
+    }
     let mut bytes = Vec::new();
-    fs::File::open(path)?.take(cap + 1).read_to_end(&mut bytes)?;
+    file.take(cap + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > cap {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,

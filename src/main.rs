@@ -48,10 +48,16 @@ fn run(cli: Cli) -> leakcheck::error::Result<ExitCode> {
     }
     leakcheck::run::interrupt::install().map_err(Error::Usage)?;
     let mut opts = run_options(&args)?;
-    for path in [&args.junitfile, &args.report_json, &args.jsonfile]
-        .into_iter()
-        .flatten()
-    {
+    let reports: Vec<(&str, &std::path::Path)> = [
+        ("--junitfile", &args.junitfile),
+        ("--report-json", &args.report_json),
+        ("--jsonfile", &args.jsonfile),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path.as_deref()?)))
+    .collect();
+    leakcheck::report::check_distinct(&reports)?;
+    for (_, path) in &reports {
         leakcheck::report::check_writable(path)?;
     }
     if args.watch {

@@ -313,17 +313,22 @@ fn a_temporary_directory_whose_path_is_not_utf8_is_one_line_and_exit_2() {
 /// leakcheck read it until the machine ran out of memory).
 #[test]
 fn an_endless_config_file_is_refused_in_one_line() {
-    let out = leakcheck()
-        .current_dir(fixtures_dir())
-        .args(["--config", "/dev/zero", "./spawn"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(
-        err.trim(),
-        "leakcheck: cannot read /dev/zero: larger than 64 MiB, not a file leakcheck reads"
-    );
+    let big = tempfile::NamedTempFile::new().unwrap();
+    big.as_file().set_len(65 << 20).unwrap();
+    let big = big.path().to_str().unwrap();
+    for (config, why) in [
+        ("/dev/zero", "a device, not a file".to_string()),
+        (big, "larger than 64 MiB, not a file leakcheck reads".to_string()),
+    ] {
+        let out = leakcheck()
+            .current_dir(fixtures_dir())
+            .args(["--config", config, "./spawn"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.trim(), format!("leakcheck: cannot read {config}: {why}"));
+    }
 }
 
 /// A report that cannot be written (a path under a file, a directory) is
@@ -353,5 +358,52 @@ fn a_report_path_that_cannot_be_written_stops_leakcheck_before_any_test_runs() {
             "{err}"
         );
     }
+    // A directory not there yet, a link into one, the same file twice.
+    std::os::unix::fs::symlink("missing/report.xml", m.path().join("link.xml")).unwrap();
+    for (args, why) in [
+        (&["--junitfile", "outdir/", "./..."][..], "it is a directory"),
+        (
+            &["--junitfile", "link.xml", "./..."][..],
+            "its link points into missing",
+        ),
+        (
+            &["--junitfile", "newdir/r.xml", "--report-json", "newdir/r.xml", "./..."][..],
+            "name the same file",
+        ),
+        (
+            &["--junitfile", "newdir/r.xml", "--jsonfile", "go.mod/x.json", "./..."][..],
+            "not a directory",
+        ),
+    ] {
+        let (code, _, err) = run(args, m.path(), &[("LEAKCHECK_GO", &go.go())]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
     assert_eq!(go.count("test"), 0, "go test ran");
+    // Refused, it made no directory.
+    assert!(!m.path().join("newdir").exists());
+}
+
+/// A FIFO named as the report (a CI step reading it) gets the whole report:
+/// checking the path before the run must not open it (its reader would
+/// take that for the end of the file, and the write at the end would wait
+/// for a reader for ever; a review's case).
+#[test]
+fn a_report_to_a_fifo_reaches_its_reader() {
+    let m = common::temp_module(&[(
+        "a/a_test.go",
+        "package a\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {}\n",
+    )]);
+    let fifo = m.path().join("report.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) on a path of our own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let (code, out, err) = run(&["--junitfile", fifo.to_str().unwrap(), "./..."], m.path(), &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let xml = reader.join().unwrap();
+    assert!(xml.contains("<testcase name=\"TestA\""), "{xml}");
 }

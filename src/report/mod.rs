@@ -176,44 +176,85 @@ pub trait Reporter {
 }
 
 /// Checks, before any test runs, that a report file can be written at
-/// `path`: its directory exists or can be made, the path is not a
-/// directory, and a file can be created next to it. A path under a file
-/// or in a read-only directory was found out only after the whole run,
-/// whose reports were then lost. The report is still written at the end.
+/// `path`, without writing anything: a path under a file, naming a
+/// directory, or in a read-only directory was found out only after the
+/// whole run, whose reports were then lost. The report is written at the
+/// end, as before (its directories made then).
 pub fn check_writable(path: &Path) -> Result<()> {
-    let refuse =
-        |kind: std::io::ErrorKind, why: String| Error::io("cannot write", path, std::io::Error::new(kind, why));
-    if path.is_dir() {
-        return Err(refuse(std::io::ErrorKind::IsADirectory, "it is a directory".into()));
+    use std::io::ErrorKind;
+    let refuse = |kind: ErrorKind, why: String| Error::io("cannot write", path, std::io::Error::new(kind, why));
+    if path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(refuse(ErrorKind::IsADirectory, "it is a directory".into()));
     }
-    if path.exists() {
-        // Opened as it is, not truncated: `/dev/stdout` stays usable, and
-        // a report from an earlier run stays until this one replaces it.
-        return std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map(drop)
-            .map_err(|e| Error::io("cannot write", path, e));
+    match std::fs::metadata(path) {
+        // Opened as it is, not truncated: a report from an earlier run
+        // stays until this one replaces it.
+        Ok(meta) if meta.is_file() => {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map(drop)
+                .map_err(|e| Error::io("cannot write", path, e));
+        }
+        // `/dev/stdout`, a FIFO a reader waits on: written to at the end
+        // only (opening a FIFO now would end its reader's input).
+        Ok(_) => return Ok(()),
+        Err(_) => {}
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
+    let parent = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    if let Ok(target) = std::fs::read_link(path) {
+        // A link to a file not there yet: written through, into a
+        // directory the writer does not make.
+        let target = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(d) => d.join(target),
+            None => target,
+        };
+        let dir = parent(&target);
+        if !dir.is_dir() {
+            let why = format!("its link points into {}, which is not a directory", dir.display());
+            return Err(refuse(ErrorKind::NotFound, why));
+        }
+    }
+    let dir = parent(path);
+    // The nearest directory that exists: the rest is made at the end.
+    let existing = dir
+        .ancestors()
+        .map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d })
+        .find(|d| d.exists())
         .unwrap_or(Path::new("."));
-    if let Some(file) = dir.ancestors().find(|d| d.is_file()) {
-        let why = format!("{} is a file, not a directory", file.display());
-        return Err(refuse(std::io::ErrorKind::NotADirectory, why));
+    if !existing.is_dir() {
+        let why = format!("{} is a file, not a directory", existing.display());
+        return Err(refuse(ErrorKind::NotADirectory, why));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
     tempfile::Builder::new()
         .prefix(".leakcheck-probe-")
-        .tempfile_in(dir)
+        .tempfile_in(existing)
         .map(drop)
         .map_err(|e| {
             let why = format!(
                 "cannot create a file in {}: {}",
-                dir.display(),
+                existing.display(),
                 std::io::Error::from(e.kind())
             );
             refuse(e.kind(), why)
         })
+}
+
+/// Refuses two reports named at the same path: one would silently
+/// overwrite the other.
+pub fn check_distinct(paths: &[(&str, &Path)]) -> Result<()> {
+    for (i, (flag, path)) in paths.iter().enumerate() {
+        if let Some((other, _)) = paths[..i].iter().find(|(_, p)| p == path) {
+            return Err(Error::Usage(format!(
+                "{other} and {flag} name the same file, {}: one report would overwrite the other",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
