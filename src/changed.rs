@@ -112,14 +112,14 @@ enum GitError {
 
 /// Runs git in `dir` and returns its standard output.
 fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitError> {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        // Messages in English: "not a git repository" is matched above.
-        .env("LC_ALL", "C")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(GitError::NotRun)?;
+    let out = crate::run::interrupt::setup_output(
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            // Messages in English: "not a git repository" is matched above.
+            .env("LC_ALL", "C"),
+    )
+    .map_err(GitError::NotRun)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no output");

@@ -234,23 +234,11 @@ pub(crate) fn go_list<T: serde::de::DeserializeOwned>(tc: &Toolchain, args: &[St
 }
 
 pub(crate) fn go_output(go: &str, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let mut command = Command::new(go);
-    command.args(args).current_dir(dir);
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl(2) only sets an attribute of the new process; between
-    // fork and exec it touches no memory shared with leakcheck. A signal
-    // that ends leakcheck while go lists the packages (run::interrupt)
-    // ends go too.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        command.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    let out = command.output().map_err(|source| Error::GoNotFound {
-        go: go.to_string(),
-        source,
+    let out = crate::run::interrupt::setup_output(Command::new(go).args(args).current_dir(dir)).map_err(|source| {
+        Error::GoNotFound {
+            go: go.to_string(),
+            source,
+        }
     })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -584,11 +584,13 @@ pub mod interrupt {
     static GROUP: AtomicI32 = AtomicI32::new(0);
     static SIGNALS: AtomicU32 = AtomicU32::new(0);
     static SETTING_UP: AtomicBool = AtomicBool::new(true);
+    static SETUP_GROUP: AtomicI32 = AtomicI32::new(0);
 
     /// Installs the handlers (once per process).
     pub fn install() -> Result<(), String> {
         ctrlc::set_handler(|| {
             if SETTING_UP.load(Ordering::SeqCst) {
+                end_setup_command();
                 eprintln!("leakcheck: interrupted before any test ran");
                 std::process::exit(crate::error::ExitCode::Interrupted as i32);
             }
@@ -621,6 +623,46 @@ pub mod interrupt {
     pub fn interrupt() {
         let n = SIGNALS.fetch_add(1, Ordering::SeqCst) + 1;
         signal_group(GROUP.load(Ordering::SeqCst), n);
+    }
+
+    /// Runs a command of the setup (`go env`, `go list`, `git`) and returns
+    /// its output, in a process group of its own: a signal that ends
+    /// leakcheck then ends it and whatever it started (a `--go` wrapper's
+    /// children, go's own), and the command dies with leakcheck when
+    /// leakcheck is killed (PR_SET_PDEATHSIG on Linux).
+    pub fn setup_output(command: &mut std::process::Command) -> std::io::Result<std::process::Output> {
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl(2) only sets an attribute of the new process;
+        // between fork and exec it touches no memory shared with leakcheck.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = command.spawn()?;
+        SETUP_GROUP.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
+        let out = child.wait_with_output();
+        SETUP_GROUP.store(0, Ordering::SeqCst);
+        out
+    }
+
+    fn end_setup_command() {
+        let group = SETUP_GROUP.load(Ordering::SeqCst);
+        if group > 0 {
+            // SAFETY: kill(2) with a negative pid signals a process group;
+            // it touches no memory of ours.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
     }
 
     /// From here on a signal interrupts the run, which then reports what

@@ -1206,7 +1206,8 @@ fn a_signal_before_any_test_runs_ends_leakcheck_at_once() {
     std::fs::write(
         &go,
         format!(
-            "#!/bin/sh\nif [ \"$1\" = list ]; then echo listing > {}; exec sleep 60; fi\nexec go \"$@\"\n",
+            "#!/bin/sh\nif [ \"$1\" = list ]; then sleep 60 & echo $! > {}; echo listing > {}; wait; fi\nexec go \"$@\"\n",
+            tools.path().join("sleep.pid").display(),
             fifo.display()
         ),
     )
@@ -1233,6 +1234,20 @@ fn a_signal_before_any_test_runs_ends_leakcheck_at_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert_eq!(stderr.trim(), "leakcheck: interrupted before any test ran");
+    // What go's command started (here the wrapper's sleep) was killed
+    // before leakcheck exited: gone, a zombie, or its SIGKILL pending.
+    let pid = std::fs::read_to_string(tools.path().join("sleep.pid")).unwrap();
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())) {
+        let field = |name: &str| {
+            let line = status.lines().find(|l| l.starts_with(name)).unwrap_or_default();
+            line[name.len()..].trim().to_string()
+        };
+        let killed = |mask: String| u64::from_str_radix(&mask, 16).is_ok_and(|m| m & (1 << 8) != 0);
+        assert!(
+            field("State:").starts_with('Z') || killed(field("SigPnd:")) || killed(field("ShdPnd:")),
+            "the listing's child lives on: {status}"
+        );
+    }
     common::wait_for_no_process_with(&marker);
 }
 
