@@ -119,7 +119,7 @@ pub struct StacksArgs {
     pub label: Option<String>,
 
     /// Hide groups of fewer than N goroutines.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true)]
     pub min_count: usize,
 
     /// Print JSON instead of text.
@@ -147,7 +147,7 @@ pub struct RunArgs {
 
     /// How to show results [default: pkgname; standard-verbose when
     /// GO_TEST_ARGS has -v].
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    #[arg(long, value_enum, value_name = "FORMAT", allow_hyphen_values = true)]
     pub format: Option<FormatChoice>,
 
     /// Colours: auto (on a terminal, unless NO_COLOR is set), always, never.
@@ -211,11 +211,11 @@ pub struct RunArgs {
 
     /// Rerun failed (and leaking) tests up to N times, like gotestsum; a
     /// test that then passes is reported as flaky, and the run passes.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, allow_hyphen_values = true)]
     pub rerun_fails: u32,
 
     /// Do not rerun when more than N tests failed (likely a real breakage).
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    #[arg(long, value_name = "N", default_value_t = 10, allow_hyphen_values = true)]
     pub rerun_fails_max_failures: usize,
 
     /// Prove leaks with Go's goroutineleak profile (Go 1.26 with
@@ -279,7 +279,8 @@ pub struct RunArgs {
         long,
         value_name = "K/N|auto",
         value_parser = crate::shard::parse_arg,
-        conflicts_with = "update_baseline"
+        conflicts_with = "update_baseline",
+        allow_hyphen_values = true
     )]
     pub shard: Option<crate::shard::ShardArg>,
 

@@ -140,10 +140,16 @@ fn a_bad_grace_is_a_usage_error() {
     let (code, _, err) = run(&["--grace", "soon"], &fixtures_dir(), &[]);
     assert_eq!(code, 2);
     assert!(err.contains("`soon` is not a duration"), "{err}");
-    // A negative one is a bad value, not an unknown flag.
+    // A negative one is a bad value, not an unknown flag, for every flag
+    // that takes a number.
     let (code, _, err) = run(&["--grace", "-1s"], &fixtures_dir(), &[]);
     assert_eq!(code, 2);
     assert!(err.contains("`-1s` is not a duration"), "{err}");
+    for flag in ["--rerun-fails", "--rerun-fails-max-failures", "--shard", "--format"] {
+        let (code, _, err) = run(&[flag, "-1", "./spawn"], &fixtures_dir(), &[]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(err.contains(&format!("invalid value '-1' for '{flag}")), "{err}");
+    }
 }
 
 #[test]
