@@ -384,7 +384,7 @@ fn hostname() -> Option<String> {
 /// become spaces up to the next 8-column stop (stack traces stay aligned),
 /// carriage returns become line ends (a progress line's states all stay),
 /// other control characters become a visible `\xNN`, and the
-/// non-characters U+FFFE/U+FFFF become `\u{fffe}`/`\u{ffff}`. Terminal
+/// non-characters U+FFFE/U+FFFF and C1 controls become `\u{fffe}`, `\u{9b}` and so on. Terminal
 /// escape sequences (colours, an OSC 8 hyperlink or a window title ended by
 /// BEL or `ESC \`) are removed here, whole, before BEL becomes `\x07`: left
 /// to quick-junit, a sequence whose end had been made visible ran on and
@@ -421,7 +421,9 @@ pub fn xml_safe(s: &str) -> String {
                 out.push_str(&shown);
                 continue;
             }
-            '\u{fffe}' | '\u{ffff}' => {
+            // C1 controls (an 8-bit CSI, U+009B): quick-junit would drop
+            // them and take an 8-bit sequence's parameters for text.
+            '\u{fffe}' | '\u{ffff}' | '\u{80}'..='\u{9f}' => {
                 let shown = format!("\\u{{{:x}}}", c as u32);
                 column += shown.len();
                 out.push_str(&shown);
@@ -568,6 +570,8 @@ mod tests {
             ("x \x1b[\nE\n", "x \\x1b[\nE\n"),
             ("\x1b--- FAIL: TestEscEnd\n", "\\x1b--- FAIL: TestEscEnd\n"),
             ("end\x1b", "end\\x1b"),
+            // 8-bit controls are shown, not dropped.
+            ("\u{9b}31mX\u{85}", "\\u{9b}31mX\\u{85}"),
         ];
         for (input, want) in cases {
             let safe = xml_safe(input);
