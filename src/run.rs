@@ -518,17 +518,9 @@ pub fn run(
         // Its own process group, so an interrupt reaches go test and its
         // test binaries together (see `interrupt`).
         .process_group(0);
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl(2) only sets an attribute of the new process; between
-    // fork and exec it touches no memory shared with leakcheck. A killed
-    // leakcheck then takes go test with it (and the helper asks the same of
-    // each test binary for go test).
-    unsafe {
-        command.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
+    // A killed leakcheck takes go test with it (and the helper asks the
+    // same of each test binary for go test).
+    interrupt::die_with_leakcheck(&mut command);
     let mut child = command.spawn().map_err(|source| Error::GoNotFound {
         go: tc.go.clone(),
         source,
@@ -638,20 +630,29 @@ pub mod interrupt {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        #[cfg(target_os = "linux")]
-        // SAFETY: prctl(2) only sets an attribute of the new process;
-        // between fork and exec it touches no memory shared with leakcheck.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        die_with_leakcheck(command);
         let child = command.spawn()?;
         SETUP_GROUP.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
         let out = child.wait_with_output();
         SETUP_GROUP.store(0, Ordering::SeqCst);
         out
+    }
+
+    /// Makes the command's process die with leakcheck (Linux:
+    /// PR_SET_PDEATHSIG), however leakcheck ends, SIGKILL included.
+    pub(super) fn die_with_leakcheck(command: &mut std::process::Command) {
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl(2) only sets an attribute of the new process;
+        // between fork and exec it touches no memory shared with leakcheck.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = command;
     }
 
     fn end_setup_command() {
