@@ -147,11 +147,11 @@ fn outcome(
 /// Whether go test's result line for `name` in its output, the last one
 /// (a test may print one of its own before it), is `--- PASS`.
 fn go_test_passed(output: &str, name: &str) -> bool {
-    let of_test = format!("{name} (");
     output
         .lines()
-        .filter_map(|l| text::result_line(l.trim_start()))
-        .rfind(|(_, rest)| rest.starts_with(&of_test))
+        .map(str::trim_start)
+        .rfind(|l| text::is_result_line_of(l, name))
+        .and_then(text::result_line)
         .is_some_and(|(verdict, _)| verdict == "PASS")
 }
 
