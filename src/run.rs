@@ -576,13 +576,13 @@ pub mod interrupt {
     static GROUP: AtomicI32 = AtomicI32::new(0);
     static SIGNALS: AtomicU32 = AtomicU32::new(0);
     static SETTING_UP: AtomicBool = AtomicBool::new(true);
-    static SETUP_GROUP: AtomicI32 = AtomicI32::new(0);
+    static SETUP_GROUP: AtomicU32 = AtomicU32::new(0);
 
     /// Installs the handlers (once per process).
     pub fn install() -> Result<(), String> {
         ctrlc::set_handler(|| {
             if SETTING_UP.load(Ordering::SeqCst) {
-                end_setup_command();
+                end_group(SETUP_GROUP.load(Ordering::SeqCst));
                 eprintln!("leakcheck: interrupted before any test ran");
                 std::process::exit(crate::error::ExitCode::Interrupted as i32);
             }
@@ -632,7 +632,7 @@ pub mod interrupt {
             .process_group(0);
         die_with_leakcheck(command);
         let child = command.spawn()?;
-        SETUP_GROUP.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
+        SETUP_GROUP.store(child.id(), Ordering::SeqCst);
         let out = child.wait_with_output();
         SETUP_GROUP.store(0, Ordering::SeqCst);
         out
@@ -653,17 +653,6 @@ pub mod interrupt {
         }
         #[cfg(not(target_os = "linux"))]
         let _ = command;
-    }
-
-    fn end_setup_command() {
-        let group = SETUP_GROUP.load(Ordering::SeqCst);
-        if group > 0 {
-            // SAFETY: kill(2) with a negative pid signals a process group;
-            // it touches no memory of ours.
-            unsafe {
-                libc::kill(-group, libc::SIGKILL);
-            }
-        }
     }
 
     /// From here on a signal interrupts the run, which then reports what
@@ -690,8 +679,9 @@ pub mod interrupt {
         }
     }
 
-    /// Kills whatever is left in go test's process group once go test has
-    /// exited: test binaries it could not stop, their children.
+    /// Kills a process group: what is left in go test's once go test has
+    /// exited (test binaries it could not stop, their children), or a
+    /// setup command's and what it started, when a signal ends the setup.
     pub(super) fn end_group(group: u32) {
         let group = i32::try_from(group).unwrap_or(0);
         if group > 0 {
