@@ -246,6 +246,11 @@ func (s *leakcheckSession) ownerLocked(g *leakcheckGoroutine, alive map[uint64]*
 // test leakcheck knows): a test's or subtest's, ambiguous when other tests'
 // goroutines of the same stack carry other labels, or a benchmark's.
 func (s *leakcheckSession) labelOwnerLocked(label string, ambiguous bool) *leakcheckOwner {
+	if label == leakcheckInitLabel && label != "" {
+		// Package initialization started its lineage (an init daemon's
+		// connection, whose dialing goroutine exited).
+		return &leakcheckOwner{kind: leakcheckOwnerBaseline, byLabel: true}
+	}
 	tc, sub := s.byLabelLocked(label)
 	switch {
 	case tc == nil:
@@ -421,6 +426,14 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 			snap.owner[g.id] = o
 		}
 		if o.test == nil {
+			// One of package initialization's lineage, most likely,
+			// where the profile counts its label: its count is not an
+			// orphan's. (Where it is not, an orphan of the same stack
+			// that carries the label is left untold.)
+			if c := counts[key]; leakcheckInitLabel != "" && c[leakcheckInitLabel] > 0 {
+				c[leakcheckInitLabel]--
+				continue
+			}
 			others[key]++
 			continue
 		}

@@ -64,6 +64,15 @@ var leakcheckUserMain bool
 // files do nothing.
 var leakcheckActive *leakcheckSession
 
+// leakcheckInitLabel is the value of the leakcheck label that the
+// goroutines package initialization started carry, and their lineage ("":
+// none do, leakcheck could not add the package that gives it), and
+// leakcheckEndInit takes it off the main goroutine (leakcheck_initlabel).
+var (
+	leakcheckInitLabel string
+	leakcheckEndInit   = func() {}
+)
+
 // leakcheckMain is the first statement of the package's own TestMain,
 // deferred: `func TestMain(m *testing.M) { defer leakcheckMain()(); ...`.
 // TestMain keeps its name, so its frames and its closures' are named as the
@@ -81,6 +90,8 @@ func leakcheckOwnMain() func() {
 }
 
 func leakcheckBeginMain() func() {
+	// What TestMain and the tests start is not package initialization's.
+	leakcheckEndInit()
 	if leakcheckActive != nil {
 		// TestMain called again, by the package's own code.
 		return func() {}

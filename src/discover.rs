@@ -25,6 +25,13 @@ pub struct Toolchain {
     pub goflags: String,
     /// The operating system tests are built for.
     pub goos: String,
+    /// The toolchain's root, whose standard library the overlay adds the
+    /// init label's package to (empty if go did not say).
+    pub goroot: PathBuf,
+    /// Where go keeps modules (and the toolchains GOTOOLCHAIN downloads).
+    pub gomodcache: PathBuf,
+    /// GODEBUG, as go sees it.
+    pub godebug: String,
 }
 
 impl Toolchain {
@@ -42,11 +49,28 @@ impl Toolchain {
             goflags: String,
             #[serde(default)]
             goos: String,
+            #[serde(default)]
+            goroot: String,
+            #[serde(default)]
+            gomodcache: String,
+            #[serde(default)]
+            godebug: String,
         }
         let out = go_output(
             go,
             dir,
-            &["env", "-json", "GOVERSION", "GOMOD", "GOWORK", "GOFLAGS", "GOOS"],
+            &[
+                "env",
+                "-json",
+                "GOVERSION",
+                "GOMOD",
+                "GOWORK",
+                "GOFLAGS",
+                "GOOS",
+                "GOROOT",
+                "GOMODCACHE",
+                "GODEBUG",
+            ],
         )?;
         let env: GoEnv = serde_json::from_slice(&out).map_err(|e| Error::GoCommand {
             command: format!("{go} env -json"),
@@ -62,6 +86,9 @@ impl Toolchain {
             gowork: file(env.gowork),
             goflags: env.goflags,
             goos: env.goos,
+            goroot: PathBuf::from(env.goroot),
+            gomodcache: PathBuf::from(env.gomodcache),
+            godebug: env.godebug,
         };
         if tc.gomod.is_none() && tc.gowork.is_none() {
             return Err(Error::NotInModule(dir.to_path_buf()));
@@ -78,6 +105,20 @@ impl Toolchain {
             .and_then(|v| v.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|v| v.parse().ok())
             .unwrap_or(u32::MAX)
+    }
+
+    /// GOROOT, when go lets an overlay add files to its standard library:
+    /// not beneath GOMODCACHE (a toolchain GOTOOLCHAIN downloaded), whose
+    /// files go refuses to overlay (Go 1.25 and later) or ignores (1.23,
+    /// 1.24), and only if it has the `archive` directory the init label's
+    /// package goes into. Go 1.23 to 1.25 without their module index
+    /// (`GODEBUG=goindex=0`) look for a standard library package's files
+    /// without the overlay.
+    pub fn overlayable_goroot(&self) -> Option<&Path> {
+        let root = self.goroot.as_path();
+        let in_cache = !self.gomodcache.as_os_str().is_empty() && root.starts_with(&self.gomodcache);
+        let unindexed = (23..=25).contains(&self.minor()) && self.godebug.split(',').any(|s| s.trim() == "goindex=0");
+        (root.is_absolute() && !in_cache && !unindexed && root.join("src").join("archive").is_dir()).then_some(root)
     }
 
     /// The main module's language version (the `go` line of go.mod), as
@@ -274,6 +315,9 @@ mod tests {
                 gowork: None,
                 goflags: String::new(),
                 goos: "linux".into(),
+                goroot: PathBuf::new(),
+                gomodcache: PathBuf::new(),
+                godebug: String::new(),
             }
             .minor()
         };
@@ -282,5 +326,39 @@ mod tests {
         assert_eq!(minor("go1.21.0"), 21);
         assert_eq!(minor("devel go1.27-7a3b2c1d Wed Nov 4 10:00:00 2026 +0000"), 27);
         assert_eq!(minor("devel +abc123"), u32::MAX);
+    }
+
+    #[test]
+    fn the_init_label_goes_only_where_go_overlays_the_standard_library() {
+        // A real GOROOT, the one running these tests.
+        let out = Command::new("go").args(["env", "GOROOT"]).output().expect("go runs");
+        let goroot = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+        let tc = |version: &str, goroot: &Path, gomodcache: &str, godebug: &str| Toolchain {
+            go: "go".into(),
+            version: version.into(),
+            dir: PathBuf::new(),
+            gomod: None,
+            gowork: None,
+            goflags: String::new(),
+            goos: "linux".into(),
+            goroot: goroot.to_path_buf(),
+            gomodcache: gomodcache.into(),
+            godebug: godebug.into(),
+        };
+        let cache = goroot.parent().unwrap().to_str().unwrap();
+        assert_eq!(
+            tc("go1.26.8", &goroot, "/nowhere", "").overlayable_goroot(),
+            Some(goroot.as_path())
+        );
+        // GOTOOLCHAIN's downloads live in the module cache.
+        assert_eq!(tc("go1.26.8", &goroot, cache, "").overlayable_goroot(), None);
+        // The module index is what lets Go 1.23 to 1.25 see the files.
+        let unindexed = tc("go1.24.11", &goroot, "/nowhere", "http2debug=1,goindex=0");
+        assert_eq!(unindexed.overlayable_goroot(), None);
+        let later = tc("go1.26.8", &goroot, "/nowhere", "goindex=0");
+        assert_eq!(later.overlayable_goroot(), Some(goroot.as_path()));
+        // No GOROOT, or one without src/archive.
+        assert_eq!(tc("go1.26.8", Path::new(""), "", "").overlayable_goroot(), None);
+        assert_eq!(tc("go1.26.8", Path::new("/"), "", "").overlayable_goroot(), None);
     }
 }

@@ -471,6 +471,26 @@ impl GoTestArgs {
                 .any(|c| goflags_last(goflags, c).is_some_and(|v| !(*c == "cover" && off(v))))
     }
 
+    /// Whether `-coverpkg` (given on the command line, else in `goflags`)
+    /// may name a standard library package (`all`, `std`, `...`, a path
+    /// whose first element has no dot): go's cover tool reads such a
+    /// package's files from the disk, where the files the overlay adds to
+    /// one are not.
+    pub fn covers_std(&self, goflags: &str) -> bool {
+        let Some(patterns) = self
+            .last("coverpkg")
+            .flatten()
+            .or_else(|| goflags_last(goflags, "coverpkg").flatten())
+        else {
+            return false;
+        };
+        patterns.split(',').map(str::trim).any(|p| {
+            let local = p.is_empty() || p.starts_with('/') || [".", ".."].contains(&p.split('/').next().unwrap_or(""));
+            let first = p.split('/').next().unwrap_or("");
+            !local && (first.contains("...") || !first.contains('.'))
+        })
+    }
+
     /// Where go test writes the coverage profile (`-coverprofile`, given
     /// on the command line, else in `goflags`): a relative path is in
     /// `-outputdir`, itself relative to `dir`, as go test has it.
@@ -720,6 +740,17 @@ mod tests {
         assert!(parse(&["-c"]).check().is_err());
         assert_eq!(a.user_overlay(""), Some("/u.json"));
         assert_eq!(parse(&[]).user_overlay("-mod=mod -overlay=/g.json"), Some("/g.json"));
+        for (args, goflags, std) in [
+            (&["-coverpkg=all"][..], "", true),
+            (&["-coverpkg", "./...,std"][..], "", true),
+            (&["-coverpkg=./...,example.com/m/..."][..], "", false),
+            (&["-cover"][..], "-coverpkg=...", true),
+            (&["-coverpkg=/abs/dir"][..], "-coverpkg=all", false),
+            (&["-coverpkg=../other/...,."][..], "", false),
+            (&[][..], "", false),
+        ] {
+            assert_eq!(parse(args).covers_std(goflags), std, "{args:?} {goflags}");
+        }
         assert_eq!(a.passed_flags(&[]), Vec::<String>::new(), "-json implies -v");
         assert_eq!(parse(&["-vet=off", "-short"]).passed_flags(&["vet"]), vec!["-short"]);
     }

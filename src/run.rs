@@ -1156,6 +1156,9 @@ printf 'no newline'"#;
             gowork: None,
             goflags: String::new(),
             goos: "linux".into(),
+            goroot: PathBuf::new(),
+            gomodcache: PathBuf::new(),
+            godebug: String::new(),
         }
     }
 

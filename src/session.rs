@@ -293,6 +293,10 @@ fn write_overlay(
     let target = inject::Target {
         goos: &tc.goos,
         minor: tc.minor(),
+        // (go's cover tool reads a covered package's files from the disk.)
+        init_label_root: tc
+            .overlayable_goroot()
+            .filter(|_| !opts.go_test_args.covers_std(&tc.goflags)),
     };
     let overlay = inject::build(packages, user_overlay.as_deref(), &tc.dir, temp, !covers, target)?;
     add_helper_files(patterns, &overlay, tc);

@@ -633,7 +633,7 @@ fn select_and_run(opts: &WatchOptions, what: What, tx: &Sender<Msg>) {
                 nothing = Some(why);
                 return Ok(ExitCode::Passed);
             }
-            Selected::Packages(selection, known) => (selection, known),
+            Selected::Packages(selection, known) => (selection, known.map(|k| *k)),
         };
         let mut run = opts.run.clone();
         if !selection.is_empty() {
@@ -666,7 +666,7 @@ enum Selected {
     Nothing(String),
     /// These packages, with the reason each runs (none: the patterns), and
     /// the toolchain and packages' listing when selecting them needed it.
-    Packages(Vec<(String, String)>, Option<Known>),
+    Packages(Vec<(String, String)>, Option<Box<Known>>),
 }
 
 /// The packages a run tests: the patterns, `--changed`'s selection, or the
@@ -674,14 +674,14 @@ enum Selected {
 fn select(opts: &WatchOptions, what: What) -> Result<Selected> {
     let run = &opts.run;
     match what {
-        What::All(known) => Ok(Selected::Packages(Vec::new(), known.map(|k| *k))),
+        What::All(known) => Ok(Selected::Packages(Vec::new(), known)),
         What::Since(changes, selection, known) => {
             if selection.is_empty() {
                 return Ok(Selected::Nothing(
                     changed::describe(&changes, &selection).trim().to_string(),
                 ));
             }
-            Ok(Selected::Packages(reasons(&selection), Some(*known)))
+            Ok(Selected::Packages(reasons(&selection), Some(known)))
         }
         What::Some { files, failed } => {
             let tc = Toolchain::find(&run.go, &run.dir)?;
@@ -706,7 +706,7 @@ fn select(opts: &WatchOptions, what: What) -> Result<Selected> {
             selected.sort();
             let import_paths: Vec<String> = selected.iter().map(|(p, _)| p.clone()).collect();
             let known = graph.known(tc, &import_paths);
-            Ok(Selected::Packages(selected, Some(known)))
+            Ok(Selected::Packages(selected, Some(Box::new(known))))
         }
     }
 }

@@ -358,6 +358,159 @@ fn a_clean_test_is_not_blamed_for_what_others_code_starts_while_it_runs() {
     assert!(run.stdout().contains("timer.TestSetsTimer.func1"), "{}", run.stdout());
 }
 
+/// A metrics reporter that init starts: each push goes over a client of its
+/// own, whose dialing goroutine exits once connected while the connection's
+/// reader and writer stay.
+const REPORTER: &str = r#"package metrics
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+)
+
+var (
+	flushes   = make(chan chan error)
+	collector string
+)
+
+func init() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	collector = "http://" + ln.Addr().String()
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+	}))
+	go pushLoop()
+}
+
+func pushLoop() {
+	for done := range flushes {
+		done <- push()
+	}
+}
+
+func push() error {
+	client := &http.Client{Transport: &http.Transport{}}
+	resp, err := client.Post(collector, "text/plain", strings.NewReader("requests 1\n"))
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	return resp.Body.Close()
+}
+
+// Flush pushes the metrics now.
+func Flush() error {
+	done := make(chan error)
+	flushes <- done
+	return <-done
+}
+"#;
+
+const REPORTER_TEST: &str = r#"package metrics
+
+import "testing"
+
+func TestFlush(t *testing.T) {
+	if err := Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFlushAgain(t *testing.T) {
+	if err := Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLeaks(t *testing.T) {
+	results := make(chan int)
+	go func() { results <- 1 }()
+}
+"#;
+
+const REPORTER_USER: &str = r#"package user_test
+
+import (
+	"testing"
+
+	"example.com/tmp/metrics"
+)
+
+func TestParallelFlush(t *testing.T) {
+	t.Parallel()
+	metrics.Flush()
+}
+
+func TestSerialFlush(t *testing.T) {
+	metrics.Flush()
+}
+
+func TestOtherParallelFlush(t *testing.T) {
+	t.Parallel()
+	metrics.Flush()
+}
+"#;
+
+/// What an init daemon starts through a goroutine that exits (the
+/// connections of a reporter started in init, dialed while a test runs) is
+/// the daemon's: not the serial test's by difference, not TestMain's after
+/// the last test, with parallel tests too; on every Go (the label set's
+/// layout changed in 1.24, Go 1.27 prints labels in the dump, and 1.23 to
+/// 1.25 read the standard library through their module index). A toolchain
+/// in the module cache cannot have the init label (go overlays nothing
+/// there): its run still checks every package.
+#[test]
+fn what_an_init_daemon_starts_through_goroutines_that_exit_is_no_tests() {
+    let m = temp_module(&[
+        ("metrics/metrics.go", REPORTER),
+        ("metrics/metrics_test.go", REPORTER_TEST),
+        ("user/user_test.go", REPORTER_USER),
+    ]);
+    let checked = |run: &Run, go: &str| {
+        for pkg in ["metrics", "user"] {
+            let p = run.package(&format!("{M}{pkg}"));
+            assert_eq!(p["check"]["state"], "checked", "{go}: {}", run.stdout());
+        }
+        let leaks = run.verdict(&format!("{M}metrics"), "TestLeaks");
+        assert_eq!(leaks, "leaked", "{go}: {}", run.stdout());
+    };
+    let innocent = |run: &Run, go: &str| {
+        checked(run, go);
+        for (pkg, test) in [
+            ("metrics", "TestFlush"),
+            ("metrics", "TestFlushAgain"),
+            ("user", "TestParallelFlush"),
+            ("user", "TestSerialFlush"),
+            ("user", "TestOtherParallelFlush"),
+        ] {
+            assert_eq!(
+                run.verdict(&format!("{M}{pkg}"), test),
+                "passed",
+                "{go}: {}",
+                run.stdout()
+            );
+        }
+        for pkg in ["metrics", "user"] {
+            let p = run.package(&format!("{M}{pkg}"));
+            assert!(p["main_leak"].is_null(), "{go}: {}", run.stdout());
+        }
+        assert_eq!(run.code(), 1, "{go}: {}", run.stdout());
+    };
+    innocent(&run_in(m.path(), &["--", "-count=1"], &[]), "installed");
+    for toolchain in ["go1.22.12", "go1.24.11", "go1.27.3"] {
+        let path = common::path_with(&common::installed_toolchain(toolchain));
+        let env = [("PATH", path.as_str()), ("GOTOOLCHAIN", "local")];
+        innocent(&run_in(m.path(), &["--", "-count=1"], &env), toolchain);
+    }
+    let cached = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", "go1.27.3")]);
+    checked(&cached, "go1.27.3 in the module cache");
+}
+
 /// Where a background check could change what go test sees, checks stay
 /// in the test or end first.
 const WRAPMAIN_TEST: &str = r#"package wrapmain

@@ -79,18 +79,49 @@ pub fn builds_for(name: &str, goos: &str, minor: u32) -> bool {
     !excluded
 }
 
+/// The package that labels the goroutines package initialization starts
+/// (`helper/archive`): added to the standard library's `archive` directory,
+/// which has no Go files, so that its import path sorts first and it
+/// initializes before any package that could start a goroutine. Its files
+/// choose the label set's layout by their build constraints; (name in
+/// GOROOT's `src/archive`, source).
+pub const INIT_LABEL_FILES: &[(&str, &str)] = &[
+    (
+        "zz_leakcheck_injected_initlabel.go",
+        include_str!("../../helper/archive/leakcheck_initlabel.go"),
+    ),
+    (
+        "zz_leakcheck_injected_initlabel_map.go",
+        include_str!("../../helper/archive/leakcheck_initlabel_map.go"),
+    ),
+    (
+        "zz_leakcheck_injected_initlabel_list.go",
+        include_str!("../../helper/archive/leakcheck_initlabel_list.go"),
+    ),
+];
+
+/// How the helper imports the init label's package: in this repository,
+/// as a package of the helper's module; in the overlay, from GOROOT.
+const INIT_LABEL_IMPORT: (&str, &str) = ("\"leakcheck.invalid/helper/archive\"", "\"archive\"");
+
 /// The end of the merged helper file's name.
 const MERGED_HELPER_END: &str = "_test.go";
 
-/// [`HELPER_FILES`] as one Go file: one import block with every file's
-/// imports (the helper's imports are aliased, the same alias for the same
-/// path in every file), then each file's declarations.
-pub fn merged_helper() -> &'static str {
-    static MERGED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    MERGED.get_or_init(|| {
+/// The helper's file that imports the init label's package, added to it
+/// when that package is added to GOROOT ([`Target::init_label_root`]).
+const INIT_LABEL_HELPER: &str = include_str!("../../helper/leakcheck_initlabel_test.go");
+
+/// [`HELPER_FILES`] (and [`INIT_LABEL_HELPER`] with `init_label`) as one Go
+/// file: one import block with every file's imports (the helper's imports
+/// are aliased, the same alias for the same path in every file), then each
+/// file's declarations.
+pub fn merged_helper(init_label: bool) -> &'static str {
+    static MERGED: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    MERGED[usize::from(init_label)].get_or_init(|| {
         let mut imports: Vec<&str> = Vec::new();
         let mut bodies = String::new();
-        for source in HELPER_FILES {
+        let extra = init_label.then_some(INIT_LABEL_HELPER);
+        for source in HELPER_FILES.iter().copied().chain(extra) {
             let (specs, body) = split_go_file(source).expect("every helper file has a package clause and imports");
             imports.extend(specs);
             bodies.push_str(body);
@@ -98,7 +129,10 @@ pub fn merged_helper() -> &'static str {
         }
         let mut seen = BTreeSet::new();
         imports.retain(|spec| seen.insert(*spec));
-        let block: String = imports.iter().map(|spec| format!("\t{spec}\n")).collect();
+        let block: String = imports
+            .iter()
+            .map(|spec| format!("\t{}\n", spec.replace(INIT_LABEL_IMPORT.0, INIT_LABEL_IMPORT.1)))
+            .collect();
         format!("{HELPER_PACKAGE_CLAUSE}\nimport (\n{block})\n\n{bodies}")
     })
 }
@@ -254,6 +288,14 @@ pub fn build(
         json.replace.extend(replace);
         injections.insert(pkg.import_path.clone(), injection);
     }
+    if let (Some(goroot), false) = (target.init_label_root, tested.is_empty()) {
+        let archive = goroot.join("src").join("archive");
+        for (name, source) in INIT_LABEL_FILES {
+            let copy = dir.path().join(name);
+            write_aged(&copy, source).map_err(|e| Error::io("cannot write", &copy, e))?;
+            json.replace.insert(archive.join(name), copy);
+        }
+    }
     let json_path = dir.path().join("overlay.json");
     // go reads the overlay as JSON, which holds only UTF-8 paths.
     let text = serde_json::to_vec_pretty(&json).map_err(|_| Error::Source {
@@ -267,6 +309,18 @@ pub fn build(
         json_path,
         injections,
     })
+}
+
+/// Writes a file that the init label's package adds to GOROOT, dated in
+/// the past: Go 1.23 to 1.25 find a standard library package's files
+/// through their module index, which leaves out a directory holding a file
+/// modified in the last two seconds, and then look for them without the
+/// overlay (`package archive is not in std`). A fixed date also lets go
+/// keep the index from one run to the next.
+fn write_aged(path: &Path, text: &str) -> std::io::Result<()> {
+    let file = fs::File::create(path)?;
+    std::io::Write::write_all(&mut &file, text.as_bytes())?;
+    file.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800))
 }
 
 /// Injects every package, each into its own numbered directory of `dir`,
@@ -546,7 +600,7 @@ fn inject_package(
     // What leakcheck adds: (name, text, whether it joins the external test
     // package).
     let mut pieces: Vec<(String, String, bool)> = Vec::new();
-    let merged = [(MERGED_HELPER_END, merged_helper())];
+    let merged = [(MERGED_HELPER_END, merged_helper(target.init_label_root.is_some()))];
     for (end, source) in merged.iter().chain(HELPER_CONSTRAINED_FILES) {
         let name = format!("{stem}{end}");
         let text = source
@@ -653,6 +707,10 @@ pub struct Target<'a> {
     pub goos: &'a str,
     /// The Go minor version (26 for Go 1.26).
     pub minor: u32,
+    /// GOROOT, when the init label's package can be added to its
+    /// `src/archive` ([`INIT_LABEL_FILES`]): go overlays no file beneath
+    /// GOMODCACHE, where the toolchains GOTOOLCHAIN downloads live.
+    pub init_label_root: Option<&'a Path>,
 }
 
 /// Whether the `//go:embed` pattern takes in the file `name` of the
@@ -922,7 +980,7 @@ mod tests {
             assert!(source.contains(HELPER_PACKAGE_CLAUSE), "{name}");
             assert!(source.contains("//go:build "), "{name}");
         }
-        let merged = merged_helper();
+        let merged = merged_helper(true);
         assert!(merged.starts_with(HELPER_PACKAGE_CLAUSE));
         assert_eq!(merged.matches(HELPER_PACKAGE_CLAUSE).count(), 1);
         assert_eq!(merged.matches(HELPER_IMPORT_PATH).count(), 1);
@@ -965,10 +1023,11 @@ mod tests {
 
     #[test]
     fn every_added_file_splits_into_imports_and_declarations() {
-        let sources = HELPER_CONSTRAINED_FILES
-            .iter()
-            .map(|f| f.1)
-            .chain([MAIN_FILE.1, SHIM_FILE.1, merged_helper()]);
+        let sources =
+            HELPER_CONSTRAINED_FILES
+                .iter()
+                .map(|f| f.1)
+                .chain([MAIN_FILE.1, SHIM_FILE.1, merged_helper(true)]);
         for source in sources {
             let (specs, body) = split_go_file(source).expect("a package clause");
             assert!(
@@ -1030,7 +1089,7 @@ mod tests {
 
     #[test]
     fn the_merged_helper_holds_every_declaration_and_import_once() {
-        let merged = merged_helper();
+        let merged = merged_helper(true);
         for source in HELPER_FILES {
             for line in source
                 .lines()
@@ -1055,7 +1114,7 @@ mod tests {
                 .map(|i| toks[i].text.to_string())
                 .collect()
         };
-        let helper = used(merged_helper());
+        let helper = used(merged_helper(true));
         for name in HELPER_PREDECLARED {
             assert!(rewrite::PREDECLARED.contains(name), "{name}");
             assert!(helper.contains(*name), "{name} is no longer used by the helper");

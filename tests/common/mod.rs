@@ -359,3 +359,44 @@ pub fn wait_for_no_process_with(marker: &str) {
         }
     }
 }
+
+/// A Go toolchain (a GOTOOLCHAIN value, `go1.27.3`) installed outside the
+/// module cache, as a CI's setup step installs one: the go command fetches
+/// it into the module cache, whose files no overlay may replace, and this
+/// links its files into a directory of their own (kept between runs, so
+/// that go's build cache keeps what it built there). Returns its `bin`,
+/// to put first on PATH with `GOTOOLCHAIN=local`.
+pub fn installed_toolchain(toolchain: &str) -> PathBuf {
+    let root = std::env::temp_dir().join("leakcheck-test-toolchains").join(toolchain);
+    if !root.join("bin").join("go").exists() {
+        let out = Command::new("go")
+            .args(["env", "GOROOT"])
+            .env("GOTOOLCHAIN", toolchain)
+            .output()
+            .expect("go runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let cached = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        // Copied under a name of its own, then renamed: tests running at
+        // once never see half a toolchain.
+        let part = root.with_extension(format!("part{}", std::process::id()));
+        std::fs::create_dir_all(root.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_dir_all(&part);
+        let linked = Command::new("cp").arg("-al").arg(&cached).arg(&part).status();
+        if !linked.is_ok_and(|s| s.success()) {
+            let _ = std::fs::remove_dir_all(&part);
+            let copied = Command::new("cp").arg("-a").arg(&cached).arg(&part).status();
+            assert!(copied.is_ok_and(|s| s.success()), "cannot copy {cached}");
+        }
+        if std::fs::rename(&part, &root).is_err() {
+            // Another test installed it first.
+            let _ = std::fs::remove_dir_all(&part);
+        }
+    }
+    root.join("bin")
+}
+
+/// PATH with `bin` first.
+pub fn path_with(bin: &Path) -> String {
+    let rest = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{rest}", bin.display())
+}
