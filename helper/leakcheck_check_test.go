@@ -282,8 +282,11 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// been handed over by TestMain, a suite's setup or another test
 		// (a hook, a fake server's connection), and a test that ran alone
 		// is no proof it was this one. Not alone, in its first run only.
+		// So is a goroutine a closure of the test started there (the job
+		// started it and exited; it carries the daemon's lineage label).
 		if o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
-			return (c.alone || c.test.run <= 1) && leakcheckTestCodeIn(g) == c.test.name
+			return (c.alone || c.test.run <= 1) &&
+				(leakcheckTestCodeIn(g) == c.test.name || leakcheckTestsCode(g, c.test.name))
 		}
 		if o.kind != leakcheckOwnerNone {
 			return false
@@ -297,11 +300,11 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 	case leakcheckOwnerMain, leakcheckOwnerBench:
 		return false
 	case leakcheckOwnerBaseline:
-		// Unless it runs a test's code, which a test's check did not
-		// see (it started after that check).
-		return leakcheckTestCodeIn(g) != ""
+		// Unless it runs a test's code, or a test's code started it,
+		// which a test's check did not see (it started after that check).
+		return leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g)
 	case leakcheckOwnerFixture:
-		return teardownStopped || leakcheckTestCodeIn(g) != ""
+		return teardownStopped || leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g)
 	}
 	return true
 }
@@ -546,6 +549,14 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 	return false
 }
 
+// leakcheckTestStarted reports whether a function written in a test,
+// example or fuzz test started g.
+func leakcheckTestStarted(g *leakcheckGoroutine) bool {
+	g.parseStack()
+	decl := leakcheckDeclOf(g.createdBy)
+	return decl != "TestMain" && leakcheckIsTestName(decl) && !leakcheckHasPrefix(decl, "Benchmark")
+}
+
 // leakcheckTestCodeIn is the test, example or fuzz test in whose code g
 // runs (its innermost such frame), or "". (A benchmark's goroutines are
 // not checked.)
@@ -560,10 +571,18 @@ func leakcheckTestCodeIn(g *leakcheckGoroutine) string {
 	return ""
 }
 
-// leakcheckIsTestName: a name go test runs (or benchmarks, or fuzzes).
+// leakcheckIsTestName: a name go test runs (or benchmarks, or fuzzes), as go
+// test tells one: the prefix, then nothing or no lower-case letter
+// (TestingBackend and FuzzyIndex are none; a non-ASCII letter after the
+// prefix is taken for an upper-case one).
 func leakcheckIsTestName(decl string) bool {
-	return leakcheckHasPrefix(decl, "Test") || leakcheckHasPrefix(decl, "Benchmark") ||
-		leakcheckHasPrefix(decl, "Fuzz") || leakcheckHasPrefix(decl, "Example")
+	for _, prefix := range []string{"Test", "Benchmark", "Fuzz", "Example"} {
+		if leakcheckHasPrefix(decl, prefix) {
+			rest := decl[len(prefix):]
+			return rest == "" || rest[0] < 'a' || rest[0] > 'z'
+		}
+	}
+	return false
 }
 
 // leakcheckOwnCode is the top-level declaration of the package under test

@@ -511,6 +511,148 @@ fn what_an_init_daemon_starts_through_goroutines_that_exit_is_no_tests() {
     checked(&cached, "go1.27.3 in the module cache");
 }
 
+/// The test's closure, run by the init dispatcher (`DISPATCHER`), starts a
+/// goroutine and returns.
+const DISPATCHER_GRANDCHILD_TEST: &str = r#"package dispatch
+
+import "testing"
+
+var never = make(chan struct{})
+
+func wait() { <-never }
+
+// TestingBackend is a helper, not a test: what it starts for the package's
+// variables is not a test's.
+func TestingBackend() struct{} {
+	go wait()
+	return struct{}{}
+}
+
+var backend = TestingBackend()
+
+func TestStartsThroughTheDispatcher(t *testing.T) {
+	started := make(chan struct{})
+	Go(func() {
+		go wait()
+		close(started)
+	})
+	<-started
+}
+
+func TestClean(t *testing.T) {}
+"#;
+
+/// A pusher started in init whose connections share their stacks with the
+/// ones tests leak.
+const PUSHER: &str = r#"package conns
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+)
+
+var collector = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+
+func post() {
+	client := &http.Client{Transport: &http.Transport{}}
+	resp, err := client.Post(collector.URL, "text/plain", strings.NewReader("requests 1\n"))
+	if err == nil {
+		resp.Body.Close()
+	}
+}
+
+func init() {
+	go func() {
+		for {
+			post()
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+}
+"#;
+
+const PUSHER_TEST: &str = r#"package conns
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSerialLeaksConn(t *testing.T) { post() }
+
+func TestLeaksConnA(t *testing.T) {
+	t.Parallel()
+	post()
+	time.Sleep(30 * time.Millisecond)
+}
+
+func TestLeaksConnB(t *testing.T) {
+	t.Parallel()
+	time.Sleep(30 * time.Millisecond)
+	post()
+	time.Sleep(50 * time.Millisecond)
+}
+
+func TestLeaksConnC(t *testing.T) {
+	t.Parallel()
+	time.Sleep(60 * time.Millisecond)
+	post()
+}
+
+func TestParallelClean(t *testing.T) {
+	t.Parallel()
+	time.Sleep(200 * time.Millisecond)
+}
+"#;
+
+/// Beside an init daemon's lineage, what tests leak stays theirs: a
+/// goroutine the test's own closure starts while an init dispatcher runs
+/// it (its creator exits; it carries the dispatcher's lineage label), and
+/// connections tests leak on the stacks of those an init pusher keeps
+/// (which of those identical goroutines carries which label is told by
+/// count, look by look: never the test's for good as the daemon's).
+#[test]
+fn what_tests_leak_beside_an_init_daemons_lineage_is_theirs() {
+    let m = temp_module(&[
+        ("dispatch/dispatch.go", DISPATCHER),
+        ("dispatch/dispatch_test.go", DISPATCHER_GRANDCHILD_TEST),
+        ("conns/conns.go", PUSHER),
+        ("conns/conns_test.go", PUSHER_TEST),
+    ]);
+    let expect = |run: &Run, go: &str| {
+        let tests = run.tests();
+        for (pkg, test, leaked) in [
+            ("dispatch", "TestStartsThroughTheDispatcher", 1),
+            ("dispatch", "TestClean", 0),
+            ("conns", "TestSerialLeaksConn", 2),
+            ("conns", "TestLeaksConnA", 2),
+            ("conns", "TestLeaksConnB", 2),
+            ("conns", "TestLeaksConnC", 2),
+            ("conns", "TestParallelClean", 0),
+        ] {
+            let t = &tests[&(format!("{M}{pkg}"), test.to_string())];
+            let verdict = if leaked == 0 { "passed" } else { "leaked" };
+            assert_eq!(t["verdict"], verdict, "{go} {test}: {}", run.stdout());
+            assert_eq!(
+                t["leak"]["total"].as_u64().unwrap_or(0),
+                leaked,
+                "{go} {test}: {}",
+                run.stdout()
+            );
+        }
+        for pkg in ["dispatch", "conns"] {
+            let p = run.package(&format!("{M}{pkg}"));
+            assert!(p["main_leak"].is_null(), "{go}: {}", run.stdout());
+        }
+    };
+    expect(&run_in(m.path(), &["--", "-count=1"], &[]), "installed");
+    let path = common::path_with(&common::installed_toolchain("go1.22.12"));
+    let env = [("PATH", path.as_str()), ("GOTOOLCHAIN", "local")];
+    expect(&run_in(m.path(), &["--", "-count=1"], &env), "go1.22.12");
+}
+
 /// Where a background check could change what go test sees, checks stay
 /// in the test or end first.
 const WRAPMAIN_TEST: &str = r#"package wrapmain
