@@ -284,9 +284,19 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// is no proof it was this one. Not alone, in its first run only.
 		// So is a goroutine a closure of the test started there (the job
 		// started it and exited; it carries the daemon's lineage label).
+		// And one told only by the init label (its creator exited) that
+		// appeared while the test ran alone is the test's by difference,
+		// as it was without the label, when the package's own code runs
+		// in it or started it (a job the test handed an init executor),
+		// unless init's, TestMain's or another test's code did: what a
+		// library's daemon starts (a reporter's connection) is the
+		// daemon's.
 		if o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
-			return (c.alone || c.test.run <= 1) &&
-				(leakcheckTestCodeIn(g) == c.test.name || leakcheckTestsCode(g, c.test.name))
+			if (c.alone || c.test.run <= 1) &&
+				(leakcheckTestCodeIn(g) == c.test.name || leakcheckTestsCode(g, c.test.name)) {
+				return true
+			}
+			return o.byLabel && c.alone && leakcheckPackageCode(g) && !leakcheckOthersCode(g, c.test.name)
 		}
 		if o.kind != leakcheckOwnerNone {
 			return false
@@ -301,8 +311,10 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		return false
 	case leakcheckOwnerBaseline:
 		// Unless it runs a test's code, or a test's code started it,
-		// which a test's check did not see (it started after that check).
-		return leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g)
+		// which a test's check did not see (it started after that check);
+		// or, told only by the init label, the package's own code (not
+		// init's) runs in it or started it, as without the label.
+		return leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g) || o.byLabel && leakcheckPackageCode(g)
 	case leakcheckOwnerFixture:
 		return teardownStopped || leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g)
 	}
@@ -543,6 +555,26 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 	}
 	for _, fn := range fns {
 		if leakcheckDeclOf(fn) == test {
+			return true
+		}
+	}
+	return false
+}
+
+// leakcheckPackageCode reports whether a function of the package under
+// test (or of its test files) started g or is its outermost frame, other
+// than one written inside init, a package variable's initializer or
+// TestMain.
+func leakcheckPackageCode(g *leakcheckGoroutine) bool {
+	g.parseStack()
+	fns := []string{g.createdBy}
+	if len(g.funcs) > 0 {
+		fns = append(fns, g.funcs[len(g.funcs)-1])
+	}
+	for _, fn := range fns {
+		switch leakcheckDeclOf(fn) {
+		case "", "init", "glob", "TestMain":
+		default:
 			return true
 		}
 	}

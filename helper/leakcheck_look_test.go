@@ -430,7 +430,7 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 			// where the profile counts its label: its count is not an
 			// orphan's. (Where it is not, an orphan of the same stack
 			// that carries the label is left untold.)
-			if c := counts[key]; o.kind == leakcheckOwnerBaseline && leakcheckInitLabel != "" && c[leakcheckInitLabel] > 0 {
+			if c := counts[key]; leakcheckInitLabel != "" && c[leakcheckInitLabel] > 0 {
 				c[leakcheckInitLabel]--
 				continue
 			}

@@ -293,10 +293,14 @@ fn write_overlay(
     let target = inject::Target {
         goos: &tc.goos,
         minor: tc.minor(),
-        // (go's cover tool reads a covered package's files from the disk.)
-        init_label_root: tc
-            .overlayable_goroot()
-            .filter(|_| !opts.go_test_args.covers_std(&tc.goflags)),
+        // (go's cover tool reads a covered package's files from the disk;
+        // a module of that name would make the import ambiguous.)
+        init_label_root: tc.overlayable_goroot().filter(|_| {
+            !opts.go_test_args.covers_std(&tc.goflags)
+                && !packages
+                    .iter()
+                    .any(|p| p.import_path == "archive" || p.import_path.starts_with("archive/"))
+        }),
     };
     let overlay = inject::build(packages, user_overlay.as_deref(), &tc.dir, temp, !covers, target)?;
     add_helper_files(patterns, &overlay, tc);

@@ -653,6 +653,137 @@ fn what_tests_leak_beside_an_init_daemons_lineage_is_theirs() {
     expect(&run_in(m.path(), &["--", "-count=1"], &env), "go1.22.12");
 }
 
+/// An executor started in init that runs each job through a goroutine that
+/// exits.
+const EXECUTOR: &str = r#"package executor
+
+var queue = make(chan func())
+
+func init() { go dispatch() }
+
+func dispatch() {
+	for job := range queue {
+		go func(job func()) { go job() }(job)
+	}
+}
+
+// Submit runs job in the background.
+func Submit(job func()) { queue <- job }
+"#;
+
+const EXECUTOR_TEST: &str = r#"package executor
+
+import "testing"
+
+var started = make(chan struct{}, 1)
+
+func blockForever() {
+	started <- struct{}{}
+	select {}
+}
+
+func TestHandsOverAJob(t *testing.T) {
+	Submit(blockForever)
+	<-started
+}
+"#;
+
+/// A daemon started in init starts runners through goroutines that exit;
+/// TestMain has it start one before the tests.
+const RUNNER: &str = r#"package runner
+
+var (
+	never   = make(chan struct{})
+	running = make(chan struct{}, 8)
+	kick    = make(chan struct{})
+)
+
+// Run blocks until the process ends.
+func Run() {
+	running <- struct{}{}
+	<-never
+}
+
+func init() { go daemon() }
+
+func daemon() {
+	for range kick {
+		go func() { go Run() }()
+	}
+}
+
+// Kick starts a runner and waits until it runs.
+func Kick() {
+	kick <- struct{}{}
+	<-running
+}
+"#;
+
+const RUNNER_TEST: &str = r#"package runner
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	Kick()
+	os.Exit(m.Run())
+}
+
+func TestTimerLeaks(t *testing.T) {
+	time.AfterFunc(time.Millisecond, Run)
+	<-running
+}
+
+func TestClean(t *testing.T) {}
+"#;
+
+/// What the init label must not hide (helper-91): a job function of the
+/// test files an init executor runs through a goroutine that exits, while
+/// its test runs alone, is that test's by difference, as without the label;
+/// a timer's callback on the stack of an init daemon's goroutine that
+/// TestMain had started (a fixture carrying the init label) is its test's;
+/// and a module named `archive` (the import path the label's package takes)
+/// is checked, without the label.
+#[test]
+fn the_init_label_hides_no_leak_difference_tells() {
+    let m = temp_module(&[
+        ("executor/executor.go", EXECUTOR),
+        ("executor/executor_test.go", EXECUTOR_TEST),
+        ("runner/runner.go", RUNNER),
+        ("runner/runner_test.go", RUNNER_TEST),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let tests = run.tests();
+    for (pkg, test, leaked) in [
+        ("executor", "TestHandsOverAJob", 1),
+        ("runner", "TestTimerLeaks", 1),
+        ("runner", "TestClean", 0),
+    ] {
+        let t = &tests[&(format!("{M}{pkg}"), test.to_string())];
+        let verdict = if leaked == 0 { "passed" } else { "leaked" };
+        assert_eq!(t["verdict"], verdict, "{test}: {}", run.stdout());
+        assert_eq!(
+            t["leak"]["total"].as_u64().unwrap_or(0),
+            leaked,
+            "{test}: {}",
+            run.stdout()
+        );
+    }
+    let archive = tempfile::tempdir().unwrap();
+    std::fs::write(archive.path().join("go.mod"), "module archive\n\ngo 1.21\n").unwrap();
+    std::fs::write(
+        archive.path().join("a_test.go"),
+        "package archive\n\nimport \"testing\"\n\nfunc TestLeaks(t *testing.T) { go func() { select {} }() }\n",
+    )
+    .unwrap();
+    let run = run_in(archive.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.verdict("archive", "TestLeaks"), "leaked", "{}", run.stdout());
+    assert_eq!(run.package("archive")["check"]["state"], "checked", "{}", run.stdout());
+}
+
 /// Where a background check could change what go test sees, checks stay
 /// in the test or end first.
 const WRAPMAIN_TEST: &str = r#"package wrapmain
