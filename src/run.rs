@@ -577,12 +577,28 @@ pub mod interrupt {
     static SIGNALS: AtomicU32 = AtomicU32::new(0);
     static SETTING_UP: AtomicBool = AtomicBool::new(true);
     static SETUP_GROUP: AtomicU32 = AtomicU32::new(0);
+    /// A setup command is being started: its group is not known yet.
+    static SPAWNING: AtomicBool = AtomicBool::new(false);
+    /// A signal is ending leakcheck during the setup.
+    static ENDING: AtomicBool = AtomicBool::new(false);
 
     /// Installs the handlers (once per process).
     pub fn install() -> Result<(), String> {
         ctrlc::set_handler(|| {
             if SETTING_UP.load(Ordering::SeqCst) {
-                end_group(SETUP_GROUP.load(Ordering::SeqCst));
+                ENDING.store(true, Ordering::SeqCst);
+                // A command just started may already run (and start
+                // others) before its group is stored: wait for it, a
+                // moment at most.
+                let mut group = SETUP_GROUP.load(Ordering::SeqCst);
+                for _ in 0..1000 {
+                    if group != 0 || !SPAWNING.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    group = SETUP_GROUP.load(Ordering::SeqCst);
+                }
+                end_group(group);
                 eprintln!("leakcheck: interrupted before any test ran");
                 std::process::exit(crate::error::ExitCode::Interrupted as i32);
             }
@@ -631,10 +647,24 @@ pub mod interrupt {
             .stderr(Stdio::piped())
             .process_group(0);
         die_with_leakcheck(command);
-        let child = command.spawn()?;
-        SETUP_GROUP.store(child.id(), Ordering::SeqCst);
-        let out = child.wait_with_output();
+        SPAWNING.store(true, Ordering::SeqCst);
+        let child = if ENDING.load(Ordering::SeqCst) {
+            Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
+        } else {
+            command.spawn()
+        };
+        let out = child.and_then(|child| {
+            SETUP_GROUP.store(child.id(), Ordering::SeqCst);
+            SPAWNING.store(false, Ordering::SeqCst);
+            child.wait_with_output()
+        });
+        SPAWNING.store(false, Ordering::SeqCst);
         SETUP_GROUP.store(0, Ordering::SeqCst);
+        // The signal's handler kills the command and ends leakcheck: what
+        // the killed command left (a failure) is not to be reported.
+        while ENDING.load(Ordering::SeqCst) {
+            std::thread::park();
+        }
         out
     }
 
