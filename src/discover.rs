@@ -121,6 +121,24 @@ impl Toolchain {
         (root.is_absolute() && !in_cache && !unindexed && root.join("src").join("archive").is_dir()).then_some(root)
     }
 
+    /// A toolchain of version `version` with nothing else known, for unit
+    /// tests.
+    #[cfg(test)]
+    pub(crate) fn of_version(version: &str) -> Toolchain {
+        Toolchain {
+            go: "go".into(),
+            version: version.into(),
+            dir: PathBuf::from("."),
+            gomod: None,
+            gowork: None,
+            goflags: String::new(),
+            goos: "linux".into(),
+            goroot: PathBuf::new(),
+            gomodcache: PathBuf::new(),
+            godebug: String::new(),
+        }
+    }
+
     /// The main module's language version (the `go` line of go.mod), as
     /// its minor number: 22 for `go 1.22.3`.
     pub fn module_go_minor(&self) -> Option<u32> {
@@ -306,21 +324,7 @@ mod tests {
 
     #[test]
     fn a_toolchains_minor_version_is_read_from_releases_and_source_builds() {
-        let minor = |version: &str| {
-            Toolchain {
-                go: "go".into(),
-                version: version.into(),
-                dir: PathBuf::new(),
-                gomod: None,
-                gowork: None,
-                goflags: String::new(),
-                goos: "linux".into(),
-                goroot: PathBuf::new(),
-                gomodcache: PathBuf::new(),
-                godebug: String::new(),
-            }
-            .minor()
-        };
+        let minor = |version: &str| Toolchain::of_version(version).minor();
         assert_eq!(minor("go1.26.8"), 26);
         assert_eq!(minor("go1.22rc1"), 22);
         assert_eq!(minor("go1.21.0"), 21);
@@ -334,16 +338,10 @@ mod tests {
         let out = Command::new("go").args(["env", "GOROOT"]).output().expect("go runs");
         let goroot = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
         let tc = |version: &str, goroot: &Path, gomodcache: &str, godebug: &str| Toolchain {
-            go: "go".into(),
-            version: version.into(),
-            dir: PathBuf::new(),
-            gomod: None,
-            gowork: None,
-            goflags: String::new(),
-            goos: "linux".into(),
             goroot: goroot.to_path_buf(),
             gomodcache: gomodcache.into(),
             godebug: godebug.into(),
+            ..Toolchain::of_version(version)
         };
         let cache = goroot.parent().unwrap().to_str().unwrap();
         assert_eq!(

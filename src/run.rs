@@ -1178,18 +1178,7 @@ printf 'no newline'"#;
     }
 
     fn tc(version: &str) -> Toolchain {
-        Toolchain {
-            go: "go".into(),
-            version: version.into(),
-            dir: PathBuf::from("."),
-            gomod: None,
-            gowork: None,
-            goflags: String::new(),
-            goos: "linux".into(),
-            goroot: PathBuf::new(),
-            gomodcache: PathBuf::new(),
-            godebug: String::new(),
-        }
+        Toolchain::of_version(version)
     }
 
     #[test]
