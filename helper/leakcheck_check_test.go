@@ -523,12 +523,7 @@ func (s *leakcheckSession) lookFor(waits []*leakcheckWait) leakcheckSnapshot {
 // top-level test, benchmark, fuzz target or example other than test, of
 // the package under test.
 func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
-	g.parseStack()
-	fns := []string{g.createdBy}
-	if len(g.funcs) > 0 {
-		fns = append(fns, g.funcs[len(g.funcs)-1])
-	}
-	for _, fn := range fns {
+	for _, fn := range leakcheckOrigin(g) {
 		decl := leakcheckDeclOf(fn)
 		switch {
 		case decl == "":
@@ -548,12 +543,7 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 	if leakcheckstrings.IndexByte(test, '/') >= 0 {
 		return false
 	}
-	g.parseStack()
-	fns := []string{g.createdBy}
-	if len(g.funcs) > 0 {
-		fns = append(fns, g.funcs[len(g.funcs)-1])
-	}
-	for _, fn := range fns {
+	for _, fn := range leakcheckOrigin(g) {
 		if leakcheckDeclOf(fn) == test {
 			return true
 		}
@@ -561,17 +551,23 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 	return false
 }
 
-// leakcheckPackageCode reports whether a function of the package under
-// test (or of its test files) started g or is its outermost frame, other
-// than one written inside init, a package variable's initializer or
-// TestMain.
-func leakcheckPackageCode(g *leakcheckGoroutine) bool {
+// leakcheckOrigin is the function that started g and g's outermost frame:
+// the code that says whose a goroutine is when nothing else does.
+func leakcheckOrigin(g *leakcheckGoroutine) []string {
 	g.parseStack()
 	fns := []string{g.createdBy}
 	if len(g.funcs) > 0 {
 		fns = append(fns, g.funcs[len(g.funcs)-1])
 	}
-	for _, fn := range fns {
+	return fns
+}
+
+// leakcheckPackageCode reports whether a function of the package under
+// test (or of its test files) started g or is its outermost frame, other
+// than one written inside init, a package variable's initializer or
+// TestMain.
+func leakcheckPackageCode(g *leakcheckGoroutine) bool {
+	for _, fn := range leakcheckOrigin(g) {
 		switch leakcheckDeclOf(fn) {
 		case "", "init", "glob", "TestMain":
 		default:
