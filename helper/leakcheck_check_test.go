@@ -581,7 +581,12 @@ func leakcheckPackageCode(g *leakcheckGoroutine) bool {
 // example or fuzz test started g.
 func leakcheckTestStarted(g *leakcheckGoroutine) bool {
 	g.parseStack()
-	decl := leakcheckDeclOf(g.createdBy)
+	return leakcheckIsCheckedTest(leakcheckDeclOf(g.createdBy))
+}
+
+// leakcheckIsCheckedTest: decl is a test, example or fuzz test whose
+// goroutines are checked (not TestMain, not a benchmark).
+func leakcheckIsCheckedTest(decl string) bool {
 	return decl != "TestMain" && leakcheckIsTestName(decl) && !leakcheckHasPrefix(decl, "Benchmark")
 }
 
@@ -591,8 +596,7 @@ func leakcheckTestStarted(g *leakcheckGoroutine) bool {
 func leakcheckTestCodeIn(g *leakcheckGoroutine) string {
 	g.parseStack()
 	for _, fn := range g.funcs {
-		decl := leakcheckDeclOf(fn)
-		if decl != "TestMain" && leakcheckIsTestName(decl) && !leakcheckHasPrefix(decl, "Benchmark") {
+		if decl := leakcheckDeclOf(fn); leakcheckIsCheckedTest(decl) {
 			return decl
 		}
 	}
