@@ -1203,16 +1203,14 @@ fn a_signal_before_any_test_runs_ends_leakcheck_at_once() {
     assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
     // The real go, except that `go list` says so on the FIFO and hangs.
     let go = tools.path().join("go");
-    std::fs::write(
+    common::write_script(
         &go,
-        format!(
+        &format!(
             "#!/bin/sh\nif [ \"$1\" = list ]; then sleep 60 & echo $! > {}; echo listing > {}; wait; fi\nexec go \"$@\"\n",
             tools.path().join("sleep.pid").display(),
             fifo.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&go, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     let marker = format!("LEAKCHECK_SETUP_SIGNAL_TEST={}", std::process::id());
     let child = leakcheck()
         .current_dir(m.path())

@@ -144,18 +144,14 @@ impl GoLog {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new("go").args(["env", "GOROOT"]).output().unwrap();
         let goroot = String::from_utf8(out.stdout).unwrap();
-        let wrapper = dir.path().join("go");
-        std::fs::write(
-            &wrapper,
-            format!(
+        write_script(
+            &dir.path().join("go"),
+            &format!(
                 "#!/bin/sh\necho \"$1\" >> '{}'\nexec '{}/bin/go' \"$@\"\n",
                 dir.path().join("go.log").display(),
                 goroot.trim()
             ),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        );
         GoLog { dir }
     }
 
@@ -169,6 +165,13 @@ impl GoLog {
         let log = std::fs::read_to_string(self.dir.path().join("go.log")).unwrap_or_default();
         log.lines().filter(|c| *c == subcommand).count()
     }
+}
+
+/// Writes an executable script (a `go` wrapper for `--go`).
+pub fn write_script(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// A throwaway Go module with the given files (path → contents).
