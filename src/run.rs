@@ -655,7 +655,6 @@ pub mod interrupt {
         };
         let out = child.and_then(|child| {
             SETUP_GROUP.store(child.id(), Ordering::SeqCst);
-            SPAWNING.store(false, Ordering::SeqCst);
             child.wait_with_output()
         });
         SPAWNING.store(false, Ordering::SeqCst);
