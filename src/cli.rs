@@ -85,12 +85,13 @@ pub struct MergeArgs {
     #[arg(value_name = "FILE", required = true)]
     pub inputs: Vec<PathBuf>,
 
-    /// Write the merged JUnit XML (of the JUnit inputs) to this file.
+    /// Write the merged JUnit XML (of the JUnit inputs) to this file (`-`:
+    /// standard output).
     #[arg(long, value_name = "PATH", required_unless_present = "report_json")]
     pub junitfile: Option<PathBuf>,
 
     /// Write the merged JSON report (of the --report-json inputs) to this
-    /// file.
+    /// file (`-`: standard output).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
 }
@@ -165,16 +166,19 @@ pub struct RunArgs {
     #[arg(long)]
     pub annotations: bool,
 
-    /// Write the raw `go test -json` stream to this file, as gotestsum does.
+    /// Write the raw `go test -json` stream to this file, as gotestsum does
+    /// (`-`: standard output; the terminal's output goes to standard error).
     #[arg(long, value_name = "PATH")]
     pub jsonfile: Option<PathBuf>,
 
-    /// Write a JUnit XML report to this file.
+    /// Write a JUnit XML report to this file (`-`: standard output; the
+    /// terminal's output goes to standard error).
     #[arg(long, value_name = "PATH")]
     pub junitfile: Option<PathBuf>,
 
     /// Write leakcheck's own JSON report (every test, verdict and leaked
-    /// goroutine group; schema in docs/report-json.md) to this file.
+    /// goroutine group; schema in docs/report-json.md) to this file (`-`:
+    /// standard output; the terminal's output goes to standard error).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
 

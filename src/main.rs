@@ -256,6 +256,13 @@ fn refuse_with_watch(args: &RunArgs) -> leakcheck::error::Result<()> {
         ("--annotations", args.annotations),
         ("--stacks", args.stacks != leakcheck::cli::StacksChoice::Compact),
         ("--shard", args.shard.is_some()),
+        (
+            "a report to standard output (-)",
+            [&args.junitfile, &args.report_json]
+                .into_iter()
+                .flatten()
+                .any(|p| leakcheck::report::is_stdout(p)),
+        ),
     ]
     .into_iter()
     .filter_map(|(flag, given)| given.then_some(flag))
@@ -271,12 +278,31 @@ fn refuse_with_watch(args: &RunArgs) -> leakcheck::error::Result<()> {
 
 /// The reporters that write to the terminal: the terminal's, and GitHub's
 /// annotations.
+///
+/// A report piped to standard output (`-`) keeps it for itself: the
+/// terminal's output goes to standard error then.
 fn terminal_reporters(args: &RunArgs, env: impl Fn(&str) -> Option<String>) -> Vec<Box<dyn Reporter>> {
-    let terminal = args.terminal_options(std::io::stdout().is_terminal(), &env);
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout(), terminal))];
+    let piped = [&args.junitfile, &args.report_json, &args.jsonfile]
+        .into_iter()
+        .flatten()
+        .any(|p| leakcheck::report::is_stdout(p));
+    let out = || -> Box<dyn std::io::Write> {
+        if piped {
+            Box::new(std::io::stderr())
+        } else {
+            Box::new(std::io::stdout())
+        }
+    };
+    let is_terminal = if piped {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let terminal = args.terminal_options(is_terminal, &env);
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(out(), terminal))];
     if args.wants_annotations(&env) {
         let workspace = env("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
-        reporters.push(Box::new(AnnotationsReporter::new(std::io::stdout(), workspace)));
+        reporters.push(Box::new(AnnotationsReporter::new(out(), workspace)));
     }
     reporters
 }

@@ -17,7 +17,6 @@
 //! versions are merged, with a warning.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -275,52 +274,67 @@ pub fn run(inputs: &[PathBuf], junit_out: Option<PathBuf>, json_out: Option<Path
             _ => {}
         }
     }
+    let outputs: Vec<(&str, &Path)> = [("--junitfile", &junit_out), ("--report-json", &json_out)]
+        .into_iter()
+        .filter_map(|(flag, path)| Some((flag, path.as_deref()?)))
+        .collect();
+    crate::report::check_distinct(&outputs)?;
     // Both merged before either is written: a duplicate package writes
     // nothing.
     let merged_junit = junit_out.as_ref().map(|_| merge_junit(&junit)).transpose()?;
     let merged_json = json_out.as_ref().map(|_| merge_json(&json)).transpose()?;
+    // A report piped to standard output (`-`) keeps it for itself.
+    let piped = [&junit_out, &json_out]
+        .into_iter()
+        .flatten()
+        .any(|p| crate::report::is_stdout(p));
+    let say = |line: String| {
+        if piped {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
     for w in version_warnings(&junit, &json) {
         eprintln!("{w}");
     }
     if let (Some(out), Some(mut report)) = (&junit_out, merged_junit) {
-        let xml =
-            schema::write_junit(&mut report).map_err(|e| Error::io("cannot write", out, std::io::Error::other(e)))?;
-        write(out, &xml)?;
+        let xml = schema::write_junit(&mut report).map_err(|e| {
+            Error::io(
+                "cannot write",
+                crate::report::report_name(out),
+                std::io::Error::other(e),
+            )
+        })?;
+        crate::report::write_report(out, &xml)?;
         let skipped: usize = report
             .test_suites
             .iter()
             .flat_map(|s| &s.test_cases)
             .filter(|c| matches!(c.status, quick_junit::TestCaseStatus::Skipped { .. }))
             .count();
-        println!(
+        say(format!(
             "leakcheck: merged {} into {}: {}, {}, {}, {}, {} skipped",
             plural(junit.len(), "JUnit file"),
-            out.display(),
+            crate::report::report_name(out).display(),
             plural(report.test_suites.len(), "testsuite"),
             plural(report.tests, "test"),
             plural(report.failures, "failure"),
             plural(report.errors, "error"),
             skipped
-        );
+        ));
     }
     if let (Some(out), Some(doc)) = (&json_out, merged_json) {
-        write(out, &doc.to_json())?;
-        println!(
+        crate::report::write_report(out, &doc.to_json())?;
+        say(format!(
             "leakcheck: merged {} into {}: {}, {}",
             plural(json.len(), "JSON report"),
-            out.display(),
+            crate::report::report_name(out).display(),
             plural(doc.packages.len(), "package"),
             plural(doc.totals.tests, "test")
-        );
+        ));
     }
     Ok(ExitCode::Passed)
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-    }
-    fs::write(path, bytes).map_err(|e| Error::io("cannot write", path, e))
 }
 
 #[cfg(test)]
@@ -445,7 +459,7 @@ mod tests {
     fn junit_elements_merge_cannot_keep_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("odd.xml");
-        fs::write(
+        std::fs::write(
             &path,
             r#"<testsuites><testsuite name="a"><testcase name="T"><video/></testcase></testsuite></testsuites>"#,
         )
@@ -721,7 +735,7 @@ mod tests {
         let packages: Vec<schema::Package> = summary.packages.iter().map(schema::Package::from).collect();
         assert_eq!(written.packages, packages);
         // And written again, the same bytes.
-        assert_eq!(written.to_json(), fs::read(&path).unwrap());
+        assert_eq!(written.to_json(), std::fs::read(&path).unwrap());
         assert_eq!(written.totals, schema::totals(&written.packages));
         assert_eq!(written.totals, summary.totals());
         assert_eq!(written.totals.leaked_goroutines, 7 * 3 + 3);
@@ -897,7 +911,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let write = |name: &str, text: &str| {
             let p = dir.path().join(name);
-            fs::write(&p, text).unwrap();
+            std::fs::write(&p, text).unwrap();
             p
         };
         let xml = write("a.xml", &xml(&report(vec![suite("a", &[("TestA", true)], 0.1)])));

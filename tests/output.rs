@@ -287,6 +287,48 @@ fn dir_flag_makes_every_path_relative_to_dir() {
     assert!(!cwd.path().join("out").exists() && !cwd.path().join("report.json").exists());
 }
 
+/// `-` names standard output, for a report piped into another tool: the
+/// report is all that is there (the terminal's lines go to standard error),
+/// and two reports cannot share it.
+#[test]
+fn a_report_named_dash_goes_to_standard_output_alone() {
+    let m = temp_module(&[("reader/r_test.go", READER)]);
+    let run = |args: &[&str]| common::leakcheck().current_dir(m.path()).args(args).output().unwrap();
+    let out = run(&["--report-json", "-", "--", "-count=1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is the JSON report alone");
+    assert_eq!(report["totals"]["leaked_tests"], 3, "{report}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("DONE 1 package"),
+        "the terminal's lines are on stderr: {err}"
+    );
+    assert!(!m.path().join("-").exists(), "no file named -");
+
+    let out = run(&["--junitfile", "-", "--", "-count=1"]);
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.starts_with("<?xml") && xml.trim_end().ends_with("</testsuites>"),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"name="TestHTTP""#), "{xml}");
+
+    let out = run(&["--junitfile", "-", "--report-json", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("both write to standard output"), "{err}");
+
+    // merge: the merged report on stdout, its summary on stderr.
+    let shard = m.path().join("shard.json");
+    let out = run(&["--report-json", shard.to_str().unwrap(), "--", "-count=1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["merge", "--report-json", "-", shard.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let merged: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is the merged report");
+    assert_eq!(merged["totals"]["leaked_tests"], 3, "{merged}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("merged 1 JSON report into standard output"));
+}
+
 #[test]
 fn watch_refuses_the_flags_it_would_drop() {
     let m = temp_module(&[("reader/r_test.go", READER)]);

@@ -8,12 +8,11 @@
 //! from those packages by [`schema::totals`](super::schema::totals), as
 //! `leakcheck merge` counts them.
 
-use std::fs;
 use std::path::PathBuf;
 
 use super::schema::{self, RerunHistory};
 use super::{Event, Reporter, RunInfo};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub use super::schema::SCHEMA_VERSION;
 
@@ -55,10 +54,7 @@ impl Reporter for JsonReporter {
                     summary.baseline.as_ref().map(schema::Baseline::from),
                     packages.iter().map(schema::Package::from).collect(),
                 );
-                if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-                }
-                fs::write(&self.path, doc.to_json()).map_err(|e| Error::io("cannot write", &self.path, e))?;
+                super::write_report(&self.path, &doc.to_json())?;
             }
             _ => {}
         }

@@ -1,7 +1,6 @@
 //! `--jsonfile`: the raw `go test -json` stream, as gotestsum writes it, so
 //! tooling that reads go test's JSON keeps working.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -11,7 +10,7 @@ use crate::error::{Error, Result};
 /// Copies every go test JSON line to a file.
 pub struct JsonFileReporter {
     path: PathBuf,
-    file: Option<BufWriter<File>>,
+    file: Option<BufWriter<Box<dyn Write + Send>>>,
 }
 
 impl JsonFileReporter {
@@ -23,13 +22,10 @@ impl JsonFileReporter {
 
 impl Reporter for JsonFileReporter {
     fn handle(&mut self, event: &Event<'_>) -> Result<()> {
-        let err = |e| Error::io("cannot write", self.path.clone(), e);
+        let err = |e| Error::io("cannot write", super::report_name(&self.path), e);
         match event {
             Event::RunStarted(_) => {
-                if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-                }
-                self.file = Some(BufWriter::new(File::create(&self.path).map_err(err)?));
+                self.file = Some(BufWriter::new(super::open_report(&self.path)?));
             }
             Event::GoTestLine(line) => {
                 if let Some(f) = &mut self.file {

@@ -86,11 +86,8 @@ impl JunitReporter {
         let mut report = Report::new("leakcheck");
         report.add_test_suites(self.suites.iter().cloned());
         let xml = schema::write_junit(&mut report)
-            .map_err(|e| Error::io("cannot write", &self.path, std::io::Error::other(e)))?;
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-        }
-        fs::write(&self.path, xml).map_err(|e| Error::io("cannot write", &self.path, e))
+            .map_err(|e| Error::io("cannot write", super::report_name(&self.path), std::io::Error::other(e)))?;
+        super::write_report(&self.path, &xml)
     }
 }
 

@@ -175,6 +175,46 @@ pub trait Reporter {
     fn handle(&mut self, event: &Event<'_>) -> Result<()>;
 }
 
+/// The report path that means standard output, as for `go test -json`'s
+/// consumers: `--junitfile -` and the like pipe the report into another
+/// tool, and the terminal's output moves to standard error.
+pub const STDOUT_PATH: &str = "-";
+
+/// Whether `path` is [`STDOUT_PATH`].
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == STDOUT_PATH
+}
+
+/// Where a report goes: the file at `path` (its directories made now), or
+/// standard output for [`STDOUT_PATH`].
+pub fn open_report(path: &Path) -> Result<Box<dyn std::io::Write + Send>> {
+    if is_stdout(path) {
+        return Ok(Box::new(std::io::stdout()));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+    }
+    let file = std::fs::File::create(path).map_err(|e| Error::io("cannot write", path, e))?;
+    Ok(Box::new(file))
+}
+
+/// Writes a whole report to `path` ([`open_report`]).
+pub fn write_report(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut out = open_report(path)?;
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("cannot write", report_name(path), e))
+}
+
+/// The report's path as errors name it.
+pub fn report_name(path: &Path) -> &Path {
+    if is_stdout(path) {
+        Path::new("standard output")
+    } else {
+        path
+    }
+}
+
 /// Checks, before any test runs, that a report file can be written at
 /// `path`, without writing anything: a path under a file, naming a
 /// directory, or in a read-only directory was found out only after the
@@ -182,6 +222,9 @@ pub trait Reporter {
 /// end, as before (its directories made then).
 pub fn check_writable(path: &Path) -> Result<()> {
     use std::io::ErrorKind;
+    if is_stdout(path) {
+        return Ok(());
+    }
     let refuse = |kind: ErrorKind, why: String| Error::io("cannot write", path, std::io::Error::new(kind, why));
     if path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') {
         return Err(refuse(ErrorKind::IsADirectory, "it is a directory".into()));
@@ -250,6 +293,11 @@ pub fn check_writable(path: &Path) -> Result<()> {
 pub fn check_distinct(paths: &[(&str, &Path)]) -> Result<()> {
     for (i, (flag, path)) in paths.iter().enumerate() {
         if let Some((other, _)) = paths[..i].iter().find(|(_, p)| p == path) {
+            if is_stdout(path) {
+                return Err(Error::Usage(format!(
+                    "{other} and {flag} both write to standard output (-): name a file for one of them"
+                )));
+            }
             return Err(Error::Usage(format!(
                 "{other} and {flag} name the same file, {}: one report would overwrite the other",
                 path.display()
