@@ -3132,6 +3132,99 @@ fn benchmarks_and_sub_benchmarks_blame_no_test() {
     assert_eq!(main_leak(&run, "benchintest"), 0, "{out}");
 }
 
+const BENCH_COST: &str = r#"package benchcost
+
+import (
+	"context"
+	"reflect"
+	"runtime/pprof"
+	"testing"
+)
+
+var sink int
+
+// step takes exactly a *testing.B, as a sub-benchmark's function does:
+// leakcheck's helper is called on its first line, once an iteration here.
+func step(b *testing.B) { sink++ }
+
+// Runs first: the runtime's first allocations of the run land here.
+func BenchmarkAWarmup(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		sink += i
+	}
+}
+
+func BenchmarkStepEachIteration(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		step(b)
+	}
+}
+
+func BenchmarkSub(b *testing.B) {
+	b.Run("inner", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sink += i
+		}
+	})
+}
+
+// With the timer stopped and labels of its own, step is the helper's
+// first call on this goroutine's label set: the timer must stay stopped.
+func BenchmarkTimerStaysStopped(b *testing.B) {
+	b.StopTimer()
+	pprof.Do(context.Background(), pprof.Labels("phase", "setup"), func(context.Context) {
+		step(b)
+	})
+	if reflect.ValueOf(b).Elem().FieldByName("timerOn").Bool() {
+		b.Fatal("the timer runs after step")
+	}
+	b.StartTimer()
+	for i := 0; i < b.N; i++ {
+		sink += i
+	}
+}
+"#;
+
+const BENCH_COST_EXTERNAL: &str = r#"package benchcost_test
+
+import "testing"
+
+var sink int
+
+func BenchmarkExternal(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		sink += i
+	}
+}
+"#;
+
+/// What leakcheck does for a benchmark is done outside its timer: the
+/// allocations (and times) go test reports are the benchmark's own. Each
+/// call of a helper taking the B cost about 5 allocations before, and the
+/// benchmark's own call 2 (-benchtime=1x: 80 µs an operation).
+#[test]
+fn benchmarks_report_their_own_allocations() {
+    let m = temp_module(&[
+        ("benchcost/b_test.go", BENCH_COST),
+        ("benchcost/x_test.go", BENCH_COST_EXTERNAL),
+    ]);
+    let run = run_in(
+        m.path(),
+        &["--", "-count=1", "-run=^$", "-bench=.", "-benchmem", "-benchtime=100x"],
+        &[],
+    );
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 0, "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(" allocs/op")).collect();
+    for name in ["StepEachIteration", "Sub/inner", "TimerStaysStopped", "External"] {
+        let line = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("Benchmark{name}-")))
+            .unwrap_or_else(|| panic!("no result for {name}: {out}"));
+        assert!(line.trim_end().ends_with(" 0 allocs/op"), "{line}\n{out}");
+    }
+}
+
 // A package that declares a predeclared name the helper uses (`func new`,
 // `func delete`: go-datastructures' rangetree/skiplist) hides it from the
 // helper, which joins the package: the package's own name is renamed in
