@@ -507,6 +507,59 @@ func BenchmarkSized(b *testing.B) {
     assert_eq!(names(&run.stdout()), want, "{}", run.stdout());
 }
 
+/// When benchmarks run, go test streams all a package's test binary
+/// printed, even without -v: a passing test's stdout (not its t.Log lines)
+/// and `PASS`. `--format standard-quiet` prints the same lines.
+#[test]
+fn standard_quiet_shows_a_benchmarking_package_as_go_test_does() {
+    let m = temp_module(&[(
+        "bench/bench_test.go",
+        r#"package bench
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestPrints(t *testing.T) {
+	fmt.Println("printed by TestPrints")
+	t.Log("logged by TestPrints")
+}
+
+func BenchmarkSum(b *testing.B) {
+	s := 0
+	for i := 0; i < b.N; i++ {
+		s += i
+	}
+	_ = s
+}
+"#,
+    )]);
+    let args = ["-count=1", "-bench=.", "-benchtime=10x"];
+    // Figures and times differ from run to run: the words are compared.
+    let words = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with("DONE "))
+            .map(|l| {
+                l.split_whitespace()
+                    .take(if l.starts_with("ok") { 2 } else { 1 })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    let want = words(&common::go_test_stdout(m.path(), &args));
+    assert!(
+        want.contains(&"printed".to_string()) && want.contains(&"PASS".to_string()),
+        "{want:?}"
+    );
+    let mut lc = vec!["--format", "standard-quiet", "--color", "never", "--"];
+    lc.extend(args);
+    let run = run_in(m.path(), &lc, &[]);
+    assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
+    assert_eq!(words(&run.stdout()), want, "{}", run.stdout());
+}
+
 /// What a build that succeeded printed (a C compiler's warning) is shown,
 /// as go test shows it (it was dropped); leakcheck's own files are not
 /// named in it.

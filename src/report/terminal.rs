@@ -360,10 +360,14 @@ impl<W: Write> TerminalReporter<W> {
                 if let Some(l) = leak {
                     let _ = writeln!(out, "    {} also {}", t.name, text::leak_summary(l));
                 }
-            } else if outputs && self.opts.format == Format::StandardQuiet && p.is_failure() {
+            } else if outputs && self.opts.format == Format::StandardQuiet && (p.is_failure() || ran_benchmarks(p)) {
                 // go test without -v prints a failing package's output:
-                // what its passing tests wrote to stdout too.
-                out.push_str(&passed_test_stdout(t));
+                // what its passing tests wrote to stdout too; and all a
+                // package printed when benchmarks run (it streams then;
+                // the benchmarks' lines come after, as go test prints them).
+                if !is_benchmark(t) {
+                    out.push_str(&passed_test_stdout(t));
+                }
             }
             if let Some(l) = leak {
                 out.push_str(&text::leak_text_styled(l, &self.root, "    ", self.opts.stacks));
@@ -594,6 +598,10 @@ impl<W: Write> TerminalReporter<W> {
             Format::StandardQuiet => {
                 out.push_str(&self.details(p, true));
                 out.push_str(&benchmarks(p));
+                if ran_benchmarks(p) && p.status == PackageStatus::Passed {
+                    // The test binary's last line, which go test streams.
+                    out.push_str("PASS\n");
+                }
                 out.push_str(&self.standard_line(p));
             }
             Format::StandardVerbose => {
@@ -896,11 +904,21 @@ impl<W: Write> Reporter for TerminalReporter<W> {
     }
 }
 
+/// Whether benchmarks ran in the package: go test then streams all its
+/// test binary printed, even without -v.
+fn ran_benchmarks(p: &PackageResult) -> bool {
+    p.tests.iter().any(is_benchmark)
+}
+
+fn is_benchmark(t: &TestResult) -> bool {
+    t.name.starts_with("Benchmark")
+}
+
 /// Benchmark results, as go test prints them (the checks do not cover
 /// benchmarks).
 fn benchmarks(p: &PackageResult) -> String {
     let mut out = String::new();
-    let benches: Vec<_> = p.tests.iter().filter(|t| t.name.starts_with("Benchmark")).collect();
+    let benches: Vec<_> = p.tests.iter().filter(|t| is_benchmark(t)).collect();
     if benches.is_empty() {
         return out;
     }
