@@ -554,12 +554,39 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 // leakcheckOrigin is the function that started g and g's outermost frame:
 // the code that says whose a goroutine is when nothing else does.
 func leakcheckOrigin(g *leakcheckGoroutine) []string {
-	g.parseStack()
-	fns := []string{g.createdBy}
-	if len(g.funcs) > 0 {
-		fns = append(fns, g.funcs[len(g.funcs)-1])
+	outer := leakcheckOutermost(g) // (parses the stack, and createdBy)
+	if outer == "" {
+		return []string{g.createdBy}
 	}
-	return fns
+	return []string{g.createdBy, outer}
+}
+
+// leakcheckOutermost is g's outermost frame; for the runtime's goroutines
+// that run finalizers and cleanups, the function they run: a test's
+// finalizer that blocks keeps one of them (started long before, by
+// whoever first needed one, and hidden from dumps until it runs one).
+func leakcheckOutermost(g *leakcheckGoroutine) string {
+	g.parseStack()
+	n := len(g.funcs)
+	if n == 0 {
+		return ""
+	}
+	if leakcheckRunsFinalizers(g.funcs[n-1]) {
+		for i := n - 2; i >= 0; i-- {
+			if !leakcheckstrings.HasPrefix(g.funcs[i], "runtime.") && !leakcheckstrings.HasPrefix(g.funcs[i], "reflect.") {
+				return g.funcs[i]
+			}
+		}
+	}
+	return g.funcs[n-1]
+}
+
+// leakcheckRunsFinalizers reports whether fn is the outermost function of
+// the runtime's goroutines that run finalizers (runfinq before Go 1.25,
+// runFinalizers since) and cleanups (runCleanups, Go 1.25+; before, the
+// finalizers' goroutine ran them).
+func leakcheckRunsFinalizers(fn string) bool {
+	return fn == "runtime.runfinq" || fn == "runtime.runFinalizers" || fn == "runtime.runCleanups"
 }
 
 // leakcheckPackageCode reports whether a function of the package under
@@ -620,11 +647,7 @@ func leakcheckIsTestName(decl string) bool {
 // leakcheckOwnCode is the top-level declaration of the package under test
 // whose code g runs (its outermost frame), or "".
 func leakcheckOwnCode(g *leakcheckGoroutine) string {
-	g.parseStack()
-	if len(g.funcs) == 0 {
-		return ""
-	}
-	return leakcheckDeclOf(g.funcs[len(g.funcs)-1])
+	return leakcheckDeclOf(leakcheckOutermost(g))
 }
 
 // leakcheckDeclOf is the package-level declaration a function of the

@@ -501,12 +501,19 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 				pool = append(pool, g)
 			}
 		}
-		// Labels of subtests of one test tell the test apart: which of
-		// identical goroutines is which subtest's changes no count.
+		// Two tests' labels on the stack: which identical goroutine is
+		// whose is told by count, for this look only, and the count is
+		// all that is known (ambiguous). Two subtests' of one test: their
+		// counts are exact, but which goroutine is whose is told for this
+		// look only too (stored for good, a table test's clean row whose
+		// goroutine was still exiting kept the leaking row's goroutine,
+		// and the leaking row passed).
 		tops := map[string]bool{}
+		carried := 0
 		for label, n := range labels {
 			if n > 0 {
 				tops[leakcheckTopLabel(label)] = true
+				carried++
 			}
 		}
 		shared := len(tops) > 1 || len(held) > 0 || snap.unsettled[key]
@@ -523,7 +530,7 @@ func (s *leakcheckSession) labelOrphans(snap *leakcheckSnapshot, waits []*leakch
 				// (The init label on a stack tests' goroutines share:
 				// which is which is told for this look only, as for a
 				// test's label.)
-				if !o.ambiguous && !(o.test == nil && shared) {
+				if !o.ambiguous && !(o.test == nil && shared) && carried == 1 {
 					s.owners[g.id] = o
 				}
 			}

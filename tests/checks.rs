@@ -2394,3 +2394,170 @@ fn a_job_handed_to_an_init_daemon_as_the_test_returns_is_that_tests_leak() {
         );
     }
 }
+
+/// A table test's rows each start a watcher through a goroutine that exits
+/// at once (so only its label tells whose it is, and on Go 1.26 the labels
+/// come from the profile, by count); every row stops its own a moment
+/// after it returns, within the grace period, but one row forgets.
+const TABLE_ROWS: &str = r#"package rows
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func watch(stop <-chan struct{}) { <-stop }
+
+// startWatcher's creator exits at once.
+func startWatcher(stop <-chan struct{}) {
+	done := make(chan struct{})
+	go func() {
+		go watch(stop)
+		close(done)
+	}()
+	<-done
+}
+
+func rows(t *testing.T, parallel bool) {
+	for i := 0; i < 6; i++ {
+		i := i // (the module says go 1.21)
+		name := fmt.Sprint("Clean", i)
+		if i == 3 {
+			name = "Leak3"
+		}
+		t.Run(name, func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			stop := make(chan struct{})
+			startWatcher(stop)
+			if i != 3 {
+				time.AfterFunc(time.Duration(50*i)*time.Millisecond, func() { close(stop) })
+			}
+		})
+	}
+}
+
+func TestSerialRows(t *testing.T)   { rows(t, false) }
+func TestParallelRows(t *testing.T) { rows(t, true) }
+"#;
+
+/// Which of identical goroutines is whose subtest's is told by count at
+/// each look, not once for good: a clean row whose watcher was still
+/// exiting at the first look kept the leaking row's goroutine, and the
+/// leaking row passed (8 runs of 8).
+#[test]
+fn identical_goroutines_of_sibling_subtests_go_to_the_row_that_leaked() {
+    let m = temp_module(&[("rows/rows_test.go", TABLE_ROWS)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let leaked: Vec<String> = run
+        .tests()
+        .into_iter()
+        .filter(|(_, t)| t["verdict"] == "leaked")
+        .map(|((_, name), _)| name)
+        .collect();
+    assert_eq!(
+        leaked,
+        [
+            "TestParallelRows",
+            "TestParallelRows/Leak3",
+            "TestSerialRows",
+            "TestSerialRows/Leak3"
+        ],
+        "{out}"
+    );
+}
+
+/// Finalizers and cleanups that block, in serial and parallel tests: the
+/// runtime's goroutine that runs them is hidden from dumps until it runs
+/// one, and was created long before (by whoever needed one first).
+const BLOCKING_FINALIZERS: &str = r#"package finalizers
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+type resource struct{ buf [64]byte }
+
+// collect runs the garbage collector until started is closed.
+func collect(started chan struct{}) {
+	for {
+		runtime.GC()
+		select {
+		case <-started:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// Starts the runtime's finalizer goroutine; its finalizer returns.
+func TestFinalizerReturns(t *testing.T) {
+	done := make(chan struct{})
+	r := &resource{}
+	runtime.SetFinalizer(r, func(*resource) { close(done) })
+	r = nil
+	collect(done)
+}
+
+func TestFinalizerBlocks(t *testing.T) {
+	started := make(chan struct{})
+	r := &resource{}
+	runtime.SetFinalizer(r, func(*resource) {
+		close(started)
+		select {}
+	})
+	r = nil
+	collect(started)
+}
+
+// Runs alone after the finalizer blocked: clean.
+func TestNextStartsAGoroutine(t *testing.T) {
+	done := make(chan struct{})
+	go func() { close(done) }()
+	<-done
+}
+
+func TestCleanupBlocks(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	r := &resource{}
+	runtime.AddCleanup(r, func(int) {
+		close(started)
+		select {}
+	}, 0)
+	r = nil
+	collect(started)
+}
+
+func TestParallelClean(t *testing.T) {
+	t.Parallel()
+	time.Sleep(20 * time.Millisecond)
+}
+"#;
+
+/// A finalizer or cleanup that blocks is its test's leak: the test that
+/// ran alone next was blamed by difference (no goroutine was created
+/// while the finalizer's test ran, so its check took no look), and one of
+/// a parallel test was reported after the last test.
+#[test]
+fn a_blocking_finalizer_is_its_tests_leak() {
+    let m = temp_module(&[("finalizers/f_test.go", BLOCKING_FINALIZERS)]);
+    std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.24\n").unwrap();
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let leaked: Vec<String> = run
+        .tests()
+        .into_iter()
+        .filter(|(_, t)| t["verdict"] == "leaked")
+        .map(|((_, name), _)| name)
+        .collect();
+    assert_eq!(leaked, ["TestCleanupBlocks", "TestFinalizerBlocks"], "{out}");
+    assert!(run.package(&format!("{M}finalizers"))["main_leak"].is_null(), "{out}");
+}
