@@ -94,14 +94,8 @@ fn a_baseline_tolerates_known_leaks_and_fails_on_new_ones() {
     .unwrap();
     let new = run_in(dir, &["--", "-count=1"], &[]);
     assert_eq!(new.code(), 1, "{}", new.stdout());
-    let leaked: Vec<(String, String)> = new
-        .tests()
-        .into_iter()
-        .filter(|(_, t)| t["verdict"] == "leaked")
-        .map(|(k, _)| k)
-        .collect();
     assert_eq!(
-        leaked,
+        new.leaked(),
         vec![("example.com/fixtures/workerpool".to_string(), "TestNewLeak".to_string())]
     );
     let out = new.stdout();

@@ -2453,12 +2453,7 @@ fn identical_goroutines_of_sibling_subtests_go_to_the_row_that_leaked() {
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
-    let leaked: Vec<String> = run
-        .tests()
-        .into_iter()
-        .filter(|(_, t)| t["verdict"] == "leaked")
-        .map(|((_, name), _)| name)
-        .collect();
+    let leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
     assert_eq!(
         leaked,
         [
@@ -2552,12 +2547,7 @@ fn a_blocking_finalizer_is_its_tests_leak() {
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
-    let leaked: Vec<String> = run
-        .tests()
-        .into_iter()
-        .filter(|(_, t)| t["verdict"] == "leaked")
-        .map(|((_, name), _)| name)
-        .collect();
+    let leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
     assert_eq!(leaked, ["TestCleanupBlocks", "TestFinalizerBlocks"], "{out}");
     assert!(run.package(&format!("{M}finalizers"))["main_leak"].is_null(), "{out}");
 }

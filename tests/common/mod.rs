@@ -53,6 +53,15 @@ impl Run {
         out
     }
 
+    /// The tests (package, name) whose last run leaked, in order.
+    pub fn leaked(&self) -> Vec<(String, String)> {
+        self.tests()
+            .into_iter()
+            .filter(|(_, t)| t["verdict"] == "leaked")
+            .map(|(k, _)| k)
+            .collect()
+    }
+
     /// Every run of a package's tests, in the report's order.
     pub fn runs(&self, import_path: &str) -> Vec<TestRun> {
         self.package(import_path)["tests"]
