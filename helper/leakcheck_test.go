@@ -280,20 +280,25 @@ func leakcheckSuiteT(suite leakcheckTestingSuite) (t *leakchecktesting.T) {
 // its caller's.
 //
 // It runs while the benchmark's timer runs, maybe once an iteration (a
-// helper of the benchmark that takes its B): a goroutine that carries the
-// labels it was given for b already costs a map lookup, and the rest is
-// done with the timer stopped, so that the timings and allocations go test
-// reports are the benchmark's own (-benchtime=100x showed 80 µs and 250
-// bytes more an operation).
+// helper of the benchmark that takes its B). testing calls a benchmark's
+// function once a round, each round on one goroutine with its own b.N
+// (rounds' N grow; under b.Loop, N grows within the round, a few times):
+// a call with the N of the B's last registration is a helper's, on a
+// goroutine that is the benchmark's already or was started by one, and
+// costs a map lookup. (Told by the goroutine's label set instead, a helper
+// called under pprof.Do registered again at every iteration: a benchmark
+// of 1 s ran for minutes.) The rest is done with the timer stopped, so that
+// the timings and allocations go test reports are the benchmark's own
+// (-benchtime=100x showed 80 µs and 250 bytes more an operation).
 func leakcheckBench(b *leakchecktesting.B) {
 	s := leakcheckActive
 	if s == nil || b == nil || b.Name() == "" {
 		return
 	}
 	s.benchMu.Lock()
-	set, done := s.benchLabels[b]
+	n, done := s.benchRounds[b]
 	s.benchMu.Unlock()
-	if done && set == leakcheckLabelSet() {
+	if done && n == b.N {
 		return
 	}
 	timed := leakcheckTimerOn(b)
@@ -302,10 +307,10 @@ func leakcheckBench(b *leakchecktesting.B) {
 	}
 	s.bench(b)
 	s.benchMu.Lock()
-	if s.benchLabels == nil {
-		s.benchLabels = make(map[*leakchecktesting.B]leakcheckunsafe.Pointer)
+	if s.benchRounds == nil {
+		s.benchRounds = make(map[*leakchecktesting.B]int)
 	}
-	s.benchLabels[b] = leakcheckLabelSet()
+	s.benchRounds[b] = b.N
 	s.benchMu.Unlock()
 	if timed {
 		b.StartTimer()
@@ -395,12 +400,12 @@ type leakcheckConfig struct {
 
 // leakcheckSession is the state of one test binary.
 type leakcheckSession struct {
-	// benchLabels: each benchmark's B, and the label set the goroutine
-	// leakcheckBench last recorded for it runs with (a plain map: a
-	// sync.Map allocates on its first use, which a benchmark's -benchmem
-	// would count).
+	// benchRounds: each benchmark's B, and its N when leakcheckBench
+	// last recorded the goroutine running it (a plain map: a sync.Map
+	// allocates on its first use, which a benchmark's -benchmem would
+	// count).
 	benchMu      leakchecksync.Mutex
-	benchLabels  map[*leakchecktesting.B]leakcheckunsafe.Pointer
+	benchRounds  map[*leakchecktesting.B]int
 	cfg          leakcheckConfig
 	graceLimit   leakchecktime.Duration
 	proofProfile *leakcheckpprof.Profile
