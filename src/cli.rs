@@ -412,6 +412,7 @@ impl RunArgs {
                 StacksChoice::Compact => crate::report::text::StackStyle::Compact,
                 StacksChoice::Full => crate::report::text::StackStyle::Full,
             },
+            streams: self.go_test().benchmarks(),
         }
     }
 

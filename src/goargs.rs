@@ -344,6 +344,12 @@ impl GoTestArgs {
         self.last("v").is_some_and(|v| go_bool(v) != Some(false))
     }
 
+    /// Whether benchmarks are asked for (`-bench` with a pattern): go test
+    /// then streams every package's output, as with -v.
+    pub fn benchmarks(&self) -> bool {
+        self.last("bench").flatten().is_some_and(|v| !v.is_empty())
+    }
+
     /// Whether the user turned go test's vet step off (`-vet=off`).
     pub fn vet_off(&self) -> bool {
         self.last("vet") == Some(Some("off"))

@@ -744,6 +744,7 @@ impl WatchReporter {
                     explain,
                     slowest: 0,
                     stacks: crate::report::text::StackStyle::Compact,
+                    streams: false,
                 },
             ),
             buf,

@@ -512,8 +512,9 @@ func BenchmarkSized(b *testing.B) {
 /// and `PASS`. `--format standard-quiet` prints the same lines.
 #[test]
 fn standard_quiet_shows_a_benchmarking_package_as_go_test_does() {
-    let m = temp_module(&[(
-        "bench/bench_test.go",
+    let m = temp_module(&[
+        (
+            "bench/bench_test.go",
         r#"package bench
 
 import (
@@ -534,7 +535,13 @@ func BenchmarkSum(b *testing.B) {
 	_ = s
 }
 "#,
-    )]);
+        ),
+        (
+            "nobench/n_test.go",
+            "package nobench\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc TestAlone(t *testing.T) { fmt.Println(\"printed by TestAlone\") }\n",
+        ),
+    ]);
+    // -bench streams every package, one without benchmarks too.
     let args = ["-count=1", "-bench=.", "-benchtime=10x"];
     // Figures and times differ from run to run: the words are compared.
     let words = |text: &str| -> Vec<String> {

@@ -64,6 +64,10 @@ pub struct TerminalOptions {
     pub slowest: usize,
     /// How much of each leaked stack to show.
     pub stacks: text::StackStyle,
+    /// go test streams every package's output (it does when benchmarks
+    /// are asked for, `-bench`): standard-quiet shows what passing tests
+    /// printed, and `PASS`, as go test does then.
+    pub streams: bool,
 }
 
 /// Writes results for people to read.
@@ -360,7 +364,7 @@ impl<W: Write> TerminalReporter<W> {
                 if let Some(l) = leak {
                     let _ = writeln!(out, "    {} also {}", t.name, text::leak_summary(l));
                 }
-            } else if outputs && self.opts.format == Format::StandardQuiet && (p.is_failure() || ran_benchmarks(p)) {
+            } else if outputs && self.opts.format == Format::StandardQuiet && (p.is_failure() || self.streams(p)) {
                 // go test without -v prints a failing package's output:
                 // what its passing tests wrote to stdout too; and all a
                 // package printed when benchmarks run (it streams then;
@@ -483,6 +487,12 @@ impl<W: Write> TerminalReporter<W> {
         }
     }
 
+    /// Whether go test streams the package's output (benchmarks asked for,
+    /// or ran).
+    fn streams(&self, p: &PackageResult) -> bool {
+        self.opts.streams || p.tests.iter().any(is_benchmark)
+    }
+
     /// The pkgname line: mark, package, time and counts.
     fn pkgname_line(&self, p: &PackageResult) -> String {
         let (mark, code) = match p.status {
@@ -598,7 +608,7 @@ impl<W: Write> TerminalReporter<W> {
             Format::StandardQuiet => {
                 out.push_str(&self.details(p, true));
                 out.push_str(&benchmarks(p));
-                if ran_benchmarks(p) && p.status == PackageStatus::Passed {
+                if self.streams(p) && p.status == PackageStatus::Passed && p.check != CheckState::Cached {
                     // The test binary's last line, which go test streams.
                     out.push_str("PASS\n");
                 }
@@ -904,12 +914,6 @@ impl<W: Write> Reporter for TerminalReporter<W> {
     }
 }
 
-/// Whether benchmarks ran in the package: go test then streams all its
-/// test binary printed, even without -v.
-fn ran_benchmarks(p: &PackageResult) -> bool {
-    p.tests.iter().any(is_benchmark)
-}
-
 fn is_benchmark(t: &TestResult) -> bool {
     t.name.starts_with("Benchmark")
 }
@@ -1131,6 +1135,7 @@ mod tests {
             explain: false,
             slowest: 0,
             stacks: text::StackStyle::Compact,
+            streams: false,
         };
         TerminalReporter::new(out, opts).with_stderr(err)
     }
