@@ -258,10 +258,7 @@ fn refuse_with_watch(args: &RunArgs) -> leakcheck::error::Result<()> {
         ("--shard", args.shard.is_some()),
         (
             "a report to standard output (-)",
-            [&args.junitfile, &args.report_json]
-                .into_iter()
-                .flatten()
-                .any(|p| leakcheck::report::is_stdout(p)),
+            leakcheck::report::any_stdout([&args.junitfile, &args.report_json]),
         ),
     ]
     .into_iter()
@@ -282,10 +279,7 @@ fn refuse_with_watch(args: &RunArgs) -> leakcheck::error::Result<()> {
 /// A report piped to standard output (`-`) keeps it for itself: the
 /// terminal's output goes to standard error then.
 fn terminal_reporters(args: &RunArgs, env: impl Fn(&str) -> Option<String>) -> Vec<Box<dyn Reporter>> {
-    let piped = [&args.junitfile, &args.report_json, &args.jsonfile]
-        .into_iter()
-        .flatten()
-        .any(|p| leakcheck::report::is_stdout(p));
+    let piped = leakcheck::report::any_stdout([&args.junitfile, &args.report_json, &args.jsonfile]);
     let out = || -> Box<dyn std::io::Write> {
         if piped {
             Box::new(std::io::stderr())

@@ -284,10 +284,7 @@ pub fn run(inputs: &[PathBuf], junit_out: Option<PathBuf>, json_out: Option<Path
     let merged_junit = junit_out.as_ref().map(|_| merge_junit(&junit)).transpose()?;
     let merged_json = json_out.as_ref().map(|_| merge_json(&json)).transpose()?;
     // A report piped to standard output (`-`) keeps it for itself.
-    let piped = [&junit_out, &json_out]
-        .into_iter()
-        .flatten()
-        .any(|p| crate::report::is_stdout(p));
+    let piped = crate::report::any_stdout([&junit_out, &json_out]);
     let say = |line: String| {
         if piped {
             eprintln!("{line}");

@@ -185,6 +185,11 @@ pub fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == STDOUT_PATH
 }
 
+/// Whether any of the reports named is to go to standard output.
+pub fn any_stdout<'a>(paths: impl IntoIterator<Item = &'a Option<PathBuf>>) -> bool {
+    paths.into_iter().flatten().any(|p| is_stdout(p))
+}
+
 /// Where a report goes: the file at `path` (its directories made now), or
 /// standard output for [`STDOUT_PATH`].
 pub fn open_report(path: &Path) -> Result<Box<dyn std::io::Write + Send>> {
