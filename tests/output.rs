@@ -507,9 +507,10 @@ func BenchmarkSized(b *testing.B) {
     assert_eq!(names(&run.stdout()), want, "{}", run.stdout());
 }
 
-/// When benchmarks run, go test streams all a package's test binary
-/// printed, even without -v: a passing test's stdout (not its t.Log lines)
-/// and `PASS`. `--format standard-quiet` prints the same lines.
+/// When benchmarks are asked for (-bench), go test streams all every
+/// package's test binary printed, even without -v: a passing test's stdout
+/// (not its t.Log lines) and `PASS`. `--format standard-quiet` prints the
+/// same lines.
 #[test]
 fn standard_quiet_shows_a_benchmarking_package_as_go_test_does() {
     let m = temp_module(&[
