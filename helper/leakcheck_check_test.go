@@ -521,12 +521,17 @@ func (s *leakcheckSession) lookFor(waits []*leakcheckWait) leakcheckSnapshot {
 // leakcheckOthersCode reports whether g was started by, or runs, a function
 // written inside init, a package variable's initializer, TestMain, or a
 // top-level test, benchmark, fuzz target or example other than test, of
-// the package under test.
+// the package under test; or inside any other package's init or variable
+// initializer (a finalizer or timer callback a library's init set up: no
+// test's doing, whichever test ran when it fired).
 func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
 	for _, fn := range leakcheckOrigin(g) {
 		decl := leakcheckDeclOf(fn)
 		switch {
 		case decl == "":
+			if leakcheckInitCode(fn) {
+				return true
+			}
 		case decl == "init", decl == "glob", decl == "TestMain":
 			return true
 		case decl != test && leakcheckIsTestName(decl):
@@ -534,6 +539,16 @@ func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
 		}
 	}
 	return false
+}
+
+// leakcheckInitCode reports whether fn, of any package, is written inside
+// an init function or a package variable's initializer: the linker names
+// such closures pkg.init.func1, pkg.init.0.func1, pkg.glob..func1 (a dot
+// in the path's last element is written %2e, so the first dot after the
+// last slash ends the package).
+func leakcheckInitCode(fn string) bool {
+	_, decl := leakcheckSplitFunc(fn)
+	return decl == "init" || decl == "glob"
 }
 
 // leakcheckTestsCode reports whether g runs code of the top-level test
@@ -655,19 +670,27 @@ func leakcheckOwnCode(g *leakcheckGoroutine) string {
 // "TestA" for example.com/p.TestA.func1, "init" for example.com/p.init.0.func1;
 // "" for other packages' functions and for methods.
 func leakcheckDeclOf(fn string) string {
-	slash := leakcheckstrings.LastIndexByte(fn, '/') + 1
-	dot := leakcheckstrings.IndexByte(fn[slash:], '.')
-	if dot < 0 {
-		return ""
-	}
-	pkg, rest := fn[:slash+dot], fn[slash+dot+1:]
+	pkg, decl := leakcheckSplitFunc(fn)
 	if pkg != leakcheckImportPath && pkg != leakcheckImportPath+"_test" {
 		return ""
 	}
-	if i := leakcheckstrings.IndexByte(rest, '.'); i >= 0 {
-		rest = rest[:i]
+	return decl
+}
+
+// leakcheckSplitFunc splits a function's name into its package's path and
+// the first element after it ("" and "" when there is none): the
+// package-level declaration it is written in, or a method's receiver.
+func leakcheckSplitFunc(fn string) (pkg, decl string) {
+	slash := leakcheckstrings.LastIndexByte(fn, '/') + 1
+	dot := leakcheckstrings.IndexByte(fn[slash:], '.')
+	if dot < 0 {
+		return "", ""
 	}
-	return rest
+	pkg, decl = fn[:slash+dot], fn[slash+dot+1:]
+	if i := leakcheckstrings.IndexByte(decl, '.'); i >= 0 {
+		decl = decl[:i]
+	}
+	return pkg, decl
 }
 
 // waitFor looks until none of what the check looks for is left, or the

@@ -2536,6 +2536,87 @@ func TestParallelClean(t *testing.T) {
 }
 "#;
 
+/// A library whose `init` set a finalizer that blocks: the runtime's
+/// goroutine runs it when a collection finds the object, while whichever
+/// test happens to run. No test's doing: reported after the last test,
+/// naming the library's function. (It was blamed by difference on the test
+/// that ran alone when the collection came.)
+#[test]
+fn a_finalizer_a_librarys_init_set_is_no_tests_leak() {
+    let m = temp_module(&[
+        ("initfinalizer/registry/registry.go", LIBRARY_INIT_FINALIZER),
+        ("initfinalizer/app_test.go", LIBRARY_INIT_FINALIZER_TESTS),
+    ]);
+    std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.24\n").unwrap();
+    let run = run_in(m.path(), &["./initfinalizer", "--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_eq!(run.leaked(), Vec::<(String, String)>::new(), "{out}");
+    let main_leak = &run.package(&format!("{M}initfinalizer"))["main_leak"];
+    assert_eq!(main_leak["total"], 1, "{out}");
+    assert_eq!(
+        main_leak["groups"][0]["frames"][0]["function"],
+        format!("{M}initfinalizer/registry.init.0.func1"),
+        "{out}"
+    );
+}
+
+const LIBRARY_INIT_FINALIZER: &str = r#"// Package registry keeps a default entry whose finalizer waits for a
+// shutdown that never comes.
+package registry
+
+import "runtime"
+
+type entry struct{ buf [64]byte }
+
+var (
+	// Finalized is closed when the default entry's finalizer runs.
+	Finalized = make(chan struct{})
+	shutdown  = make(chan struct{})
+)
+
+func init() {
+	e := &entry{}
+	runtime.SetFinalizer(e, func(*entry) {
+		close(Finalized)
+		<-shutdown
+	})
+}
+
+// Lookup is what the application uses.
+func Lookup(name string) bool { return name != "" }
+"#;
+
+const LIBRARY_INIT_FINALIZER_TESTS: &str = r#"package initfinalizer
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"example.com/tmp/initfinalizer/registry"
+)
+
+func TestLookup(t *testing.T) {
+	if !registry.Lookup("a") {
+		t.Fatal("not found")
+	}
+}
+
+// Collects garbage until the registry's finalizer ran: the test that
+// happens to run then.
+func TestCollects(t *testing.T) {
+	for {
+		runtime.GC()
+		select {
+		case <-registry.Finalized:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+"#;
+
 /// A finalizer or cleanup that blocks is its test's leak: the test that
 /// ran alone next was blamed by difference (no goroutine was created
 /// while the finalizer's test ran, so its check took no look), and one of
