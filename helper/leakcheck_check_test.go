@@ -797,7 +797,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	var quota map[string]int
 	quotaMissed := false
 	out.testOf, out.owners = nil, nil
-	for i := range snap.goroutines {
+	for _, i := range snap.candidates(c.test) {
 		g := &snap.goroutines[i]
 		if g.id == w.self || s.reported[g.id] || !s.mineLocked(c, g, snap, w.teardownStopped) {
 			continue
@@ -892,7 +892,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	// is looked at again once it runs.
 	unsettled := false
 	s.mu.Lock()
-	for i := range snap.goroutines {
+	for _, i := range snap.indexed().unsure {
 		g := &snap.goroutines[i]
 		if snap.owner[g.id] == leakcheckOrphan && g.state == "runnable" && !s.reported[g.id] && !known[g.id] {
 			unsettled = true

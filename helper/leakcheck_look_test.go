@@ -29,6 +29,68 @@ type leakcheckSnapshot struct {
 	// created or exited in between): their labels' counts were given
 	// for this look only, and a check that may own one looks again.
 	unsettled map[string]bool
+	// index: the goroutines by owner, made by the first check that reads
+	// the look (see indexed).
+	index *leakcheckIndex
+}
+
+// leakcheckIndex is a look's goroutines (their places in goroutines) by
+// owner. One look serves every check waiting: when 2,000 parallel tests
+// end together, each check scanning every goroutine made the looker's work
+// grow with the square of the tests.
+type leakcheckIndex struct {
+	// byTest: the goroutines each test owns.
+	byTest map[*leakcheckTest][]int
+	// unowned: those no test owns (orphans, daemons, fixtures, benchmarks).
+	unowned []int
+	// unsure: orphans and those told only by a label other tests'
+	// goroutines of the same stack carried too.
+	unsure []int
+}
+
+// indexed is the look's index, made once the look's owners are all told
+// (after lookFor): checks only read them.
+func (snap *leakcheckSnapshot) indexed() *leakcheckIndex {
+	if snap.index != nil {
+		return snap.index
+	}
+	ix := &leakcheckIndex{byTest: map[*leakcheckTest][]int{}}
+	for i := range snap.goroutines {
+		o := snap.owner[snap.goroutines[i].id]
+		if o != nil && o.kind == leakcheckOwnerTest {
+			ix.byTest[o.test] = append(ix.byTest[o.test], i)
+		} else {
+			ix.unowned = append(ix.unowned, i)
+		}
+		if o == leakcheckOrphan || o != nil && o.ambiguous {
+			ix.unsure = append(ix.unsure, i)
+		}
+	}
+	snap.index = ix
+	return ix
+}
+
+// candidates are the goroutines a check of test may report, in the look's
+// order: its test's and those no test owns; every goroutine for the check
+// after the last test (test nil).
+func (snap *leakcheckSnapshot) candidates(test *leakcheckTest) []int {
+	all := make([]int, 0, len(snap.goroutines))
+	if test == nil {
+		for i := range snap.goroutines {
+			all = append(all, i)
+		}
+		return all
+	}
+	ix := snap.indexed()
+	own, rest := ix.byTest[test], ix.unowned
+	for len(own) > 0 || len(rest) > 0 {
+		if len(rest) == 0 || len(own) > 0 && own[0] < rest[0] {
+			all, own = append(all, own[0]), own[1:]
+		} else {
+			all, rest = append(all, rest[0]), rest[1:]
+		}
+	}
+	return all
 }
 
 // unsettle marks stack key unsettled.
