@@ -2536,6 +2536,114 @@ func TestParallelClean(t *testing.T) {
 }
 "#;
 
+/// An event bus whose dispatcher package initialization starts runs each
+/// subscriber's handler on a goroutine of its own. The handler a test
+/// subscribed that waits for an event never published is that test's leak
+/// when it ran alone, and reported after the last test when tests ran in
+/// parallel (the dispatcher's lineage says nothing of whose job it ran);
+/// the helpers the dispatcher starts for itself are no test's. It was
+/// missed, exit 0, unless the compiler inlined `Subscribe` into the test
+/// (which names the handler's closure after the test): `-gcflags=-l` here,
+/// as Go 1.27 did without it.
+#[test]
+fn a_job_an_init_dispatcher_runs_is_the_leak_of_the_test_that_handed_it() {
+    let m = temp_module(&[("bus/bus.go", EVENT_BUS), ("bus/bus_test.go", EVENT_BUS_TESTS)]);
+    std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.24\n").unwrap();
+    let run = run_in(m.path(), &["--", "-count=1", "-gcflags=-l"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
+    let main_leak = run.package(&format!("{M}bus"))["main_leak"]["total"]
+        .as_u64()
+        .unwrap_or(0);
+    // The parallel test's handler: its own when it happened to run alone.
+    let parallel = leaked.iter().filter(|name| *name == "TestParallelLeaks").count() as u64;
+    assert_eq!(parallel + main_leak, 1, "{out}");
+    let serial: Vec<&String> = leaked.iter().filter(|name| *name != "TestParallelLeaks").collect();
+    assert_eq!(serial, ["TestNeverPublished"], "{out}");
+}
+
+const EVENT_BUS: &str = r#"// Package bus runs each subscriber's handler on its own goroutine, started
+// by a dispatcher that package initialization starts.
+package bus
+
+import "sync"
+
+var (
+	jobs    = make(chan func(), 16)
+	helpers = make(chan int)
+	_       = start()
+	running sync.WaitGroup
+)
+
+func start() bool {
+	go func() {
+		for {
+			select {
+			case job := <-jobs:
+				go job()
+			case n := <-helpers:
+				// The dispatcher's own helpers, alive as long as the package.
+				go func() { select {} }()
+				go worker(n)
+			}
+		}
+	}()
+	return true
+}
+
+func worker(int) { select {} }
+
+// Grow adds helpers to the dispatcher.
+func Grow(n int) { helpers <- n }
+
+// Subscribe runs handle on the next event.
+func Subscribe(events <-chan int, handle func(int)) {
+	running.Add(1)
+	jobs <- func() {
+		defer running.Done()
+		handle(<-events)
+	}
+}
+"#;
+
+const EVENT_BUS_TESTS: &str = r#"package bus
+
+import "testing"
+
+func TestHandled(t *testing.T) {
+	events := make(chan int, 1)
+	got := make(chan int, 1)
+	Subscribe(events, func(v int) { got <- v })
+	events <- 7
+	if v := <-got; v != 7 {
+		t.Fatalf("got %d, want 7", v)
+	}
+}
+
+func TestNeverPublished(t *testing.T) {
+	Subscribe(make(chan int), func(int) {})
+}
+
+func TestGrow(t *testing.T) {
+	Grow(2)
+}
+
+func TestParallelHandled(t *testing.T) {
+	t.Parallel()
+	events := make(chan int, 1)
+	got := make(chan int, 1)
+	Subscribe(events, func(v int) { got <- v })
+	events <- 1
+	<-got
+}
+
+func TestParallelLeaks(t *testing.T) {
+	t.Parallel()
+	Subscribe(make(chan int), func(int) {})
+}
+"#;
+
 /// A library whose `init` set a finalizer that blocks: the runtime's
 /// goroutine runs it when a collection finds the object, while whichever
 /// test happens to run. No test's doing: reported after the last test,
