@@ -302,10 +302,10 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 				(leakcheckTestCodeIn(g) == c.test.name || leakcheckTestsCode(g, c.test.name)) {
 				return true
 			}
-			if !c.alone || leakcheckOthersCode(g, c.test.name) {
+			if !c.alone {
 				return false
 			}
-			return o.byLabel && leakcheckPackageCode(g) || leakcheckHandedJob(g)
+			return leakcheckHandedJob(g) || o.byLabel && leakcheckPackageCode(g) && !leakcheckOthersCode(g, c.test.name)
 		}
 		if o.kind != leakcheckOwnerNone {
 			return false
@@ -325,10 +325,13 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// init's) runs in it or started it, as without the label; or an
 		// init daemon started it after the tests began, to run a job it
 		// was handed (while tests ran in parallel: no test can be told).
+		// Or it is stuck in such a job (a worker running its jobs itself).
 		return leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g) || o.byLabel && leakcheckPackageCode(g) ||
-			!s.baseline[g.id] && leakcheckHandedJob(g)
+			!s.baseline[g.id] && leakcheckHandedJob(g) || leakcheckInHandedJob(g)
 	case leakcheckOwnerFixture:
-		return teardownStopped || leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g)
+		// The same for a fixture, but for what TestMain's setup started.
+		return teardownStopped || leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g) ||
+			!s.setup[g.id] && leakcheckHandedJob(g)
 	}
 	return true
 }
@@ -635,9 +638,10 @@ func leakcheckPackageCode(g *leakcheckGoroutine) bool {
 // its outermost function (past the wrapper of a go statement with
 // arguments) is a closure of the package under test written in another
 // declaration than its creator, and not inside init, a variable's
-// initializer or TestMain (a dispatcher's `go job()`, the job written in
-// Subscribe). What a daemon starts for itself (`go d.loop()`, `go func()`
-// in its own function, `go worker(n)`) is none.
+// initializer, TestMain or a test (a dispatcher's `go job()`, the job
+// written in Subscribe; a test's closures tell their test by the rules
+// for test code). What a daemon starts for itself (`go d.loop()`,
+// `go func()` in its own function, `go worker(n)`) is none.
 func leakcheckHandedJob(g *leakcheckGoroutine) bool {
 	g.parseStack()
 	outer := ""
@@ -646,12 +650,52 @@ func leakcheckHandedJob(g *leakcheckGoroutine) bool {
 			break
 		}
 	}
-	switch decl := leakcheckDeclOf(outer); decl {
-	case "", "init", "glob", "TestMain":
+	switch decl := leakcheckDeclOf(outer); {
+	case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl):
 		return false
 	default:
 		return leakcheckstrings.Contains(outer[len(leakcheckImportPath):], ".func") && decl != leakcheckDeclOf(g.createdBy)
 	}
+}
+
+// leakcheckInHandedJob reports whether g, a daemon, is running a job it
+// was handed, and stuck there: a closure of the package under test (not
+// written inside init, a variable's initializer or TestMain, nor in the
+// declaration of g's outermost function) whose writer, the function it is
+// written in, is not on g's stack: it was written elsewhere and passed in.
+// (A closure called where it is written, a deferred one, has its writer
+// below it; one written in a function inlined into another is named after
+// both, and its writer shows under its own name.)
+func leakcheckInHandedJob(g *leakcheckGoroutine) bool {
+	outer := leakcheckOutermost(g)
+	own := leakcheckDeclOf(outer)
+	for _, fn := range g.funcs {
+		if fn == outer {
+			return false
+		}
+		decl := leakcheckDeclOf(fn)
+		if decl == "" || decl == "init" || decl == "glob" || decl == "TestMain" || decl == own ||
+			!leakcheckstrings.Contains(fn[len(leakcheckImportPath):], ".func") {
+			continue
+		}
+		pkg, _ := leakcheckSplitFunc(fn)
+		writer := fn[:leakcheckstrings.LastIndexByte(fn, '.')]
+		inlined := pkg + writer[leakcheckstrings.LastIndexByte(writer, '.'):]
+		if !leakcheckOnStack(g.funcs, writer) && !leakcheckOnStack(g.funcs, inlined) {
+			return true
+		}
+	}
+	return false
+}
+
+// leakcheckOnStack reports whether fn is among funcs.
+func leakcheckOnStack(funcs []string, fn string) bool {
+	for _, f := range funcs {
+		if f == fn {
+			return true
+		}
+	}
+	return false
 }
 
 // leakcheckTestStarted reports whether a function written in a test,
