@@ -371,6 +371,12 @@ type leakcheckWait struct {
 	// firstOrphans: the goroutines its first look told by difference;
 	// one that appears later appeared after the test returned.
 	firstOrphans map[uint64]bool
+	// firstJobs: the jobs of daemons (leakcheckJobFunc) its first look
+	// saw; periodic: the jobs of which one appeared later, after the test
+	// returned: a daemon that starts them by itself (a reporter's flush
+	// every tick), none of which are the test's.
+	firstJobs map[uint64]bool
+	periodic  map[string]bool
 	// staleBase: the test's leakcheckStaleQuota, from the glances it
 	// began and ended with, which go when the test is forgotten;
 	// quotaLooks: the look it was computed for.
@@ -642,7 +648,17 @@ func leakcheckPackageCode(g *leakcheckGoroutine) bool {
 // written in Subscribe; a test's closures tell their test by the rules
 // for test code). What a daemon starts for itself (`go d.loop()`,
 // `go func()` in its own function, `go worker(n)`) is none.
+//
+// One that goes on appearing after the test returned is a daemon's own
+// periodic work (a reporter's `go r.flush()` every tick, the closure
+// written in its constructor): evaluate drops those (firstJobs, periodic).
+// A daemon that ticks more slowly than the grace period is not told apart.
 func leakcheckHandedJob(g *leakcheckGoroutine) bool {
+	return leakcheckJobFunc(g) != ""
+}
+
+// leakcheckJobFunc is the job g runs, as leakcheckHandedJob tells one, or "".
+func leakcheckJobFunc(g *leakcheckGoroutine) string {
 	g.parseStack()
 	outer := ""
 	for i := len(g.funcs) - 1; i >= 0; i-- {
@@ -652,10 +668,11 @@ func leakcheckHandedJob(g *leakcheckGoroutine) bool {
 	}
 	switch decl := leakcheckDeclOf(outer); {
 	case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl):
-		return false
-	default:
-		return leakcheckstrings.Contains(outer[len(leakcheckImportPath):], ".func") && decl != leakcheckDeclOf(g.createdBy)
+		return ""
+	case leakcheckstrings.Contains(outer[len(leakcheckImportPath):], ".func") && decl != leakcheckDeclOf(g.createdBy):
+		return outer
 	}
+	return ""
 }
 
 // leakcheckInHandedJob reports whether g, a daemon, is running a job it
@@ -875,11 +892,31 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	out.leaked, out.ignored, out.ambiguous, out.byDifference = nil, nil, nil, nil
 	var quota map[string]int
 	quotaMissed := false
+	var jobOf map[uint64]string
 	out.testOf, out.owners = nil, nil
 	for _, i := range snap.candidates(c.test) {
 		g := &snap.goroutines[i]
 		if g.id == w.self || s.reported[g.id] || !s.mineLocked(c, g, snap, w.teardownStopped) {
 			continue
+		}
+		if o := snap.owner[g.id]; o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
+			if job := leakcheckJobFunc(g); job != "" {
+				if jobOf == nil {
+					jobOf = map[uint64]string{}
+				}
+				jobOf[g.id] = job
+				if out.looks == 1 {
+					if w.firstJobs == nil {
+						w.firstJobs = map[uint64]bool{}
+					}
+					w.firstJobs[g.id] = true
+				} else if !w.firstJobs[g.id] {
+					if w.periodic == nil {
+						w.periodic = map[string]bool{}
+					}
+					w.periodic[job] = true
+				}
+			}
 		}
 		attributed := ""
 		if o := snap.owner[g.id]; c.test == nil && (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture) {
@@ -958,6 +995,15 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		out.leaked = append(out.leaked, g)
 	}
 	s.mu.Unlock()
+	if len(w.periodic) > 0 {
+		kept := out.leaked[:0]
+		for _, g := range out.leaked {
+			if job, ok := jobOf[g.id]; !ok || !w.periodic[job] {
+				kept = append(kept, g)
+			}
+		}
+		out.leaked = kept
+	}
 	// Goroutines still moving change without a goroutine being created or
 	// exiting: look at them again.
 	w.changing = false
