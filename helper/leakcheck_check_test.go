@@ -305,7 +305,13 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 			if !c.alone {
 				return false
 			}
-			return leakcheckHandedJob(g) || o.byLabel && leakcheckPackageCode(g) && !leakcheckOthersCode(g, c.test.name)
+			// What an init daemon's lineage started, while the test ran
+			// alone, in the package's own code (a package-level server's
+			// handler for the test's request), is the test's as it is
+			// told only by the init label; not a fixture's (a TestMain
+			// server's connection a fixture client keeps open).
+			return leakcheckHandedJob(g) ||
+				(o.byLabel || o.kind == leakcheckOwnerBaseline) && leakcheckPackageCode(g) && !leakcheckOthersCode(g, c.test.name)
 		}
 		if o.kind != leakcheckOwnerNone {
 			return false
@@ -371,10 +377,11 @@ type leakcheckWait struct {
 	// firstOrphans: the goroutines its first look told by difference;
 	// one that appears later appeared after the test returned.
 	firstOrphans map[uint64]bool
-	// firstJobs: the jobs of daemons (leakcheckJobFunc) its first look
-	// saw; periodic: the jobs of which one appeared later, after the test
-	// returned: a daemon that starts them by itself (a reporter's flush
-	// every tick), none of which are the test's.
+	// firstJobs: the goroutines of daemons' lineage its first look saw;
+	// periodic: the jobs (leakcheckJobFunc, else the outermost function)
+	// of which one appeared later, after the test returned: a daemon that
+	// starts them by itself (a reporter's flush every tick), none of which
+	// are the test's.
 	firstJobs map[uint64]bool
 	periodic  map[string]bool
 	// staleBase: the test's leakcheckStaleQuota, from the glances it
@@ -899,23 +906,28 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		if g.id == w.self || s.reported[g.id] || !s.mineLocked(c, g, snap, w.teardownStopped) {
 			continue
 		}
-		if o := snap.owner[g.id]; o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
-			if job := leakcheckJobFunc(g); job != "" {
-				if jobOf == nil {
-					jobOf = map[uint64]string{}
+		if o := snap.owner[g.id]; (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture) && leakcheckTestCodeIn(g) == "" {
+			// (A test's code that a daemon goes on running after the test
+			// returned is the test's all the same: a subscription it never
+			// cancelled.)
+			job := leakcheckJobFunc(g)
+			if job == "" {
+				job = leakcheckOutermost(g)
+			}
+			if jobOf == nil {
+				jobOf = map[uint64]string{}
+			}
+			jobOf[g.id] = job
+			if out.looks == 1 {
+				if w.firstJobs == nil {
+					w.firstJobs = map[uint64]bool{}
 				}
-				jobOf[g.id] = job
-				if out.looks == 1 {
-					if w.firstJobs == nil {
-						w.firstJobs = map[uint64]bool{}
-					}
-					w.firstJobs[g.id] = true
-				} else if !w.firstJobs[g.id] {
-					if w.periodic == nil {
-						w.periodic = map[string]bool{}
-					}
-					w.periodic[job] = true
+				w.firstJobs[g.id] = true
+			} else if !w.firstJobs[g.id] {
+				if w.periodic == nil {
+					w.periodic = map[string]bool{}
 				}
+				w.periodic[job] = true
 			}
 		}
 		attributed := ""

@@ -2540,11 +2540,13 @@ func TestParallelClean(t *testing.T) {
 /// subscriber's handler on a goroutine of its own. The handler a test
 /// subscribed that waits for an event never published is that test's leak
 /// when it ran alone, and reported after the last test when tests ran in
-/// parallel (the dispatcher's lineage says nothing of whose job it ran);
-/// the helpers the dispatcher starts for itself are no test's. It was
-/// missed, exit 0, unless the compiler inlined `Subscribe` into the test
-/// (which names the handler's closure after the test): `-gcflags=-l` here,
-/// as Go 1.27 did without it.
+/// parallel (the dispatcher's lineage says nothing of whose job it ran).
+/// It was missed, exit 0, unless the compiler inlined `Subscribe` into the
+/// test (which names the handler's closure after the test): `-gcflags=-l`
+/// here, as Go 1.27 did without it. So was anything else the lineage of
+/// package initialization started in the package's code while a test ran
+/// alone (a package-level server's handler), but for what a daemon starts
+/// by itself, again and again (a reporter's flush every tick).
 #[test]
 fn a_package_job_an_init_daemon_runs_is_the_leak_of_the_test_that_handed_it() {
     let m = temp_module(&[
@@ -2554,6 +2556,8 @@ fn a_package_job_an_init_daemon_runs_is_the_leak_of_the_test_that_handed_it() {
         ("worker/worker_test.go", INIT_WORKER_TESTS),
         ("reporter/reporter.go", PERIODIC_REPORTER),
         ("reporter/reporter_test.go", PERIODIC_REPORTER_TESTS),
+        ("kv/kv.go", PACKAGE_SERVER),
+        ("kv/kv_test.go", PACKAGE_SERVER_TESTS),
     ]);
     std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.24\n").unwrap();
     let run = run_in(m.path(), &["--", "-count=1", "-gcflags=-l"], &[]);
@@ -2567,7 +2571,13 @@ fn a_package_job_an_init_daemon_runs_is_the_leak_of_the_test_that_handed_it() {
     let parallel = leaked.iter().filter(|name| *name == "TestParallelLeaks").count() as u64;
     assert_eq!(parallel + main_leak, 1, "{out}");
     let serial: Vec<&String> = leaked.iter().filter(|name| *name != "TestParallelLeaks").collect();
-    assert_eq!(serial, ["TestNeverPublished"], "{out}");
+    // A package-level server's handler for a request the client gave up on
+    // (a named function, not a job: what the server's lineage starts while
+    // a test runs alone, in the package's own code).
+    // And helpers a test made the dispatcher start for good are that test's,
+    // as goleak.VerifyNone would say of them.
+    assert_eq!(serial, ["TestGrow", "TestNeverPublished", "TestGetGivesUp"], "{out}");
+    assert!(run.package(&format!("{M}kv"))["main_leak"].is_null(), "{out}");
     // A worker that runs its jobs itself, stuck in one: which test handed
     // it over cannot be told (the worker was there before), but it is
     // reported after the last test, in the job's function.
@@ -2583,6 +2593,76 @@ fn a_package_job_an_init_daemon_runs_is_the_leak_of_the_test_that_handed_it() {
     // reported (helper-95: clean tests were blamed for a reporter's flush).
     assert!(run.package(&format!("{M}reporter"))["main_leak"].is_null(), "{out}");
 }
+
+const PACKAGE_SERVER: &str = r#"// Package kv answers lookups from a server that package initialization
+// starts, one goroutine per request.
+package kv
+
+import "time"
+
+type request struct {
+	key   string
+	reply chan string
+}
+
+var (
+	requests = make(chan request)
+	_        = func() bool { go serve(); return true }()
+)
+
+func serve() {
+	for r := range requests {
+		go handle(r)
+	}
+}
+
+func handle(r request) {
+	time.Sleep(time.Millisecond) // the backend
+	r.reply <- "value of " + r.key
+}
+
+// Get asks the server, giving up after timeout. Its reply channel has room
+// for the answer only when buffered is set (the fix).
+func Get(key string, timeout time.Duration, buffered bool) (string, bool) {
+	r := request{key: key, reply: make(chan string)}
+	if buffered {
+		r.reply = make(chan string, 1)
+	}
+	requests <- r
+	select {
+	case v := <-r.reply:
+		return v, true
+	case <-time.After(timeout):
+		return "", false
+	}
+}
+"#;
+
+const PACKAGE_SERVER_TESTS: &str = r#"package kv
+
+import (
+	"testing"
+	"time"
+)
+
+func TestGetGivesUp(t *testing.T) {
+	if _, ok := Get("a", time.Microsecond, false); ok {
+		t.Fatal("want a timeout")
+	}
+}
+
+func TestGetGivesUpBuffered(t *testing.T) {
+	if _, ok := Get("a", time.Microsecond, true); ok {
+		t.Fatal("want a timeout")
+	}
+}
+
+func TestGet(t *testing.T) {
+	if v, ok := Get("b", time.Minute, false); !ok || v != "value of b" {
+		t.Fatalf("Get = %q, %v", v, ok)
+	}
+}
+"#;
 
 const PERIODIC_REPORTER: &str = r#"// Package reporter flushes its batch every tick, on a goroutine of its
 // own, to a sink nobody drains (a bug of the package, not of its tests).
@@ -2693,7 +2773,7 @@ func start() bool {
 			case job := <-jobs:
 				go job()
 			case n := <-helpers:
-				// The dispatcher's own helpers, alive as long as the package.
+				// Helpers alive as long as the package.
 				go func() { select {} }()
 				go worker(n)
 			}
