@@ -305,13 +305,12 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 			if !c.alone {
 				return false
 			}
-			// What an init daemon's lineage started, while the test ran
-			// alone, in the package's own code (a package-level server's
-			// handler for the test's request), is the test's as it is
-			// told only by the init label; not a fixture's (a TestMain
-			// server's connection a fixture client keeps open).
-			return leakcheckHandedJob(g) ||
-				(o.byLabel || o.kind == leakcheckOwnerBaseline) && leakcheckPackageCode(g) && !leakcheckOthersCode(g, c.test.name)
+			// (Not everything an init daemon's lineage starts in the
+			// package's code while the test runs alone: a package-level
+			// client dials on first use and keeps its connection's reader,
+			// a supervisor restarts its worker whenever it fails. Helper-97
+			// showed both blamed on whichever test ran then.)
+			return leakcheckHandedJob(g) || o.byLabel && leakcheckPackageCode(g) && !leakcheckOthersCode(g, c.test.name)
 		}
 		if o.kind != leakcheckOwnerNone {
 			return false
@@ -331,9 +330,12 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// init's) runs in it or started it, as without the label; or an
 		// init daemon started it after the tests began, to run a job it
 		// was handed (while tests ran in parallel: no test can be told).
-		// Or it is stuck in such a job (a worker running its jobs itself).
+		// (Not a daemon stuck in a job it runs itself: a supervisor whose
+		// body is a closure its constructor wrote, a sync.WaitGroup.Go
+		// worker, look the same as a worker stuck in a job, and were
+		// there before the tests.)
 		return leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g) || o.byLabel && leakcheckPackageCode(g) ||
-			!s.baseline[g.id] && leakcheckHandedJob(g) || leakcheckInHandedJob(g)
+			!s.baseline[g.id] && leakcheckHandedJob(g)
 	case leakcheckOwnerFixture:
 		// The same for a fixture, but for what TestMain's setup started.
 		return teardownStopped || leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g) ||
@@ -680,46 +682,6 @@ func leakcheckJobFunc(g *leakcheckGoroutine) string {
 		return outer
 	}
 	return ""
-}
-
-// leakcheckInHandedJob reports whether g, a daemon, is running a job it
-// was handed, and stuck there: a closure of the package under test (not
-// written inside init, a variable's initializer or TestMain, nor in the
-// declaration of g's outermost function) whose writer, the function it is
-// written in, is not on g's stack: it was written elsewhere and passed in.
-// (A closure called where it is written, a deferred one, has its writer
-// below it; one written in a function inlined into another is named after
-// both, and its writer shows under its own name.)
-func leakcheckInHandedJob(g *leakcheckGoroutine) bool {
-	outer := leakcheckOutermost(g)
-	own := leakcheckDeclOf(outer)
-	for _, fn := range g.funcs {
-		if fn == outer {
-			return false
-		}
-		decl := leakcheckDeclOf(fn)
-		if decl == "" || decl == "init" || decl == "glob" || decl == "TestMain" || decl == own ||
-			!leakcheckstrings.Contains(fn[len(leakcheckImportPath):], ".func") {
-			continue
-		}
-		pkg, _ := leakcheckSplitFunc(fn)
-		writer := fn[:leakcheckstrings.LastIndexByte(fn, '.')]
-		inlined := pkg + writer[leakcheckstrings.LastIndexByte(writer, '.'):]
-		if !leakcheckOnStack(g.funcs, writer) && !leakcheckOnStack(g.funcs, inlined) {
-			return true
-		}
-	}
-	return false
-}
-
-// leakcheckOnStack reports whether fn is among funcs.
-func leakcheckOnStack(funcs []string, fn string) bool {
-	for _, f := range funcs {
-		if f == fn {
-			return true
-		}
-	}
-	return false
 }
 
 // leakcheckTestStarted reports whether a function written in a test,
