@@ -2547,7 +2547,9 @@ func TestParallelClean(t *testing.T) {
 /// themselves is no test's: helpers, a reporter's flush every tick (a
 /// closure its constructor wrote), a client's connection dialled on first
 /// use, a supervised collector (helper-95 and helper-97 found each blamed
-/// on clean tests by earlier versions of the rule).
+/// on clean tests by earlier versions of the rule), and a `TestMain`
+/// server's connection handler wrapped in middleware, for the connection
+/// a shared client dials on first use.
 #[test]
 fn a_package_job_an_init_daemon_runs_is_the_leak_of_the_test_that_handed_it() {
     let m = temp_module(&[
@@ -2559,6 +2561,8 @@ fn a_package_job_an_init_daemon_runs_is_the_leak_of_the_test_that_handed_it() {
         ("client/client_test.go", LAZY_CLIENT_TESTS),
         ("collector/collector.go", SUPERVISED_COLLECTOR),
         ("collector/collector_test.go", SUPERVISED_COLLECTOR_TESTS),
+        ("kvserver/kvserver.go", MIDDLEWARE_SERVER),
+        ("kvserver/kvserver_test.go", MIDDLEWARE_SERVER_TESTS),
     ]);
     std::fs::write(m.path().join("go.mod"), "module example.com/tmp\n\ngo 1.24\n").unwrap();
     let run = run_in(m.path(), &["--", "-count=1", "-gcflags=-l"], &[]);
@@ -2573,7 +2577,7 @@ fn a_package_job_an_init_daemon_runs_is_the_leak_of_the_test_that_handed_it() {
     assert_eq!(parallel + main_leak, 1, "{out}");
     let serial: Vec<&String> = leaked.iter().filter(|name| *name != "TestParallelLeaks").collect();
     assert_eq!(serial, ["TestNeverPublished"], "{out}");
-    for clean in ["reporter", "client", "collector"] {
+    for clean in ["reporter", "client", "collector", "kvserver"] {
         let p = run.package(&format!("{M}{clean}"));
         assert!(p["main_leak"].is_null(), "{clean}: {out}");
         assert_eq!(p["status"], "passed", "{clean}: {out}");
@@ -2734,6 +2738,116 @@ import "testing"
 
 func TestRecord(t *testing.T) {
 	Default.Record("started")
+}
+"#;
+
+const MIDDLEWARE_SERVER: &str = r#"// Package kvserver serves lookups over a line protocol, one goroutine per
+// connection, through middleware.
+package kvserver
+
+import (
+	"bufio"
+	"log"
+	"net"
+)
+
+// Handler serves one connection.
+type Handler func(net.Conn)
+
+// WithRecover logs a handler's panic instead of crashing the server.
+func WithRecover(h Handler) Handler {
+	return func(c net.Conn) {
+		defer func() {
+			if e := recover(); e != nil {
+				log.Print(e)
+			}
+		}()
+		h(c)
+	}
+}
+
+// Serve accepts connections on ln until it is closed.
+func Serve(ln net.Listener, h Handler) {
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go h(c)
+		}
+	}()
+}
+
+// Lookup answers each line with its value.
+func Lookup(c net.Conn) {
+	defer c.Close()
+	lines := bufio.NewScanner(c)
+	for lines.Scan() {
+		if _, err := c.Write([]byte("value of " + lines.Text() + "\n")); err != nil {
+			return
+		}
+	}
+}
+"#;
+
+const MIDDLEWARE_SERVER_TESTS: &str = r#"package kvserver
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"sync"
+	"testing"
+)
+
+var (
+	addr string
+	once sync.Once
+	conn net.Conn
+	mu   sync.Mutex
+)
+
+// get asks over one connection, dialled on first use and kept.
+func get(t *testing.T, key string) string {
+	mu.Lock()
+	defer mu.Unlock()
+	once.Do(func() {
+		var err error
+		if conn, err = net.Dial("tcp", addr); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if _, err := conn.Write([]byte(key + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line
+}
+
+func TestMain(m *testing.M) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	addr = ln.Addr().String()
+	Serve(ln, WithRecover(Lookup))
+	os.Exit(m.Run())
+}
+
+func TestGetA(t *testing.T) {
+	if got := get(t, "a"); got != "value of a\n" {
+		t.Fatalf("get(a) = %q", got)
+	}
+}
+
+func TestGetB(t *testing.T) {
+	if got := get(t, "b"); got != "value of b\n" {
+		t.Fatalf("get(b) = %q", got)
+	}
 }
 "#;
 
