@@ -389,6 +389,9 @@ type leakcheckWait struct {
 	// are the test's.
 	firstJobs map[uint64]bool
 	periodic  map[string]bool
+	// jobsLooked: a look went through the goroutines (the first one may
+	// return early, while a teardown's fixtures settle).
+	jobsLooked bool
 	// staleBase: the test's leakcheckStaleQuota, from the glances it
 	// began and ended with, which go when the test is forgotten;
 	// quotaLooks: the look it was computed for.
@@ -887,7 +890,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 				jobOf = map[uint64]string{}
 			}
 			jobOf[g.id] = job
-			if out.looks == 1 {
+			if !w.jobsLooked {
 				if w.firstJobs == nil {
 					w.firstJobs = map[uint64]bool{}
 				}
@@ -976,6 +979,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		out.leaked = append(out.leaked, g)
 	}
 	s.mu.Unlock()
+	w.jobsLooked = true
 	if len(w.periodic) > 0 {
 		kept := out.leaked[:0]
 		for _, g := range out.leaked {
