@@ -382,11 +382,12 @@ type leakcheckWait struct {
 	// firstOrphans: the goroutines its first look told by difference;
 	// one that appears later appeared after the test returned.
 	firstOrphans map[uint64]bool
-	// firstJobs: the goroutines of daemons' lineage its first look saw;
-	// periodic: the jobs (leakcheckJobFunc, else the outermost function)
-	// of which one appeared later, after the test returned: a daemon that
-	// starts them by itself (a reporter's flush every tick), none of which
-	// are the test's.
+	// firstJobs: the daemons' jobs (leakcheckJobFunc) its first look saw;
+	// periodic: the jobs of which one appeared later, after the test
+	// returned: a daemon that starts them by itself (a reporter's flush
+	// every tick), none of which are the test's. (Keyed by the job, not
+	// the outermost function: a recover wrapper every job runs in would
+	// make them all one.)
 	firstJobs map[uint64]bool
 	periodic  map[string]bool
 	// jobsLooked: a look went through the goroutines (the first one may
@@ -878,14 +879,11 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		if g.id == w.self || s.reported[g.id] || !s.mineLocked(c, g, snap, w.teardownStopped) {
 			continue
 		}
-		if o := snap.owner[g.id]; (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture) && leakcheckTestCodeIn(g) == "" {
-			// (A test's code that a daemon goes on running after the test
-			// returned is the test's all the same: a subscription it never
-			// cancelled.)
-			job := leakcheckJobFunc(g)
-			if job == "" {
-				job = leakcheckOutermost(g)
-			}
+		job := ""
+		if o := snap.owner[g.id]; o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
+			job = leakcheckJobFunc(g)
+		}
+		if job != "" {
 			if jobOf == nil {
 				jobOf = map[uint64]string{}
 			}
@@ -975,6 +973,11 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			if c.alone {
 				out.byDifference = append(out.byDifference, g.id)
 			}
+		} else if c.test != nil && c.alone && job != "" && snap.owner[g.id].kind == leakcheckOwnerBaseline {
+			// A job an init daemon runs: the test's because it appeared
+			// while the test ran alone (one an earlier test handed over,
+			// that the daemon took up late, would look the same).
+			out.byDifference = append(out.byDifference, g.id)
 		}
 		out.leaked = append(out.leaked, g)
 	}

@@ -2577,6 +2577,10 @@ fn a_package_job_an_init_daemon_runs_is_the_leak_of_the_test_that_handed_it() {
     assert_eq!(parallel + main_leak, 1, "{out}");
     let serial: Vec<&String> = leaked.iter().filter(|name| *name != "TestParallelLeaks").collect();
     assert_eq!(serial, ["TestNeverPublished"], "{out}");
+    // Told by difference, and the report says so.
+    let tests = run.tests();
+    let handler = &tests[&(format!("{M}bus"), "TestNeverPublished".to_string())];
+    assert_eq!(handler["leak"]["by_difference"], 1, "{out}");
     for clean in ["reporter", "client", "collector", "kvserver"] {
         let p = run.package(&format!("{M}{clean}"));
         assert!(p["main_leak"].is_null(), "{clean}: {out}");
