@@ -350,7 +350,7 @@ pub fn leak_text_styled(report: &LeakReport, root: &Path, indent: &str, style: S
     if report.by_difference > 0 {
         let _ = writeln!(
             out,
-            "{indent}note: {} told by neither creator nor label (a timer's callback, a goroutine whose creator exited before leakcheck looked, with no label, or a job a daemon of the package runs): this test's because {} while it ran alone; one an earlier test left would look the same",
+            "{indent}note: {} this test's only by difference (a timer's callback, a goroutine whose creator exited before leakcheck looked, with no label, or a job a daemon of the package runs: neither creator nor label names a test): {} while it ran alone; one an earlier test left would look the same",
             if report.by_difference == 1 { "1 goroutine was".to_string() } else { format!("{} goroutines were", report.by_difference) },
             if report.by_difference == 1 { "it appeared" } else { "they appeared" }
         );
