@@ -1,0 +1,3 @@
+module leakcheck.bench/stwcost
+
+go 1.21
