@@ -207,6 +207,35 @@ func (s *leakcheckSession) setKnownLocked(snap leakcheckSnapshot) {
 	s.knownCounter = snap.counter
 	s.knownOK = snap.counterOK
 	s.knownStale = false
+	s.daemons = false
+	for i := range snap.goroutines {
+		if s.daemonLocked(&snap.goroutines[i], &snap) {
+			s.daemons = true
+			break
+		}
+	}
+}
+
+// daemonLocked reports whether g may start a goroutine on a test's behalf
+// when the test wakes it (hands it a job): one that neither a test, a
+// benchmark nor the main goroutine owns (an init daemon, a fixture of
+// TestMain's, one nobody can be told to own). Until a look has told it,
+// any goroutine but the main one. Only goroutines alive at a look can: a
+// goroutine created since is told by the next glance or look, and one a
+// test's goroutine created is the test's.
+func (s *leakcheckSession) daemonLocked(g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
+	if g.id == s.mainID {
+		return false
+	}
+	o := snap.owner[g.id]
+	if o == nil {
+		return true
+	}
+	switch o.kind {
+	case leakcheckOwnerTest, leakcheckOwnerBench, leakcheckOwnerMain:
+		return false
+	}
+	return true
 }
 
 // attributeLocked decides who each goroutine of the snapshot belongs to,

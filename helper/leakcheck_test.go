@@ -459,6 +459,10 @@ type leakcheckSession struct {
 	knownOK      bool
 	// knownStale: known was kept current by a glance (leakcheckStaleQuota).
 	knownStale bool
+	// daemons: the last look saw a goroutine that a test may wake to
+	// start a job for it (daemonLocked); createdSince waits for such
+	// jobs only then.
+	daemons bool
 	// glance: what the last glance saw (leakcheck_glance), the set a
 	// serial test's check compares its own glance with; it stays the set
 	// alive at a test's start while the creation counter equals
