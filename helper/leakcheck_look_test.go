@@ -71,9 +71,11 @@ func (snap *leakcheckSnapshot) indexed() *leakcheckIndex {
 }
 
 // candidates are the goroutines a check of test may report, in the look's
-// order: its test's and those no test owns; every goroutine for the check
-// after the last test (test nil).
-func (snap *leakcheckSnapshot) candidates(test *leakcheckTest) []int {
+// order: its test's and those no test owns, and for a test that ran alone
+// those of tests that have ended (ended: a daemon one of them started may
+// run a job this test handed it); every goroutine for the check after the
+// last test (test nil).
+func (snap *leakcheckSnapshot) candidates(test *leakcheckTest, alone bool, ended func(*leakcheckTest) bool) []int {
 	all := make([]int, 0, len(snap.goroutines))
 	if test == nil {
 		for i := range snap.goroutines {
@@ -83,6 +85,20 @@ func (snap *leakcheckSnapshot) candidates(test *leakcheckTest) []int {
 	}
 	ix := snap.indexed()
 	own, rest := ix.byTest[test], ix.unowned
+	if alone {
+		// Serial tests: the tests owning goroutines are few (those that
+		// leaked), unlike under t.Parallel, where a look serves thousands.
+		var others []int
+		for other, gs := range ix.byTest {
+			if other != test && ended(other) {
+				others = append(others, gs...)
+			}
+		}
+		if len(others) > 0 {
+			rest = append(append([]int(nil), rest...), others...)
+			leakchecksort.Ints(rest)
+		}
+	}
 	for len(own) > 0 || len(rest) > 0 {
 		if len(rest) == 0 || len(own) > 0 && own[0] < rest[0] {
 			all, own = append(all, own[0]), own[1:]
@@ -217,12 +233,13 @@ func (s *leakcheckSession) setKnownLocked(snap leakcheckSnapshot) {
 }
 
 // daemonLocked reports whether g may start a goroutine on a test's behalf
-// when the test wakes it (hands it a job): one that neither a test, a
-// benchmark nor the main goroutine owns (an init daemon, a fixture of
-// TestMain's, one nobody can be told to own). Until a look has told it,
-// any goroutine but the main one. Only goroutines alive at a look can: a
-// goroutine created since is told by the next glance or look, and one a
-// test's goroutine created is the test's.
+// when the test wakes it (hands it a job): one that neither a running
+// test, a benchmark nor the main goroutine owns (an init daemon, a fixture
+// of TestMain's, one an earlier test left, one nobody can be told to own).
+// Until a look has told it, any goroutine but the main one. Only
+// goroutines alive at a look can: a goroutine created since is told by the
+// next glance or look, and one a running test's goroutine created is that
+// test's.
 func (s *leakcheckSession) daemonLocked(g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
 	if g.id == s.mainID {
 		return false
@@ -232,7 +249,9 @@ func (s *leakcheckSession) daemonLocked(g *leakcheckGoroutine, snap *leakcheckSn
 		return true
 	}
 	switch o.kind {
-	case leakcheckOwnerTest, leakcheckOwnerBench, leakcheckOwnerMain:
+	case leakcheckOwnerTest:
+		return !s.active[o.test]
+	case leakcheckOwnerBench, leakcheckOwnerMain:
 		return false
 	}
 	return true

@@ -3084,3 +3084,76 @@ fn a_blocking_finalizer_is_its_tests_leak() {
     assert_eq!(leaked, ["TestCleanupBlocks", "TestFinalizerBlocks"], "{out}");
     assert!(run.package(&format!("{M}finalizers"))["main_leak"].is_null(), "{out}");
 }
+
+/// A bus that a package-level `sync.Once` starts for its first user belongs
+/// to that first test (its leak); a handler a later test hands it and that
+/// gets stuck runs the later test's closure, and is that test's leak, as
+/// goleak would say, not a leak after the last test named after no test.
+#[test]
+fn a_job_handed_to_a_daemon_an_earlier_test_started_is_the_handing_tests_leak() {
+    let m = temp_module(&[("lazybus/bus.go", LAZY_BUS), ("lazybus/bus_test.go", LAZY_BUS_TESTS)]);
+    let run = run_in(m.path(), &["./lazybus", "--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let mut leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
+    leaked.sort();
+    assert_eq!(leaked, ["TestFirstUse", "TestStuckHandler"], "{out}");
+    assert!(run.package(&format!("{M}lazybus"))["main_leak"].is_null(), "{out}");
+}
+
+const LAZY_BUS: &str = r#"// Package lazybus runs each published handler on a goroutine of its own,
+// from a dispatcher started on first use.
+package lazybus
+
+import "sync"
+
+type bus struct {
+	jobs chan func()
+}
+
+var (
+	once    sync.Once
+	current *bus
+)
+
+func get() *bus {
+	once.Do(func() {
+		current = &bus{jobs: make(chan func())}
+		go current.dispatch()
+	})
+	return current
+}
+
+func (b *bus) dispatch() {
+	for job := range b.jobs {
+		go job()
+	}
+}
+
+// Publish hands handler to the bus, which runs it with topic.
+func Publish(topic string, handler func(string)) {
+	get().jobs <- func() { handler(topic) }
+}
+"#;
+
+const LAZY_BUS_TESTS: &str = r#"package lazybus
+
+import "testing"
+
+func TestFirstUse(t *testing.T) {
+	done := make(chan struct{})
+	Publish("a", func(string) { close(done) })
+	<-done
+}
+
+func TestStuckHandler(t *testing.T) {
+	block := make(chan struct{})
+	Publish("b", func(string) { <-block })
+}
+
+func TestCleanHandler(t *testing.T) {
+	done := make(chan struct{})
+	Publish("c", func(string) { close(done) })
+	<-done
+}
+"#;
