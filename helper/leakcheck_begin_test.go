@@ -87,7 +87,7 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 			// goroutine is alive), and go test reports the panic.
 			s.writeEnd(tc, leakcheckOutcome{}, true, false, false)
 			s.mu.Lock()
-			s.forgetLocked(tc)
+			s.forgetLocked(tc, true)
 			s.mu.Unlock()
 			return
 		}
@@ -301,7 +301,7 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 	s.writeEnd(tc, out, failed, skipped, quiet)
 	n := len(out.leaked)
 	s.mu.Lock()
-	s.forgetLocked(tc)
+	s.forgetLocked(tc, n > 0 || len(out.ignored) > 0)
 	if n > 0 && quiet {
 		s.backgroundLeaks = append(s.backgroundLeaks, leakcheckLeakedLine(n, tc.name))
 		n = 0
@@ -345,10 +345,16 @@ func (s *leakcheckSession) writeEnd(tc *leakcheckTest, out leakcheckOutcome, fai
 }
 
 // forgetLocked: the test has ended; it is no longer running. Its glances
-// go (the test itself stays known by name and label).
-func (s *leakcheckSession) forgetLocked(tc *leakcheckTest) {
+// go (the test itself stays known by name and label). left: it may still
+// own goroutines (its check found some, or is not over); from now on a
+// later test may hand them jobs (daemonLocked), which the last look,
+// taken while it ran, did not count.
+func (s *leakcheckSession) forgetLocked(tc *leakcheckTest, left bool) {
 	tc.startGlance, tc.endGlance = leakcheckGlance{}, leakcheckGlance{}
 	delete(s.active, tc)
+	if left {
+		s.daemons = true
+	}
 	if tc.tb != nil {
 		delete(s.begun, tc.tb)
 	}

@@ -63,11 +63,11 @@ func (s *leakcheckSession) createdSince(tc *leakcheckTest, background bool) bool
 	// goroutine not started, and the test clean. Not with one P (nothing
 	// else runs while this spins) nor for a check the looker finishes: it
 	// looks later, and beside other tests some goroutine always runs.
-	// Nor when the last look saw no goroutine that could take up a job
-	// (no init daemon, no fixture, none an earlier test left, no orphan:
-	// daemonLocked): the spin
-	// itself costs, contending with the other P's thread (2,000 tests that
-	// start no goroutine: m.Run 165-185 ms without it, 320-330 ms with).
+	// Nor when no goroutine could take up a job (no init daemon, no
+	// fixture, none an earlier test left, no orphan: daemonLocked,
+	// forgetLocked): the spin itself costs, contending with the other P's
+	// thread (2,000 tests that start no goroutine: m.Run 165-185 ms
+	// without it, 320-330 ms with).
 	leakcheckruntime.Gosched()
 	if leakcheckruntime.GOMAXPROCS(0) > 1 && !background {
 		limit := 50 * leakchecktime.Microsecond

@@ -173,7 +173,7 @@ func (s *leakcheckSession) toLooker(w *leakcheckWait) {
 		w.staleBase = leakcheckStaleQuota(tc)
 	}
 	s.pending = append(s.pending, w)
-	s.forgetLocked(tc)
+	s.forgetLocked(tc, true)
 	start := !s.lookerRunning
 	s.lookerRunning = true
 	s.mu.Unlock()

@@ -460,7 +460,8 @@ type leakcheckSession struct {
 	// knownStale: known was kept current by a glance (leakcheckStaleQuota).
 	knownStale bool
 	// daemons: the last look saw a goroutine that a test may wake to
-	// start a job for it (daemonLocked); createdSince waits for such
+	// start a job for it (daemonLocked), or a test that may have left
+	// goroutines ended since (forgetLocked); createdSince waits for such
 	// jobs only then.
 	daemons bool
 	// glance: what the last glance saw (leakcheck_glance), the set a
