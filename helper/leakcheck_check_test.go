@@ -678,9 +678,10 @@ func leakcheckPackageCode(g *leakcheckGoroutine) bool {
 
 // leakcheckHandedJob reports whether g runs a job its creator was handed:
 // its outermost function (past the wrapper of a go statement with
-// arguments) is a closure of the package under test written in another
-// declaration than its creator, and not inside init, a variable's
-// initializer, TestMain or a test (a dispatcher's `go job()`, the job
+// arguments, and past closures its creator wrote around the job) is a
+// closure of the package under test written in another declaration than
+// its creator, and not inside init, a variable's initializer, TestMain or
+// a test (a dispatcher's `go job()`, the job
 // written in Subscribe; a test's closures tell their test by the rules
 // for test code). What a daemon starts for itself (`go d.loop()`,
 // `go func()` in its own function, `go worker(n)`) is none.
@@ -700,19 +701,45 @@ func leakcheckHandedJob(g *leakcheckGoroutine) bool {
 // leakcheckJobFunc is the job g runs, as leakcheckHandedJob tells one, or "".
 func leakcheckJobFunc(g *leakcheckGoroutine) string {
 	g.parseStack()
-	outer := ""
+	creator := leakcheckWrittenIn(g.createdBy)
 	for i := len(g.funcs) - 1; i >= 0; i-- {
-		if outer = g.funcs[i]; !leakcheckstrings.Contains(outer[leakcheckstrings.LastIndexByte(outer, '.')+1:], "gowrap") {
-			break
+		outer := g.funcs[i]
+		if leakcheckstrings.Contains(outer[leakcheckstrings.LastIndexByte(outer, '.')+1:], "gowrap") {
+			continue
 		}
-	}
-	switch decl := leakcheckDeclOf(outer); {
-	case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl):
-		return ""
-	case leakcheckstrings.Contains(outer[len(leakcheckImportPath):], ".func") && decl != leakcheckDeclOf(g.createdBy):
-		return outer
+		decl := leakcheckDeclOf(outer)
+		switch {
+		case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl),
+			!leakcheckstrings.Contains(outer[len(leakcheckImportPath):], ".func"):
+			return ""
+		case leakcheckWrittenIn(outer) != creator:
+			return outer
+		}
+		// A closure its creator wrote around the job (a dispatcher's
+		// `go func() { defer recover(); job() }()`; helper-99's bus was
+		// missed, exit 0): the job is what it calls.
 	}
 	return ""
+}
+
+// leakcheckWrittenIn is the function or method a closure is written in
+// (example.com/p.(*Bus).Request for example.com/p.(*Bus).Request.func1.2),
+// fn itself for one that is no closure. Not the declaration: a method's
+// closure handed to a dispatcher method of the same type (a bus's Request
+// writes the job its dispatch runs) is a job all the same.
+func leakcheckWrittenIn(fn string) string {
+	for i := leakcheckstrings.LastIndexByte(fn, '/') + 1; i < len(fn); i++ {
+		if fn[i] != '.' {
+			continue
+		}
+		for _, kind := range []string{"func", "gowrap"} {
+			rest := fn[i+1:]
+			if leakcheckHasPrefix(rest, kind) && len(rest) > len(kind) && rest[len(kind)] >= '0' && rest[len(kind)] <= '9' {
+				return fn[:i]
+			}
+		}
+	}
+	return fn
 }
 
 // leakcheckTestStarted reports whether a function written in a test,
@@ -903,6 +930,12 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		job := ""
 		if o := snap.owner[g.id]; o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
 			job = leakcheckJobFunc(g)
+		} else if c.test != nil && o.kind == leakcheckOwnerTest && o.test != c.test {
+			// Another test's daemon running this test's code (mineLocked):
+			// one it goes on starting after the test returned is its own
+			// work, not a job the test handed it (an earlier test that ran
+			// this test's function as a subtest left its ticker running).
+			job = leakcheckOutermost(g)
 		}
 		if job != "" {
 			if jobOf == nil {
@@ -935,7 +968,10 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		} else if o.test != nil {
 			attributed = o.test.name
 			id := leakcheckItoa(int(g.id))
-			if o.sub != "" {
+			// A goroutine an ended test's subtest owns but this check
+			// claims (a job that test's daemon runs for a later test) is
+			// this test's, not that subtest's.
+			if o.sub != "" && (c.test == nil || o.test == c.test) {
 				if out.testOf == nil {
 					out.testOf = map[string]string{}
 				}

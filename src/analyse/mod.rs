@@ -1428,7 +1428,15 @@ fn leak_reports_split(
         let attributed = test
             .or_else(|| rec.header.owners.get(&id).map(String::as_str))
             .or_else(|| g.label("leakcheck"));
-        let subtest = rec.header.test_of.get(&id).map(String::as_str);
+        // Only a subtest of the record's test: a record that names another
+        // test's subtest (a helper that blamed it) must not take over that
+        // subtest's own report.
+        let subtest = rec
+            .header
+            .test_of
+            .get(&id)
+            .map(String::as_str)
+            .filter(|sub| test.is_none_or(|t| top_level(sub) == t));
         let key = subtest.filter(|_| by_subtest).map(str::to_string);
         let (grouper, report) = groupers.entry(key).or_default();
         // The rules decide here, whatever the helper concluded.
