@@ -2093,6 +2093,75 @@ func TestTraceNeverStopped(t *testing.T) {
 }
 "#;
 
+/// A net.Pipe end nobody reads: its writer waits for good.
+const NET_PIPE_TEST: &str = r#"package netpipe
+
+import (
+	"net"
+	"testing"
+)
+
+func greet(c net.Conn) error {
+	_, err := c.Write([]byte("hello"))
+	return err
+}
+
+func TestNobodyReads(t *testing.T) {
+	c1, c2 := net.Pipe()
+	_ = c2
+	go greet(c1)
+}
+
+func TestBothClosed(t *testing.T) {
+	c1, c2 := net.Pipe()
+	done := make(chan error)
+	go func() { done <- greet(c1) }()
+	c1.Close()
+	c2.Close()
+	<-done
+}
+"#;
+
+/// A lazily loaded configuration whose loader asks for the configuration
+/// again: sync.Once is not re-entrant.
+const ONCE_TEST: &str = r#"package once
+
+import (
+	"sync"
+	"testing"
+)
+
+type config struct{ name, greeting string }
+
+type loader struct {
+	once sync.Once
+	cfg  config
+	// greet, when set, derives the greeting from the loaded config.
+	greet bool
+}
+
+func (l *loader) get() config {
+	l.once.Do(func() {
+		l.cfg.name = "app"
+		if l.greet {
+			l.cfg.greeting = "hello " + l.get().name
+		}
+	})
+	return l.cfg
+}
+
+func TestConfig(t *testing.T) {
+	if (&loader{}).get().name != "app" {
+		t.Fatal("not loaded")
+	}
+}
+
+func TestConfigReentered(t *testing.T) {
+	l := &loader{greet: true}
+	go l.get()
+}
+"#;
+
 /// Standard-library components never stopped or closed: each leak named,
 /// with the diagnosis that names the call to make.
 #[test]
@@ -2104,6 +2173,8 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
         ("run/run_test.go", EXEC_TEST),
         ("pipe/pipe_test.go", PIPE_TEST),
         ("ctxtrace/ctxtrace_test.go", CONTEXT_TRACE_TEST),
+        ("netpipe/netpipe_test.go", NET_PIPE_TEST),
+        ("once/once_test.go", ONCE_TEST),
     ]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     assert_eq!(run.code(), 1, "{}", run.stdout());

@@ -516,6 +516,17 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            // net.Pipe's ends are synchronous and unbuffered: a Write
+            // waits for a Read of the other end, and either waits until an
+            // end is closed or its deadline passes.
+            top_function: re(r"^net\.\(\*pipe\)\.(read|write)$"),
+            ..rule(
+                "net-pipe",
+                "a net.Pipe end whose other end nobody reads from, writes to or closes any more (net.Pipe has no buffer: every Write waits for a Read)",
+                Some("close both ends when done (c1.Close(), c2.Close(): the blocked Read or Write then returns), or set a deadline on the blocked end (conn.SetDeadline)"),
+            )
+        },
+        DiagnosisRule {
             // The goroutines Start adds: copying to or from a pipe when
             // Stdin/Stdout/Stderr is not an *os.File, and watching the
             // context of CommandContext. Wait ends them.
@@ -602,6 +613,18 @@ pub fn builtin() -> Vec<DiagnosisRule> {
                 "waitgroup",
                 "sync.WaitGroup.Wait, for goroutines counted by wg.Add that have not called wg.Done(): blocked themselves (this leak's other stacks, if any), never started, or returned without it",
                 Some("make every goroutine counted by wg.Add call wg.Done() on every path (defer wg.Done() as its first statement), and count only goroutines started before wg.Wait"),
+            )
+        },
+        DiagnosisRule {
+            // Do waits on the Once's mutex while another Do runs the
+            // function; a function that calls Do on its own Once again
+            // (a lazy getter used while it initializes) waits for itself.
+            any_function: re(r"^sync\.\(\*Once\)\.doSlow$"),
+            state: re(r"^(sync\.Mutex\.Lock|semacquire)"),
+            ..rule(
+                "sync-once",
+                "sync.Once.Do (or OnceFunc, OnceValue), waiting for the Do already running to return: the function it runs blocks, in another goroutine or in this one (a function given to Do that calls Do on the same Once again, directly or through a lazy getter, waits for itself: Once is not re-entrant)",
+                Some("make the function given to Do return, and never call the same Once's Do, or what calls it, from inside it"),
             )
         },
         DiagnosisRule {
@@ -904,6 +927,31 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&pipe), "io-pipe");
+        let net_pipe = group(
+            "select",
+            &["net.(*pipe).write", "net.(*pipe).Write", "p.TestPipe.func1"],
+            "p.TestPipe",
+            1,
+        );
+        assert_eq!(rule_for(&net_pipe), "net-pipe");
+        let once = group(
+            "sync.Mutex.Lock",
+            &[
+                "internal/sync.runtime_SemacquireMutex",
+                "internal/sync.(*Mutex).lockSlow",
+                "internal/sync.(*Mutex).Lock",
+                "sync.(*Mutex).Lock",
+                "sync.(*Once).doSlow",
+                "sync.(*Once).Do",
+                "p.get.func1",
+                "sync.(*Once).doSlow",
+                "sync.(*Once).Do",
+                "p.get",
+            ],
+            "p.TestGet",
+            1,
+        );
+        assert_eq!(rule_for(&once), "sync-once");
         let watcher = group(
             "select",
             &["context.(*cancelCtx).propagateCancel.func2"],
