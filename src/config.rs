@@ -70,6 +70,7 @@ struct DiagnosisFile {
     top_function: Option<toml::Spanned<MatcherFile>>,
     any_function: Option<toml::Spanned<MatcherFile>>,
     created_by: Option<toml::Spanned<MatcherFile>>,
+    top_line: Option<toml::Spanned<MatcherFile>>,
     min_count: Option<usize>,
     waits: String,
     fix: Option<String>,
@@ -223,6 +224,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
             top_function: matcher("top_function", &d.top_function)?,
             any_function: matcher("any_function", &d.any_function)?,
             created_by: matcher("created_by", &d.created_by)?,
+            top_line: matcher("top_line", &d.top_line)?,
             min_count: d.min_count.unwrap_or(0),
             waits: d.waits.clone(),
             fix: d.fix.clone(),
@@ -231,11 +233,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
             && rule.top_function.is_none()
             && rule.any_function.is_none()
             && rule.created_by.is_none()
+            && rule.top_line.is_none()
             && rule.min_count == 0
         {
             return Err(err(
                 Some(spanned.span()),
-                "a [[diagnosis]] rule needs state, top_function, any_function, created_by or min_count".into(),
+                "a [[diagnosis]] rule needs state, top_function, any_function, created_by, top_line or min_count"
+                    .into(),
             ));
         }
         diagnoses.push(rule);

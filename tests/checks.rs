@@ -2162,6 +2162,50 @@ func TestConfigReentered(t *testing.T) {
 }
 "#;
 
+/// Bare receives, told by their source lines: a context's Done that
+/// nothing cancels, and a timer that fires after the test.
+const CONTEXT_WAIT_TEST: &str = r#"package ctxwait
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+type watcher struct{ stopped chan struct{} }
+
+func watch(ctx context.Context) *watcher {
+	w := &watcher{stopped: make(chan struct{})}
+	go func() {
+		<-ctx.Done()
+		close(w.stopped)
+	}()
+	return w
+}
+
+func TestWatchBackground(t *testing.T) {
+	watch(context.Background())
+}
+
+func TestWatchCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := watch(ctx)
+	cancel()
+	<-w.stopped
+}
+
+func expireLater(entries map[string]string, key string) {
+	go func() {
+		<-time.After(time.Hour)
+		delete(entries, key)
+	}()
+}
+
+func TestExpiresLater(t *testing.T) {
+	expireLater(map[string]string{"a": "b"}, "a")
+}
+"#;
+
 /// Standard-library components never stopped or closed: each leak named,
 /// with the diagnosis that names the call to make.
 #[test]
@@ -2175,6 +2219,7 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
         ("ctxtrace/ctxtrace_test.go", CONTEXT_TRACE_TEST),
         ("netpipe/netpipe_test.go", NET_PIPE_TEST),
         ("once/once_test.go", ONCE_TEST),
+        ("ctxwait/ctxwait_test.go", CONTEXT_WAIT_TEST),
     ]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     assert_eq!(run.code(), 1, "{}", run.stdout());
@@ -2224,6 +2269,14 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
             "sync-once",
             "never call the same Once",
         ),
+        (
+            "ctxwait",
+            &["TestWatchCancelled"],
+            "TestWatchBackground",
+            "context-done-never-cancelled",
+            "defer cancel()",
+        ),
+        ("ctxwait", &[], "TestExpiresLater", "timer-wait", "ctx.Done()"),
         (
             "ctxtrace",
             &["TestCancelled"],

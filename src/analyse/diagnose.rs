@@ -41,6 +41,12 @@ pub struct DiagnosisRule {
     /// The function that started them matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Matcher>,
+    /// The source line the innermost frame is at matches (read from the
+    /// file the dump names; no match when it cannot be read). A bare
+    /// receive says nothing of its channel in the stack; its line does
+    /// (`<-ctx.Done()`, `<-time.After(time.Hour)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_line: Option<Matcher>,
     /// At least this many identical goroutines.
     #[serde(default)]
     pub min_count: usize,
@@ -64,10 +70,16 @@ pub struct Diagnosis {
 }
 
 impl DiagnosisRule {
-    fn matches(&self, g: &LeakedGroup) -> bool {
-        let any = [&self.state, &self.top_function, &self.any_function, &self.created_by]
-            .iter()
-            .any(|m| m.is_some())
+    fn matches(&self, g: &LeakedGroup, top_line: Option<&str>) -> bool {
+        let any = [
+            &self.state,
+            &self.top_function,
+            &self.any_function,
+            &self.created_by,
+            &self.top_line,
+        ]
+        .iter()
+        .any(|m| m.is_some())
             || self.min_count > 0;
         any && g.count >= self.min_count.max(1)
             && self.state.as_ref().is_none_or(|m| m.matches(&g.state))
@@ -83,6 +95,10 @@ impl DiagnosisRule {
                 .created_by
                 .as_ref()
                 .is_none_or(|m| g.created_by.as_ref().is_some_and(|c| m.matches(&c.function)))
+            && self
+                .top_line
+                .as_ref()
+                .is_none_or(|m| top_line.is_some_and(|l| m.matches(l.trim())))
     }
 
     fn apply(&self, g: &LeakedGroup, test_context: bool) -> Diagnosis {
@@ -107,12 +123,46 @@ impl DiagnosisRule {
     }
 }
 
-/// The diagnosis of a group by the first rule that matches, if one does.
-pub fn diagnose(group: &LeakedGroup, rules: &[DiagnosisRule], test_context: bool) -> Option<Diagnosis> {
+/// The diagnosis of a group by the first rule that matches, if one does;
+/// `top_line`: the source line its innermost frame is at, if known.
+pub fn diagnose(
+    group: &LeakedGroup,
+    rules: &[DiagnosisRule],
+    test_context: bool,
+    top_line: Option<&str>,
+) -> Option<Diagnosis> {
     rules
         .iter()
-        .find(|r| r.matches(group))
+        .find(|r| r.matches(group, top_line))
         .map(|r| r.apply(group, test_context))
+}
+
+/// The source lines of the files leaked goroutines wait in, read once
+/// each. A file that cannot be read (built elsewhere, `-trimpath`, gone)
+/// gives no line, and the rules that need one do not match.
+#[derive(Default)]
+struct SourceLines {
+    files: std::collections::HashMap<String, Option<Vec<String>>>,
+}
+
+impl SourceLines {
+    /// Larger files are not read: no test's source is that big.
+    const MAX_FILE: u64 = 8 << 20;
+
+    fn line(&mut self, file: &str, line: u32) -> Option<&str> {
+        let lines = self.files.entry(file.to_string()).or_insert_with(|| {
+            let path = std::path::Path::new(file);
+            if !path.is_absolute() || std::fs::metadata(path).ok()?.len() > Self::MAX_FILE {
+                return None;
+            }
+            let bytes = std::fs::read(path).ok()?;
+            Some(String::from_utf8_lossy(&bytes).lines().map(str::to_string).collect())
+        });
+        lines
+            .as_ref()?
+            .get(usize::try_from(line).ok()?.checked_sub(1)?)
+            .map(String::as_str)
+    }
 }
 
 /// Gives every leaked group of a package its diagnosis.
@@ -128,8 +178,10 @@ pub fn annotate(p: &mut PackageResult, rules: &[DiagnosisRule], test_context: bo
 }
 
 fn annotate_report(report: &mut LeakReport, rules: &[DiagnosisRule], test_context: bool) {
+    let mut source = SourceLines::default();
     for g in &mut report.groups {
-        g.diagnosis = diagnose(g, rules, test_context);
+        let top_line = g.frames.first().and_then(|f| source.line(&f.file, f.line));
+        g.diagnosis = diagnose(g, rules, test_context, top_line);
     }
     name_lock_holders(&mut report.groups);
     name_lock_cycles(&mut report.groups);
@@ -648,6 +700,29 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            // A receive from a context's Done that nothing cancels: adding
+            // a way out on ctx.Done() (the receive's fix) is what it has.
+            // (Background's and TODO's Done is nil: `chan receive (nil
+            // chan)`, not a channel never made.)
+            state: re(r"^chan receive"),
+            top_line: re(r"<-\s*[\w.()\[\]]*\bDone\(\)"),
+            ..rule(
+                "context-done-never-cancelled",
+                "a context's Done channel: nothing cancels that context (its cancel function is never called, or it is context.Background() or TODO, which never end)",
+                Some("pass a context that ends, and end it when the work is done: call the cancel function WithCancel, WithTimeout or WithDeadline returned (defer cancel()), or stop what owns it; a goroutine waiting on ctx.Done() of context.Background() never returns"),
+            )
+        },
+        DiagnosisRule {
+            // A timer's channel: the wait ends, but after the test.
+            state: re(r"^chan receive$"),
+            top_line: re(r"<-\s*time\.(After|Tick)\("),
+            ..rule(
+                "timer-wait",
+                "a timer's channel (time.After or time.Tick): it fires only after the test ended, or, for time.Tick, again and again",
+                Some("do not wait on a long timer alone: select on it together with ctx.Done() or a stop channel, and stop the goroutine when the test ends"),
+            )
+        },
+        DiagnosisRule {
             state: re(r"\(nil chan\)$"),
             ..rule(
                 "nil-channel",
@@ -781,7 +856,39 @@ mod tests {
     }
 
     fn rule_for(g: &LeakedGroup) -> String {
-        diagnose(g, &builtin(), false).unwrap().rule
+        diagnose(g, &builtin(), false, None).unwrap().rule
+    }
+
+    #[test]
+    fn a_bare_receive_is_told_by_its_source_line() {
+        let waiting = group("chan receive", &["p.(*Watcher).run"], "p.Watch", 1);
+        let rule = |line: Option<&str>| diagnose(&waiting, &builtin(), true, line).unwrap();
+        assert_eq!(rule(Some("\t<-ctx.Done()")).rule, "context-done-never-cancelled");
+        assert_eq!(
+            rule(Some("\t\t<-w.ctx.Done() // until closed")).rule,
+            "context-done-never-cancelled"
+        );
+        assert!(rule(Some("<-ctx.Done()")).fix.unwrap().contains("t.Context()"));
+        assert_eq!(rule(Some("\tcase <-done:")).rule, "channel-receive");
+        assert_eq!(rule(Some("\t<-time.After(time.Hour)")).rule, "timer-wait");
+        assert_eq!(rule(Some("\tv := <-results")).rule, "channel-receive");
+        assert_eq!(rule(None).rule, "channel-receive");
+        // context.Background()'s Done is a nil channel.
+        let nil = group("chan receive (nil chan)", &["p.(*Watcher).run"], "p.Watch", 1);
+        assert_eq!(
+            diagnose(&nil, &builtin(), false, Some("<-ctx.Done()")).unwrap().rule,
+            "context-done-never-cancelled"
+        );
+        assert_eq!(
+            diagnose(&nil, &builtin(), false, Some("<-ch")).unwrap().rule,
+            "nil-channel"
+        );
+        // A state that is no bare receive is not told by its line.
+        let sel = group("select", &["p.(*Watcher).run"], "p.Watch", 1);
+        assert_eq!(
+            diagnose(&sel, &builtin(), false, Some("<-ctx.Done()")).unwrap().rule,
+            "select-without-exit"
+        );
     }
 
     #[test]
@@ -842,7 +949,7 @@ mod tests {
         let one = group("chan receive", &["p.wait"], "p.Start", 1);
         assert_eq!(rule_for(&one), "channel-receive");
         let many = group("chan send", &["p.audit"], "p.Handle", 100);
-        let d = diagnose(&many, &builtin(), false).unwrap();
+        let d = diagnose(&many, &builtin(), false, None).unwrap();
         assert_eq!(d.rule, "unbounded-goroutines");
         assert!(
             d.waits.starts_with("100 identical goroutines started by p.Handle"),
@@ -990,7 +1097,7 @@ mod tests {
             "blocked inside the sequence, not at a yield"
         );
         let odd = group("syscall", &["syscall.Syscall"], "p.Start", 1);
-        let d = diagnose(&odd, &builtin(), false).unwrap();
+        let d = diagnose(&odd, &builtin(), false, None).unwrap();
         assert_eq!(d.fix, None, "thin evidence, no fix");
     }
 
@@ -1291,7 +1398,7 @@ created by github.com/panjf2000/ants/v2.(*goWorker).run in goroutine 1
         // timed-out requests' senders (Go's goroutineleak test "Timeout")
         // need room in their channels, not a pool.
         let many = group("chan send", &["p.audit"], "p.Handle", 100);
-        let d = diagnose(&many, &builtin(), false).unwrap();
+        let d = diagnose(&many, &builtin(), false, None).unwrap();
         assert_eq!(d.rule, "unbounded-goroutines");
         let fix = d.fix.unwrap();
         assert!(
@@ -1302,7 +1409,13 @@ created by github.com/panjf2000/ants/v2.(*goWorker).run in goroutine 1
         // Receivers may be a pool's workers or one-shot receives whose
         // sender is gone (Go's "SpawnGC": each on a channel of its own):
         // the text says both.
-        let receivers = diagnose(&group("chan receive", &["p.wait"], "p.spawn", 206), &builtin(), false).unwrap();
+        let receivers = diagnose(
+            &group("chan receive", &["p.wait"], "p.spawn", 206),
+            &builtin(),
+            false,
+            None,
+        )
+        .unwrap();
         assert_eq!(receivers.rule, "worker-pool");
         assert!(
             receivers.waits.contains("or receivers whose sender is gone"),
@@ -1501,9 +1614,9 @@ created by github.com/panjf2000/ants/v2.(*goWorker).run in goroutine 1200
     #[test]
     fn a_test_context_is_named_where_a_context_is_the_fix() {
         let g = group("select", &["p.loop"], "p.Start", 1);
-        let d = diagnose(&g, &builtin(), true).unwrap();
+        let d = diagnose(&g, &builtin(), true, None).unwrap();
         assert!(d.fix.unwrap().contains("t.Context()"));
-        let d = diagnose(&g, &builtin(), false).unwrap();
+        let d = diagnose(&g, &builtin(), false, None).unwrap();
         assert!(!d.fix.unwrap().contains("t.Context()"));
     }
 }

@@ -250,6 +250,7 @@ impl<W: Write> TerminalReporter<W> {
                 ("top_function", &d.top_function),
                 ("any_function", &d.any_function),
                 ("created_by", &d.created_by),
+                ("top_line", &d.top_line),
             ] {
                 if let Some(m) = m {
                     conditions.push(format!("{what} {m}"));
