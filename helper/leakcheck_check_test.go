@@ -274,9 +274,12 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 			// a daemon an earlier test started (a bus a package-level
 			// sync.Once starts for its first user), stuck in it. It was
 			// reported after the last test, named after no test, where
-			// goleak names this one. Only once the daemon's test is over:
-			// its check can no longer take it.
-			return c.alone && !c.test.known[g.id] && !s.active[o.test] &&
+			// goleak names this one. The daemon's test is over, or parked
+			// in t.Parallel (what alone means): it started the daemon
+			// before it paused, and has run none of its code since. (It
+			// was blamed, and with --rerun-fails its rerun passed it.) Its
+			// check comes after this one, which takes the goroutine first.
+			return c.alone && !c.test.known[g.id] &&
 				(leakcheckTestCodeIn(g) == c.test.name || leakcheckTestsCode(g, c.test.name))
 		}
 		// A test that ran alone owns what appeared while it ran that
@@ -921,8 +924,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	quotaMissed := false
 	var jobOf map[uint64]string
 	out.testOf, out.owners = nil, nil
-	ended := func(tc *leakcheckTest) bool { return !s.active[tc] }
-	for _, i := range snap.candidates(c.test, c.alone, ended) {
+	for _, i := range snap.candidates(c.test, c.alone) {
 		g := &snap.goroutines[i]
 		if g.id == w.self || s.reported[g.id] || !s.mineLocked(c, g, snap, w.teardownStopped) {
 			continue

@@ -72,10 +72,10 @@ func (snap *leakcheckSnapshot) indexed() *leakcheckIndex {
 
 // candidates are the goroutines a check of test may report, in the look's
 // order: its test's and those no test owns, and for a test that ran alone
-// those of tests that have ended (ended: a daemon one of them started may
-// run a job this test handed it); every goroutine for the check after the
-// last test (test nil).
-func (snap *leakcheckSnapshot) candidates(test *leakcheckTest, alone bool, ended func(*leakcheckTest) bool) []int {
+// those of the other tests, which have ended or are parked in t.Parallel
+// (a daemon one of them started may run a job this test handed it); every
+// goroutine for the check after the last test (test nil).
+func (snap *leakcheckSnapshot) candidates(test *leakcheckTest, alone bool) []int {
 	all := make([]int, 0, len(snap.goroutines))
 	if test == nil {
 		for i := range snap.goroutines {
@@ -87,10 +87,11 @@ func (snap *leakcheckSnapshot) candidates(test *leakcheckTest, alone bool, ended
 	own, rest := ix.byTest[test], ix.unowned
 	if alone {
 		// Serial tests: the tests owning goroutines are few (those that
-		// leaked), unlike under t.Parallel, where a look serves thousands.
+		// leaked, and those parked in t.Parallel, which is what alone
+		// allows), unlike under t.Parallel, where a look serves thousands.
 		var others []int
 		for other, gs := range ix.byTest {
-			if other != test && ended(other) {
+			if other != test {
 				others = append(others, gs...)
 			}
 		}

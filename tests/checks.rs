@@ -3269,6 +3269,63 @@ fn a_job_handed_to_a_daemon_a_subtest_started_is_the_handing_tests_leak() {
     assert_eq!(leaked, ["TestStuckHandler"], "{out}");
 }
 
+/// The same when the first user is a parallel test that used the bus
+/// before calling `t.Parallel()`: it is parked, still running, while the
+/// serial test hands the bus the job that gets stuck. The job is the
+/// serial test's; the parallel test leaked only the bus. (It was blamed for
+/// both, and its rerun, with the bus already running, passed.)
+#[test]
+fn a_job_handed_to_a_daemon_a_parked_parallel_test_started_is_the_handing_tests_leak() {
+    let m = temp_module(&[
+        ("lazybus/bus.go", LAZY_BUS),
+        ("lazybus/bus_test.go", LAZY_BUS_PARALLEL_TESTS),
+    ]);
+    for rerun in [&[][..], &["--rerun-fails", "2"]] {
+        let args = [&["./lazybus"], rerun, &["--", "-count=1"]].concat();
+        let run = run_in(m.path(), &args, &[]);
+        let out = format!("{}{}", run.stdout(), run.stderr());
+        assert_eq!(run.code(), 1, "{rerun:?}: {out}");
+        let mut leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
+        leaked.sort();
+        assert_eq!(leaked, ["TestStuckHandler", "TestSubscribe"], "{rerun:?}: {out}");
+        let tests = run.tests();
+        let subscribe = &tests[&(format!("{M}lazybus"), "TestSubscribe".to_string())]["leak"];
+        assert_eq!(subscribe["total"], 1, "{rerun:?}: {out}");
+        assert_eq!(
+            subscribe["groups"][0]["frames"][0]["function"],
+            format!("{M}lazybus.(*bus).dispatch"),
+            "{rerun:?}: {out}"
+        );
+    }
+}
+
+const LAZY_BUS_PARALLEL_TESTS: &str = r#"package lazybus
+
+import "testing"
+
+func TestSubscribe(t *testing.T) {
+	done := make(chan struct{})
+	Publish("a", func(string) { close(done) })
+	<-done
+	t.Parallel()
+}
+
+func TestStuckHandler(t *testing.T) {
+	started, block := make(chan struct{}), make(chan struct{})
+	Publish("b", func(string) {
+		close(started)
+		<-block
+	})
+	<-started
+}
+
+func TestCleanHandler(t *testing.T) {
+	done := make(chan struct{})
+	Publish("c", func(string) { close(done) })
+	<-done
+}
+"#;
+
 const LAZY_BUS_SUBTEST_TESTS: &str = r#"package lazybus
 
 import "testing"
