@@ -337,7 +337,7 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 			// client dials on first use and keeps its connection's reader,
 			// a supervisor restarts its worker whenever it fails. Helper-97
 			// showed both blamed on whichever test ran then.)
-			return o.kind == leakcheckOwnerBaseline && leakcheckHandedJob(g) ||
+			return o.kind == leakcheckOwnerBaseline && leakcheckHandedJob(g, snap) ||
 				o.byLabel && leakcheckPackageCode(g) && !leakcheckOthersCode(g, c.test.name)
 		}
 		if o.kind != leakcheckOwnerNone {
@@ -363,7 +363,7 @@ func (s *leakcheckSession) mineLocked(c leakcheckClaim, g *leakcheckGoroutine, s
 		// worker, look the same as a worker stuck in a job, and were
 		// there before the tests.)
 		return leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g) || o.byLabel && leakcheckPackageCode(g) ||
-			!s.baseline[g.id] && leakcheckHandedJob(g)
+			!s.baseline[g.id] && leakcheckHandedJob(g, snap)
 	case leakcheckOwnerFixture:
 		return teardownStopped || leakcheckTestCodeIn(g) != "" || leakcheckTestStarted(g)
 	}
@@ -408,7 +408,9 @@ type leakcheckWait struct {
 	// firstJobs: the daemons' jobs (leakcheckJobFunc) its first look saw;
 	// periodic: the jobs of which one appeared later, after the test
 	// returned: a daemon that starts them by itself (a reporter's flush
-	// every tick), none of which are the test's. (Keyed by the job, not
+	// every tick), none of which are the test's; but those of another
+	// test's daemon the first look saw are (helper-100: a rate-limited
+	// bus's second stuck job dropped the first). (Keyed by the job, not
 	// the outermost function: a recover wrapper every job runs in would
 	// make them all one.)
 	firstJobs map[uint64]bool
@@ -680,14 +682,18 @@ func leakcheckPackageCode(g *leakcheckGoroutine) bool {
 }
 
 // leakcheckHandedJob reports whether g runs a job its creator was handed:
-// its outermost function (past the wrapper of a go statement with
+// its job (leakcheckJobOf: past the wrapper of a go statement with
 // arguments, and past closures its creator wrote around the job) is a
-// closure of the package under test written in another declaration than
-// its creator, and not inside init, a variable's initializer, TestMain or
-// a test (a dispatcher's `go job()`, the job
-// written in Subscribe; a test's closures tell their test by the rules
-// for test code). What a daemon starts for itself (`go d.loop()`,
-// `go func()` in its own function, `go worker(n)`) is none.
+// closure of the package under test written in another function or method
+// than its creator, and not inside init, a variable's initializer, TestMain
+// or a test (a dispatcher's `go job()`, the job written in Subscribe or in
+// the bus's own Request; a test's closures tell their test by the rules for
+// test code). What a daemon starts for itself (`go d.loop()`, `go func()`
+// in its own function, `go worker(n)`) is none, nor a closure written in
+// a function that started the daemon's lineage (helper-100: a reporter's
+// Start writes the reader its loop starts on first tick, a supervisor's
+// start writes the worker it restarts; each was blamed on whichever test
+// ran then).
 //
 // One waiting on the network is none: a server's connection handler wrapped
 // in middleware looks the same, and a client elsewhere may keep its
@@ -696,40 +702,61 @@ func leakcheckPackageCode(g *leakcheckGoroutine) bool {
 // One that goes on appearing after the test returned is a daemon's own
 // periodic work (a reporter's `go r.flush()` every tick, the closure
 // written in its constructor): evaluate drops those (firstJobs, periodic).
-// A daemon that ticks more slowly than the grace period is not told apart.
-func leakcheckHandedJob(g *leakcheckGoroutine) bool {
-	return !leakcheckstrings.HasPrefix(g.state, "IO wait") && leakcheckJobFunc(g) != ""
+// A daemon that ticks more slowly than the grace period is not told apart,
+// nor a closure its constructor wrote when something else started it.
+func leakcheckHandedJob(g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
+	return !leakcheckstrings.HasPrefix(g.state, "IO wait") && leakcheckJobFunc(g, snap) != ""
 }
 
 // leakcheckJobFunc is the job g runs, as leakcheckHandedJob tells one, or "".
-func leakcheckJobFunc(g *leakcheckGoroutine) string {
+func leakcheckJobFunc(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
+	job := leakcheckJobOf(g)
+	written := leakcheckWrittenIn(job)
+	switch decl := leakcheckDeclOf(job); {
+	case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl),
+		written == job, written == leakcheckWrittenIn(g.createdBy):
+		return ""
+	}
+	// The daemon's lineage, as far as its goroutines are alive: a closure
+	// written where one of them was started is the daemon's own.
+	p := leakcheckFind(snap, g.createdIn)
+	for n := 0; p != nil && n < 64; n++ {
+		p.parseStack()
+		if p.createdBy != "" && leakcheckWrittenIn(p.createdBy) == written {
+			return ""
+		}
+		p = leakcheckFind(snap, p.createdIn)
+	}
+	return job
+}
+
+// leakcheckJobOf is what g was started to run: its outermost function past
+// the wrapper of a go statement with arguments, and past closures its
+// creator wrote around it (a dispatcher's `go func() { defer recover();
+// job() }()`: the job is what the wrapper calls; helper-99's bus was
+// missed, exit 0). "" when g has no stack.
+func leakcheckJobOf(g *leakcheckGoroutine) string {
 	g.parseStack()
 	creator := leakcheckWrittenIn(g.createdBy)
+	job := ""
 	for i := len(g.funcs) - 1; i >= 0; i-- {
-		outer := g.funcs[i]
-		if leakcheckstrings.Contains(outer[leakcheckstrings.LastIndexByte(outer, '.')+1:], "gowrap") {
+		job = g.funcs[i]
+		written := leakcheckWrittenIn(job)
+		if leakcheckstrings.Contains(job[leakcheckstrings.LastIndexByte(job, '.')+1:], "gowrap") ||
+			i > 0 && written != job && written == creator && leakcheckDeclOf(job) != "" {
 			continue
 		}
-		decl := leakcheckDeclOf(outer)
-		switch {
-		case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl),
-			!leakcheckstrings.Contains(outer[len(leakcheckImportPath):], ".func"):
-			return ""
-		case leakcheckWrittenIn(outer) != creator:
-			return outer
-		}
-		// A closure its creator wrote around the job (a dispatcher's
-		// `go func() { defer recover(); job() }()`; helper-99's bus was
-		// missed, exit 0): the job is what it calls.
+		break
 	}
-	return ""
+	return job
 }
 
 // leakcheckWrittenIn is the function or method a closure is written in
 // (example.com/p.(*Bus).Request for example.com/p.(*Bus).Request.func1.2),
-// fn itself for one that is no closure. Not the declaration: a method's
-// closure handed to a dispatcher method of the same type (a bus's Request
-// writes the job its dispatch runs) is a job all the same.
+// fn itself for one that is no closure (a method named functionUpdates is
+// none). Not the declaration: a method's closure handed to a dispatcher
+// method of the same type (a bus's Request writes the job its dispatch
+// runs) is a job all the same.
 func leakcheckWrittenIn(fn string) string {
 	for i := leakcheckstrings.LastIndexByte(fn, '/') + 1; i < len(fn); i++ {
 		if fn[i] != '.' {
@@ -797,10 +824,31 @@ func leakcheckOwnCode(g *leakcheckGoroutine) string {
 // "" for other packages' functions and for methods.
 func leakcheckDeclOf(fn string) string {
 	pkg, decl := leakcheckSplitFunc(fn)
-	if pkg != leakcheckImportPath && pkg != leakcheckImportPath+"_test" {
+	if pkg != leakcheckFuncPath && pkg != leakcheckFuncPath+"_test" {
 		return ""
 	}
 	return decl
+}
+
+// leakcheckFuncPath is the package under test's path as function names
+// spell it: the linker escapes dots in its last element, and bytes that
+// could not be read back, as %xx (example.com/bus%2ev1.(*Bus).Run;
+// helper-100: such a package's jobs and tests' code were never told).
+var leakcheckFuncPath = leakcheckEscapePath(leakcheckImportPath)
+
+func leakcheckEscapePath(path string) string {
+	const hex = "0123456789abcdef"
+	slash := leakcheckstrings.LastIndexByte(path, '/')
+	var b []byte
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c <= ' ' || c == '%' || c == '"' || c >= 0x7f || c == '.' && i > slash {
+			b = append(b, '%', hex[c>>4], hex[c&0xf])
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // leakcheckSplitFunc splits a function's name into its package's path and
@@ -923,6 +971,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	var quota map[string]int
 	quotaMissed := false
 	var jobOf map[uint64]string
+	var keepFirst map[uint64]bool
 	out.testOf, out.owners = nil, nil
 	for _, i := range snap.candidates(c.test, c.alone) {
 		g := &snap.goroutines[i]
@@ -931,13 +980,15 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		}
 		job := ""
 		if o := snap.owner[g.id]; o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture {
-			job = leakcheckJobFunc(g)
+			job = leakcheckJobFunc(g, snap)
 		} else if c.test != nil && o.kind == leakcheckOwnerTest && o.test != c.test {
 			// Another test's daemon running this test's code (mineLocked):
 			// one it goes on starting after the test returned is its own
 			// work, not a job the test handed it (an earlier test that ran
 			// this test's function as a subtest left its ticker running).
-			job = leakcheckOutermost(g)
+			// Keyed past the daemon's wrappers: one every job runs in
+			// would make a later job of the test's drop its stuck one.
+			job = leakcheckJobOf(g)
 		}
 		if job != "" {
 			if jobOf == nil {
@@ -954,6 +1005,12 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 					w.periodic = map[string]bool{}
 				}
 				w.periodic[job] = true
+			}
+			if w.firstJobs[g.id] && snap.owner[g.id].kind == leakcheckOwnerTest {
+				if keepFirst == nil {
+					keepFirst = map[uint64]bool{}
+				}
+				keepFirst[g.id] = true
 			}
 		}
 		attributed := ""
@@ -1045,7 +1102,12 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	if len(w.periodic) > 0 {
 		kept := out.leaked[:0]
 		for _, g := range out.leaked {
-			if job, ok := jobOf[g.id]; !ok || !w.periodic[job] {
+			// Not one of another test's daemon that the first look saw:
+			// it ran while the test ran, whatever its kind did later (a
+			// bus that starts one job at a time). An init daemon's own
+			// periodic work may be running then too (a reporter's flush
+			// that blocks every tick): none of it is the test's.
+			if job, ok := jobOf[g.id]; !ok || !w.periodic[job] || keepFirst[g.id] {
 				kept = append(kept, g)
 			}
 		}
