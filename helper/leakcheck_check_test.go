@@ -772,6 +772,41 @@ func leakcheckWrittenIn(fn string) string {
 	return fn
 }
 
+// leakcheckMethodSub is the subtest of tc whose suite method's code g runs
+// (its innermost frame of a method named like a test, TestB_Stuck of
+// example.com/p.(*busSuite).TestB_Stuck.func1, and a subtest of tc whose
+// name ends in /TestB_Stuck), or "". A table test's rows share one
+// closure: no row is told this way.
+func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
+	if len(tc.subs) == 0 {
+		return ""
+	}
+	g.parseStack()
+	for _, fn := range g.funcs {
+		decl := leakcheckDeclOf(fn)
+		if decl == "" || leakcheckIsTestName(decl) {
+			continue
+		}
+		rest := fn[leakcheckstrings.Index(fn, decl)+len(decl):]
+		if !leakcheckHasPrefix(rest, ".") {
+			continue
+		}
+		method := rest[1:]
+		if i := leakcheckstrings.IndexByte(method, '.'); i >= 0 {
+			method = method[:i]
+		}
+		if !leakcheckIsTestName(method) {
+			continue
+		}
+		for _, t := range tc.subs {
+			if name := t.Name(); leakcheckstrings.HasSuffix(name, "/"+method) {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
 // leakcheckTestStarted reports whether a function written in a test,
 // example or fuzz test started g.
 func leakcheckTestStarted(g *leakcheckGoroutine) bool {
@@ -1030,7 +1065,16 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			// A goroutine an ended test's subtest owns but this check
 			// claims (a job that test's daemon runs for a later test) is
 			// this test's, not that subtest's.
-			if o.sub != "" && (c.test == nil || o.test == c.test) {
+			// A suite's subtest whose method's code runs in it (testify's
+			// suite.Run: a later method's stuck job on a bus an earlier
+			// method started) is that subtest's, not the earlier one's
+			// (helper-100).
+			if sub := leakcheckMethodSub(g, o.test); sub != "" && (c.test == nil || o.test == c.test) {
+				if out.testOf == nil {
+					out.testOf = map[string]string{}
+				}
+				out.testOf[id] = sub
+			} else if o.sub != "" && (c.test == nil || o.test == c.test) {
 				if out.testOf == nil {
 					out.testOf = map[string]string{}
 				}

@@ -3620,6 +3620,126 @@ func TestStarts(t *testing.T) {
 }
 "#;
 
+/// A suite's test methods run as subtests of one test (testify's
+/// suite.Run): a later method's stuck job, on a bus an earlier method
+/// started, names the later method's subtest, which was reported as
+/// passed while the earlier one's report carried the job (helper-100).
+#[test]
+fn a_suite_methods_stuck_job_names_its_own_subtest() {
+    let m = temp_module(&[
+        ("suitebus/bus.go", SUITE_BUS),
+        ("suitebus/bus_test.go", SUITE_BUS_TESTS),
+    ]);
+    let run = run_in(m.path(), &["./suitebus", "--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
+    assert_eq!(
+        leaked,
+        ["TestBus", "TestBus/TestA_FirstUse", "TestBus/TestB_Stuck"],
+        "{out}"
+    );
+    let tests = run.tests();
+    let group = |name: &str| {
+        let t = &tests[&(format!("{M}suitebus"), name.to_string())];
+        let groups = t["leak"]["groups"].as_array().cloned().unwrap_or_default();
+        assert_eq!(groups.len(), 1, "{name}: {out}");
+        groups[0]["frames"][0]["function"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        group("TestBus/TestA_FirstUse").ends_with("suitebus.(*bus).dispatch"),
+        "{out}"
+    );
+    assert!(
+        group("TestBus/TestB_Stuck").ends_with("suitebus.busSuite.TestB_Stuck.func1"),
+        "{out}"
+    );
+}
+
+const SUITE_BUS: &str = r#"// Package suitebus runs each published handler on a goroutine of its own,
+// from a dispatcher started on first use.
+package suitebus
+
+import "sync"
+
+type bus struct {
+	jobs chan func()
+}
+
+var (
+	once    sync.Once
+	current *bus
+)
+
+func get() *bus {
+	once.Do(func() {
+		current = &bus{jobs: make(chan func())}
+		go current.dispatch()
+	})
+	return current
+}
+
+func (b *bus) dispatch() {
+	for job := range b.jobs {
+		go job()
+	}
+}
+
+// Publish hands handler to the bus, which runs it with topic.
+func Publish(topic string, handler func(string)) {
+	get().jobs <- func() { handler(topic) }
+}
+"#;
+
+const SUITE_BUS_TESTS: &str = r#"package suitebus
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// run runs each Test method of s as a subtest, as testify's suite.Run does.
+func run(t *testing.T, s any) {
+	v := reflect.ValueOf(s)
+	for i := 0; i < v.NumMethod(); i++ {
+		m := v.Type().Method(i)
+		if !strings.HasPrefix(m.Name, "Test") {
+			continue
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			v.Method(i).Call([]reflect.Value{reflect.ValueOf(t)})
+		})
+	}
+}
+
+type busSuite struct{}
+
+func (busSuite) TestA_FirstUse(t *testing.T) {
+	done := make(chan struct{})
+	Publish("a", func(string) { close(done) })
+	<-done
+}
+
+func (busSuite) TestB_Stuck(t *testing.T) {
+	started, block := make(chan struct{}), make(chan struct{})
+	Publish("x", func(string) {
+		close(started)
+		<-block
+	})
+	<-started
+}
+
+func (busSuite) TestC_Clean(t *testing.T) {}
+
+func TestBus(t *testing.T) { run(t, busSuite{}) }
+
+func TestOther(t *testing.T) {}
+"#;
+
 /// A stuck job a test handed a bus it did not start stays that test's
 /// leak when the bus runs the test's other jobs after it returned: a quick
 /// one, or a second stuck one (the bus starts one job at a time). They
