@@ -3626,11 +3626,8 @@ func TestStarts(t *testing.T) {
 /// passed while the earlier one's report carried the job (helper-100).
 #[test]
 fn a_suite_methods_stuck_job_names_its_own_subtest() {
-    let m = temp_module(&[
-        ("suitebus/bus.go", SUITE_BUS),
-        ("suitebus/bus_test.go", SUITE_BUS_TESTS),
-    ]);
-    let run = run_in(m.path(), &["./suitebus", "--", "-count=1"], &[]);
+    let m = temp_module(&[("lazybus/bus.go", LAZY_BUS), ("lazybus/bus_test.go", SUITE_BUS_TESTS)]);
+    let run = run_in(m.path(), &["./lazybus", "--", "-count=1"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
     let leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
@@ -3641,7 +3638,7 @@ fn a_suite_methods_stuck_job_names_its_own_subtest() {
     );
     let tests = run.tests();
     let group = |name: &str| {
-        let t = &tests[&(format!("{M}suitebus"), name.to_string())];
+        let t = &tests[&(format!("{M}lazybus"), name.to_string())];
         let groups = t["leak"]["groups"].as_array().cloned().unwrap_or_default();
         assert_eq!(groups.len(), 1, "{name}: {out}");
         groups[0]["frames"][0]["function"]
@@ -3650,51 +3647,16 @@ fn a_suite_methods_stuck_job_names_its_own_subtest() {
             .to_string()
     };
     assert!(
-        group("TestBus/TestA_FirstUse").ends_with("suitebus.(*bus).dispatch"),
+        group("TestBus/TestA_FirstUse").ends_with("lazybus.(*bus).dispatch"),
         "{out}"
     );
     assert!(
-        group("TestBus/TestB_Stuck").ends_with("suitebus.busSuite.TestB_Stuck.func1"),
+        group("TestBus/TestB_Stuck").ends_with("lazybus.busSuite.TestB_Stuck.func1"),
         "{out}"
     );
 }
 
-const SUITE_BUS: &str = r#"// Package suitebus runs each published handler on a goroutine of its own,
-// from a dispatcher started on first use.
-package suitebus
-
-import "sync"
-
-type bus struct {
-	jobs chan func()
-}
-
-var (
-	once    sync.Once
-	current *bus
-)
-
-func get() *bus {
-	once.Do(func() {
-		current = &bus{jobs: make(chan func())}
-		go current.dispatch()
-	})
-	return current
-}
-
-func (b *bus) dispatch() {
-	for job := range b.jobs {
-		go job()
-	}
-}
-
-// Publish hands handler to the bus, which runs it with topic.
-func Publish(topic string, handler func(string)) {
-	get().jobs <- func() { handler(topic) }
-}
-"#;
-
-const SUITE_BUS_TESTS: &str = r#"package suitebus
+const SUITE_BUS_TESTS: &str = r#"package lazybus
 
 import (
 	"reflect"
