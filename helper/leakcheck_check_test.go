@@ -690,7 +690,7 @@ func leakcheckPackageCode(g *leakcheckGoroutine) bool {
 // the bus's own Request; a test's closures tell their test by the rules for
 // test code). What a daemon starts for itself (`go d.loop()`, `go func()`
 // in its own function, `go worker(n)`) is none, nor a closure written in
-// a function that started the daemon's lineage (helper-100: a reporter's
+// a function whose go statement started the daemon's lineage (helper-100: a reporter's
 // Start writes the reader its loop starts on first tick, a supervisor's
 // start writes the worker it restarts; each was blamed on whichever test
 // ran then).
@@ -718,11 +718,13 @@ func leakcheckJobFunc(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
 		return ""
 	}
 	// The daemon's lineage, as far as its goroutines are alive: a closure
-	// written where one of them was started is the daemon's own.
+	// written in a function whose own go statement started one of them is
+	// the daemon's own. (Not one a closure of it started: a bus that
+	// Subscribe starts through once.Do runs the jobs Subscribe writes.)
 	p := leakcheckFind(snap, g.createdIn)
 	for n := 0; p != nil && n < 64; n++ {
 		p.parseStack()
-		if p.createdBy != "" && leakcheckWrittenIn(p.createdBy) == written {
+		if p.createdBy == written {
 			return ""
 		}
 		p = leakcheckFind(snap, p.createdIn)

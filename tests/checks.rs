@@ -3620,6 +3620,146 @@ func TestStarts(t *testing.T) {
 }
 "#;
 
+/// A bus that its Subscribe starts (through once.Do), when package
+/// initialization subscribed first: the handler a test subscribes and
+/// leaves blocked is the test's leak. Subscribe wrote the job and started
+/// the dispatcher, which made the job count as the bus's own (missed, exit
+/// 0, helper-101); only a go statement of the function itself says so.
+#[test]
+fn a_job_written_where_a_once_started_the_bus_is_the_tests_leak() {
+    let m = temp_module(&[
+        ("events/bus.go", ONCE_STARTED_BUS),
+        ("events/cache.go", ONCE_STARTED_BUS_CACHE),
+        ("events/cache_test.go", ONCE_STARTED_BUS_TESTS),
+    ]);
+    let run = run_in(m.path(), &["./events", "--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
+    assert_eq!(leaked, ["TestCacheInvalidate"], "{out}");
+    assert!(out.contains("events.(*Cache).Invalidate (events/cache.go"), "{out}");
+}
+
+const ONCE_STARTED_BUS: &str = r#"// Package events runs each subscriber's handler, recovering its panics,
+// from a dispatcher the first Subscribe starts.
+package events
+
+import (
+	"log"
+	"sync"
+)
+
+// Event is what is published on a topic.
+type Event struct {
+	Topic string
+	Data  string
+}
+
+// Handler handles an event.
+type Handler func(Event)
+
+// Bus delivers events to subscribers.
+type Bus struct {
+	once  sync.Once
+	mu    sync.Mutex
+	subs  map[string][]func(Event)
+	queue chan Event
+}
+
+// Default is the process's bus.
+var Default = &Bus{}
+
+// Subscribe registers h for topic; the dispatcher starts on first use.
+func (b *Bus) Subscribe(topic string, h Handler) {
+	b.once.Do(func() {
+		b.subs = map[string][]func(Event){}
+		b.queue = make(chan Event, 64)
+		go b.dispatch()
+	})
+	wrapped := func(ev Event) {
+		defer func() {
+			if r := recover(); r != nil {
+				log.Printf("events: handler for %s panicked: %v", topic, r)
+			}
+		}()
+		h(ev)
+	}
+	b.mu.Lock()
+	b.subs[topic] = append(b.subs[topic], wrapped)
+	b.mu.Unlock()
+}
+
+// Publish queues an event for topic.
+func (b *Bus) Publish(topic, data string) {
+	b.queue <- Event{Topic: topic, Data: data}
+}
+
+func (b *Bus) dispatch() {
+	for ev := range b.queue {
+		b.mu.Lock()
+		hs := append([]func(Event){}, b.subs[ev.Topic]...)
+		b.mu.Unlock()
+		for _, h := range hs {
+			go h(ev)
+		}
+	}
+}
+
+var levelMu sync.Mutex
+var level = "info"
+
+func init() {
+	Default.Subscribe("config.reload", func(ev Event) {
+		levelMu.Lock()
+		level = ev.Data
+		levelMu.Unlock()
+	})
+}
+"#;
+
+const ONCE_STARTED_BUS_CACHE: &str = r#"package events
+
+import "sync"
+
+// Cache invalidates entries when told to over the bus.
+type Cache struct {
+	mu      sync.Mutex
+	entries map[string]string
+	flushed chan struct{}
+}
+
+func NewCache() *Cache {
+	return &Cache{entries: map[string]string{}, flushed: make(chan struct{})}
+}
+
+// Invalidate is a bus handler; it reports each flush on c.flushed.
+func (c *Cache) Invalidate(ev Event) {
+	c.mu.Lock()
+	delete(c.entries, ev.Data)
+	c.mu.Unlock()
+	c.flushed <- struct{}{} // nobody reads if caller forgot
+}
+"#;
+
+const ONCE_STARTED_BUS_TESTS: &str = r#"package events
+
+import "testing"
+
+func TestConfigReload(t *testing.T) {
+	Default.Publish("config.reload", "debug")
+}
+
+func TestCacheInvalidate(t *testing.T) {
+	c := NewCache()
+	c.entries["k"] = "v"
+	Default.Subscribe("cache.invalidate", c.Invalidate)
+	Default.Publish("cache.invalidate", "k")
+	// forgot to read c.flushed: the handler blocks forever
+}
+
+func TestOther(t *testing.T) {}
+"#;
+
 /// A suite's test methods run as subtests of one test (testify's
 /// suite.Run): a later method's stuck job, on a bus an earlier method
 /// started, names the later method's subtest, which was reported as
