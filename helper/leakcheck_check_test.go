@@ -785,11 +785,11 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 	}
 	g.parseStack()
 	for _, fn := range g.funcs {
-		decl := leakcheckDeclOf(fn)
-		if decl == "" || leakcheckIsTestName(decl) {
+		pkg, decl := leakcheckSplitFunc(fn)
+		if pkg != leakcheckFuncPath && pkg != leakcheckFuncPath+"_test" || decl == "" || leakcheckIsTestName(decl) {
 			continue
 		}
-		rest := fn[leakcheckstrings.Index(fn, decl)+len(decl):]
+		rest := fn[len(pkg)+1+len(decl):]
 		if !leakcheckHasPrefix(rest, ".") {
 			continue
 		}
