@@ -656,6 +656,7 @@ mod tests {
             started: Some("2026-11-30T08:41:08Z".into()),
             failed_outside_tests: false,
             dir: Some("/p".into()),
+            declared: Default::default(),
             go_failed: false,
         };
         let verdicts = [

@@ -9,7 +9,7 @@
 //! the shard's summary, go's lines outside every package) goes to the
 //! reporters as [`Event::Notice`]. `--shard-list` alone prints directly.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -506,6 +506,7 @@ impl Prepared {
                 .iter()
                 .map(|p| (p.import_path.clone(), p.dir.clone()))
                 .collect(),
+            injections: &self.overlay.injections,
             rules: &self.info.rules,
             baseline: self.baseline.as_ref(),
             records: self.records.path(),
@@ -834,6 +835,8 @@ pub fn report_nothing(tc: &Toolchain, reporters: &mut [Box<dyn Reporter>]) -> Re
 struct Pass<'a> {
     tc: &'a Toolchain,
     dirs: HashMap<String, PathBuf>,
+    /// What was instrumented in each package (where its tests are declared).
+    injections: &'a BTreeMap<String, inject::Injection>,
     rules: &'a [IgnoreRule],
     baseline: Option<&'a Baseline>,
     records: &'a Path,
@@ -1064,7 +1067,14 @@ impl Pass<'_> {
     }
 
     fn collector(&self, package: &str) -> PackageCollector {
-        PackageCollector::new(package).with_dir(self.dirs.get(package).cloned())
+        PackageCollector::new(package)
+            .with_dir(self.dirs.get(package).cloned())
+            .with_declared(
+                self.injections
+                    .get(package)
+                    .map(|i| i.declared.clone())
+                    .unwrap_or_default(),
+            )
     }
 
     fn finish(

@@ -660,6 +660,82 @@ fn junit_points_at_the_largest_leaked_group_in_the_modules_code() {
     assert_eq!(case.attribute("line"), Some("18"), "{}", run.junit);
 }
 
+/// Leaks with no frame in the module's code: test servers never closed,
+/// in a test, a subtest and an external test.
+const STDLIB_ONLY_TEST: &str = r#"package stdonly
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestServerNeverClosed(t *testing.T) {
+	httptest.NewServer(http.NotFoundHandler())
+}
+
+func TestRoutes(t *testing.T) {
+	t.Run("ok", func(t *testing.T) {})
+	t.Run("server", func(t *testing.T) {
+		httptest.NewServer(http.NotFoundHandler())
+	})
+}
+"#;
+
+const STDLIB_ONLY_XTEST: &str = r#"package stdonly_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestExternalServer(t *testing.T) {
+	httptest.NewServer(http.NotFoundHandler())
+}
+"#;
+
+// A leak that is all Go's own code (an httptest server never closed)
+// points the JUnit file and the GitHub annotation at the test's
+// declaration, the top-level test's for a subtest: it pointed nowhere.
+#[test]
+fn a_leak_with_no_frame_in_the_modules_code_points_at_the_tests_declaration() {
+    let m = temp_module(&[
+        ("stdonly/stdonly_test.go", STDLIB_ONLY_TEST),
+        ("stdonly/x_test.go", STDLIB_ONLY_XTEST),
+    ]);
+    let run = run_in(m.path(), &["--annotations", "--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let place = |name: &str| {
+        let case = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(name))
+            .unwrap_or_else(|| panic!("no testcase {name} in {}", run.junit));
+        (case.attribute("file"), case.attribute("line"))
+    };
+    let internal = Some("stdonly/stdonly_test.go");
+    assert_eq!(place("TestServerNeverClosed"), (internal, Some("9")), "{}", run.junit);
+    assert_eq!(place("TestRoutes/server"), (internal, Some("13")), "{}", run.junit);
+    assert_eq!(
+        place("TestExternalServer"),
+        (Some("stdonly/x_test.go"), Some("9")),
+        "{}",
+        run.junit
+    );
+    // Passing tests point nowhere, as before.
+    assert_eq!(place("TestRoutes/ok"), (None, None), "{}", run.junit);
+    let out = run.stdout();
+    assert!(
+        out.contains("::error file=stdonly/stdonly_test.go,line=9,title=Goroutine leak in TestServerNeverClosed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("::error file=stdonly/x_test.go,line=9,title=Goroutine leak in TestExternalServer"),
+        "{out}"
+    );
+}
+
 /// A test that prints what looks like testing's framing (a tool's test
 /// showing a nested `go test` run's output) keeps those lines: go test
 /// shows them, and test2json gives a genuine framing line to the test it

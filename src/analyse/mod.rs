@@ -313,6 +313,11 @@ pub struct PackageResult {
     /// The package directory, when discovery knew it (file names in test
     /// output are relative to it).
     pub dir: Option<std::path::PathBuf>,
+    /// Where its tests, fuzz targets and examples are declared (file, line),
+    /// by name, when leakcheck instrumented them: where a report points for
+    /// one whose leak has no frame in the user's code.
+    #[serde(skip)]
+    pub declared: BTreeMap<String, (std::path::PathBuf, u32)>,
     /// go test itself reported the package failed (which explains a
     /// failing exit status of go test).
     #[serde(skip)]
@@ -320,6 +325,12 @@ pub struct PackageResult {
 }
 
 impl PackageResult {
+    /// Where a test (or its top-level test, for a subtest) is declared.
+    pub fn declaration(&self, test: &str) -> Option<(&std::path::Path, u32)> {
+        let top = test.split('/').next().unwrap_or(test);
+        self.declared.get(top).map(|(file, line)| (file.as_path(), *line))
+    }
+
     /// A package go test never finished (or never started), and why.
     pub fn not_finished(import_path: &str, why: &str) -> PackageResult {
         PackageResult {
@@ -339,6 +350,7 @@ impl PackageResult {
             started: None,
             failed_outside_tests: false,
             dir: None,
+            declared: BTreeMap::new(),
             go_failed: false,
         }
     }
@@ -496,6 +508,7 @@ pub struct PackageCollector {
     elapsed: f64,
     started: Option<String>,
     dir: Option<std::path::PathBuf>,
+    declared: BTreeMap<String, (std::path::PathBuf, u32)>,
 }
 
 impl PackageCollector {
@@ -510,6 +523,12 @@ impl PackageCollector {
     /// The same, knowing the package's directory.
     pub fn with_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
         self.dir = dir;
+        self
+    }
+
+    /// The same, knowing where its tests are declared.
+    pub fn with_declared(mut self, declared: BTreeMap<String, (std::path::PathBuf, u32)>) -> Self {
+        self.declared = declared;
         self
     }
 
@@ -1044,6 +1063,7 @@ impl PackageCollector {
             started: self.started,
             failed_outside_tests,
             dir: self.dir,
+            declared: self.declared,
             go_failed,
         }
     }

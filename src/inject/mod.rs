@@ -188,6 +188,10 @@ pub struct Injection {
     pub rewritten: Vec<PathBuf>,
     /// Tests, fuzz targets and examples that call the helper.
     pub checked: usize,
+    /// Where each of them is declared (file, line of its `func`), by name;
+    /// the first, when the internal and the external test package both
+    /// declare one.
+    pub declared: BTreeMap<String, (PathBuf, u32)>,
     /// The files leakcheck adds to the package (their paths in it).
     pub added: Vec<PathBuf>,
 }
@@ -427,6 +431,7 @@ fn inject_package(
         helper_main: None,
         rewritten: Vec::new(),
         checked: 0,
+        declared: BTreeMap::new(),
         added: Vec::new(),
     };
     let mut external_clause = None;
@@ -552,6 +557,12 @@ fn inject_package(
             &renamed[usize::from(external)],
         );
         names_main[usize::from(external)] |= rewrite.names_main;
+        for (name, line) in &rewrite.declared {
+            injection
+                .declared
+                .entry(name.clone())
+                .or_insert_with(|| (path.clone(), *line));
+        }
         if rewrite.user_main {
             injection.user_main = Some(path.clone());
         }

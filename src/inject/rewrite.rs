@@ -66,6 +66,10 @@ pub struct FileRewrite {
     pub names_main: bool,
     /// Top-level tests, fuzz targets and examples that now call the helper.
     pub checked: usize,
+    /// Their names and the lines of their `func`s: where a report points
+    /// for a test whose leak has no frame in the user's code (an httptest
+    /// server never closed is all net/http).
+    pub declared: Vec<(String, u32)>,
 }
 
 /// Rewrites one test file (see the module documentation), with the type
@@ -107,6 +111,9 @@ pub fn rewrite_test_file_renaming(
     let mut checked = 0;
     let mut asks_unicode = false;
     let mut exit_scopes: Vec<(usize, usize)> = Vec::new();
+    let mut declared = Vec::new();
+    // The line of the offset `counted_to`, counted on as the tokens go.
+    let (mut line, mut counted_to) = (1u32, 0usize);
     let mut depth = 0i32;
     for i in 0..toks.len() {
         match toks[i].text {
@@ -219,6 +226,12 @@ pub fn rewrite_test_file_renaming(
                     }
                     _ => continue,
                 };
+                if checked > declared.len() {
+                    let at = toks[i].start;
+                    line += memchr::memchr_iter(b'\n', &source.as_bytes()[counted_to..at]).count() as u32;
+                    counted_to = at;
+                    declared.extend(decl.map(|n| (n.to_string(), line)));
+                }
                 edits.push(Edit::insert(toks[body].end(), insert));
             }
             _ => {}
@@ -246,6 +259,7 @@ pub fn rewrite_test_file_renaming(
         user_main,
         names_main: declares_top_level(&toks, "TestMain"),
         checked,
+        declared,
     }
 }
 
@@ -1339,6 +1353,10 @@ func TestQ(t *testing.T) {
         // Not a test by Go's rule: a helper given a *testing.T.
         assert!(r.source.contains("func Testlower(t *testing.T) { leakcheckSub(t);}"));
         assert_eq!(r.checked, 3);
+        // Where each is declared: the report's place for a leak that has
+        // no frame in the user's code.
+        let declared: Vec<(&str, u32)> = r.declared.iter().map(|(n, l)| (n.as_str(), *l)).collect();
+        assert_eq!(declared, [("TestA", 5), ("FuzzB", 9), ("ExampleD", 13)]);
         assert_eq!(r.source.lines().count(), src.lines().count());
     }
 

@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::junit::{leak_location, user_location};
+use super::junit::{declared_location, leak_location, user_location};
 use super::{text, Event, Reporter, RunInfo};
 use crate::analyse::{CheckState, PackageResult, PackageStatus, Verdict};
 use crate::error::{Error, Result};
@@ -102,7 +102,12 @@ impl<W: Write> AnnotationsReporter<W> {
                 if new.is_empty() {
                     continue;
                 }
-                let loc = new.iter().find_map(|g| user_location(g, &root));
+                // (Else where the test is declared: an httptest server
+                // never closed has no frame in the user's code.)
+                let loc = new
+                    .iter()
+                    .find_map(|g| user_location(g, &root))
+                    .or_else(|| declared_location(p, &name, &root));
                 let mut message = text::leak_summary(leak);
                 for g in &new {
                     message.push('\n');

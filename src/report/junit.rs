@@ -261,7 +261,7 @@ fn test_case(p: &PackageResult, t: &TestResult, root: &Path) -> TestCase {
     let mut tc = TestCase::new(xml_safe(&t.name), status);
     tc.set_classname(xml_safe(&p.import_path));
     tc.set_time(secs(t.elapsed));
-    if let Some(loc) = t.leak.as_ref().and_then(|l| leak_location(&l.groups, root)) {
+    if let Some(loc) = t.leak.as_ref().and_then(|l| test_leak_location(p, &t.name, l, root)) {
         tc.extra.insert("file".into(), xml_safe(&loc.0).into());
         tc.extra.insert("line".into(), loc.1.to_string().into());
     }
@@ -351,6 +351,25 @@ pub fn leak_location(groups: &[crate::analyse::group::LeakedGroup], root: &Path)
     text::tree_order(groups, root)
         .into_iter()
         .find_map(|(_, i)| user_location(&groups[i], root))
+}
+
+/// Where a dashboard should point for a test's leak: [`leak_location`],
+/// else, when every frame of it is Go's own (an httptest server never
+/// closed), where the test, or its top-level test, is declared.
+pub fn test_leak_location(
+    p: &PackageResult,
+    test: &str,
+    leak: &crate::analyse::LeakReport,
+    root: &Path,
+) -> Option<(String, u32)> {
+    leak_location(&leak.groups, root).or_else(|| declared_location(p, test, root))
+}
+
+/// Where a test (its top-level test, for a subtest) is declared, relative
+/// to the module root.
+pub fn declared_location(p: &PackageResult, test: &str, root: &Path) -> Option<(String, u32)> {
+    let (file, line) = p.declaration(test)?;
+    Some((text::short_path(file.to_str()?, root).to_string(), line))
 }
 
 /// Where a dashboard should point for a leaked group: where it was created

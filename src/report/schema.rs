@@ -717,6 +717,8 @@ impl From<&PackageResult> for Package {
             started,
             failed_outside_tests,
             dir,
+            // Only points the JUnit file and annotations at a test.
+            declared: _,
             // Only explains go test's exit status to the session.
             go_failed: _,
         } = p;
