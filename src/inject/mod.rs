@@ -188,9 +188,9 @@ pub struct Injection {
     pub rewritten: Vec<PathBuf>,
     /// Tests, fuzz targets and examples that call the helper.
     pub checked: usize,
-    /// Where each of them is declared (file, line of its `func`), by name;
-    /// the first, when the internal and the external test package both
-    /// declare one.
+    /// Where each of them, and the package's TestMain, is declared (file,
+    /// line of its `func`), by name; the first, when the internal and the
+    /// external test package both declare one.
     pub declared: BTreeMap<String, (PathBuf, u32)>,
     /// The files leakcheck adds to the package (their paths in it).
     pub added: Vec<PathBuf>,

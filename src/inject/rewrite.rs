@@ -66,9 +66,10 @@ pub struct FileRewrite {
     pub names_main: bool,
     /// Top-level tests, fuzz targets and examples that now call the helper.
     pub checked: usize,
-    /// Their names and the lines of their `func`s: where a report points
-    /// for a test whose leak has no frame in the user's code (an httptest
-    /// server never closed is all net/http).
+    /// Their names and the lines of their `func`s, and the package's
+    /// TestMain's: where a report points for a test whose leak has no
+    /// frame in the user's code (an httptest server never closed is all
+    /// net/http), or for what is left after the last test.
     pub declared: Vec<(String, u32)>,
 }
 
@@ -154,6 +155,7 @@ pub fn rewrite_test_file_renaming(
                     (None, None) if !f.type_only => f.fuzz_callback(&toks, i, &testing, aliases),
                     _ => None,
                 };
+                let counted = checked;
                 let insert = match (decl, param) {
                     (Some(_), Some((_, 'M'))) if main => " defer leakcheckMain()();".to_string(),
                     _ if main => continue,
@@ -226,7 +228,7 @@ pub fn rewrite_test_file_renaming(
                     }
                     _ => continue,
                 };
-                if checked > declared.len() {
+                if checked > counted || main {
                     let at = toks[i].start;
                     line += memchr::memchr_iter(b'\n', &source.as_bytes()[counted_to..at]).count() as u32;
                     counted_to = at;
@@ -1357,6 +1359,9 @@ func TestQ(t *testing.T) {
         // no frame in the user's code.
         let declared: Vec<(&str, u32)> = r.declared.iter().map(|(n, l)| (n.as_str(), *l)).collect();
         assert_eq!(declared, [("TestA", 5), ("FuzzB", 9), ("ExampleD", 13)]);
+        let main =
+            rewrite_test_file("package p\n\nimport \"testing\"\n\nfunc TestMain(m *testing.M) {\n\tm.Run()\n}\n");
+        assert_eq!(main.declared, [("TestMain".to_string(), 5)]);
         assert_eq!(r.source.lines().count(), src.lines().count());
     }
 

@@ -336,7 +336,11 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
     };
     let mut tc = TestCase::new("TestMain", status);
     tc.set_classname(xml_safe(&p.import_path));
-    if let Some(loc) = p.main_leak.as_ref().and_then(|l| leak_location(&l.groups, root)) {
+    if let Some(loc) = p
+        .main_leak
+        .as_ref()
+        .and_then(|l| test_leak_location(p, "TestMain", l, root))
+    {
         tc.extra.insert("file".into(), xml_safe(&loc.0).into());
         tc.extra.insert("line".into(), loc.1.to_string().into());
     }
@@ -355,7 +359,9 @@ pub fn leak_location(groups: &[crate::analyse::group::LeakedGroup], root: &Path)
 
 /// Where a dashboard should point for a test's leak: [`leak_location`],
 /// else, when every frame of it is Go's own (an httptest server never
-/// closed), where the test, or its top-level test, is declared.
+/// closed), where the test, or its top-level test, is declared (for
+/// `TestMain`, what is left after the last test: the package's own
+/// TestMain, if it has one).
 pub fn test_leak_location(
     p: &PackageResult,
     test: &str,
