@@ -292,3 +292,118 @@ func TestWork(t *testing.T) {
     assert_eq!(run.code(), 0, "{}{}", run.stdout(), run.stderr());
     assert!(trace.exists());
 }
+
+/// Client connections three ways: busy with a request that gets no
+/// answer, idle (kept alive), and one of each on one transport.
+const CONNS_TEST: &str = r#"package conns
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+var never = make(chan struct{})
+
+// stalling answers no request; it tells started that one came.
+func stalling(started chan<- struct{}) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		started <- struct{}{}
+		<-never
+	}
+}
+
+func ok(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }
+
+func get(t *testing.T, c *http.Client, url string) {
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+func ask(c *http.Client, url string) {
+	resp, err := c.Get(url)
+	if err == nil {
+		resp.Body.Close()
+	}
+}
+
+func TestBusy(t *testing.T) {
+	started := make(chan struct{}, 1)
+	srv := httptest.NewServer(stalling(started))
+	c := &http.Client{Transport: &http.Transport{}}
+	go ask(c, srv.URL)
+	<-started
+}
+
+func TestIdle(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(ok))
+	get(t, &http.Client{Transport: &http.Transport{}}, srv.URL)
+}
+
+func TestBoth(t *testing.T) {
+	started := make(chan struct{}, 1)
+	idle := httptest.NewServer(http.HandlerFunc(ok))
+	busy := httptest.NewServer(stalling(started))
+	c := &http.Client{Transport: &http.Transport{}}
+	get(t, c, idle.URL)
+	go ask(c, busy.URL)
+	<-started
+}
+"#;
+
+// A client connection busy with a request that never got its response is
+// not "idle, kept alive": its fix is the request's timeout, and the
+// server's watch for the client hanging up ends with the handler (an
+// evaluator's HTTP client without a timeout was told to close idle
+// connections). Idle ones, or a mix the counts cannot split, keep the
+// keep-alive reading and its hint.
+#[test]
+fn a_connection_busy_with_a_request_that_gets_no_answer_is_not_idle() {
+    let m = temp_module(&[("conns/conns_test.go", CONNS_TEST)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let tests = run.tests();
+    let rules = |test: &str| -> Vec<String> {
+        let t = &tests[&("example.com/tmp/conns".to_string(), test.to_string())];
+        assert_eq!(t["verdict"], "leaked", "{test}: {t}");
+        t["leak"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["diagnosis"]["rule"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let count = |rules: &[String], rule: &str| rules.iter().filter(|r| *r == rule).count();
+    let busy = rules("TestBusy");
+    assert_eq!(count(&busy, "http-request-without-timeout"), 1, "{busy:?}");
+    assert_eq!(count(&busy, "http-request-connection"), 2, "{busy:?}");
+    assert_eq!(count(&busy, "http-handler-connection"), 1, "{busy:?}");
+    assert_eq!(count(&busy, "http-keep-alive"), 0, "{busy:?}");
+    let idle = rules("TestIdle");
+    assert_eq!(count(&idle, "http-keep-alive"), 2, "{idle:?}");
+    assert_eq!(count(&idle, "http-request-connection"), 0, "{idle:?}");
+    let both = rules("TestBoth");
+    assert_eq!(count(&both, "http-keep-alive"), 2, "{both:?}");
+    assert_eq!(count(&both, "http-request-connection"), 0, "{both:?}");
+    // The keep-alive hint under the idle connections only.
+    let out = run.stdout();
+    let section = |test: &str| {
+        let at = out
+            .find(&format!("--- LEAK: {test} "))
+            .unwrap_or_else(|| panic!("no {test} in {out}"));
+        let rest = &out[at + 1..];
+        &rest[..rest.find("--- ").unwrap_or(rest.len())]
+    };
+    assert!(!section("TestBusy").contains("hint: net/http keep-alive"), "{out}");
+    assert!(section("TestIdle").contains("hint: net/http keep-alive"), "{out}");
+    assert!(section("TestBoth").contains("hint: net/http keep-alive"), "{out}");
+    assert!(
+        section("TestBusy").contains("busy with a request of this leak that is still waiting for its response"),
+        "{out}"
+    );
+}

@@ -185,6 +185,63 @@ fn annotate_report(report: &mut LeakReport, rules: &[DiagnosisRule], test_contex
     }
     name_lock_holders(&mut report.groups);
     name_lock_cycles(&mut report.groups);
+    name_requests_in_flight(&mut report.groups);
+}
+
+/// The rule name of a client connection's loops busy with a request of the
+/// same leak ([`name_requests_in_flight`]).
+pub const HTTP_REQUEST_CONNECTION: &str = "http-request-connection";
+
+/// The rule name of a server connection watched while a handler of the
+/// same leak runs ([`name_requests_in_flight`]).
+pub const HTTP_HANDLER_CONNECTION: &str = "http-handler-connection";
+
+/// A client connection's loops (readLoop waiting for a response, writeLoop)
+/// look the same idle and busy with a request that gets no answer; so does
+/// the server's watch for the client hanging up (backgroundRead) and its
+/// wait for the next request. When the same leak holds requests still
+/// waiting for their responses (or handlers that never return) for every
+/// such connection, the connections are theirs: "close the idle
+/// connections" would not end them, the request's timeout (the handler's
+/// return) would. An evaluator's HTTP client without a timeout got the
+/// idle-connection reading for its busy connection.
+fn name_requests_in_flight(groups: &mut [LeakedGroup]) {
+    let rule_of = |g: &LeakedGroup| g.diagnosis.as_ref().map(|d| d.rule.clone()).unwrap_or_default();
+    let count = |rule: &str, function: Option<&str>| -> usize {
+        groups
+            .iter()
+            .filter(|g| rule_of(g) == rule)
+            .filter(|g| function.is_none_or(|f| g.frames.iter().any(|l| l.function == f)))
+            .map(|g| g.count)
+            .sum()
+    };
+    let requests = count("http-request-without-timeout", None);
+    let handlers = count("http-handler-blocked", None);
+    let busy_reads = count("http-keep-alive", Some("net/http.(*persistConn).readLoop"));
+    let busy_writes = count("http-keep-alive", Some("net/http.(*persistConn).writeLoop"));
+    let watches = count("http-server-connection", None);
+    for g in groups.iter_mut() {
+        let rule = rule_of(g);
+        let loop_of = |f: &str| g.frames.iter().any(|l| l.function == f);
+        let client = rule == "http-keep-alive"
+            && requests > 0
+            && (loop_of("net/http.(*persistConn).readLoop") && busy_reads <= requests
+                || loop_of("net/http.(*persistConn).writeLoop") && busy_writes <= requests);
+        let server = rule == "http-server-connection" && handlers > 0 && watches <= handlers;
+        if client {
+            g.diagnosis = Some(Diagnosis {
+                rule: HTTP_REQUEST_CONNECTION.into(),
+                waits: "an HTTP client connection's loop, busy with a request of this leak that is still waiting for its response".into(),
+                fix: Some("give the client a timeout (http.Client{Timeout: …}) or the request a context with a deadline: when the request gives up, its connection is closed".into()),
+            });
+        } else if server {
+            g.diagnosis = Some(Diagnosis {
+                rule: HTTP_HANDLER_CONNECTION.into(),
+                waits: "an HTTP server watching a connection for its client to hang up while a handler of this leak runs".into(),
+                fix: Some("make the handler return (select on r.Context().Done(), which ends when the client hangs up or the server closes); the watch ends with it".into()),
+            });
+        }
+    }
 }
 
 /// The rules whose text blames a partner that is gone: a receiver that

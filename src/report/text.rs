@@ -359,11 +359,19 @@ pub fn leak_text_styled(report: &LeakReport, root: &Path, indent: &str, style: S
         let parts: Vec<String> = report.ignored.iter().map(|(r, n)| format!("{n} by {r}")).collect();
         let _ = writeln!(out, "{indent}(ignored: {})", parts.join(", "));
     }
+    // (Not for a request still waiting and its connection: the request's
+    // timeout is their fix.)
+    let in_flight = |g: &LeakedGroup| {
+        g.diagnosis.as_ref().is_some_and(|d| {
+            d.rule == "http-request-without-timeout" || d.rule == crate::analyse::diagnose::HTTP_REQUEST_CONNECTION
+        })
+    };
     if report.total > 0
         && report.groups.iter().any(|g| {
-            g.frames
-                .iter()
-                .any(|f| f.function.starts_with("net/http.(*persistConn)"))
+            !in_flight(g)
+                && g.frames
+                    .iter()
+                    .any(|f| f.function.starts_with("net/http.(*persistConn)"))
         })
     {
         let _ = writeln!(
