@@ -407,3 +407,113 @@ fn a_connection_busy_with_a_request_that_gets_no_answer_is_not_idle() {
         "{out}"
     );
 }
+
+/// Selects four ways: a context's Done() case, a stop case that returns,
+/// a loop with no way out, and a one-shot select the source says nothing
+/// more of.
+const SELECTS: &str = r#"package selects
+
+import (
+	"context"
+	"testing"
+)
+
+type watcher struct{ events chan string }
+
+func (w *watcher) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-w.events:
+			_ = e // "}" in a comment, and in a string: "{"
+		}
+	}
+}
+
+type flusher struct{ quit, in chan int }
+
+func (f *flusher) loop() {
+	for {
+		select {
+		case v, open := <-f.in:
+			if !open {
+				return
+			}
+			_ = v
+		case <-f.quit:
+		}
+	}
+}
+
+func forward(in <-chan int, out chan<- int) {
+	for {
+		select {
+		case v := <-in:
+			out <- v
+		case out <- 0:
+		}
+	}
+}
+
+func either(a, b chan int) int {
+	select {
+	case v := <-a:
+		return v
+	case v := <-b:
+		return v
+	}
+}
+
+func TestContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	_ = cancel
+	go (&watcher{events: make(chan string)}).run(ctx)
+}
+
+func TestStopCase(t *testing.T) {
+	go (&flusher{quit: make(chan int), in: make(chan int)}).loop()
+}
+
+func TestNoExit(t *testing.T) { go forward(make(chan int), make(chan int)) }
+
+func TestOneShot(t *testing.T) { go either(make(chan int), make(chan int)) }
+"#;
+
+// A select's cases, read from its source, say what would have ended it:
+// "stop the component, or give its loop a way out" was said of loops that
+// have one, and of a forwarder that has none.
+#[test]
+fn a_selects_cases_say_what_would_end_it() {
+    let m = temp_module(&[("selects/selects_test.go", SELECTS)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let tests = run.tests();
+    let diagnosis = |test: &str| {
+        let t = &tests[&("example.com/tmp/selects".to_string(), test.to_string())];
+        assert_eq!(t["verdict"], "leaked", "{test}: {t}");
+        let groups = t["leak"]["groups"].as_array().unwrap();
+        assert_eq!(groups.len(), 1, "{test}: {t}");
+        groups[0]["diagnosis"].clone()
+    };
+    let context = diagnosis("TestContext");
+    assert_eq!(context["rule"], "select-context", "{context}");
+    assert!(
+        context["waits"]
+            .as_str()
+            .unwrap()
+            .contains("case <-ctx.Done() has not fired"),
+        "{context}"
+    );
+    let stop = diagnosis("TestStopCase");
+    assert_eq!(stop["rule"], "select-stop-case", "{stop}");
+    assert!(
+        stop["waits"]
+            .as_str()
+            .unwrap()
+            .contains("case v, open := <-f.in, has not come"),
+        "{stop}"
+    );
+    assert_eq!(diagnosis("TestNoExit")["rule"], "select-no-exit");
+    assert_eq!(diagnosis("TestOneShot")["rule"], "select-without-exit");
+}

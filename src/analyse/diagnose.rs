@@ -149,6 +149,21 @@ impl SourceLines {
     /// Larger files are not read: no test's source is that big.
     const MAX_FILE: u64 = 8 << 20;
 
+    /// The code line before `line` (past blank lines and comments), and
+    /// up to `n` lines from `line` on.
+    fn around(&mut self, file: &str, line: u32, n: usize) -> Option<(String, Vec<String>)> {
+        self.line(file, line)?;
+        let lines = self.files.get(file)?.as_ref()?;
+        let at = usize::try_from(line).ok()?.checked_sub(1)?;
+        let before = lines[..at]
+            .iter()
+            .rev()
+            .map(|l| code_of(l))
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        Some((before, lines[at..lines.len().min(at + n)].to_vec()))
+    }
+
     fn line(&mut self, file: &str, line: u32) -> Option<&str> {
         let lines = self.files.entry(file.to_string()).or_insert_with(|| {
             let path = std::path::Path::new(file);
@@ -182,10 +197,168 @@ fn annotate_report(report: &mut LeakReport, rules: &[DiagnosisRule], test_contex
     for g in &mut report.groups {
         let top_line = g.frames.first().and_then(|f| source.line(&f.file, f.line));
         g.diagnosis = diagnose(g, rules, test_context, top_line);
+        if g.diagnosis.as_ref().is_some_and(|d| d.rule == SELECT_WITHOUT_EXIT) {
+            if let Some(d) = select_reading(g, &mut source, test_context) {
+                g.diagnosis = Some(d);
+            }
+        }
     }
     name_lock_holders(&mut report.groups);
     name_lock_cycles(&mut report.groups);
     name_requests_in_flight(&mut report.groups);
+}
+
+/// The built-in rule for a goroutine blocked in a select, which says only
+/// what might have ended it: its source, when it can be read, says more
+/// ([`select_reading`]).
+const SELECT_WITHOUT_EXIT: &str = "select-without-exit";
+
+/// What the select a group is blocked in says about its way out, read from
+/// its source (the frame's line is the `select {`):
+///
+/// - a case on a `Done()` (a context's) has not fired, so that context was
+///   never cancelled (`select-context`);
+/// - else, in a loop, a case that returns (or breaks out, or jumps) has
+///   not come: nothing closed or sent on its channel (`select-stop-case`;
+///   in a one-shot select every case is a way out, and that says nothing);
+/// - else, in a bare `for {`, no case leaves the loop: it has no way out
+///   (`select-no-exit`; an evaluator's forwarder took a context and never
+///   selected on it).
+///
+/// None when the source cannot be read or does not look like that (the
+/// generic reading stays): a real suite's loops with a stop case were once
+/// all told "no way out", from their stacks alone.
+fn select_reading(g: &LeakedGroup, source: &mut SourceLines, test_context: bool) -> Option<Diagnosis> {
+    let frame = g.frames.iter().find(|f| !f.function.starts_with("runtime."))?;
+    let (before, select) = source.around(&frame.file, frame.line, 200)?;
+    let cases = select_cases(&select)?;
+    let word = |body: &str, w: &str| body.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == w);
+    let short = |header: &str| {
+        let h = header.trim();
+        if h.chars().count() > 60 {
+            format!("{}…", h.chars().take(60).collect::<String>())
+        } else {
+            h.to_string()
+        }
+    };
+    let (name, waits, fix) = if let Some((header, _)) = cases.iter().find(|(h, _)| h.contains("Done()")) {
+        (
+            "select-context",
+            format!("a select whose case {} has not fired: that context was never cancelled (a component never stopped, or a cancel never called)", short(header)),
+            "cancel that context when the test ends: stop the component that owns it (its Close, Stop or Shutdown) and wait for it, or defer the cancel of a context you pass in (ctx.Done() then ends the select)".to_string(),
+        )
+    } else if let Some((header, _)) =
+        cases
+            .iter()
+            .filter(|_| before.trim_start().starts_with("for "))
+            .find(|(_, body)| {
+                word(body, "return")
+                    || word(body, "goto")
+                    || body
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .windows(2)
+                        .any(|w| w[0] == "break" && w[1].chars().next().is_some_and(char::is_alphabetic))
+            })
+    {
+        (
+            "select-stop-case",
+            format!("a select whose way out, case {}, has not come: nothing closed or sent on that channel (a component never stopped)", short(header)),
+            "stop the component when the test ends (its Close or Stop, which closes that channel) and wait for it".to_string(),
+        )
+    } else if before.trim() == "for {" {
+        (
+            "select-no-exit",
+            "a loop whose select has no way out: no case returns or leaves the loop, and the loop has no condition".to_string(),
+            "give it one (case <-ctx.Done(): return, with a context the caller cancels when done, or a stop channel that Close closes), and stop it when the test ends".to_string(),
+        )
+    } else {
+        return None;
+    };
+    let mut fix = fix;
+    if test_context && fix.contains("ctx.Done()") {
+        fix.push_str("; in a test, t.Context() is that context (cancelled when the test ends)");
+    }
+    Some(Diagnosis {
+        rule: name.into(),
+        waits,
+        fix: Some(fix),
+    })
+}
+
+/// The cases of the select statement that `lines` start with (`select {`
+/// on the first line): each case's header (what follows `case`) and its
+/// body, from a crude reading of Go (comments and string literals are
+/// skipped; braces counted). None when the first line holds no
+/// `select {`, or the statement does not end within the lines given.
+fn select_cases(lines: &[String]) -> Option<Vec<(String, String)>> {
+    let first = code_of(lines.first()?);
+    let at = first.find("select {")?;
+    if !first[..at].trim().is_empty() && !first[..at].trim_end().ends_with(':') {
+        return None;
+    }
+    let mut depth = 1i32;
+    let mut cases: Vec<(String, String)> = Vec::new();
+    let mut rest_of_first = first[at + "select {".len()..].to_string();
+    for (i, raw) in lines.iter().enumerate() {
+        let line = if i == 0 {
+            std::mem::take(&mut rest_of_first)
+        } else {
+            code_of(raw)
+        };
+        let trimmed = line.trim();
+        if depth == 1 && (trimmed.starts_with("case ") || trimmed.starts_with("default:")) {
+            let header = trimmed.strip_prefix("case ").unwrap_or(trimmed);
+            // The clause's colon, not a `:=`'s.
+            let colon = header
+                .char_indices()
+                .find(|&(i, c)| c == ':' && !header[i + 1..].starts_with('='))
+                .map_or(header.len(), |(i, _)| i);
+            let body = header.get(colon + 1..).unwrap_or("");
+            cases.push((header[..colon].to_string(), body.to_string()));
+        } else if let Some(case) = cases.last_mut() {
+            case.1.push('\n');
+            case.1.push_str(&line);
+        }
+        for c in line.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                return (!cases.is_empty()).then_some(cases);
+            }
+        }
+    }
+    None
+}
+
+/// A line of Go without its `//` comment and string or rune literals (so
+/// that their braces and words are not read as code).
+fn code_of(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => break,
+            '"' | '\'' | '`' => {
+                let mut escaped = false;
+                for d in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if d == '\\' && c != '`' {
+                        escaped = true;
+                    } else if d == c {
+                        break;
+                    }
+                }
+                out.push_str("\"\"");
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The rule name of a client connection's loops busy with a request of the
@@ -847,7 +1020,7 @@ pub fn builtin() -> Vec<DiagnosisRule> {
         DiagnosisRule {
             state: re(r"^select$"),
             ..rule(
-                "select-without-exit",
+                SELECT_WITHOUT_EXIT,
                 "a select that has not returned: nothing has ended it (a loop nobody stopped, a context nobody cancelled, a channel nobody closed, or a timer that outlasts the test)",
                 Some("stop the component when the test ends (its Close, Stop or Shutdown, or cancel its context) and wait for it; if its loop has no way out, give it one (case <-ctx.Done(): return, or a stop channel)"),
             )
