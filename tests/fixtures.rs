@@ -539,7 +539,12 @@ fn every_leak_gets_a_diagnosis_that_names_its_fix() {
         ("mixed", "TestExternalLeaks", "channel-receive", "close(ch)"),
         ("ownmainleak", "TestOwnMainLeaks", "channel-receive", "ctx.Done()"),
         ("parallel", "TestParallelLeaks", "channel-receive", "close(ch)"),
-        ("selectloop", "TestPollerLeaks", "select-no-exit", "case <-ctx.Done()"),
+        (
+            "selectloop",
+            "TestPollerLeaks",
+            "select-without-exit",
+            "case <-ctx.Done()",
+        ),
         ("sleeper", "TestRetryLeaks", "sleep", "ctx.Done()"),
         ("spawn", "TestPerRequestLeaks", "unbounded-goroutines", "SetLimit"),
         ("subtest", "TestHandlers/leaky", "channel-receive", "close(ch)"),

@@ -189,8 +189,8 @@ pub struct Injection {
     /// Tests, fuzz targets and examples that call the helper.
     pub checked: usize,
     /// Where each of them, and the package's TestMain, is declared (file,
-    /// line of its `func`), by name; the first, when the internal and the
-    /// external test package both declare one.
+    /// line of its `func`), by name; none that the internal and the external
+    /// test package both declare.
     pub declared: BTreeMap<String, (PathBuf, u32)>,
     /// The files leakcheck adds to the package (their paths in it).
     pub added: Vec<PathBuf>,
@@ -545,6 +545,7 @@ fn inject_package(
         let sources: Vec<&str> = files.iter().filter(|f| f.1 == external).map(|f| f.4.as_str()).collect();
         rewrite::TestingAliases::of(&sources)
     });
+    let mut declared_twice = BTreeSet::new();
     for (file, external, path, first_column, source) in &files {
         let external = *external;
         if external && external_clause.is_none() {
@@ -558,10 +559,9 @@ fn inject_package(
         );
         names_main[usize::from(external)] |= rewrite.names_main;
         for (name, line) in &rewrite.declared {
-            injection
-                .declared
-                .entry(name.clone())
-                .or_insert_with(|| (path.clone(), *line));
+            if injection.declared.insert(name.clone(), (path.clone(), *line)).is_some() {
+                declared_twice.insert(name.clone());
+            }
         }
         if rewrite.user_main {
             injection.user_main = Some(path.clone());
@@ -580,6 +580,11 @@ fn inject_package(
         injection.checked += rewrite.checked;
         external_rewritten |= external;
         injection.rewritten.push(path.clone());
+    }
+    // The internal and the external test package both declare it: go test
+    // runs both under one name, and which one a result is cannot be told.
+    for name in &declared_twice {
+        injection.declared.remove(name);
     }
     let external_name = external_clause.unwrap_or_else(|| format!("{}_test", pkg.name));
     if !internal && injection.user_main.is_none() && names_main[1] {
