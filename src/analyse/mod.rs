@@ -1274,16 +1274,14 @@ impl PackageCollector {
             .collect();
         // The panic text goes to whichever test test2json thought was
         // running, or to the package. A `panic: ` line is only believed when
-        // the binary failed, and never in a test that passed: a test may
-        // print one itself (a library logging a panic it recovered, a
-        // recovery middleware's test printing the stack; helper-107: it
-        // was taken for the crash, in place of the test that did crash).
+        // the binary failed: a passing test may print one itself (a library
+        // logging a panic it recovered).
         let binary_failed = self.go_said(Action::Fail) || !unfinished.is_empty();
         let panic = self
             .tests
             .iter()
             .enumerate()
-            .filter(|(_, t)| binary_failed && t.verdict != Verdict::Passed)
+            .filter(|_| binary_failed)
             .find(|(_, t)| t.output.lines().any(is_crash_line))
             .map(|(i, t)| (t.output.clone(), Some(i)))
             .or_else(|| (binary_failed && self.output.lines().any(is_crash_line)).then(|| (self.output.clone(), None)));
