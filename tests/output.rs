@@ -833,3 +833,55 @@ func TestQuiet(t *testing.T) {
     let report = failure("TestRunner/report");
     assert!(report.contains(printed[3]) && report.contains(printed[4]), "{report}");
 }
+
+/// A recovery middleware's test prints a panic and its stack, and passes;
+/// another test of the package really panics (or only fails).
+const RECOVERED_PANIC_TEST: &str = r#"package recovered
+
+import (
+	"fmt"
+	"runtime/debug"
+	"testing"
+)
+
+func TestRecoverLogs(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Printf("panic: %v\n\n%s", r, debug.Stack())
+		}
+	}()
+	panic("handler exploded")
+}
+"#;
+
+// The panic text a passing test printed is not the binary's crash: the
+// test that crashed is (helper-107: the printed one was reported, the real
+// nil-map panic's test was only "failed"), and with no crash there is none.
+#[test]
+fn a_panic_a_passing_test_printed_is_not_the_crash() {
+    let crashing = "package recovered\n\nimport \"testing\"\n\nfunc TestReallyPanics(t *testing.T) {\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n";
+    let failing =
+        "package recovered\n\nimport \"testing\"\n\nfunc TestReallyPanics(t *testing.T) { t.Error(\"wrong\") }\n";
+    for (second, crash) in [(crashing, true), (failing, false)] {
+        let m = temp_module(&[
+            ("recovered/a_test.go", RECOVERED_PANIC_TEST),
+            ("recovered/b_test.go", second),
+        ]);
+        let run = run_in(m.path(), &["--", "-count=1"], &[]);
+        assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+        let p = run.package("example.com/tmp/recovered");
+        let tests = run.tests();
+        let verdict =
+            |name: &str| tests[&("example.com/tmp/recovered".to_string(), name.to_string())]["verdict"].clone();
+        assert_eq!(verdict("TestRecoverLogs"), "passed", "{}", run.stdout());
+        if crash {
+            assert_eq!(verdict("TestReallyPanics"), "panicked", "{}", run.stdout());
+            let message = p["crash"]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("assignment to entry in nil map"), "{p}");
+            assert_eq!(p["crash"]["tests"], serde_json::json!(["TestReallyPanics"]), "{p}");
+        } else {
+            assert_eq!(verdict("TestReallyPanics"), "failed", "{}", run.stdout());
+            assert!(p["crash"].is_null(), "{p}");
+        }
+    }
+}

@@ -1275,16 +1275,35 @@ impl PackageCollector {
         // The panic text goes to whichever test test2json thought was
         // running, or to the package. A `panic: ` line is only believed when
         // the binary failed: a passing test may print one itself (a library
-        // logging a panic it recovered).
+        // logging a panic it recovered, a recovery middleware's test
+        // printing the stack; helper-107 saw it taken for the crash, in
+        // place of the test that did crash). So a test that did not pass is
+        // asked first, then the package; a passing test's text is believed
+        // only when some test never finished (something cut it short), as
+        // test2json gives a -timeout alarm's text to a parallel test that
+        // passed while the slow one ran on.
         let binary_failed = self.go_said(Action::Fail) || !unfinished.is_empty();
-        let panic = self
-            .tests
-            .iter()
-            .enumerate()
-            .filter(|_| binary_failed)
-            .find(|(_, t)| t.output.lines().any(is_crash_line))
-            .map(|(i, t)| (t.output.clone(), Some(i)))
-            .or_else(|| (binary_failed && self.output.lines().any(is_crash_line)).then(|| (self.output.clone(), None)));
+        let crashed_in = |t: &TestResult| t.output.lines().any(is_crash_line);
+        let in_test = |passed: bool| {
+            self.tests
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| (t.verdict == Verdict::Passed) == passed && crashed_in(t))
+                .map(|(i, t)| (t.output.clone(), Some(i)))
+                .next()
+        };
+        let panic = if !binary_failed {
+            None
+        } else {
+            in_test(false)
+                .or_else(|| {
+                    self.output
+                        .lines()
+                        .any(is_crash_line)
+                        .then(|| (self.output.clone(), None))
+                })
+                .or_else(|| if unfinished.is_empty() { None } else { in_test(true) })
+        };
         let Some((text, owner)) = panic else {
             for (i, t) in self.tests.iter_mut().enumerate() {
                 if !self.finished[i] && t.name.starts_with("Benchmark") {
