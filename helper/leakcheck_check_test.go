@@ -184,7 +184,7 @@ func (s *leakcheckSession) claimFor(tc *leakcheckTest) func(*leakcheckSnapshot) 
 					continue
 				}
 				g := leakcheckFind(snap, other.gid)
-				if g == nil || !leakcheckParked(g) {
+				if g == nil || !leakcheckParked(g, snap) {
 					alone = false
 					break
 				}
@@ -195,10 +195,35 @@ func (s *leakcheckSession) claimFor(tc *leakcheckTest) func(*leakcheckSnapshot) 
 	}
 }
 
-// leakcheckParked: g waits in t.Parallel for the serial tests to finish (or
-// for a free slot), so it has run none of its test's code since it paused.
-func leakcheckParked(g *leakcheckGoroutine) bool {
-	return g.state == "chan receive" && g.hasFrame("testing.(*T).Parallel")
+// leakcheckParked: top-level test g waits in t.Parallel for the serial
+// tests to finish (or for a free slot), so it has run none of its test's
+// code since it paused. While the serial tests run it is parked whatever
+// its state: it may have released the runner and not yet reached its
+// receive (its thread preempted in between, on a loaded machine), and
+// it cannot pass the barrier before they end (seen once in CI: a serial
+// test's job for a daemon the parallel test had started was blamed on the
+// parallel test, as the serial test had not run alone).
+func leakcheckParked(g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
+	return g.hasFrame("testing.(*T).Parallel") && (g.state == "chan receive" || snap.serialPhase())
+}
+
+// serialPhase reports whether the top-level tests' runner is still in its
+// loop over them (testing.runTests' closure is on the main goroutine's
+// stack): the barrier that releases the parallel ones is not closed, so a
+// top-level test in t.Parallel has not passed it.
+func (snap *leakcheckSnapshot) serialPhase() bool {
+	for i := range snap.goroutines {
+		if g := &snap.goroutines[i]; g.id == 1 {
+			g.parseStack()
+			for _, fn := range g.funcs {
+				if leakcheckHasPrefix(fn, "testing.runTests.func") {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
 }
 
 func leakcheckFind(snap *leakcheckSnapshot, id uint64) *leakcheckGoroutine {
