@@ -21,7 +21,8 @@
 //! shard (`--shard K/N`), [`merge`] is `leakcheck merge` (the shards'
 //! reports combined), [`scratch`] makes the temporary directories (and
 //! removes those of killed runs), and [`error`] holds every way leakcheck
-//! itself can fail. `docs/architecture.md` names the data between the stages.
+//! itself can fail. A small Go lexer (`golex`, crate-private) serves both
+//! the rewrite of test files and the reading of a leak's source. `docs/architecture.md` names the data between the stages.
 
 #![warn(missing_docs)]
 
@@ -33,6 +34,7 @@ pub mod discover;
 pub mod dump;
 pub mod error;
 pub mod goargs;
+mod golex;
 pub mod inject;
 pub mod merge;
 pub mod report;

@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{run_in, temp_module};
+use common::{run_in, temp_module, Run};
 
 const FLUSHER: &str = r#"package flusher
 
@@ -367,15 +367,10 @@ fn a_connection_busy_with_a_request_that_gets_no_answer_is_not_idle() {
     let m = temp_module(&[("conns/conns_test.go", CONNS_TEST)]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
-    let tests = run.tests();
     let rules = |test: &str| -> Vec<String> {
-        let t = &tests[&("example.com/tmp/conns".to_string(), test.to_string())];
-        assert_eq!(t["verdict"], "leaked", "{test}: {t}");
-        t["leak"]["groups"]
-            .as_array()
-            .unwrap()
+        leak_diagnoses(&run, "example.com/tmp/conns", test)
             .iter()
-            .map(|g| g["diagnosis"]["rule"].as_str().unwrap_or_default().to_string())
+            .map(|d| d["rule"].as_str().unwrap_or_default().to_string())
             .collect()
     };
     let count = |rules: &[String], rule: &str| rules.iter().filter(|r| *r == rule).count();
@@ -406,6 +401,20 @@ fn a_connection_busy_with_a_request_that_gets_no_answer_is_not_idle() {
         section("TestBusy").contains("busy with a request of this leak that is still waiting for its response"),
         "{out}"
     );
+}
+
+/// The diagnosis of each goroutine group `test` of `package` leaked (it
+/// must have leaked), from the JSON report.
+fn leak_diagnoses(run: &Run, package: &str, test: &str) -> Vec<serde_json::Value> {
+    let tests = run.tests();
+    let t = &tests[&(package.to_string(), test.to_string())];
+    assert_eq!(t["verdict"], "leaked", "{test}: {t}");
+    t["leak"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["diagnosis"].clone())
+        .collect()
 }
 
 /// Selects: a context's Done() case (with a brace in a comment and in a
@@ -489,13 +498,10 @@ fn a_selects_done_case_that_never_fired_is_a_context_never_cancelled() {
     let m = temp_module(&[("selects/selects_test.go", SELECTS)]);
     let run = run_in(m.path(), &["--", "-count=1"], &[]);
     assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
-    let tests = run.tests();
     let diagnosis = |test: &str| {
-        let t = &tests[&("example.com/tmp/selects".to_string(), test.to_string())];
-        assert_eq!(t["verdict"], "leaked", "{test}: {t}");
-        let groups = t["leak"]["groups"].as_array().unwrap();
-        assert_eq!(groups.len(), 1, "{test}: {t}");
-        groups[0]["diagnosis"].clone()
+        let diagnoses = leak_diagnoses(&run, "example.com/tmp/selects", test);
+        assert_eq!(diagnoses.len(), 1, "{test}: {diagnoses:?}");
+        diagnoses[0].clone()
     };
     let context = diagnosis("TestContext");
     assert_eq!(context["rule"], "select-context", "{context}");

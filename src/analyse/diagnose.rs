@@ -18,6 +18,7 @@
 //! rules were checked by hand against the leaks of 21 real test suites
 //! (docs/real-suites.md, "Diagnoses, judged by hand").
 
+use crate::golex;
 use serde::{Deserialize, Serialize};
 
 use super::group::LeakedGroup;
@@ -228,8 +229,7 @@ fn select_reading(g: &LeakedGroup, source: &mut SourceLines, test_context: bool)
         return None;
     }
     let lines = source.from(&frame.file, frame.line, 200)?;
-    let code = go_code(&lines.join("\n"));
-    let header = select_cases(&code)?.into_iter().find(|h| done_receive(h))?;
+    let header = select_cases(&lines.join("\n"))?.into_iter().find(|h| done_receive(h))?;
     let mut fix = "cancel that context when the test ends (defer the cancel of the context you pass in; context.Background() is never cancelled: pass one that is), or stop the component that owns it (its Close, Stop or Shutdown) and wait for it: ctx.Done() then ends the select".to_string();
     if test_context {
         fix.push_str("; in a test, t.Context() is that context (cancelled when the test ends)");
@@ -262,102 +262,83 @@ fn done_receive(header: &str) -> bool {
         })
 }
 
-/// The case headers (what follows `case`, up to the clause's colon) of the
-/// select statement `code` starts with (`select {` on its first line), in
-/// Go code without comments or literals ([`go_code`]), braces counted.
-/// None when the first line holds no `select {` as its statement, or the
-/// statement does not end in the code given.
+/// The case headers (what follows `case`, up to the clause's colon, its
+/// tokens joined: `<-ctx.Done()`) of the select statement `code` starts
+/// with (`select {` on its first line), read with the Go lexer, so braces
+/// and colons in comments and literals do not count. None when the first
+/// line holds no `select {` as its statement, or the statement does not
+/// end in the code given.
 fn select_cases(code: &str) -> Option<Vec<String>> {
-    let first = code.lines().next()?;
-    let at = first.find("select {")?;
-    let before = first[..at].trim();
-    if !(before.is_empty() || before.ends_with(':') || before.ends_with('{') || before.ends_with(';')) {
+    let toks = golex::tokens(code);
+    let first_line = code.find('\n').unwrap_or(code.len());
+    let at = toks
+        .iter()
+        .take_while(|t| t.start < first_line)
+        .position(|t| t.text == "select")
+        .filter(|&at| toks.get(at + 1).is_some_and(|t| t.text == "{"))?;
+    if at > 0 && !matches!(toks[at - 1].text, ":" | "{" | ";") {
         return None;
     }
     let mut depth = 0i32;
     let mut headers = Vec::new();
-    let mut line_start = true;
-    let body = &code[at + "select ".len()..];
-    let mut i = 0;
-    while i < body.len() {
-        let rest = &body[i..];
-        let c = rest.chars().next()?;
-        if depth == 1 && line_start && rest.starts_with("case ") {
-            let case = rest;
-            let colon = case
-                .char_indices()
-                .find(|&(j, ch)| ch == ':' && !case[j + 1..].starts_with('='))
-                .map_or(case.len(), |(j, _)| j);
-            headers.push(case["case ".len()..colon].to_string());
-        }
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
+    let mut i = at + 1;
+    while i < toks.len() {
+        match toks[i].text {
+            "(" | "[" | "{" => depth += 1,
+            ")" | "]" | "}" => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(headers);
+                }
+            }
+            "case" if depth == 1 => {
+                let (header, colon) = case_header(&toks, i + 1)?;
+                headers.push(header);
+                i = colon;
+            }
             _ => {}
         }
-        if depth == 0 && c == '}' {
-            return Some(headers);
-        }
-        line_start = c == '\n' || (line_start && c.is_whitespace()) || c == ';' || (c == '{' && depth == 1);
-        i += c.len_utf8();
+        i += 1;
     }
     None
 }
 
-/// Go source with comments removed and string, rune and raw string
-/// literals emptied (`""`), across lines; line ends kept, so lines keep
-/// their numbers.
-fn go_code(src: &str) -> String {
-    let mut out = String::with_capacity(src.len());
-    let mut chars = src.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '/' if chars.peek() == Some(&'/') => {
-                for d in chars.by_ref() {
-                    if d == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
+/// A case clause's header from token `from` up to its colon (not one of
+/// `:=`, nor one nested in brackets), and the colon's place.
+fn case_header(toks: &[golex::Tok<'_>], from: usize) -> Option<(String, usize)> {
+    let mut nested = 0i32;
+    let mut header = String::new();
+    for (j, t) in toks.iter().enumerate().skip(from) {
+        match t.text {
+            "(" | "[" | "{" => nested += 1,
+            ")" | "]" | "}" => nested -= 1,
+            ":" if nested == 0 && !toks.get(j + 1).is_some_and(|n| n.text == "=" && n.start == t.end()) => {
+                return Some((header, j));
             }
-            '/' if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut star = false;
-                for d in chars.by_ref() {
-                    if d == '\n' {
-                        out.push('\n');
-                    }
-                    if star && d == '/' {
-                        break;
-                    }
-                    star = d == '*';
-                }
-                out.push(' ');
-            }
-            '"' | '\'' | '`' => {
-                let mut escaped = false;
-                for d in chars.by_ref() {
-                    if d == '\n' {
-                        out.push('\n');
-                        if c != '`' {
-                            break;
-                        }
-                    }
-                    if escaped {
-                        escaped = false;
-                    } else if d == '\\' && c != '`' {
-                        escaped = true;
-                    } else if d == c {
-                        break;
-                    }
-                }
-                out.push_str("\"\"");
-            }
-            c => out.push(c),
+            _ => {}
         }
+        if nested < 0 {
+            return None;
+        }
+        header.push_str(t.text);
     }
-    out
+    None
 }
+
+/// The rule name of a request that waits for a response that never comes
+/// (a client without a timeout): [`name_requests_in_flight`] counts them.
+pub const HTTP_REQUEST_WITHOUT_TIMEOUT: &str = "http-request-without-timeout";
+
+/// The rule name of a client connection's loops (idle, or busy with a
+/// request: [`name_requests_in_flight`] tells them apart).
+const HTTP_KEEP_ALIVE: &str = "http-keep-alive";
+
+/// The rule name of a server connection's goroutine (waiting for the next
+/// request, or watching one whose handler runs).
+const HTTP_SERVER_CONNECTION: &str = "http-server-connection";
+
+/// The rule name of a server handler that never returns.
+const HTTP_HANDLER_BLOCKED: &str = "http-handler-blocked";
 
 /// The rule name of a client connection's loops busy with a request of the
 /// same leak ([`name_requests_in_flight`]).
@@ -386,19 +367,19 @@ fn name_requests_in_flight(groups: &mut [LeakedGroup]) {
             .map(|g| g.count)
             .sum()
     };
-    let requests = count("http-request-without-timeout", None);
-    let handlers = count("http-handler-blocked", None);
-    let busy_reads = count("http-keep-alive", Some("net/http.(*persistConn).readLoop"));
-    let busy_writes = count("http-keep-alive", Some("net/http.(*persistConn).writeLoop"));
-    let watches = count("http-server-connection", None);
+    let requests = count(HTTP_REQUEST_WITHOUT_TIMEOUT, None);
+    let handlers = count(HTTP_HANDLER_BLOCKED, None);
+    let busy_reads = count(HTTP_KEEP_ALIVE, Some("net/http.(*persistConn).readLoop"));
+    let busy_writes = count(HTTP_KEEP_ALIVE, Some("net/http.(*persistConn).writeLoop"));
+    let watches = count(HTTP_SERVER_CONNECTION, None);
     for g in groups.iter_mut() {
         let rule = rule_of(g);
         let loop_of = |f: &str| g.frames.iter().any(|l| l.function == f);
-        let client = rule == "http-keep-alive"
+        let client = rule == HTTP_KEEP_ALIVE
             && requests > 0
             && (loop_of("net/http.(*persistConn).readLoop") && busy_reads <= requests
                 || loop_of("net/http.(*persistConn).writeLoop") && busy_writes <= requests);
-        let server = rule == "http-server-connection" && handlers > 0 && watches <= handlers;
+        let server = rule == HTTP_SERVER_CONNECTION && handlers > 0 && watches <= handlers;
         if client {
             g.diagnosis = Some(Diagnosis {
                 rule: HTTP_REQUEST_CONNECTION.into(),
@@ -650,7 +631,7 @@ pub fn builtin() -> Vec<DiagnosisRule> {
         DiagnosisRule {
             any_function: re(r"^net/http\.\(\*persistConn\)\.(readLoop|writeLoop)$"),
             ..rule(
-                "http-keep-alive",
+                HTTP_KEEP_ALIVE,
                 "an HTTP client connection's loop: the connection stays open (idle, kept alive for the next request, or holding a response body nobody closed)",
                 Some("close the client's idle connections when done (client.CloseIdleConnections(), or srv.Close() for an httptest server), and read and close every response body (defer resp.Body.Close())"),
             )
@@ -679,7 +660,7 @@ pub fn builtin() -> Vec<DiagnosisRule> {
         DiagnosisRule {
             any_function: re(r"^net/http\.\(\*persistConn\)\.roundTrip$"),
             ..rule(
-                "http-request-without-timeout",
+                HTTP_REQUEST_WITHOUT_TIMEOUT,
                 "an HTTP request still waiting for its response",
                 Some("give the client a timeout (http.Client{Timeout: …}) or the request a context with a deadline (http.NewRequestWithContext(ctx, …)), and defer resp.Body.Close()"),
             )
@@ -695,7 +676,7 @@ pub fn builtin() -> Vec<DiagnosisRule> {
         DiagnosisRule {
             any_function: re(r"^net/http\.\(\*connReader\)\.backgroundRead$"),
             ..rule(
-                "http-server-connection",
+                HTTP_SERVER_CONNECTION,
                 "an HTTP server reading the next request on a connection the client keeps open",
                 Some("close the server (srv.Close()) or the client's idle connections when done"),
             )
@@ -714,7 +695,7 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             any_function: re(r"^net/http\.\(\*conn\)\.serve$"),
             state: re(r"^(select|chan |sync\.|semacquire)"),
             ..rule(
-                "http-handler-blocked",
+                HTTP_HANDLER_BLOCKED,
                 "an HTTP handler that never returns",
                 Some("make the handler return when the request is done (select on r.Context().Done()), and close the server when the test ends"),
             )
@@ -1837,6 +1818,27 @@ created by github.com/panjf2000/ants/v2.(*goWorker).run in goroutine 1200
         assert!(d.fix.as_deref().unwrap().starts_with("wait for it to finish"), "{d:?}");
         let d = of(&groups, "runtime.Gosched");
         assert_eq!((d.rule.as_str(), d.fix.as_deref()), ("running", None));
+    }
+
+    #[test]
+    fn a_selects_cases_are_read_with_the_go_lexer() {
+        // Braces and colons in comments and literals do not count; a
+        // nested switch's cases are not the select's; `:=` is not the colon.
+        let code = "select { // {\ncase v, ok := <-in: /* } case <-x: */\n\tswitch v {\n\tcase 1:\n\t}\n\t_ = `}\ncase y:`\n\t_ = ok\ncase <- s.ctx.Done(): // done\n\treturn\ncase out <- m[1:2][0]:\ndefault:\n}\nmore()";
+        assert_eq!(
+            select_cases(code),
+            Some(vec![
+                "v,ok:=<-in".to_string(),
+                "<-s.ctx.Done()".to_string(),
+                "out<-m[1:2][0]".to_string()
+            ])
+        );
+        assert!(done_receive("<-s.ctx.Done()"));
+        // A label, or a block, before the select; not an expression.
+        assert!(select_cases("loop: select {\ncase <-a:\n}").is_some());
+        assert!(select_cases("x := select {\n}").is_none());
+        // The select does not end in the lines read.
+        assert!(select_cases("select {\ncase <-a:\n\tf()").is_none());
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! never takes it for a package even when the temporary directory is inside
 //! the module.
 
-mod golex;
+use crate::golex;
 mod golower;
 pub mod rewrite;
 

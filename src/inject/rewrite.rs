@@ -47,8 +47,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::golex::{self, Import, Tok};
 use super::golower;
+use crate::golex::{self, Import, Tok};
 
 /// A test file as leakcheck overlays it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -363,7 +363,8 @@ pub fn leak_text_styled(report: &LeakReport, root: &Path, indent: &str, style: S
     // timeout is their fix.)
     let in_flight = |g: &LeakedGroup| {
         g.diagnosis.as_ref().is_some_and(|d| {
-            d.rule == "http-request-without-timeout" || d.rule == crate::analyse::diagnose::HTTP_REQUEST_CONNECTION
+            d.rule == crate::analyse::diagnose::HTTP_REQUEST_WITHOUT_TIMEOUT
+                || d.rule == crate::analyse::diagnose::HTTP_REQUEST_CONNECTION
         })
     };
     if report.total > 0

@@ -1,5 +1,7 @@
-//! Just enough of a Go lexer to rename and rewrite safely: identifiers,
-//! punctuation, literals; comments and white space skipped.
+//! Just enough of a Go lexer to rename and rewrite test files safely
+//! (`inject`), and to read a leaked goroutine's select from its source
+//! (`analyse::diagnose`): identifiers, punctuation, literals; comments and
+//! white space skipped.
 
 /// A token and its byte offset.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +29,7 @@ pub fn is_ident(text: &str) -> bool {
         .is_some_and(|c| c == b'_' || c.is_ascii_alphabetic() || c >= 0x80)
 }
 
+/// The tokens of `src`, in order.
 pub fn tokens(src: &str) -> Vec<Tok<'_>> {
     let b = src.as_bytes();
     let mut out = Vec::new();
