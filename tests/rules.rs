@@ -515,3 +515,69 @@ fn a_selects_done_case_that_never_fired_is_a_context_never_cancelled() {
     assert_eq!(diagnosis("TestStopCase")["rule"], "select-without-exit");
     assert_eq!(diagnosis("TestCustomDone")["rule"], "select-without-exit");
 }
+
+/// A timer drained after its value was read, and two goroutines taking two
+/// locks in opposite orders.
+const TIMERS_AND_LOCKS: &str = r#"package timers
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+type poller struct{ t *time.Timer }
+
+func (p *poller) stop() {
+	if !p.t.Stop() {
+		<-p.t.C
+	}
+}
+
+func TestDrainTwice(t *testing.T) {
+	p := &poller{t: time.NewTimer(time.Millisecond)}
+	<-p.t.C
+	go p.stop()
+}
+
+type account struct{ mu sync.Mutex }
+
+func transfer(from, to *account, held *sync.WaitGroup) {
+	from.mu.Lock()
+	held.Done()
+	held.Wait()
+	to.mu.Lock()
+	to.mu.Unlock()
+	from.mu.Unlock()
+}
+
+func TestOppositeOrders(t *testing.T) {
+	a, b := &account{}, &account{}
+	var held sync.WaitGroup
+	held.Add(2)
+	go transfer(a, b, &held)
+	go transfer(b, a, &held)
+}
+"#;
+
+// A receive from a timer's channel that will not send again is told as
+// such (an evaluator's drain was told to close the channel), and a lock's
+// waiters hear of lock order.
+#[test]
+fn a_drained_timer_and_locks_taken_in_opposite_orders_are_told() {
+    let m = temp_module(&[("timers/timers_test.go", TIMERS_AND_LOCKS)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}{}", run.stdout(), run.stderr());
+    let drain = leak_diagnoses(&run, "example.com/tmp/timers", "TestDrainTwice");
+    assert_eq!(drain.len(), 1, "{drain:?}");
+    assert_eq!(drain[0]["rule"], "timer-channel", "{drain:?}");
+    let locks = leak_diagnoses(&run, "example.com/tmp/timers", "TestOppositeOrders");
+    assert!(!locks.is_empty(), "{locks:?}");
+    for d in &locks {
+        assert_eq!(d["rule"], "mutex", "{locks:?}");
+        assert!(
+            d["fix"].as_str().unwrap_or_default().contains("in one order"),
+            "{locks:?}"
+        );
+    }
+}

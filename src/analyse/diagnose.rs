@@ -896,8 +896,8 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             state: re(r"^(sync\.(Mutex|RWMutex)\.(Lock|RLock)|semacquire)"),
             ..rule(
                 "mutex",
-                "a mutex its holder does not release: a goroutine blocked while holding it, one that returned without unlocking, or this goroutine itself, taking again a lock it holds (Go's locks are not re-entrant; on a sync.RWMutex a reader that never called RUnlock blocks Lock, and a waiting Lock blocks new RLock calls)",
-                Some("release the lock on every path (defer mu.Unlock() right after mu.Lock(), defer mu.RUnlock() after mu.RLock()), never take it again while holding it, and do not send, receive or wait while holding it"),
+                "a mutex its holder does not release: a goroutine blocked while holding it (one waiting for a lock this one holds is a lock-order deadlock: two goroutines taking the same locks in opposite orders), one that returned without unlocking, or this goroutine itself, taking again a lock it holds (Go's locks are not re-entrant; on a sync.RWMutex a reader that never called RUnlock blocks Lock, and a waiting Lock blocks new RLock calls)",
+                Some("release the lock on every path (defer mu.Unlock() right after mu.Lock(), defer mu.RUnlock() after mu.RLock()), never take it again while holding it, take several locks in one order everywhere, and do not send, receive or wait while holding it"),
             )
         },
         DiagnosisRule {
@@ -929,6 +929,19 @@ pub fn builtin() -> Vec<DiagnosisRule> {
                 "timer-wait",
                 "a timer's channel (time.After or time.Tick): it fires only after the test ended, or, for time.Tick, again and again",
                 Some("do not wait on a long timer alone: select on it together with ctx.Done() or a stop channel, and stop the goroutine when the test ends"),
+            )
+        },
+        DiagnosisRule {
+            // A receive from a field named C: a time.Timer's or Ticker's
+            // channel, most likely, which sends once per firing (an
+            // evaluator's drain of a timer whose value was already read
+            // was told to close the channel, which cannot be done).
+            state: re(r"^chan receive$"),
+            top_line: re(r"<-\s*[\w.()\[\]]*\.C\b"),
+            ..rule(
+                "timer-channel",
+                "a receive from a timer's or ticker's channel (.C), which sends once per firing: a timer stopped before it fired, or whose value was already received (a drain such as `if !t.Stop() { <-t.C }` after the value was read), or a stopped ticker, never sends again",
+                Some("drain a stopped timer only when its value was not received yet (select with a default case), or drop the drain: since Go 1.23 Stop and Reset leave no stale value; wait on a timer or ticker in a select together with ctx.Done() or a stop channel"),
             )
         },
         DiagnosisRule {
@@ -1080,6 +1093,9 @@ mod tests {
         assert!(rule(Some("<-ctx.Done()")).fix.unwrap().contains("t.Context()"));
         assert_eq!(rule(Some("\tcase <-done:")).rule, "channel-receive");
         assert_eq!(rule(Some("\t<-time.After(time.Hour)")).rule, "timer-wait");
+        assert_eq!(rule(Some("\t\t<-p.t.C")).rule, "timer-channel");
+        assert_eq!(rule(Some("\tnow := <-ticker.C // tick")).rule, "timer-channel");
+        assert_eq!(rule(Some("\t<-p.Close")).rule, "channel-receive");
         assert_eq!(rule(Some("\tv := <-results")).rule, "channel-receive");
         assert_eq!(rule(None).rule, "channel-receive");
         // context.Background()'s Done is a nil channel.
