@@ -885,3 +885,47 @@ fn a_panic_a_passing_test_printed_is_not_the_crash() {
         }
     }
 }
+
+// Only the binary's last panic line, with no test going on after it, is
+// the crash (helper-109): a test that logged a recovered panic and then
+// hangs is the -timeout alarm's, and an os.Exit after a passing test
+// printed a panic is an exit; a test that logs one and then panics for
+// real gets the real message.
+#[test]
+fn the_crash_is_the_last_panic_with_no_test_going_on_after_it() {
+    let hangs = "package recovered\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc TestZHangs(t *testing.T) {\n\tfmt.Println(\"panic: handler exploded [recovered by middleware]\")\n\t<-make(chan int)\n}\n";
+    let exits =
+        "package recovered\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestZExits(t *testing.T) { os.Exit(1) }\n";
+    let both = "package recovered\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc TestZBoth(t *testing.T) {\n\tfmt.Println(\"panic: handler exploded [recovered by middleware]\")\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n";
+    for (second, test, verdict, kind, message) in [
+        (hangs, "TestZHangs", "timed_out", "timeout", "panic: test timed out"),
+        (exits, "TestZExits", "unfinished", "exit", "the test binary exited"),
+        (
+            both,
+            "TestZBoth",
+            "panicked",
+            "panic",
+            "panic: assignment to entry in nil map",
+        ),
+    ] {
+        let m = temp_module(&[
+            ("recovered/a_test.go", RECOVERED_PANIC_TEST),
+            ("recovered/b_test.go", second),
+        ]);
+        let run = run_in(m.path(), &["--", "-count=1", "-timeout=3s"], &[]);
+        assert_eq!(run.code(), 1, "{test}: {}{}", run.stdout(), run.stderr());
+        let p = run.package("example.com/tmp/recovered");
+        assert_eq!(
+            run.verdict("example.com/tmp/recovered", "TestRecoverLogs"),
+            "passed",
+            "{p}"
+        );
+        assert_eq!(run.verdict("example.com/tmp/recovered", test), verdict, "{p}");
+        assert_eq!(p["crash"]["kind"], kind, "{p}");
+        assert!(
+            p["crash"]["message"].as_str().unwrap_or_default().starts_with(message),
+            "{p}"
+        );
+        assert_eq!(p["crash"]["tests"], serde_json::json!([test]), "{p}");
+    }
+}

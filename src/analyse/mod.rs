@@ -509,6 +509,24 @@ pub struct PackageCollector {
     started: Option<String>,
     dir: Option<std::path::PathBuf>,
     declared: BTreeMap<String, (std::path::PathBuf, u32)>,
+    /// The last crash line of the binary's output (see [`CrashLine`]).
+    last_crash: Option<CrashLine>,
+}
+
+/// A crash line (`panic: `, `fatal error: `) in the binary's output: the
+/// test test2json gave it to (by name and run; None: the package), where
+/// the line begins in that output, and whether one of testing's framing
+/// lines (`=== RUN`, `--- PASS`, …) came after it. A crash ends the binary, so
+/// only the last such line, with no framing after it, can be the crash:
+/// one a test printed (a recovered panic logged with its stack) is
+/// followed by the tests going on, or is not the last (helper-109: a hung
+/// test that had logged a recovered panic, a skipped test that printed
+/// one, were taken for the crash in place of the timeout alarm).
+#[derive(Debug, Clone)]
+struct CrashLine {
+    test: Option<(String, u32)>,
+    offset: usize,
+    framed_after: bool,
 }
 
 impl PackageCollector {
@@ -582,7 +600,10 @@ impl PackageCollector {
             }
             (Action::Output, Some(name)) => {
                 let i = self.test_index(name);
-                self.tests[i].output.push_str(ev.output.as_deref().unwrap_or(""));
+                let text = ev.output.as_deref().unwrap_or("");
+                let test = (self.tests[i].name.clone(), self.tests[i].run);
+                self.note_crash_line(Some(test), self.tests[i].output.len(), text);
+                self.tests[i].output.push_str(text);
             }
             (action @ (Action::Pass | Action::Fail | Action::Skip), Some(name)) => {
                 let given = match action {
@@ -618,7 +639,11 @@ impl PackageCollector {
                 let ended = self.end_order.len();
                 self.end_order.insert(i, ended);
             }
-            (Action::Output, None) => self.output.push_str(ev.output.as_deref().unwrap_or("")),
+            (Action::Output, None) => {
+                let text = ev.output.as_deref().unwrap_or("");
+                self.note_crash_line(None, self.output.len(), text);
+                self.output.push_str(text);
+            }
             (action @ (Action::Pass | Action::Fail | Action::Skip), None) => {
                 self.status = Some(action.clone());
                 self.elapsed = ev.elapsed.unwrap_or(0.0);
@@ -628,6 +653,27 @@ impl PackageCollector {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Keeps the last crash line of output `text`, about to be appended at
+    /// `at` to the output of `test` (None: the package's), and notes a
+    /// framing line after it. The framing lines, not test2json's events:
+    /// test2json reports a parallel test's pass only at its next framing
+    /// line or at the end, after a -timeout alarm's text.
+    fn note_crash_line(&mut self, test: Option<(String, u32)>, at: usize, text: &str) {
+        let mut offset = at;
+        for line in text.split_inclusive('\n') {
+            if is_crash_line(line) {
+                self.last_crash = Some(CrashLine {
+                    test: test.clone(),
+                    offset,
+                    framed_after: false,
+                });
+            } else if let Some(c) = self.last_crash.as_mut().filter(|_| is_framing_line(line)) {
+                c.framed_after = true;
+            }
+            offset += line.len();
         }
     }
 
@@ -1273,37 +1319,37 @@ impl PackageCollector {
             .filter(|&i| !self.finished[i] && !self.tests[i].name.starts_with("Benchmark"))
             .collect();
         // The panic text goes to whichever test test2json thought was
-        // running, or to the package. A `panic: ` line is only believed when
-        // the binary failed: a passing test may print one itself (a library
-        // logging a panic it recovered, a recovery middleware's test
-        // printing the stack; helper-107 saw it taken for the crash, in
-        // place of the test that did crash). So a test that did not pass is
-        // asked first, then the package; a passing test's text is believed
-        // only when some test never finished (something cut it short), as
-        // test2json gives a -timeout alarm's text to a parallel test that
-        // passed while the slow one ran on.
+        // running (a -timeout alarm's to a parallel test that passed while
+        // the slow one ran on), or to the package. A `panic: ` line is only
+        // believed when the binary failed, and only the last one, with no
+        // test's event after it (CrashLine): a test may print one itself (a
+        // library logging a panic it recovered, a recovery middleware's
+        // test printing the stack; helper-107 saw it taken for the crash,
+        // in place of the test that did crash).
         let binary_failed = self.go_said(Action::Fail) || !unfinished.is_empty();
-        let crashed_in = |t: &TestResult| t.output.lines().any(is_crash_line);
-        let in_test = |passed: bool| {
-            self.tests
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| (t.verdict == Verdict::Passed) == passed && crashed_in(t))
-                .map(|(i, t)| (t.output.clone(), Some(i)))
-                .next()
-        };
-        let panic = if !binary_failed {
-            None
-        } else {
-            in_test(false)
-                .or_else(|| {
-                    self.output
-                        .lines()
-                        .any(is_crash_line)
-                        .then(|| (self.output.clone(), None))
-                })
-                .or_else(|| if unfinished.is_empty() { None } else { in_test(true) })
-        };
+        let panic = self
+            .last_crash
+            .as_ref()
+            .filter(|c| binary_failed && !c.framed_after)
+            .and_then(|c| {
+                let (text, owner) = match &c.test {
+                    Some((name, run)) => {
+                        let i = (0..self.tests.len())
+                            .find(|&i| self.tests[i].name == *name && self.tests[i].run == *run)?;
+                        (self.tests[i].output.get(c.offset..)?, Some(i))
+                    }
+                    None => (self.output.get(c.offset..)?, None),
+                };
+                // A failing example prints its output after `got:`: a
+                // panic line there is the example's output, unless a
+                // goroutine dump follows (a panicking example panics
+                // again after its got and want).
+                let example = owner.is_some_and(|i| self.tests[i].name.starts_with("Example"));
+                if example && !text.lines().any(|l| l.starts_with("goroutine ") && l.ends_with("]:")) {
+                    return None;
+                }
+                Some((text.to_string(), owner))
+            });
         let Some((text, owner)) = panic else {
             for (i, t) in self.tests.iter_mut().enumerate() {
                 if !self.finished[i] && t.name.starts_with("Benchmark") {
@@ -1512,6 +1558,23 @@ fn top_level(name: &str) -> &str {
 /// The first line of a crash's report: a panic, a fatal runtime error, or a
 /// signal the runtime reports with a goroutine dump (`SIGQUIT: quit`,
 /// `SIGSEGV: segmentation violation`).
+/// testing's framing of a test's run (`=== RUN`, `--- PASS: X (…)`, a
+/// subtest's indented): the tests went on.
+fn is_framing_line(line: &str) -> bool {
+    let line = line.trim_start();
+    [
+        "=== RUN ",
+        "=== PAUSE ",
+        "=== CONT ",
+        "=== NAME ",
+        "--- PASS: ",
+        "--- FAIL: ",
+        "--- SKIP: ",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p))
+}
+
 fn is_crash_line(line: &str) -> bool {
     line.starts_with("panic: ")
         || line.starts_with("fatal error: ")
