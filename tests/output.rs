@@ -897,7 +897,11 @@ fn the_crash_is_the_last_panic_with_no_test_going_on_after_it() {
     let exits =
         "package recovered\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestZExits(t *testing.T) { os.Exit(1) }\n";
     let both = "package recovered\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc TestZBoth(t *testing.T) {\n\tfmt.Println(\"panic: handler exploded [recovered by middleware]\")\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n";
+    // A panic value holding go test's output (helper-111): its later lines,
+    // `--- PASS: …` among them, are the crash's, not the tests going on.
+    let value = "package recovered\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\nfunc TestZValue(t *testing.T) {\n\tpanic(fmt.Sprintf(\"bad thing\\n--- PASS: TestZValue (0.00s)\\n=== RUN   TestNext\\nmore\"))\n}\n";
     for (second, test, verdict, kind, message) in [
+        (value, "TestZValue", "panicked", "panic", "panic: bad thing"),
         (hangs, "TestZHangs", "timed_out", "timeout", "panic: test timed out"),
         (exits, "TestZExits", "unfinished", "exit", "the test binary exited"),
         (

@@ -511,6 +511,8 @@ pub struct PackageCollector {
     declared: BTreeMap<String, (std::path::PathBuf, u32)>,
     /// The last crash line of the binary's output (see [`CrashLine`]).
     last_crash: Option<CrashLine>,
+    /// The last output event did not end its line: test2json cut it.
+    output_mid_line: bool,
 }
 
 /// A crash line (`panic: `, `fatal error: `) in the binary's output: the
@@ -527,6 +529,8 @@ struct CrashLine {
     test: Option<(String, u32)>,
     offset: usize,
     framed_after: bool,
+    /// A `fatal error: ` line (see `note_crash_line`).
+    fatal: bool,
 }
 
 impl PackageCollector {
@@ -661,19 +665,35 @@ impl PackageCollector {
     /// framing line after it. The framing lines, not test2json's events:
     /// test2json reports a parallel test's pass only at its next framing
     /// line or at the end, after a -timeout alarm's text.
+    ///
+    /// test2json cuts a long line into events of 1 KB: what continues one
+    /// does not begin a line. A `fatal error: ` line stays the crash
+    /// whatever follows: the runtime prints it before it stops the other
+    /// goroutines, whose framing lines may come after it (helper-111).
     fn note_crash_line(&mut self, test: Option<(String, u32)>, at: usize, text: &str) {
         let mut offset = at;
         for line in text.split_inclusive('\n') {
-            if is_crash_line(line) {
+            let line_start = offset > at || !self.output_mid_line;
+            if line_start && is_crash_line(line) {
                 self.last_crash = Some(CrashLine {
                     test: test.clone(),
                     offset,
                     framed_after: false,
+                    fatal: line.starts_with("fatal error: "),
                 });
-            } else if let Some(c) = self.last_crash.as_mut().filter(|_| is_framing_line(line)) {
-                c.framed_after = true;
+            } else if let Some(c) = self.last_crash.as_mut() {
+                if line_start && is_framing_line(line) && !c.fatal {
+                    c.framed_after = true;
+                }
             }
             offset += line.len();
+        }
+        if !text.is_empty() {
+            // A cut is 1 KB long; a shorter event without a newline ended
+            // where testing's framing marker began (test2json splits there:
+            // `fmt.Print("x")` then `--- FAIL: …` are two events, the
+            // second a line of its own).
+            self.output_mid_line = !text.ends_with('\n') && text.len() >= 1000;
         }
     }
 
@@ -1341,12 +1361,15 @@ impl PackageCollector {
                     None => (self.output.get(c.offset..)?, None),
                 };
                 // A failing example prints its output after `got:`: a
-                // panic line there is the example's output, unless a
+                // panic line after that is the example's output, unless a
                 // goroutine dump follows (a panicking example panics
                 // again after its got and want).
-                let example = owner.is_some_and(|i| self.tests[i].name.starts_with("Example"));
-                if example && !text.lines().any(|l| l.starts_with("goroutine ") && l.ends_with("]:")) {
-                    return None;
+                if let Some(i) = owner.filter(|&i| self.tests[i].name.starts_with("Example")) {
+                    let before = &self.tests[i].output[..c.offset];
+                    let after_got = before.lines().any(|l| l == "got:");
+                    if after_got && !text.lines().any(|l| l.starts_with("goroutine ") && l.ends_with("]:")) {
+                        return None;
+                    }
                 }
                 Some((text.to_string(), owner))
             });
@@ -1555,26 +1578,24 @@ fn top_level(name: &str) -> &str {
     name.split_once('/').map_or(name, |(top, _)| top)
 }
 
+/// testing's framing of a test's run (`=== RUN`, `--- PASS: X (…)`, a
+/// subtest's indented with spaces): the tests went on. Not a line indented
+/// with a tab: since Go 1.23 a panic value's later lines are (one holding
+/// go test's output, `--- PASS: …`, is still the crash).
+fn is_framing_line(line: &str) -> bool {
+    let line = line.trim_start_matches(' ');
+    let end = line.trim_end();
+    ["=== RUN ", "=== PAUSE ", "=== CONT ", "=== NAME "]
+        .iter()
+        .any(|p| line.starts_with(p))
+        || ["--- PASS: ", "--- FAIL: ", "--- SKIP: "]
+            .iter()
+            .any(|p| line.starts_with(p) && end.ends_with(')'))
+}
+
 /// The first line of a crash's report: a panic, a fatal runtime error, or a
 /// signal the runtime reports with a goroutine dump (`SIGQUIT: quit`,
 /// `SIGSEGV: segmentation violation`).
-/// testing's framing of a test's run (`=== RUN`, `--- PASS: X (…)`, a
-/// subtest's indented): the tests went on.
-fn is_framing_line(line: &str) -> bool {
-    let line = line.trim_start();
-    [
-        "=== RUN ",
-        "=== PAUSE ",
-        "=== CONT ",
-        "=== NAME ",
-        "--- PASS: ",
-        "--- FAIL: ",
-        "--- SKIP: ",
-    ]
-    .iter()
-    .any(|p| line.starts_with(p))
-}
-
 fn is_crash_line(line: &str) -> bool {
     line.starts_with("panic: ")
         || line.starts_with("fatal error: ")
@@ -1849,6 +1870,45 @@ mod tests {
         assert_eq!(crash.tests, vec!["TestHang"]);
         assert_eq!(crash.groups[0].frames[0].function, "p.TestHang");
         assert_eq!(r.status, PackageStatus::Failed);
+    }
+
+    #[test]
+    fn only_a_line_start_is_a_crash_or_framing_line() {
+        // As test2json gives them: a long panic value cut into 1 KB events
+        // (a cut that begins `--- PASS:` is no framing line), and a short
+        // print with no newline that testing's framing line follows as an
+        // event of its own (a framing line: that print was no crash).
+        let crash = |events: &[(&str, Option<&str>, Option<&str>)]| {
+            let mut c = PackageCollector::new("p");
+            for &(action, test, output) in events {
+                c.event(&ev(action, test, output));
+            }
+            c.finish(&PackageRecords::default(), &rules::builtin()).crash
+        };
+        let long = format!("panic: {}", "x".repeat(1017));
+        let cut = crash(&[
+            ("run", Some("TestLong"), None),
+            ("output", Some("TestLong"), Some("--- FAIL: TestLong (0.00s)\n")),
+            ("fail", Some("TestLong"), None),
+            ("output", Some("TestLong"), Some(&long)),
+            (
+                "output",
+                Some("TestLong"),
+                Some("--- PASS: TestLong (0.00s) [recovered]\n"),
+            ),
+            ("output", Some("TestLong"), Some("\n")),
+            ("output", Some("TestLong"), Some("goroutine 7 [running]:\n")),
+            ("fail", None, None),
+        ]);
+        assert_eq!(cut.map(|c| c.kind), Some(CrashKind::Panic));
+        let printed = crash(&[
+            ("run", Some("TestA"), None),
+            ("output", Some("TestA"), Some("panic: not really")),
+            ("output", Some("TestA"), Some("--- FAIL: TestA (0.00s)\n")),
+            ("fail", Some("TestA"), None),
+            ("fail", None, None),
+        ]);
+        assert!(printed.is_none(), "{printed:?}");
     }
 
     #[test]
