@@ -1342,7 +1342,7 @@ impl PackageCollector {
         // running (a -timeout alarm's to a parallel test that passed while
         // the slow one ran on), or to the package. A `panic: ` line is only
         // believed when the binary failed, and only the last one, with no
-        // test's event after it (CrashLine): a test may print one itself (a
+        // framing line of testing after it (CrashLine): a test may print one itself (a
         // library logging a panic it recovered, a recovery middleware's
         // test printing the stack; helper-107 saw it taken for the crash,
         // in place of the test that did crash).
@@ -1891,11 +1891,7 @@ mod tests {
             ("output", Some("TestLong"), Some("--- FAIL: TestLong (0.00s)\n")),
             ("fail", Some("TestLong"), None),
             ("output", Some("TestLong"), Some(&long)),
-            (
-                "output",
-                Some("TestLong"),
-                Some("--- PASS: TestLong (0.00s) [recovered]\n"),
-            ),
+            ("output", Some("TestLong"), Some("--- PASS: TestLong (0.00s)\n")),
             ("output", Some("TestLong"), Some("\n")),
             ("output", Some("TestLong"), Some("goroutine 7 [running]:\n")),
             ("fail", None, None),
