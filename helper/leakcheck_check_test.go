@@ -212,15 +212,14 @@ func leakcheckParked(g *leakcheckGoroutine, snap *leakcheckSnapshot) bool {
 // stack): the barrier that releases the parallel ones is not closed, so a
 // top-level test in t.Parallel has not passed it.
 func (snap *leakcheckSnapshot) serialPhase() bool {
-	for i := range snap.goroutines {
-		if g := &snap.goroutines[i]; g.id == 1 {
-			g.parseStack()
-			for _, fn := range g.funcs {
-				if leakcheckHasPrefix(fn, "testing.runTests.func") {
-					return true
-				}
-			}
-			return false
+	g := leakcheckFind(snap, 1)
+	if g == nil {
+		return false
+	}
+	g.parseStack()
+	for _, fn := range g.funcs {
+		if leakcheckHasPrefix(fn, "testing.runTests.func") {
+			return true
 		}
 	}
 	return false

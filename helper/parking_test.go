@@ -27,11 +27,12 @@ func TestParkingParallelTests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		snap := leakcheckSnapshot{goroutines: leakcheckParseDump(b)}
+		snap := leakcheckSnapshot{goroutines: leakcheckParseDump(b), byID: map[uint64]*leakcheckGoroutine{}}
 		tops := map[uint64]bool{}
 		var moving *leakcheckGoroutine
 		for i := range snap.goroutines {
 			g := &snap.goroutines[i]
+			snap.byID[g.id] = g
 			if g.hasFrame("testing.(*T).Parallel") {
 				tops[g.id] = true
 				if leakcheckMoving(g) {

@@ -22,7 +22,8 @@
 //! reports combined), [`scratch`] makes the temporary directories (and
 //! removes those of killed runs), and [`error`] holds every way leakcheck
 //! itself can fail. A small Go lexer (`golex`, crate-private) serves both
-//! the rewrite of test files and the reading of a leak's source. `docs/architecture.md` names the data between the stages.
+//! the rewrite of test files and the reading of a leak's source.
+//! `docs/architecture.md` names the data between the stages.
 
 #![warn(missing_docs)]
 
