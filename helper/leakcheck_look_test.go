@@ -775,8 +775,9 @@ func (s *leakcheckSession) claimLocked(g *leakcheckGoroutine, label string, snap
 			alive[h.id] = true
 		}
 	}
-	if held[g.id] {
-		// Another of the goroutines labels alone could tell, if any.
+	if held[g.id] || s.reported[g.id] {
+		// Another of the goroutines labels alone could tell, if any. (One
+		// reported, not held: a look after the caller's told it for good.)
 		g = nil
 		for i := range snap.goroutines {
 			h := &snap.goroutines[i]
