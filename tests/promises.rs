@@ -3261,3 +3261,91 @@ fn a_package_that_declares_a_predeclared_name_is_tested_and_checked() {
     // Where the leaked goroutine was created: the user's file and line.
     assert!(run.stdout().contains("list_test.go:22"), "{}", run.stdout());
 }
+
+// A timer a parallel test set before it called t.Parallel fires while a
+// serial test runs "alone" (the parallel test parked): its callback
+// appeared meanwhile, yet it is not the serial test's (helper-112: the
+// parallel test waited for it, and the serial test failed by a leak go
+// test passes). The serial test waits for the callback to start, so the
+// callback is there at its check whatever the machine's speed.
+
+const PARKED_TIMER: &str = r#"package parkedtimer
+
+import (
+	"testing"
+	"time"
+)
+
+var started, release, done = make(chan struct{}), make(chan struct{}), make(chan struct{})
+
+// flush is work a timer runs: it finishes once released.
+func flush() {
+	close(started)
+	<-release
+	close(done)
+}
+
+func TestFlushLater(t *testing.T) {
+	time.AfterFunc(time.Millisecond, flush)
+	t.Parallel()
+	close(release)
+	<-done
+}
+
+func TestWhileTheTimerFires(t *testing.T) { <-started }
+
+// A serial test's own callback, written in it, stays its leak.
+func TestOwnTimer(t *testing.T) {
+	fired := make(chan struct{})
+	time.AfterFunc(time.Millisecond, func() {
+		close(fired)
+		select {}
+	})
+	<-fired
+}
+"#;
+
+const PARKED_TIMER_LEAK: &str = r#"package parkedleak
+
+import (
+	"testing"
+	"time"
+)
+
+var started, never = make(chan struct{}), make(chan struct{})
+
+func blockForever() {
+	close(started)
+	<-never
+}
+
+// The timer's callback never returns: this test's leak, reported after the
+// last test (its function is the package's, not the test's).
+func TestTimerLeaks(t *testing.T) {
+	time.AfterFunc(time.Millisecond, blockForever)
+	t.Parallel()
+}
+
+func TestWhileTheTimerFires(t *testing.T) { <-started }
+"#;
+
+#[test]
+fn a_timer_a_parked_test_set_is_not_the_serial_tests_leak() {
+    let m = temp_module(&[
+        ("parkedtimer/p_test.go", PARKED_TIMER),
+        ("parkedleak/p_test.go", PARKED_TIMER_LEAK),
+    ]);
+    let run = run_in(m.path(), &["./parkedtimer", "./parkedleak"], &[]);
+    let out = run.stdout();
+    assert_eq!(
+        verdict(&run, "parkedtimer", "TestWhileTheTimerFires"),
+        "passed",
+        "{out}"
+    );
+    assert_eq!(verdict(&run, "parkedtimer", "TestFlushLater"), "passed", "{out}");
+    assert_eq!(verdict(&run, "parkedtimer", "TestOwnTimer"), "leaked", "{out}");
+    assert_eq!(main_leak(&run, "parkedtimer"), 0, "{out}");
+    assert_eq!(verdict(&run, "parkedleak", "TestWhileTheTimerFires"), "passed", "{out}");
+    assert_eq!(main_leak(&run, "parkedleak"), 1, "{out}");
+    assert_eq!(run.code(), 1, "{out}");
+}
