@@ -3349,3 +3349,64 @@ fn a_timer_a_parked_test_set_is_not_the_serial_tests_leak() {
     assert_eq!(main_leak(&run, "parkedleak"), 1, "{out}");
     assert_eq!(run.code(), 1, "{out}");
 }
+
+// A benchmark that crashes or exits the binary: those that ran before it
+// passed (they print their results; test2json gives no benchmark a pass
+// event), and the one running is named, as a panic or an exit.
+
+const BENCH_CRASH: &str = r#"package benchcrash
+
+import "testing"
+
+func BenchmarkFine(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+	}
+}
+
+func BenchmarkTable(b *testing.B) {
+	b.Run("first", func(b *testing.B) {})
+	b.Run("second", func(b *testing.B) {
+		var m map[string]int
+		m["x"] = 1
+	})
+}
+"#;
+
+const BENCH_EXIT: &str = r#"package benchexit
+
+import (
+	"os"
+	"testing"
+)
+
+func BenchmarkFine(b *testing.B) {}
+
+func BenchmarkExit(b *testing.B) { os.Exit(1) }
+"#;
+
+#[test]
+fn the_benchmark_running_when_the_binary_died_is_named_and_those_before_it_passed() {
+    let m = temp_module(&[
+        ("benchcrash/b_test.go", BENCH_CRASH),
+        ("benchexit/b_test.go", BENCH_EXIT),
+    ]);
+    let run = run_in(m.path(), &["--", "-bench=.", "-benchtime=1x"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_eq!(verdict(&run, "benchcrash", "BenchmarkFine"), "passed", "{out}");
+    assert_eq!(verdict(&run, "benchcrash", "BenchmarkTable/first"), "passed", "{out}");
+    assert_eq!(
+        verdict(&run, "benchcrash", "BenchmarkTable/second"),
+        "panicked",
+        "{out}"
+    );
+    assert_eq!(verdict(&run, "benchexit", "BenchmarkFine"), "passed", "{out}");
+    assert_eq!(verdict(&run, "benchexit", "BenchmarkExit"), "unfinished", "{out}");
+    let crash = &run.package(&format!("{M}benchexit"))["crash"];
+    assert_eq!(crash["kind"], "exit", "{out}");
+    assert!(
+        crash["message"].as_str().unwrap_or_default().contains("BenchmarkExit"),
+        "{out}"
+    );
+    assert!(!out.contains("TestMain exited"), "{out}");
+}

@@ -1333,11 +1333,34 @@ impl PackageCollector {
 
     /// Finds a panic or timeout in the output and marks the tests it hit.
     fn detect_crash(&mut self, rules: &[IgnoreRule]) -> Option<Crash> {
-        // Benchmarks end without a pass event: they finished if nothing
-        // crashed (checked below).
-        let unfinished: Vec<usize> = (0..self.tests.len())
-            .filter(|&i| !self.finished[i] && !self.tests[i].name.starts_with("Benchmark"))
-            .collect();
+        // Benchmarks end without a pass event (test2json gives one only to
+        // a benchmark that failed): one finished when a later one began
+        // that is not its own sub-benchmark (they run one at a time), or
+        // when m.Run printed its last line, PASS or FAIL. The one running
+        // when the binary died was cut short (it was "passed", os.Exit in
+        // it blamed on TestMain, and the benchmarks before a crash were
+        // "unfinished").
+        let run_ended = self.output.lines().any(|l| l == "PASS" || l == "FAIL");
+        let mut unfinished = Vec::new();
+        for i in 0..self.tests.len() {
+            if self.finished[i] {
+                continue;
+            }
+            let name = &self.tests[i].name;
+            if !name.starts_with("Benchmark") {
+                unfinished.push(i);
+                continue;
+            }
+            let sub = format!("{name}/");
+            let followed = self.tests[i + 1..]
+                .iter()
+                .any(|t| t.name.starts_with("Benchmark") && !t.name.starts_with(&sub));
+            if run_ended || followed {
+                self.tests[i].verdict = Verdict::Passed;
+            } else {
+                unfinished.push(i);
+            }
+        }
         // The panic text goes to whichever test test2json thought was
         // running (a -timeout alarm's to a parallel test that passed while
         // the slow one ran on), or to the package. A `panic: ` line is only
@@ -1374,11 +1397,6 @@ impl PackageCollector {
                 Some((text.to_string(), owner))
             });
         let Some((text, owner)) = panic else {
-            for (i, t) in self.tests.iter_mut().enumerate() {
-                if !self.finished[i] && t.name.starts_with("Benchmark") {
-                    t.verdict = Verdict::Passed;
-                }
-            }
             if unfinished.is_empty() {
                 return None;
             }
