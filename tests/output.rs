@@ -933,3 +933,66 @@ fn the_crash_is_the_last_panic_with_no_test_going_on_after_it() {
         assert_eq!(p["crash"]["tests"], serde_json::json!([test]), "{p}");
     }
 }
+
+// A subtest that panics: testing reports it failed, then its parents, and
+// test2json gives the panic's text to the top-level test. The subtest that
+// panicked is the crash's, as the dump's panicking goroutine says (a
+// closure of the test, or a function of its own, runs the subtest); a
+// top-level test whose own body panics after a subtest failed keeps it.
+const SUBTEST_PANICS: &str = r#"package subpanic
+
+import "testing"
+
+func nested(t *testing.T) {
+	t.Run("deep", func(t *testing.T) {
+		var m map[string]int
+		m["x"] = 1
+	})
+}
+
+func TestNested(t *testing.T) {
+	t.Run("fails", func(t *testing.T) { t.Error("wrong") })
+	t.Run("outer", nested)
+}
+"#;
+
+const OWN_BODY_PANICS: &str = r#"package ownpanic
+
+import "testing"
+
+func TestOwnBody(t *testing.T) {
+	t.Run("fails", func(t *testing.T) { t.Error("wrong") })
+	panic("after the subtest")
+}
+"#;
+
+#[test]
+fn a_subtests_panic_is_the_subtests() {
+    let m = temp_module(&[
+        ("subpanic/s_test.go", SUBTEST_PANICS),
+        ("ownpanic/s_test.go", OWN_BODY_PANICS),
+    ]);
+    for toolchain in ["go1.22.12", "go1.26.8"] {
+        let run = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", toolchain)]);
+        let out = format!("{toolchain}: {}{}", run.stdout(), run.stderr());
+        assert_eq!(run.code(), 1, "{out}");
+        let pkg = "example.com/tmp/subpanic";
+        assert_eq!(run.verdict(pkg, "TestNested/outer/deep"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "TestNested/outer"), "failed", "{out}");
+        assert_eq!(run.verdict(pkg, "TestNested/fails"), "failed", "{out}");
+        assert_eq!(run.verdict(pkg, "TestNested"), "failed", "{out}");
+        assert_eq!(
+            run.package(pkg)["crash"]["tests"],
+            serde_json::json!(["TestNested/outer/deep"]),
+            "{out}"
+        );
+        let pkg = "example.com/tmp/ownpanic";
+        assert_eq!(run.verdict(pkg, "TestOwnBody"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "TestOwnBody/fails"), "failed", "{out}");
+        assert_eq!(
+            run.package(pkg)["crash"]["tests"],
+            serde_json::json!(["TestOwnBody"]),
+            "{out}"
+        );
+    }
+}

@@ -1448,7 +1448,9 @@ impl PackageCollector {
                     }
                 }
             }
-        } else if let Some(i) = owner {
+        }
+        let owner = owner.map(|i| if timeout { i } else { self.panicked_subtest(i, &text) });
+        if let (Some(i), false) = (owner, timeout) {
             tests.push(self.tests[i].name.clone());
         }
         for &i in &unfinished {
@@ -1485,6 +1487,58 @@ impl PackageCollector {
             tests,
             groups: grouper.finish(),
         })
+    }
+}
+
+impl PackageCollector {
+    /// The test whose panic test2json gave top-level test `owner`: testing
+    /// reports a subtest that panicked as failed, then each of its parents
+    /// (`--- FAIL: TestP/b`, `--- FAIL: TestP`), and panics again
+    /// (`[recovered]`) with the text test2json hands the outermost. The
+    /// subtest is the deepest of that chain, the one to end last at each
+    /// level, when the panicking goroutine does not run the top-level
+    /// test's own function right under testing's runner (a closure of it,
+    /// or another function, is a subtest's body); `owner` itself otherwise,
+    /// and when the dump is not there to say (`GOTRACEBACK=none`).
+    fn panicked_subtest(&self, owner: usize, text: &str) -> usize {
+        let (name, run) = (&self.tests[owner].name, self.tests[owner].run);
+        let recovered = text
+            .lines()
+            .take_while(|l| !l.starts_with("goroutine "))
+            .any(|l| l.contains("[recovered"));
+        if name.contains('/') || !recovered {
+            return owner;
+        }
+        let parsed = dump::parse(text);
+        let Some(body) = parsed.goroutines.first().and_then(|g| {
+            let at = g.frames.iter().position(|f| f.function == "testing.tRunner")?;
+            g.frames.get(at.checked_sub(1)?)
+        }) else {
+            return owner;
+        };
+        // `example.com/p.TestP` (or `…/p_test.TestP`): the package path's
+        // last element may hold dots, the test's name none.
+        let own = body
+            .function
+            .rsplit_once('/')
+            .map_or(body.function, |(_, last)| last)
+            .split_once('.')
+            .is_some_and(|(_, f)| f == name);
+        if own {
+            return owner;
+        }
+        let mut at = owner;
+        loop {
+            let prefix = format!("{}/", self.tests[at].name);
+            let last = (0..self.tests.len())
+                .filter(|&j| self.tests[j].run == run && self.tests[j].name.starts_with(&prefix))
+                .filter(|&j| self.tests[j].span.1.is_some())
+                .max_by_key(|&j| self.tests[j].span.1);
+            match last {
+                Some(j) if self.tests[j].verdict == Verdict::Failed => at = j,
+                _ => return at,
+            }
+        }
     }
 }
 
