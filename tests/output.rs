@@ -938,7 +938,8 @@ fn the_crash_is_the_last_panic_with_no_test_going_on_after_it() {
 // test2json gives the panic's text to the top-level test. The subtest that
 // panicked is the crash's, as the dump's panicking goroutine says (a
 // closure of the test, or a function of its own, runs the subtest); a
-// top-level test whose own body panics after a subtest failed keeps it.
+// top-level test whose own body panics after a subtest failed keeps it. An
+// example's panic, which test2json gives no test, is the example's.
 const SUBTEST_PANICS: &str = r#"package subpanic
 
 import "testing"
@@ -958,7 +959,18 @@ func TestNested(t *testing.T) {
 
 const OWN_BODY_PANICS: &str = r#"package ownpanic
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
+
+// Its panic goes to no test in test2json's stream.
+func Example_panics() {
+	fmt.Println("start")
+	var m map[string]int
+	m["x"] = 1
+	// Output: start
+}
 
 func TestOwnBody(t *testing.T) {
 	t.Run("fails", func(t *testing.T) { t.Error("wrong") })
@@ -989,9 +1001,22 @@ fn a_subtests_panic_is_the_subtests() {
         let pkg = "example.com/tmp/ownpanic";
         assert_eq!(run.verdict(pkg, "TestOwnBody"), "panicked", "{out}");
         assert_eq!(run.verdict(pkg, "TestOwnBody/fails"), "failed", "{out}");
+        // (Examples run after the tests: this one never does.)
         assert_eq!(
             run.package(pkg)["crash"]["tests"],
             serde_json::json!(["TestOwnBody"]),
+            "{out}"
+        );
+        let run = run_in(
+            m.path(),
+            &["./ownpanic", "--", "-count=1", "-run=Example"],
+            &[("GOTOOLCHAIN", toolchain)],
+        );
+        let out = format!("{toolchain}: {}{}", run.stdout(), run.stderr());
+        assert_eq!(run.verdict(pkg, "Example_panics"), "panicked", "{out}");
+        assert_eq!(
+            run.package(pkg)["crash"]["tests"],
+            serde_json::json!(["Example_panics"]),
             "{out}"
         );
     }

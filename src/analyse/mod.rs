@@ -1449,7 +1449,11 @@ impl PackageCollector {
                 }
             }
         }
-        let owner = owner.map(|i| if timeout { i } else { self.panicked_subtest(i, &text) });
+        let owner = match owner {
+            Some(i) if !timeout => Some(self.panicked_subtest(i, &text)),
+            None if !timeout => self.panicked_example(&text),
+            owner => owner,
+        };
         if let (Some(i), false) = (owner, timeout) {
             tests.push(self.tests[i].name.clone());
         }
@@ -1491,6 +1495,17 @@ impl PackageCollector {
 }
 
 impl PackageCollector {
+    /// The example whose panic test2json gave no test: testing reports it
+    /// failed and panics again (`[recovered]`) on the main goroutine, which
+    /// runs the example's function right under `testing.runExample`.
+    fn panicked_example(&self, text: &str) -> Option<usize> {
+        let body = panicking_body(text, "testing.runExample")?;
+        (0..self.tests.len())
+            .filter(|&j| self.tests[j].name.starts_with("Example") && self.tests[j].verdict == Verdict::Failed)
+            .filter(|&j| func_is(&body, &self.tests[j].name))
+            .max_by_key(|&j| self.tests[j].span.1)
+    }
+
     /// The test whose panic test2json gave top-level test `owner`: testing
     /// reports a subtest that panicked as failed, then each of its parents
     /// (`--- FAIL: TestP/b`, `--- FAIL: TestP`), and panics again
@@ -1502,30 +1517,12 @@ impl PackageCollector {
     /// and when the dump is not there to say (`GOTRACEBACK=none`).
     fn panicked_subtest(&self, owner: usize, text: &str) -> usize {
         let (name, run) = (&self.tests[owner].name, self.tests[owner].run);
-        let recovered = text
-            .lines()
-            .take_while(|l| !l.starts_with("goroutine "))
-            .any(|l| l.contains("[recovered"));
-        if name.contains('/') || !recovered {
+        if name.contains('/') {
             return owner;
         }
-        let parsed = dump::parse(text);
-        let Some(body) = parsed.goroutines.first().and_then(|g| {
-            let at = g.frames.iter().position(|f| f.function == "testing.tRunner")?;
-            g.frames.get(at.checked_sub(1)?)
-        }) else {
-            return owner;
-        };
-        // `example.com/p.TestP` (or `…/p_test.TestP`): the package path's
-        // last element may hold dots, the test's name none.
-        let own = body
-            .function
-            .rsplit_once('/')
-            .map_or(body.function, |(_, last)| last)
-            .split_once('.')
-            .is_some_and(|(_, f)| f == name);
-        if own {
-            return owner;
+        match panicking_body(text, "testing.tRunner") {
+            Some(body) if !func_is(&body, name) => {}
+            _ => return owner,
         }
         let mut at = owner;
         loop {
@@ -1540,6 +1537,35 @@ impl PackageCollector {
             }
         }
     }
+}
+
+/// The function the panicking goroutine (a crash dump's first) runs right
+/// under `runner` (testing's `tRunner` or `runExample`): the test's or
+/// example's body. `None` without a dump (`GOTRACEBACK=none`) or a panic
+/// testing did not recover (`[recovered]`: a goroutine a test started).
+fn panicking_body(text: &str, runner: &str) -> Option<String> {
+    let recovered = text
+        .lines()
+        .take_while(|l| !l.starts_with("goroutine "))
+        .any(|l| l.contains("[recovered"));
+    if !recovered {
+        return None;
+    }
+    let parsed = dump::parse(text);
+    let g = parsed.goroutines.first()?;
+    let at = g.frames.iter().position(|f| f.function == runner)?;
+    Some(g.frames.get(at.checked_sub(1)?)?.function.to_string())
+}
+
+/// Whether Go function `function` (`example.com/p.TestP`, or
+/// `…/p_test.TestP`) is the test named `name`: the package path's last
+/// element may hold dots, a test's name none.
+fn func_is(function: &str, name: &str) -> bool {
+    function
+        .rsplit_once('/')
+        .map_or(function, |(_, last)| last)
+        .split_once('.')
+        .is_some_and(|(_, f)| f == name)
 }
 
 /// Seconds in a duration as Go's `time.Duration` prints it (`10s`, `1m30s`,
