@@ -41,6 +41,9 @@ type leakcheckTest struct {
 	subs []*leakchecktesting.T
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
 	bench bool
+	// parksFirst: its first statement is t.Parallel() (the rewrite says
+	// so): parked, it has run none of its code.
+	parksFirst bool
 }
 
 // begin starts the check of a top-level test or fuzz target.

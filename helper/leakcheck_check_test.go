@@ -189,7 +189,7 @@ func (s *leakcheckSession) claimFor(tc *leakcheckTest) func(*leakcheckSnapshot) 
 					alone = false
 					break
 				}
-				parked = true
+				parked = parked || !other.parksFirst
 			}
 		}
 		s.mu.Unlock()
@@ -237,8 +237,12 @@ func leakcheckFind(snap *leakcheckSnapshot, id uint64) *leakcheckGoroutine {
 type leakcheckClaim struct {
 	test  *leakcheckTest
 	alone bool
-	// parked: alone, but with other top-level tests parked in t.Parallel,
-	// which ran code before they paused (a timer they set may fire).
+	// parked: alone, but with other top-level tests parked in t.Parallel
+	// that ran code of theirs before they called it (a timer they set may
+	// fire). Not those whose first statement is t.Parallel(): most
+	// parallel tests, in a package whose serial tests' timers would
+	// otherwise never be theirs by difference (helper-113: a serial
+	// test's callback leak, ended before the last test, was missed).
 	parked bool
 }
 

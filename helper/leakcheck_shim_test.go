@@ -16,6 +16,11 @@ func leakcheckBegin(t *leakchecktesting.T) {
 	leakcheckcore.LeakcheckInternalBegin(t)
 }
 
+func leakcheckBeginParallel(t *leakchecktesting.T) {
+	t.Helper()
+	leakcheckcore.LeakcheckInternalBeginParallel(t)
+}
+
 func leakcheckBeginFuzz(f *leakchecktesting.F) {
 	f.Helper()
 	leakcheckcore.LeakcheckInternalBeginFuzz(f)

@@ -205,6 +205,21 @@ func leakcheckBegin(t *leakchecktesting.T) {
 	}
 }
 
+// leakcheckBeginParallel is leakcheckBegin for a test whose first
+// statement is t.Parallel(): none of its code runs before it parks, so
+// no timer it set fires while the serial tests run (claimFor).
+func leakcheckBeginParallel(t *leakchecktesting.T) {
+	if s := leakcheckActive; s != nil && t != nil {
+		t.Helper()
+		s.begin(t)
+		s.mu.Lock()
+		if tc := s.begun[t]; tc != nil {
+			tc.parksFirst = true
+		}
+		s.mu.Unlock()
+	}
+}
+
 // leakcheckBeginFuzz is the first statement of every fuzz target: its seed
 // corpus runs as its subtests.
 func leakcheckBeginFuzz(f *leakchecktesting.F) {
@@ -350,6 +365,10 @@ func leakcheckExample(name string) func() {
 
 // LeakcheckInternalBegin is leakcheckBegin for the other test package.
 func LeakcheckInternalBegin(t *leakchecktesting.T) { t.Helper(); leakcheckBegin(t) }
+
+// LeakcheckInternalBeginParallel is leakcheckBeginParallel for the other
+// test package.
+func LeakcheckInternalBeginParallel(t *leakchecktesting.T) { t.Helper(); leakcheckBeginParallel(t) }
 
 // LeakcheckInternalBeginFuzz is leakcheckBeginFuzz for the other test package.
 func LeakcheckInternalBeginFuzz(f *leakchecktesting.F) { f.Helper(); leakcheckBeginFuzz(f) }

@@ -3329,13 +3329,43 @@ func TestTimerLeaks(t *testing.T) {
 func TestWhileTheTimerFires(t *testing.T) { <-started }
 "#;
 
+// A parallel test whose first statement is t.Parallel() ran none of its
+// code before it parked: a timer's callback that appears while a serial
+// test runs is the serial test's, by difference, even if its function is
+// not the test's own (helper-113: one that ended before the last test was
+// missed, exit 0).
+const PARKS_FIRST: &str = r#"package parksfirst
+
+import (
+	"testing"
+	"time"
+)
+
+var fired, release = make(chan struct{}), make(chan struct{})
+
+func expire() {
+	close(fired)
+	<-release
+}
+
+func TestParallel(t *testing.T) { t.Parallel() }
+
+func TestSerialLeak(t *testing.T) {
+	time.AfterFunc(time.Millisecond, expire)
+	<-fired
+}
+
+func TestRelease(t *testing.T) { close(release) }
+"#;
+
 #[test]
 fn a_timer_a_parked_test_set_is_not_the_serial_tests_leak() {
     let m = temp_module(&[
         ("parkedtimer/p_test.go", PARKED_TIMER),
         ("parkedleak/p_test.go", PARKED_TIMER_LEAK),
+        ("parksfirst/p_test.go", PARKS_FIRST),
     ]);
-    let run = run_in(m.path(), &["./parkedtimer", "./parkedleak"], &[]);
+    let run = run_in(m.path(), &["./parkedtimer", "./parkedleak", "./parksfirst"], &[]);
     let out = run.stdout();
     assert_eq!(
         verdict(&run, "parkedtimer", "TestWhileTheTimerFires"),
@@ -3347,6 +3377,9 @@ fn a_timer_a_parked_test_set_is_not_the_serial_tests_leak() {
     assert_eq!(main_leak(&run, "parkedtimer"), 0, "{out}");
     assert_eq!(verdict(&run, "parkedleak", "TestWhileTheTimerFires"), "passed", "{out}");
     assert_eq!(main_leak(&run, "parkedleak"), 1, "{out}");
+    assert_eq!(verdict(&run, "parksfirst", "TestSerialLeak"), "leaked", "{out}");
+    assert_eq!(verdict(&run, "parksfirst", "TestParallel"), "passed", "{out}");
+    assert_eq!(main_leak(&run, "parksfirst"), 0, "{out}");
     assert_eq!(run.code(), 1, "{out}");
 }
 

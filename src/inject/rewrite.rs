@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! func TestX(t *testing.T) {          →  func TestX(t *testing.T) { leakcheckBegin(t);
+//! func TestX(t *testing.T) { t.Parallel()  →  … { leakcheckBeginParallel(t); t.Parallel()
 //! func FuzzX(f *testing.F) {          →  func FuzzX(f *testing.F) { leakcheckBeginFuzz(f);
 //! func BenchmarkX(b *testing.B) {     →  func BenchmarkX(b *testing.B) { leakcheckBench(b);
 //! func ExampleX() {                   →  func ExampleX() { defer leakcheckExample("ExampleX")();
@@ -170,6 +171,10 @@ pub fn rewrite_test_file_renaming(
                                     rune_literal(c)
                                 )
                             }
+                            // A test whose first statement is t.Parallel()
+                            // runs none of its code before it parks: no
+                            // timer of it fires while the serial tests run.
+                            _ if parallel_first(&toks, body, &t) => format!(" leakcheckBeginParallel({t});"),
                             _ => format!(" leakcheckBegin({t});"),
                         }
                     }
@@ -997,6 +1002,12 @@ fn result_end(toks: &[Tok<'_>], from: usize) -> Option<usize> {
 
 /// The parameter's name to pass to the helper; an unnamed or `_` parameter
 /// is named `leakcheckT` (the body cannot refer to it either way).
+/// Whether the body opening at token `body` begins with `t.Parallel()`.
+fn parallel_first(toks: &[Tok<'_>], body: usize, t: &str) -> bool {
+    let words: Vec<&str> = toks.iter().skip(body + 1).take(5).map(|tok| tok.text).collect();
+    words == [t, ".", "Parallel", "(", ")"]
+}
+
 fn param_name(toks: &[Tok<'_>], at: Option<usize>, f: &FuncSig, edits: &mut Vec<Edit>) -> String {
     const NAME: &str = "leakcheckT";
     match at {
@@ -1338,6 +1349,18 @@ func TestQ(t *testing.T) {
         }
         // Every line keeps its number.
         assert_eq!(out.lines().count(), src.lines().count());
+    }
+
+    #[test]
+    fn a_test_whose_first_statement_is_t_parallel_says_so() {
+        let src = "package p\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n\t// first\n\tt.Parallel()\n}\n\nfunc TestB(t *testing.T) {\n\tx := 1\n\tt.Parallel()\n\t_ = x\n}\n\nfunc TestC(t *testing.T) { t.Parallel }\n";
+        let out = rewrite_test_file(src).source;
+        assert!(
+            out.contains("func TestA(t *testing.T) { leakcheckBeginParallel(t);"),
+            "{out}"
+        );
+        assert!(out.contains("func TestB(t *testing.T) { leakcheckBegin(t);"), "{out}");
+        assert!(out.contains("func TestC(t *testing.T) { leakcheckBegin(t);"), "{out}");
     }
 
     #[test]
