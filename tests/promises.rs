@@ -3443,3 +3443,32 @@ fn the_benchmark_running_when_the_binary_died_is_named_and_those_before_it_passe
     );
     assert!(!out.contains("TestMain exited"), "{out}");
 }
+
+// A test that failed and leaked is go test's failure first: in JUnit its
+// type is Failure, which dashboards group with the failed assertions, and
+// its message names the leak too.
+#[test]
+fn a_failed_test_that_leaked_is_a_failure_in_junit() {
+    let m = temp_module(&[(
+        "failleak/f_test.go",
+        "package failleak\n\nimport \"testing\"\n\nfunc TestBoth(t *testing.T) {\n\tgo func() { select {} }()\n\tt.Error(\"wrong answer\")\n}\n",
+    )]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = run.stdout();
+    assert_eq!(run.code(), 1, "{out}");
+    assert_eq!(verdict(&run, "failleak", "TestBoth"), "failed", "{out}");
+    let doc = roxmltree::Document::parse(&run.junit).unwrap();
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("a failure");
+    assert_eq!(failure.attribute("type"), Some("Failure"), "{}", run.junit);
+    assert!(
+        failure
+            .attribute("message")
+            .is_some_and(|m| m.starts_with("Failed, and 1 goroutine leaked")),
+        "{}",
+        run.junit
+    );
+    assert!(failure.text().unwrap_or("").contains("wrong answer"), "{}", run.junit);
+}

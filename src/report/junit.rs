@@ -132,7 +132,9 @@ fn outcome(
             leak.unwrap_or("goroutines leaked").to_string(),
         ),
         Verdict::Failed => match leak {
-            Some(leak) => (Failure, "GoroutineLeak", format!("Failed, and {leak}")),
+            // go test's failure first: a dashboard that groups by type
+            // files it with the assertions that failed.
+            Some(leak) => (Failure, "Failure", format!("Failed, and {leak}")),
             None => (Failure, "Failure", "Failed".to_string()),
         },
         Verdict::Panicked => (Error, "Panic", "test panicked".to_string()),
@@ -531,7 +533,7 @@ mod tests {
             outcome(Verdict::Failed, leak, false),
             Some((
                 NonSuccessKind::Failure,
-                "GoroutineLeak",
+                "Failure",
                 "Failed, and 2 goroutines leaked (1 stack)".to_string()
             ))
         );
