@@ -17,10 +17,14 @@ func TestClaimsOfASharedStack(t *testing.T) {
 	for _, c := range []struct {
 		dump    string
 		claimed bool
+		// toldSince: a look after this one told TestA's goroutine for
+		// good (its check has not reported it yet): not one to swap in.
+		toldSince bool
 	}{
-		{"go1.22.12-shared-stack.txt", true},
-		{"go1.26.8-shared-stack.txt", true},
-		{"go1.26.8-shared-stack.txt", false},
+		{"go1.22.12-shared-stack.txt", true, false},
+		{"go1.26.8-shared-stack.txt", true, false},
+		{"go1.26.8-shared-stack.txt", false, false},
+		{"go1.26.8-shared-stack.txt", true, true},
 	} {
 		dump := c.dump
 		b, err := os.ReadFile("../tests/fixtures/dumps/" + dump)
@@ -33,6 +37,7 @@ func TestClaimsOfASharedStack(t *testing.T) {
 			owner:      map[uint64]*leakcheckOwner{},
 		}
 		s := &leakcheckSession{
+			owners:   map[uint64]*leakcheckOwner{},
 			reported: map[uint64]bool{},
 			claimed:  map[string][]*leakcheckClaimRecord{},
 			byLabel:  map[string]*leakcheckTest{},
@@ -70,6 +75,9 @@ func TestClaimsOfASharedStack(t *testing.T) {
 			claims = 2
 		}
 
+		if c.toldSince {
+			s.owners[orphans[1].id] = &leakcheckOwner{kind: leakcheckOwnerTest, test: tests["TestA"]}
+		}
 		w := &leakcheckWait{
 			claim:    func(*leakcheckSnapshot) leakcheckClaim { return leakcheckClaim{test: tests["TestC"]} },
 			deadline: time.Now().Add(-time.Millisecond),
@@ -80,6 +88,9 @@ func TestClaimsOfASharedStack(t *testing.T) {
 		}
 		if len(w.out.leaked) != 1 || w.out.leaked[0] == taken {
 			t.Fatalf("%s: TestC's check reported %v, want one goroutine of wait other than %d", dump, leakcheckIDs(w.out.leaked), taken.id)
+		}
+		if c.toldSince && w.out.leaked[0] != orphans[2] {
+			t.Errorf("%s: TestC's check reported %d, told to TestA since; want %d", dump, w.out.leaked[0].id, orphans[2].id)
 		}
 		if g := w.out.leaked[0]; !s.reported[g.id] || len(s.claimed[key]) != claims {
 			t.Errorf("%s: goroutine %d reported %v, %d claims on the stack, want reported and %d", dump, g.id, s.reported[g.id], len(s.claimed[key]), claims)

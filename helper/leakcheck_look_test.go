@@ -782,7 +782,9 @@ func (s *leakcheckSession) claimLocked(g *leakcheckGoroutine, label string, snap
 		for i := range snap.goroutines {
 			h := &snap.goroutines[i]
 			o := snap.owner[h.id]
-			if held[h.id] || taken[h.id] || s.reported[h.id] || o != leakcheckOrphan && !o.ambiguous {
+			// (Nor one a later look told for good: its chain, or a label
+			// only one test's goroutines of its stack carried.)
+			if held[h.id] || taken[h.id] || s.reported[h.id] || o != leakcheckOrphan && !o.ambiguous || s.owners[h.id] != nil {
 				continue
 			}
 			if alive[h.id] {
