@@ -211,9 +211,15 @@ func leakcheckBegin(t *leakchecktesting.T) {
 func leakcheckBeginParallel(t *leakchecktesting.T) {
 	if s := leakcheckActive; s != nil && t != nil {
 		t.Helper()
+		s.mu.Lock()
+		before := s.begun[t]
+		s.mu.Unlock()
 		s.begin(t)
 		s.mu.Lock()
-		if tc := s.begun[t]; tc != nil {
+		// Only the record this call began: a test that calls this test's
+		// function with its own t (TestA calling TestB(t)) ran code of its
+		// own before (helper-115).
+		if tc := s.begun[t]; tc != nil && before == nil {
 			tc.parksFirst = true
 		}
 		s.mu.Unlock()

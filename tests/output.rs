@@ -978,11 +978,51 @@ func TestOwnBody(t *testing.T) {
 }
 "#;
 
+// A top-level test's own cleanup that panics after a subtest failed: the
+// panicking goroutine runs testing's cleanup, not a subtest's body
+// (helper-115: the failed subtest was named).
+const CLEANUP_PANICS: &str = r#"package cleanuppanic
+
+import "testing"
+
+func TestCleanup(t *testing.T) {
+	t.Cleanup(func() { panic("in the cleanup") })
+	t.Run("fails", func(t *testing.T) { t.Error("wrong") })
+}
+"#;
+
+// Parallel subtests end in any order: a sibling the panic's deferred close
+// releases may fail after the one that panicked (helper-115: it was named).
+// Which one panicked is not told; never the sibling.
+const SIBLING_PANICS: &str = r#"package siblingpanic
+
+import "testing"
+
+func TestShared(t *testing.T) {
+	done := make(chan struct{})
+	for _, name := range []string{"b", "c", "d"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			<-done
+			t.Error("server gone")
+		})
+	}
+	t.Run("a", func(t *testing.T) {
+		t.Parallel()
+		defer close(done)
+		var m map[string]int
+		m["x"] = 1
+	})
+}
+"#;
+
 #[test]
 fn a_subtests_panic_is_the_subtests() {
     let m = temp_module(&[
         ("subpanic/s_test.go", SUBTEST_PANICS),
         ("ownpanic/s_test.go", OWN_BODY_PANICS),
+        ("cleanuppanic/s_test.go", CLEANUP_PANICS),
+        ("siblingpanic/s_test.go", SIBLING_PANICS),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", toolchain)]);
@@ -1007,6 +1047,19 @@ fn a_subtests_panic_is_the_subtests() {
             serde_json::json!(["TestOwnBody"]),
             "{out}"
         );
+        let pkg = "example.com/tmp/cleanuppanic";
+        assert_eq!(run.verdict(pkg, "TestCleanup"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "TestCleanup/fails"), "failed", "{out}");
+        let pkg = "example.com/tmp/siblingpanic";
+        let crash = run.package(pkg)["crash"]["tests"].clone();
+        assert!(
+            crash == serde_json::json!(["TestShared"]) || crash == serde_json::json!(["TestShared/a"]),
+            "{out}"
+        );
+        for sibling in ["TestShared/b", "TestShared/c", "TestShared/d"] {
+            assert_eq!(run.verdict(pkg, sibling), "failed", "{out}");
+        }
+        let pkg = "example.com/tmp/ownpanic";
         let run = run_in(
             m.path(),
             &["./ownpanic", "--", "-count=1", "-run=Example"],

@@ -3329,6 +3329,43 @@ func TestTimerLeaks(t *testing.T) {
 func TestWhileTheTimerFires(t *testing.T) { <-started }
 "#;
 
+// A test that calls a test function whose first statement is t.Parallel()
+// with its own t ran code of its own before it parked (helper-115: it was
+// taken for one that parks at once, and the serial test was blamed for its
+// timer's callback).
+const CALLS_PARALLEL: &str = r#"package callsparallel
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	started, release, done = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	once                   sync.Once
+)
+
+func flush() {
+	close(started)
+	<-release
+	close(done)
+}
+
+func TestA(t *testing.T) {
+	time.AfterFunc(time.Millisecond, flush)
+	TestB(t)
+}
+
+func TestB(t *testing.T) {
+	t.Parallel()
+	once.Do(func() { close(release) })
+	<-done
+}
+
+func TestWhileTheTimerFires(t *testing.T) { <-started }
+"#;
+
 // A parallel test whose first statement is t.Parallel() ran none of its
 // code before it parked: a timer's callback that appears while a serial
 // test runs is the serial test's, by difference, even if its function is
@@ -3364,8 +3401,13 @@ fn a_timer_a_parked_test_set_is_not_the_serial_tests_leak() {
         ("parkedtimer/p_test.go", PARKED_TIMER),
         ("parkedleak/p_test.go", PARKED_TIMER_LEAK),
         ("parksfirst/p_test.go", PARKS_FIRST),
+        ("callsparallel/p_test.go", CALLS_PARALLEL),
     ]);
-    let run = run_in(m.path(), &["./parkedtimer", "./parkedleak", "./parksfirst"], &[]);
+    let run = run_in(
+        m.path(),
+        &["./parkedtimer", "./parkedleak", "./parksfirst", "./callsparallel"],
+        &[],
+    );
     let out = run.stdout();
     assert_eq!(
         verdict(&run, "parkedtimer", "TestWhileTheTimerFires"),
@@ -3380,6 +3422,13 @@ fn a_timer_a_parked_test_set_is_not_the_serial_tests_leak() {
     assert_eq!(verdict(&run, "parksfirst", "TestSerialLeak"), "leaked", "{out}");
     assert_eq!(verdict(&run, "parksfirst", "TestParallel"), "passed", "{out}");
     assert_eq!(main_leak(&run, "parksfirst"), 0, "{out}");
+    assert_eq!(
+        verdict(&run, "callsparallel", "TestWhileTheTimerFires"),
+        "passed",
+        "{out}"
+    );
+    assert_eq!(verdict(&run, "callsparallel", "TestA"), "passed", "{out}");
+    assert_eq!(main_leak(&run, "callsparallel"), 0, "{out}");
     assert_eq!(run.code(), 1, "{out}");
 }
 
@@ -3405,16 +3454,40 @@ func BenchmarkTable(b *testing.B) {
 }
 "#;
 
+// (TestMain's own PASS line before m.Run is not m.Run's last line:
+// helper-115 saw the exiting benchmark passed.)
 const BENCH_EXIT: &str = r#"package benchexit
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	fmt.Println("PASS")
+	os.Exit(m.Run())
+}
+
+func BenchmarkFine(b *testing.B) {}
+
+func BenchmarkExit(b *testing.B) { os.Exit(1) }
+"#;
+
+// Its last sub-benchmark printed its result: it finished, though no
+// benchmark began after it.
+const BENCH_EXIT_AFTER_SUBS: &str = r#"package benchexitsub
 
 import (
 	"os"
 	"testing"
 )
 
-func BenchmarkFine(b *testing.B) {}
-
-func BenchmarkExit(b *testing.B) { os.Exit(1) }
+func BenchmarkSubs(b *testing.B) {
+	b.Run("x", func(b *testing.B) {})
+	b.Run("y", func(b *testing.B) {})
+	os.Exit(3)
+}
 "#;
 
 #[test]
@@ -3422,6 +3495,7 @@ fn the_benchmark_running_when_the_binary_died_is_named_and_those_before_it_passe
     let m = temp_module(&[
         ("benchcrash/b_test.go", BENCH_CRASH),
         ("benchexit/b_test.go", BENCH_EXIT),
+        ("benchexitsub/b_test.go", BENCH_EXIT_AFTER_SUBS),
     ]);
     let run = run_in(m.path(), &["--", "-bench=.", "-benchtime=1x"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
@@ -3442,6 +3516,10 @@ fn the_benchmark_running_when_the_binary_died_is_named_and_those_before_it_passe
         "{out}"
     );
     assert!(!out.contains("TestMain exited"), "{out}");
+    assert_eq!(verdict(&run, "benchexitsub", "BenchmarkSubs/y"), "passed", "{out}");
+    assert_eq!(verdict(&run, "benchexitsub", "BenchmarkSubs"), "unfinished", "{out}");
+    let crash = &run.package(&format!("{M}benchexitsub"))["crash"];
+    assert_eq!(crash["tests"], serde_json::json!(["BenchmarkSubs"]), "{out}");
 }
 
 // A test that failed and leaked is go test's failure first: in JUnit its

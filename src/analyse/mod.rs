@@ -513,6 +513,10 @@ pub struct PackageCollector {
     last_crash: Option<CrashLine>,
     /// The last output event did not end its line: test2json cut it.
     output_mid_line: bool,
+    /// A `PASS` or `FAIL` line of the package's own output came once some
+    /// test had begun: m.Run's last line (one TestMain prints before m.Run
+    /// is not), so every benchmark ran to its end.
+    run_ended: bool,
 }
 
 /// A crash line (`panic: `, `fatal error: `) in the binary's output: the
@@ -645,6 +649,9 @@ impl PackageCollector {
             }
             (Action::Output, None) => {
                 let text = ev.output.as_deref().unwrap_or("");
+                if !self.tests.is_empty() && (text == "PASS\n" || text == "FAIL\n") {
+                    self.run_ended = true;
+                }
                 self.note_crash_line(None, self.output.len(), text);
                 self.output.push_str(text);
             }
@@ -1340,7 +1347,7 @@ impl PackageCollector {
         // when the binary died was cut short (it was "passed", os.Exit in
         // it blamed on TestMain, and the benchmarks before a crash were
         // "unfinished").
-        let run_ended = self.output.lines().any(|l| l == "PASS" || l == "FAIL");
+        let run_ended = self.run_ended;
         let mut unfinished = Vec::new();
         for i in 0..self.tests.len() {
             if self.finished[i] {
@@ -1355,7 +1362,7 @@ impl PackageCollector {
             let followed = self.tests[i + 1..]
                 .iter()
                 .any(|t| t.name.starts_with("Benchmark") && !t.name.starts_with(&sub));
-            if run_ended || followed {
+            if run_ended || followed || printed_result(&self.tests[i]) {
                 self.tests[i].verdict = Verdict::Passed;
             } else {
                 unfinished.push(i);
@@ -1450,10 +1457,18 @@ impl PackageCollector {
             }
         }
         let owner = match owner {
-            Some(i) if !timeout => Some(self.panicked_subtest(i, &text)),
-            None if !timeout => self.panicked_example(&text),
-            owner => owner,
+            _ if timeout => owner,
+            // test2json may give a benchmark's panic to the next one (the
+            // runner starts it before the dump is printed).
+            _ if let Some(i) = self.panicked_benchmark(&text) => Some(i),
+            Some(i) => Some(self.panicked_subtest(i, &text)),
+            None => self.panicked_example(&text),
         };
+        if let Some(i) = owner.filter(|&i| self.tests[i].name.starts_with("Benchmark")) {
+            if !unfinished.contains(&i) {
+                unfinished.push(i);
+            }
+        }
         if let (Some(i), false) = (owner, timeout) {
             tests.push(self.tests[i].name.clone());
         }
@@ -1506,6 +1521,24 @@ impl PackageCollector {
             .max_by_key(|&j| self.tests[j].span.1)
     }
 
+    /// The benchmark the panicking goroutine runs (its function right
+    /// under `testing.(*B).runN`): the top-level benchmark of that name, or
+    /// for a closure written in it, the last of its sub-benchmarks to begin
+    /// (benchmarks run one at a time).
+    fn panicked_benchmark(&self, text: &str) -> Option<usize> {
+        let body = panicking_body(text, "testing.(*B).runN")?;
+        let decl = func_decl(&body)?;
+        let sub = format!("{decl}/");
+        (0..self.tests.len()).rev().find(|&j| {
+            let name = &self.tests[j].name;
+            if func_is(&body, decl) {
+                name == decl
+            } else {
+                name.starts_with(&sub)
+            }
+        })
+    }
+
     /// The test whose panic test2json gave top-level test `owner`: testing
     /// reports a subtest that panicked as failed, then each of its parents
     /// (`--- FAIL: TestP/b`, `--- FAIL: TestP`), and panics again
@@ -1520,9 +1553,21 @@ impl PackageCollector {
         if name.contains('/') {
             return owner;
         }
+        // (Not testing's own function: a cleanup's panic, run by tRunner.)
         match panicking_body(text, "testing.tRunner") {
-            Some(body) if !func_is(&body, name) => {}
+            Some(body) if !func_is(&body, name) && !body.starts_with("testing.") => {}
             _ => return owner,
+        }
+        // Parallel subtests end in any order: a sibling that fails as the
+        // panic unwinds (a deferred close released it) may end after the
+        // one that panicked (helper-115). Which one it was is not told.
+        let prefix = format!("{name}/");
+        if self
+            .tests
+            .iter()
+            .any(|t| t.run == run && t.name.starts_with(&prefix) && !t.paused.is_empty())
+        {
+            return owner;
         }
         let mut at = owner;
         loop {
@@ -1539,16 +1584,37 @@ impl PackageCollector {
     }
 }
 
+/// Whether benchmark `t` printed its result line (`BenchmarkX-8 \t 100\t
+/// 12 ns/op`): it ran to its end, even if nothing began after it (the last
+/// sub-benchmark of one that then exited).
+fn printed_result(t: &TestResult) -> bool {
+    t.output.lines().any(|l| {
+        l.strip_prefix(t.name.as_str())
+            .is_some_and(|rest| (rest.starts_with('-') || rest.starts_with(' ')) && rest.contains('\t'))
+    })
+}
+
+/// The top-level declaration a Go function belongs to (`BenchmarkA` for
+/// `example.com/p.BenchmarkA.func1`).
+fn func_decl(function: &str) -> Option<&str> {
+    let last = function.rsplit_once('/').map_or(function, |(_, last)| last);
+    let (_, rest) = last.split_once('.')?;
+    Some(rest.split('.').next().unwrap_or(rest))
+}
+
 /// The function the panicking goroutine (a crash dump's first) runs right
-/// under `runner` (testing's `tRunner` or `runExample`): the test's or
-/// example's body. `None` without a dump (`GOTRACEBACK=none`) or a panic
-/// testing did not recover (`[recovered]`: a goroutine a test started).
+/// under `runner` (testing's `tRunner`, `runExample` or `(*B).runN`): the
+/// test's, example's or benchmark's body. `None` without a dump
+/// (`GOTRACEBACK=none`), or, for a test or an example, for a panic testing
+/// did not recover and panic again (`[recovered]`): one in a goroutine a
+/// test started, whose dump shows that goroutine first. (Benchmarks'
+/// panics are not recovered: their goroutine is the one under runN.)
 fn panicking_body(text: &str, runner: &str) -> Option<String> {
     let recovered = text
         .lines()
         .take_while(|l| !l.starts_with("goroutine "))
         .any(|l| l.contains("[recovered"));
-    if !recovered {
+    if !recovered && runner != "testing.(*B).runN" {
         return None;
     }
     let parsed = dump::parse(text);

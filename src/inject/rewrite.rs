@@ -1002,12 +1002,6 @@ fn result_end(toks: &[Tok<'_>], from: usize) -> Option<usize> {
 
 /// The parameter's name to pass to the helper; an unnamed or `_` parameter
 /// is named `leakcheckT` (the body cannot refer to it either way).
-/// Whether the body opening at token `body` begins with `t.Parallel()`.
-fn parallel_first(toks: &[Tok<'_>], body: usize, t: &str) -> bool {
-    let words: Vec<&str> = toks.iter().skip(body + 1).take(5).map(|tok| tok.text).collect();
-    words == [t, ".", "Parallel", "(", ")"]
-}
-
 fn param_name(toks: &[Tok<'_>], at: Option<usize>, f: &FuncSig, edits: &mut Vec<Edit>) -> String {
     const NAME: &str = "leakcheckT";
     match at {
@@ -1021,6 +1015,12 @@ fn param_name(toks: &[Tok<'_>], at: Option<usize>, f: &FuncSig, edits: &mut Vec<
             NAME.to_string()
         }
     }
+}
+
+/// Whether the body opening at token `body` begins with `t.Parallel()`.
+fn parallel_first(toks: &[Tok<'_>], body: usize, t: &str) -> bool {
+    let words: Vec<&str> = toks.iter().skip(body + 1).take(5).map(|tok| tok.text).collect();
+    words == [t, ".", "Parallel", "(", ")"]
 }
 
 /// Whether the function literal at `func` is an argument of a call to a
