@@ -1,7 +1,6 @@
 package helper
 
 import (
-	"os"
 	"testing"
 	"time"
 )
@@ -27,15 +26,7 @@ func TestClaimsOfASharedStack(t *testing.T) {
 		{"go1.26.8-shared-stack.txt", true, true},
 	} {
 		dump := c.dump
-		b, err := os.ReadFile("../tests/fixtures/dumps/" + dump)
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap := leakcheckSnapshot{
-			goroutines: leakcheckParseDump(b),
-			byID:       map[uint64]*leakcheckGoroutine{},
-			owner:      map[uint64]*leakcheckOwner{},
-		}
+		snap := capturedSnapshot(t, dump)
 		s := &leakcheckSession{
 			owners:   map[uint64]*leakcheckOwner{},
 			reported: map[uint64]bool{},
@@ -52,7 +43,6 @@ func TestClaimsOfASharedStack(t *testing.T) {
 		var orphans []*leakcheckGoroutine
 		for i := range snap.goroutines {
 			g := &snap.goroutines[i]
-			snap.byID[g.id] = g
 			// (TestMain's goroutine: the package's own.)
 			snap.owner[g.id] = &leakcheckOwner{kind: leakcheckOwnerBaseline}
 			if g.hasFrame("example.com/dumpgen/sharedstack.wait") {

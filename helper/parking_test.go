@@ -23,16 +23,11 @@ func TestParkingParallelTests(t *testing.T) {
 		{"go1.22.12-parking-released.txt", false},
 		{"go1.26.8-parking-released.txt", false},
 	} {
-		b, err := os.ReadFile("../tests/fixtures/dumps/" + c.dump)
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap := leakcheckSnapshot{goroutines: leakcheckParseDump(b), byID: map[uint64]*leakcheckGoroutine{}}
+		snap := capturedSnapshot(t, c.dump)
 		tops := map[uint64]bool{}
 		var moving *leakcheckGoroutine
 		for i := range snap.goroutines {
 			g := &snap.goroutines[i]
-			snap.byID[g.id] = g
 			if g.hasFrame("testing.(*T).Parallel") {
 				tops[g.id] = true
 				if leakcheckMoving(g) {
@@ -53,4 +48,23 @@ func TestParkingParallelTests(t *testing.T) {
 			t.Errorf("%s: a slot wanted = %v, want %v", c.dump, wanted, !c.serial)
 		}
 	}
+}
+
+// capturedSnapshot is a look at a real dump of tests/fixtures/dumps, its
+// goroutines indexed by id (owners are the test's to set).
+func capturedSnapshot(t *testing.T, dump string) leakcheckSnapshot {
+	t.Helper()
+	b, err := os.ReadFile("../tests/fixtures/dumps/" + dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := leakcheckSnapshot{
+		goroutines: leakcheckParseDump(b),
+		byID:       map[uint64]*leakcheckGoroutine{},
+		owner:      map[uint64]*leakcheckOwner{},
+	}
+	for i := range snap.goroutines {
+		snap.byID[snap.goroutines[i].id] = &snap.goroutines[i]
+	}
+	return snap
 }
