@@ -1341,12 +1341,12 @@ impl PackageCollector {
     /// Finds a panic or timeout in the output and marks the tests it hit.
     fn detect_crash(&mut self, rules: &[IgnoreRule]) -> Option<Crash> {
         // Benchmarks end without a pass event (test2json gives one only to
-        // a benchmark that failed): one finished when a later one began
-        // that is not its own sub-benchmark (they run one at a time), or
-        // when m.Run printed its last line, PASS or FAIL. The one running
-        // when the binary died was cut short (it was "passed", os.Exit in
-        // it blamed on TestMain, and the benchmarks before a crash were
-        // "unfinished").
+        // a benchmark that failed): one finished when it printed its result
+        // line, when a later one began that is not its own sub-benchmark
+        // (they run one at a time), or when m.Run printed its last line,
+        // PASS or FAIL. The one running when the binary died was cut short
+        // (it was "passed", os.Exit in it blamed on TestMain, and the
+        // benchmarks before a crash were "unfinished").
         let run_ended = self.run_ended;
         let mut unfinished = Vec::new();
         for i in 0..self.tests.len() {
