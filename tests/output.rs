@@ -1000,6 +1000,14 @@ import "testing"
 
 func TestShared(t *testing.T) {
 	done := make(chan struct{})
+	// First: the first parallel slot is its (with fewer slots than
+	// subtests, waiting siblings holding them all would never let it run).
+	t.Run("a", func(t *testing.T) {
+		t.Parallel()
+		defer close(done)
+		var m map[string]int
+		m["x"] = 1
+	})
 	for _, name := range []string{"b", "c", "d"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -1007,12 +1015,6 @@ func TestShared(t *testing.T) {
 			t.Error("server gone")
 		})
 	}
-	t.Run("a", func(t *testing.T) {
-		t.Parallel()
-		defer close(done)
-		var m map[string]int
-		m["x"] = 1
-	})
 }
 "#;
 
@@ -1057,7 +1059,7 @@ fn a_subtests_panic_is_the_subtests() {
             "{out}"
         );
         for sibling in ["TestShared/b", "TestShared/c", "TestShared/d"] {
-            assert_eq!(run.verdict(pkg, sibling), "failed", "{out}");
+            assert_ne!(run.verdict(pkg, sibling), "panicked", "{out}");
         }
         let pkg = "example.com/tmp/ownpanic";
         let run = run_in(
