@@ -1456,13 +1456,19 @@ impl PackageCollector {
                 }
             }
         }
+        // The dump, read once: whose panic it is, and its groups below.
+        let parsed = dump::parse(&text);
+        let recovered = text
+            .lines()
+            .take_while(|l| !l.starts_with("goroutine "))
+            .any(|l| l.contains("[recovered"));
         let owner = match owner {
             _ if timeout => owner,
             // test2json may give a benchmark's panic to the next one (the
             // runner starts it before the dump is printed).
-            _ if let Some(i) = self.panicked_benchmark(&text) => Some(i),
-            Some(i) => Some(self.panicked_subtest(i, &text)),
-            None => self.panicked_example(&text),
+            _ if let Some(i) = self.panicked_benchmark(&parsed) => Some(i),
+            Some(i) => Some(self.panicked_subtest(i, &parsed, recovered)),
+            None => self.panicked_example(&parsed, recovered),
         };
         if let Some(i) = owner.filter(|&i| self.tests[i].name.starts_with("Benchmark")) {
             if !unfinished.contains(&i) {
@@ -1492,7 +1498,6 @@ impl PackageCollector {
         }
         // The dump, without the goroutines that say nothing (the test
         // runner, the timeout alarm, what the rules ignore).
-        let parsed = dump::parse(&text);
         let mut grouper = Grouper::new();
         for g in &parsed.goroutines {
             let test = g.label("leakcheck").map_or("", top_level);
@@ -1513,11 +1518,11 @@ impl PackageCollector {
     /// The example whose panic test2json gave no test: testing reports it
     /// failed and panics again (`[recovered]`) on the main goroutine, which
     /// runs the example's function right under `testing.runExample`.
-    fn panicked_example(&self, text: &str) -> Option<usize> {
-        let body = panicking_body(text, "testing.runExample")?;
+    fn panicked_example(&self, parsed: &dump::Dump<'_>, recovered: bool) -> Option<usize> {
+        let body = panicking_body(parsed, recovered, "testing.runExample")?;
         (0..self.tests.len())
             .filter(|&j| self.tests[j].name.starts_with("Example") && self.tests[j].verdict == Verdict::Failed)
-            .filter(|&j| func_is(&body, &self.tests[j].name))
+            .filter(|&j| func_is(body, &self.tests[j].name))
             .max_by_key(|&j| self.tests[j].span.1)
     }
 
@@ -1525,13 +1530,13 @@ impl PackageCollector {
     /// under `testing.(*B).runN`): the top-level benchmark of that name, or
     /// for a closure written in it, the last of its sub-benchmarks to begin
     /// (benchmarks run one at a time).
-    fn panicked_benchmark(&self, text: &str) -> Option<usize> {
-        let body = panicking_body(text, "testing.(*B).runN")?;
-        let decl = func_decl(&body)?;
+    fn panicked_benchmark(&self, parsed: &dump::Dump<'_>) -> Option<usize> {
+        let body = panicking_body(parsed, true, "testing.(*B).runN")?;
+        let decl = func_decl(body)?;
         let sub = format!("{decl}/");
         (0..self.tests.len()).rev().find(|&j| {
             let name = &self.tests[j].name;
-            if func_is(&body, decl) {
+            if func_is(body, decl) {
                 name == decl
             } else {
                 name.starts_with(&sub)
@@ -1548,14 +1553,14 @@ impl PackageCollector {
     /// test's own function right under testing's runner (a closure of it,
     /// or another function, is a subtest's body); `owner` itself otherwise,
     /// and when the dump is not there to say (`GOTRACEBACK=none`).
-    fn panicked_subtest(&self, owner: usize, text: &str) -> usize {
+    fn panicked_subtest(&self, owner: usize, parsed: &dump::Dump<'_>, recovered: bool) -> usize {
         let (name, run) = (&self.tests[owner].name, self.tests[owner].run);
         if name.contains('/') {
             return owner;
         }
         // (Not testing's own function: a cleanup's panic, run by tRunner.)
-        match panicking_body(text, "testing.tRunner") {
-            Some(body) if !func_is(&body, name) && !body.starts_with("testing.") => {}
+        match panicking_body(parsed, recovered, "testing.tRunner") {
+            Some(body) if !func_is(body, name) && !body.starts_with("testing.") => {}
             _ => return owner,
         }
         // Parallel subtests end in any order: a sibling that fails as the
@@ -1605,22 +1610,18 @@ fn func_decl(function: &str) -> Option<&str> {
 /// The function the panicking goroutine (a crash dump's first) runs right
 /// under `runner` (testing's `tRunner`, `runExample` or `(*B).runN`): the
 /// test's, example's or benchmark's body. `None` without a dump
-/// (`GOTRACEBACK=none`), or, for a test or an example, for a panic testing
-/// did not recover and panic again (`[recovered]`): one in a goroutine a
-/// test started, whose dump shows that goroutine first. (Benchmarks'
-/// panics are not recovered: their goroutine is the one under runN.)
-fn panicking_body(text: &str, runner: &str) -> Option<String> {
-    let recovered = text
-        .lines()
-        .take_while(|l| !l.starts_with("goroutine "))
-        .any(|l| l.contains("[recovered"));
-    if !recovered && runner != "testing.(*B).runN" {
+/// (`GOTRACEBACK=none`), or unless `recovered`: for a test or an example,
+/// a panic testing did not recover and panic again (`[recovered]`) is one
+/// in a goroutine a test started, whose dump shows that goroutine first.
+/// (Benchmarks' panics are not recovered: their goroutine is the one under
+/// runN, and their callers pass true.)
+fn panicking_body<'a>(parsed: &dump::Dump<'a>, recovered: bool, runner: &str) -> Option<&'a str> {
+    if !recovered {
         return None;
     }
-    let parsed = dump::parse(text);
     let g = parsed.goroutines.first()?;
     let at = g.frames.iter().position(|f| f.function == runner)?;
-    Some(g.frames.get(at.checked_sub(1)?)?.function.to_string())
+    Some(g.frames.get(at.checked_sub(1)?)?.function)
 }
 
 /// Whether Go function `function` (`example.com/p.TestP`, or
