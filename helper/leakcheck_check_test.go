@@ -4,6 +4,7 @@ import (
 	leakcheckfmt "fmt"
 	leakcheckregexp "regexp"
 	leakcheckruntime "runtime"
+	leakchecksort "sort"
 	leakcheckstrings "strings"
 	leakchecktesting "testing"
 	leakchecktime "time"
@@ -287,7 +288,30 @@ func (s *leakcheckSession) checkPackage() bool {
 	if len(out.leaked) == 0 {
 		return len(background) > 0
 	}
-	leakcheckfmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(out.leaked)))
+	// Those of a test that ran once whose code runs in them or started
+	// them are its leaks, found after it returned (leakcheck reports them
+	// under the test); the rest are TestMain's.
+	byTest := map[string]int{}
+	s.mu.Lock()
+	for _, g := range out.leaked {
+		if name, ok := out.owners[leakcheckItoa(int(g.id))]; ok && s.runs[name] == 1 && leakcheckRunsCodeOf(g, name) {
+			byTest[name]++
+		}
+	}
+	s.mu.Unlock()
+	names := make([]string, 0, len(byTest))
+	rest := len(out.leaked)
+	for name, n := range byTest {
+		names = append(names, name)
+		rest -= n
+	}
+	leakchecksort.Strings(names)
+	for _, name := range names {
+		leakcheckfmt.Println(leakcheckLeakedLine(byTest[name], name))
+	}
+	if rest > 0 {
+		leakcheckfmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(rest))
+	}
 	return true
 }
 
@@ -671,6 +695,18 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 		}
 	}
 	return false
+}
+
+// leakcheckRunsCodeOf: a function written in test (the test or a closure
+// in it) runs in g or started it.
+func leakcheckRunsCodeOf(g *leakcheckGoroutine, test string) bool {
+	g.parseStack()
+	for _, fn := range g.funcs {
+		if leakcheckDeclOf(fn) == test {
+			return true
+		}
+	}
+	return leakcheckDeclOf(g.createdBy) == test
 }
 
 // leakcheckOrigin is the function that started g and g's outermost frame:
@@ -1101,10 +1137,14 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			}
 		}
 		attributed := ""
-		if o := snap.owner[g.id]; c.test == nil && (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture) {
+		if o := snap.owner[g.id]; c.test == nil && (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture || o.kind == leakcheckOwnerNone) {
 			// A package daemon's goroutine that runs a test's code (what
-			// mineLocked reports of them).
-			if name := leakcheckTestCodeIn(g); name != "" {
+			// mineLocked reports of them); or one nothing else names that
+			// runs a test's code: a callback a test gave time.AfterFunc,
+			// which fired after the test returned (reported as TestMain's,
+			// it named no test, where goleak's VerifyNone waits for it in
+			// the test). Only a test that ran.
+			if name := leakcheckTestCodeIn(g); name != "" && s.runs[name] > 0 {
 				if out.owners == nil {
 					out.owners = map[string]string{}
 				}

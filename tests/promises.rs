@@ -3432,6 +3432,83 @@ fn a_timer_a_parked_test_set_is_not_the_serial_tests_leak() {
     assert_eq!(run.code(), 1, "{out}");
 }
 
+// A callback a test gave time.AfterFunc that fires after the test returned
+// and never returns: no test's check sees it appear while its test runs, so
+// it was reported after the last test as TestMain's, naming no test. Its
+// function was written in the test: the test's leak, found after it
+// returned, serial or parallel, and through a library's wrapper too.
+const LATE_TIMER: &str = r#"package latetimer
+
+import (
+	"testing"
+	"time"
+)
+
+var fired, parallelFired, wrappedFired = make(chan struct{}), make(chan struct{}), make(chan struct{})
+
+// afterIdle is a library's debounce: it calls f from a closure of its own.
+func afterIdle(d time.Duration, f func()) *time.Timer {
+	return time.AfterFunc(d, func() { f() })
+}
+
+func TestArmsTimer(t *testing.T) {
+	time.AfterFunc(time.Millisecond, func() {
+		close(fired)
+		select {}
+	})
+}
+
+func TestAfterTheTimer(t *testing.T) { <-fired }
+
+func TestArmsWrappedTimer(t *testing.T) {
+	afterIdle(time.Millisecond, func() {
+		close(wrappedFired)
+		select {}
+	})
+}
+
+func TestAfterTheWrappedTimer(t *testing.T) { <-wrappedFired }
+
+func TestParallelArmsTimer(t *testing.T) {
+	t.Parallel()
+	time.AfterFunc(time.Millisecond, func() {
+		close(parallelFired)
+		select {}
+	})
+}
+
+func TestParallelAfterTheTimer(t *testing.T) {
+	t.Parallel()
+	<-parallelFired
+}
+"#;
+
+#[test]
+fn a_timer_that_fires_after_its_test_returned_is_that_tests_leak() {
+    let m = temp_module(&[("latetimer/p_test.go", LATE_TIMER)]);
+    let run = run_in(m.path(), &["./latetimer"], &[]);
+    let out = run.stdout();
+    for test in ["TestArmsTimer", "TestArmsWrappedTimer", "TestParallelArmsTimer"] {
+        assert_eq!(verdict(&run, "latetimer", test), "leaked", "{test}: {out}");
+        assert!(out.contains(&format!("--- LEAK: {test} (")), "{test}: {out}");
+    }
+    for test in [
+        "TestAfterTheTimer",
+        "TestAfterTheWrappedTimer",
+        "TestParallelAfterTheTimer",
+    ] {
+        assert_eq!(verdict(&run, "latetimer", test), "passed", "{test}: {out}");
+    }
+    assert_eq!(main_leak(&run, "latetimer"), 0, "{out}");
+    let xml = &run.junit;
+    assert!(
+        xml.contains("leakcheck: go test passed TestArmsTimer; 1 goroutine leaked after it returned"),
+        "{xml}"
+    );
+    assert!(!xml.contains("reported as TestMain"), "{xml}");
+    assert_eq!(run.code(), 1, "{out}");
+}
+
 // A benchmark that crashes or exits the binary: those that ran before it
 // passed (they print their results; test2json gives no benchmark a pass
 // event), and the one running is named, as a panic or an exit.

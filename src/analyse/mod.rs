@@ -1040,9 +1040,42 @@ impl PackageCollector {
             }
         }
 
-        // Leftovers after the last test.
+        // Leftovers after the last test: those the helper gave a test that
+        // ran once (a callback it gave time.AfterFunc, which fired after it
+        // returned) are that test's leak, as for a test checked in the
+        // background; the rest are TestMain's, each group naming the test
+        // that started it (under -count, any run of it may have).
         let main_leak = exit
-            .map(|rec| leak_report(rec, rules, &self.import_path, None, proof))
+            .map(|rec| {
+                let mut runs: HashMap<&str, usize> = HashMap::new();
+                for t in self.tests.iter() {
+                    if !t.name.contains('/') && !t.name.starts_with("Benchmark") {
+                        *runs.entry(t.name.as_str()).or_default() += 1;
+                    }
+                }
+                let ran: HashSet<&str> = runs
+                    .into_iter()
+                    .filter(|&(_, n)| n == 1)
+                    .map(|(name, _)| name)
+                    .collect();
+                let mut reports = leftover_reports(rec, rules, &self.import_path, &ran, proof);
+                let rest = reports.remove(&None).unwrap_or_default();
+                (reports, rest)
+            })
+            .map(|(by_test, rest)| {
+                for (name, report) in by_test {
+                    let name = name.unwrap_or_default();
+                    let Some(t) = self.tests.iter_mut().find(|t| t.name == name) else {
+                        continue;
+                    };
+                    if report.total > 0 && matches!(t.verdict, Verdict::Passed | Verdict::Skipped) {
+                        t.skipped = t.verdict == Verdict::Skipped;
+                        t.verdict = Verdict::Leaked;
+                    }
+                    merge_report(t.leak.get_or_insert_with(LeakReport::default), report);
+                }
+                rest
+            })
             .filter(|l| l.total > 0);
 
         // Failures go test does not count: any in a package it passed; and
@@ -1599,11 +1632,18 @@ fn printed_result(t: &TestResult) -> bool {
     })
 }
 
+/// A Go function's name within its package (`BenchmarkA.func1` for
+/// `example.com/p.BenchmarkA.func1`): the package path's last element may
+/// hold dots, a function's first element none.
+fn after_package(function: &str) -> Option<&str> {
+    let last = function.rsplit_once('/').map_or(function, |(_, last)| last);
+    Some(last.split_once('.')?.1)
+}
+
 /// The top-level declaration a Go function belongs to (`BenchmarkA` for
 /// `example.com/p.BenchmarkA.func1`).
 fn func_decl(function: &str) -> Option<&str> {
-    let last = function.rsplit_once('/').map_or(function, |(_, last)| last);
-    let (_, rest) = last.split_once('.')?;
+    let rest = after_package(function)?;
     Some(rest.split('.').next().unwrap_or(rest))
 }
 
@@ -1625,14 +1665,19 @@ fn panicking_body<'a>(parsed: &dump::Dump<'a>, recovered: bool, runner: &str) ->
 }
 
 /// Whether Go function `function` (`example.com/p.TestP`, or
-/// `…/p_test.TestP`) is the test named `name`: the package path's last
-/// element may hold dots, a test's name none.
+/// `…/p_test.TestP`) is the test named `name`.
 fn func_is(function: &str, name: &str) -> bool {
-    function
-        .rsplit_once('/')
-        .map_or(function, |(_, last)| last)
-        .split_once('.')
-        .is_some_and(|(_, f)| f == name)
+    after_package(function) == Some(name)
+}
+
+/// Whether a function written in test `name` (the test or a closure in it)
+/// runs in `g` or started it.
+fn runs_code_of(g: &dump::Goroutine<'_>, name: &str) -> bool {
+    g.frames
+        .iter()
+        .map(|f| f.function)
+        .chain(g.created_by.as_ref().map(|c| c.function))
+        .any(|f| func_decl(f) == Some(name))
 }
 
 /// Seconds in a duration as Go's `time.Duration` prints it (`10s`, `1m30s`,
@@ -1662,19 +1707,25 @@ fn go_duration_seconds(text: &str) -> Option<f64> {
     (!text.is_empty()).then_some(total)
 }
 
-/// Parses a record's goroutines, applies the rules and groups what is left.
-/// `test` is the test the record is about; `None` for the package record,
-/// where each goroutine's owner (or `leakcheck` label) names its test.
-fn leak_report(rec: &LeakRecord, rules: &[IgnoreRule], package: &str, test: Option<&str>, proof: bool) -> LeakReport {
-    let mut all = LeakReport::default();
-    for (_, r) in leak_reports_split(rec, rules, package, test, proof, false) {
-        merge_report(&mut all, r);
-    }
-    all
+/// The package record's goroutines (what was left after the last test),
+/// with the rules applied and grouped: one report per test of `ran` that
+/// the helper named as a goroutine's owner (key: the top-level test; a
+/// goroutine that runs the test's code, found after it returned), and one
+/// for the rest (key `None`), each group of which names the test its owner
+/// or `leakcheck` label names, if any.
+fn leftover_reports(
+    rec: &LeakRecord,
+    rules: &[IgnoreRule],
+    package: &str,
+    ran: &HashSet<&str>,
+    proof: bool,
+) -> BTreeMap<Option<String>, LeakReport> {
+    leak_reports_split(rec, rules, package, None, proof, Split::ByTest(ran))
 }
 
-/// The same, one report per subtest that started goroutines (key: the
-/// subtest), and one for the rest (key `None`).
+/// A test's record's goroutines, with the rules applied and grouped: one
+/// report per subtest that started goroutines (key: the subtest), and one
+/// for the rest (key `None`).
 fn leak_reports(
     rec: &LeakRecord,
     rules: &[IgnoreRule],
@@ -1682,7 +1733,16 @@ fn leak_reports(
     test: Option<&str>,
     proof: bool,
 ) -> BTreeMap<Option<String>, LeakReport> {
-    leak_reports_split(rec, rules, package, test, proof, true)
+    leak_reports_split(rec, rules, package, test, proof, Split::BySubtest)
+}
+
+/// How a record's goroutines are split into reports.
+enum Split<'a> {
+    /// By the subtest that started them (a test's record).
+    BySubtest,
+    /// By the top-level test, among these, that owns them (the package's
+    /// record).
+    ByTest(&'a HashSet<&'a str>),
 }
 
 fn leak_reports_split(
@@ -1691,7 +1751,7 @@ fn leak_reports_split(
     package: &str,
     test: Option<&str>,
     proof: bool,
-    by_subtest: bool,
+    split: Split<'_>,
 ) -> BTreeMap<Option<String>, LeakReport> {
     let parsed = dump::parse(&rec.dump);
     let mut groupers: BTreeMap<Option<String>, (Grouper, LeakReport)> = BTreeMap::new();
@@ -1710,7 +1770,20 @@ fn leak_reports_split(
             .get(&id)
             .map(String::as_str)
             .filter(|sub| test.is_none_or(|t| top_level(sub) == t));
-        let key = subtest.filter(|_| by_subtest).map(str::to_string);
+        let key = match split {
+            Split::BySubtest => subtest.map(str::to_string),
+            // Only what the helper gave a test whose code runs in it or
+            // started it: one a test's label or creator chain alone names
+            // may be that test's worker running another's task.
+            Split::ByTest(ran) => rec
+                .header
+                .owners
+                .get(&id)
+                .map(|name| top_level(name))
+                .filter(|name| ran.contains(name) && runs_code_of(g, name))
+                .map(str::to_string),
+        };
+        let in_own_report = key.is_some();
         let (grouper, report) = groupers.entry(key).or_default();
         // The rules decide here, whatever the helper concluded.
         // Rules name top-level tests; a subtest's label names the subtest.
@@ -1718,9 +1791,19 @@ fn leak_reports_split(
             *report.ignored.entry(rule.name.clone()).or_default() += 1;
             continue;
         }
-        // A subtest's own report need not say which subtest it is.
-        let named = if by_subtest { None } else { subtest };
-        grouper.add(g, if test.is_some() { None } else { attributed }, named);
+        // A subtest's own report need not say which subtest it is, nor a
+        // test's which test.
+        let named = if matches!(split, Split::BySubtest) {
+            None
+        } else {
+            subtest
+        };
+        let started_by = if test.is_some() || in_own_report {
+            None
+        } else {
+            attributed
+        };
+        grouper.add(g, started_by, named);
         report.total += 1;
         report.ambiguous += usize::from(rec.header.ambiguous.contains(&g.id));
         report.by_difference += usize::from(rec.header.by_difference.contains(&g.id));
