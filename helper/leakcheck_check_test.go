@@ -21,9 +21,12 @@ type leakcheckOutcome struct {
 	// label, the test's because they appeared while it ran alone.
 	byDifference []uint64
 	testOf       map[string]string // goroutine id → the subtest that started it
-	owners       map[string]string // goroutine id → the test it belongs to (package check)
-	alone        bool
-	looks        int
+	// late: after the last test, goroutine id → the test whose leak it is
+	// (lateOwnerLocked).
+	late   map[string]string
+	owners map[string]string // goroutine id → the test it belongs to (package check)
+	alone  bool
+	looks  int
 	// cutShort: the -timeout alarm ended the wait before the grace period
 	// did (checkDeadline), with goroutines left that were not
 	// proven stuck.
@@ -273,6 +276,7 @@ func (s *leakcheckSession) checkPackage() bool {
 		Looks:    out.looks,
 		Owners:   out.owners,
 		TestOf:   out.testOf,
+		Late:     out.late,
 		NoTests:  !begun,
 		Problems: problems,
 	}, out.sections())
@@ -288,17 +292,15 @@ func (s *leakcheckSession) checkPackage() bool {
 	if len(out.leaked) == 0 {
 		return len(background) > 0
 	}
-	// Those of a test that ran once whose code runs in them or started
-	// them are its leaks, found after it returned (leakcheck reports them
-	// under the test); the rest are TestMain's.
+	// Those lateOwnerLocked gives a test are its leaks, found after it
+	// returned (leakcheck reports them under the test); the rest are
+	// TestMain's.
 	byTest := map[string]int{}
-	s.mu.Lock()
 	for _, g := range out.leaked {
-		if name, ok := out.owners[leakcheckItoa(int(g.id))]; ok && s.runs[name] == 1 && leakcheckRunsCodeOf(g, name) {
+		if name, ok := out.late[leakcheckItoa(int(g.id))]; ok {
 			byTest[name]++
 		}
 	}
-	s.mu.Unlock()
 	names := make([]string, 0, len(byTest))
 	rest := len(out.leaked)
 	for name, n := range byTest {
@@ -697,16 +699,70 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 	return false
 }
 
-// leakcheckRunsCodeOf: a function written in test (the test or a closure
-// in it) runs in g or started it.
-func leakcheckRunsCodeOf(g *leakcheckGoroutine, test string) bool {
+// lateOwnerLocked is the test whose leak g, found by the check after the
+// last test, is: the test whose own code started it or is its outermost
+// frame, written in a test file (a callback the test gave time.AfterFunc
+// that fired after its check, a job a daemon took up only later), when
+// nothing says otherwise: it is "" when another test's code runs in it (a
+// hook one test stored, run by another's timer), its label or creator
+// chain names another test (a worker an earlier test started running a
+// later one's task), the main goroutine started it after m.Run returned
+// (TestMain's teardown ran the test's closure), or the test function ran more than
+// once, or inside another test (TestB(t) from TestA, t.Run("x", TestB):
+// TestA set it going). Such goroutines were reported as TestMain's,
+// naming no test, where goleak's VerifyNone waits for the callback in the
+// test and names it.
+func (s *leakcheckSession) lateOwnerLocked(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
+	o := snap.owner[g.id]
+	if o.kind == leakcheckOwnerMain || o.kind == leakcheckOwnerBench {
+		return ""
+	}
 	g.parseStack()
-	for _, fn := range g.funcs {
-		if leakcheckDeclOf(fn) == test {
-			return true
+	if s.afterRunSeen != nil && !s.afterRunSeen[g.id] && g.createdIn == s.mainID {
+		return ""
+	}
+	fn, created := g.createdBy, true
+	if !leakcheckIsCheckedTest(leakcheckDeclOf(fn)) {
+		fn, created = leakcheckOutermost(g), false
+	}
+	name := leakcheckDeclOf(fn)
+	if !leakcheckIsCheckedTest(name) || !leakcheckstrings.HasSuffix(leakcheckFileOf(g, fn, created), "_test.go") {
+		return ""
+	}
+	if o.kind == leakcheckOwnerTest && o.test.name != name || s.runs[name] != 1 || s.ranInside[name] {
+		return ""
+	}
+	for _, f := range g.funcs {
+		if decl := leakcheckDeclOf(f); decl != name && leakcheckIsCheckedTest(decl) {
+			return ""
 		}
 	}
-	return leakcheckDeclOf(g.createdBy) == test
+	return name
+}
+
+// leakcheckFileOf is the file of g's frame running fn, or with created, of
+// the go statement that started g, as g's dump shows it.
+func leakcheckFileOf(g *leakcheckGoroutine, fn string, created bool) string {
+	lines := leakcheckstrings.Split(string(g.text), "\n")
+	for i := 1; i+1 < len(lines); i++ {
+		line := lines[i]
+		if leakcheckstrings.HasPrefix(line, "[originating from goroutine") {
+			break
+		}
+		if created {
+			if !leakcheckstrings.HasPrefix(line, "created by "+fn) {
+				continue
+			}
+		} else if leakcheckstrings.HasPrefix(line, "\t") || leakcheckFuncName(line) != fn {
+			continue
+		}
+		file := leakcheckstrings.TrimPrefix(lines[i+1], "\t")
+		if j := leakcheckstrings.LastIndexByte(file, ':'); j >= 0 {
+			file = file[:j]
+		}
+		return file
+	}
+	return ""
 }
 
 // leakcheckOrigin is the function that started g and g's outermost frame:
@@ -1090,7 +1146,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	quotaMissed := false
 	var jobOf map[uint64]string
 	var keepFirst map[uint64]bool
-	out.testOf, out.owners = nil, nil
+	out.testOf, out.owners, out.late = nil, nil, nil
 	for _, i := range snap.candidates(c.test, c.alone) {
 		g := &snap.goroutines[i]
 		// One this look gave the test only by a shared label's count, that
@@ -1137,14 +1193,18 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			}
 		}
 		attributed := ""
-		if o := snap.owner[g.id]; c.test == nil && (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture || o.kind == leakcheckOwnerNone) {
+		if c.test == nil {
+			if name := s.lateOwnerLocked(g, snap); name != "" {
+				if out.late == nil {
+					out.late = map[string]string{}
+				}
+				out.late[leakcheckItoa(int(g.id))] = name
+			}
+		}
+		if o := snap.owner[g.id]; c.test == nil && (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture) {
 			// A package daemon's goroutine that runs a test's code (what
-			// mineLocked reports of them); or one nothing else names that
-			// runs a test's code: a callback a test gave time.AfterFunc,
-			// which fired after the test returned (reported as TestMain's,
-			// it named no test, where goleak's VerifyNone waits for it in
-			// the test). Only a test that ran.
-			if name := leakcheckTestCodeIn(g); name != "" && s.runs[name] > 0 {
+			// mineLocked reports of them).
+			if name := leakcheckTestCodeIn(g); name != "" {
 				if out.owners == nil {
 					out.owners = map[string]string{}
 				}

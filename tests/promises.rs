@@ -3434,9 +3434,9 @@ fn a_timer_a_parked_test_set_is_not_the_serial_tests_leak() {
 
 // A callback a test gave time.AfterFunc that fires after the test returned
 // and never returns: no test's check sees it appear while its test runs, so
-// it was reported after the last test as TestMain's, naming no test. Its
-// function was written in the test: the test's leak, found after it
-// returned, serial or parallel, and through a library's wrapper too.
+// it was reported after the last test as TestMain's, naming no test. The
+// callback's own function was written in the test: the test's leak, found
+// after it returned, serial or parallel.
 const LATE_TIMER: &str = r#"package latetimer
 
 import (
@@ -3444,34 +3444,28 @@ import (
 	"time"
 )
 
-var fired, parallelFired, wrappedFired = make(chan struct{}), make(chan struct{}), make(chan struct{})
-
-// afterIdle is a library's debounce: it calls f from a closure of its own.
-func afterIdle(d time.Duration, f func()) *time.Timer {
-	return time.AfterFunc(d, func() { f() })
-}
+// The timers fire when the next test says so, after their tests returned.
+var (
+	timer                *time.Timer
+	parallelTimer        = make(chan *time.Timer, 1)
+	fired, parallelFired = make(chan struct{}), make(chan struct{})
+)
 
 func TestArmsTimer(t *testing.T) {
-	time.AfterFunc(time.Millisecond, func() {
+	timer = time.AfterFunc(time.Hour, func() {
 		close(fired)
 		select {}
 	})
 }
 
-func TestAfterTheTimer(t *testing.T) { <-fired }
-
-func TestArmsWrappedTimer(t *testing.T) {
-	afterIdle(time.Millisecond, func() {
-		close(wrappedFired)
-		select {}
-	})
+func TestAfterTheTimer(t *testing.T) {
+	timer.Reset(time.Millisecond)
+	<-fired
 }
-
-func TestAfterTheWrappedTimer(t *testing.T) { <-wrappedFired }
 
 func TestParallelArmsTimer(t *testing.T) {
 	t.Parallel()
-	time.AfterFunc(time.Millisecond, func() {
+	parallelTimer <- time.AfterFunc(time.Hour, func() {
 		close(parallelFired)
 		select {}
 	})
@@ -3479,34 +3473,168 @@ func TestParallelArmsTimer(t *testing.T) {
 
 func TestParallelAfterTheTimer(t *testing.T) {
 	t.Parallel()
+	(<-parallelTimer).Reset(time.Millisecond)
 	<-parallelFired
+}
+"#;
+
+// Where the stack cannot say which test set it going, a leftover stays
+// TestMain's (helper-116 saw each blamed on a test that did not leak): a
+// hook one test left in place, run by another test's timer; a test
+// function another test also calls with its own t; a closure a test
+// registered that TestMain's teardown runs.
+const NOT_LATE: &str = r#"package notlate
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+// The timers fire when the next test says so, after their tests returned.
+var (
+	logf                   = func(string) {}
+	hookTimer, uploadTimer *time.Timer
+	hookFired, uploadFired = make(chan struct{}), make(chan struct{})
+	retry                  bool
+	shutdown               []func()
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, f := range shutdown {
+		f()
+	}
+	os.Exit(code)
+}
+
+func TestSetsHook(t *testing.T) {
+	lines := make(chan string)
+	logf = func(line string) { lines <- line }
+}
+
+func TestTimerRunsHook(t *testing.T) {
+	hookTimer = time.AfterFunc(time.Hour, func() {
+		close(hookFired)
+		logf("fired")
+	})
+}
+
+func TestAfterTheHook(t *testing.T) {
+	hookTimer.Reset(time.Millisecond)
+	<-hookFired
+}
+
+func TestUpload(t *testing.T) {
+	if !retry {
+		return
+	}
+	uploadTimer = time.AfterFunc(time.Hour, func() {
+		close(uploadFired)
+		select {}
+	})
+}
+
+func TestUploadWithRetry(t *testing.T) {
+	retry = true
+	TestUpload(t)
+	retry = false
+}
+
+func TestAfterTheUpload(t *testing.T) {
+	uploadTimer.Reset(time.Millisecond)
+	<-uploadFired
+}
+
+func TestRegistersShutdown(t *testing.T) {
+	shutdown = append(shutdown, func() { go func() { select {} }() })
 }
 "#;
 
 #[test]
 fn a_timer_that_fires_after_its_test_returned_is_that_tests_leak() {
-    let m = temp_module(&[("latetimer/p_test.go", LATE_TIMER)]);
-    let run = run_in(m.path(), &["./latetimer"], &[]);
+    let m = temp_module(&[("latetimer/p_test.go", LATE_TIMER), ("notlate/p_test.go", NOT_LATE)]);
+    let run = run_in(m.path(), &["./latetimer", "./notlate"], &[]);
     let out = run.stdout();
-    for test in ["TestArmsTimer", "TestArmsWrappedTimer", "TestParallelArmsTimer"] {
+    for test in ["TestArmsTimer", "TestParallelArmsTimer"] {
         assert_eq!(verdict(&run, "latetimer", test), "leaked", "{test}: {out}");
         assert!(out.contains(&format!("--- LEAK: {test} (")), "{test}: {out}");
     }
-    for test in [
-        "TestAfterTheTimer",
-        "TestAfterTheWrappedTimer",
-        "TestParallelAfterTheTimer",
-    ] {
+    for test in ["TestAfterTheTimer", "TestParallelAfterTheTimer"] {
         assert_eq!(verdict(&run, "latetimer", test), "passed", "{test}: {out}");
     }
     assert_eq!(main_leak(&run, "latetimer"), 0, "{out}");
-    let xml = &run.junit;
     assert!(
-        xml.contains("leakcheck: go test passed TestArmsTimer; 1 goroutine leaked after it returned"),
-        "{xml}"
+        run.junit
+            .contains("leakcheck: go test passed TestArmsTimer; 1 goroutine leaked after it returned"),
+        "{}",
+        run.junit
     );
-    assert!(!xml.contains("reported as TestMain"), "{xml}");
+    for test in [
+        "TestSetsHook",
+        "TestTimerRunsHook",
+        "TestAfterTheHook",
+        "TestUpload",
+        "TestUploadWithRetry",
+        "TestAfterTheUpload",
+        "TestRegistersShutdown",
+    ] {
+        assert_eq!(verdict(&run, "notlate", test), "passed", "{test}: {out}");
+    }
+    assert_eq!(main_leak(&run, "notlate"), 3, "{out}");
     assert_eq!(run.code(), 1, "{out}");
+}
+
+/// A baseline written when such a leak was TestMain's still tolerates it;
+/// and --rerun-fails does not rerun its test (alone, the binary may exit
+/// before the callback fires: the leak passed as flaky, exit 0).
+#[test]
+fn a_late_leak_keeps_its_baseline_and_is_not_washed_out_by_a_rerun() {
+    let m = temp_module(&[("latetimer/p_test.go", LATE_TIMER)]);
+    let run = run_in(m.path(), &["--rerun-fails", "2", "./latetimer"], &[]);
+    let out = run.stdout();
+    assert_eq!(verdict(&run, "latetimer", "TestArmsTimer"), "leaked", "{out}");
+    assert!(!out.contains("FLAKY"), "{out}");
+    assert_eq!(run.code(), 1, "{out}");
+    let report = run.report.to_string();
+    let signatures: Vec<String> = run.report["packages"][0]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["leak"]["groups"].as_array())
+        .flatten()
+        .filter(|g| g["found_late"] == true)
+        .map(|g| g["frames"][0]["function"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(signatures.len(), 2, "{report}");
+    // The baseline an earlier leakcheck wrote: the leaks under TestMain.
+    let written = m.path().join("written.json");
+    let again = run_in(
+        m.path(),
+        &[
+            "--update-baseline",
+            "--baseline",
+            written.to_str().unwrap(),
+            "./latetimer",
+        ],
+        &[],
+    );
+    assert_eq!(again.code(), 0, "{}", again.stdout());
+    let text = std::fs::read_to_string(&written).unwrap();
+    let old = text
+        .replace("\"TestArmsTimer\"", "\"TestMain\"")
+        .replace("\"TestParallelArmsTimer\"", "\"TestMain\"");
+    assert_ne!(old, text);
+    let old_path = m.path().join("old.json");
+    std::fs::write(&old_path, old).unwrap();
+    let with_old = run_in(
+        m.path(),
+        &["--baseline", old_path.to_str().unwrap(), "./latetimer"],
+        &[],
+    );
+    assert_eq!(with_old.code(), 0, "{}{}", with_old.stdout(), with_old.stderr());
+    let said = format!("{}{}", with_old.stdout(), with_old.stderr());
+    assert!(!said.contains("no longer"), "{said}");
 }
 
 // A benchmark that crashes or exits the binary: those that ran before it

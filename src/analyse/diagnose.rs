@@ -1073,6 +1073,7 @@ mod tests {
             ids: vec![],
             creators: Default::default(),
             known: false,
+            found_late: false,
             diagnosis: None,
         }
     }

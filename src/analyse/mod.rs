@@ -1072,6 +1072,10 @@ impl PackageCollector {
                         t.skipped = t.verdict == Verdict::Skipped;
                         t.verdict = Verdict::Leaked;
                     }
+                    let mut report = report;
+                    for g in &mut report.groups {
+                        g.found_late = true;
+                    }
                     merge_report(t.leak.get_or_insert_with(LeakReport::default), report);
                 }
                 rest
@@ -1670,16 +1674,6 @@ fn func_is(function: &str, name: &str) -> bool {
     after_package(function) == Some(name)
 }
 
-/// Whether a function written in test `name` (the test or a closure in it)
-/// runs in `g` or started it.
-fn runs_code_of(g: &dump::Goroutine<'_>, name: &str) -> bool {
-    g.frames
-        .iter()
-        .map(|f| f.function)
-        .chain(g.created_by.as_ref().map(|c| c.function))
-        .any(|f| func_decl(f) == Some(name))
-}
-
 /// Seconds in a duration as Go's `time.Duration` prints it (`10s`, `1m30s`,
 /// `2h0m0s`, `1.5s`, `0s`); `None` for anything else.
 fn go_duration_seconds(text: &str) -> Option<f64> {
@@ -1708,11 +1702,11 @@ fn go_duration_seconds(text: &str) -> Option<f64> {
 }
 
 /// The package record's goroutines (what was left after the last test),
-/// with the rules applied and grouped: one report per test of `ran` that
-/// the helper named as a goroutine's owner (key: the top-level test; a
-/// goroutine that runs the test's code, found after it returned), and one
-/// for the rest (key `None`), each group of which names the test its owner
-/// or `leakcheck` label names, if any.
+/// with the rules applied and grouped: one report per test of `ran` whose
+/// leak the helper says a goroutine is (key: the top-level test; its own
+/// code started the goroutine, found after it returned), and one for the
+/// rest (key `None`), each group of which names the test its owner or
+/// `leakcheck` label names, if any.
 fn leftover_reports(
     rec: &LeakRecord,
     rules: &[IgnoreRule],
@@ -1772,16 +1766,15 @@ fn leak_reports_split(
             .filter(|sub| test.is_none_or(|t| top_level(sub) == t));
         let key = match split {
             Split::BySubtest => subtest.map(str::to_string),
-            // Only what the helper gave a test whose code runs in it or
-            // started it: one a test's label or creator chain alone names
-            // may be that test's worker running another's task.
+            // What the helper gave a test as its leak (one a test's label
+            // or creator chain alone names may be that test's worker
+            // running another's task: only "started by").
             Split::ByTest(ran) => rec
                 .header
-                .owners
+                .late
                 .get(&id)
-                .map(|name| top_level(name))
-                .filter(|name| ran.contains(name) && runs_code_of(g, name))
-                .map(str::to_string),
+                .filter(|name| ran.contains(name.as_str()))
+                .cloned(),
         };
         let in_own_report = key.is_some();
         let (grouper, report) = groupers.entry(key).or_default();
