@@ -1000,8 +1000,9 @@ import "testing"
 
 func TestShared(t *testing.T) {
 	done := make(chan struct{})
-	// First: the first parallel slot is its (with fewer slots than
-	// subtests, waiting siblings holding them all would never let it run).
+	// (Run with more parallel slots than subtests: which waiting subtest
+	// gets a slot first is not known, and siblings holding them all would
+	// never let this one run.)
 	t.Run("a", func(t *testing.T) {
 		t.Parallel()
 		defer close(done)
@@ -1027,7 +1028,11 @@ fn a_subtests_panic_is_the_subtests() {
         ("siblingpanic/s_test.go", SIBLING_PANICS),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
-        let run = run_in(m.path(), &["--", "-count=1"], &[("GOTOOLCHAIN", toolchain)]);
+        let run = run_in(
+            m.path(),
+            &["--", "-count=1", "-parallel=8"],
+            &[("GOTOOLCHAIN", toolchain)],
+        );
         let out = format!("{toolchain}: {}{}", run.stdout(), run.stderr());
         assert_eq!(run.code(), 1, "{out}");
         let pkg = "example.com/tmp/subpanic";
