@@ -52,7 +52,6 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	name := tb.Name()
 	if leakcheckstrings.Contains(name, "/") {
 		// A test function run as a subtest: t.Run("x", TestX).
-		s.ranInsideAnother()
 		if t, ok := tb.(*leakchecktesting.T); ok {
 			s.sub(t)
 		}
@@ -70,7 +69,6 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 	if s.begun[tb] != nil {
 		// A test calling another test function directly with its own t.
 		s.mu.Unlock()
-		s.ranInsideAnother()
 		return
 	}
 	s.runs[name]++
@@ -99,26 +97,6 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 		tb.Helper()
 		s.end(tc)
 	})
-}
-
-// ranInsideAnother records that the test function whose begin call is
-// running runs inside another test: its code is not its own run's only
-// (lateOwnerLocked).
-func (s *leakcheckSession) ranInsideAnother() {
-	var pcs [16]uintptr
-	frames := leakcheckruntime.CallersFrames(pcs[:leakcheckruntime.Callers(2, pcs[:])])
-	for {
-		f, more := frames.Next()
-		if decl := leakcheckDeclOf(f.Function); leakcheckIsCheckedTest(decl) {
-			s.mu.Lock()
-			s.ranInside[decl] = true
-			s.mu.Unlock()
-			return
-		}
-		if !more {
-			return
-		}
-	}
 }
 
 // leakcheckFuzzTargetPanicked reports whether tb is a fuzz target's F whose

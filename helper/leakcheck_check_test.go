@@ -4,7 +4,6 @@ import (
 	leakcheckfmt "fmt"
 	leakcheckregexp "regexp"
 	leakcheckruntime "runtime"
-	leakchecksort "sort"
 	leakcheckstrings "strings"
 	leakchecktesting "testing"
 	leakchecktime "time"
@@ -21,12 +20,9 @@ type leakcheckOutcome struct {
 	// label, the test's because they appeared while it ran alone.
 	byDifference []uint64
 	testOf       map[string]string // goroutine id → the subtest that started it
-	// late: after the last test, goroutine id → the test whose leak it is
-	// (lateOwnerLocked).
-	late   map[string]string
-	owners map[string]string // goroutine id → the test it belongs to (package check)
-	alone  bool
-	looks  int
+	owners       map[string]string // goroutine id → the test it belongs to (package check)
+	alone        bool
+	looks        int
 	// cutShort: the -timeout alarm ended the wait before the grace period
 	// did (checkDeadline), with goroutines left that were not
 	// proven stuck.
@@ -276,7 +272,6 @@ func (s *leakcheckSession) checkPackage() bool {
 		Looks:    out.looks,
 		Owners:   out.owners,
 		TestOf:   out.testOf,
-		Late:     out.late,
 		NoTests:  !begun,
 		Problems: problems,
 	}, out.sections())
@@ -292,28 +287,7 @@ func (s *leakcheckSession) checkPackage() bool {
 	if len(out.leaked) == 0 {
 		return len(background) > 0
 	}
-	// Those lateOwnerLocked gives a test are its leaks, found after it
-	// returned (leakcheck reports them under the test); the rest are
-	// TestMain's.
-	byTest := map[string]int{}
-	for _, g := range out.leaked {
-		if name, ok := out.late[leakcheckItoa(int(g.id))]; ok {
-			byTest[name]++
-		}
-	}
-	names := make([]string, 0, len(byTest))
-	rest := len(out.leaked)
-	for name, n := range byTest {
-		names = append(names, name)
-		rest -= n
-	}
-	leakchecksort.Strings(names)
-	for _, name := range names {
-		leakcheckfmt.Println(leakcheckLeakedLine(byTest[name], name))
-	}
-	if rest > 0 {
-		leakcheckfmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(rest))
-	}
+	leakcheckfmt.Printf("leakcheck: %s left running after the last test (reported as TestMain)\n", leakcheckCount(len(out.leaked)))
 	return true
 }
 
@@ -699,72 +673,6 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 	return false
 }
 
-// lateOwnerLocked is the test whose leak g, found by the check after the
-// last test, is: the test whose own code started it or is its outermost
-// frame, written in a test file (a callback the test gave time.AfterFunc
-// that fired after its check, a job a daemon took up only later), when
-// nothing says otherwise: it is "" when another test's code runs in it (a
-// hook one test stored, run by another's timer), its label or creator
-// chain names another test (a worker an earlier test started running a
-// later one's task), the main goroutine started it after m.Run returned
-// (TestMain's teardown ran the test's closure), or the test function ran more than
-// once, or inside another test (TestB(t) from TestA, t.Run("x", TestB):
-// TestA set it going). Such goroutines were reported as TestMain's,
-// naming no test, where goleak's VerifyNone waits for the callback in the
-// test and names it.
-func (s *leakcheckSession) lateOwnerLocked(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
-	o := snap.owner[g.id]
-	if o.kind == leakcheckOwnerMain || o.kind == leakcheckOwnerBench {
-		return ""
-	}
-	g.parseStack()
-	if s.afterRunSeen != nil && !s.afterRunSeen[g.id] && g.createdIn == s.mainID {
-		return ""
-	}
-	fn, created := g.createdBy, true
-	if !leakcheckIsCheckedTest(leakcheckDeclOf(fn)) {
-		fn, created = leakcheckOutermost(g), false
-	}
-	name := leakcheckDeclOf(fn)
-	if !leakcheckIsCheckedTest(name) || !leakcheckstrings.HasSuffix(leakcheckFileOf(g, fn, created), "_test.go") {
-		return ""
-	}
-	if o.kind == leakcheckOwnerTest && o.test.name != name || s.runs[name] != 1 || s.ranInside[name] {
-		return ""
-	}
-	for _, f := range g.funcs {
-		if decl := leakcheckDeclOf(f); decl != name && leakcheckIsCheckedTest(decl) {
-			return ""
-		}
-	}
-	return name
-}
-
-// leakcheckFileOf is the file of g's frame running fn, or with created, of
-// the go statement that started g, as g's dump shows it.
-func leakcheckFileOf(g *leakcheckGoroutine, fn string, created bool) string {
-	lines := leakcheckstrings.Split(string(g.text), "\n")
-	for i := 1; i+1 < len(lines); i++ {
-		line := lines[i]
-		if leakcheckstrings.HasPrefix(line, "[originating from goroutine") {
-			break
-		}
-		if created {
-			if !leakcheckstrings.HasPrefix(line, "created by "+fn) {
-				continue
-			}
-		} else if leakcheckstrings.HasPrefix(line, "\t") || leakcheckFuncName(line) != fn {
-			continue
-		}
-		file := leakcheckstrings.TrimPrefix(lines[i+1], "\t")
-		if j := leakcheckstrings.LastIndexByte(file, ':'); j >= 0 {
-			file = file[:j]
-		}
-		return file
-	}
-	return ""
-}
-
 // leakcheckOrigin is the function that started g and g's outermost frame:
 // the code that says whose a goroutine is when nothing else does.
 func leakcheckOrigin(g *leakcheckGoroutine) []string {
@@ -1146,7 +1054,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 	quotaMissed := false
 	var jobOf map[uint64]string
 	var keepFirst map[uint64]bool
-	out.testOf, out.owners, out.late = nil, nil, nil
+	out.testOf, out.owners = nil, nil
 	for _, i := range snap.candidates(c.test, c.alone) {
 		g := &snap.goroutines[i]
 		// One this look gave the test only by a shared label's count, that
@@ -1193,14 +1101,6 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 			}
 		}
 		attributed := ""
-		if c.test == nil {
-			if name := s.lateOwnerLocked(g, snap); name != "" {
-				if out.late == nil {
-					out.late = map[string]string{}
-				}
-				out.late[leakcheckItoa(int(g.id))] = name
-			}
-		}
 		if o := snap.owner[g.id]; c.test == nil && (o.kind == leakcheckOwnerBaseline || o.kind == leakcheckOwnerFixture) {
 			// A package daemon's goroutine that runs a test's code (what
 			// mineLocked reports of them).

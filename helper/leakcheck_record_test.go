@@ -54,7 +54,6 @@ type leakcheckRecordHeader struct {
 	Ignored []uint64          `json:"ignored,omitempty"`
 	Looks   int               `json:"looks,omitempty"`
 	TestOf  map[string]string `json:"test_of,omitempty"`
-	Late    map[string]string `json:"late,omitempty"`
 	Owners  map[string]string `json:"owners,omitempty"`
 	NoTests bool              `json:"no_tests,omitempty"`
 	// exit: everything written before this record (its length, its hash)
@@ -208,7 +207,6 @@ func (h *leakcheckRecordHeader) appendJSON(b []byte) []byte {
 	w.ids("ignored", h.Ignored)
 	w.int("looks", h.Looks, true)
 	w.strMap("test_of", h.TestOf)
-	w.strMap("late", h.Late)
 	w.strMap("owners", h.Owners)
 	w.bool("no_tests", h.NoTests)
 	w.int("file_len", h.FileLen, true)

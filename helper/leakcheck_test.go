@@ -473,15 +473,7 @@ type leakcheckSession struct {
 	// (leakcheckLabelKey).
 	byLabel map[string]*leakcheckTest
 	runs    map[string]int
-	// ranInside: test functions that ran inside another test (called
-	// with its t, or as a subtest's body): what their code starts may be
-	// the other's.
-	ranInside map[string]bool
-	// afterRunSeen: the goroutines alive when m.Run returned; one the
-	// check after the last test finds that is not among them was started
-	// by TestMain's teardown.
-	afterRunSeen map[uint64]bool
-	events       uint64
+	events  uint64
 	// subs: subtests whose goroutine is recorded.
 	subs map[*leakchecktesting.T]bool
 	// known holds every goroutine alive at the last look; it stays the
@@ -611,7 +603,6 @@ func leakcheckStart() *leakcheckSession {
 		byName:    map[string]*leakcheckTest{},
 		byLabel:   map[string]*leakcheckTest{},
 		runs:      map[string]int{},
-		ranInside: map[string]bool{},
 		subs:      map[*leakchecktesting.T]bool{},
 		labels:    map[leakcheckunsafe.Pointer][]string{},
 		problems:  problems,
@@ -679,13 +670,10 @@ func (s *leakcheckSession) afterRun(code int) {
 		return
 	}
 	s.setupAfterRun = map[uint64]bool{}
-	s.afterRunSeen = map[uint64]bool{}
 	for i := range snap.goroutines {
-		id := snap.goroutines[i].id
-		if s.setup[id] {
+		if id := snap.goroutines[i].id; s.setup[id] {
 			s.setupAfterRun[id] = true
 		}
-		s.afterRunSeen[id] = true
 	}
 }
 

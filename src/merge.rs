@@ -607,7 +607,6 @@ mod tests {
             ids: vec![7, 8, 9],
             creators: Default::default(),
             known: false,
-            found_late: false,
             diagnosis: None,
         };
         let leak = |total: usize, known: usize| LeakReport {

@@ -270,10 +270,6 @@ pub struct RecordHeader {
     /// `exit`: goroutine id → the test it belongs to.
     #[serde(default)]
     pub owners: BTreeMap<String, String>,
-    /// `exit`: goroutine id → the test whose leak it is, found after it
-    /// returned (its own code started it; the helper's lateOwnerLocked).
-    #[serde(default)]
-    pub late: BTreeMap<String, String>,
     /// `exit`: how many bytes the helper wrote before this record.
     #[serde(default)]
     pub file_len: usize,

@@ -148,25 +148,15 @@ impl Baseline {
         }))
     }
 
-    /// The entry that lists group `g` of `test`'s leak, if any: a group
-    /// found after the last test and given to its test is listed as
-    /// `TestMain`'s by baselines written before such groups were.
-    fn key_of(&self, package: &str, test: &str, g: &LeakedGroup) -> Option<(String, String, String)> {
-        let sig = signature(g);
-        [test, "TestMain"]
-            .into_iter()
-            .take(if g.found_late { 2 } else { 1 })
-            .map(|test| (package.to_string(), test.to_string(), sig.clone()))
-            .find(|key| self.entries.contains_key(key))
-    }
-
     /// Marks the leaks this baseline knows in `p` and turns tests (and the
     /// package) that failed only by known leaks into passes.
     pub fn apply(&self, p: &mut PackageResult) {
         let package = p.import_path.clone();
         let known = |test: &str, report: &mut LeakReport| {
             for g in &mut report.groups {
-                g.known = self.key_of(&package, test, g).is_some();
+                g.known = self
+                    .entries
+                    .contains_key(&(package.clone(), test.to_string(), signature(g)));
             }
             report.known = report.groups.iter().filter(|g| g.known).map(|g| g.count).sum();
         };
@@ -204,8 +194,8 @@ impl Baseline {
                 ran.insert((p.import_path.clone(), "TestMain".to_string()));
             }
             for (test, g) in leaks(p) {
-                let key = self.key_of(&p.import_path, &test, g);
-                if key.is_some_and(|key| seen.insert(key)) {
+                let key = (p.import_path.clone(), test, signature(g));
+                if self.entries.contains_key(&key) && seen.insert(key) {
                     out.tolerated += 1;
                 }
                 if g.known {
@@ -278,7 +268,6 @@ mod tests {
             ids: vec![],
             creators: Default::default(),
             known: false,
-            found_late: false,
             diagnosis: None,
         }
     }

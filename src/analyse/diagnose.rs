@@ -1073,7 +1073,6 @@ mod tests {
             ids: vec![],
             creators: Default::default(),
             known: false,
-            found_late: false,
             diagnosis: None,
         }
     }

@@ -64,11 +64,6 @@ pub struct LeakedGroup {
     pub creators: BTreeSet<u64>,
     /// Listed in the baseline: a known leak, tolerated.
     pub known: bool,
-    /// Found by the check after the last test and given to its test: a
-    /// rerun of the test alone may end before it appears, and baselines
-    /// written before such leaks were their test's list it as `TestMain`'s.
-    #[serde(skip)]
-    pub found_late: bool,
     /// What the goroutines wait for and the usual fix.
     pub diagnosis: Option<super::diagnose::Diagnosis>,
 }
@@ -132,7 +127,6 @@ impl Grouper {
                     ids: Vec::new(),
                     creators: BTreeSet::new(),
                     known: false,
-                    found_late: false,
                     diagnosis: None,
                 });
                 let i = self.groups.len() - 1;

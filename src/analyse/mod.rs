@@ -1040,46 +1040,9 @@ impl PackageCollector {
             }
         }
 
-        // Leftovers after the last test: those the helper gave a test that
-        // ran once (a callback it gave time.AfterFunc, which fired after it
-        // returned) are that test's leak, as for a test checked in the
-        // background; the rest are TestMain's, each group naming the test
-        // that started it (under -count, any run of it may have).
+        // Leftovers after the last test.
         let main_leak = exit
-            .map(|rec| {
-                let mut runs: HashMap<&str, usize> = HashMap::new();
-                for t in self.tests.iter() {
-                    if !t.name.contains('/') && !t.name.starts_with("Benchmark") {
-                        *runs.entry(t.name.as_str()).or_default() += 1;
-                    }
-                }
-                let ran: HashSet<&str> = runs
-                    .into_iter()
-                    .filter(|&(_, n)| n == 1)
-                    .map(|(name, _)| name)
-                    .collect();
-                let mut reports = leftover_reports(rec, rules, &self.import_path, &ran, proof);
-                let rest = reports.remove(&None).unwrap_or_default();
-                (reports, rest)
-            })
-            .map(|(by_test, rest)| {
-                for (name, report) in by_test {
-                    let name = name.unwrap_or_default();
-                    let Some(t) = self.tests.iter_mut().find(|t| t.name == name) else {
-                        continue;
-                    };
-                    if report.total > 0 && matches!(t.verdict, Verdict::Passed | Verdict::Skipped) {
-                        t.skipped = t.verdict == Verdict::Skipped;
-                        t.verdict = Verdict::Leaked;
-                    }
-                    let mut report = report;
-                    for g in &mut report.groups {
-                        g.found_late = true;
-                    }
-                    merge_report(t.leak.get_or_insert_with(LeakReport::default), report);
-                }
-                rest
-            })
+            .map(|rec| leak_report(rec, rules, &self.import_path, None, proof))
             .filter(|l| l.total > 0);
 
         // Failures go test does not count: any in a package it passed; and
@@ -1701,25 +1664,19 @@ fn go_duration_seconds(text: &str) -> Option<f64> {
     (!text.is_empty()).then_some(total)
 }
 
-/// The package record's goroutines (what was left after the last test),
-/// with the rules applied and grouped: one report per test of `ran` whose
-/// leak the helper says a goroutine is (key: the top-level test; its own
-/// code started the goroutine, found after it returned), and one for the
-/// rest (key `None`), each group of which names the test its owner or
-/// `leakcheck` label names, if any.
-fn leftover_reports(
-    rec: &LeakRecord,
-    rules: &[IgnoreRule],
-    package: &str,
-    ran: &HashSet<&str>,
-    proof: bool,
-) -> BTreeMap<Option<String>, LeakReport> {
-    leak_reports_split(rec, rules, package, None, proof, Split::ByTest(ran))
+/// Parses a record's goroutines, applies the rules and groups what is left.
+/// `test` is the test the record is about; `None` for the package record,
+/// where each goroutine's owner (or `leakcheck` label) names its test.
+fn leak_report(rec: &LeakRecord, rules: &[IgnoreRule], package: &str, test: Option<&str>, proof: bool) -> LeakReport {
+    let mut all = LeakReport::default();
+    for (_, r) in leak_reports_split(rec, rules, package, test, proof, false) {
+        merge_report(&mut all, r);
+    }
+    all
 }
 
-/// A test's record's goroutines, with the rules applied and grouped: one
-/// report per subtest that started goroutines (key: the subtest), and one
-/// for the rest (key `None`).
+/// The same, one report per subtest that started goroutines (key: the
+/// subtest), and one for the rest (key `None`).
 fn leak_reports(
     rec: &LeakRecord,
     rules: &[IgnoreRule],
@@ -1727,16 +1684,7 @@ fn leak_reports(
     test: Option<&str>,
     proof: bool,
 ) -> BTreeMap<Option<String>, LeakReport> {
-    leak_reports_split(rec, rules, package, test, proof, Split::BySubtest)
-}
-
-/// How a record's goroutines are split into reports.
-enum Split<'a> {
-    /// By the subtest that started them (a test's record).
-    BySubtest,
-    /// By the top-level test, among these, that owns them (the package's
-    /// record).
-    ByTest(&'a HashSet<&'a str>),
+    leak_reports_split(rec, rules, package, test, proof, true)
 }
 
 fn leak_reports_split(
@@ -1745,7 +1693,7 @@ fn leak_reports_split(
     package: &str,
     test: Option<&str>,
     proof: bool,
-    split: Split<'_>,
+    by_subtest: bool,
 ) -> BTreeMap<Option<String>, LeakReport> {
     let parsed = dump::parse(&rec.dump);
     let mut groupers: BTreeMap<Option<String>, (Grouper, LeakReport)> = BTreeMap::new();
@@ -1764,19 +1712,7 @@ fn leak_reports_split(
             .get(&id)
             .map(String::as_str)
             .filter(|sub| test.is_none_or(|t| top_level(sub) == t));
-        let key = match split {
-            Split::BySubtest => subtest.map(str::to_string),
-            // What the helper gave a test as its leak (one a test's label
-            // or creator chain alone names may be that test's worker
-            // running another's task: only "started by").
-            Split::ByTest(ran) => rec
-                .header
-                .late
-                .get(&id)
-                .filter(|name| ran.contains(name.as_str()))
-                .cloned(),
-        };
-        let in_own_report = key.is_some();
+        let key = subtest.filter(|_| by_subtest).map(str::to_string);
         let (grouper, report) = groupers.entry(key).or_default();
         // The rules decide here, whatever the helper concluded.
         // Rules name top-level tests; a subtest's label names the subtest.
@@ -1784,19 +1720,9 @@ fn leak_reports_split(
             *report.ignored.entry(rule.name.clone()).or_default() += 1;
             continue;
         }
-        // A subtest's own report need not say which subtest it is, nor a
-        // test's which test.
-        let named = if matches!(split, Split::BySubtest) {
-            None
-        } else {
-            subtest
-        };
-        let started_by = if test.is_some() || in_own_report {
-            None
-        } else {
-            attributed
-        };
-        grouper.add(g, started_by, named);
+        // A subtest's own report need not say which subtest it is.
+        let named = if by_subtest { None } else { subtest };
+        grouper.add(g, if test.is_some() { None } else { attributed }, named);
         report.total += 1;
         report.ambiguous += usize::from(rec.header.ambiguous.contains(&g.id));
         report.by_difference += usize::from(rec.header.by_difference.contains(&g.id));

@@ -3,7 +3,6 @@
 //! flaky: it passes, and its earlier attempts stay in the report.
 
 use serde::Serialize;
-use std::collections::HashSet;
 
 use super::{PackageResult, PackageStatus, TestResult, Verdict};
 
@@ -36,21 +35,12 @@ pub fn failing_tests(packages: &[PackageResult]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// The top-level names of a package's failed tests, sorted, once each. Not
-/// a test whose leak was found after the last test: run alone, the binary
-/// may exit before its goroutine appears, and a leak the full run shows
-/// would pass as flaky (its failure stands, as a `TestMain` leak's does).
+/// The top-level names of a package's failed tests, sorted, once each.
 fn failing_names(p: &PackageResult) -> Vec<String> {
-    let late: HashSet<&str> = p
-        .tests
-        .iter()
-        .filter(|t| t.leak.as_ref().is_some_and(|l| l.groups.iter().any(|g| g.found_late)))
-        .map(|t| t.top_level())
-        .collect();
     let mut names: Vec<String> = p
         .tests
         .iter()
-        .filter(|t| t.fails() && !late.contains(t.top_level()))
+        .filter(|t| t.fails())
         .map(|t| t.top_level().to_string())
         .collect();
     names.sort();

@@ -319,9 +319,6 @@ pub struct Group {
     pub creators: Vec<u64>,
     /// Listed in the baseline.
     pub known: bool,
-    /// Found by the check after the last test, and its test's leak.
-    #[serde(default)]
-    pub found_late: bool,
     /// What they wait for and the usual fix.
     #[serde(default)]
     pub diagnosis: Option<Diagnosis>,
@@ -581,7 +578,6 @@ impl From<&analyse::group::LeakedGroup> for Group {
             ids,
             creators,
             known,
-            found_late,
             diagnosis,
         } = g;
         Group {
@@ -598,7 +594,6 @@ impl From<&analyse::group::LeakedGroup> for Group {
             ids: ids.clone(),
             creators: creators.iter().copied().collect(),
             known: *known,
-            found_late: *found_late,
             diagnosis: diagnosis.as_ref().map(|d| Diagnosis {
                 rule: d.rule.clone(),
                 waits: d.waits.clone(),
