@@ -46,8 +46,11 @@ type leakcheckTest struct {
 	parksFirst bool
 }
 
-// begin starts the check of a top-level test or fuzz target.
-func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
+// begin starts the check of a top-level test or fuzz target. parksFirst:
+// the test's first statement is t.Parallel(); a test that calls its
+// function with its own t (TestA calling TestB(t)) ran code of its own
+// before, and keeps its record as begun (helper-115).
+func (s *leakcheckSession) begin(tb leakchecktesting.TB, parksFirst bool) {
 	tb.Helper()
 	name := tb.Name()
 	if leakcheckstrings.Contains(name, "/") {
@@ -72,7 +75,7 @@ func (s *leakcheckSession) begin(tb leakchecktesting.TB) {
 		return
 	}
 	s.runs[name]++
-	tc := &leakcheckTest{name: name, run: s.runs[name], tb: tb, gid: self}
+	tc := &leakcheckTest{name: name, run: s.runs[name], tb: tb, gid: self, parksFirst: parksFirst}
 	s.begun[tb] = tc
 	if alarmSet {
 		// (A fuzz target has none: the tests' stays.)

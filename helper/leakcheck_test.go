@@ -201,7 +201,7 @@ func leakcheckAtExit(code int) int {
 func leakcheckBegin(t *leakchecktesting.T) {
 	if s := leakcheckActive; s != nil && t != nil {
 		t.Helper()
-		s.begin(t)
+		s.begin(t, false)
 	}
 }
 
@@ -211,18 +211,7 @@ func leakcheckBegin(t *leakchecktesting.T) {
 func leakcheckBeginParallel(t *leakchecktesting.T) {
 	if s := leakcheckActive; s != nil && t != nil {
 		t.Helper()
-		s.mu.Lock()
-		before := s.begun[t]
-		s.mu.Unlock()
-		s.begin(t)
-		s.mu.Lock()
-		// Only the record this call began: a test that calls this test's
-		// function with its own t (TestA calling TestB(t)) ran code of its
-		// own before (helper-115).
-		if tc := s.begun[t]; tc != nil && before == nil {
-			tc.parksFirst = true
-		}
-		s.mu.Unlock()
+		s.begin(t, true)
 	}
 }
 
@@ -231,7 +220,7 @@ func leakcheckBeginParallel(t *leakchecktesting.T) {
 func leakcheckBeginFuzz(f *leakchecktesting.F) {
 	if s := leakcheckActive; s != nil && f != nil {
 		f.Helper()
-		s.begin(f)
+		s.begin(f, false)
 	}
 }
 
