@@ -1533,10 +1533,11 @@ impl PackageCollector {
     fn panicked_benchmark(&self, parsed: &dump::Dump<'_>) -> Option<usize> {
         let body = panicking_body(parsed, true, "testing.(*B).runN")?;
         let decl = func_decl(body)?;
+        let own = func_is(body, decl);
         let sub = format!("{decl}/");
         (0..self.tests.len()).rev().find(|&j| {
             let name = &self.tests[j].name;
-            if func_is(body, decl) {
+            if own {
                 name == decl
             } else {
                 name.starts_with(&sub)
