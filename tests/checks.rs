@@ -2009,6 +2009,14 @@ func TestStartedNeverWaited(t *testing.T) {
 	}
 }
 
+// The test's context kills the command as the test ends; nobody waits.
+func TestKilledNeverWaited(t *testing.T) {
+	cmd := exec.CommandContext(t.Context(), "sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRun(t *testing.T) {
 	var out bytes.Buffer
 	cmd := exec.Command("echo", "hello")
@@ -2248,6 +2256,7 @@ fn stdlib_components_never_stopped_are_leaks_diagnosed_as_such() {
             "exec-still-running",
             "cmd.Wait()",
         ),
+        ("run", &[], "TestKilledNeverWaited", "exec-not-waited", "cmd.Wait()"),
         (
             "pipe",
             &["TestReaderClosed"],

@@ -788,6 +788,18 @@ pub fn builtin() -> Vec<DiagnosisRule> {
             )
         },
         DiagnosisRule {
+            // Start's watcher of CommandContext's context hands its result
+            // to Wait, and waits for Wait to take it also after the
+            // context killed the command (it is stuck in a send then): the
+            // command is not running, it was never waited for.
+            top_function: re(r"^os/exec\.\(\*Cmd\)\.watchCtx$"),
+            ..rule(
+                "exec-not-waited",
+                "os/exec's watcher of the context of a command started with exec.CommandContext and never waited for: it ends only when cmd.Wait takes its result, also after the context killed the command",
+                Some("wait for the command (cmd.Wait() after cmd.Start(), also when its context is cancelled: Wait reaps the process and ends this goroutine; cmd.Run() instead of Start waits)"),
+            )
+        },
+        DiagnosisRule {
             // The goroutines Start adds: copying to or from a pipe when
             // Stdin/Stdout/Stderr is not an *os.File, and watching the
             // context of CommandContext. Wait ends them.
@@ -1240,6 +1252,9 @@ mod tests {
             1,
         );
         assert_eq!(rule_for(&copying), "exec-still-running", "not network I/O");
+        // Killed by its context, never waited for.
+        let watcher = group("chan send", &["os/exec.(*Cmd).watchCtx"], "os/exec.(*Cmd).Start", 1);
+        assert_eq!(rule_for(&watcher), "exec-not-waited");
         let waiting = group(
             "syscall",
             &[
