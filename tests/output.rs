@@ -227,6 +227,38 @@ fn stacks_are_compact_root_cause_first_and_full_on_request() {
     assert!(run.junit.contains("/runtime/"), "JUnit lost frames");
 }
 
+/// A goroutine stuck deep in a recursion: its calls of the same line are
+/// one line and a count, in the terminal; JUnit keeps them all.
+#[test]
+fn a_recursions_calls_are_folded_into_a_count() {
+    let m = temp_module(&[(
+        "deep/deep_test.go",
+        r#"package deep
+
+import "testing"
+
+func walk(depth int, done chan struct{}) {
+	if depth == 0 {
+		<-done
+		return
+	}
+	walk(depth-1, done)
+}
+
+func TestDeep(t *testing.T) {
+	go walk(40, make(chan struct{}))
+}
+"#,
+    )]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let out = run.stdout();
+    let calls = out.matches("deep.walk (deep/deep_test.go:10)").count();
+    assert_eq!(calls, 1, "{out}");
+    assert!(out.contains("… the same call 39 more times"), "{out}");
+    assert!(run.junit.matches("deep.walk").count() > 40, "JUnit lost frames");
+}
+
 #[test]
 fn a_github_step_summary_lists_the_leaks() {
     let m = temp_module(&[

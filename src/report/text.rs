@@ -205,8 +205,14 @@ pub fn diagnosis_text(d: &crate::analyse::diagnose::Diagnosis, indent: &str) -> 
 /// A stack in a few lines: each frame outside the standard library on one
 /// line (`function (file:line)`, files in the module relative to it, in the
 /// module cache from the module), runs of the standard library's frames
-/// folded into one line naming their packages.
+/// folded into one line naming their packages, and a recursion's calls of
+/// the same line into one line saying how many more there are (a
+/// goroutine stuck 300 calls deep printed 99 identical lines).
 pub fn compact_frames(frames: &[Location], root: &Path) -> Vec<String> {
+    fold_repeats(standard_runs_folded(frames, root))
+}
+
+fn standard_runs_folded(frames: &[Location], root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut run: Vec<&Location> = Vec::new();
     let flush = |run: &mut Vec<&Location>, out: &mut Vec<String>| {
@@ -236,6 +242,25 @@ pub fn compact_frames(frames: &[Location], root: &Path) -> Vec<String> {
         }
     }
     flush(&mut run, &mut out);
+    out
+}
+
+/// Three or more equal lines in a row become the line and a count of the
+/// others.
+fn fold_repeats(lines: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut lines = lines.into_iter().peekable();
+    while let Some(line) = lines.next() {
+        let mut more = 0;
+        while lines.next_if_eq(&line).is_some() {
+            more += 1;
+        }
+        match more {
+            0 => out.push(line),
+            1 => out.extend([line.clone(), line]),
+            n => out.extend([line, format!("… the same call {n} more times")]),
+        }
+    }
     out
 }
 
