@@ -433,9 +433,12 @@ type leakcheckWait struct {
 	// atTheAlarm: the deadline is the -timeout alarm's, before the end
 	// of the grace period.
 	atTheAlarm bool
-	// self: the goroutine running the check, never reported.
-	self uint64
-	out  leakcheckOutcome
+	// self: the test's goroutine, never reported; runner: the goroutine
+	// running the check, when another (a subtest that panicked runs its
+	// parents' cleanups on its own goroutine as it unwinds: it was
+	// reported as a leak of its own, after the grace period).
+	self, runner uint64
+	out          leakcheckOutcome
 	// changing: what the last look found may change without a goroutine
 	// being created or exiting (one still moving, an orphan not yet
 	// started), so the next look cannot be skipped.
@@ -513,12 +516,10 @@ const (
 func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSnapshot) leakcheckClaim) *leakcheckWait {
 	// A test's check runs on the test's goroutine (its cleanup; an
 	// example's, on the main goroutine it ran on), whose id it has.
-	var self uint64
-	if test != nil {
+	runner := leakcheckOwnID()
+	self := runner
+	if test != nil && test.gid != 0 {
 		self = test.gid
-	}
-	if self == 0 {
-		self = leakcheckOwnID()
 	}
 	graceEnd := leakchecktime.Now().Add(s.graceLimit)
 	deadline, cut := s.checkDeadline(test, graceEnd)
@@ -529,6 +530,7 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 		deadline:   deadline,
 		atTheAlarm: cut,
 		self:       self,
+		runner:     runner,
 		pause:      100 * leakchecktime.Microsecond,
 	}
 }
@@ -1062,7 +1064,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		// for another of its stack: settleClaimsLocked swaps it. Dropped,
 		// the test's count was lost and the test passed.
 		recount := c.test != nil && snap.owner[g.id].ambiguous && snap.owner[g.id].test == c.test
-		if g.id == w.self || s.reported[g.id] && !recount || !s.mineLocked(c, g, snap, w.teardownStopped) {
+		if g.id == w.self || g.id == w.runner || s.reported[g.id] && !recount || !s.mineLocked(c, g, snap, w.teardownStopped) {
 			continue
 		}
 		job := ""

@@ -164,7 +164,7 @@ func (s *leakcheckSession) endInBackground(tc *leakcheckTest) {
 // toLooker gives a test's check to the looker, which takes its next look.
 func (s *leakcheckSession) toLooker(w *leakcheckWait) {
 	tc := w.test
-	w.self = 0 // the looker never has a test's goroutines to exclude
+	w.self, w.runner = 0, 0 // the looker never has a test's goroutines to exclude
 	w.due = leakchecktime.Now()
 	if tc.tb != nil {
 		w.failed, w.skipped = tc.tb.Failed(), tc.tb.Skipped()
