@@ -989,6 +989,37 @@ func TestNested(t *testing.T) {
 }
 "#;
 
+/// A parallel test panics while another logs: test2json gives the panic's
+/// text to the one that logged last. The panic's value takes a while to
+/// print (its Error method is slow), so the other logs in between.
+const PARALLEL_PANICS: &str = r#"package parallelpanic
+
+import (
+	"testing"
+	"time"
+)
+
+type slowError struct{}
+
+func (slowError) Error() string {
+	time.Sleep(300 * time.Millisecond)
+	return "connection reset"
+}
+
+func TestPanics(t *testing.T) {
+	t.Parallel()
+	panic(slowError{})
+}
+
+func TestLogs(t *testing.T) {
+	t.Parallel()
+	for i := 0; i < 400; i++ {
+		t.Logf("tick %d", i)
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+"#;
+
 const OWN_BODY_PANICS: &str = r#"package ownpanic
 
 import (
@@ -1058,6 +1089,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("ownpanic/s_test.go", OWN_BODY_PANICS),
         ("cleanuppanic/s_test.go", CLEANUP_PANICS),
         ("siblingpanic/s_test.go", SIBLING_PANICS),
+        ("parallelpanic/s_test.go", PARALLEL_PANICS),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1075,6 +1107,19 @@ fn a_subtests_panic_is_the_subtests() {
         assert_eq!(
             run.package(pkg)["crash"]["tests"],
             serde_json::json!(["TestNested/outer/deep"]),
+            "{out}"
+        );
+        // The panicking subtest runs its parents' cleanups as it
+        // unwinds: the goroutine running leakcheck's check is no leak.
+        for t in run.package(pkg)["tests"].as_array().unwrap() {
+            assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
+        }
+        let pkg = "example.com/tmp/parallelpanic";
+        assert_eq!(run.verdict(pkg, "TestPanics"), "panicked", "{out}");
+        assert_ne!(run.verdict(pkg, "TestLogs"), "panicked", "{out}");
+        assert_eq!(
+            run.package(pkg)["crash"]["tests"],
+            serde_json::json!(["TestPanics"]),
             "{out}"
         );
         let pkg = "example.com/tmp/ownpanic";

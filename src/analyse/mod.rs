@@ -1555,14 +1555,25 @@ impl PackageCollector {
     /// or another function, is a subtest's body); `owner` itself otherwise,
     /// and when the dump is not there to say (`GOTRACEBACK=none`).
     fn panicked_subtest(&self, owner: usize, parsed: &dump::Dump<'_>, recovered: bool) -> usize {
-        let (name, run) = (&self.tests[owner].name, self.tests[owner].run);
+        let name = &self.tests[owner].name;
         if name.contains('/') {
             return owner;
         }
         // (Not testing's own function: a cleanup's panic, run by tRunner.)
-        match panicking_body(parsed, recovered, "testing.tRunner") {
-            Some(body) if !func_is(body, name) && !body.starts_with("testing.") => {}
+        let body = match panicking_body(parsed, recovered, "testing.tRunner") {
+            Some(body) if !body.starts_with("testing.") => body,
             _ => return owner,
+        };
+        // Another top-level test's code: a parallel one that panicked while
+        // this one logged (test2json gives the text to the test whose
+        // output came last; helper-119 saw the logging test blamed).
+        let owner = func_decl(body)
+            .filter(|&decl| decl != name)
+            .and_then(|decl| self.failed_while_running(decl, owner))
+            .unwrap_or(owner);
+        let (name, run) = (&self.tests[owner].name, self.tests[owner].run);
+        if func_is(body, name) {
+            return owner;
         }
         // Parallel subtests end in any order: a sibling that fails as the
         // panic unwinds (a deferred close released it) may end after the
@@ -1587,6 +1598,19 @@ impl PackageCollector {
                 _ => return at,
             }
         }
+    }
+
+    /// The top-level test named `name` that failed after test `other`
+    /// began (testing reports a test that panicked as failed, then panics
+    /// again): the one whose code a panic that test2json gave `other` ran
+    /// in. Not one that ended before `other` began: `other` may run that
+    /// test's function itself (`t.Run("x", TestB)`).
+    fn failed_while_running(&self, name: &str, other: usize) -> Option<usize> {
+        let began = self.tests[other].span.0?;
+        (0..self.tests.len())
+            .filter(|&j| j != other && self.tests[j].name == name && self.tests[j].verdict == Verdict::Failed)
+            .filter(|&j| self.tests[j].span.1.is_some_and(|ended| ended >= began))
+            .max_by_key(|&j| self.tests[j].span.1)
     }
 }
 
