@@ -966,6 +966,53 @@ fn the_crash_is_the_last_panic_with_no_test_going_on_after_it() {
     }
 }
 
+/// What a child process printed when it crashed, as a test echoes it.
+const CHILD_CRASH: &str = "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\nmain.main()\n\t/tmp/child/main.go:5 +0x1d\nexit status 2";
+
+/// Crash lines the binary went on after: a passing test echoing a child's
+/// fatal error (the tests ran to their end, or a later one exited), a
+/// failing example whose output is a dump, a TestMain logging `panic: `
+/// after m.Run. None is the crash (helper-119).
+#[test]
+fn text_that_only_looks_like_a_crash_is_not_one() {
+    let echo = format!("func TestEchoesChild(t *testing.T) {{\n\tfmt.Println({CHILD_CRASH:?})\n}}\n");
+    let echoed = format!(
+        "package echoed\n\nimport (\n\t\"fmt\"\n\t\"testing\"\n)\n\n{echo}\nfunc TestFails(t *testing.T) {{ t.Error(\"wrong\") }}\n"
+    );
+    let echoed_exit = format!(
+        "package echoedexit\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"testing\"\n)\n\n{echo}\nfunc TestExits(t *testing.T) {{ os.Exit(1) }}\n"
+    );
+    let example = "package exampledump\n\nimport \"fmt\"\n\nfunc Example_dump() {\n\tfmt.Println(\"panic: not really\\n\\ngoroutine 1 [running]:\\nmain.main()\")\n\t// Output: ok\n}\n";
+    let teardown = "package teardown\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestMain(m *testing.M) {\n\tcode := m.Run()\n\tfmt.Println(\"panic: nothing to clean up\")\n\tos.Exit(code)\n}\n\nfunc TestFails(t *testing.T) { t.Error(\"wrong\") }\n";
+    let m = temp_module(&[
+        ("echoed/e_test.go", echoed.as_str()),
+        ("echoedexit/e_test.go", echoed_exit.as_str()),
+        ("exampledump/e_test.go", example),
+        ("teardown/t_test.go", teardown),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = "example.com/tmp/echoed";
+    assert!(run.package(pkg)["crash"].is_null(), "{out}");
+    assert_eq!(run.verdict(pkg, "TestEchoesChild"), "passed", "{out}");
+    assert_eq!(run.verdict(pkg, "TestFails"), "failed", "{out}");
+    let pkg = "example.com/tmp/echoedexit";
+    let crash = &run.package(pkg)["crash"];
+    assert_eq!(crash["kind"], "exit", "{out}");
+    assert_eq!(crash["tests"], serde_json::json!(["TestExits"]), "{out}");
+    assert_eq!(run.verdict(pkg, "TestEchoesChild"), "passed", "{out}");
+    let pkg = "example.com/tmp/exampledump";
+    assert!(run.package(pkg)["crash"].is_null(), "{out}");
+    assert_eq!(run.verdict(pkg, "Example_dump"), "failed", "{out}");
+    let pkg = "example.com/tmp/teardown";
+    assert!(run.package(pkg)["crash"].is_null(), "{out}");
+    assert_eq!(run.verdict(pkg, "TestFails"), "failed", "{out}");
+    // What they printed is all there.
+    assert!(run.junit.contains("all goroutines are asleep"), "{}", run.junit);
+    assert!(run.junit.contains("panic: nothing to clean up"), "{}", run.junit);
+}
+
 // A subtest that panics: testing reports it failed, then its parents, and
 // test2json gives the panic's text to the top-level test. The subtest that
 // panicked is the crash's, as the dump's panicking goroutine says (a

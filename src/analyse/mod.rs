@@ -535,6 +535,19 @@ struct CrashLine {
     framed_after: bool,
     /// A `fatal error: ` line (see `note_crash_line`).
     fatal: bool,
+    /// It came after m.Run's last line (`run_ended`): TestMain's own
+    /// output after the tests, a crash only with a goroutine dump after it
+    /// (helper-119: a teardown's log line `panic: …` was the package's
+    /// crash).
+    after_run: bool,
+    /// m.Run's last line came after it: the tests ran to their end, so
+    /// nothing crashed there, whatever the line says (helper-119: a
+    /// passing test echoing a child's `fatal error: ` and its dump, a
+    /// failing example whose output was a dump, were the crash).
+    run_ended_after: bool,
+    /// For a fatal error: the result line of the test it was given to came
+    /// after it.
+    test_ended_after: bool,
 }
 
 impl PackageCollector {
@@ -651,6 +664,9 @@ impl PackageCollector {
                 let text = ev.output.as_deref().unwrap_or("");
                 if !self.tests.is_empty() && (text == "PASS\n" || text == "FAIL\n") {
                     self.run_ended = true;
+                    if let Some(c) = self.last_crash.as_mut() {
+                        c.run_ended_after = true;
+                    }
                 }
                 self.note_crash_line(None, self.output.len(), text);
                 self.output.push_str(text);
@@ -687,10 +703,24 @@ impl PackageCollector {
                     offset,
                     framed_after: false,
                     fatal: line.starts_with("fatal error: "),
+                    after_run: self.run_ended,
+                    run_ended_after: false,
+                    test_ended_after: false,
                 });
             } else if let Some(c) = self.last_crash.as_mut() {
-                if line_start && is_framing_line(line) && !c.fatal {
-                    c.framed_after = true;
+                if line_start && is_framing_line(line) {
+                    if !c.fatal {
+                        c.framed_after = true;
+                    } else if c.test_ended_after && is_top_level_run_line(line) {
+                        // A fatal error stops the binary within moments:
+                        // the test it was given to did not end, and the
+                        // next top-level test begin, in between (helper-119:
+                        // a passing test echoing a child's fatal error, then
+                        // a later test's os.Exit, was that test's crash).
+                        c.framed_after = true;
+                    } else if c.test.as_ref().is_some_and(|(name, _)| is_result_line_for(line, name)) {
+                        c.test_ended_after = true;
+                    }
                 }
             }
             offset += line.len();
@@ -1380,7 +1410,7 @@ impl PackageCollector {
         let panic = self
             .last_crash
             .as_ref()
-            .filter(|c| binary_failed && !c.framed_after)
+            .filter(|c| binary_failed && !c.framed_after && !c.run_ended_after)
             .and_then(|c| {
                 let (text, owner) = match &c.test {
                     Some((name, run)) => {
@@ -1397,9 +1427,12 @@ impl PackageCollector {
                 if let Some(i) = owner.filter(|&i| self.tests[i].name.starts_with("Example")) {
                     let before = &self.tests[i].output[..c.offset];
                     let after_got = before.lines().any(|l| l == "got:");
-                    if after_got && !text.lines().any(|l| l.starts_with("goroutine ") && l.ends_with("]:")) {
+                    if after_got && !has_goroutine_dump(text) {
                         return None;
                     }
+                }
+                if c.after_run && !has_goroutine_dump(text) {
+                    return None;
                 }
                 Some((text.to_string(), owner))
             });
@@ -1614,6 +1647,13 @@ impl PackageCollector {
     }
 }
 
+/// Whether a goroutine's header line (`goroutine 7 [running]:`) is in
+/// `text`: the runtime prints one after a crash line, unless
+/// `GOTRACEBACK=none`.
+fn has_goroutine_dump(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("goroutine ") && l.ends_with("]:"))
+}
+
 /// Whether benchmark `t` printed its result line (`BenchmarkX-8 \t 100\t
 /// 12 ns/op`): it ran to its end, even if nothing began after it (the last
 /// sub-benchmark of one that then exited).
@@ -1783,6 +1823,23 @@ fn is_framing_line(line: &str) -> bool {
         || ["--- PASS: ", "--- FAIL: ", "--- SKIP: "]
             .iter()
             .any(|p| line.starts_with(p) && end.ends_with(')'))
+}
+
+/// Whether framing line `line` is testing's result line for test `name`
+/// (`--- PASS: name (0.00s)`, FAIL or SKIP).
+fn is_result_line_for(line: &str, name: &str) -> bool {
+    let line = line.trim_start_matches(' ');
+    ["--- PASS: ", "--- FAIL: ", "--- SKIP: "].iter().any(|p| {
+        line.strip_prefix(p)
+            .and_then(|rest| rest.strip_prefix(name))
+            .is_some_and(|rest| rest.starts_with(" ("))
+    })
+}
+
+/// Whether framing line `line` begins a top-level test (`=== RUN   TestX`).
+fn is_top_level_run_line(line: &str) -> bool {
+    line.strip_prefix("=== RUN ")
+        .is_some_and(|name| !name.trim().is_empty() && !name.trim().contains('/'))
 }
 
 /// The first line of a crash's report: a panic, a fatal runtime error, or a
