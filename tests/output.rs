@@ -1067,6 +1067,28 @@ func TestLogs(t *testing.T) {
 }
 "#;
 
+/// A fuzz target's seed panics: each seed is a subtest of the target.
+const SEED_PANICS: &str = r#"package seedpanic
+
+import (
+	"strconv"
+	"testing"
+)
+
+func FuzzAtoi(f *testing.F) {
+	f.Add("12")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			panic("empty input")
+		}
+		if _, err := strconv.Atoi(s); err != nil {
+			t.Skip(err)
+		}
+	})
+}
+"#;
+
 const OWN_BODY_PANICS: &str = r#"package ownpanic
 
 import (
@@ -1137,6 +1159,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("cleanuppanic/s_test.go", CLEANUP_PANICS),
         ("siblingpanic/s_test.go", SIBLING_PANICS),
         ("parallelpanic/s_test.go", PARALLEL_PANICS),
+        ("seedpanic/s_test.go", SEED_PANICS),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1161,6 +1184,14 @@ fn a_subtests_panic_is_the_subtests() {
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
         }
+        let pkg = "example.com/tmp/seedpanic";
+        assert_eq!(run.verdict(pkg, "FuzzAtoi/seed#1"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "FuzzAtoi"), "failed", "{out}");
+        assert_eq!(
+            run.package(pkg)["crash"]["tests"],
+            serde_json::json!(["FuzzAtoi/seed#1"]),
+            "{out}"
+        );
         let pkg = "example.com/tmp/parallelpanic";
         assert_eq!(run.verdict(pkg, "TestPanics"), "panicked", "{out}");
         assert_ne!(run.verdict(pkg, "TestLogs"), "panicked", "{out}");

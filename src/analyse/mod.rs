@@ -1592,9 +1592,11 @@ impl PackageCollector {
         if name.contains('/') {
             return owner;
         }
-        // (Not testing's own function: a cleanup's panic, run by tRunner.)
+        // (Not testing's own function: a cleanup's panic, run by tRunner.
+        // But testing's runner of a fuzz target's seeds, each a subtest
+        // of the target: helper-119 saw the target blamed, not the seed.)
         let body = match panicking_body(parsed, recovered, "testing.tRunner") {
-            Some(body) if !body.starts_with("testing.") => body,
+            Some(body) if !body.starts_with("testing.") || body.starts_with("testing.(*F).Fuzz.") => body,
             _ => return owner,
         };
         // Another top-level test's code: a parallel one that panicked while
