@@ -1036,6 +1036,21 @@ func TestNested(t *testing.T) {
 }
 "#;
 
+/// A subtest calls runtime.Goexit: testing panics on its goroutine.
+const SUBTEST_GOEXITS: &str = r#"package goexit
+
+import (
+	"runtime"
+	"testing"
+)
+
+func TestSteps(t *testing.T) {
+	t.Run("first", func(t *testing.T) {})
+	t.Run("exits", func(t *testing.T) { runtime.Goexit() })
+	t.Run("never", func(t *testing.T) {})
+}
+"#;
+
 /// A parallel test panics while another logs: test2json gives the panic's
 /// text to the one that logged last. The panic's value takes a while to
 /// print (its Error method is slow), so the other logs in between.
@@ -1160,6 +1175,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("siblingpanic/s_test.go", SIBLING_PANICS),
         ("parallelpanic/s_test.go", PARALLEL_PANICS),
         ("seedpanic/s_test.go", SEED_PANICS),
+        ("goexit/s_test.go", SUBTEST_GOEXITS),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1184,6 +1200,10 @@ fn a_subtests_panic_is_the_subtests() {
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
         }
+        let pkg = "example.com/tmp/goexit";
+        assert_eq!(run.verdict(pkg, "TestSteps/exits"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "TestSteps"), "failed", "{out}");
+        assert_eq!(run.verdict(pkg, "TestSteps/first"), "passed", "{out}");
         let pkg = "example.com/tmp/seedpanic";
         assert_eq!(run.verdict(pkg, "FuzzAtoi/seed#1"), "panicked", "{out}");
         assert_eq!(run.verdict(pkg, "FuzzAtoi"), "failed", "{out}");

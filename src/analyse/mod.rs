@@ -1491,10 +1491,14 @@ impl PackageCollector {
         }
         // The dump, read once: whose panic it is, and its groups below.
         let parsed = dump::parse(&text);
-        let recovered = text
-            .lines()
-            .take_while(|l| !l.starts_with("goroutine "))
-            .any(|l| l.contains("[recovered"));
+        // (testing's own panic for a test that called runtime.Goexit is
+        // raised on the test's goroutine, under tRunner, as a re-panic is:
+        // helper-119 saw a subtest's Goexit blamed on its top-level test.)
+        let recovered = message.starts_with("panic: test executed panic(nil) or runtime.Goexit")
+            || text
+                .lines()
+                .take_while(|l| !l.starts_with("goroutine "))
+                .any(|l| l.contains("[recovered"));
         let owner = match owner {
             _ if timeout => owner,
             // test2json may give a benchmark's panic to the next one (the
