@@ -3522,6 +3522,97 @@ fn the_benchmark_running_when_the_binary_died_is_named_and_those_before_it_passe
     assert_eq!(crash["tests"], serde_json::json!(["BenchmarkSubs"]), "{out}");
 }
 
+// A benchmark's goroutine panics; the runner goes on as the panic unwinds,
+// prints its result (which timed nothing) and begins the next benchmark
+// before the dump is printed (a slow Error method widens that moment), and
+// test2json gives the dump to that next one (helper-119).
+const BENCH_SLOW_PANIC_CLOSURE: &str = r#"package slowclosure
+
+import (
+	"testing"
+	"time"
+)
+
+// slowError takes a while to print: the runner goes on meanwhile.
+type slowError struct{}
+
+func (slowError) Error() string {
+	time.Sleep(300 * time.Millisecond)
+	return "connection reset"
+}
+
+func BenchmarkCodec(b *testing.B) {
+	b.Run("encode", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if i == 100 {
+				panic(slowError{})
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+"#;
+
+const BENCH_SLOW_PANIC_NAMED: &str = r#"package slownamed
+
+import (
+	"testing"
+	"time"
+)
+
+// slowError takes a while to print: the runner goes on meanwhile.
+type slowError struct{}
+
+func (slowError) Error() string {
+	time.Sleep(300 * time.Millisecond)
+	return "connection reset"
+}
+
+func encode(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if i == 100 {
+			panic(slowError{})
+		}
+	}
+}
+
+func BenchmarkCodec(b *testing.B) {
+	b.Run("encode", encode)
+}
+
+func BenchmarkAfter(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+"#;
+
+#[test]
+fn a_benchmark_that_panicked_is_named_though_the_next_one_began() {
+    let m = temp_module(&[
+        ("slowclosure/b_test.go", BENCH_SLOW_PANIC_CLOSURE),
+        ("slownamed/b_test.go", BENCH_SLOW_PANIC_NAMED),
+    ]);
+    let run = run_in(m.path(), &["--", "-bench=.", "-benchtime=200x"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    for pkg in ["slowclosure", "slownamed"] {
+        assert_eq!(verdict(&run, pkg, "BenchmarkCodec/encode"), "panicked", "{out}");
+        let crash = &run.package(&format!("{M}{pkg}"))["crash"];
+        assert_eq!(crash["tests"], serde_json::json!(["BenchmarkCodec/encode"]), "{out}");
+    }
+    assert_ne!(
+        verdict(&run, "slowclosure", "BenchmarkCodec/decode"),
+        "panicked",
+        "{out}"
+    );
+    assert_ne!(verdict(&run, "slownamed", "BenchmarkAfter"), "panicked", "{out}");
+}
+
 // A test that failed and leaked is go test's failure first: in JUnit its
 // type is Failure, which dashboards group with the failed assertions, and
 // its message names the leak too.

@@ -1572,14 +1572,28 @@ impl PackageCollector {
         let decl = func_decl(body)?;
         let own = func_is(body, decl);
         let sub = format!("{decl}/");
-        (0..self.tests.len()).rev().find(|&j| {
+        let runs_body = |j: usize| {
             let name = &self.tests[j].name;
             if own {
                 name == decl
             } else {
                 name.starts_with(&sub)
             }
-        })
+        };
+        // The runner goes on as the panic unwinds (its goroutine's deferred
+        // signal): it may print the benchmark's result, which timed
+        // nothing, and begin the next before the dump is printed
+        // (helper-119: that next one was blamed, the one that panicked
+        // passed). Such a result is the panicking one's, also for a body
+        // declared elsewhere (`b.Run("x", benchHelper)`).
+        let last = (0..self.tests.len()).rev();
+        last.clone()
+            .find(|&j| runs_body(j) && printed_untimed_result(&self.tests[j]))
+            .or_else(|| last.clone().find(|&j| runs_body(j)))
+            .or_else(|| {
+                last.clone()
+                    .find(|&j| self.tests[j].name.starts_with("Benchmark") && printed_untimed_result(&self.tests[j]))
+            })
     }
 
     /// The test whose panic test2json gave top-level test `owner`: testing
@@ -1651,6 +1665,20 @@ impl PackageCollector {
             .filter(|&j| self.tests[j].span.1.is_some_and(|ended| ended >= began))
             .max_by_key(|&j| self.tests[j].span.1)
     }
+}
+
+/// Whether benchmark `t` printed a result that timed nothing: of no
+/// iteration (`BenchmarkX-8 \t 0\t NaN ns/op`), or with no time at all
+/// (`BenchmarkX-8 \t 1`): its run ended without its body running to the
+/// end, as when its goroutine panicked.
+fn printed_untimed_result(t: &TestResult) -> bool {
+    t.output.lines().any(|l| {
+        l.strip_prefix(t.name.as_str()).is_some_and(|rest| {
+            (rest.starts_with('-') || rest.starts_with(' '))
+                && rest.contains('\t')
+                && (rest.contains("NaN ns/op") || !rest.contains(" ns/op"))
+        })
+    })
 }
 
 /// Whether a goroutine's header line (`goroutine 7 [running]:`) is in
