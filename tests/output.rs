@@ -1036,6 +1036,24 @@ func TestNested(t *testing.T) {
 }
 "#;
 
+/// A group of parallel subtests, over before a sequential subtest panics.
+const PANIC_AFTER_PARALLEL_GROUP: &str = r#"package pargroup
+
+import "testing"
+
+func TestStages(t *testing.T) {
+	t.Run("group", func(t *testing.T) {
+		for _, name := range []string{"a", "b"} {
+			t.Run(name, func(t *testing.T) { t.Parallel() })
+		}
+	})
+	t.Run("boom", func(t *testing.T) {
+		var m map[string]int
+		m["x"] = 1
+	})
+}
+"#;
+
 /// A subtest calls runtime.Goexit: testing panics on its goroutine.
 const SUBTEST_GOEXITS: &str = r#"package goexit
 
@@ -1176,6 +1194,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("parallelpanic/s_test.go", PARALLEL_PANICS),
         ("seedpanic/s_test.go", SEED_PANICS),
         ("goexit/s_test.go", SUBTEST_GOEXITS),
+        ("pargroup/s_test.go", PANIC_AFTER_PARALLEL_GROUP),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1200,6 +1219,9 @@ fn a_subtests_panic_is_the_subtests() {
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
         }
+        let pkg = "example.com/tmp/pargroup";
+        assert_eq!(run.verdict(pkg, "TestStages/boom"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "TestStages/group/a"), "passed", "{out}");
         let pkg = "example.com/tmp/goexit";
         assert_eq!(run.verdict(pkg, "TestSteps/exits"), "panicked", "{out}");
         assert_eq!(run.verdict(pkg, "TestSteps"), "failed", "{out}");

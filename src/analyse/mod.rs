@@ -1628,17 +1628,6 @@ impl PackageCollector {
         if func_is(body, name) {
             return owner;
         }
-        // Parallel subtests end in any order: a sibling that fails as the
-        // panic unwinds (a deferred close released it) may end after the
-        // one that panicked (helper-115). Which one it was is not told.
-        let prefix = format!("{name}/");
-        if self
-            .tests
-            .iter()
-            .any(|t| t.run == run && t.name.starts_with(&prefix) && !t.paused.is_empty())
-        {
-            return owner;
-        }
         let mut at = owner;
         loop {
             let prefix = format!("{}/", self.tests[at].name);
@@ -1648,9 +1637,26 @@ impl PackageCollector {
                 .max_by_key(|&j| self.tests[j].span.1);
             match last {
                 Some(j) if self.tests[j].verdict == Verdict::Failed => at = j,
-                _ => return at,
+                _ => break,
             }
         }
+        // Parallel subtests end in any order: a sibling that fails as the
+        // panic unwinds (a deferred close released it) may end after the
+        // one that panicked (helper-115). Which one it was is not told,
+        // unless every parallel subtest had ended before the one found
+        // began (a group of them run before it: helper-119).
+        let prefix = format!("{name}/");
+        let began = self.tests[at].span.0;
+        let overlapping = self.tests.iter().any(|t| {
+            t.run == run
+                && t.name.starts_with(&prefix)
+                && !t.paused.is_empty()
+                && !matches!((t.span.1, began), (Some(ended), Some(began)) if ended < began)
+        });
+        if overlapping {
+            return owner;
+        }
+        at
     }
 
     /// The top-level test named `name` that failed after test `other`
