@@ -1079,13 +1079,6 @@ import (
 	"time"
 )
 
-type slowError struct{}
-
-func (slowError) Error() string {
-	time.Sleep(300 * time.Millisecond)
-	return "connection reset"
-}
-
 func TestPanics(t *testing.T) {
 	t.Parallel()
 	panic(slowError{})
@@ -1192,6 +1185,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("cleanuppanic/s_test.go", CLEANUP_PANICS),
         ("siblingpanic/s_test.go", SIBLING_PANICS),
         ("parallelpanic/s_test.go", PARALLEL_PANICS),
+        ("parallelpanic/slow_test.go", &common::slow_error_go("parallelpanic")),
         ("seedpanic/s_test.go", SEED_PANICS),
         ("goexit/s_test.go", SUBTEST_GOEXITS),
         ("pargroup/s_test.go", PANIC_AFTER_PARALLEL_GROUP),

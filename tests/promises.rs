@@ -3533,14 +3533,6 @@ import (
 	"time"
 )
 
-// slowError takes a while to print: the runner goes on meanwhile.
-type slowError struct{}
-
-func (slowError) Error() string {
-	time.Sleep(300 * time.Millisecond)
-	return "connection reset"
-}
-
 func BenchmarkCodec(b *testing.B) {
 	b.Run("encode", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
@@ -3563,14 +3555,6 @@ import (
 	"testing"
 	"time"
 )
-
-// slowError takes a while to print: the runner goes on meanwhile.
-type slowError struct{}
-
-func (slowError) Error() string {
-	time.Sleep(300 * time.Millisecond)
-	return "connection reset"
-}
 
 func encode(b *testing.B) {
 	for i := 0; i < b.N; i++ {
@@ -3595,7 +3579,9 @@ func BenchmarkAfter(b *testing.B) {
 fn a_benchmark_that_panicked_is_named_though_the_next_one_began() {
     let m = temp_module(&[
         ("slowclosure/b_test.go", BENCH_SLOW_PANIC_CLOSURE),
+        ("slowclosure/slow_test.go", &common::slow_error_go("slowclosure")),
         ("slownamed/b_test.go", BENCH_SLOW_PANIC_NAMED),
+        ("slownamed/slow_test.go", &common::slow_error_go("slownamed")),
     ]);
     let run = run_in(m.path(), &["--", "-bench=.", "-benchtime=200x"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());

@@ -412,3 +412,13 @@ pub fn path_with(bin: &Path) -> String {
     let rest = std::env::var("PATH").unwrap_or_default();
     format!("{}:{rest}", bin.display())
 }
+
+/// A Go file of package `pkg` declaring `slowError`, an error whose Error
+/// method takes a while: a panic with it is printed late, and the test
+/// binary goes on meanwhile (the runner begins the next test or
+/// benchmark, another test logs).
+pub fn slow_error_go(pkg: &str) -> String {
+    format!(
+        "package {pkg}\n\nimport \"time\"\n\ntype slowError struct{{}}\n\nfunc (slowError) Error() string {{\n\ttime.Sleep(300 * time.Millisecond)\n\treturn \"connection reset\"\n}}\n"
+    )
+}
