@@ -1069,6 +1069,7 @@ impl Pass<'_> {
     fn collector(&self, package: &str) -> PackageCollector {
         PackageCollector::new(package)
             .with_dir(self.dirs.get(package).cloned())
+            .with_dumps_off(matches!(std::env::var("GOTRACEBACK").as_deref(), Ok("none") | Ok("0")))
             .with_declared(
                 self.injections
                     .get(package)

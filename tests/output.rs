@@ -1011,6 +1011,20 @@ fn text_that_only_looks_like_a_crash_is_not_one() {
     // What they printed is all there.
     assert!(run.junit.contains("all goroutines are asleep"), "{}", run.junit);
     assert!(run.junit.contains("panic: nothing to clean up"), "{}", run.junit);
+
+    // With GOTRACEBACK=none a real panic of TestMain after m.Run prints no
+    // dump, and is the crash all the same (helper-121).
+    let panics = "package teardownpanic\n\nimport \"testing\"\n\nfunc TestMain(m *testing.M) {\n\tif m.Run() == 0 {\n\t\tpanic(\"db not closed\")\n\t}\n}\n\nfunc TestOK(t *testing.T) {}\n";
+    let m = temp_module(&[("teardownpanic/t_test.go", panics)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[("GOTRACEBACK", "none")]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let crash = &run.package("example.com/tmp/teardownpanic")["crash"];
+    assert_eq!(crash["kind"], "panic", "{out}");
+    assert!(
+        crash["message"].as_str().unwrap_or_default().contains("db not closed"),
+        "{out}"
+    );
 }
 
 // A subtest that panics: testing reports it failed, then its parents, and
@@ -1051,6 +1065,30 @@ func TestStages(t *testing.T) {
 		var m map[string]int
 		m["x"] = 1
 	})
+}
+"#;
+
+/// A parallel test runs a serial test's function as a subtest; that test
+/// failed on its own before, and panics as the subtest (helper-121: the
+/// serial test was blamed).
+const SUBTEST_OF_ANOTHER_TEST: &str = r#"package reused
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestA(t *testing.T) {
+	t.Parallel()
+	t.Run("x", TestB)
+}
+
+func TestB(t *testing.T) {
+	if strings.HasPrefix(t.Name(), "TestA/") {
+		var m map[string]int
+		m["x"] = 1
+	}
+	t.Error("wrong")
 }
 "#;
 
@@ -1189,6 +1227,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("seedpanic/s_test.go", SEED_PANICS),
         ("goexit/s_test.go", SUBTEST_GOEXITS),
         ("pargroup/s_test.go", PANIC_AFTER_PARALLEL_GROUP),
+        ("reused/s_test.go", SUBTEST_OF_ANOTHER_TEST),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1213,6 +1252,9 @@ fn a_subtests_panic_is_the_subtests() {
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
         }
+        let pkg = "example.com/tmp/reused";
+        assert_eq!(run.verdict(pkg, "TestA/x"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "TestB"), "failed", "{out}");
         let pkg = "example.com/tmp/pargroup";
         assert_eq!(run.verdict(pkg, "TestStages/boom"), "panicked", "{out}");
         assert_eq!(run.verdict(pkg, "TestStages/group/a"), "passed", "{out}");

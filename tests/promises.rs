@@ -3575,9 +3575,35 @@ func BenchmarkAfter(b *testing.B) {
 }
 "#;
 
+// A benchmark that drops ns/op from its result passed; the one whose body
+// is declared elsewhere panics (helper-121: the first was blamed).
+const BENCH_CUSTOM_METRIC: &str = r#"package custommetric
+
+import "testing"
+
+func BenchmarkWidgets(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(42, "widgets/op")
+}
+
+func fill(b *testing.B) {
+	var m map[int]int
+	for i := 0; i < b.N; i++ {
+		m[i] = i
+	}
+}
+
+func BenchmarkFill(b *testing.B) {
+	b.Run("map", fill)
+}
+"#;
+
 #[test]
 fn a_benchmark_that_panicked_is_named_though_the_next_one_began() {
     let m = temp_module(&[
+        ("custommetric/b_test.go", BENCH_CUSTOM_METRIC),
         ("slowclosure/b_test.go", BENCH_SLOW_PANIC_CLOSURE),
         ("slowclosure/slow_test.go", &common::slow_error_go("slowclosure")),
         ("slownamed/b_test.go", BENCH_SLOW_PANIC_NAMED),
@@ -3597,6 +3623,8 @@ fn a_benchmark_that_panicked_is_named_though_the_next_one_began() {
         "{out}"
     );
     assert_ne!(verdict(&run, "slownamed", "BenchmarkAfter"), "panicked", "{out}");
+    assert_eq!(verdict(&run, "custommetric", "BenchmarkWidgets"), "passed", "{out}");
+    assert_eq!(verdict(&run, "custommetric", "BenchmarkFill/map"), "panicked", "{out}");
 }
 
 // A test that failed and leaked is go test's failure first: in JUnit its

@@ -517,6 +517,8 @@ pub struct PackageCollector {
     /// test had begun: m.Run's last line (one TestMain prints before m.Run
     /// is not), so every benchmark ran to its end.
     run_ended: bool,
+    /// `GOTRACEBACK=none`: a crash prints its line and no goroutine dump.
+    dumps_off: bool,
 }
 
 /// A crash line (`panic: `, `fatal error: `) in the binary's output: the
@@ -562,6 +564,13 @@ impl PackageCollector {
     /// The same, knowing the package's directory.
     pub fn with_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
         self.dir = dir;
+        self
+    }
+
+    /// The same, knowing whether the runtime prints no goroutine dump
+    /// after a crash (`GOTRACEBACK=none`).
+    pub fn with_dumps_off(mut self, off: bool) -> Self {
+        self.dumps_off = off;
         self
     }
 
@@ -1431,7 +1440,7 @@ impl PackageCollector {
                         return None;
                     }
                 }
-                if c.after_run && !has_goroutine_dump(text) {
+                if c.after_run && !self.dumps_off && !has_goroutine_dump(text) {
                     return None;
                 }
                 Some((text.to_string(), owner))
@@ -1581,18 +1590,21 @@ impl PackageCollector {
             }
         };
         // The runner goes on as the panic unwinds (its goroutine's deferred
-        // signal): it may print the benchmark's result, which timed
-        // nothing, and begin the next before the dump is printed
+        // signal): it may print the benchmark's result, of no iteration
+        // (`0  NaN ns/op`), and begin the next before the dump is printed
         // (helper-119: that next one was blamed, the one that panicked
         // passed). Such a result is the panicking one's, also for a body
         // declared elsewhere (`b.Run("x", benchHelper)`).
         let last = (0..self.tests.len()).rev();
         last.clone()
-            .find(|&j| runs_body(j) && printed_untimed_result(&self.tests[j]))
+            .find(|&j| runs_body(j) && printed_no_iterations(&self.tests[j]))
             .or_else(|| last.clone().find(|&j| runs_body(j)))
             .or_else(|| {
+                // The last benchmark to print a result, if that was of no
+                // iteration.
                 last.clone()
-                    .find(|&j| self.tests[j].name.starts_with("Benchmark") && printed_untimed_result(&self.tests[j]))
+                    .find(|&j| self.tests[j].name.starts_with("Benchmark") && printed_result(&self.tests[j]))
+                    .filter(|&j| printed_no_iterations(&self.tests[j]))
             })
     }
 
@@ -1659,30 +1671,37 @@ impl PackageCollector {
         at
     }
 
-    /// The top-level test named `name` that failed after test `other`
-    /// began (testing reports a test that panicked as failed, then panics
-    /// again): the one whose code a panic that test2json gave `other` ran
-    /// in. Not one that ended before `other` began: `other` may run that
-    /// test's function itself (`t.Run("x", TestB)`).
+    /// The top-level test named `name` that failed last of all the tests
+    /// to end, after test `other` last began or went on from `t.Parallel`
+    /// (testing reports a test that panicked as failed, then panics again
+    /// at once): the one whose code a panic that test2json gave `other` ran
+    /// in. Not one that ended earlier: `other` may run that test's
+    /// function itself (`t.Run("x", TestB)`, helper-121: a TestB that had
+    /// failed by t.Error while the parallel TestA waited was blamed).
     fn failed_while_running(&self, name: &str, other: usize) -> Option<usize> {
-        let began = self.tests[other].span.0?;
-        (0..self.tests.len())
-            .filter(|&j| j != other && self.tests[j].name == name && self.tests[j].verdict == Verdict::Failed)
-            .filter(|&j| self.tests[j].span.1.is_some_and(|ended| ended >= began))
-            .max_by_key(|&j| self.tests[j].span.1)
+        let o = &self.tests[other];
+        let began = o.paused.last().and_then(|p| p.1).or(o.span.0)?;
+        let last = (0..self.tests.len())
+            .filter(|&j| self.tests[j].span.1.is_some())
+            .max_by_key(|&j| self.tests[j].span.1)?;
+        let t = &self.tests[last];
+        (last != other
+            && t.name == name
+            && t.verdict == Verdict::Failed
+            && t.span.1.is_some_and(|ended| ended >= began))
+        .then_some(last)
     }
 }
 
-/// Whether benchmark `t` printed a result that timed nothing: of no
-/// iteration (`BenchmarkX-8 \t 0\t NaN ns/op`), or with no time at all
-/// (`BenchmarkX-8 \t 1`): its run ended without its body running to the
-/// end, as when its goroutine panicked.
-fn printed_untimed_result(t: &TestResult) -> bool {
+/// Whether benchmark `t` printed a result of no iteration (`BenchmarkX-8
+/// \t 0\t NaN ns/op`): its run ended without its body running to the
+/// end, as when its goroutine panicked. (Not a result without ns/op:
+/// `b.ReportMetric(0, "ns/op")` drops it from a benchmark that passed,
+/// helper-121.)
+fn printed_no_iterations(t: &TestResult) -> bool {
     t.output.lines().any(|l| {
         l.strip_prefix(t.name.as_str()).is_some_and(|rest| {
-            (rest.starts_with('-') || rest.starts_with(' '))
-                && rest.contains('\t')
-                && (rest.contains("NaN ns/op") || !rest.contains(" ns/op"))
+            (rest.starts_with('-') || rest.starts_with(' ')) && rest.contains('\t') && rest.contains("NaN ns/op")
         })
     })
 }
