@@ -705,6 +705,12 @@ func leakcheckOutermost(g *leakcheckGoroutine) string {
 	return g.funcs[n-1]
 }
 
+// leakcheckRunsSubtest reports whether g is testing's goroutine for a
+// subtest, still running its body.
+func leakcheckRunsSubtest(g *leakcheckGoroutine) bool {
+	return leakcheckOutermost(g) == "testing.tRunner" && g.createdBy == "testing.(*T).Run"
+}
+
 // leakcheckRunsFinalizers reports whether fn is the outermost function of
 // the runtime's goroutines that run finalizers (runfinq before Go 1.25,
 // runFinalizers since) and cleanups (runCleanups, Go 1.25+; before, the
@@ -1064,7 +1070,10 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		// for another of its stack: settleClaimsLocked swaps it. Dropped,
 		// the test's count was lost and the test passed.
 		recount := c.test != nil && snap.owner[g.id].ambiguous && snap.owner[g.id].test == c.test
-		if g.id == w.self || g.id == w.runner || s.reported[g.id] && !recount || !s.mineLocked(c, g, snap, w.teardownStopped) {
+		// (As a subtest's panic unwinds, its parallel siblings may still
+		// be running: they are tests, not leaks; helper-121.)
+		unwinding := w.runner != w.self && leakcheckRunsSubtest(g)
+		if g.id == w.self || g.id == w.runner || unwinding || s.reported[g.id] && !recount || !s.mineLocked(c, g, snap, w.teardownStopped) {
 			continue
 		}
 		job := ""

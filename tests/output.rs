@@ -1092,6 +1092,28 @@ func TestB(t *testing.T) {
 }
 "#;
 
+/// A parallel subtest panics while its sibling still runs (helper-121: the
+/// sibling's goroutine was its leak).
+const PANIC_BESIDE_RUNNING_SIBLING: &str = r#"package runningsibling
+
+import (
+	"testing"
+	"time"
+)
+
+func TestTop(t *testing.T) {
+	t.Run("slow", func(t *testing.T) {
+		t.Parallel()
+		time.Sleep(2 * time.Second)
+	})
+	t.Run("boom", func(t *testing.T) {
+		t.Parallel()
+		var m map[string]int
+		m["x"] = 1
+	})
+}
+"#;
+
 /// A subtest calls runtime.Goexit: testing panics on its goroutine.
 const SUBTEST_GOEXITS: &str = r#"package goexit
 
@@ -1228,6 +1250,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("goexit/s_test.go", SUBTEST_GOEXITS),
         ("pargroup/s_test.go", PANIC_AFTER_PARALLEL_GROUP),
         ("reused/s_test.go", SUBTEST_OF_ANOTHER_TEST),
+        ("runningsibling/s_test.go", PANIC_BESIDE_RUNNING_SIBLING),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1249,6 +1272,10 @@ fn a_subtests_panic_is_the_subtests() {
         );
         // The panicking subtest runs its parents' cleanups as it
         // unwinds: the goroutine running leakcheck's check is no leak.
+        for t in run.package(pkg)["tests"].as_array().unwrap() {
+            assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
+        }
+        let pkg = "example.com/tmp/runningsibling";
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
         }
