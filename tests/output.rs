@@ -1092,6 +1092,43 @@ func TestB(t *testing.T) {
 }
 "#;
 
+/// A parallel test panics; another, waiting for it, ends while the panic
+/// is printed, and test2json gives the panic to it (helper-122).
+const PANIC_WHILE_ANOTHER_ENDS: &str = r#"package endsmeanwhile
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	panicking = make(chan struct{})
+	once      sync.Once
+)
+
+// announcedError lets TestWaits end while the panic is printed.
+type announcedError struct{}
+
+func (announcedError) Error() string {
+	once.Do(func() {
+		close(panicking)
+		time.Sleep(300 * time.Millisecond)
+	})
+	return "connection reset"
+}
+
+func TestWaits(t *testing.T) {
+	t.Parallel()
+	<-panicking
+}
+
+func TestPanics(t *testing.T) {
+	t.Parallel()
+	panic(announcedError{})
+}
+"#;
+
 /// A parallel subtest panics while its sibling still runs (helper-121: the
 /// sibling's goroutine was its leak).
 const PANIC_BESIDE_RUNNING_SIBLING: &str = r#"package runningsibling
@@ -1251,6 +1288,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("pargroup/s_test.go", PANIC_AFTER_PARALLEL_GROUP),
         ("reused/s_test.go", SUBTEST_OF_ANOTHER_TEST),
         ("runningsibling/s_test.go", PANIC_BESIDE_RUNNING_SIBLING),
+        ("endsmeanwhile/s_test.go", PANIC_WHILE_ANOTHER_ENDS),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1275,6 +1313,9 @@ fn a_subtests_panic_is_the_subtests() {
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
         }
+        let pkg = "example.com/tmp/endsmeanwhile";
+        assert_eq!(run.verdict(pkg, "TestPanics"), "panicked", "{out}");
+        assert_ne!(run.verdict(pkg, "TestWaits"), "panicked", "{out}");
         let pkg = "example.com/tmp/runningsibling";
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");

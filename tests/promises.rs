@@ -3600,9 +3600,69 @@ func BenchmarkFill(b *testing.B) {
 }
 "#;
 
+// A benchmark that reports a NaN ns/op of its own passed; its sibling
+// panics (helper-122: the first was blamed).
+const BENCH_NAN_METRIC: &str = r#"package nanmetric
+
+import (
+	"math"
+	"testing"
+)
+
+func BenchmarkRatio(b *testing.B) {
+	b.Run("ratio", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+		}
+		b.ReportMetric(math.NaN(), "ns/op")
+	})
+	b.Run("boom", func(b *testing.B) {
+		var m map[int]int
+		m[b.N] = 1
+	})
+}
+"#;
+
+// The third -count round of a sub-benchmark panics: test2json gives that
+// round's result lines to no test (helper-122: the sibling was blamed).
+const BENCH_PANICS_IN_A_LATER_ROUND: &str = r#"package laterround
+
+import (
+	"testing"
+	"time"
+)
+
+var rounds int
+
+func BenchmarkCodec(b *testing.B) {
+	b.Run("encode", func(b *testing.B) {
+		if b.N > 1 {
+			rounds++
+		}
+		for i := 0; i < b.N; i++ {
+			if i == 50 && rounds == 3 {
+				panic(slowError{})
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+		}
+	})
+}
+
+func BenchmarkSlow(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+"#;
+
 #[test]
 fn a_benchmark_that_panicked_is_named_though_the_next_one_began() {
     let m = temp_module(&[
+        ("nanmetric/b_test.go", BENCH_NAN_METRIC),
+        ("laterround/b_test.go", BENCH_PANICS_IN_A_LATER_ROUND),
+        ("laterround/slow_test.go", &common::slow_error_go("laterround")),
         ("custommetric/b_test.go", BENCH_CUSTOM_METRIC),
         ("slowclosure/b_test.go", BENCH_SLOW_PANIC_CLOSURE),
         ("slowclosure/slow_test.go", &common::slow_error_go("slowclosure")),
@@ -3625,6 +3685,16 @@ fn a_benchmark_that_panicked_is_named_though_the_next_one_began() {
     assert_ne!(verdict(&run, "slownamed", "BenchmarkAfter"), "panicked", "{out}");
     assert_eq!(verdict(&run, "custommetric", "BenchmarkWidgets"), "passed", "{out}");
     assert_eq!(verdict(&run, "custommetric", "BenchmarkFill/map"), "panicked", "{out}");
+    assert_eq!(verdict(&run, "nanmetric", "BenchmarkRatio/ratio"), "passed", "{out}");
+    assert_eq!(verdict(&run, "nanmetric", "BenchmarkRatio/boom"), "panicked", "{out}");
+    let run = run_in(
+        m.path(),
+        &["./laterround", "--", "-bench=.", "-benchtime=100x", "-count=3"],
+        &[],
+    );
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    let crash = &run.package(&format!("{M}laterround"))["crash"];
+    assert_eq!(crash["tests"], serde_json::json!(["BenchmarkCodec/encode"]), "{out}");
 }
 
 // A test that failed and leaked is go test's failure first: in JUnit its

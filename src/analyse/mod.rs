@@ -1595,16 +1595,19 @@ impl PackageCollector {
         // (helper-119: that next one was blamed, the one that panicked
         // passed). Such a result is the panicking one's, also for a body
         // declared elsewhere (`b.Run("x", benchHelper)`).
+        // (Under -count or -cpu test2json gives a later round's result
+        // lines to no test: they are in the package's output; helper-122.)
+        let no_iterations = |j: usize| {
+            let t = &self.tests[j];
+            printed_no_iterations(&t.name, &t.output) || printed_no_iterations(&t.name, &self.output)
+        };
         let last = (0..self.tests.len()).rev();
         last.clone()
-            .find(|&j| runs_body(j) && printed_no_iterations(&self.tests[j]))
+            .find(|&j| runs_body(j) && no_iterations(j))
             .or_else(|| last.clone().find(|&j| runs_body(j)))
             .or_else(|| {
-                // The last benchmark to print a result, if that was of no
-                // iteration.
                 last.clone()
-                    .find(|&j| self.tests[j].name.starts_with("Benchmark") && printed_result(&self.tests[j]))
-                    .filter(|&j| printed_no_iterations(&self.tests[j]))
+                    .find(|&j| self.tests[j].name.starts_with("Benchmark") && no_iterations(j))
             })
     }
 
@@ -1632,9 +1635,10 @@ impl PackageCollector {
         // Another top-level test's code: a parallel one that panicked while
         // this one logged (test2json gives the text to the test whose
         // output came last; helper-119 saw the logging test blamed).
+        let creator = parsed.goroutines.first().and_then(|g| g.created_by.as_ref()?.goroutine);
         let owner = func_decl(body)
             .filter(|&decl| decl != name)
-            .and_then(|decl| self.failed_while_running(decl, owner))
+            .and_then(|decl| self.panicking_top_level(decl, body, creator))
             .unwrap_or(owner);
         let (name, run) = (&self.tests[owner].name, self.tests[owner].run);
         if func_is(body, name) {
@@ -1671,37 +1675,45 @@ impl PackageCollector {
         at
     }
 
-    /// The top-level test named `name` that failed last of all the tests
-    /// to end, after test `other` last began or went on from `t.Parallel`
-    /// (testing reports a test that panicked as failed, then panics again
-    /// at once): the one whose code a panic that test2json gave `other` ran
-    /// in. Not one that ended earlier: `other` may run that test's
-    /// function itself (`t.Run("x", TestB)`, helper-121: a TestB that had
-    /// failed by t.Error while the parallel TestA waited was blamed).
-    fn failed_while_running(&self, name: &str, other: usize) -> Option<usize> {
-        let o = &self.tests[other];
-        let began = o.paused.last().and_then(|p| p.1).or(o.span.0)?;
-        let last = (0..self.tests.len())
-            .filter(|&j| self.tests[j].span.1.is_some())
-            .max_by_key(|&j| self.tests[j].span.1)?;
-        let t = &self.tests[last];
-        (last != other
-            && t.name == name
-            && t.verdict == Verdict::Failed
-            && t.span.1.is_some_and(|ended| ended >= began))
-        .then_some(last)
+    /// The top-level test named `name` whose code the panicking goroutine
+    /// runs (`body`), as the goroutine that started it (`creator`) says:
+    /// testing's runner of a top-level test is started by the main
+    /// goroutine (1), so one running `name`'s own function that the main
+    /// goroutine started is that test, and one running a closure of it
+    /// that another goroutine started is one of its subtests: its latest
+    /// run, which testing reported failed before panicking again. One
+    /// running `name`'s function that another goroutine started is a
+    /// subtest running it (`t.Run("x", TestB)`): not `name`'s (helper-121,
+    /// helper-122: a TestB that failed by t.Error was blamed). The order
+    /// of test2json's events cannot tell (helper-122: a test that ended
+    /// while the panic was printed).
+    fn panicking_top_level(&self, name: &str, body: &str, creator: Option<u64>) -> Option<usize> {
+        if (creator? == 1) != func_is(body, name) {
+            return None;
+        }
+        (0..self.tests.len())
+            .rev()
+            .find(|&j| self.tests[j].name == name && self.tests[j].verdict == Verdict::Failed)
     }
 }
 
-/// Whether benchmark `t` printed a result of no iteration (`BenchmarkX-8
-/// \t 0\t NaN ns/op`): its run ended without its body running to the
-/// end, as when its goroutine panicked. (Not a result without ns/op:
-/// `b.ReportMetric(0, "ns/op")` drops it from a benchmark that passed,
-/// helper-121.)
-fn printed_no_iterations(t: &TestResult) -> bool {
-    t.output.lines().any(|l| {
-        l.strip_prefix(t.name.as_str()).is_some_and(|rest| {
-            (rest.starts_with('-') || rest.starts_with(' ')) && rest.contains('\t') && rest.contains("NaN ns/op")
+/// Whether `output` holds benchmark `name`'s result line of no iteration
+/// (`BenchmarkX-8 \t 0\t NaN ns/op`): its run ended without its body
+/// running to the end, as when its goroutine panicked. (Not any result
+/// without ns/op, nor any `NaN ns/op`: `b.ReportMetric` sets those for a
+/// benchmark that passed; helper-121, helper-122.)
+fn printed_no_iterations(name: &str, output: &str) -> bool {
+    output.lines().any(|l| {
+        l.strip_prefix(name).is_some_and(|rest| {
+            let mut fields = rest.split('\t');
+            let own = fields.next().is_some_and(|f| {
+                let f = f.trim_end();
+                f.is_empty()
+                    || f.strip_prefix('-')
+                        .is_some_and(|cpus| cpus.bytes().all(|b| b.is_ascii_digit()))
+            });
+            own && fields.next().is_some_and(|n| n.trim() == "0")
+                && fields.next().is_some_and(|t| t.trim() == "NaN ns/op")
         })
     })
 }
