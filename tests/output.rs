@@ -1151,6 +1151,30 @@ func TestTop(t *testing.T) {
 }
 "#;
 
+/// A closure of TestB, kept in a package variable, panics as TestA's
+/// subtest after TestB failed on its own (helper-123: TestB was blamed).
+const PANIC_IN_ANOTHER_TESTS_CLOSURE: &str = r#"package handedclosure
+
+import "testing"
+
+var check func(t *testing.T)
+
+func TestB(t *testing.T) {
+	check = func(t *testing.T) {
+		if t.Name() != "TestB/inner" {
+			var m map[string]int
+			m["x"] = 1
+		}
+	}
+	t.Run("inner", check)
+	t.Error("wrong")
+}
+
+func TestA(t *testing.T) {
+	t.Run("x", check)
+}
+"#;
+
 /// A subtest calls runtime.Goexit: testing panics on its goroutine.
 const SUBTEST_GOEXITS: &str = r#"package goexit
 
@@ -1289,6 +1313,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("reused/s_test.go", SUBTEST_OF_ANOTHER_TEST),
         ("runningsibling/s_test.go", PANIC_BESIDE_RUNNING_SIBLING),
         ("endsmeanwhile/s_test.go", PANIC_WHILE_ANOTHER_ENDS),
+        ("handedclosure/s_test.go", PANIC_IN_ANOTHER_TESTS_CLOSURE),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1313,6 +1338,9 @@ fn a_subtests_panic_is_the_subtests() {
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
         }
+        let pkg = "example.com/tmp/handedclosure";
+        assert_eq!(run.verdict(pkg, "TestA/x"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "TestB"), "failed", "{out}");
         let pkg = "example.com/tmp/endsmeanwhile";
         assert_eq!(run.verdict(pkg, "TestPanics"), "panicked", "{out}");
         assert_ne!(run.verdict(pkg, "TestWaits"), "panicked", "{out}");

@@ -1638,7 +1638,7 @@ impl PackageCollector {
         let creator = parsed.goroutines.first().and_then(|g| g.created_by.as_ref()?.goroutine);
         let owner = func_decl(body)
             .filter(|&decl| decl != name)
-            .and_then(|decl| self.panicking_top_level(decl, body, creator))
+            .and_then(|decl| self.panicking_top_level(decl, body, creator, owner))
             .unwrap_or(owner);
         let (name, run) = (&self.tests[owner].name, self.tests[owner].run);
         if func_is(body, name) {
@@ -1686,14 +1686,22 @@ impl PackageCollector {
     /// subtest running it (`t.Run("x", TestB)`): not `name`'s (helper-121,
     /// helper-122: a TestB that failed by t.Error was blamed). The order
     /// of test2json's events cannot tell (helper-122: a test that ended
-    /// while the panic was printed).
-    fn panicking_top_level(&self, name: &str, body: &str, creator: Option<u64>) -> Option<usize> {
-        if (creator? == 1) != func_is(body, name) {
+    /// while the panic was printed). A closure, though, may have been
+    /// handed to another test (a package variable): a subtest of `name`
+    /// only if `name` ended after test `other`, the one test2json named,
+    /// began or went on from t.Parallel (helper-123: a TestB that had
+    /// failed before TestA ran its closure was blamed).
+    fn panicking_top_level(&self, name: &str, body: &str, creator: Option<u64>, other: usize) -> Option<usize> {
+        let own = func_is(body, name);
+        if (creator? == 1) != own {
             return None;
         }
+        let o = &self.tests[other];
+        let began = o.paused.last().and_then(|p| p.1).or(o.span.0);
         (0..self.tests.len())
             .rev()
             .find(|&j| self.tests[j].name == name && self.tests[j].verdict == Verdict::Failed)
+            .filter(|&j| own || matches!((self.tests[j].span.1, began), (Some(ended), Some(began)) if ended >= began))
     }
 }
 
