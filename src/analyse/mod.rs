@@ -1581,34 +1581,18 @@ impl PackageCollector {
         let decl = func_decl(body)?;
         let own = func_is(body, decl);
         let sub = format!("{decl}/");
-        let runs_body = |j: usize| {
+        // (A result line of no iteration, `0 NaN ns/op`, which the runner
+        // may print for the benchmark whose goroutine panicked, is no sign
+        // of it: one that called b.SkipNow prints it too, and passed;
+        // helper-123.)
+        (0..self.tests.len()).rev().find(|&j| {
             let name = &self.tests[j].name;
             if own {
                 name == decl
             } else {
                 name.starts_with(&sub)
             }
-        };
-        // The runner goes on as the panic unwinds (its goroutine's deferred
-        // signal): it may print the benchmark's result, of no iteration
-        // (`0  NaN ns/op`), and begin the next before the dump is printed
-        // (helper-119: that next one was blamed, the one that panicked
-        // passed). Such a result is the panicking one's, also for a body
-        // declared elsewhere (`b.Run("x", benchHelper)`).
-        // (Under -count or -cpu test2json gives a later round's result
-        // lines to no test: they are in the package's output; helper-122.)
-        let no_iterations = |j: usize| {
-            let t = &self.tests[j];
-            printed_no_iterations(&t.name, &t.output) || printed_no_iterations(&t.name, &self.output)
-        };
-        let last = (0..self.tests.len()).rev();
-        last.clone()
-            .find(|&j| runs_body(j) && no_iterations(j))
-            .or_else(|| last.clone().find(|&j| runs_body(j)))
-            .or_else(|| {
-                last.clone()
-                    .find(|&j| self.tests[j].name.starts_with("Benchmark") && no_iterations(j))
-            })
+        })
     }
 
     /// The test whose panic test2json gave top-level test `owner`: testing
@@ -1693,37 +1677,31 @@ impl PackageCollector {
     /// failed before TestA ran its closure was blamed).
     fn panicking_top_level(&self, name: &str, body: &str, creator: Option<u64>, other: usize) -> Option<usize> {
         let own = func_is(body, name);
-        if (creator? == 1) != own {
-            return None;
-        }
+        let by_main = creator? == 1;
         let o = &self.tests[other];
         let began = o.paused.last().and_then(|p| p.1).or(o.span.0);
-        (0..self.tests.len())
+        let failed = (0..self.tests.len())
             .rev()
-            .find(|&j| self.tests[j].name == name && self.tests[j].verdict == Verdict::Failed)
-            .filter(|&j| own || matches!((self.tests[j].span.1, began), (Some(ended), Some(began)) if ended >= began))
+            .find(|&j| self.tests[j].name == name && self.tests[j].verdict == Verdict::Failed)?;
+        let ended_after = matches!((self.tests[failed].span.1, began), (Some(ended), Some(began)) if ended >= began);
+        match (own, by_main) {
+            (true, true) => Some(failed),
+            (false, false) if ended_after => Some(failed),
+            // Its own function, started by another goroutine: a subtest
+            // running it, or, when TestMain runs m.Run on a goroutine of
+            // its own, that test; the latter only if it was the last test
+            // to end (helper-123).
+            (true, false) if ended_after && self.last_to_end() == Some(failed) => Some(failed),
+            _ => None,
+        }
     }
-}
 
-/// Whether `output` holds benchmark `name`'s result line of no iteration
-/// (`BenchmarkX-8 \t 0\t NaN ns/op`): its run ended without its body
-/// running to the end, as when its goroutine panicked. (Not any result
-/// without ns/op, nor any `NaN ns/op`: `b.ReportMetric` sets those for a
-/// benchmark that passed; helper-121, helper-122.)
-fn printed_no_iterations(name: &str, output: &str) -> bool {
-    output.lines().any(|l| {
-        l.strip_prefix(name).is_some_and(|rest| {
-            let mut fields = rest.split('\t');
-            let own = fields.next().is_some_and(|f| {
-                let f = f.trim_end();
-                f.is_empty()
-                    || f.strip_prefix('-')
-                        .is_some_and(|cpus| cpus.bytes().all(|b| b.is_ascii_digit()))
-            });
-            own && fields.next().is_some_and(|n| n.trim() == "0")
-                && fields.next().is_some_and(|t| t.trim() == "NaN ns/op")
-        })
-    })
+    /// The test whose end test2json reported last.
+    fn last_to_end(&self) -> Option<usize> {
+        (0..self.tests.len())
+            .filter(|&j| self.tests[j].span.1.is_some())
+            .max_by_key(|&j| self.tests[j].span.1)
+    }
 }
 
 /// Whether a goroutine's header line (`goroutine 7 [running]:`) is in
