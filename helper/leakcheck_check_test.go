@@ -132,6 +132,9 @@ func (s *leakcheckSession) checkTest(tc *leakcheckTest, created bool) leakcheckO
 	}
 	w := s.newWait(tc, s.claimFor(tc))
 	w.pausable = true
+	// This check waits here, in the test's cleanup: on the test's
+	// goroutine, or on a panicking subtest's as the panic unwinds.
+	w.runner = leakcheckOwnID()
 	defer w.resumeAlarm(s)
 	return s.waitFor(w)
 }
@@ -515,11 +518,15 @@ const (
 
 func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSnapshot) leakcheckClaim) *leakcheckWait {
 	// A test's check runs on the test's goroutine (its cleanup; an
-	// example's, on the main goroutine it ran on), whose id it has.
-	runner := leakcheckOwnID()
-	self := runner
-	if test != nil && test.gid != 0 {
+	// example's, on the main goroutine it ran on), whose id it has. Only
+	// a check that waits where it was made asks which goroutine runs it
+	// (checkTest): one handed to the looker need not pay for it.
+	var self uint64
+	if test != nil {
 		self = test.gid
+	}
+	if self == 0 {
+		self = leakcheckOwnID()
 	}
 	graceEnd := leakchecktime.Now().Add(s.graceLimit)
 	deadline, cut := s.checkDeadline(test, graceEnd)
@@ -530,7 +537,7 @@ func (s *leakcheckSession) newWait(test *leakcheckTest, claim func(*leakcheckSna
 		deadline:   deadline,
 		atTheAlarm: cut,
 		self:       self,
-		runner:     runner,
+		runner:     self,
 		pause:      100 * leakchecktime.Microsecond,
 	}
 }
