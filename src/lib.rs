@@ -22,7 +22,9 @@
 //! reports combined), [`scratch`] makes the temporary directories (and
 //! removes those of killed runs), and [`error`] holds every way leakcheck
 //! itself can fail. A small Go lexer (`golex`, crate-private) serves both
-//! the rewrite of test files and the reading of a leak's source.
+//! the rewrite of test files and the reading of a leak's source; `testlines`
+//! (crate-private) reads testing's framing and result lines for both
+//! `analyse` and `report`.
 //! `docs/architecture.md` names the data between the stages.
 
 #![warn(missing_docs)]
@@ -44,4 +46,5 @@ pub mod scratch;
 pub mod session;
 pub mod shard;
 pub mod stacks;
+mod testlines;
 pub mod watch;

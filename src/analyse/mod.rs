@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::dump;
 use crate::run::{Action, LeakRecord, PackageRecords, RecordKind, TestEvent};
+use crate::testlines;
 use group::{Grouper, LeakedGroup};
 use rules::IgnoreRule;
 
@@ -717,17 +718,21 @@ impl PackageCollector {
                     test_ended_after: false,
                 });
             } else if let Some(c) = self.last_crash.as_mut() {
-                if line_start && is_framing_line(line) {
+                if line_start && testlines::is_framing_line(line) {
                     if !c.fatal {
                         c.framed_after = true;
-                    } else if c.test_ended_after && is_top_level_run_line(line) {
+                    } else if c.test_ended_after && testlines::is_top_level_run_line(line) {
                         // A fatal error stops the binary within moments:
                         // the test it was given to did not end, and the
                         // next top-level test begin, in between (helper-119:
                         // a passing test echoing a child's fatal error, then
                         // a later test's os.Exit, was that test's crash).
                         c.framed_after = true;
-                    } else if c.test.as_ref().is_some_and(|(name, _)| is_result_line_for(line, name)) {
+                    } else if c
+                        .test
+                        .as_ref()
+                        .is_some_and(|(name, _)| testlines::is_result_line_of(line.trim_start_matches(' '), name))
+                    {
                         c.test_ended_after = true;
                     }
                 }
@@ -762,8 +767,9 @@ impl PackageCollector {
             return None;
         }
         // (Only then: every passing test's pass event comes here.)
-        let own = format!("--- PASS: {name} (");
-        let passed = body[..at].lines().any(|l| l.trim_start().starts_with(&own));
+        let passed = body[..at].lines().map(str::trim_start).any(|l| {
+            testlines::is_result_line_of(l, name) && testlines::result_line(l).is_some_and(|(v, _)| v == "PASS")
+        });
         Some((i, at, passed))
     }
 
@@ -1865,38 +1871,6 @@ fn leak_reports_split(
 /// has no slash).
 fn top_level(name: &str) -> &str {
     name.split_once('/').map_or(name, |(top, _)| top)
-}
-
-/// testing's framing of a test's run (`=== RUN`, `--- PASS: X (…)`, a
-/// subtest's indented with spaces): the tests went on. Not a line indented
-/// with a tab: since Go 1.23 a panic value's later lines are (one holding
-/// go test's output, `--- PASS: …`, is still the crash).
-fn is_framing_line(line: &str) -> bool {
-    let line = line.trim_start_matches(' ');
-    let end = line.trim_end();
-    ["=== RUN ", "=== PAUSE ", "=== CONT ", "=== NAME "]
-        .iter()
-        .any(|p| line.starts_with(p))
-        || ["--- PASS: ", "--- FAIL: ", "--- SKIP: "]
-            .iter()
-            .any(|p| line.starts_with(p) && end.ends_with(')'))
-}
-
-/// Whether framing line `line` is testing's result line for test `name`
-/// (`--- PASS: name (0.00s)`, FAIL or SKIP).
-fn is_result_line_for(line: &str, name: &str) -> bool {
-    let line = line.trim_start_matches(' ');
-    ["--- PASS: ", "--- FAIL: ", "--- SKIP: "].iter().any(|p| {
-        line.strip_prefix(p)
-            .and_then(|rest| rest.strip_prefix(name))
-            .is_some_and(|rest| rest.starts_with(" ("))
-    })
-}
-
-/// Whether framing line `line` begins a top-level test (`=== RUN   TestX`).
-fn is_top_level_run_line(line: &str) -> bool {
-    line.strip_prefix("=== RUN ")
-        .is_some_and(|name| !name.trim().is_empty() && !name.trim().contains('/'))
 }
 
 /// The first line of a crash's report: a panic, a fatal runtime error, or a

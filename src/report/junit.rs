@@ -28,6 +28,7 @@ use super::text;
 use super::{Event, Reporter, RunInfo};
 use crate::analyse::{rerun, CheckState, PackageResult, PackageStatus, TestResult, Verdict};
 use crate::error::{Error, Result};
+use crate::testlines;
 
 /// Collects results and writes the XML file when the run ends.
 pub struct JunitReporter {
@@ -149,8 +150,8 @@ fn go_test_passed(output: &str, name: &str) -> bool {
     output
         .lines()
         .map(str::trim_start)
-        .rfind(|l| text::is_result_line_of(l, name))
-        .and_then(text::result_line)
+        .rfind(|l| testlines::is_result_line_of(l, name))
+        .and_then(testlines::result_line)
         .is_some_and(|(verdict, _)| verdict == "PASS")
 }
 
@@ -172,7 +173,7 @@ pub fn skip_reason(output: &str, test: &str) -> String {
     let body = text::without_framing(output, test);
     let lines: Vec<&str> = body
         .lines()
-        .filter(|l| !text::is_result_line_of(l.trim_start(), test))
+        .filter(|l| !testlines::is_result_line_of(l.trim_start(), test))
         .filter(|l| !l.trim().is_empty())
         .collect();
     let from = lines

@@ -17,6 +17,7 @@ use super::text;
 use super::{Event, Reporter, RunInfo, RunSummary, Stream};
 use crate::analyse::{CheckState, LeakReport, PackageResult, PackageStatus, TestResult, Verdict, HELPER_LEAK_LINE};
 use crate::error::{Error, Result};
+use crate::testlines;
 
 /// How test results are shown (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -965,7 +966,7 @@ fn benchmarks(p: &PackageResult) -> String {
 fn shown_output(t: &TestResult) -> String {
     let mut shown = String::new();
     for line in text::without_framing(&t.output, &t.name).lines() {
-        if !text::is_result_line_of(line, &t.name) && !HELPER_LEAK_LINE.is_match(line) {
+        if !testlines::is_result_line_of(line, &t.name) && !HELPER_LEAK_LINE.is_match(line) {
             shown.push_str(line);
             shown.push('\n');
         }
@@ -989,7 +990,7 @@ fn passed_test_stdout(t: &TestResult) -> String {
         }
         in_log = false;
         // Its subtests' results too, indented.
-        let framing = text::result_line_test(line.trim_start())
+        let framing = testlines::result_line_test(line.trim_start())
             .or_else(|| {
                 line.strip_prefix("=== ATTR ")
                     .and_then(|rest| rest.split_whitespace().next())

@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::analyse::group::{LeakedGroup, Location};
 use crate::analyse::{Crash, LeakReport};
 use crate::dump::{is_standard, package_of};
+use crate::testlines;
 
 /// `1 goroutine` / `3 goroutines`.
 pub fn goroutines(n: usize) -> String {
@@ -430,17 +431,6 @@ pub fn crash_text_styled(crash: &Crash, root: &Path, indent: &str, style: StackS
     out
 }
 
-/// A test's result line as testing prints it (`--- FAIL: TestX (0.00s)`):
-/// its verdict (`FAIL`) and the rest (`TestX (0.00s)`).
-pub fn result_line(line: &str) -> Option<(&'static str, &str)> {
-    ["PASS", "FAIL", "SKIP", "BENCH"].into_iter().find_map(|verdict| {
-        line.strip_prefix("--- ")
-            .and_then(|l| l.strip_prefix(verdict))
-            .and_then(|l| l.strip_prefix(": "))
-            .map(|rest| (verdict, rest))
-    })
-}
-
 /// A test's output without testing's framing lines for it (`=== RUN
 /// TestX` …). test2json gives a framing line to the test it names, so in
 /// a test's output a line naming another test is one the test printed (a
@@ -448,26 +438,6 @@ pub fn result_line(line: &str) -> Option<(&'static str, &str)> {
 pub fn without_framing(output: &str, test: &str) -> String {
     output
         .split_inclusive('\n')
-        .filter(|l| framed_test(l) != Some(test))
+        .filter(|l| testlines::framed_test(l) != Some(test))
         .collect()
-}
-
-/// The test a framing line of testing's names (`=== RUN   TestX`, `=== CONT
-/// TestX` …), if the line is one.
-fn framed_test(line: &str) -> Option<&str> {
-    ["=== RUN ", "=== PAUSE ", "=== CONT ", "=== NAME "]
-        .into_iter()
-        .find_map(|prefix| line.strip_prefix(prefix))
-        .map(str::trim)
-}
-
-/// The test a result line names (`TestX` of `--- FAIL: TestX (0.00s)`).
-pub fn result_line_test(line: &str) -> Option<&str> {
-    result_line(line).map(|(_, rest)| rest.split(" (").next().unwrap_or(rest).trim())
-}
-
-/// Whether `line` is testing's result line for `test` rather than one a
-/// test printed about another (see [`without_framing`]).
-pub fn is_result_line_of(line: &str, test: &str) -> bool {
-    result_line_test(line) == Some(test)
 }
