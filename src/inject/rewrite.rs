@@ -272,17 +272,28 @@ pub fn rewrite_test_file_renaming(
 
 /// `source` with `edits` made, each followed by the line directive that
 /// gives what follows it its original position.
-fn apply(source: &str, mut edits: Vec<Edit>, first_column: usize) -> String {
-    let mut out = source.to_string();
-    edits.sort_by_key(|e| std::cmp::Reverse((e.start, e.end)));
+///
+/// The output is built front to back: replacing ranges in place, one edit
+/// at a time, moved the rest of the file each time (a 1.4 MB file of
+/// 20,000 tests took 0.35 s). Edits at the same place are made in the
+/// reverse of the order given (the last one given comes first in the
+/// output), as the in-place version made them; edits never overlap.
+fn apply(source: &str, edits: Vec<Edit>, first_column: usize) -> String {
+    let mut edits: Vec<(usize, Edit)> = edits.into_iter().enumerate().collect();
+    edits.sort_by_key(|(i, e)| (e.start, e.end, std::cmp::Reverse(*i)));
     let positions = Positions::of(source, first_column);
-    for e in edits {
-        let text = match positions.resume_at(source, e.end) {
-            Some(directive) => format!("{}{directive}", e.text),
-            None => e.text,
-        };
-        out.replace_range(e.start..e.end, &text);
+    let mut out = String::with_capacity(source.len() + edits.iter().map(|(_, e)| e.text.len() + 32).sum::<usize>());
+    let mut copied = 0;
+    for (_, e) in edits {
+        debug_assert!(e.start >= copied, "overlapping edits at {}", e.start);
+        out.push_str(&source[copied.min(e.start)..e.start]);
+        out.push_str(&e.text);
+        if let Some(directive) = positions.resume_at(source, e.end) {
+            out.push_str(&directive);
+        }
+        copied = copied.max(e.end);
     }
+    out.push_str(&source[copied..]);
     out
 }
 
@@ -1245,6 +1256,38 @@ mod tests {
 
     fn rw(src: &str) -> String {
         rewrite_test_file(src).source
+    }
+
+    #[test]
+    fn edits_are_made_in_source_order_whatever_order_they_come_in() {
+        let edit = |start, end, text: &str| Edit {
+            start,
+            end,
+            text: text.to_string(),
+        };
+        let source = "package p\nfunc f() { g(); h() }\n";
+        let at_g = source.find("g()").unwrap();
+        let at_h = source.find("h()").unwrap();
+        let edits = vec![
+            edit(at_h, at_h + 1, "H"),
+            edit(at_g, at_g, "first; "),
+            edit(0, 0, "// x\n"),
+            edit(at_g, at_g + 1, "G"),
+            edit(at_g, at_g, "second; "),
+        ];
+        // Two insertions at one place: the one given last comes first; a
+        // replacement there follows them; each edit followed by where the
+        // rest of its line was.
+        let col_g = at_g - source.find('\n').unwrap();
+        let col_h = at_h - source.find('\n').unwrap();
+        assert_eq!(
+            apply(source, edits, 1),
+            format!(
+                "// x\n/*line :1:1*/package p\nfunc f() {{ second; /*line :2:{col_g}*/first; /*line :2:{col_g}*/G/*line :2:{}*/(); H/*line :2:{}*/() }}\n",
+                col_g + 1,
+                col_h + 1
+            )
+        );
     }
 
     /// The rewrite without the line directives after its edits, which
