@@ -1236,6 +1236,62 @@ func FuzzAtoi(f *testing.F) {
 }
 "#;
 
+// A goroutine a parallel test started panics right after another parallel
+// test logged, which test2json then gives the panic (helper-124: the
+// logging test was blamed, the starting one said to have exited).
+const GOROUTINE_PANICS_WHILE_ANOTHER_LOGS: &str = r#"package goroutinepanic
+
+import "testing"
+
+var logged = make(chan struct{})
+
+func TestStarts(t *testing.T) {
+	t.Parallel()
+	go func() {
+		<-logged
+		var m map[string]int
+		m["x"] = 1
+	}()
+	select {}
+}
+
+func TestLogs(t *testing.T) {
+	t.Parallel()
+	t.Log("waiting")
+	close(logged)
+	select {}
+}
+"#;
+
+// The same after the other test passed (helper-124: the crash said it ran
+// the passed test). Whether the panic comes before or after TestQuick's
+// result line, TestStarts is the test that panicked.
+const GOROUTINE_PANICS_AFTER_ANOTHER_PASSED: &str = r#"package passedbystander
+
+import (
+	"testing"
+	"time"
+)
+
+var ended = make(chan struct{})
+
+func TestStarts(t *testing.T) {
+	t.Parallel()
+	go func() {
+		<-ended
+		time.Sleep(100 * time.Millisecond)
+		panic("worker failed")
+	}()
+	select {}
+}
+
+func TestQuick(t *testing.T) {
+	t.Parallel()
+	t.Cleanup(func() { close(ended) })
+	t.Log("done")
+}
+"#;
+
 const OWN_BODY_PANICS: &str = r#"package ownpanic
 
 import (
@@ -1314,6 +1370,8 @@ fn a_subtests_panic_is_the_subtests() {
         ("runningsibling/s_test.go", PANIC_BESIDE_RUNNING_SIBLING),
         ("endsmeanwhile/s_test.go", PANIC_WHILE_ANOTHER_ENDS),
         ("handedclosure/s_test.go", PANIC_IN_ANOTHER_TESTS_CLOSURE),
+        ("goroutinepanic/s_test.go", GOROUTINE_PANICS_WHILE_ANOTHER_LOGS),
+        ("passedbystander/s_test.go", GOROUTINE_PANICS_AFTER_ANOTHER_PASSED),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1338,6 +1396,24 @@ fn a_subtests_panic_is_the_subtests() {
         for t in run.package(pkg)["tests"].as_array().unwrap() {
             assert_eq!(t["leak"]["total"].as_u64().unwrap_or(0), 0, "{out}");
         }
+        for pkg in ["example.com/tmp/goroutinepanic", "example.com/tmp/passedbystander"] {
+            assert_eq!(run.verdict(pkg, "TestStarts"), "panicked", "{out}");
+            assert_eq!(
+                run.package(pkg)["crash"]["tests"],
+                serde_json::json!(["TestStarts"]),
+                "{out}"
+            );
+        }
+        assert_eq!(
+            run.verdict("example.com/tmp/goroutinepanic", "TestLogs"),
+            "unfinished",
+            "{out}"
+        );
+        assert_ne!(
+            run.verdict("example.com/tmp/passedbystander", "TestQuick"),
+            "panicked",
+            "{out}"
+        );
         let pkg = "example.com/tmp/handedclosure";
         assert_eq!(run.verdict(pkg, "TestA/x"), "panicked", "{out}");
         assert_eq!(run.verdict(pkg, "TestB"), "failed", "{out}");

@@ -1523,6 +1523,10 @@ impl PackageCollector {
             // test2json may give a benchmark's panic to the next one (the
             // runner starts it before the dump is printed).
             _ if let Some(i) = self.panicked_benchmark(&parsed) => Some(i),
+            // A goroutine a running test started panicked: that test's
+            // (test2json gives the text to the test whose output came
+            // last, which may have passed already; helper-124).
+            _ if let Some(i) = self.running_test_of_panicking_goroutine(&parsed, recovered, &unfinished) => Some(i),
             Some(i) => Some(self.panicked_subtest(i, &parsed, recovered)),
             None => self.panicked_example(&parsed, recovered),
         };
@@ -1580,6 +1584,37 @@ impl PackageCollector {
             .filter(|&j| self.tests[j].name.starts_with("Example") && self.tests[j].verdict == Verdict::Failed)
             .filter(|&j| func_is(body, &self.tests[j].name))
             .max_by_key(|&j| self.tests[j].span.1)
+    }
+
+    /// The test, among those still running (`unfinished`), that started
+    /// the goroutine whose panic testing did not recover (`recovered`:
+    /// a test's own goroutine's panic is, and is told by
+    /// `panicked_subtest`), or whose code it runs: the test function its
+    /// creator or one of its frames belongs to (`TestA` for `p.TestA` and
+    /// `p.TestA.func1`), the creator first. None when no running test's
+    /// code is there (a library's goroutine), or without a dump.
+    fn running_test_of_panicking_goroutine(
+        &self,
+        parsed: &dump::Dump<'_>,
+        recovered: bool,
+        unfinished: &[usize],
+    ) -> Option<usize> {
+        if recovered {
+            return None;
+        }
+        let g = parsed.goroutines.first()?;
+        let internal = format!("{}.", self.import_path);
+        let external = format!("{}_test.", self.import_path);
+        let functions = g
+            .created_by
+            .iter()
+            .map(|c| c.function)
+            .chain(g.frames.iter().map(|f| f.function));
+        functions
+            .filter(|f| f.starts_with(&internal) || f.starts_with(&external))
+            .filter_map(func_decl)
+            .filter(|decl| decl.starts_with("Test") || decl.starts_with("Fuzz"))
+            .find_map(|decl| unfinished.iter().rev().copied().find(|&i| self.tests[i].name == decl))
     }
 
     /// The benchmark the panicking goroutine runs (its function right
