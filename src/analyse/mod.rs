@@ -1525,8 +1525,14 @@ impl PackageCollector {
             _ if let Some(i) = self.panicked_benchmark(&parsed) => Some(i),
             // A goroutine a running test started panicked: that test's
             // (test2json gives the text to the test whose output came
-            // last, which may have passed already; helper-124).
-            _ if let Some(i) = self.running_test_of_panicking_goroutine(&parsed, recovered, &unfinished) => Some(i),
+            // last, which may have passed already; helper-124), unless
+            // test2json named one of its subtests.
+            _ if let Some(i) = self
+                .running_test_of_panicking_goroutine(&parsed, recovered, &unfinished)
+                .filter(|&i| owner.is_none_or(|o| top_level(&self.tests[o].name) != self.tests[i].name)) =>
+            {
+                Some(i)
+            }
             Some(i) => Some(self.panicked_subtest(i, &parsed, recovered)),
             None => self.panicked_example(&parsed, recovered),
         };
