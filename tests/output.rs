@@ -1292,6 +1292,24 @@ func TestQuick(t *testing.T) {
 }
 "#;
 
+// A goroutine a subtest started panics: the subtest test2json named.
+const SUBTESTS_GOROUTINE_PANICS: &str = r#"package subgoroutine
+
+import "testing"
+
+func TestRows(t *testing.T) {
+	t.Run("first", func(t *testing.T) {})
+	t.Run("boom", func(t *testing.T) {
+		go func() {
+			var m map[string]int
+			m["x"] = 1
+		}()
+		t.Log("started")
+		select {}
+	})
+}
+"#;
+
 const OWN_BODY_PANICS: &str = r#"package ownpanic
 
 import (
@@ -1372,6 +1390,7 @@ fn a_subtests_panic_is_the_subtests() {
         ("handedclosure/s_test.go", PANIC_IN_ANOTHER_TESTS_CLOSURE),
         ("goroutinepanic/s_test.go", GOROUTINE_PANICS_WHILE_ANOTHER_LOGS),
         ("passedbystander/s_test.go", GOROUTINE_PANICS_AFTER_ANOTHER_PASSED),
+        ("subgoroutine/s_test.go", SUBTESTS_GOROUTINE_PANICS),
     ]);
     for toolchain in ["go1.22.12", "go1.26.8"] {
         let run = run_in(
@@ -1414,6 +1433,9 @@ fn a_subtests_panic_is_the_subtests() {
             "panicked",
             "{out}"
         );
+        let pkg = "example.com/tmp/subgoroutine";
+        assert_eq!(run.verdict(pkg, "TestRows/boom"), "panicked", "{out}");
+        assert_eq!(run.verdict(pkg, "TestRows/first"), "passed", "{out}");
         let pkg = "example.com/tmp/handedclosure";
         assert_eq!(run.verdict(pkg, "TestA/x"), "panicked", "{out}");
         assert_eq!(run.verdict(pkg, "TestB"), "failed", "{out}");
