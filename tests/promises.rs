@@ -696,6 +696,43 @@ func TestOnlyMyFramesAreInMyDirectory(t *testing.T) {
 "#;
 
 /// One module with a package per promise that a single run can show.
+// A helper in TestMain's file that exits (leakcheck rewrites that file's
+// os.Exit calls to run the check after the last test first), called by a
+// test: the binary ends under the test, as from any other file.
+const EXIT_FROM_TESTMAIN_FILE: &str = r#"package exitfile
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// fatalf ends the run when the suite cannot go on.
+func fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	os.Exit(1)
+}
+
+func TestBailsOut(t *testing.T) {
+	done := make(chan struct{})
+	go func() { <-done }()
+	fatalf("fixture missing")
+}
+"#;
+
+#[test]
+fn an_exit_from_testmains_file_under_a_test_leaves_no_leak_at_testmain() {
+    let m = temp_module(&[("exitfile/main_test.go", EXIT_FROM_TESTMAIN_FILE)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_eq!(verdict(&run, "exitfile", "TestBailsOut"), "unfinished", "{out}");
+    assert_eq!(main_leak(&run, "exitfile"), 0, "{out}");
+    assert!(out.contains("fixture missing"), "{out}");
+}
+
 fn trust_module() -> tempfile::TempDir {
     temp_module(&[
         ("reexec/self_test.go", REEXEC),
