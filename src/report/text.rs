@@ -275,15 +275,17 @@ fn frame_line(f: &Location, root: &Path) -> String {
 /// Go's own tree, from the package's path (`net/http/server.go`).
 pub fn display_path<'a>(f: &'a Location, root: &Path) -> &'a str {
     let file = short_path(&f.file, root);
-    if let Some((_, rest)) = file.split_once("/pkg/mod/") {
-        return rest;
-    }
     if is_standard(&f.function) {
         // GOROOT/src/<package path>/…; the runtime also holds other
-        // packages' functions (time.Sleep is in runtime/time.go).
+        // packages' functions (time.Sleep is in runtime/time.go). Before
+        // the module cache: a toolchain GOTOOLCHAIN downloaded lives there
+        // (golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64/src/…).
         if let Some(at) = file.rfind("/src/") {
             return &file[at + "/src/".len()..];
         }
+    }
+    if let Some((_, rest)) = file.split_once("/pkg/mod/") {
+        return rest;
     }
     file
 }
@@ -440,4 +442,35 @@ pub fn without_framing(output: &str, test: &str) -> String {
         .split_inclusive('\n')
         .filter(|l| testlines::framed_test(l) != Some(test))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_show_go_files_from_the_package_path_and_modules_from_the_module() {
+        let at = |function: &str, file: &str| Location {
+            function: function.to_string(),
+            file: file.to_string(),
+            line: 1,
+        };
+        let root = Path::new("/work/app");
+        let cache = "/root/go/pkg/mod";
+        let toolchain = format!("{cache}/golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64/src/iter/iter.go");
+        assert_eq!(display_path(&at("iter.Pull[...]", &toolchain), root), "iter/iter.go");
+        assert_eq!(
+            display_path(&at("time.Sleep", "/usr/local/go/src/runtime/time.go"), root),
+            "runtime/time.go"
+        );
+        let dependency = format!("{cache}/github.com/x/y@v1.2.3/src/conn.go");
+        assert_eq!(
+            display_path(&at("github.com/x/y/src.Dial", &dependency), root),
+            "github.com/x/y@v1.2.3/src/conn.go"
+        );
+        assert_eq!(
+            display_path(&at("example.com/app.Run", "/work/app/run.go"), root),
+            "run.go"
+        );
+    }
 }
