@@ -241,7 +241,8 @@ fn parallel_tests_checked_in_the_background_keep_their_verdicts() {
 fn a_leak_found_in_the_background_fails_the_package_in_go_tests_output() {
     let m = temp_module(&[(
         "bg/bg_test.go",
-        "package bg\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n\tt.Parallel()\n\tgo func() { select {} }()\n}\n\nfunc TestB(t *testing.T) { t.Parallel() }\n",
+        "package bg\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n\tt.Parallel()\n\tgo func() { select {} }()\n}\n\nfunc TestB(t *testing.T) { t.Parallel() }\n\n\
+         func TestC(t *testing.T) {\n\tt.Parallel()\n\tt.Run(\"sub\", func(t *testing.T) {\n\t\tt.Parallel()\n\t\tdone := make(chan struct{})\n\t\tgo func() {\n\t\t\tdefer close(done)\n\t\t\tgo func() { select {} }()\n\t\t}()\n\t\t<-done\n\t})\n}\n",
     )]);
     let out = tempfile::tempdir().unwrap();
     let jsonfile = out.path().join("go.json");
@@ -267,6 +268,14 @@ fn a_leak_found_in_the_background_fails_the_package_in_go_tests_output() {
     assert!(run.stdout().contains("--- LEAK: TestA"), "{}", run.stdout());
     assert!(
         !run.stdout().contains("leaked after TestA returned"),
+        "{}",
+        run.stdout()
+    );
+    // Nor the line naming a top-level test whose subtest leaked.
+    assert_eq!(run.verdict(&format!("{M}bg"), "TestC/sub"), "leaked");
+    assert!(run.stdout().contains("--- LEAK: TestC/sub"), "{}", run.stdout());
+    assert!(
+        !run.stdout().contains("leaked after TestC returned"),
         "{}",
         run.stdout()
     );

@@ -1056,13 +1056,16 @@ fn is_closing_line(line: &str) -> bool {
 /// prints itself, nor the helper's lines for leaks found after their tests
 /// returned (`leakcheck: 2 goroutines leaked after TestX returned`, which
 /// fail the package in go test's eyes) where a leak report above says it:
-/// the line of a test of the package that leaked.
+/// the line of a test of the package that leaked, or of one whose subtests
+/// did (the line names the top-level test; helper-124 saw it printed under
+/// the reports of the subtests' leaks).
 fn package_output(p: &PackageResult) -> String {
     let reported = |line: &str| {
         HELPER_LEAK_LINE.captures(line).is_some_and(|c| {
+            let sub = format!("{}/", &c[1]);
             p.tests
                 .iter()
-                .any(|t| t.name == c[1] && t.leak.as_ref().is_some_and(|l| l.total > 0))
+                .any(|t| (t.name == c[1] || t.name.starts_with(&sub)) && t.leak.as_ref().is_some_and(|l| l.total > 0))
         })
     };
     p.output
