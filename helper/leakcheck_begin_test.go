@@ -302,8 +302,10 @@ func (s *leakcheckSession) end(tc *leakcheckTest) int {
 	}
 	// Under -failfast a failure stops the run: a leak does not fail the
 	// test, so that go test runs the tests it would have run, and the
-	// package fails at its end instead (checkPackage).
-	quiet := leakcheckFailfast()
+	// package fails at its end instead (checkPackage). So under -bench:
+	// m.Run runs no benchmark after a failed test (helper-124: their
+	// results were lost).
+	quiet := leakcheckFailfast() || leakcheckBenchmarks()
 	s.writeEnd(tc, out, failed, skipped, quiet)
 	n := len(out.leaked)
 	s.mu.Lock()

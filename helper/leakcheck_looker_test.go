@@ -313,6 +313,13 @@ func (s *leakcheckSession) drain() {
 	}
 }
 
+// leakcheckBenchmarks: go test -bench, which m.Run honours only when no
+// test failed.
+func leakcheckBenchmarks() bool {
+	f := leakcheckflag.Lookup("test.bench")
+	return f != nil && f.Value.String() != ""
+}
+
 // leakcheckFailfast: go test -failfast.
 func leakcheckFailfast() bool {
 	f := leakcheckflag.Lookup("test.failfast")

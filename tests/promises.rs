@@ -3649,3 +3649,37 @@ fn a_failed_test_that_leaked_is_a_failure_in_junit() {
     );
     assert!(failure.text().unwrap_or("").contains("wrong answer"), "{}", run.junit);
 }
+
+// A test that leaks beside benchmarks: m.Run runs no benchmark after a
+// failed test, so under -bench a leak fails the package at its end, not the
+// test, and the benchmarks run as under go test (helper-124: their results
+// were lost).
+const LEAK_BESIDE_BENCHMARKS: &str = r#"package benchleak
+
+import "testing"
+
+func TestLeaks(t *testing.T) {
+	stop := make(chan struct{})
+	go func() { <-stop }()
+}
+
+func BenchmarkSum(b *testing.B) {
+	total := 0
+	for i := 0; i < b.N; i++ {
+		total += i
+	}
+	_ = total
+}
+"#;
+
+#[test]
+fn a_leak_does_not_cost_the_benchmarks_their_run() {
+    let m = temp_module(&[("benchleak/b_test.go", LEAK_BESIDE_BENCHMARKS)]);
+    let run = run_in(m.path(), &["--", "-count=1", "-bench=.", "-benchtime=1x"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert_eq!(verdict(&run, "benchleak", "TestLeaks"), "leaked", "{out}");
+    assert_eq!(verdict(&run, "benchleak", "BenchmarkSum"), "passed", "{out}");
+    assert!(out.contains("ns/op"), "{out}");
+    assert_eq!(status(&run, "benchleak"), "failed", "{out}");
+}
