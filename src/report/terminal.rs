@@ -1058,14 +1058,17 @@ fn is_closing_line(line: &str) -> bool {
 /// fail the package in go test's eyes) where a leak report above says it:
 /// the line of a test of the package that leaked, or of one whose subtests
 /// did (the line names the top-level test; helper-124 saw it printed under
-/// the reports of the subtests' leaks).
+/// the reports of the subtests' leaks), or of one rerun, whose attempts
+/// above say what its first run did (helper-128: a flaky test's line was
+/// printed in a run that passed).
 fn package_output(p: &PackageResult) -> String {
     let reported = |line: &str| {
         HELPER_LEAK_LINE.captures(line).is_some_and(|c| {
             let sub = format!("{}/", &c[1]);
-            p.tests
-                .iter()
-                .any(|t| (t.name == c[1] || t.name.starts_with(&sub)) && t.leak.as_ref().is_some_and(|l| l.total > 0))
+            p.tests.iter().any(|t| {
+                (t.name == c[1] || t.name.starts_with(&sub))
+                    && (t.leak.as_ref().is_some_and(|l| l.total > 0) || !t.attempts.is_empty())
+            })
         })
     };
     p.output
