@@ -102,6 +102,20 @@ func (s *leakcheckSession) createdSince(tc *leakcheckTest, background bool) bool
 	return background || !s.onlySubtestsCreated(tc, c)
 }
 
+// leakcheckLetReturn lets goroutines on their way out return while more
+// than alive are alive (a few yields, at most 50µs), and reports whether
+// no more are left.
+func leakcheckLetReturn(alive int) bool {
+	until := leakchecktime.Now().Add(50 * leakchecktime.Microsecond)
+	for i := 0; leakcheckruntime.NumGoroutine() > alive; i++ {
+		if i >= 4 && !leakchecktime.Now().Before(until) {
+			return false
+		}
+		leakcheckruntime.Gosched()
+	}
+	return true
+}
+
 // onlySubtestsCreated reports whether the goroutines created while a serial
 // test ran, counter c, were its subtests' own, which testing creates (one
 // each: t.Run's go tRunner) and which have exited: nothing of the test can
@@ -122,14 +136,10 @@ func (s *leakcheckSession) onlySubtestsCreated(tc *leakcheckTest, c uint64) bool
 		return false
 	}
 	// A subtest's goroutine signals its parent as its last act, and may
-	// still be returning: give it a moment (at most 50µs), as checkTest
-	// does the test's goroutines.
-	until := leakchecktime.Now().Add(50 * leakchecktime.Microsecond)
-	for i := 0; leakcheckruntime.NumGoroutine() > tc.startNum; i++ {
-		if i >= 4 && !leakchecktime.Now().Before(until) {
-			return false
-		}
-		leakcheckruntime.Gosched()
+	// still be returning: give it a moment, as checkTest does the test's
+	// goroutines.
+	if !leakcheckLetReturn(tc.startNum) {
+		return false
 	}
 	// The known set and the glance are what they were when the test
 	// began: they stay current at the new count (the next test's start
@@ -168,10 +178,7 @@ func (s *leakcheckSession) checkTest(tc *leakcheckTest, created bool) leakcheckO
 	// let them run (a few yields, at most 50µs) before the first look, so
 	// that a clean test costs one look, not two.
 	if tc.startNum > 0 {
-		until := leakchecktime.Now().Add(50 * leakchecktime.Microsecond)
-		for i := 0; leakcheckruntime.NumGoroutine() > tc.startNum && (i < 4 || leakchecktime.Now().Before(until)); i++ {
-			leakcheckruntime.Gosched()
-		}
+		leakcheckLetReturn(tc.startNum)
 	}
 	if s.glanceClean(tc) {
 		return leakcheckOutcome{alone: true, looks: 1}
