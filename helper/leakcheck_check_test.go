@@ -126,11 +126,13 @@ func leakcheckLetReturn(alive int) bool {
 // is in the test files); one that did not leaves the count short, and the
 // test gets its glance. The count can only exceed the goroutines testing
 // created for the test's subtests if code calls a test file's function
-// with a subtest's T after that test ended, in a later run of it: a leak
-// that run left then goes unseen until a later look, which reports it.
+// with a subtest's T, kept from an earlier run, on a goroutine the test
+// started (each subtest is counted by the goroutine it began on, never the
+// test's own nor one counted before: helper-129): the count then stands
+// for that goroutine's own creation.
 func (s *leakcheckSession) onlySubtestsCreated(tc *leakcheckTest, c uint64) bool {
 	s.mu.Lock()
-	subs := uint64(len(tc.subs))
+	subs := uint64(len(tc.subGoroutines))
 	s.mu.Unlock()
 	if subs == 0 || c != tc.startCounter+subs {
 		return false

@@ -4106,3 +4106,65 @@ func TestCleanHandler(t *testing.T) {
 	<-done
 }
 "#;
+
+// A subtest's T kept from the test's first run and handed to a test-file
+// function in its second is no subtest goroutine of the second run: counted
+// as one, with an init goroutine exiting meanwhile, it made up for the
+// second run's leak, which was reported after the last test (helper-129).
+const STALE_SUBTEST_T: &str = r#"package stale
+
+import (
+	"sync"
+	"testing"
+)
+
+var (
+	saved *testing.T
+	quit  = make(chan struct{})
+	gone  = make(chan struct{})
+)
+
+func init() {
+	go func() {
+		<-quit
+		close(gone)
+	}()
+}
+
+func check(t *testing.T) { _ = t.Name() }
+
+func TestA(t *testing.T) {
+	if saved == nil {
+		t.Run("x", func(t *testing.T) { saved = t })
+		return
+	}
+	t.Run("y", func(t *testing.T) {})
+	check(saved)
+	close(quit)
+	<-gone
+	go func() { select {} }()
+}
+
+func TestZ(t *testing.T) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go wg.Done()
+	wg.Wait()
+}
+"#;
+
+#[test]
+fn a_subtests_t_from_an_earlier_run_is_no_subtest_of_a_later_one() {
+    let m = temp_module(&[("stale/a_test.go", STALE_SUBTEST_T)]);
+    let run = run_in(m.path(), &["--", "-count=2"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let runs: Vec<(u64, String)> = run
+        .runs(&format!("{M}stale"))
+        .into_iter()
+        .filter(|t| t.name == "TestA")
+        .map(|t| (t.run, t.verdict))
+        .collect();
+    assert_eq!(runs, [(1, "passed".to_string()), (2, "leaked".to_string())], "{out}");
+    assert!(run.package(&format!("{M}stale"))["main_leak"].is_null(), "{out}");
+}
