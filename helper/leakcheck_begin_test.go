@@ -39,12 +39,10 @@ type leakcheckTest struct {
 	knownStale bool
 	// subs: the subtests whose goroutines were recorded, to forget at the end.
 	subs []*leakchecktesting.T
-	// subGoroutines: the goroutines of its subtests, each seen as its
-	// subtest began (onlySubtestsCreated counts them). Not its own
-	// goroutine, nor one counted before: a subtest's T kept from an earlier
-	// run and handed to a test file's function there is no new goroutine
-	// (helper-129).
-	subGoroutines map[uint64]bool
+	// subsDone: how many of subs have run their cleanups: their goroutines
+	// have nothing left to run but testing's own return
+	// (onlySubtestsCreated).
+	subsDone int
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
 	bench bool
 	// parksFirst: its first statement is t.Parallel() (the rewrite says
@@ -213,14 +211,16 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	}
 	tc.subs = append(tc.subs, t)
 	s.mu.Unlock()
+	// Registered first, it runs last of the subtest's cleanups. A T kept
+	// from an earlier run has run its cleanups: this one never runs, and
+	// its test is never taken for one whose subtests are all done.
+	t.Cleanup(func() {
+		s.mu.Lock()
+		tc.subsDone++
+		s.mu.Unlock()
+	})
 	self, header := leakcheckOwnStack()
 	s.mu.Lock()
-	if self != tc.gid && !tc.subGoroutines[self] {
-		if tc.subGoroutines == nil {
-			tc.subGoroutines = map[uint64]bool{}
-		}
-		tc.subGoroutines[self] = true
-	}
 	// A look between testing's creating this goroutine and this call
 	// told it by its creator, the parent (sub)test: it is the subtest's.
 	if o := s.owners[self]; o == nil || o.kind == leakcheckOwnerTest && o.test == tc && (o.sub == "" || leakcheckstrings.HasPrefix(name, o.sub+"/")) {

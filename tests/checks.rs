@@ -4168,3 +4168,126 @@ fn a_subtests_t_from_an_earlier_run_is_no_subtest_of_a_later_one() {
     assert_eq!(runs, [(1, "passed".to_string()), (2, "leaked".to_string())], "{out}");
     assert!(run.package(&format!("{M}stale"))["main_leak"].is_null(), "{out}");
 }
+
+// A subtest a fixture's worker runs, blocked for good, while a fixture
+// shuts down as its test runs: the goroutines alive are as many as when
+// the test began, and the creation counter moved by the one subtest. The
+// subtest is not done, so its test is looked at: it leaked, and the closure
+// the next test hands the blocked subtest is not that test's leak
+// (helper-130: the test passed, the goroutine was reported after the last
+// test, or blamed on the next test).
+const BLOCKED_SUBTEST_ON_A_WORKER: &str = r#"package blocked
+
+import (
+	"os"
+	"sync"
+	"testing"
+)
+
+var (
+	pool = make(chan func())
+	work = make(chan func())
+	stop = make(chan struct{})
+	gone = make(chan struct{})
+)
+
+func TestMain(m *testing.M) {
+	go func() {
+		for f := range pool {
+			f()
+		}
+	}()
+	go func() {
+		<-stop
+		close(gone)
+	}()
+	os.Exit(m.Run())
+}
+
+func TestA(t *testing.T) {
+	started := make(chan struct{})
+	pool <- func() {
+		t.Run("row", func(t *testing.T) {
+			close(started)
+			f := <-work
+			f()
+		})
+	}
+	<-started
+	close(stop)
+	<-gone
+}
+
+func TestB(t *testing.T) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go wg.Done()
+	wg.Wait()
+	work <- func() { select {} }
+}
+"#;
+
+#[test]
+fn a_subtest_still_blocked_is_looked_at_though_as_many_goroutines_are_alive() {
+    let m = temp_module(&[("blocked/a_test.go", BLOCKED_SUBTEST_ON_A_WORKER)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = format!("{M}blocked");
+    assert_eq!(run.verdict(&pkg, "TestA/row"), "leaked", "{out}");
+    assert_eq!(run.verdict(&pkg, "TestB"), "passed", "{out}");
+    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+}
+
+// A C thread calling into Go gets a goroutine the creation counter does not
+// count: a test whose call leaves one blocked is looked at, since more
+// goroutines are alive than when it began (helper-130: reported after the
+// last test).
+const CGO_CALLBACK_BLOCKS: &str = r#"package cgocb
+
+/*
+#include <pthread.h>
+extern void goBlock(void);
+static void* run(void* arg) { goBlock(); return 0; }
+static void startThread(void) {
+	pthread_t t;
+	pthread_create(&t, 0, run, 0);
+	pthread_detach(t);
+}
+*/
+import "C"
+
+var (
+	entered = make(chan struct{}, 1)
+	never   = make(chan struct{})
+)
+
+//export goBlock
+func goBlock() {
+	entered <- struct{}{}
+	<-never
+}
+
+// StartThread starts a C thread that calls into Go, and waits until it has.
+func StartThread() {
+	C.startThread()
+	<-entered
+}
+"#;
+
+#[test]
+fn a_goroutine_of_a_c_threads_call_into_go_is_the_tests() {
+    let m = temp_module(&[
+        ("cgocb/c.go", CGO_CALLBACK_BLOCKS),
+        (
+            "cgocb/c_test.go",
+            "package cgocb\n\nimport \"testing\"\n\nfunc TestCallback(t *testing.T) { StartThread() }\n",
+        ),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[("CGO_ENABLED", "1")]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = format!("{M}cgocb");
+    assert_eq!(run.verdict(&pkg, "TestCallback"), "leaked", "{out}");
+    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+}
