@@ -2032,6 +2032,16 @@ func TestNeverRunsFirstTime(t *testing.T) {}
                 "{}",
                 run.stdout()
             );
+            // JUnit says so too: the test passed on its rerun (flaky), so
+            // the crash is TestMain's error, with the first run's `FAIL`,
+            // not the rerun's `ok` (helper-131: a report with no error).
+            let xml = &run.junit;
+            let main = xml
+                .find(r#"<testcase name="TestMain""#)
+                .unwrap_or_else(|| panic!("{xml}"));
+            assert!(xml[main..].contains(r#"<error message="panic: first run"#), "{xml}");
+            assert!(xml.contains(r#"errors="1""#), "{xml}");
+            assert!(!xml.contains("ok  \texample.com/tmp/once"), "{xml}");
         }
     }
 }

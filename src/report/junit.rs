@@ -26,7 +26,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use super::schema::{self, RerunHistory};
 use super::text;
 use super::{Event, Reporter, RunInfo};
-use crate::analyse::{rerun, CheckState, PackageResult, PackageStatus, TestResult, Verdict};
+use crate::analyse::{rerun, CheckState, Crash, CrashKind, PackageResult, PackageStatus, TestResult, Verdict};
 use crate::error::{Error, Result};
 use crate::testlines;
 
@@ -317,9 +317,13 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
         s.set_message(xml_safe(&message));
         s.set_description(xml_safe(&format!("{message}\n\n{}", text::leak_text(leak, root, ""))));
         s
-    } else if let Some(crash) = p.crash.as_ref().filter(|c| c.tests.is_empty()) {
+    } else if let Some(crash) = p.crash.as_ref().filter(|c| !crash_shown_on_a_test(p, c)) {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-        s.set_type("Panic");
+        s.set_type(match crash.kind {
+            CrashKind::Panic => "Panic",
+            CrashKind::Timeout => "Timeout",
+            CrashKind::Exit => "Exit",
+        });
         s.set_message(xml_safe(&crash.message));
         s.set_description(xml_safe(&format!(
             "{}\n{}",
@@ -348,6 +352,18 @@ fn main_case(p: &PackageResult, root: &Path) -> Option<TestCase> {
         tc.extra.insert("line".into(), loc.1.to_string().into());
     }
     Some(tc)
+}
+
+/// Whether a test the crash cut short still fails, and so carries the
+/// crash as its error. Not when each passed on a rerun (`--rerun-fails`):
+/// the package still failed (the tests after the crash never ran), and a
+/// dashboard that showed only flaky tests would show it green
+/// (helper-131).
+fn crash_shown_on_a_test(p: &PackageResult, crash: &Crash) -> bool {
+    crash
+        .tests
+        .iter()
+        .any(|name| p.tests.iter().any(|t| &t.name == name && t.fails()))
 }
 
 /// Where a dashboard should point for a leak: the first of its groups, in

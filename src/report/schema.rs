@@ -18,7 +18,8 @@
 //!   included. It reads with roxmltree because quick-junit's own reader
 //!   trims the texts of failure bodies and output.
 //! - **After reruns** ([`RerunHistory`]): both reporters show a package as
-//!   its last run left it (its output then, not the first run's `FAIL`) and
+//!   its last run left it (its output then, not the first run's `FAIL`,
+//!   unless its binary died in the first run: that still fails it) and
 //!   give subtests their earlier failed runs, as top-level tests have.
 
 use std::borrow::Cow;
@@ -840,7 +841,10 @@ impl RerunHistory {
         }
         let mut out = packages.to_vec();
         for p in &mut out {
-            if let Some(output) = self.output.get(&p.import_path) {
+            // Not a package whose binary died: it still fails for that
+            // (the tests after the crash never ran), and its rerun's `ok`
+            // would say it passed (helper-131).
+            if let Some(output) = self.output.get(&p.import_path).filter(|_| p.crash.is_none()) {
                 p.output.clone_from(output);
             }
             for t in p
