@@ -364,9 +364,27 @@ fn a_report_path_that_cannot_be_written_stops_leakcheck_before_any_test_runs() {
             "{err}"
         );
     }
-    // A directory not there yet, a link into one, the same file twice.
+    // A directory not there yet, a link into one, the same file twice,
+    // however spelled (helper-131: only the same spelling was refused, and
+    // the JUnit file held the JSON report).
     std::os::unix::fs::symlink("missing/report.xml", m.path().join("link.xml")).unwrap();
+    std::fs::write(m.path().join("old.xml"), "").unwrap();
+    std::os::unix::fs::symlink("old.xml", m.path().join("alias.xml")).unwrap();
+    let dir_name = m.path().file_name().unwrap().to_str().unwrap().to_string();
+    let up = format!("../{dir_name}/r.xml");
     for (args, why) in [
+        (
+            &["--junitfile", "r.xml", "--report-json", "./r.xml", "./..."][..],
+            "name the same file",
+        ),
+        (
+            &["--junitfile", "r.xml", "--report-json", &up, "./..."][..],
+            "name the same file",
+        ),
+        (
+            &["--junitfile", "old.xml", "--report-json", "alias.xml", "./..."][..],
+            "name the same file",
+        ),
         (&["--junitfile", "outdir/", "./..."][..], "it is a directory"),
         (
             &["--junitfile", "link.xml", "./..."][..],

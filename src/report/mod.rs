@@ -293,11 +293,14 @@ pub fn check_writable(path: &Path) -> Result<()> {
         })
 }
 
-/// Refuses two reports named at the same path: one would silently
-/// overwrite the other.
+/// Refuses two reports named at the same path, however spelled (`a.xml`,
+/// `./a.xml`, `../dir/a.xml`, a symlink to it: helper-131): one would
+/// silently overwrite the other.
 pub fn check_distinct(paths: &[(&str, &Path)]) -> Result<()> {
+    let resolved: Vec<PathBuf> = paths.iter().map(|(_, p)| resolve(p)).collect();
     for (i, (flag, path)) in paths.iter().enumerate() {
-        if let Some((other, _)) = paths[..i].iter().find(|(_, p)| p == path) {
+        let same = |j: usize| paths[j].1 == *path || (!is_stdout(path) && resolved[j] == resolved[i]);
+        if let Some((other, _)) = (0..i).find(|&j| same(j)).map(|j| paths[j]) {
             if is_stdout(path) {
                 return Err(Error::Usage(format!(
                     "{other} and {flag} both write to standard output (-): name a file for one of them"
@@ -310,4 +313,20 @@ pub fn check_distinct(paths: &[(&str, &Path)]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The file a report path names: the file itself when it exists (through
+/// symlinks), else its directory resolved and its name.
+fn resolve(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (dir.canonicalize(), path.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => path.to_path_buf(),
+    }
 }
