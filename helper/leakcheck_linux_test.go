@@ -18,3 +18,17 @@ func leakcheckDieWithParent() {
 func leakcheckYieldCPU() {
 	_, _, _ = leakchecksyscall.Syscall(leakchecksyscall.SYS_SCHED_YIELD, 0, 0, 0)
 }
+
+// leakcheckHighFD moves the record file's descriptor fd above those a
+// process opens first: opened before anything else, it took fd 3, which
+// code under test may write to or close as its own (helper-131: its
+// records were unreadable, or lost and the binary said to have exited).
+// fd itself when it cannot.
+func leakcheckHighFD(fd int) int {
+	high, _, errno := leakchecksyscall.Syscall(leakchecksyscall.SYS_FCNTL, uintptr(fd), leakchecksyscall.F_DUPFD_CLOEXEC, 100)
+	if errno != 0 {
+		return fd
+	}
+	_ = leakchecksyscall.Close(fd)
+	return int(high)
+}

@@ -93,7 +93,7 @@ func leakcheckOpenRecords(dir string) *leakcheckRecords {
 		r.fail(r.path, err)
 		return r
 	}
-	r.fd = fd
+	r.fd = leakcheckHighFD(fd)
 	return r
 }
 

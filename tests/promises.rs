@@ -3683,3 +3683,36 @@ fn a_leak_does_not_cost_the_benchmarks_their_run() {
     assert!(out.contains("ns/op"), "{out}");
     assert_eq!(status(&run, "benchleak"), "failed", "{out}");
 }
+
+// A test that writes to file descriptor 3 as its own (a file it expects
+// inherited, code that assumes the first file it opened): the helper's
+// record file, opened first, was fd 3, and its records became unreadable
+// (helper-131: the package not fully checked, and its leak not reported).
+const WRITES_TO_FD_3: &str = r#"package fdthree
+
+import (
+	"os"
+	"testing"
+)
+
+func TestWritesToFd3(t *testing.T) {
+	f := os.NewFile(3, "inherited")
+	n, err := f.Write([]byte("not a record\n"))
+	t.Log(n, err)
+}
+
+func TestLeaks(t *testing.T) {
+	go func() { select {} }()
+}
+"#;
+
+#[test]
+fn a_test_writing_to_fd_3_leaves_the_records_whole() {
+    let m = temp_module(&[("fdthree/f_test.go", WRITES_TO_FD_3)]);
+    let run = run_in(m.path(), &["--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    assert!(!out.contains("not fully checked"), "{out}");
+    assert_eq!(verdict(&run, "fdthree", "TestWritesToFd3"), "passed", "{out}");
+    assert_eq!(verdict(&run, "fdthree", "TestLeaks"), "leaked", "{out}");
+}
