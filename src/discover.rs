@@ -271,7 +271,10 @@ pub fn names_something(pkgs: &[GoPackage]) -> Result<()> {
             .first()
             .and_then(|p| p.error.as_ref())
             .map_or("", |e| e.err.as_str());
-        return Err(Error::NoPackages(message.lines().next().unwrap_or("").to_string()));
+        // One line, go's hint that follows kept (`; to add it: go get
+        // example.com/x`: helper-131).
+        let line: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        return Err(Error::NoPackages(line.join(" ")));
     }
     Ok(())
 }

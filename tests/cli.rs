@@ -184,6 +184,12 @@ fn patterns_that_match_nothing_are_exit_2() {
     let (code, _, err) = run(&["./no/such/dir/..."], &fixtures_dir(), &[]);
     assert_eq!(code, 2, "{err}");
     assert!(err.starts_with("leakcheck: "), "{err}");
+    // A module not required: go's hint, on its next line, is kept on the
+    // one line (helper-131: cut at "to add it:").
+    let (code, _, err) = run(&["example.com/not/required"], &fixtures_dir(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("to add it: go get example.com/not/required"), "{err}");
 }
 
 #[test]
