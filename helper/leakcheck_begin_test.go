@@ -39,10 +39,12 @@ type leakcheckTest struct {
 	knownStale bool
 	// subs: the subtests whose goroutines were recorded, to forget at the end.
 	subs []*leakchecktesting.T
-	// subsDone: how many of subs have run their cleanups: their goroutines
-	// have nothing left to run but testing's own return
-	// (onlySubtestsCreated).
-	subsDone int
+	// subGoroutines: the goroutines of its subtests that t.Run started on
+	// its own goroutine or on one of these, each seen as its subtest began
+	// (onlySubtestsCreated counts them); subsUnsure: a subtest began
+	// otherwise.
+	subGoroutines map[uint64]bool
+	subsUnsure    bool
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
 	bench bool
 	// parksFirst: its first statement is t.Parallel() (the rewrite says
@@ -211,16 +213,20 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	}
 	tc.subs = append(tc.subs, t)
 	s.mu.Unlock()
-	// Registered first, it runs last of the subtest's cleanups. A T kept
-	// from an earlier run has run its cleanups: this one never runs, and
-	// its test is never taken for one whose subtests are all done.
-	t.Cleanup(func() {
-		s.mu.Lock()
-		tc.subsDone++
-		s.mu.Unlock()
-	})
-	self, header := leakcheckOwnStack()
+	self, creator, creatorFn, header := leakcheckOwnStackCreator()
 	s.mu.Lock()
+	// Counted for onlySubtestsCreated: a goroutine t.Run started on the
+	// test's own goroutine, or on a counted subtest's. Anything else (a
+	// worker's t.Run, a T kept from an earlier run, a goroutine counted
+	// before) makes the test's count unsure.
+	if creatorFn == "testing.(*T).Run" && !tc.subGoroutines[self] && (creator == tc.gid || tc.subGoroutines[creator]) {
+		if tc.subGoroutines == nil {
+			tc.subGoroutines = map[uint64]bool{}
+		}
+		tc.subGoroutines[self] = true
+	} else {
+		tc.subsUnsure = true
+	}
 	// A look between testing's creating this goroutine and this call
 	// told it by its creator, the parent (sub)test: it is the subtest's.
 	if o := s.owners[self]; o == nil || o.kind == leakcheckOwnerTest && o.test == tc && (o.sub == "" || leakcheckstrings.HasPrefix(name, o.sub+"/")) {
@@ -545,22 +551,51 @@ func leakcheckProbeLabels() bool {
 var leakcheckStackBuffers = leakchecksync.Pool{New: func() interface{} { return new([2048]byte) }}
 
 // leakcheckOwnStack returns the current goroutine's id and its header line
-// (with its labels, where the runtime prints them there). Only the header
-// is read: a bigger buffer only while the header does not fit.
+// (with its labels, where the runtime prints them there).
 func leakcheckOwnStack() (uint64, []byte) {
+	id, _, _, header := leakcheckOwnStackCreator()
+	return id, header
+}
+
+// leakcheckOwnStackCreator is leakcheckOwnStack with the goroutine's
+// creator: the function that started it and the goroutine that ran it (0
+// and "" when the trace does not say, or does not fit in 16 KiB). A bigger
+// buffer only while the header does not fit, or the trace does not and is
+// under 16 KiB.
+func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, header []byte) {
 	small := leakcheckStackBuffers.Get().(*[2048]byte)
 	defer leakcheckStackBuffers.Put(small)
 	buf := small[:]
 	n := leakcheckRuntimeStack(buf)
-	for n == len(buf) && leakcheckbytes.IndexByte(buf, '\n') < 0 && len(buf) < 1<<20 {
+	for n == len(buf) && len(buf) < 1<<20 && (len(buf) < 16<<10 || leakcheckbytes.IndexByte(buf, '\n') < 0) {
 		buf = make([]byte, 4*len(buf))
 		n = leakcheckRuntimeStack(buf)
 	}
-	header := buf[:n]
+	trace := buf[:n]
+	header = trace
 	if i := leakcheckbytes.IndexByte(header, '\n'); i >= 0 {
 		header = header[:i]
 	}
-	return leakcheckHeaderID(header), append([]byte(nil), header...)
+	id = leakcheckHeaderID(header)
+	header = append([]byte(nil), header...)
+	if n == len(buf) {
+		return id, 0, "", header
+	}
+	// "created by testing.(*T).Run in goroutine 7" (Go 1.21 on).
+	i := leakcheckbytes.LastIndex(trace, []byte("\ncreated by "))
+	if i < 0 {
+		return id, 0, "", header
+	}
+	line := trace[i+len("\ncreated by "):]
+	if j := leakcheckbytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	k := leakcheckbytes.Index(line, []byte(" in goroutine "))
+	if k < 0 {
+		return id, 0, "", header
+	}
+	creator, _ = leakcheckstrconv.ParseUint(string(line[k+len(" in goroutine "):]), 10, 64)
+	return id, creator, string(line[:k]), header
 }
 
 // leakcheckOwnID is the current goroutine's id: the header's start is

@@ -128,19 +128,22 @@ func leakcheckLetReturn(alive int) bool {
 // Table tests are most tests: each paid a glance, two stops of the world.
 //
 // A subtest is counted when it called sub (its function, or one it calls,
-// is in the test files); one that did not leaves the count short, and the
-// test gets its glance. Each counted subtest must have run its cleanups
-// (sub's own runs last): the number of goroutines alive says nothing of
-// which are alive, since another goroutine may exit as a subtest stays
-// blocked (helper-130: a subtest run by a fixture's worker, blocked, while
-// a fixture shut down, passed its test and was reported after the last
-// test). A T kept from an earlier run (helper-129) runs no cleanup again:
-// its test takes a glance.
+// is in the test files) on a goroutine t.Run started on the test's own
+// goroutine, or on a counted subtest's: each such t.Run has returned
+// before the test's function (or its parallel subtests, which the test's
+// cleanups wait for) did, and a subtest's t.Run returns once it signalled
+// its end, its cleanups run: its goroutine is exiting. One that did not
+// call sub leaves the count short, and the test gets its glance; one that
+// began otherwise makes it unsure: t.Run on a fixture's worker, whose
+// subtest may still be blocked while another goroutine exited (helper-130),
+// a T of an earlier run, a subtest's cleanup registered before sub's
+// call (helper-132). The number of goroutines alive says nothing of which
+// are alive.
 func (s *leakcheckSession) onlySubtestsCreated(tc *leakcheckTest, c uint64) bool {
 	s.mu.Lock()
-	subs, done := len(tc.subs), tc.subsDone
+	subs, unsure := uint64(len(tc.subGoroutines)), tc.subsUnsure
 	s.mu.Unlock()
-	if subs == 0 || done != subs || c != tc.startCounter+uint64(subs) {
+	if subs == 0 || unsure || c != tc.startCounter+subs {
 		return false
 	}
 	// A subtest's goroutine signals its parent as its last act, and may

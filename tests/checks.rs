@@ -4291,3 +4291,128 @@ fn a_goroutine_of_a_c_threads_call_into_go_is_the_tests() {
     assert_eq!(run.verdict(&pkg, "TestCallback"), "leaked", "{out}");
     assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
 }
+
+// A subtest run by a worker whose function (a non-test file's wrapper)
+// registers a cleanup that blocks before the test file's code runs: the
+// subtest began on a goroutine t.Run started on the worker, so its test is
+// looked at (helper-132: a cleanup the helper registered ran first, the
+// subtest was taken for done, and its goroutine was reported after the
+// last test).
+const BLOCKING_CLEANUP_ROW: &str = r#"package latesub
+
+import "testing"
+
+// Row is a subtest that registers cleanup before it runs check.
+func Row(cleanup func(), check func(*testing.T)) func(*testing.T) {
+	return func(t *testing.T) {
+		t.Cleanup(cleanup)
+		check(t)
+	}
+}
+"#;
+
+const BLOCKING_CLEANUP_TEST: &str = r#"package latesub
+
+import (
+	"testing"
+	"time"
+)
+
+var (
+	jobs = make(chan func())
+	quit = make(chan struct{})
+	gone = make(chan struct{})
+)
+
+func init() {
+	go func() {
+		for f := range jobs {
+			f()
+		}
+	}()
+	go func() {
+		<-quit
+		close(gone)
+	}()
+}
+
+func TestLateSub(t *testing.T) {
+	started := make(chan struct{})
+	jobs <- func() {
+		t.Run("row", Row(func() {
+			close(started)
+			select {}
+		}, func(t *testing.T) {}))
+	}
+	<-started
+	close(quit)
+	<-gone
+	// The daemon returns: as many goroutines are alive as when the test
+	// began.
+	time.Sleep(5 * time.Millisecond)
+}
+"#;
+
+// A subtest of a test's first run, still running in its second, that
+// calls a test-file function there is no subtest of the second run: its
+// goroutine, created in the first run, exiting in the second made up for
+// the second run's leak, reported after the last test (helper-132).
+const SUBTEST_OF_AN_EARLIER_RUN: &str = r#"package escape
+
+import "testing"
+
+var (
+	gate    = make(chan struct{})
+	checked = make(chan struct{})
+	runs    int
+)
+
+func check(t *testing.T) { close(checked) }
+
+func TestEscapes(t *testing.T) {
+	runs++
+	if runs == 1 {
+		started := make(chan struct{})
+		go t.Run("x", func(t *testing.T) {
+			close(started)
+			<-gate
+			check(t)
+		})
+		<-started
+		return
+	}
+	close(gate)
+	<-checked
+	go func() { select {} }()
+}
+
+func TestOther(t *testing.T) {}
+"#;
+
+#[test]
+fn a_subtest_not_started_by_its_tests_goroutine_gets_its_test_looked_at() {
+    let m = temp_module(&[
+        ("latesub/row.go", BLOCKING_CLEANUP_ROW),
+        ("latesub/l_test.go", BLOCKING_CLEANUP_TEST),
+        ("escape/e_test.go", SUBTEST_OF_AN_EARLIER_RUN),
+    ]);
+    let run = run_in(m.path(), &["./latesub", "--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = format!("{M}latesub");
+    assert_eq!(run.verdict(&pkg, "TestLateSub/row"), "leaked", "{out}");
+    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+
+    let run = run_in(m.path(), &["./escape", "--", "-count=2"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = format!("{M}escape");
+    let runs: Vec<(u64, String)> = run
+        .runs(&pkg)
+        .into_iter()
+        .filter(|t| t.name == "TestEscapes")
+        .map(|t| (t.run, t.verdict))
+        .collect();
+    assert_eq!(runs, [(1, "leaked".to_string()), (2, "leaked".to_string())], "{out}");
+    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+}
