@@ -39,11 +39,13 @@ type leakcheckTest struct {
 	knownStale bool
 	// subs: the subtests whose goroutines were recorded, to forget at the end.
 	subs []*leakchecktesting.T
-	// subGoroutines: the goroutines of its subtests that t.Run started on
-	// its own goroutine or on one of these, each seen as its subtest began
-	// (onlySubtestsCreated counts them); subsUnsure: a subtest began
+	// subGoroutines: the goroutine of each subtest, by name, that t.Run
+	// started on its parent's own goroutine (its own, or one of these),
+	// seen as the subtest began; subCounted: those goroutines
+	// (onlySubtestsCreated counts them). subsUnsure: a subtest began
 	// otherwise.
-	subGoroutines map[uint64]bool
+	subGoroutines map[string]uint64
+	subCounted    map[uint64]bool
 	subsUnsure    bool
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
 	bench bool
@@ -215,15 +217,22 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	s.mu.Unlock()
 	self, creator, creatorFn, header := leakcheckOwnStackCreator()
 	s.mu.Lock()
-	// Counted for onlySubtestsCreated: a goroutine t.Run started on the
-	// test's own goroutine, or on a counted subtest's. Anything else (a
-	// worker's t.Run, a T kept from an earlier run, a goroutine counted
-	// before) makes the test's count unsure.
-	if creatorFn == "testing.(*T).Run" && !tc.subGoroutines[self] && (creator == tc.gid || tc.subGoroutines[creator]) {
+	// Counted for onlySubtestsCreated: a goroutine t.Run started on its
+	// parent's own goroutine (the test's, or a counted subtest's). Anything
+	// else (a worker's t.Run, a sibling's parent.Run, a T kept from an
+	// earlier run, a goroutine counted before) makes the test's count
+	// unsure.
+	parent := name[:leakcheckstrings.LastIndexByte(name, '/')]
+	parentG, parentOK := tc.gid, parent == tc.name
+	if !parentOK {
+		parentG, parentOK = tc.subGoroutines[parent]
+	}
+	if creatorFn == "testing.(*T).Run" && parentOK && creator == parentG && !tc.subCounted[self] {
 		if tc.subGoroutines == nil {
-			tc.subGoroutines = map[uint64]bool{}
+			tc.subGoroutines, tc.subCounted = map[string]uint64{}, map[uint64]bool{}
 		}
-		tc.subGoroutines[self] = true
+		tc.subGoroutines[name] = self
+		tc.subCounted[self] = true
 	} else {
 		tc.subsUnsure = true
 	}

@@ -128,17 +128,20 @@ func leakcheckLetReturn(alive int) bool {
 // Table tests are most tests: each paid a glance, two stops of the world.
 //
 // A subtest is counted when it called sub (its function, or one it calls,
-// is in the test files) on a goroutine t.Run started on the test's own
-// goroutine, or on a counted subtest's: each such t.Run has returned
-// before the test's function (or its parallel subtests, which the test's
-// cleanups wait for) did, and a subtest's t.Run returns once it signalled
-// its end, its cleanups run: its goroutine is exiting. One that did not
-// call sub leaves the count short, and the test gets its glance; one that
-// began otherwise makes it unsure: t.Run on a fixture's worker, whose
-// subtest may still be blocked while another goroutine exited (helper-130),
-// a T of an earlier run, a subtest's cleanup registered before sub's
-// call (helper-132). The number of goroutines alive says nothing of which
-// are alive.
+// is in the test files) on a goroutine t.Run started on its parent's own
+// goroutine (the test's, or a counted subtest's), while the parent's
+// function ran (t.Run in a cleanup panics): a serial subtest's t.Run
+// returned before its parent's function did, once the subtest signalled
+// its end, its cleanups run; a parallel one is waited for before its
+// parent's cleanups run (the check is the test's cleanup). Either way its
+// goroutine is exiting. One that did not call sub leaves the count short,
+// and the test gets its glance; one that began otherwise makes it unsure:
+// t.Run on a fixture's worker, whose subtest may still be blocked while
+// another goroutine exited (helper-130); a T of an earlier run, a subtest's
+// cleanup registered before sub's call (helper-132); a parallel subtest
+// calling its parent's Run once the parent waits for its subtests, too
+// late to be waited for (helper-133). The number of goroutines alive says
+// nothing of which are alive.
 func (s *leakcheckSession) onlySubtestsCreated(tc *leakcheckTest, c uint64) bool {
 	s.mu.Lock()
 	subs, unsure := uint64(len(tc.subGoroutines)), tc.subsUnsure

@@ -4416,3 +4416,57 @@ fn a_subtest_not_started_by_its_tests_goroutine_gets_its_test_looked_at() {
     assert_eq!(runs, [(1, "leaked".to_string()), (2, "leaked".to_string())], "{out}");
     assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
 }
+
+// A parallel subtest that calls its parent's Run once the parent waits for
+// its subtests: testing no longer waits for the new subtest, which stays
+// blocked when the parent's check runs. It began on its sibling's
+// goroutine, not its parent's: the test is looked at (helper-133: it passed,
+// and the goroutine was reported after the last test).
+const LATE_PARALLEL_SUBTEST: &str = r#"package latepar
+
+import (
+	"testing"
+	"time"
+)
+
+var (
+	quit  = make(chan struct{})
+	gone  = make(chan struct{})
+	never = make(chan struct{})
+)
+
+func init() {
+	go func() {
+		<-quit
+		close(gone)
+	}()
+}
+
+func TestLateParallel(t *testing.T) {
+	parent := t
+	t.Run("a", func(t *testing.T) {
+		t.Parallel()
+		// The parent's function has returned; it is about to wait for
+		// the subtests it has.
+		time.Sleep(10 * time.Millisecond)
+		parent.Run("b", func(t *testing.T) {
+			t.Parallel()
+			<-never
+		})
+		close(quit)
+		<-gone
+		time.Sleep(time.Millisecond)
+	})
+}
+"#;
+
+#[test]
+fn a_subtest_its_sibling_starts_late_gets_its_test_looked_at() {
+    let m = temp_module(&[("latepar/l_test.go", LATE_PARALLEL_SUBTEST)]);
+    let run = run_in(m.path(), &["--", "-count=1", "-timeout=60s"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = format!("{M}latepar");
+    assert_eq!(run.verdict(&pkg, "TestLateParallel/b"), "leaked", "{out}");
+    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+}
