@@ -1658,7 +1658,15 @@ impl PackageCollector {
     fn panicked_subtest(&self, owner: usize, parsed: &dump::Dump<'_>, recovered: bool) -> usize {
         let name = &self.tests[owner].name;
         if name.contains('/') {
-            return owner;
+            // testing's re-panic named a subtest: test2json gave the text
+            // to the last to print, a parallel sibling the panic's unwinding
+            // released (CI saw `TestShared/c` named for `a`'s panic). Read
+            // from the top-level test, as when test2json names that.
+            let (top, run) = (top_level(name), self.tests[owner].run);
+            return match (0..self.tests.len()).find(|&j| self.tests[j].name == top && self.tests[j].run == run) {
+                Some(t) if recovered => self.panicked_subtest(t, parsed, recovered),
+                _ => owner,
+            };
         }
         // (Not testing's own function: a cleanup's panic, run by tRunner.
         // But testing's runner of a fuzz target's seeds, each a subtest
@@ -2168,6 +2176,57 @@ mod tests {
                 ("TestLast", false)
             ]
         );
+    }
+
+    /// Parallel subtests of one test; `a` panics, its deferred close
+    /// releases its siblings, and `c` logs after `a`'s failure: test2json
+    /// gives testing's re-panic to `c` (as a CI run of
+    /// `output::a_subtests_panic_is_the_subtests` saw). Which subtest
+    /// panicked is not told (the goroutine runs a closure of the test, and
+    /// they overlapped): the test, never the sibling.
+    #[test]
+    fn a_repanic_test2json_gave_a_parallel_sibling_is_not_the_siblings() {
+        let mut c = PackageCollector::new("p");
+        let out = |c: &mut PackageCollector, test: &str, line: &str| c.event(&ev("output", Some(test), Some(line)));
+        c.event(&ev("run", Some("TestShared"), None));
+        for sub in ["a", "b", "c", "d"] {
+            let name = format!("TestShared/{sub}");
+            c.event(&ev("run", Some(&name), None));
+            c.event(&ev("pause", Some(&name), None));
+        }
+        for sub in ["a", "b", "c", "d"] {
+            c.event(&ev("cont", Some(&format!("TestShared/{sub}")), None));
+        }
+        out(&mut c, "TestShared/a", "--- FAIL: TestShared/a (0.00s)\n");
+        c.event(&ev("fail", Some("TestShared/a"), None));
+        out(&mut c, "TestShared/b", "    s_test.go:20: server gone\n");
+        out(&mut c, "TestShared/c", "    s_test.go:20: server gone\n");
+        for line in [
+            "panic: assignment to entry in nil map [recovered, repanicked]\n",
+            "\n",
+            "goroutine 4 [running]:\n",
+            "testing.tRunner.func1.2({0x587a60, 0x71df10})\n",
+            "\t/usr/local/go/src/testing/testing.go:1974 +0x232\n",
+            "testing.tRunner.func1()\n",
+            "\t/usr/local/go/src/testing/testing.go:1977 +0x349\n",
+            "panic({0x587a60?, 0x71df10?})\n",
+            "\t/usr/local/go/src/runtime/panic.go:860 +0x13a\n",
+            "p.TestShared.func1(0x300e1ebb8488?)\n",
+            "\t/tmp/p/s_test.go:14 +0x91\n",
+            "testing.tRunner(0x300e1ebb8488, 0x300e1ea527b0)\n",
+            "\t/usr/local/go/src/testing/testing.go:2036 +0xea\n",
+            "created by testing.(*T).Run in goroutine 3\n",
+            "\t/usr/local/go/src/testing/testing.go:2101 +0x4c5\n",
+        ] {
+            out(&mut c, "TestShared/c", line);
+        }
+        c.event(&ev("fail", None, None));
+        let r = c.finish(&PackageRecords::default(), &rules::builtin());
+        let crash = r.crash.unwrap();
+        assert_eq!(crash.tests, vec!["TestShared"]);
+        let verdict = |name: &str| r.tests.iter().find(|t| t.name == name).unwrap().verdict;
+        assert_ne!(verdict("TestShared/c"), Verdict::Panicked);
+        assert_eq!(verdict("TestShared"), Verdict::Panicked);
     }
 
     #[test]
