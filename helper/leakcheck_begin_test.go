@@ -5,6 +5,7 @@ import (
 	leakcheckcontext "context"
 	leakcheckfmt "fmt"
 	leakcheckos "os"
+	leakcheckreflect "reflect"
 	leakcheckruntime "runtime"
 	leakcheckpprof "runtime/pprof"
 	leakcheckstrconv "strconv"
@@ -39,12 +40,12 @@ type leakcheckTest struct {
 	knownStale bool
 	// subs: the subtests whose goroutines were recorded, to forget at the end.
 	subs []*leakchecktesting.T
-	// subGoroutines: the goroutine of each subtest, by name, that t.Run
-	// started on its parent's own goroutine (its own, or one of these),
-	// seen as the subtest began; subCounted: those goroutines
-	// (onlySubtestsCreated counts them). subsUnsure: a subtest began
-	// otherwise.
-	subGoroutines map[string]uint64
+	// subGoroutines: the goroutine of each subtest (by its testing state's
+	// address, leakcheckCommonOf; subs keeps it alive) that t.Run started
+	// on its parent's own goroutine (its own, or one of these), seen as the
+	// subtest began; subCounted: those goroutines (onlySubtestsCreated
+	// counts them). subsUnsure: a subtest began otherwise.
+	subGoroutines map[uintptr]uint64
 	subCounted    map[uint64]bool
 	subsUnsure    bool
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
@@ -218,20 +219,22 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	self, creator, creatorFn, header := leakcheckOwnStackCreator()
 	s.mu.Lock()
 	// Counted for onlySubtestsCreated: a goroutine t.Run started on its
-	// parent's own goroutine (the test's, or a counted subtest's). Anything
-	// else (a worker's t.Run, a sibling's parent.Run, a T kept from an
-	// earlier run, a goroutine counted before) makes the test's count
-	// unsure.
-	parent := name[:leakcheckstrings.LastIndexByte(name, '/')]
-	parentG, parentOK := tc.gid, parent == tc.name
-	if !parentOK {
+	// parent's own goroutine, the parent being the test itself or a
+	// counted subtest (told by testing's own link to it, not by name: a
+	// subtest named "x/y", or one of a T kept from an earlier run, is no
+	// child of the one its name says: helper-134). Anything else (a
+	// worker's t.Run, a sibling's parent.Run, a goroutine counted before)
+	// makes the test's count unsure.
+	parent := leakcheckParentOf(t)
+	parentG, parentOK := tc.gid, parent != 0 && parent == leakcheckCommonOf(tc.tb)
+	if !parentOK && parent != 0 {
 		parentG, parentOK = tc.subGoroutines[parent]
 	}
 	if creatorFn == "testing.(*T).Run" && parentOK && creator == parentG && !tc.subCounted[self] {
 		if tc.subGoroutines == nil {
-			tc.subGoroutines, tc.subCounted = map[string]uint64{}, map[uint64]bool{}
+			tc.subGoroutines, tc.subCounted = map[uintptr]uint64{}, map[uint64]bool{}
 		}
-		tc.subGoroutines[name] = self
+		tc.subGoroutines[leakcheckCommonOf(t)] = self
 		tc.subCounted[self] = true
 	} else {
 		tc.subsUnsure = true
@@ -605,6 +608,35 @@ func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, header []
 	}
 	creator, _ = leakcheckstrconv.ParseUint(string(line[k+len(" in goroutine "):]), 10, 64)
 	return id, creator, string(line[:k]), header
+}
+
+// leakcheckCommonOf is the address of tb's testing state (the common a T,
+// B or F embeds), which a subtest's parent link points to; 0 when this
+// testing package has none.
+func leakcheckCommonOf(tb interface{}) uintptr {
+	v := leakcheckreflect.ValueOf(tb)
+	if v.Kind() != leakcheckreflect.Ptr || v.IsNil() || v.Elem().Kind() != leakcheckreflect.Struct {
+		return 0
+	}
+	c := v.Elem().FieldByName("common")
+	if !c.IsValid() || !c.CanAddr() {
+		return 0
+	}
+	return c.UnsafeAddr()
+}
+
+// leakcheckParentOf is the address of the testing state of the test or
+// subtest that t is a subtest of (testing's parent link); 0 when this
+// testing package has none.
+func leakcheckParentOf(t *leakchecktesting.T) uintptr {
+	if leakcheckCommonOf(t) == 0 {
+		return 0
+	}
+	p := leakcheckreflect.ValueOf(t).Elem().FieldByName("common").FieldByName("parent")
+	if !p.IsValid() || p.Kind() != leakcheckreflect.Ptr || p.IsNil() {
+		return 0
+	}
+	return p.Pointer()
 }
 
 // leakcheckOwnID is the current goroutine's id: the header's start is

@@ -140,8 +140,10 @@ func leakcheckLetReturn(alive int) bool {
 // another goroutine exited (helper-130); a T of an earlier run, a subtest's
 // cleanup registered before sub's call (helper-132); a parallel subtest
 // calling its parent's Run once the parent waits for its subtests, too
-// late to be waited for (helper-133). The number of goroutines alive says
-// nothing of which are alive.
+// late to be waited for (helper-133); a subtest whose name says another
+// parent than testing's link does ("x/y"), or of a T of an earlier run
+// (helper-134). The number of goroutines alive says nothing of which are
+// alive.
 func (s *leakcheckSession) onlySubtestsCreated(tc *leakcheckTest, c uint64) bool {
 	s.mu.Lock()
 	subs, unsure := uint64(len(tc.subGoroutines)), tc.subsUnsure

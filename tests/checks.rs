@@ -4470,3 +4470,112 @@ fn a_subtest_its_sibling_starts_late_gets_its_test_looked_at() {
     assert_eq!(run.verdict(&pkg, "TestLateParallel/b"), "leaked", "{out}");
     assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
 }
+
+// A subtest's parent is told by testing's link to it, not by its name: a
+// late parallel subtest named "a/b" is the test's, not a's; and run 2 of a
+// test calling Run on run 1's T starts a subtest of run 1 that nothing
+// waits for (helper-134: both were counted, their leaks reported after the
+// last test).
+const SUBTEST_NAMES_THAT_MISLEAD: &str = r#"package misnamed
+
+import (
+	"testing"
+	"time"
+)
+
+var (
+	quit  = make(chan struct{})
+	gone  = make(chan struct{})
+	never = make(chan struct{})
+)
+
+func init() {
+	go func() {
+		<-quit
+		close(gone)
+	}()
+}
+
+func TestSlash(t *testing.T) {
+	top := t
+	t.Run("a", func(t *testing.T) {
+		t.Parallel()
+		// The test's function has returned; it is about to wait for the
+		// subtests it has.
+		time.Sleep(10 * time.Millisecond)
+		top.Run("a/b", func(t *testing.T) {
+			t.Parallel()
+			<-never
+		})
+		close(quit)
+		<-gone
+		time.Sleep(time.Millisecond)
+	})
+}
+"#;
+
+const SUBTEST_OF_AN_EARLIER_RUNS_T: &str = r#"package oldparent
+
+import (
+	"testing"
+	"time"
+)
+
+var (
+	quit  = make(chan struct{})
+	gone  = make(chan struct{})
+	never = make(chan struct{})
+	old   *testing.T
+)
+
+func init() {
+	go func() {
+		<-quit
+		close(gone)
+	}()
+}
+
+func TestOld(t *testing.T) {
+	if old == nil {
+		old = t
+		t.Run("p", func(t *testing.T) { t.Parallel() })
+		return
+	}
+	old.Run("y", func(t *testing.T) {
+		close(quit)
+		t.Parallel()
+		<-never
+	})
+	<-gone
+	time.Sleep(time.Millisecond)
+}
+
+func TestOther(t *testing.T) {}
+"#;
+
+#[test]
+fn a_subtest_is_counted_by_its_parent_not_by_its_name() {
+    let m = temp_module(&[
+        ("misnamed/m_test.go", SUBTEST_NAMES_THAT_MISLEAD),
+        ("oldparent/o_test.go", SUBTEST_OF_AN_EARLIER_RUNS_T),
+    ]);
+    let run = run_in(m.path(), &["./misnamed", "--", "-count=1", "-timeout=60s"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = format!("{M}misnamed");
+    assert_eq!(run.verdict(&pkg, "TestSlash/a/b"), "leaked", "{out}");
+    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+
+    let run = run_in(m.path(), &["./oldparent", "--", "-count=2", "-timeout=60s"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = format!("{M}oldparent");
+    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+    let leaked: Vec<String> = run
+        .runs(&pkg)
+        .into_iter()
+        .filter(|t| t.verdict == "leaked")
+        .map(|t| t.name)
+        .collect();
+    assert!(leaked.iter().any(|n| n == "TestOld/y"), "{out}");
+}
