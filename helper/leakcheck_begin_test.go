@@ -216,21 +216,23 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	}
 	tc.subs = append(tc.subs, t)
 	s.mu.Unlock()
-	self, creator, creatorFn, header := leakcheckOwnStackCreator()
+	self, creator, creatorFn, runs, header := leakcheckOwnStackCreator()
 	s.mu.Lock()
 	// Counted for onlySubtestsCreated: a goroutine t.Run started on its
 	// parent's own goroutine, the parent being the test itself or a
 	// counted subtest (told by testing's own link to it, not by name: a
 	// subtest named "x/y", or one of a T kept from an earlier run, is no
 	// child of the one its name says: helper-134). Anything else (a
-	// worker's t.Run, a sibling's parent.Run, a goroutine counted before)
-	// makes the test's count unsure.
+	// worker's t.Run, a sibling's parent.Run, a goroutine counted before,
+	// one that runs another subtest than t: helper-135) makes the test's
+	// count unsure.
 	parent := leakcheckParentOf(t)
 	parentG, parentOK := tc.gid, parent != 0 && parent == leakcheckCommonOf(tc.tb)
 	if !parentOK && parent != 0 {
 		parentG, parentOK = tc.subGoroutines[parent]
 	}
-	if creatorFn == "testing.(*T).Run" && parentOK && creator == parentG && !tc.subCounted[self] {
+	own := runs != 0 && runs == uintptr(leakcheckunsafe.Pointer(t))
+	if creatorFn == "testing.(*T).Run" && own && parentOK && creator == parentG && !tc.subCounted[self] {
 		if tc.subGoroutines == nil {
 			tc.subGoroutines, tc.subCounted = map[uintptr]uint64{}, map[uint64]bool{}
 		}
@@ -565,16 +567,17 @@ var leakcheckStackBuffers = leakchecksync.Pool{New: func() interface{} { return 
 // leakcheckOwnStack returns the current goroutine's id and its header line
 // (with its labels, where the runtime prints them there).
 func leakcheckOwnStack() (uint64, []byte) {
-	id, _, _, header := leakcheckOwnStackCreator()
+	id, _, _, _, header := leakcheckOwnStackCreator()
 	return id, header
 }
 
 // leakcheckOwnStackCreator is leakcheckOwnStack with the goroutine's
 // creator: the function that started it and the goroutine that ran it (0
-// and "" when the trace does not say, or does not fit in 16 KiB). A bigger
-// buffer only while the header does not fit, or the trace does not and is
-// under 16 KiB.
-func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, header []byte) {
+// and "" when the trace does not say, or does not fit in 16 KiB), and the
+// T its outermost testing.tRunner frame runs (its first argument; 0 when
+// there is none, or the trace marks the value unsure). A bigger buffer only
+// while the header does not fit, or the trace does not and is under 16 KiB.
+func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, runs uintptr, header []byte) {
 	small := leakcheckStackBuffers.Get().(*[2048]byte)
 	defer leakcheckStackBuffers.Put(small)
 	buf := small[:]
@@ -591,12 +594,12 @@ func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, header []
 	id = leakcheckHeaderID(header)
 	header = append([]byte(nil), header...)
 	if n == len(buf) {
-		return id, 0, "", header
+		return id, 0, "", 0, header
 	}
 	// "created by testing.(*T).Run in goroutine 7" (Go 1.21 on).
 	i := leakcheckbytes.LastIndex(trace, []byte("\ncreated by "))
 	if i < 0 {
-		return id, 0, "", header
+		return id, 0, "", 0, header
 	}
 	line := trace[i+len("\ncreated by "):]
 	if j := leakcheckbytes.IndexByte(line, '\n'); j >= 0 {
@@ -604,10 +607,20 @@ func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, header []
 	}
 	k := leakcheckbytes.Index(line, []byte(" in goroutine "))
 	if k < 0 {
-		return id, 0, "", header
+		return id, 0, "", 0, header
 	}
 	creator, _ = leakcheckstrconv.ParseUint(string(line[k+len(" in goroutine "):]), 10, 64)
-	return id, creator, string(line[:k]), header
+	// "testing.tRunner(0xc000102000, 0x5c8d60)", the frame right above.
+	if r := leakcheckbytes.LastIndex(trace[:i], []byte("\ntesting.tRunner(0x")); r >= 0 {
+		arg := trace[r+len("\ntesting.tRunner(0x"):]
+		if end := leakcheckbytes.IndexAny(arg, ",)?\n"); end > 0 && (arg[end] == ',' || arg[end] == ')') {
+			v, err := leakcheckstrconv.ParseUint(string(arg[:end]), 16, 64)
+			if err == nil {
+				runs = uintptr(v)
+			}
+		}
+	}
+	return id, creator, string(line[:k]), runs, header
 }
 
 // leakcheckCommonOf is the address of tb's testing state (the common a T,

@@ -142,8 +142,9 @@ func leakcheckLetReturn(alive int) bool {
 // calling its parent's Run once the parent waits for its subtests, too
 // late to be waited for (helper-133); a subtest whose name says another
 // parent than testing's link does ("x/y"), or of a T of an earlier run
-// (helper-134). The number of goroutines alive says nothing of which are
-// alive.
+// (helper-134); a goroutine that handed another subtest's T to the test
+// files first (helper-135). The number of goroutines alive says nothing of
+// which are alive.
 func (s *leakcheckSession) onlySubtestsCreated(tc *leakcheckTest, c uint64) bool {
 	s.mu.Lock()
 	subs, unsure := uint64(len(tc.subGoroutines)), tc.subsUnsure

@@ -4579,3 +4579,89 @@ fn a_subtest_is_counted_by_its_parent_not_by_its_name() {
         .collect();
     assert!(leaked.iter().any(|n| n == "TestOld/y"), "{out}");
 }
+
+// Two subtests whose functions (not in a test file) each hand the other's
+// T to a test-file function first: each goroutine was taken for the other
+// subtest's, whose parent's goroutine started it, and a subtest of a
+// finished parent, still blocked, was counted (helper-135). A goroutine is
+// counted only for the T its testing.tRunner frame runs.
+const SWAPPED_SUBTESTS_LIB: &str = r#"package swap
+
+import "testing"
+
+var (
+	CT, LateT *testing.T
+	Touch     func(*testing.T)
+	Stop      func()
+	never     = make(chan struct{})
+)
+
+// FC hands the late subtest's T to Touch once it runs in parallel.
+func FC(t *testing.T) {
+	CT = t
+	t.Parallel()
+	Touch(LateT)
+	Stop()
+}
+
+// FLate hands FC's T to Touch, then blocks for good.
+func FLate(t *testing.T) {
+	LateT = t
+	Touch(CT)
+	t.Parallel()
+	<-never
+}
+"#;
+
+const SWAPPED_SUBTESTS_TEST: &str = r#"package swap
+
+import (
+	"testing"
+	"time"
+)
+
+var (
+	quit = make(chan struct{})
+	gone = make(chan struct{})
+)
+
+func init() {
+	go func() {
+		<-quit
+		close(gone)
+	}()
+	Touch = touch
+	Stop = func() {
+		close(quit)
+		<-gone
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func touch(t *testing.T) {}
+
+func TestSwap(t *testing.T) {
+	top := t
+	var a *testing.T
+	t.Run("a", func(t *testing.T) {
+		a = t
+		t.Run("p", func(t *testing.T) { t.Parallel() })
+		top.Run("c", FC)
+	})
+	a.Run("late", FLate)
+}
+"#;
+
+#[test]
+fn a_goroutine_is_counted_only_for_the_subtest_it_runs() {
+    let m = temp_module(&[
+        ("swap/lib.go", SWAPPED_SUBTESTS_LIB),
+        ("swap/s_test.go", SWAPPED_SUBTESTS_TEST),
+    ]);
+    let run = run_in(m.path(), &["--", "-count=1", "-timeout=60s"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let pkg = format!("{M}swap");
+    assert_eq!(run.verdict(&pkg, "TestSwap"), "leaked", "{out}");
+    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+}
