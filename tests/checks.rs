@@ -4476,44 +4476,6 @@ fn a_subtest_its_sibling_starts_late_gets_its_test_looked_at() {
 // test calling Run on run 1's T starts a subtest of run 1 that nothing
 // waits for (helper-134: both were counted, their leaks reported after the
 // last test).
-const SUBTEST_NAMES_THAT_MISLEAD: &str = r#"package misnamed
-
-import (
-	"testing"
-	"time"
-)
-
-var (
-	quit  = make(chan struct{})
-	gone  = make(chan struct{})
-	never = make(chan struct{})
-)
-
-func init() {
-	go func() {
-		<-quit
-		close(gone)
-	}()
-}
-
-func TestSlash(t *testing.T) {
-	top := t
-	t.Run("a", func(t *testing.T) {
-		t.Parallel()
-		// The test's function has returned; it is about to wait for the
-		// subtests it has.
-		time.Sleep(10 * time.Millisecond)
-		top.Run("a/b", func(t *testing.T) {
-			t.Parallel()
-			<-never
-		})
-		close(quit)
-		<-gone
-		time.Sleep(time.Millisecond)
-	})
-}
-"#;
-
 const SUBTEST_OF_AN_EARLIER_RUNS_T: &str = r#"package oldparent
 
 import (
@@ -4555,15 +4517,19 @@ func TestOther(t *testing.T) {}
 
 #[test]
 fn a_subtest_is_counted_by_its_parent_not_by_its_name() {
+    // The late parallel subtest above, named "a/b".
+    let misnamed = LATE_PARALLEL_SUBTEST
+        .replace("package latepar", "package misnamed")
+        .replace(r#"parent.Run("b""#, r#"parent.Run("a/b""#);
     let m = temp_module(&[
-        ("misnamed/m_test.go", SUBTEST_NAMES_THAT_MISLEAD),
+        ("misnamed/m_test.go", &misnamed),
         ("oldparent/o_test.go", SUBTEST_OF_AN_EARLIER_RUNS_T),
     ]);
     let run = run_in(m.path(), &["./misnamed", "--", "-count=1", "-timeout=60s"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
     let pkg = format!("{M}misnamed");
-    assert_eq!(run.verdict(&pkg, "TestSlash/a/b"), "leaked", "{out}");
+    assert_eq!(run.verdict(&pkg, "TestLateParallel/a/b"), "leaked", "{out}");
     assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
 
     let run = run_in(m.path(), &["./oldparent", "--", "-count=2", "-timeout=60s"], &[]);
