@@ -89,6 +89,13 @@ func (s *leakcheckSession) createdSince(tc *leakcheckTest, background bool) bool
 			if !ok || running+runnable <= 1 || waited >= limit {
 				break
 			}
+			// The scheduler counts a processor whose thread looks for
+			// work as running, and the garbage collector's workers too:
+			// where the runtime lists the goroutines, ask it whether one
+			// of them runs or waits to run.
+			if active, ok := s.lister.othersActive(); ok && !active {
+				break
+			}
 			if waited >= 20*leakchecktime.Microsecond {
 				leakcheckYieldCPU()
 			}
@@ -211,10 +218,34 @@ func (s *leakcheckSession) checkTest(tc *leakcheckTest, created bool) leakcheckO
 
 // glanceClean takes a glance, keeps it for the next test, and reports
 // whether it shows nothing alive that was not alive when the test began
-// (leakcheck_glance), for a test that ran alone. The known set then stays
+// (leakcheck_glance), for a test that ran alone; where the runtime lists
+// the goroutines by id (leakcheckGoroutineIDs), that list instead. The known set then stays
 // current: a full look would have found no goroutine it does not hold.
 func (s *leakcheckSession) glanceClean(tc *leakcheckTest) bool {
-	if !leakcheckCanGlance || !tc.counterOK {
+	if !tc.counterOK {
+		return false
+	}
+	if leakcheckGoroutineIDs != nil {
+		// The runtime lists the goroutines by id: every one alive but
+		// the test's own (which runs this check, unless a panicking
+		// subtest's does: that one is new) was alive when the test
+		// began, or the test gets its full look. The
+		// known set then stays current, exactly (its ids of goroutines
+		// that exited meanwhile are never taken again). No glance is
+		// kept: none is needed.
+		all, counter, ok := s.lister.allKnown(tc.known, tc.gid)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.glance, s.glanceOK = leakcheckGlance{}, false
+		if !ok || !all || s.events != tc.events {
+			return false
+		}
+		if s.knownOK && s.knownCounter == tc.startCounter {
+			s.knownCounter = counter
+		}
+		return true
+	}
+	if !leakcheckCanGlance {
 		return false
 	}
 	// Read before the glance: a goroutine created meanwhile is in the

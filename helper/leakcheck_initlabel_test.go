@@ -13,4 +13,5 @@ import leakcheckarchive "leakcheck.invalid/helper/archive"
 func init() {
 	leakcheckInitLabel = leakcheckarchive.LeakcheckInitLabel
 	leakcheckEndInit = leakcheckarchive.LeakcheckEndInit
+	leakcheckGoroutineIDs = leakcheckarchive.LeakcheckGoroutineIDs
 }

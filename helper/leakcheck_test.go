@@ -494,6 +494,7 @@ type leakcheckSession struct {
 	// alive at a test's start while the creation counter equals
 	// glanceCounter, as known does.
 	glancer       leakcheckGlancer
+	lister        leakcheckIDLister
 	glance        leakcheckGlance
 	glanceCounter uint64
 	glanceOK      bool

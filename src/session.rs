@@ -295,6 +295,10 @@ fn write_overlay(
         minor: tc.minor(),
         // (go's cover tool reads a covered package's files from the disk;
         // a module of that name would make the import ambiguous.)
+        // `LEAKCHECK_PLAIN_RUNTIME=1`: no file added to the runtime (its
+        // packages build as under go test); the glance instead.
+        runtime_list: inject::GOROUTINE_IDS_MINORS.contains(&tc.minor())
+            && !std::env::var_os("LEAKCHECK_PLAIN_RUNTIME").is_some_and(|v| v == "1"),
         init_label_root: tc.overlayable_goroot().filter(|_| {
             !opts.go_test_args.covers_std(&tc.goflags)
                 && !packages

@@ -1595,6 +1595,55 @@ fn a_goroutine_a_glance_took_for_another_is_not_blamed_on_a_later_test() {
     }
 }
 
+/// Where leakcheck adds its function to the runtime (Go 1.26 and 1.27, a
+/// GOROOT go can overlay), a serial test's check lists the goroutines alive
+/// by id instead of glancing: it tells the callback TestNotify leaves from
+/// the identical one that exited while it ran, which the glance cannot
+/// (the test above). `LEAKCHECK_PLAIN_RUNTIME=1` leaves the runtime as it
+/// is: the test binary (`-o`) then has no such function, and the glance's
+/// verdicts are the ones above.
+#[test]
+fn the_runtimes_own_list_tells_a_goroutine_from_an_identical_one_that_exited() {
+    let m = temp_module(&[("notify/notify.go", NOTIFY), ("notify/notify_test.go", NOTIFY_TEST)]);
+    let pkg = format!("{M}notify");
+    let has_list = |bin: &std::path::Path| {
+        let out = std::process::Command::new("go")
+            .args(["tool", "nm"])
+            .arg(bin)
+            .output()
+            .expect("go tool nm runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).contains("runtime.leakcheckGoroutineIDs")
+    };
+    for _ in 0..3 {
+        let bin = m.path().join("listed.test");
+        let run = run_in(m.path(), &["--", "-count=1", "-o", bin.to_str().unwrap()], &[]);
+        let t = |name: &str| run.verdict(&pkg, name);
+        assert_eq!(run.code(), 1, "{}", run.stdout());
+        assert!(has_list(&bin), "the runtime has leakcheck's list");
+        assert_eq!(t("TestWorkers"), "passed", "{}", run.stdout());
+        assert_eq!(t("TestNotify"), "leaked", "{}", run.stdout());
+        assert_eq!(t("TestThird"), "passed", "{}", run.stdout());
+        assert_eq!(
+            run.package(&pkg)["main_leak"]["total"].as_u64().unwrap_or(0),
+            0,
+            "{}",
+            run.stdout()
+        );
+    }
+    let bin = m.path().join("plain.test");
+    let env = [("LEAKCHECK_PLAIN_RUNTIME", "1")];
+    let run = run_in(m.path(), &["--", "-count=1", "-o", bin.to_str().unwrap()], &env);
+    assert!(!has_list(&bin), "LEAKCHECK_PLAIN_RUNTIME=1 leaves the runtime as it is");
+    let after_last = run.package(&pkg)["main_leak"]["total"].as_u64().unwrap_or(0);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    assert!(
+        run.verdict(&pkg, "TestNotify") == "leaked" || after_last == 1,
+        "{}",
+        run.stdout()
+    );
+}
+
 /// A library whose timer callback blocks 110 calls deep: a dump shows 50
 /// innermost and 50 outermost frames of it, a glance 128 innermost.
 const DEEP_LIB: &str = r#"package lib

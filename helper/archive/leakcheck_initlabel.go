@@ -29,6 +29,13 @@ import "unsafe"
 // Test, Benchmark, Fuzz or Example).
 const LeakcheckInitLabel = "(init)"
 
+// LeakcheckGoroutineIDs writes the ids of the user goroutines alive into
+// ids, as many as fit, and returns how many there are and how many of them
+// but the caller run or wait to run, without stopping the world
+// (helper/goruntime): nil unless leakcheck added that file to the runtime,
+// and leakcheck_goroutineids to this package.
+var LeakcheckGoroutineIDs func(ids []uint64) (n, active int)
+
 // leakcheckSetProfLabel sets the calling goroutine's label set. The runtime
 // marks the function for linking (Go 1.23 and later) and keeps its
 // signature (go.dev/issue/67401).

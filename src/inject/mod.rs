@@ -100,6 +100,41 @@ pub const INIT_LABEL_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The runtime function that lists the goroutines alive by id, without
+/// stopping the world (`helper/goruntime`), and the file of the init
+/// label's package that links the helper to it
+/// (`helper/archive/leakcheck_goroutineids.go`): added together, with the
+/// init label's package, for the Go versions whose runtime the function
+/// was checked against ([`GOROUTINE_IDS_MINORS`]); (directory under
+/// GOROOT's `src`, name there, source). In this repository both files are
+/// `//go:build ignore` (they build only inside the standard library); the
+/// overlay's copies are without that line ([`without_ignore`]).
+pub const GOROUTINE_IDS_FILES: &[(&str, &str, &str)] = &[
+    (
+        "runtime",
+        "zz_leakcheck_injected_goroutineids.go",
+        include_str!("../../helper/goruntime/leakcheck_goroutineids.go"),
+    ),
+    (
+        "archive",
+        "zz_leakcheck_injected_goroutineids.go",
+        include_str!("../../helper/archive/leakcheck_goroutineids.go"),
+    ),
+];
+
+/// The Go minor versions whose runtime [`GOROUTINE_IDS_FILES`] builds in
+/// (its function reads the runtime's own list of goroutines and their
+/// states): any other gets the glance instead, never a file that may not
+/// compile.
+pub const GOROUTINE_IDS_MINORS: std::ops::RangeInclusive<u32> = 26..=27;
+
+/// `source` without its first line, `//go:build ignore`.
+fn without_ignore(source: &str) -> &str {
+    source
+        .strip_prefix("//go:build ignore\n")
+        .expect("a file added to the standard library begins with //go:build ignore")
+}
+
 /// How the helper imports the init label's package: in this repository,
 /// as a package of the helper's module; in the overlay, from GOROOT.
 const INIT_LABEL_IMPORT: (&str, &str) = ("\"leakcheck.invalid/helper/archive\"", "\"archive\"");
@@ -298,6 +333,13 @@ pub fn build(
             let copy = dir.path().join(name);
             write_aged(&copy, source).map_err(|e| Error::io("cannot write", &copy, e))?;
             json.replace.insert(archive.join(name), copy);
+        }
+        if target.runtime_list && GOROUTINE_IDS_MINORS.contains(&target.minor) {
+            for (std_dir, name, source) in GOROUTINE_IDS_FILES {
+                let copy = dir.path().join(format!("{std_dir}_{name}"));
+                write_aged(&copy, without_ignore(source)).map_err(|e| Error::io("cannot write", &copy, e))?;
+                json.replace.insert(goroot.join("src").join(std_dir).join(name), copy);
+            }
         }
     }
     let json_path = dir.path().join("overlay.json");
@@ -727,6 +769,11 @@ pub struct Target<'a> {
     /// `src/archive` ([`INIT_LABEL_FILES`]): go overlays no file beneath
     /// GOMODCACHE, where the toolchains GOTOOLCHAIN downloads live.
     pub init_label_root: Option<&'a Path>,
+    /// Whether to add [`GOROUTINE_IDS_FILES`] to the standard library (with
+    /// the init label's package, so only where `init_label_root` is set):
+    /// a Go version of [`GOROUTINE_IDS_MINORS`], unless the user asked for
+    /// the runtime as it is.
+    pub runtime_list: bool,
 }
 
 /// Whether the `//go:embed` pattern takes in the file `name` of the
@@ -986,6 +1033,18 @@ fn placed_outside(name: &str, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The runtime's and the archive package's added files are ignored in
+    /// this repository and built in the overlay: only that line goes.
+    #[test]
+    fn files_added_to_the_standard_library_lose_only_their_ignore_line() {
+        for (std_dir, _, source) in GOROUTINE_IDS_FILES {
+            let added = without_ignore(source);
+            assert!(!added.contains("//go:build"), "{std_dir}");
+            assert!(added.contains(&format!("\npackage {std_dir}\n")), "{std_dir}");
+            assert_eq!(added.len() + "//go:build ignore\n".len(), source.len());
+        }
+    }
 
     #[test]
     fn every_helper_file_has_the_clauses_leakcheck_replaces() {

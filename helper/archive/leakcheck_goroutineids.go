@@ -1,0 +1,21 @@
+//go:build ignore
+
+// This file is not built here: leakcheck adds it to this package, without
+// the constraint above, when it adds helper/goruntime's file to the
+// runtime (Go 1.26 and 1.27, where go can overlay GOROOT), and only then:
+// the function it links to exists only in that runtime. .ci/run vets it
+// in this package.
+
+package archive
+
+import _ "unsafe" // for go:linkname
+
+// runtimeGoroutineIDs is the runtime's leakcheckGoroutineIDs
+// (helper/goruntime), which marks itself for linking.
+//
+//go:linkname runtimeGoroutineIDs runtime.leakcheckGoroutineIDs
+func runtimeGoroutineIDs(ids []uint64) (n, active int)
+
+func init() {
+	LeakcheckGoroutineIDs = runtimeGoroutineIDs
+}
