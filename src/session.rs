@@ -298,7 +298,7 @@ fn write_overlay(
         // `LEAKCHECK_PLAIN_RUNTIME=1`: no file added to the runtime (its
         // packages build as under go test); the glance instead.
         runtime_list: inject::GOROUTINE_IDS_MINORS.contains(&tc.minor())
-            && !std::env::var_os("LEAKCHECK_PLAIN_RUNTIME").is_some_and(|v| v == "1"),
+            && std::env::var_os("LEAKCHECK_PLAIN_RUNTIME").is_none_or(|v| v != "1"),
         init_label_root: tc.overlayable_goroot().filter(|_| {
             !opts.go_test_args.covers_std(&tc.goflags)
                 && !packages
