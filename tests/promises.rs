@@ -2218,10 +2218,18 @@ func TestB(t *testing.T) {
 	close(stop)
 }
 
+// dSpawned is closed once TestD's worker runs: TestC is checked only
+// after that. (Which parallel tests take the four slots first is the
+// scheduler's choice. A CI run once left TestD waiting; TestE's check,
+// first, claimed its own worker, and TestC's check rightly found no
+// unclaimed identical goroutine of another test.)
+var dSpawned = make(chan struct{})
+
 // TestC and TestD do the same through a creator that exits.
 func TestC(t *testing.T) {
 	t.Parallel()
 	spawn()
+	<-dSpawned
 	time.Sleep(100 * time.Millisecond)
 }
 
@@ -2232,6 +2240,7 @@ func TestC(t *testing.T) {
 func TestD(t *testing.T) {
 	t.Parallel()
 	stop := spawn()
+	close(dSpawned)
 	time.Sleep(5 * time.Second)
 	close(stop)
 }
