@@ -2544,7 +2544,7 @@ fn identical_stacks_of_parallel_tests_are_never_swapped_on_older_go() {
             run.stdout()
         );
         assert_eq!(leak("TestC")["total"], 1, "{toolchain}");
-        // On Go 1.26 (the runtime's own list of goroutines) two CI runs
+        // On Go 1.26 two CI runs
         // under the full suite's load reported TestC's goroutine as told
         // exactly (ambiguous 0), with every verdict and count right; it was
         // not reproduced alone, and why is not known yet. What is asserted
