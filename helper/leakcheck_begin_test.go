@@ -380,7 +380,8 @@ func (s *leakcheckSession) writeEnd(tc *leakcheckTest, out leakcheckOutcome, fai
 		TestOf:     out.testOf,
 		Background: background,
 		// A test that was failed says so in its log (end).
-		CutShort: out.cutShort && (background || tc.tb == nil),
+		CutShort:   out.cutShort && (background || tc.tb == nil),
+		EndedEarly: out.endedEarly,
 	}, out.sections())
 }
 

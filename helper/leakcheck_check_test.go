@@ -27,6 +27,10 @@ type leakcheckOutcome struct {
 	// did (checkDeadline), with goroutines left that were not
 	// proven stuck.
 	cutShort bool
+	// endedEarly: the grace period ended before its time, because no
+	// goroutine could run before it was over (leakcheckQuietUntil): what
+	// was left would have been left at its end.
+	endedEarly bool
 	// handedOver: the looker finishes the check (handOver); this is not
 	// its outcome.
 	handedOver bool
@@ -558,6 +562,10 @@ type leakcheckWait struct {
 	// overtime: looks taken after the grace period because the last one
 	// was unsettled.
 	overtime int
+	// quiet: no goroutine could run from just before the last look until
+	// the end of the grace period (leakcheckQuietUntil): that look saw
+	// what the one at its end would see.
+	quiet bool
 	// firstOrphans: the goroutines its first look told by difference;
 	// one that appears later appeared after the test returned.
 	firstOrphans map[uint64]bool
@@ -1088,7 +1096,13 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 			}
 		}
 		proofDue := s.proofProfile != nil && w.proofs < 6 && leakcheckProvable(w.out.leaked) && leakchecktime.Since(w.lastProof) >= 20*leakchecktime.Millisecond
-		if same && !proofDue && len(w.out.leaked) > 0 && leakchecktime.Until(w.deadline) > 0 {
+		// The rest of the grace period is not waited out when nothing can
+		// run before it ends (one exiting right now can).
+		quiet, quietCounter := false, uint64(0)
+		if len(w.out.leaked) > 0 && !proofDue {
+			quiet, quietCounter = leakcheckQuietBefore(w.deadline, w.atTheAlarm)
+		}
+		if same && !proofDue && !quiet && len(w.out.leaked) > 0 && leakchecktime.Until(w.deadline) > 0 {
 			leakcheckPause(&pause, w.deadline)
 			continue
 		}
@@ -1096,6 +1110,8 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 		lastNum = leakcheckruntime.NumGoroutine()
 		snap := s.lookFor([]*leakcheckWait{w})
 		lastCounter, same = snap.counter, snap.counterOK
+		// Nothing ran between the two but this goroutine, which created none.
+		w.quiet = quiet && snap.counterOK && snap.counter == quietCounter
 		switch s.evaluate(w, &snap) {
 		case leakcheckDone:
 			return w.out
@@ -1170,6 +1186,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		w.teardownKnown = true
 	}
 	out.leaked, out.ignored, out.ambiguous, out.byDifference = nil, nil, nil, nil
+	out.endedEarly = false
 	var quota map[string]int
 	quotaMissed := false
 	var jobOf map[uint64]string
@@ -1382,6 +1399,11 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		unsettled = true
 	}
 	left := leakchecktime.Until(w.deadline)
+	if w.quiet && left > 0 {
+		// What this look found stays until the grace period is over.
+		left = 0
+		out.endedEarly = len(out.leaked) > 0
+	}
 	if s.proofProfile != nil && w.proofs < 6 && leakcheckProvable(out.leaked) && (w.proofs == 0 || leakchecktime.Since(w.lastProof) >= 20*leakchecktime.Millisecond || left <= 0) {
 		// Let the GC prove what it can; the marks show in the next look.
 		// Again later if goroutines that were still moving block.

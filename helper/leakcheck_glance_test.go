@@ -3,6 +3,7 @@ package helper
 import (
 	leakcheckruntime "runtime"
 	leakchecksync "sync"
+	leakchecktime "time"
 	leakcheckunsafe "unsafe"
 )
 
@@ -203,6 +204,31 @@ func leakcheckHashPCs(pcs []uintptr) uint64 {
 // the known set holds. It also says how many goroutines but the caller run
 // or wait to run (leakcheckIDLister.othersActive).
 var leakcheckGoroutineIDs func(ids []uint64) (n, active int)
+
+// leakcheckQuietUntil reports whether no goroutine can run in the next
+// left nanoseconds (helper/goruntime): set, and nil, with
+// leakcheckGoroutineIDs.
+var leakcheckQuietUntil func(left int64) bool
+
+// leakcheckQuietBefore reports whether no goroutine can run before
+// deadline (leakcheckQuietUntil), and the creation counter as of then: a
+// look taken next that reads the same counter saw what stays until then.
+// Not when the deadline is the -timeout alarm's: that wait is reported cut
+// short.
+func leakcheckQuietBefore(deadline leakchecktime.Time, atTheAlarm bool) (bool, uint64) {
+	left := leakchecktime.Until(deadline)
+	if leakcheckQuietUntil == nil || atTheAlarm || left <= 0 {
+		return false, 0
+	}
+	before, ok := leakcheckCreated()
+	if !ok || !leakcheckQuietUntil(int64(left)) {
+		return false, 0
+	}
+	if after, ok := leakcheckCreated(); !ok || after != before {
+		return false, 0
+	}
+	return true, before
+}
 
 // leakcheckIDLister lists the goroutines alive, reusing its buffer.
 type leakcheckIDLister struct {

@@ -14,4 +14,5 @@ func init() {
 	leakcheckInitLabel = leakcheckarchive.LeakcheckInitLabel
 	leakcheckEndInit = leakcheckarchive.LeakcheckEndInit
 	leakcheckGoroutineIDs = leakcheckarchive.LeakcheckGoroutineIDs
+	leakcheckQuietUntil = leakcheckarchive.LeakcheckQuietUntil
 }

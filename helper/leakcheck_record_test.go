@@ -49,6 +49,9 @@ type leakcheckRecordHeader struct {
 	// check, -failfast) or of an example: a test that was failed says so
 	// in its own log.
 	CutShort bool `json:"cut_short,omitempty"`
+	// EndedEarly: the check stopped waiting before its grace period was
+	// over, because no goroutine could run before it was.
+	EndedEarly bool `json:"ended_early,omitempty"`
 	// end and exit
 	Leaked  []uint64          `json:"leaked,omitempty"`
 	Ignored []uint64          `json:"ignored,omitempty"`
@@ -203,6 +206,7 @@ func (h *leakcheckRecordHeader) appendJSON(b []byte) []byte {
 	w.bool("alone", h.Alone)
 	w.bool("background", h.Background)
 	w.bool("cut_short", h.CutShort)
+	w.bool("ended_early", h.EndedEarly)
 	w.ids("leaked", h.Leaked)
 	w.ids("ignored", h.Ignored)
 	w.int("looks", h.Looks, true)

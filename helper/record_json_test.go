@@ -29,7 +29,7 @@ func TestRecordHeaderJSONIsEncodingJSONs(t *testing.T) {
 			LabelsInDump: true, Counter: true, Proof: true, UserMain: true,
 			Problems: []string{"bad \"config\"\n", "\x00\x1f\x7f\xff<&>\u2028\u2029é\\"}},
 		{Kind: "end", Test: "TestX/sub\t\"q\"", Run: 2, Failed: true, Skipped: true, Ambiguous: []uint64{1, 2},
-			ByDiff: []uint64{3}, Alone: true, Background: true, CutShort: true, Leaked: []uint64{18446744073709551615}, Ignored: []uint64{5},
+			ByDiff: []uint64{3}, Alone: true, Background: true, CutShort: true, EndedEarly: true, Leaked: []uint64{18446744073709551615}, Ignored: []uint64{5},
 			Looks: 3, TestOf: map[string]string{"9": "TestX/a", "10": "TestX/b\\", "": "\xc3"}},
 		{Kind: "exit", Owners: map[string]string{"1": "TestA"}, NoTests: true, FileLen: 100, FileSum: "00ff", Inode: 1 << 40, Looks: -1},
 	}

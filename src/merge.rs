@@ -619,6 +619,7 @@ mod tests {
             ambiguous: 1,
             by_difference: 1,
             cut_short: true,
+            ended_early: true,
         };
         let test = |name: &str, verdict: Verdict, leak: Option<LeakReport>| TestResult {
             name: name.into(),

@@ -255,6 +255,10 @@ pub struct RecordHeader {
     /// check that did not fail the test, an example's).
     #[serde(default)]
     pub cut_short: bool,
+    /// `end`: the check stopped waiting before the grace period was over,
+    /// because no goroutine could run before it was.
+    #[serde(default)]
+    pub ended_early: bool,
     /// The leaked goroutines' ids.
     #[serde(default)]
     pub leaked: Vec<u64>,

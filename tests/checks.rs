@@ -1644,6 +1644,115 @@ fn the_runtimes_own_list_tells_a_goroutine_from_an_identical_one_that_exited() {
     );
 }
 
+/// Tests whose goroutines outlive them: some exit later on their own (a
+/// timer, a context's deadline, a child process), some never do. The
+/// order matters: a leak that ticks or waits for the network keeps every
+/// later check waiting out its grace period.
+const QUIET_TEST: &str = r#"package quiet
+
+import (
+	"context"
+	"net"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestBlockedForever(t *testing.T) {
+	ch := make(chan int)
+	go func() { <-ch }()
+}
+
+func TestSleepsThenExits(t *testing.T) {
+	go func() { time.Sleep(200 * time.Millisecond) }()
+}
+
+func TestContextDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	t.Cleanup(cancel)
+	go func() { <-ctx.Done() }()
+}
+
+func TestAfterFuncCloses(t *testing.T) {
+	ch := make(chan int)
+	time.AfterFunc(200*time.Millisecond, func() { close(ch) })
+	go func() { <-ch }()
+}
+
+func TestSelectWithTimeout(t *testing.T) {
+	ch := make(chan int)
+	go func() {
+		select {
+		case <-ch:
+		case <-time.After(200 * time.Millisecond):
+		}
+	}()
+}
+
+func TestChildProcess(t *testing.T) {
+	cmd := exec.Command("sleep", "0.2")
+	if err := cmd.Start(); err != nil {
+		t.Skip(err)
+	}
+	go func() { _ = cmd.Wait() }()
+}
+
+func TestWaitsForAMutex(t *testing.T) {
+	var mu sync.Mutex
+	mu.Lock()
+	go func() { mu.Lock() }()
+}
+
+func TestListens(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skip(err)
+	}
+	go func() { _, _ = ln.Accept() }()
+}
+
+func TestBlockedAfterAListener(t *testing.T) {
+	ch := make(chan int)
+	go func() { ch <- 1 }()
+}
+"#;
+
+/// A check stops waiting before its grace period is over only when no
+/// goroutine can run before it ends (the runtime's function leakcheck
+/// adds, Go 1.26 and 1.27): then what is left would still be there at its
+/// end. Every verdict is the one of a check that waits the whole grace
+/// period (`LEAKCHECK_PLAIN_RUNTIME=1`): a goroutine a timer, a deadline or
+/// a child process ends within it passes, and one that waits for the
+/// network keeps its check waiting.
+#[test]
+fn a_grace_period_ends_early_only_when_nothing_can_run_before_it_ends() {
+    let m = temp_module(&[("quiet/quiet_test.go", QUIET_TEST)]);
+    let pkg = format!("{M}quiet");
+    let expected = [
+        ("TestBlockedForever", "leaked", true),
+        ("TestSleepsThenExits", "passed", false),
+        ("TestContextDeadline", "passed", false),
+        ("TestAfterFuncCloses", "passed", false),
+        ("TestSelectWithTimeout", "passed", false),
+        ("TestChildProcess", "passed", false),
+        ("TestWaitsForAMutex", "leaked", true),
+        ("TestListens", "leaked", false),
+        ("TestBlockedAfterAListener", "leaked", false),
+    ];
+    for env in [&[][..], &[("LEAKCHECK_PLAIN_RUNTIME", "1")]] {
+        let run = run_in(m.path(), &["--", "-count=1"], env);
+        assert_eq!(run.code(), 1, "{env:?}: {}", run.stdout());
+        let tests = run.tests();
+        for (name, verdict, early) in expected {
+            let t = &tests[&(pkg.clone(), name.to_string())];
+            assert_eq!(t["verdict"], verdict, "{env:?} {name}: {}", run.stdout());
+            let ended_early = t["leak"]["ended_early"].as_bool().unwrap_or(false);
+            assert_eq!(ended_early, early && env.is_empty(), "{env:?} {name}: {}", run.stdout());
+        }
+    }
+}
+
 /// A library whose timer callback blocks 110 calls deep: a dump shows 50
 /// innermost and 50 outermost frames of it, a glance 128 innermost.
 const DEEP_LIB: &str = r#"package lib

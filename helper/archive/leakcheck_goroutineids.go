@@ -16,6 +16,13 @@ import _ "unsafe" // for go:linkname
 //go:linkname runtimeGoroutineIDs runtime.leakcheckGoroutineIDs
 func runtimeGoroutineIDs(ids []uint64) (n, active int)
 
+// runtimeQuietUntil is the runtime's leakcheckQuietUntil
+// (helper/goruntime).
+//
+//go:linkname runtimeQuietUntil runtime.leakcheckQuietUntil
+func runtimeQuietUntil(left int64) bool
+
 func init() {
 	LeakcheckGoroutineIDs = runtimeGoroutineIDs
+	LeakcheckQuietUntil = runtimeQuietUntil
 }

@@ -36,6 +36,11 @@ const LeakcheckInitLabel = "(init)"
 // and leakcheck_goroutineids to this package.
 var LeakcheckGoroutineIDs func(ids []uint64) (n, active int)
 
+// LeakcheckQuietUntil reports whether no goroutine can run in the next
+// left nanoseconds (helper/goruntime): nil unless leakcheck added that
+// file to the runtime, and leakcheck_goroutineids to this package.
+var LeakcheckQuietUntil func(left int64) bool
+
 // leakcheckSetProfLabel sets the calling goroutine's label set. The runtime
 // marks the function for linking (Go 1.23 and later) and keeps its
 // signature (go.dev/issue/67401).

@@ -106,6 +106,10 @@ pub struct LeakReport {
     /// (a check that failed a test says so in the test's log): one that
     /// was exiting may be among them.
     pub cut_short: bool,
+    /// The check reported them before its grace period was over: no
+    /// goroutine could run before it was (Go 1.26 and 1.27, where
+    /// leakcheck adds its function to the runtime).
+    pub ended_early: bool,
 }
 
 impl LeakReport {
@@ -1915,6 +1919,7 @@ fn leak_reports_split(
             report.looks = rec.header.looks;
             report.proof = proof;
             report.cut_short = rec.header.cut_short;
+            report.ended_early = rec.header.ended_early;
             (k, report)
         })
         .collect()
@@ -2048,6 +2053,7 @@ fn merge_report(into: &mut LeakReport, more: LeakReport) {
     into.ambiguous += more.ambiguous;
     into.by_difference += more.by_difference;
     into.cut_short |= more.cut_short;
+    into.ended_early |= more.ended_early;
     into.known += more.known;
     into.looks = into.looks.max(more.looks);
     into.proof |= more.proof;

@@ -287,6 +287,10 @@ pub struct Leak {
     /// a check that did not fail the test itself.
     #[serde(default)]
     pub cut_short: bool,
+    /// The check reported them before its grace period was over, because
+    /// no goroutine could run before it was.
+    #[serde(default)]
+    pub ended_early: bool,
 }
 
 /// Identical goroutines, counted.
@@ -616,6 +620,7 @@ impl From<&analyse::LeakReport> for Leak {
             ambiguous,
             by_difference,
             cut_short,
+            ended_early,
         } = l;
         Leak {
             total: *total,
@@ -627,6 +632,7 @@ impl From<&analyse::LeakReport> for Leak {
             ambiguous: *ambiguous,
             by_difference: *by_difference,
             cut_short: *cut_short,
+            ended_early: *ended_early,
         }
     }
 }
