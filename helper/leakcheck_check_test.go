@@ -1110,8 +1110,13 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 		lastNum = leakcheckruntime.NumGoroutine()
 		snap := s.lookFor([]*leakcheckWait{w})
 		lastCounter, same = snap.counter, snap.counterOK
-		// Nothing ran between the two but this goroutine, which created none.
-		w.quiet = quiet && snap.counterOK && snap.counter == quietCounter
+		// Nothing ran between the two but this goroutine, which created none;
+		// and still nothing can, after the look's allocations (a collection
+		// they start could run a finalizer that ends one).
+		if quiet && snap.counterOK && snap.counter == quietCounter {
+			again, counter := leakcheckQuietBefore(w.deadline, w.atTheAlarm)
+			w.quiet = again && counter == quietCounter
+		}
 		switch s.evaluate(w, &snap) {
 		case leakcheckDone:
 			return w.out
@@ -1399,7 +1404,10 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		unsettled = true
 	}
 	left := leakchecktime.Until(w.deadline)
-	if w.quiet && left > 0 {
+	// Only this look was quiet (the looker may finish the check).
+	quiet := w.quiet
+	w.quiet = false
+	if quiet && left > 0 {
 		// What this look found stays until the grace period is over.
 		left = 0
 		out.endedEarly = len(out.leaked) > 0

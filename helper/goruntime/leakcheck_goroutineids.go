@@ -18,7 +18,10 @@
 
 package runtime
 
-import _ "unsafe" // for go:linkname
+import (
+	"internal/runtime/atomic"
+	_ "unsafe" // for go:linkname
+)
 
 // leakcheckGoroutineIDs writes the ids of the user goroutines alive into
 // ids, as many as fit, and returns how many there are, and how many of them
@@ -64,9 +67,12 @@ func leakcheckGoroutineIDs(ids []uint64) (n, active int) {
 // leakcheckQuietUntil reports whether no goroutine can run before left
 // nanoseconds have passed, unless something outside the process wakes one
 // (a signal, a cgo thread): every goroutine but the caller waits, none for
-// the network or a file (IO wait) or in a system call, no timer is due
-// before then, no garbage collection is under way and no finalizer or
-// cleanup is queued. That is the runtime's own test for a deadlock
+// the network or a file (IO wait) or in a system call, and none for the
+// world to start again (one that stops it itself, as ReadMemStats does,
+// waits for this stop to end: helper-139), no timer is due before then, no
+// garbage collection is under way or forced before then (sysmon starts one
+// when none ran for two minutes, and its finalizers may end a goroutine)
+// and no finalizer or cleanup is queued. That is the runtime's own test for a deadlock
 // (checkdead), bounded by a deadline. A test whose leftover goroutines are
 // all blocked then keeps them for the rest of its grace period: the
 // helper reports them now instead of sleeping until it ends (the cost of
@@ -82,6 +88,16 @@ func leakcheckQuietUntil(left int64) bool {
 	systemstack(func() {
 		until := nanotime() + left
 		if gcphase != _GCoff || fingStatus.Load()&(fingWake|fingRunningFinalizer) != 0 || gcCleanups.workUnits.Load() != 0 {
+			quiet = false
+			return
+		}
+		if lastgc := int64(atomic.Load64(&memstats.last_gc_nanotime)); lastgc != 0 && gcController.gcPercent.Load() >= 0 && lastgc+forcegcperiod < until {
+			quiet = false
+			return
+		}
+		// (Its bucket's count: a waiter on another semaphore of the bucket
+		// makes it say no, never yes.)
+		if semtable.rootFor(&worldsema).nwait.Load() != 0 || semtable.rootFor(&gcsema).nwait.Load() != 0 {
 			quiet = false
 			return
 		}
