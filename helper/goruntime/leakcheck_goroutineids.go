@@ -72,7 +72,8 @@ func leakcheckGoroutineIDs(ids []uint64) (n, active int) {
 // waits for this stop to end: helper-139), no timer is due before then, no
 // garbage collection is under way or forced before then (sysmon starts one
 // when none ran for two minutes, and its finalizers may end a goroutine)
-// and no finalizer or cleanup is queued. That is the runtime's own test for a deadlock
+// no finalizer or cleanup is queued, and no execution trace runs (go test
+// -trace: its reader is woken by polling). That is the runtime's own test for a deadlock
 // (checkdead), bounded by a deadline. A test whose leftover goroutines are
 // all blocked then keeps them for the rest of its grace period: the
 // helper reports them now instead of sleeping until it ends (the cost of
@@ -87,7 +88,9 @@ func leakcheckQuietUntil(left int64) bool {
 	quiet := true
 	systemstack(func() {
 		until := nanotime() + left
-		if gcphase != _GCoff || fingStatus.Load()&(fingWake|fingRunningFinalizer) != 0 || gcCleanups.workUnits.Load() != 0 {
+		// (An execution trace's reader is woken by the scheduler's polling,
+		// not made runnable: helper-140.)
+		if gcphase != _GCoff || fingStatus.Load()&(fingWake|fingRunningFinalizer) != 0 || gcCleanups.workUnits.Load() != 0 || traceEnabled() || traceShuttingDown() {
 			quiet = false
 			return
 		}
