@@ -73,7 +73,7 @@ func TestClaimsOfASharedStack(t *testing.T) {
 			deadline: time.Now().Add(-time.Millisecond),
 		}
 		w.out.looks = 1
-		if got := s.evaluate(w, &snap); got != leakcheckDone {
+		if got := s.evaluate(w, &snap, false); got != leakcheckDone {
 			t.Fatalf("%s: evaluate = %d, want done", dump, got)
 		}
 		if len(w.out.leaked) != 1 || w.out.leaked[0] == taken {

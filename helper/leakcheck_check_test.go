@@ -562,10 +562,6 @@ type leakcheckWait struct {
 	// overtime: looks taken after the grace period because the last one
 	// was unsettled.
 	overtime int
-	// quiet: no goroutine could run from just before the last look until
-	// the end of the grace period (leakcheckQuietUntil): that look saw
-	// what the one at its end would see.
-	quiet bool
 	// firstOrphans: the goroutines its first look told by difference;
 	// one that appears later appeared after the test returned.
 	firstOrphans map[uint64]bool
@@ -1113,11 +1109,12 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 		// Nothing ran between the two but this goroutine, which created none;
 		// and still nothing can, after the look's allocations (a collection
 		// they start could run a finalizer that ends one).
+		quietLook := false
 		if quiet && snap.counterOK && snap.counter == quietCounter {
 			again, counter := leakcheckQuietBefore(w.deadline, w.atTheAlarm)
-			w.quiet = again && counter == quietCounter
+			quietLook = again && counter == quietCounter
 		}
-		switch s.evaluate(w, &snap) {
+		switch s.evaluate(w, &snap, quietLook) {
 		case leakcheckDone:
 			return w.out
 		case leakcheckSettle:
@@ -1162,8 +1159,10 @@ func (s *leakcheckSession) waitFor(w *leakcheckWait) leakcheckOutcome {
 }
 
 // evaluate decides, from one look, what a check found and whether it is
-// over.
-func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) int {
+// over. quiet: no goroutine could run from just before the look until the
+// end of the grace period (leakcheckQuietUntil): the look saw what the one
+// at its end would see.
+func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot, quiet bool) int {
 	c := w.claim(snap)
 	out := &w.out
 	out.alone = c.alone
@@ -1404,9 +1403,6 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot) i
 		unsettled = true
 	}
 	left := leakchecktime.Until(w.deadline)
-	// Only this look was quiet (the looker may finish the check).
-	quiet := w.quiet
-	w.quiet = false
 	if quiet && left > 0 {
 		// What this look found stays until the grace period is over.
 		left = 0

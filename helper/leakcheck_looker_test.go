@@ -245,7 +245,7 @@ func (s *leakcheckSession) looker() {
 		var done []*leakcheckWait
 		for _, w := range batch {
 			w.out.looks++
-			switch s.evaluate(w, &snap) {
+			switch s.evaluate(w, &snap, false) {
 			case leakcheckDone:
 				done = append(done, w)
 				continue

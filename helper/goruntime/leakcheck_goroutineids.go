@@ -71,10 +71,10 @@ func leakcheckGoroutineIDs(ids []uint64) (n, active int) {
 // world to start again (one that stops it itself, as ReadMemStats does,
 // waits for this stop to end: helper-139), no timer is due before then, no
 // garbage collection is under way or forced before then (sysmon starts one
-// when none ran for two minutes, and its finalizers may end a goroutine)
+// when none ran for two minutes, and its finalizers may end a goroutine),
 // no finalizer or cleanup is queued, and no execution trace runs (go test
-// -trace: its reader is woken by polling). That is the runtime's own test for a deadlock
-// (checkdead), bounded by a deadline. A test whose leftover goroutines are
+// -trace: its reader is woken by polling). That is the runtime's own test
+// for a deadlock (checkdead), bounded by a deadline. A test whose leftover goroutines are
 // all blocked then keeps them for the rest of its grace period: the
 // helper reports them now instead of sleeping until it ends (the cost of
 // every leaking test, 500ms by default). It stops the world, so that what
