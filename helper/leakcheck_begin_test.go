@@ -554,7 +554,7 @@ func leakcheckOwnLabelsFromProfile() ([]string, bool) {
 func leakcheckProbeLabels() bool {
 	found := false
 	leakcheckpprof.Do(leakcheckcontext.Background(), leakcheckpprof.Labels("leakcheck", "probe"), func(leakcheckcontext.Context) {
-		_, header := leakcheckOwnStack()
+		_, _, _, _, header := leakcheckOwnStackCreator()
 		found = leakcheckbytes.Contains(header, []byte("leakcheck"))
 	})
 	return found
@@ -566,8 +566,13 @@ func leakcheckProbeLabels() bool {
 var leakcheckStackBuffers = leakchecksync.Pool{New: func() interface{} { return new([2048]byte) }}
 
 // leakcheckOwnStack returns the current goroutine's id and its header line
-// (with its labels, where the runtime prints them there).
+// (with its labels, where the runtime prints them there); no header where
+// the runtime tells the id and the helper reads label sets itself (the
+// header is read for its labels only where it cannot: inheritedLabels).
 func leakcheckOwnStack() (uint64, []byte) {
+	if leakcheckCurrentID != nil && leakcheckCanDecodeLabelSet {
+		return leakcheckCurrentID(), nil
+	}
 	id, _, _, _, header := leakcheckOwnStackCreator()
 	return id, header
 }
@@ -653,9 +658,12 @@ func leakcheckParentOf(t *leakchecktesting.T) uintptr {
 	return p.Pointer()
 }
 
-// leakcheckOwnID is the current goroutine's id: the header's start is
-// enough.
+// leakcheckOwnID is the current goroutine's id: the runtime's, or the
+// start of its stack's header.
 func leakcheckOwnID() uint64 {
+	if leakcheckCurrentID != nil {
+		return leakcheckCurrentID()
+	}
 	var buf [128]byte
 	n := leakcheckRuntimeStack(buf[:])
 	return leakcheckHeaderID(buf[:n])

@@ -398,6 +398,9 @@ func leakcheckGoVersion() string { return leakcheckruntime.Version() }
 // hidden from dumps until it runs one: one stuck in a test's finalizer
 // shows up without a goroutine being created.)
 func leakcheckCreated() (uint64, bool) {
+	if leakcheckCreatedCount != nil {
+		return leakcheckCreatedCount(), true
+	}
 	sample := []leakcheckmetrics.Sample{
 		{Name: "/sched/goroutines-created:goroutines"},
 		{Name: "/gc/finalizers/queued:finalizers"},

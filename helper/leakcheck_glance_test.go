@@ -210,6 +210,18 @@ var leakcheckGoroutineIDs func(ids []uint64) (n, active int)
 // leakcheckGoroutineIDs.
 var leakcheckQuietUntil func(left int64) bool
 
+// leakcheckCurrentID, leakcheckOthersActive and leakcheckCreatedCount
+// (helper/goruntime) are set, and nil, with leakcheckGoroutineIDs: the
+// calling goroutine's id without formatting its stack (every test's start
+// needs it), whether another user goroutine runs or waits to run without
+// listing them all, and what leakcheckCreated reads without
+// runtime/metrics.
+var (
+	leakcheckCurrentID    func() uint64
+	leakcheckOthersActive func() bool
+	leakcheckCreatedCount func() uint64
+)
+
 // leakcheckQuietBefore reports whether no goroutine can run before
 // deadline (leakcheckQuietUntil), and the creation counter as of then: a
 // look taken next that reads the same counter saw what stays until then.
@@ -279,6 +291,9 @@ func (l *leakcheckIDLister) allKnown(known map[uint64]bool, self uint64) (all bo
 // othersActive reports whether a goroutine other than the caller runs or
 // waits to run; ok false: the runtime cannot tell.
 func (l *leakcheckIDLister) othersActive() (active, ok bool) {
+	if leakcheckOthersActive != nil {
+		return leakcheckOthersActive(), true
+	}
 	if leakcheckGoroutineIDs == nil {
 		return false, false
 	}

@@ -15,4 +15,7 @@ func init() {
 	leakcheckEndInit = leakcheckarchive.LeakcheckEndInit
 	leakcheckGoroutineIDs = leakcheckarchive.LeakcheckGoroutineIDs
 	leakcheckQuietUntil = leakcheckarchive.LeakcheckQuietUntil
+	leakcheckCurrentID = leakcheckarchive.LeakcheckCurrentID
+	leakcheckOthersActive = leakcheckarchive.LeakcheckOthersActive
+	leakcheckCreatedCount = leakcheckarchive.LeakcheckCreatedCount
 }

@@ -1644,6 +1644,132 @@ fn the_runtimes_own_list_tells_a_goroutine_from_an_identical_one_that_exited() {
     );
 }
 
+/// What the three small functions leakcheck adds to the runtime beside its
+/// list (issue 17: every test's start and end paid `runtime.Stack` and
+/// `runtime/metrics` for them) say is what the calls they replace say: the
+/// goroutine's id, the creation counter (goroutines created, finalizers and
+/// cleanups queued and executed), and whether another user goroutine runs
+/// or waits to run. The test calls the helper's own variables (the helper
+/// is compiled into the package); `LEAKCHECK_PLAIN_RUNTIME=1` leaves them
+/// unset, and the test skips itself.
+#[test]
+fn the_runtimes_shortcuts_say_what_the_calls_they_replace_say() {
+    let m = temp_module(&[("agree/agree_test.go", AGREE_TEST)]);
+    let pkg = format!("{M}agree");
+    let run = run_in(m.path(), &["--", "-count=1", "-v"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert_eq!(run.verdict(&pkg, "TestShortcutsAgree"), "passed", "{}", run.stdout());
+    assert!(!run.stdout().contains("SKIP: TestShortcutsAgree"), "{}", run.stdout());
+    let plain = run_in(m.path(), &["--", "-count=1", "-v"], &[("LEAKCHECK_PLAIN_RUNTIME", "1")]);
+    assert_eq!(plain.code(), 0, "{}", plain.stdout());
+    assert_eq!(
+        plain.verdict(&pkg, "TestShortcutsAgree"),
+        "skipped",
+        "{}",
+        plain.stdout()
+    );
+}
+
+const AGREE_TEST: &str = r#"package agree
+
+import (
+	"bytes"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+func stackID() uint64 {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	buf = bytes.TrimPrefix(buf, []byte("goroutine "))
+	id, _ := strconv.ParseUint(string(buf[:bytes.IndexByte(buf, ' ')]), 10, 64)
+	return id
+}
+
+func metricsCount() uint64 {
+	sample := []metrics.Sample{
+		{Name: "/sched/goroutines-created:goroutines"},
+		{Name: "/gc/finalizers/queued:finalizers"},
+		{Name: "/gc/finalizers/executed:finalizers"},
+		{Name: "/gc/cleanups/queued:cleanups"},
+		{Name: "/gc/cleanups/executed:cleanups"},
+	}
+	metrics.Read(sample)
+	var sum uint64
+	for _, s := range sample {
+		sum += s.Value.Uint64()
+	}
+	return sum
+}
+
+func TestShortcutsAgree(t *testing.T) {
+	if leakcheckCurrentID == nil {
+		t.Skip("the runtime is the toolchain's own")
+	}
+	if got, want := leakcheckCurrentID(), stackID(); got != want {
+		t.Errorf("current id %d, runtime.Stack says %d", got, want)
+	}
+	ids := make(chan [2]uint64)
+	go func() { ids <- [2]uint64{leakcheckCurrentID(), stackID()} }()
+	if got := <-ids; got[0] != got[1] {
+		t.Errorf("another goroutine's id %d, runtime.Stack says %d", got[0], got[1])
+	}
+
+	// Equal whenever nothing was created between two reads of the metrics.
+	agreed := false
+	for i := 0; i < 100 && !agreed; i++ {
+		before := metricsCount()
+		got := leakcheckCreatedCount()
+		agreed = before == metricsCount() && got == before
+	}
+	if !agreed {
+		t.Errorf("the created count %d, runtime/metrics %d", leakcheckCreatedCount(), metricsCount())
+	}
+	before := leakcheckCreatedCount()
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go wg.Done()
+	}
+	wg.Wait()
+	if moved := leakcheckCreatedCount() - before; moved < 3 {
+		t.Errorf("three goroutines created moved the count by %d", moved)
+	}
+
+	// A spinning goroutine runs or waits to run until it is stopped.
+	var stop atomic.Bool
+	spun := make(chan struct{})
+	go func() {
+		close(spun)
+		for !stop.Load() {
+		}
+		close(ids)
+	}()
+	<-spun
+	for i := 0; i < 10; i++ {
+		if !leakcheckOthersActive() {
+			t.Fatal("a spinning goroutine is not active")
+		}
+		runtime.Gosched()
+	}
+	stop.Store(true)
+	<-ids
+	// Once it has exited (and the GC's workers are the runtime's), none is.
+	quiet := false
+	for i := 0; i < 10000 && !quiet; i++ {
+		quiet = !leakcheckOthersActive()
+		runtime.Gosched()
+	}
+	if !quiet {
+		t.Error("another goroutine stays active with every other one blocked")
+	}
+}
+"#;
+
 /// Tests whose goroutines outlive them: some exit later on their own (a
 /// timer, a context's deadline, a child process), some never do. The
 /// order matters: a leak that ticks or waits for the network keeps every

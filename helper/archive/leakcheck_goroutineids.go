@@ -22,7 +22,23 @@ func runtimeGoroutineIDs(ids []uint64) (n, active int)
 //go:linkname runtimeQuietUntil runtime.leakcheckQuietUntil
 func runtimeQuietUntil(left int64) bool
 
+// runtimeCurrentID, runtimeOthersActive and runtimeCreatedCount are the
+// runtime's leakcheckCurrentID, leakcheckOthersActive and
+// leakcheckCreatedCount (helper/goruntime).
+//
+//go:linkname runtimeCurrentID runtime.leakcheckCurrentID
+func runtimeCurrentID() uint64
+
+//go:linkname runtimeOthersActive runtime.leakcheckOthersActive
+func runtimeOthersActive() bool
+
+//go:linkname runtimeCreatedCount runtime.leakcheckCreatedCount
+func runtimeCreatedCount() uint64
+
 func init() {
 	LeakcheckGoroutineIDs = runtimeGoroutineIDs
 	LeakcheckQuietUntil = runtimeQuietUntil
+	LeakcheckCurrentID = runtimeCurrentID
+	LeakcheckOthersActive = runtimeOthersActive
+	LeakcheckCreatedCount = runtimeCreatedCount
 }

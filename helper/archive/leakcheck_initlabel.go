@@ -41,6 +41,17 @@ var LeakcheckGoroutineIDs func(ids []uint64) (n, active int)
 // file to the runtime, and leakcheck_goroutineids to this package.
 var LeakcheckQuietUntil func(left int64) bool
 
+// LeakcheckCurrentID is the calling goroutine's id, LeakcheckOthersActive
+// whether a user goroutine other than the caller runs or waits to run, and
+// LeakcheckCreatedCount the goroutines created plus the finalizers and
+// cleanups queued and executed (helper/goruntime): nil, like
+// LeakcheckGoroutineIDs, unless leakcheck added that file to the runtime.
+var (
+	LeakcheckCurrentID    func() uint64
+	LeakcheckOthersActive func() bool
+	LeakcheckCreatedCount func() uint64
+)
+
 // leakcheckSetProfLabel sets the calling goroutine's label set. The runtime
 // marks the function for linking (Go 1.23 and later) and keeps its
 // signature (go.dev/issue/67401).
