@@ -401,6 +401,12 @@ func leakcheckCreated() (uint64, bool) {
 	if leakcheckCreatedCount != nil {
 		return leakcheckCreatedCount(), true
 	}
+	return leakcheckCreatedFromMetrics()
+}
+
+// leakcheckCreatedFromMetrics is leakcheckCreated through runtime/metrics,
+// where the runtime has no leakcheckCreatedCount.
+func leakcheckCreatedFromMetrics() (uint64, bool) {
 	sample := []leakcheckmetrics.Sample{
 		{Name: "/sched/goroutines-created:goroutines"},
 		{Name: "/gc/finalizers/queued:finalizers"},
