@@ -100,7 +100,7 @@ func (s *leakcheckSession) createdSince(tc *leakcheckTest, background bool) bool
 			// alive: the list costs more than the wait it saves (some
 			// 15µs at 1,000, 150µs at 10,000).
 			if leakcheckruntime.NumGoroutine() <= 1000 {
-				if active, ok := s.lister.othersActive(); ok && !active {
+				if active, ok := leakcheckOthersRun(); ok && !active {
 					break
 				}
 			}

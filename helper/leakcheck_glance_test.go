@@ -201,9 +201,8 @@ func leakcheckHashPCs(pcs []uintptr) uint64 {
 // serial test's check takes it instead of a glance: some 2µs at 100
 // goroutines alive against a glance's 100µs or more (two stops of the
 // world, every stack unwound), and it has ids, so it tells exactly what
-// the known set holds. It also says how many goroutines but the caller run
-// or wait to run (leakcheckIDLister.othersActive).
-var leakcheckGoroutineIDs func(ids []uint64) (n, active int)
+// the known set holds.
+var leakcheckGoroutineIDs func(ids []uint64) (n int)
 
 // leakcheckQuietUntil reports whether no goroutine can run in the next
 // left nanoseconds (helper/goruntime): set, and nil, with
@@ -270,7 +269,7 @@ func (l *leakcheckIDLister) allKnown(known map[uint64]bool, self uint64) (all bo
 		if !ok {
 			return false, 0, false
 		}
-		n, _ := leakcheckGoroutineIDs(l.ids)
+		n := leakcheckGoroutineIDs(l.ids)
 		if n > len(l.ids) {
 			l.ids = make([]uint64, n+n/4+64)
 			continue
@@ -288,17 +287,11 @@ func (l *leakcheckIDLister) allKnown(known map[uint64]bool, self uint64) (all bo
 	return false, 0, false
 }
 
-// othersActive reports whether a goroutine other than the caller runs or
-// waits to run; ok false: the runtime cannot tell.
-func (l *leakcheckIDLister) othersActive() (active, ok bool) {
-	if leakcheckOthersActive != nil {
-		return leakcheckOthersActive(), true
-	}
-	if leakcheckGoroutineIDs == nil {
+// leakcheckOthersRun reports whether a goroutine other than the caller
+// runs or waits to run; ok false: the runtime cannot tell.
+func leakcheckOthersRun() (active, ok bool) {
+	if leakcheckOthersActive == nil {
 		return false, false
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	_, n := leakcheckGoroutineIDs(l.ids)
-	return n > 0, true
+	return leakcheckOthersActive(), true
 }

@@ -14,7 +14,7 @@ import _ "unsafe" // for go:linkname
 // (helper/goruntime), which marks itself for linking.
 //
 //go:linkname runtimeGoroutineIDs runtime.leakcheckGoroutineIDs
-func runtimeGoroutineIDs(ids []uint64) (n, active int)
+func runtimeGoroutineIDs(ids []uint64) (n int)
 
 // runtimeQuietUntil is the runtime's leakcheckQuietUntil
 // (helper/goruntime).

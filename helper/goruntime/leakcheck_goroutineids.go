@@ -24,20 +24,14 @@ import (
 )
 
 // leakcheckGoroutineIDs writes the ids of the user goroutines alive into
-// ids, as many as fit, and returns how many there are, and how many of them
-// but the caller run or wait to run (a job's goroutine the caller woke, one
-// on its way out): the helper waits for those to settle before it looks,
-// which the scheduler's counts cannot tell it (they count a processor
-// whose thread looks for work as running, and the garbage collector's
-// workers). It holds the lock that guards the list of goroutines, so none
+// ids, as many as fit, and returns how many there are. It holds the lock that guards the list of goroutines, so none
 // is added to the list meanwhile; a dead goroutine taken up again is not
 // (its id changes): the caller reads the creation counter before and
 // after, and trusts the ids only when no goroutine was created in between.
 // A goroutine that exits meanwhile may or may not be listed.
 //
 //go:linkname leakcheckGoroutineIDs
-func leakcheckGoroutineIDs(ids []uint64) (n, active int) {
-	self := getg()
+func leakcheckGoroutineIDs(ids []uint64) (n int) {
 	// On the system stack: the walk holds a runtime lock, under which
 	// the caller's stack must not grow.
 	systemstack(func() {
@@ -53,15 +47,9 @@ func leakcheckGoroutineIDs(ids []uint64) (n, active int) {
 				ids[n] = gp.goid
 			}
 			n++
-			switch status {
-			case _Grunnable, _Grunning, _Gpreempted, _Gcopystack:
-				if gp != self {
-					active++
-				}
-			}
 		})
 	})
-	return n, active
+	return n
 }
 
 // leakcheckQuietUntil reports whether no goroutine can run before left
@@ -147,9 +135,12 @@ func leakcheckCurrentID() uint64 {
 }
 
 // leakcheckOthersActive reports whether a user goroutine other than the
-// caller runs or waits to run: leakcheckGoroutineIDs's second result
-// without its list, which asks the symbol table whether each goroutine
-// alive is the runtime's; this asks only of those that run.
+// caller runs or waits to run (a job's goroutine the caller woke, one on
+// its way out): the helper waits for those to settle before it looks,
+// which the scheduler's counts cannot tell it (they count a processor
+// whose thread looks for work as running, and the garbage collector's
+// workers). It asks the symbol table whether a goroutine is the runtime's
+// only of those that run (leakcheckGoroutineIDs must ask it of all).
 //
 //go:linkname leakcheckOthersActive
 func leakcheckOthersActive() bool {
