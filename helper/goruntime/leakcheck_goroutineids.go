@@ -20,7 +20,7 @@ package runtime
 
 import (
 	"internal/runtime/atomic"
-	_ "unsafe" // for go:linkname
+	"unsafe"
 )
 
 // leakcheckGoroutineIDs writes the ids of the user goroutines alive into
@@ -86,9 +86,7 @@ func leakcheckQuietUntil(left int64) bool {
 			quiet = false
 			return
 		}
-		// (Its bucket's count: a waiter on another semaphore of the bucket
-		// makes it say no, never yes.)
-		if semtable.rootFor(&worldsema).nwait.Load() != 0 || semtable.rootFor(&gcsema).nwait.Load() != 0 {
+		if leakcheckSemaWaited(&worldsema) || leakcheckSemaWaited(&gcsema) {
 			quiet = false
 			return
 		}
@@ -122,6 +120,32 @@ func leakcheckQuietUntil(left int64) bool {
 	})
 	startTheWorld(stw)
 	return quiet
+}
+
+// leakcheckSemaWaited reports whether a goroutine is parked on the
+// semaphore at addr. Its bucket's count of waiters is not enough: the
+// runtime hashes semaphores into 251 buckets, and one of a sync.Mutex in
+// the same bucket as the world's (a parked goroutine of a test waiting for
+// a lock) kept every later check waiting out its grace period. Called with
+// the world stopped: nobody holds the bucket's lock, and a goroutine on its
+// way into or out of the tree runs, which says not quiet by itself.
+func leakcheckSemaWaited(addr *uint32) bool {
+	root := semtable.rootFor(addr)
+	if root.nwait.Load() == 0 {
+		return false
+	}
+	want := uintptr(unsafe.Pointer(addr))
+	for t := root.treap; t != nil; {
+		switch at := t.elem.uintptr(); {
+		case want == at:
+			return true
+		case want < at:
+			t = t.prev
+		default:
+			t = t.next
+		}
+	}
+	return false
 }
 
 // leakcheckCurrentID is the calling goroutine's id. Every test's start
