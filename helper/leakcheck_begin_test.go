@@ -216,7 +216,7 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	}
 	tc.subs = append(tc.subs, t)
 	s.mu.Unlock()
-	self, creator, creatorFn, runs, header := leakcheckOwnStackCreator()
+	self, creator, creatorFn, runs, header := leakcheckSubStart(t)
 	s.mu.Lock()
 	// Counted for onlySubtestsCreated: a goroutine t.Run started on its
 	// parent's own goroutine, the parent being the test itself or a
@@ -629,10 +629,79 @@ func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, runs uint
 	return id, creator, string(line[:k]), runs, header
 }
 
+// leakcheckSubStart is leakcheckOwnStackCreator for a subtest's start
+// (sub): where the runtime tells the goroutine's id and creator, and the
+// helper reads label sets itself, nothing is formatted (each subtest of a
+// table test formatted its stack, a third of the helper's time in a
+// package of table tests). The T that testing.tRunner runs is then t when
+// the function that called the helper was called by tRunner itself (it
+// passes its own T), and 0 otherwise, which only makes the test's count
+// of subtests unsure.
+func leakcheckSubStart(t *leakchecktesting.T) (id, creator uint64, creatorFn string, runs uintptr, header []byte) {
+	if leakcheckCurrentID == nil || leakcheckCreator == nil || !leakcheckCanDecodeLabelSet {
+		return leakcheckOwnStackCreator()
+	}
+	creator, creatorFn = leakcheckCreator()
+	if leakcheckCalledByTRunner() {
+		runs = uintptr(leakcheckunsafe.Pointer(t))
+	}
+	return leakcheckCurrentID(), creator, creatorFn, runs, nil
+}
+
+// leakcheckCalledByTRunner reports whether the first function above the
+// helper's own frames was called by testing.tRunner. (Each logical frame
+// by its name alone: runtime.Callers gives one pc per frame, inlined ones
+// too, and FuncForPC names the function at each; runtime.Frames would work
+// out every frame's file and line too, which cost as much as formatting
+// the stack.)
+func leakcheckCalledByTRunner() bool {
+	var pcs [16]uintptr
+	n := leakcheckruntime.Callers(2, pcs[:])
+	for i := 0; i+1 < n; i++ {
+		f := leakcheckruntime.FuncForPC(pcs[i] - 1)
+		if f == nil {
+			return false
+		}
+		if name := f.Name(); leakcheckIsHelperFunc(name) {
+			continue
+		}
+		caller := leakcheckruntime.FuncForPC(pcs[i+1] - 1)
+		return caller != nil && caller.Name() == "testing.tRunner"
+	}
+	return false
+}
+
+// leakcheckIsHelperFunc reports whether the function named name (as the
+// runtime names it) is one of the helper's: every name it adds to a
+// package begins with leakcheck.
+func leakcheckIsHelperFunc(name string) bool {
+	name = name[leakcheckstrings.LastIndexByte(name, '/')+1:]
+	return leakcheckstrings.Contains(name, ".leakcheck") || leakcheckstrings.Contains(name, ".(*leakcheck")
+}
+
 // leakcheckCommonOf is the address of tb's testing state (the common a T,
 // B or F embeds), which a subtest's parent link points to; 0 when this
 // testing package has none.
 func leakcheckCommonOf(tb interface{}) uintptr {
+	l := leakcheckLinks()
+	switch v := tb.(type) {
+	case *leakchecktesting.T:
+		if v != nil && l.t.ok {
+			return uintptr(leakcheckunsafe.Pointer(v)) + l.t.offset
+		}
+		return 0
+	case *leakchecktesting.B:
+		if v != nil && l.b.ok {
+			return uintptr(leakcheckunsafe.Pointer(v)) + l.b.offset
+		}
+		return 0
+	}
+	return leakcheckCommonOfValue(tb)
+}
+
+// leakcheckCommonOfValue is leakcheckCommonOf by reflection, for what is
+// not a T or B (a *testing.F).
+func leakcheckCommonOfValue(tb interface{}) uintptr {
 	v := leakcheckreflect.ValueOf(tb)
 	if v.Kind() != leakcheckreflect.Ptr || v.IsNil() || v.Elem().Kind() != leakcheckreflect.Struct {
 		return 0
@@ -648,15 +717,51 @@ func leakcheckCommonOf(tb interface{}) uintptr {
 // subtest that t is a subtest of (testing's parent link); 0 when this
 // testing package has none.
 func leakcheckParentOf(t *leakchecktesting.T) uintptr {
-	if leakcheckCommonOf(t) == 0 {
+	l := leakcheckLinks()
+	if t == nil || !l.t.ok || !l.parent.ok {
 		return 0
 	}
-	p := leakcheckreflect.ValueOf(t).Elem().FieldByName("common").FieldByName("parent")
-	if !p.IsValid() || p.Kind() != leakcheckreflect.Ptr || p.IsNil() {
-		return 0
-	}
-	return p.Pointer()
+	return *(*uintptr)(leakcheckunsafe.Pointer(uintptr(leakcheckunsafe.Pointer(t)) + l.t.offset + l.parent.offset))
 }
+
+// leakcheckField is where a field of package testing's types lies, when
+// it is there (ok) with the type the helper reads it as.
+type leakcheckField struct {
+	offset uintptr
+	ok     bool
+}
+
+// leakcheckLinks finds, once, where T and B keep their common, and where
+// a common keeps its parent: every subtest's start reads them, and
+// finding them by name each time (reflection) was a tenth of the helper's
+// time in a package of table tests.
+func leakcheckLinks() *leakcheckTestingLinks {
+	leakcheckLinksOnce.Do(func() {
+		common := func(tb interface{}) leakcheckField {
+			f, ok := leakcheckreflect.TypeOf(tb).Elem().FieldByName("common")
+			if !ok || len(f.Index) != 1 || f.Type.Kind() != leakcheckreflect.Struct {
+				return leakcheckField{}
+			}
+			return leakcheckField{offset: f.Offset, ok: true}
+		}
+		l := &leakcheckLinksFound
+		l.t, l.b = common((*leakchecktesting.T)(nil)), common((*leakchecktesting.B)(nil))
+		if f, ok := leakcheckreflect.TypeOf((*leakchecktesting.T)(nil)).Elem().FieldByName("common"); ok && l.t.ok {
+			if p, ok := f.Type.FieldByName("parent"); ok && len(p.Index) == 1 && p.Type.Kind() == leakcheckreflect.Ptr {
+				l.parent = leakcheckField{offset: p.Offset, ok: true}
+			}
+		}
+	})
+	return &leakcheckLinksFound
+}
+
+// leakcheckTestingLinks: leakcheckLinks.
+type leakcheckTestingLinks struct{ t, b, parent leakcheckField }
+
+var (
+	leakcheckLinksOnce  leakchecksync.Once
+	leakcheckLinksFound leakcheckTestingLinks
+)
 
 // leakcheckOwnID is the current goroutine's id: the runtime's, or the
 // start of its stack's header.

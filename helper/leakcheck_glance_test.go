@@ -209,16 +209,18 @@ var leakcheckGoroutineIDs func(ids []uint64) (n int)
 // leakcheckGoroutineIDs.
 var leakcheckQuietUntil func(left int64) bool
 
-// leakcheckCurrentID, leakcheckOthersActive and leakcheckCreatedCount
-// (helper/goruntime) are set, and nil, with leakcheckGoroutineIDs: the
-// calling goroutine's id without formatting its stack (every test's start
-// needs it), whether another user goroutine runs or waits to run without
-// listing them all, and what leakcheckCreated reads without
-// runtime/metrics.
+// leakcheckCurrentID, leakcheckOthersActive, leakcheckCreatedCount and
+// leakcheckCreator (helper/goruntime) are set, and nil, with
+// leakcheckGoroutineIDs: the calling goroutine's id without formatting its
+// stack (every test's start needs it), whether another user goroutine runs
+// or waits to run without listing them all, what leakcheckCreated reads
+// without runtime/metrics, and the "created by" line of the calling
+// goroutine's stack trace without the rest (every subtest's start needs it).
 var (
 	leakcheckCurrentID    func() uint64
 	leakcheckOthersActive func() bool
 	leakcheckCreatedCount func() uint64
+	leakcheckCreator      func() (parent uint64, fn string)
 )
 
 // leakcheckQuietBefore reports whether no goroutine can run before

@@ -18,4 +18,5 @@ func init() {
 	leakcheckCurrentID = leakcheckarchive.LeakcheckCurrentID
 	leakcheckOthersActive = leakcheckarchive.LeakcheckOthersActive
 	leakcheckCreatedCount = leakcheckarchive.LeakcheckCreatedCount
+	leakcheckCreator = leakcheckarchive.LeakcheckCreator
 }

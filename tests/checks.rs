@@ -1658,16 +1658,15 @@ fn the_runtimes_shortcuts_say_what_the_calls_they_replace_say() {
     let pkg = format!("{M}agree");
     let run = run_in(m.path(), &["--", "-count=1", "-v"], &[]);
     assert_eq!(run.code(), 0, "{}", run.stdout());
-    assert_eq!(run.verdict(&pkg, "TestShortcutsAgree"), "passed", "{}", run.stdout());
-    assert!(!run.stdout().contains("SKIP: TestShortcutsAgree"), "{}", run.stdout());
+    for test in ["TestShortcutsAgree", "TestSubStartAgrees"] {
+        assert_eq!(run.verdict(&pkg, test), "passed", "{}", run.stdout());
+        assert!(!run.stdout().contains(&format!("SKIP: {test}")), "{}", run.stdout());
+    }
     let plain = run_in(m.path(), &["--", "-count=1", "-v"], &[("LEAKCHECK_PLAIN_RUNTIME", "1")]);
     assert_eq!(plain.code(), 0, "{}", plain.stdout());
-    assert_eq!(
-        plain.verdict(&pkg, "TestShortcutsAgree"),
-        "skipped",
-        "{}",
-        plain.stdout()
-    );
+    for test in ["TestShortcutsAgree", "TestSubStartAgrees"] {
+        assert_eq!(plain.verdict(&pkg, test), "skipped", "{}", plain.stdout());
+    }
 }
 
 const AGREE_TEST: &str = r#"package agree
@@ -1757,6 +1756,52 @@ func TestShortcutsAgree(t *testing.T) {
 	}
 	if !quiet {
 		t.Error("another goroutine stays active with every other one blocked")
+	}
+}
+
+// A subtest's start reads what its stack trace says (its id, creator, and
+// the T its testing.tRunner runs) without formatting it; the T only when
+// the function testing.tRunner called asks (0 otherwise: unsure, never
+// another subtest's).
+func TestSubStartAgrees(t *testing.T) {
+	if leakcheckCreator == nil {
+		t.Skip("the runtime is the toolchain's own")
+	}
+	agree := func(t *testing.T, id, creator uint64, fn string, runs uintptr, byTRunner bool) {
+		t.Helper()
+		wid, wcreator, wfn, wruns, _ := leakcheckOwnStackCreator()
+		if id != wid || creator != wcreator || fn != wfn {
+			t.Errorf("start (%d, %d, %q), the stack says (%d, %d, %q)", id, creator, fn, wid, wcreator, wfn)
+		}
+		if byTRunner && runs != wruns || !byTRunner && runs != 0 {
+			t.Errorf("runs %#x, the stack says %#x (called by tRunner: %v)", runs, wruns, byTRunner)
+		}
+	}
+	var sibling *testing.T
+	t.Run("direct", func(t *testing.T) {
+		sibling = t
+		id, creator, fn, runs, _ := leakcheckSubStart(t)
+		agree(t, id, creator, fn, runs, true)
+		if fn != "testing.(*T).Run" || runs == 0 {
+			t.Errorf("created by %q, runs %#x", fn, runs)
+		}
+	})
+	t.Run("helper", func(t *testing.T) { subStartInHelper(t, t) })
+	t.Run("sibling", func(t *testing.T) { subStartInHelper(t, sibling) })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		id, creator, fn, runs, _ := leakcheckSubStart(t)
+		agree(t, id, creator, fn, runs, false)
+	}()
+	<-done
+}
+
+func subStartInHelper(t, of *testing.T) {
+	id, creator, fn, runs, _ := leakcheckSubStart(of)
+	wid, wcreator, wfn, _, _ := leakcheckOwnStackCreator()
+	if id != wid || creator != wcreator || fn != wfn || runs != 0 {
+		t.Errorf("start (%d, %d, %q, %#x), the stack says (%d, %d, %q)", id, creator, fn, runs, wid, wcreator, wfn)
 	}
 }
 "#;

@@ -35,10 +35,16 @@ func runtimeOthersActive() bool
 //go:linkname runtimeCreatedCount runtime.leakcheckCreatedCount
 func runtimeCreatedCount() uint64
 
+// runtimeCreator is the runtime's leakcheckCreator (helper/goruntime).
+//
+//go:linkname runtimeCreator runtime.leakcheckCreator
+func runtimeCreator() (parent uint64, fn string)
+
 func init() {
 	LeakcheckGoroutineIDs = runtimeGoroutineIDs
 	LeakcheckQuietUntil = runtimeQuietUntil
 	LeakcheckCurrentID = runtimeCurrentID
 	LeakcheckOthersActive = runtimeOthersActive
 	LeakcheckCreatedCount = runtimeCreatedCount
+	LeakcheckCreator = runtimeCreator
 }

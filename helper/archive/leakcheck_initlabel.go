@@ -43,12 +43,14 @@ var LeakcheckQuietUntil func(left int64) bool
 // LeakcheckCurrentID is the calling goroutine's id, LeakcheckOthersActive
 // whether a user goroutine other than the caller runs or waits to run, and
 // LeakcheckCreatedCount the goroutines created plus the finalizers and
-// cleanups queued and executed (helper/goruntime): nil, like
+// cleanups queued and executed, LeakcheckCreator the calling goroutine's
+// creator and the function it was created in (helper/goruntime): nil, like
 // LeakcheckGoroutineIDs, unless leakcheck added that file to the runtime.
 var (
 	LeakcheckCurrentID    func() uint64
 	LeakcheckOthersActive func() bool
 	LeakcheckCreatedCount func() uint64
+	LeakcheckCreator      func() (parent uint64, fn string)
 )
 
 // leakcheckSetProfLabel sets the calling goroutine's label set. The runtime

@@ -19,6 +19,7 @@
 package runtime
 
 import (
+	"internal/abi"
 	"internal/runtime/atomic"
 	"unsafe"
 )
@@ -156,6 +157,23 @@ func leakcheckSemaWaited(addr *uint32) bool {
 //go:linkname leakcheckCurrentID
 func leakcheckCurrentID() uint64 {
 	return getg().goid
+}
+
+// leakcheckCreator is what the last lines of the calling goroutine's stack
+// trace say: the goroutine that created it and the function it was
+// created in ("created by testing.(*T).Run in goroutine 7"); 0 and "" where
+// the trace has no such line. Every subtest's start needs them, and
+// formatted the subtest's whole stack for them.
+//
+//go:linkname leakcheckCreator
+func leakcheckCreator() (parent uint64, fn string) {
+	gp := getg()
+	// As printcreatedby decides.
+	f := findfunc(gp.gopc)
+	if !f.valid() || !showframe(f.srcFunc(), gp, false, abi.FuncIDNormal) || gp.goid == 1 {
+		return 0, ""
+	}
+	return gp.parentGoid, funcNameForPrint(funcname(f))
 }
 
 // leakcheckOthersActive reports whether a user goroutine other than the
