@@ -631,21 +631,19 @@ func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, runs uint
 
 // leakcheckSubStart is leakcheckOwnStackCreator for a subtest's start
 // (sub): where the runtime tells the goroutine's id and creator, and the
-// helper reads label sets itself, nothing is formatted (each subtest of a
-// table test formatted its stack, a third of the helper's time in a
-// package of table tests). The T that testing.tRunner runs is then t when
-// the function that called the helper was called by tRunner itself (it
-// passes its own T), and 0 otherwise, which only makes the test's count
-// of subtests unsure.
+// helper reads label sets itself, nothing is formatted when the function
+// that called the helper was called by testing.tRunner itself, which
+// passes it the T it runs (each subtest of a table test formatted its
+// stack, a third of the helper's time in a package of table tests).
+// Otherwise (a test-file function a subtest reaches through code outside
+// the test files, a fuzz target's seed called through reflection) only
+// the stack says which T the goroutine's tRunner runs.
 func leakcheckSubStart(t *leakchecktesting.T) (id, creator uint64, creatorFn string, runs uintptr, header []byte) {
-	if leakcheckCurrentID == nil || leakcheckCreator == nil || !leakcheckCanDecodeLabelSet {
+	if leakcheckCurrentID == nil || leakcheckCreator == nil || !leakcheckCanDecodeLabelSet || !leakcheckCalledByTRunner() {
 		return leakcheckOwnStackCreator()
 	}
 	creator, creatorFn = leakcheckCreator()
-	if leakcheckCalledByTRunner() {
-		runs = uintptr(leakcheckunsafe.Pointer(t))
-	}
-	return leakcheckCurrentID(), creator, creatorFn, runs, nil
+	return leakcheckCurrentID(), creator, creatorFn, uintptr(leakcheckunsafe.Pointer(t)), nil
 }
 
 // leakcheckCalledByTRunner reports whether the first function above the

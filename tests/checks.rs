@@ -1760,49 +1760,41 @@ func TestShortcutsAgree(t *testing.T) {
 }
 
 // A subtest's start reads what its stack trace says (its id, creator, and
-// the T its testing.tRunner runs) without formatting it; the T only when
-// the function testing.tRunner called asks (0 otherwise: unsure, never
-// another subtest's).
+// the T its testing.tRunner runs) without formatting it when the function
+// testing.tRunner called asks, and formats it otherwise: the same either
+// way (the sibling's T is not the one the goroutine runs).
 func TestSubStartAgrees(t *testing.T) {
 	if leakcheckCreator == nil {
 		t.Skip("the runtime is the toolchain's own")
 	}
-	agree := func(t *testing.T, id, creator uint64, fn string, runs uintptr, byTRunner bool) {
+	agree := func(t *testing.T, of *testing.T) {
 		t.Helper()
+		id, creator, fn, runs, _ := leakcheckSubStart(of)
 		wid, wcreator, wfn, wruns, _ := leakcheckOwnStackCreator()
-		if id != wid || creator != wcreator || fn != wfn {
-			t.Errorf("start (%d, %d, %q), the stack says (%d, %d, %q)", id, creator, fn, wid, wcreator, wfn)
-		}
-		if byTRunner && runs != wruns || !byTRunner && runs != 0 {
-			t.Errorf("runs %#x, the stack says %#x (called by tRunner: %v)", runs, wruns, byTRunner)
+		if id != wid || creator != wcreator || fn != wfn || runs != wruns {
+			t.Errorf("start (%d, %d, %q, %#x), the stack says (%d, %d, %q, %#x)", id, creator, fn, runs, wid, wcreator, wfn, wruns)
 		}
 	}
 	var sibling *testing.T
 	t.Run("direct", func(t *testing.T) {
 		sibling = t
 		id, creator, fn, runs, _ := leakcheckSubStart(t)
-		agree(t, id, creator, fn, runs, true)
+		wid, wcreator, wfn, wruns, _ := leakcheckOwnStackCreator()
+		if id != wid || creator != wcreator || fn != wfn || runs != wruns {
+			t.Errorf("start (%d, %d, %q, %#x), the stack says (%d, %d, %q, %#x)", id, creator, fn, runs, wid, wcreator, wfn, wruns)
+		}
 		if fn != "testing.(*T).Run" || runs == 0 {
 			t.Errorf("created by %q, runs %#x", fn, runs)
 		}
 	})
-	t.Run("helper", func(t *testing.T) { subStartInHelper(t, t) })
-	t.Run("sibling", func(t *testing.T) { subStartInHelper(t, sibling) })
+	t.Run("helper", func(t *testing.T) { agree(t, t) })
+	t.Run("sibling", func(t *testing.T) { agree(t, sibling) })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		id, creator, fn, runs, _ := leakcheckSubStart(t)
-		agree(t, id, creator, fn, runs, false)
+		agree(t, t)
 	}()
 	<-done
-}
-
-func subStartInHelper(t, of *testing.T) {
-	id, creator, fn, runs, _ := leakcheckSubStart(of)
-	wid, wcreator, wfn, _, _ := leakcheckOwnStackCreator()
-	if id != wid || creator != wcreator || fn != wfn || runs != 0 {
-		t.Errorf("start (%d, %d, %q, %#x), the stack says (%d, %d, %q)", id, creator, fn, runs, wid, wcreator, wfn)
-	}
 }
 "#;
 
