@@ -670,11 +670,12 @@ func leakcheckCalledByTRunner() bool {
 }
 
 // leakcheckIsHelperFunc reports whether the function named name (as the
-// runtime names it) is one of the helper's: every name it adds to a
-// package begins with leakcheck.
+// runtime names it: "path/pkg.Func", a dot in pkg written %2e) is one of
+// the helper's: every name it adds to a package begins with leakcheck.
 func leakcheckIsHelperFunc(name string) bool {
 	name = name[leakcheckstrings.LastIndexByte(name, '/')+1:]
-	return leakcheckstrings.Contains(name, ".leakcheck") || leakcheckstrings.Contains(name, ".(*leakcheck")
+	name = name[leakcheckstrings.IndexByte(name, '.')+1:]
+	return leakcheckstrings.HasPrefix(name, "leakcheck") || leakcheckstrings.HasPrefix(name, "(*leakcheck")
 }
 
 // leakcheckCommonOf is the address of tb's testing state (the common a T,
