@@ -671,11 +671,23 @@ func leakcheckCalledByTRunner() bool {
 
 // leakcheckIsHelperFunc reports whether the function named name (as the
 // runtime names it: "path/pkg.Func", a dot in pkg written %2e) is one of
-// the helper's: every name it adds to a package begins with leakcheck.
+// the helper's on the way from a test's function to sub, in the package or
+// in an external test package's shim. By exact name: a user's function
+// may begin with leakcheck too (one named like a builtin the helper uses
+// is renamed leakcheckUser_<name>), and taken for the helper's, its
+// caller's T would be taken for the one it was given (helper-143: a
+// subtest's goroutine counted as the sibling's, which hid a leak).
 func leakcheckIsHelperFunc(name string) bool {
 	name = name[leakcheckstrings.LastIndexByte(name, '/')+1:]
-	name = name[leakcheckstrings.IndexByte(name, '.')+1:]
-	return leakcheckstrings.HasPrefix(name, "leakcheck") || leakcheckstrings.HasPrefix(name, "(*leakcheck")
+	switch name[leakcheckstrings.IndexByte(name, '.')+1:] {
+	case "leakcheckSubStart", "(*leakcheckSession).sub", "(*leakcheckSession).begin",
+		"leakcheckSub", "leakcheckBegin", "leakcheckBeginParallel", "leakcheckBeginFuzz",
+		"leakcheckSuiteSub", "leakcheckRunSub",
+		"LeakcheckInternalSub", "LeakcheckInternalBegin", "LeakcheckInternalBeginParallel",
+		"LeakcheckInternalBeginFuzz", "LeakcheckInternalSuiteSub", "LeakcheckInternalRunSub":
+		return true
+	}
+	return false
 }
 
 // leakcheckCommonOf is the address of tb's testing state (the common a T,

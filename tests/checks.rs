@@ -4962,14 +4962,33 @@ func TestSwap(t *testing.T) {
 
 #[test]
 fn a_goroutine_is_counted_only_for_the_subtest_it_runs() {
+    // The same with the test-file function named `new` (leakcheck renames
+    // it leakcheckUser_new) or leakcheckTouch, and a later test that ends
+    // what FLate left: a subtest's start that took such a function for
+    // one of the helper's own took the T it was given for the one its
+    // goroutine runs, and the run passed (helper-143).
+    let later = "\nfunc TestZ(t *testing.T) {\n\tclose(never)\n\ttime.Sleep(10 * time.Millisecond)\n}\n";
+    let renamed = |name: &str| {
+        SWAPPED_SUBTESTS_TEST
+            .replace("Touch = touch", &format!("Touch = {name}"))
+            .replace("func touch(", &format!("func {name}("))
+            + later
+    };
+    let (named_new, named_helper) = (renamed("new"), renamed("leakcheckTouch"));
     let m = temp_module(&[
         ("swap/lib.go", SWAPPED_SUBTESTS_LIB),
         ("swap/s_test.go", SWAPPED_SUBTESTS_TEST),
+        ("swapnew/lib.go", &SWAPPED_SUBTESTS_LIB.replace("package swap", "package swapnew")),
+        ("swapnew/s_test.go", &named_new.replace("package swap", "package swapnew")),
+        ("swapname/lib.go", &SWAPPED_SUBTESTS_LIB.replace("package swap", "package swapname")),
+        ("swapname/s_test.go", &named_helper.replace("package swap", "package swapname")),
     ]);
     let run = run_in(m.path(), &["--", "-count=1", "-timeout=60s"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
-    let pkg = format!("{M}swap");
-    assert_eq!(run.verdict(&pkg, "TestSwap"), "leaked", "{out}");
-    assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+    for pkg in ["swap", "swapnew", "swapname"] {
+        let pkg = format!("{M}{pkg}");
+        assert_eq!(run.verdict(&pkg, "TestSwap"), "leaked", "{pkg}: {out}");
+        assert!(run.package(&pkg)["main_leak"].is_null(), "{pkg}: {out}");
+    }
 }
