@@ -671,24 +671,59 @@ func leakcheckCalledByTRunner() bool {
 
 // leakcheckIsHelperFunc reports whether the function named name (as the
 // runtime names it: "path/pkg.Func", a dot in pkg written %2e) is one of
-// the helper's on the way from a test's function to sub, in the package or
-// in an external test package's shim. By exact name: a user's function
-// may begin with leakcheck too (one named like a builtin the helper uses
-// is renamed leakcheckUser_<name>), and taken for the helper's, its
-// caller's T would be taken for the one it was given (helper-143: a
-// subtest's goroutine counted as the sibling's, which hid a leak).
+// the helper's on the way from a test's function to sub: in the package,
+// or a shim in its external test package. By exact name and package: a
+// user's function may begin with leakcheck too (one named like a builtin
+// the helper uses is renamed leakcheckUser_<name>), and an external test
+// package may declare the helper's exported names or a leakcheckSession of
+// its own; taken for the helper's, its caller's T was taken for the one it
+// was given (helper-143, helper-144: a subtest's goroutine counted as the
+// sibling's, which hid a leak). Those names are the helper's only where
+// the helper or the shim declares them (a second declaration would not
+// build).
 func leakcheckIsHelperFunc(name string) bool {
-	name = name[leakcheckstrings.LastIndexByte(name, '/')+1:]
-	switch name[leakcheckstrings.IndexByte(name, '.')+1:] {
-	case "leakcheckSubStart", "(*leakcheckSession).sub", "(*leakcheckSession).begin",
-		"leakcheckSub", "leakcheckBegin", "leakcheckBeginParallel", "leakcheckBeginFuzz",
-		"leakcheckSuiteSub", "leakcheckRunSub",
-		"LeakcheckInternalSub", "LeakcheckInternalBegin", "LeakcheckInternalBeginParallel",
-		"LeakcheckInternalBeginFuzz", "LeakcheckInternalSuiteSub", "LeakcheckInternalRunSub":
+	slash := leakcheckstrings.LastIndexByte(name, '/') + 1
+	dot := leakcheckstrings.IndexByte(name[slash:], '.')
+	if dot < 0 {
+		return false
+	}
+	pkg, fn := name[:slash+dot], name[slash+dot+1:]
+	own, shim := leakcheckHelperPackages()
+	switch {
+	case pkg == own:
+		switch fn {
+		case "leakcheckSubStart", "(*leakcheckSession).sub", "(*leakcheckSession).begin",
+			"LeakcheckInternalSub", "LeakcheckInternalBegin", "LeakcheckInternalBeginParallel",
+			"LeakcheckInternalBeginFuzz", "LeakcheckInternalSuiteSub", "LeakcheckInternalRunSub":
+			return true
+		}
+	case pkg != shim:
+		return false
+	}
+	switch fn {
+	case "leakcheckSub", "leakcheckBegin", "leakcheckBeginParallel", "leakcheckBeginFuzz",
+		"leakcheckSuiteSub", "leakcheckRunSub":
 		return true
 	}
 	return false
 }
+
+// leakcheckHelperPackages are the helper's package and its external test
+// package, as the runtime names them, found once.
+func leakcheckHelperPackages() (own, shim string) {
+	leakcheckHelperPackagesOnce.Do(func() {
+		if f := leakcheckruntime.FuncForPC(leakcheckreflect.ValueOf(leakcheckSubStart).Pointer()); f != nil {
+			pkg := leakcheckstrings.TrimSuffix(f.Name(), ".leakcheckSubStart")
+			leakcheckHelperPackage, leakcheckShimPackage = pkg, pkg+"_test"
+		}
+	})
+	return leakcheckHelperPackage, leakcheckShimPackage
+}
+
+var (
+	leakcheckHelperPackagesOnce                  leakchecksync.Once
+	leakcheckHelperPackage, leakcheckShimPackage string
+)
 
 // leakcheckCommonOf is the address of tb's testing state (the common a T,
 // B or F embeds), which a subtest's parent link points to; 0 when this

@@ -4975,18 +4975,60 @@ fn a_goroutine_is_counted_only_for_the_subtest_it_runs() {
             + later
     };
     let (named_new, named_helper) = (renamed("new"), renamed("leakcheckTouch"));
+    // In an external test package, which may declare the helper's exported
+    // names and a leakcheckSession of its own (helper-144).
+    let external = |pkg: &str, decl: &str, touch: &str| {
+        let lib = SWAPPED_SUBTESTS_LIB.replace("package swap", &format!("package {pkg}"))
+            + "\n// Close ends what FLate waits for.\nfunc Close() { close(never) }\n";
+        let test = SWAPPED_SUBTESTS_TEST
+            .replace("package swap\n", &format!("package {pkg}_test\n"))
+            .replace("import (\n", &format!("import (\n\t\"{M}{pkg}\"\n"))
+            .replace("Touch = touch", &format!("{pkg}.Touch = {touch}"))
+            .replace("Stop = func", &format!("{pkg}.Stop = func"))
+            .replace("func touch(t *testing.T) {}", decl)
+            .replace("top.Run(\"c\", FC)", &format!("top.Run(\"c\", {pkg}.FC)"))
+            .replace("a.Run(\"late\", FLate)", &format!("a.Run(\"late\", {pkg}.FLate)"))
+            + &format!("\nfunc TestZ(t *testing.T) {{\n\t{pkg}.Close()\n\ttime.Sleep(10 * time.Millisecond)\n}}\n");
+        (lib, test)
+    };
+    let (ext_lib, ext_test) = external(
+        "swapext",
+        "func LeakcheckInternalSub(t *testing.T) {}",
+        "LeakcheckInternalSub",
+    );
+    let (session_lib, session_test) = external(
+        "swapsession",
+        "type leakcheckSession struct{}\n\nfunc (s *leakcheckSession) sub(t *testing.T) {}",
+        "(&leakcheckSession{}).sub",
+    );
     let m = temp_module(&[
         ("swap/lib.go", SWAPPED_SUBTESTS_LIB),
         ("swap/s_test.go", SWAPPED_SUBTESTS_TEST),
-        ("swapnew/lib.go", &SWAPPED_SUBTESTS_LIB.replace("package swap", "package swapnew")),
-        ("swapnew/s_test.go", &named_new.replace("package swap", "package swapnew")),
-        ("swapname/lib.go", &SWAPPED_SUBTESTS_LIB.replace("package swap", "package swapname")),
-        ("swapname/s_test.go", &named_helper.replace("package swap", "package swapname")),
+        (
+            "swapnew/lib.go",
+            &SWAPPED_SUBTESTS_LIB.replace("package swap", "package swapnew"),
+        ),
+        (
+            "swapnew/s_test.go",
+            &named_new.replace("package swap", "package swapnew"),
+        ),
+        (
+            "swapname/lib.go",
+            &SWAPPED_SUBTESTS_LIB.replace("package swap", "package swapname"),
+        ),
+        (
+            "swapname/s_test.go",
+            &named_helper.replace("package swap", "package swapname"),
+        ),
+        ("swapext/lib.go", &ext_lib),
+        ("swapext/s_test.go", &ext_test),
+        ("swapsession/lib.go", &session_lib),
+        ("swapsession/s_test.go", &session_test),
     ]);
     let run = run_in(m.path(), &["--", "-count=1", "-timeout=60s"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
-    for pkg in ["swap", "swapnew", "swapname"] {
+    for pkg in ["swap", "swapnew", "swapname", "swapext", "swapsession"] {
         let pkg = format!("{M}{pkg}");
         assert_eq!(run.verdict(&pkg, "TestSwap"), "leaked", "{pkg}: {out}");
         assert!(run.package(&pkg)["main_leak"].is_null(), "{pkg}: {out}");
