@@ -4888,6 +4888,38 @@ fn a_subtest_is_counted_by_its_parent_not_by_its_name() {
     assert!(leaked.iter().any(|n| n == "TestOld/y"), "{out}");
 }
 
+// A generic function run as a subtest (`t.Run("int", leaks[int])`): its
+// leak is the subtest's, as any other function's given a T (the rewrite
+// skipped generic functions, and blamed the parent: helper-143).
+#[test]
+fn a_generic_functions_leak_is_its_subtests() {
+    let m = temp_module(&[(
+        "generic/generic_test.go",
+        "package generic\n\nimport \"testing\"\n\nfunc leaks[V any](t *testing.T) {\n\tvar v V\n\tgo func() {\n\t\t_ = v\n\t\tselect {}\n\t}()\n}\n\nfunc clean[V any](t *testing.T) {}\n\n\
+         func TestGeneric(t *testing.T) {\n\tt.Run(\"int\", leaks[int])\n\tt.Run(\"string\", clean[string])\n}\n",
+    )]);
+    let pkg = format!("{M}generic");
+    for env in [
+        &[][..],
+        &[("LEAKCHECK_ALWAYS_LOOK", "1")],
+        &[("LEAKCHECK_PLAIN_RUNTIME", "1")],
+    ] {
+        let run = run_in(m.path(), &["--", "-count=1"], env);
+        assert_eq!(run.code(), 1, "{env:?}: {}", run.stdout());
+        let tests = run.tests();
+        let t = |name: &str| &tests[&(pkg.clone(), name.to_string())];
+        assert_eq!(t("TestGeneric/int")["verdict"], "leaked", "{env:?}: {}", run.stdout());
+        assert_eq!(t("TestGeneric/int")["leak"]["total"], 1, "{env:?}: {}", run.stdout());
+        assert_eq!(
+            t("TestGeneric/string")["verdict"],
+            "passed",
+            "{env:?}: {}",
+            run.stdout()
+        );
+        assert!(run.package(&pkg)["main_leak"].is_null(), "{env:?}: {}", run.stdout());
+    }
+}
+
 // Two subtests whose functions (not in a test file) each hand the other's
 // T to a test-file function first: each goroutine was taken for the other
 // subtest's, whose parent's goroutine started it, and a subtest of a

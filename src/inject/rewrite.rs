@@ -9,6 +9,7 @@
 //! func BenchmarkX(b *testing.B) {     →  func BenchmarkX(b *testing.B) { leakcheckBench(b);
 //! func ExampleX() {                   →  func ExampleX() { defer leakcheckExample("ExampleX")();
 //! func(t *testing.T) {   (any other)  →  func(t *testing.T) { leakcheckSub(t);
+//! func f[V any](t *testing.T) {        →  func f[V any](t *testing.T) { leakcheckSub(t);
 //! f.Fuzz(func(t *testing.T, x T) {    →  f.Fuzz(func(t *testing.T, x T) { leakcheckSub(t);
 //! func(b *testing.B) {   (any other)  →  func(b *testing.B) { leakcheckBench(b);
 //! func (s *S) TestX() {               →  func (s *S) TestX() { leakcheckSuiteSub(s);
@@ -125,7 +126,10 @@ pub fn rewrite_test_file_renaming(
                 let Some(f) = FuncSig::read(&toks, i, depth == 0) else {
                     continue;
                 };
-                let decl = f.name.filter(|_| !f.method).map(|n| toks[n].text);
+                let decl = f
+                    .name
+                    .filter(|_| !f.method && f.type_params.is_none())
+                    .map(|n| toks[n].text);
                 let named = |prefix: &str| decl.map_or(Named::No, |n| test_name(n, prefix));
                 let (test, fuzz, example) = (named("Test"), named("Fuzz"), named("Example"));
                 // Any `*x.T` only where go test takes the function for a
@@ -658,6 +662,10 @@ struct FuncSig {
     /// A function type, not a function: `[]func(*testing.T){…}` is a
     /// composite literal, `func() func(*testing.T) {` a result type.
     type_only: bool,
+    /// The `[` and `]` of a generic function's type parameters. Never a
+    /// test, but given to `t.Run` as a subtest (`t.Run("int",
+    /// check[int])`): its leak is the subtest's.
+    type_params: Option<(usize, usize)>,
 }
 
 impl FuncSig {
@@ -674,7 +682,14 @@ impl FuncSig {
         } else {
             (None, false, at + 1)
         };
-        // Generic functions are never tests.
+        // Generic functions are never tests, but may be subtests.
+        let (open, type_params) = match toks.get(open)?.text {
+            "[" if name.is_some() && !method => {
+                let close = golex::matching(toks, open)?;
+                (close + 1, Some((open, close)))
+            }
+            _ => (open, None),
+        };
         if toks.get(open)?.text != "(" {
             return None;
         }
@@ -696,6 +711,7 @@ impl FuncSig {
             no_results,
             body: if type_only { None } else { body },
             type_only,
+            type_params,
         })
     }
 
@@ -715,6 +731,13 @@ impl FuncSig {
         any_pkg: bool,
     ) -> Option<(Option<usize>, char)> {
         let (name, ty) = self.one_param(toks)?;
+        // A generic function's parameter of a type its type parameters name
+        // (`func f[T any](t *T)`) is no *testing.T, whatever the imports say.
+        if let (Some((open, close)), ["*", k] | [k]) = (self.type_params, &ty[..]) {
+            if toks[open + 1..close].iter().any(|p| p.text == *k) {
+                return None;
+            }
+        }
         let ty = &ty[..];
         let by_alias = match ty {
             ["*", x] => aliases.letter(x, false),
@@ -760,6 +783,7 @@ impl FuncSig {
             no_results: true,
             body: None,
             type_only: false,
+            type_params: None,
         };
         match first.single_param(toks, testing, aliases, false)? {
             (Some(name), 'T') => Some(name),
@@ -1256,6 +1280,30 @@ mod tests {
 
     fn rw(src: &str) -> String {
         rewrite_test_file(src).source
+    }
+
+    /// A generic function given a *testing.T is no test (go test refuses
+    /// one named TestX), but may run as a subtest (`t.Run("int",
+    /// check[int])`): it records its start as any other function given a
+    /// T does, unless its parameter's type is one of its type parameters.
+    #[test]
+    fn a_generic_function_given_a_t_is_a_subtest_never_a_test() {
+        let out = rw("package p\n\nimport \"testing\"\n\nfunc check[V any](t *testing.T) {}\n\nfunc TestGeneric[T any](t *testing.T) {}\n\nfunc pair[K comparable, V any](t *testing.T) {}\n");
+        assert!(
+            out.contains("func check[V any](t *testing.T) { leakcheckSub(t);}"),
+            "{out}"
+        );
+        assert!(
+            out.contains("func TestGeneric[T any](t *testing.T) { leakcheckSub(t);}"),
+            "{out}"
+        );
+        assert!(
+            out.contains("func pair[K comparable, V any](t *testing.T) { leakcheckSub(t);}"),
+            "{out}"
+        );
+        let dot = rw("package p\n\nimport . \"testing\"\n\nfunc own[T any](t *T) {}\n\nfunc check[V any](t *T) {}\n");
+        assert!(dot.contains("func own[T any](t *T) {}"), "{dot}");
+        assert!(dot.contains("func check[V any](t *T) { leakcheckSub(t);}"), "{dot}");
     }
 
     #[test]
