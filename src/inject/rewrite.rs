@@ -686,6 +686,11 @@ impl FuncSig {
         let (open, type_params) = match toks.get(open)?.text {
             "[" if name.is_some() && !method => {
                 let close = golex::matching(toks, open)?;
+                // A type parameter named like the helper's functions or
+                // the parameter name it adds would hide them in the body.
+                if toks[open + 1..close].iter().any(|t| t.text.starts_with("leakcheck")) {
+                    return None;
+                }
                 (close + 1, Some((open, close)))
             }
             _ => (open, None),
@@ -1304,6 +1309,16 @@ mod tests {
         let dot = rw("package p\n\nimport . \"testing\"\n\nfunc own[T any](t *T) {}\n\nfunc check[V any](t *T) {}\n");
         assert!(dot.contains("func own[T any](t *T) {}"), "{dot}");
         assert!(dot.contains("func check[V any](t *T) { leakcheckSub(t);}"), "{dot}");
+        // A type parameter named like the helper's names hides them.
+        let hides = rw("package p\n\nimport \"testing\"\n\nfunc check[leakcheckSub any](t *testing.T) {}\n\nfunc unnamed[leakcheckT any](_ *testing.T) {}\n");
+        assert!(
+            hides.contains("func check[leakcheckSub any](t *testing.T) {}"),
+            "{hides}"
+        );
+        assert!(
+            hides.contains("func unnamed[leakcheckT any](_ *testing.T) {}"),
+            "{hides}"
+        );
     }
 
     #[test]
