@@ -1293,32 +1293,34 @@ mod tests {
     /// T does, unless its parameter's type is one of its type parameters.
     #[test]
     fn a_generic_function_given_a_t_is_a_subtest_never_a_test() {
-        let out = rw("package p\n\nimport \"testing\"\n\nfunc check[V any](t *testing.T) {}\n\nfunc TestGeneric[T any](t *testing.T) {}\n\nfunc pair[K comparable, V any](t *testing.T) {}\n");
-        assert!(
-            out.contains("func check[V any](t *testing.T) { leakcheckSub(t);}"),
-            "{out}"
-        );
-        assert!(
-            out.contains("func TestGeneric[T any](t *testing.T) { leakcheckSub(t);}"),
-            "{out}"
-        );
-        assert!(
-            out.contains("func pair[K comparable, V any](t *testing.T) { leakcheckSub(t);}"),
-            "{out}"
-        );
-        let dot = rw("package p\n\nimport . \"testing\"\n\nfunc own[T any](t *T) {}\n\nfunc check[V any](t *T) {}\n");
-        assert!(dot.contains("func own[T any](t *T) {}"), "{dot}");
-        assert!(dot.contains("func check[V any](t *T) { leakcheckSub(t);}"), "{dot}");
-        // A type parameter named like the helper's names hides them.
-        let hides = rw("package p\n\nimport \"testing\"\n\nfunc check[leakcheckSub any](t *testing.T) {}\n\nfunc unnamed[leakcheckT any](_ *testing.T) {}\n");
-        assert!(
-            hides.contains("func check[leakcheckSub any](t *testing.T) {}"),
-            "{hides}"
-        );
-        assert!(
-            hides.contains("func unnamed[leakcheckT any](_ *testing.T) {}"),
-            "{hides}"
-        );
+        let cases: [(&str, &[&str]); 3] = [
+            (
+                "import \"testing\"\n\nfunc check[V any](t *testing.T) {}\n\nfunc TestGeneric[T any](t *testing.T) {}\n\nfunc pair[K comparable, V any](t *testing.T) {}\n",
+                &[
+                    "func check[V any](t *testing.T) { leakcheckSub(t);}",
+                    "func TestGeneric[T any](t *testing.T) { leakcheckSub(t);}",
+                    "func pair[K comparable, V any](t *testing.T) { leakcheckSub(t);}",
+                ],
+            ),
+            (
+                "import . \"testing\"\n\nfunc own[T any](t *T) {}\n\nfunc check[V any](t *T) {}\n",
+                &["func own[T any](t *T) {}", "func check[V any](t *T) { leakcheckSub(t);}"],
+            ),
+            // A type parameter named like the helper's names hides them.
+            (
+                "import \"testing\"\n\nfunc check[leakcheckSub any](t *testing.T) {}\n\nfunc unnamed[leakcheckT any](_ *testing.T) {}\n",
+                &[
+                    "func check[leakcheckSub any](t *testing.T) {}",
+                    "func unnamed[leakcheckT any](_ *testing.T) {}",
+                ],
+            ),
+        ];
+        for (src, want) in cases {
+            let out = rw(&format!("package p\n\n{src}"));
+            for line in want {
+                assert!(out.contains(line), "{line}: {out}");
+            }
+        }
     }
 
     #[test]
