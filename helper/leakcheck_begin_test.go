@@ -689,21 +689,18 @@ func leakcheckIsHelperFunc(name string) bool {
 	}
 	pkg, fn := name[:slash+dot], name[slash+dot+1:]
 	own, shim := leakcheckHelperPackages()
-	switch {
-	case pkg == own:
-		switch fn {
-		case "leakcheckSubStart", "(*leakcheckSession).sub", "(*leakcheckSession).begin",
-			"LeakcheckInternalSub", "LeakcheckInternalBegin", "LeakcheckInternalBeginParallel",
-			"LeakcheckInternalBeginFuzz", "LeakcheckInternalSuiteSub", "LeakcheckInternalRunSub":
-			return true
-		}
-	case pkg != shim:
+	if pkg != own && pkg != shim {
 		return false
 	}
 	switch fn {
 	case "leakcheckSub", "leakcheckBegin", "leakcheckBeginParallel", "leakcheckBeginFuzz",
 		"leakcheckSuiteSub", "leakcheckRunSub":
+		// Declared by the helper, and by the shim in the external package.
 		return true
+	case "leakcheckSubStart", "(*leakcheckSession).sub", "(*leakcheckSession).begin",
+		"LeakcheckInternalSub", "LeakcheckInternalBegin", "LeakcheckInternalBeginParallel",
+		"LeakcheckInternalBeginFuzz", "LeakcheckInternalSuiteSub", "LeakcheckInternalRunSub":
+		return pkg == own
 	}
 	return false
 }
@@ -783,17 +780,19 @@ type leakcheckField struct {
 // time in a package of table tests.
 func leakcheckLinks() *leakcheckTestingLinks {
 	leakcheckLinksOnce.Do(func() {
-		common := func(tb interface{}) leakcheckField {
+		common := func(tb interface{}) (leakcheckField, leakcheckreflect.Type) {
 			f, ok := leakcheckreflect.TypeOf(tb).Elem().FieldByName("common")
 			if !ok || len(f.Index) != 1 || f.Type.Kind() != leakcheckreflect.Struct {
-				return leakcheckField{}
+				return leakcheckField{}, nil
 			}
-			return leakcheckField{offset: f.Offset, ok: true}
+			return leakcheckField{offset: f.Offset, ok: true}, f.Type
 		}
 		l := &leakcheckLinksFound
-		l.t, l.b = common((*leakchecktesting.T)(nil)), common((*leakchecktesting.B)(nil))
-		if f, ok := leakcheckreflect.TypeOf((*leakchecktesting.T)(nil)).Elem().FieldByName("common"); ok && l.t.ok {
-			if p, ok := f.Type.FieldByName("parent"); ok && len(p.Index) == 1 && p.Type.Kind() == leakcheckreflect.Ptr {
+		var commonType leakcheckreflect.Type
+		l.t, commonType = common((*leakchecktesting.T)(nil))
+		l.b, _ = common((*leakchecktesting.B)(nil))
+		if l.t.ok {
+			if p, ok := commonType.FieldByName("parent"); ok && len(p.Index) == 1 && p.Type.Kind() == leakcheckreflect.Ptr {
 				l.parent = leakcheckField{offset: p.Offset, ok: true}
 			}
 		}

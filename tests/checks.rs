@@ -1776,6 +1776,7 @@ func TestSubStartAgrees(t *testing.T) {
 		}
 	}
 	var sibling *testing.T
+	// Not through agree: the function testing.tRunner called must ask.
 	t.Run("direct", func(t *testing.T) {
 		sibling = t
 		id, creator, fn, runs, _ := leakcheckSubStart(t)

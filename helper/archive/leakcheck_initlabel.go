@@ -31,8 +31,8 @@ const LeakcheckInitLabel = "(init)"
 
 // LeakcheckGoroutineIDs writes the ids of the user goroutines alive into
 // ids, as many as fit, and returns how many there are, without stopping
-// the world (helper/goruntime): nil unless leakcheck added that file to the runtime,
-// and leakcheck_goroutineids to this package.
+// the world (helper/goruntime): nil unless leakcheck added that file to
+// the runtime, and leakcheck_goroutineids to this package.
 var LeakcheckGoroutineIDs func(ids []uint64) (n int)
 
 // LeakcheckQuietUntil reports whether no goroutine can run in the next

@@ -25,10 +25,11 @@ import (
 )
 
 // leakcheckGoroutineIDs writes the ids of the user goroutines alive into
-// ids, as many as fit, and returns how many there are. It holds the lock that guards the list of goroutines, so none
-// is added to the list meanwhile; a dead goroutine taken up again is not
-// (its id changes): the caller reads the creation counter before and
-// after, and trusts the ids only when no goroutine was created in between.
+// ids, as many as fit, and returns how many there are. It holds the lock
+// that guards the list of goroutines, so none is added to the list
+// meanwhile; a dead goroutine taken up again is not (its id changes): the
+// caller reads the creation counter before and after, and trusts the ids
+// only when no goroutine was created in between.
 // A goroutine that exits meanwhile may or may not be listed.
 //
 //go:linkname leakcheckGoroutineIDs

@@ -736,14 +736,14 @@ impl FuncSig {
         any_pkg: bool,
     ) -> Option<(Option<usize>, char)> {
         let (name, ty) = self.one_param(toks)?;
+        let ty = &ty[..];
         // A generic function's parameter of a type its type parameters name
         // (`func f[T any](t *T)`) is no *testing.T, whatever the imports say.
-        if let (Some((open, close)), ["*", k] | [k]) = (self.type_params, &ty[..]) {
+        if let (Some((open, close)), ["*", k] | [k]) = (self.type_params, ty) {
             if toks[open + 1..close].iter().any(|p| p.text == *k) {
                 return None;
             }
         }
-        let ty = &ty[..];
         let by_alias = match ty {
             ["*", x] => aliases.letter(x, false),
             [x] => aliases.letter(x, true),
