@@ -48,6 +48,10 @@ type leakcheckTest struct {
 	subGoroutines map[uintptr]uint64
 	subCounted    map[uint64]bool
 	subsUnsure    bool
+	// subFuncs: the function each subtest's tRunner called (the subtest's
+	// own function) → that subtest, "" when more than one subtest runs
+	// it (a table test's rows): leakcheckClosureSub.
+	subFuncs map[string]string
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
 	bench bool
 	// parksFirst: its first statement is t.Parallel() (the rewrite says
@@ -216,7 +220,7 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 	}
 	tc.subs = append(tc.subs, t)
 	s.mu.Unlock()
-	self, creator, creatorFn, runs, header := leakcheckSubStart(t)
+	self, creator, creatorFn, runs, header, runFn := leakcheckSubStart(t)
 	s.mu.Lock()
 	// Counted for onlySubtestsCreated: a goroutine t.Run started on its
 	// parent's own goroutine, the parent being the test itself or a
@@ -240,6 +244,19 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 		tc.subCounted[self] = true
 	} else {
 		tc.subsUnsure = true
+	}
+	if own && runFn != "" {
+		// By the name of the code it runs, as goroutines' are read
+		// (leakcheckSourceName: a literal inside an inlined helper).
+		runFn = leakcheckSourceName(runFn, "")
+		if tc.subFuncs == nil {
+			tc.subFuncs = map[string]string{}
+		}
+		sub := name
+		if other, ok := tc.subFuncs[runFn]; ok && other != name {
+			sub = "" // a table test's rows: none is told by its code
+		}
+		tc.subFuncs[runFn] = sub
 	}
 	// A look between testing's creating this goroutine and this call
 	// told it by its creator, the parent (sub)test: it is the subtest's.
@@ -638,35 +655,45 @@ func leakcheckOwnStackCreator() (id, creator uint64, creatorFn string, runs uint
 // Otherwise (a test-file function a subtest reaches through code outside
 // the test files, a fuzz target's seed called through reflection) only
 // the stack says which T the goroutine's tRunner runs.
-func leakcheckSubStart(t *leakchecktesting.T) (id, creator uint64, creatorFn string, runs uintptr, header []byte) {
-	if leakcheckCurrentID == nil || leakcheckCreator == nil || !leakcheckCanDecodeLabelSet || !leakcheckCalledByTRunner() {
-		return leakcheckOwnStackCreator()
+//
+// runFn is the function testing.tRunner called on this goroutine (the
+// subtest's function when runs is t), "" when it is not found.
+func leakcheckSubStart(t *leakchecktesting.T) (id, creator uint64, creatorFn string, runs uintptr, header []byte, runFn string) {
+	runFn, first := leakcheckTRunnerCallee()
+	if leakcheckCurrentID == nil || leakcheckCreator == nil || !leakcheckCanDecodeLabelSet || !first {
+		id, creator, creatorFn, runs, header = leakcheckOwnStackCreator()
+		return id, creator, creatorFn, runs, header, runFn
 	}
 	creator, creatorFn = leakcheckCreator()
-	return leakcheckCurrentID(), creator, creatorFn, uintptr(leakcheckunsafe.Pointer(t)), nil
+	return leakcheckCurrentID(), creator, creatorFn, uintptr(leakcheckunsafe.Pointer(t)), nil, runFn
 }
 
-// leakcheckCalledByTRunner reports whether the first function above the
-// helper's own frames was called by testing.tRunner. (Each logical frame
-// by its name alone: runtime.Callers gives one pc per frame, inlined ones
-// too, and FuncForPC names the function at each; runtime.Frames would work
-// out every frame's file and line too, which cost as much as formatting
-// the stack.)
-func leakcheckCalledByTRunner() bool {
-	var pcs [16]uintptr
+// leakcheckTRunnerCallee is the function testing.tRunner called on the
+// calling goroutine, "" when none of the innermost 64 frames is
+// tRunner's; first: it is the first function above the helper's own
+// frames. (Each logical frame by its name alone: runtime.Callers gives one
+// pc per frame, inlined ones too, and FuncForPC names the function at
+// each; runtime.Frames would work out every frame's file and line too,
+// which cost as much as formatting the stack.)
+func leakcheckTRunnerCallee() (fn string, first bool) {
+	var pcs [64]uintptr
 	n := leakcheckruntime.Callers(2, pcs[:])
+	seen := 0
 	for i := 0; i+1 < n; i++ {
 		f := leakcheckruntime.FuncForPC(pcs[i] - 1)
 		if f == nil {
-			return false
+			return "", false
 		}
-		if name := f.Name(); leakcheckIsHelperFunc(name) {
+		name := f.Name()
+		if seen == 0 && leakcheckIsHelperFunc(name) {
 			continue
 		}
-		caller := leakcheckruntime.FuncForPC(pcs[i+1] - 1)
-		return caller != nil && caller.Name() == "testing.tRunner"
+		seen++
+		if caller := leakcheckruntime.FuncForPC(pcs[i+1] - 1); caller != nil && caller.Name() == "testing.tRunner" {
+			return name, seen == 1
+		}
 	}
-	return false
+	return "", false
 }
 
 // leakcheckIsHelperFunc reports whether the function named name (as the

@@ -2,6 +2,7 @@ package helper
 
 import (
 	leakcheckfmt "fmt"
+	leakcheckos "os"
 	leakcheckregexp "regexp"
 	leakcheckruntime "runtime"
 	leakcheckstrings "strings"
@@ -791,14 +792,16 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 	return false
 }
 
-// leakcheckOrigin is the function that started g and g's outermost frame:
-// the code that says whose a goroutine is when nothing else does.
+// leakcheckOrigin is the function that started g and g's outermost frame,
+// by the names of the code they run (leakcheckSourceName): the code that
+// says whose a goroutine is when nothing else does.
 func leakcheckOrigin(g *leakcheckGoroutine) []string {
-	outer := leakcheckOutermost(g) // (parses the stack, and createdBy)
-	if outer == "" {
-		return []string{g.createdBy}
+	i := leakcheckOutermostAt(g) // (parses the stack, and createdBy)
+	creator := leakcheckSourceName(g.createdBy, g.createdFile)
+	if i < 0 {
+		return []string{creator}
 	}
-	return []string{g.createdBy, outer}
+	return []string{creator, leakcheckSourceName(g.funcs[i], g.files[i])}
 }
 
 // leakcheckOutermost is g's outermost frame; for the runtime's goroutines
@@ -806,19 +809,28 @@ func leakcheckOrigin(g *leakcheckGoroutine) []string {
 // finalizer that blocks keeps one of them (started long before, by
 // whoever first needed one, and hidden from dumps until it runs one).
 func leakcheckOutermost(g *leakcheckGoroutine) string {
+	if i := leakcheckOutermostAt(g); i >= 0 {
+		return g.funcs[i]
+	}
+	return ""
+}
+
+// leakcheckOutermostAt is the index in g.funcs of leakcheckOutermost, -1
+// when g has no frames.
+func leakcheckOutermostAt(g *leakcheckGoroutine) int {
 	g.parseStack()
 	n := len(g.funcs)
 	if n == 0 {
-		return ""
+		return -1
 	}
 	if leakcheckRunsFinalizers(g.funcs[n-1]) {
 		for i := n - 2; i >= 0; i-- {
 			if !leakcheckstrings.HasPrefix(g.funcs[i], "runtime.") && !leakcheckstrings.HasPrefix(g.funcs[i], "reflect.") {
-				return g.funcs[i]
+				return i
 			}
 		}
 	}
-	return g.funcs[n-1]
+	return n - 1
 }
 
 // leakcheckRunsSubtest reports whether g is testing's goroutine for a
@@ -883,7 +895,7 @@ func leakcheckJobFunc(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
 	written := leakcheckWrittenIn(job)
 	switch decl := leakcheckDeclOf(job); {
 	case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl),
-		written == job, written == leakcheckWrittenIn(g.createdBy):
+		written == job, written == leakcheckWrittenIn(leakcheckSourceName(g.createdBy, g.createdFile)):
 		return ""
 	}
 	// The daemon's lineage, as far as its goroutines are alive: a closure
@@ -908,10 +920,10 @@ func leakcheckJobFunc(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
 // missed, exit 0). "" when g has no stack.
 func leakcheckJobOf(g *leakcheckGoroutine) string {
 	g.parseStack()
-	creator := leakcheckWrittenIn(g.createdBy)
+	creator := leakcheckWrittenIn(leakcheckSourceName(g.createdBy, g.createdFile))
 	job := ""
 	for i := len(g.funcs) - 1; i >= 0; i-- {
-		job = g.funcs[i]
+		job = leakcheckSourceName(g.funcs[i], g.files[i])
 		written := leakcheckWrittenIn(job)
 		if leakcheckstrings.Contains(job[leakcheckstrings.LastIndexByte(job, '.')+1:], "gowrap") ||
 			i > 0 && written != job && written == creator && leakcheckDeclOf(job) != "" {
@@ -953,7 +965,8 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 		return ""
 	}
 	g.parseStack()
-	for _, fn := range g.funcs {
+	for i, fn := range g.funcs {
+		fn = leakcheckSourceName(fn, g.files[i])
 		pkg, decl := leakcheckSplitFunc(fn)
 		if pkg != leakcheckFuncPath && pkg != leakcheckFuncPath+"_test" || decl == "" || leakcheckIsTestName(decl) {
 			continue
@@ -978,11 +991,59 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 	return ""
 }
 
+// leakcheckClosureSub is the subtest of tc whose own function wrote the
+// code g runs, or "": a job a subtest handed a daemon (a dispatcher's `go
+// job()`, whose creator chain leads to the sibling that started the
+// dispatcher, or to the test), or a callback it gave time.AfterFunc (told
+// by difference: the top-level test's), was blamed on that sibling or on
+// the test alone (helper-147). Told by the function testing.tRunner called
+// for each subtest (sub): g's creator, else its job or outermost frame, is
+// that function or a closure written in it, the innermost subtest's when
+// they nest. The creator first: a subtest that starts a closure a sibling
+// wrote started it. Not a table test's rows, which share their function,
+// nor what a named function the subtests share runs.
+func leakcheckClosureSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
+	if tc == nil || len(tc.subFuncs) == 0 {
+		return ""
+	}
+	g.parseStack()
+	if sub, ok := leakcheckSubWriting(tc, leakcheckSourceName(g.createdBy, g.createdFile)); ok {
+		return sub
+	}
+	if sub, ok := leakcheckSubWriting(tc, leakcheckJobOf(g)); ok {
+		return sub
+	}
+	if i := leakcheckOutermostAt(g); i >= 0 {
+		sub, _ := leakcheckSubWriting(tc, leakcheckSourceName(g.funcs[i], g.files[i]))
+		return sub
+	}
+	return ""
+}
+
+// leakcheckSubWriting is the subtest of tc whose own function is fn or
+// wrote it (fn a closure in it, at any depth: example.com/p.TestX.func2.1
+// is written in example.com/p.TestX.func2), the innermost one when several
+// do; ok: some subtest's function did, sub "" when more than one subtest
+// runs it.
+func leakcheckSubWriting(tc *leakcheckTest, fn string) (sub string, ok bool) {
+	for fn != "" {
+		if sub, ok := tc.subFuncs[fn]; ok {
+			return sub, true
+		}
+		i := leakcheckstrings.LastIndexByte(fn, '.')
+		if i <= leakcheckstrings.LastIndexByte(fn, '/') || !leakcheckClosureNumber(fn[i+1:]) {
+			return "", false
+		}
+		fn = fn[:i]
+	}
+	return "", false
+}
+
 // leakcheckTestStarted reports whether a function written in a test,
 // example or fuzz test started g.
 func leakcheckTestStarted(g *leakcheckGoroutine) bool {
 	g.parseStack()
-	return leakcheckIsCheckedTest(leakcheckDeclOf(g.createdBy))
+	return leakcheckIsCheckedTest(leakcheckDeclOf(leakcheckSourceName(g.createdBy, g.createdFile)))
 }
 
 // leakcheckIsCheckedTest: decl is a test, example or fuzz test whose
@@ -996,8 +1057,8 @@ func leakcheckIsCheckedTest(decl string) bool {
 // not checked.)
 func leakcheckTestCodeIn(g *leakcheckGoroutine) string {
 	g.parseStack()
-	for _, fn := range g.funcs {
-		if decl := leakcheckDeclOf(fn); leakcheckIsCheckedTest(decl) {
+	for i, fn := range g.funcs {
+		if decl := leakcheckDeclOf(leakcheckSourceName(fn, g.files[i])); leakcheckIsCheckedTest(decl) {
 			return decl
 		}
 	}
@@ -1021,7 +1082,10 @@ func leakcheckIsTestName(decl string) bool {
 // leakcheckOwnCode is the top-level declaration of the package under test
 // whose code g runs (its outermost frame), or "".
 func leakcheckOwnCode(g *leakcheckGoroutine) string {
-	return leakcheckDeclOf(leakcheckOutermost(g))
+	if i := leakcheckOutermostAt(g); i >= 0 {
+		return leakcheckDeclOf(leakcheckSourceName(g.funcs[i], g.files[i]))
+	}
+	return ""
 }
 
 // leakcheckDeclOf is the package-level declaration a function of the
@@ -1034,6 +1098,89 @@ func leakcheckDeclOf(fn string) string {
 		return ""
 	}
 	return decl
+}
+
+// leakcheckSourceName is fn as it would be named were nothing inlined,
+// given file, the file its frame or go statement is in ("" when unknown).
+// A closure written in a function the compiler inlined is named after the
+// function it was inlined into, then the inlined ones (Go 1.22+:
+// example.com/p.TestMain.New.func1 for New's closure, New inlined into
+// TestMain; only the last name says where the code is, and not of which
+// package): taken for TestMain's code, a timer callback an inlined
+// constructor wrote in cache.go was blamed on TestMain, or on the test that
+// built the cache, not on the test that armed it (helper-147). After a
+// test's, init's, a variable initializer's or TestMain's name and the
+// numbers of its own closures, another function's name says the code is
+// that function's (example.com/p.New.func1); whose package it is, the
+// file tells: one outside the package's directory is another package's
+// code, named as no package's ("(inlined).New.func1"). Other names are
+// left as they are: example.com/p.All.New.func1 reads the same as a
+// closure of a method New on a type All, and both are the package's own
+// code, not a test's.
+func leakcheckSourceName(fn, file string) string {
+	pkg, decl := leakcheckSplitFunc(fn)
+	if pkg != leakcheckFuncPath && pkg != leakcheckFuncPath+"_test" || decl == "" {
+		return fn
+	}
+	i := len(pkg) + 1 + len(decl)
+	for i < len(fn) && fn[i] == '.' {
+		seg := fn[i+1:]
+		if j := leakcheckstrings.IndexByte(seg, '.'); j >= 0 {
+			seg = seg[:j]
+		}
+		if !leakcheckClosureNumber(seg) {
+			if file != "" && !leakcheckInPackageDir(file) {
+				return "(inlined)." + fn[i+1:]
+			}
+			if decl == "init" || decl == "glob" || decl == "TestMain" || leakcheckIsTestName(decl) {
+				return pkg + "." + fn[i+1:]
+			}
+			return fn
+		}
+		i += 1 + len(seg)
+	}
+	return fn
+}
+
+// leakcheckClosureNumber: seg is a name element the compiler gives a
+// closure (func2, gowrap1, deferwrap1, 2 for one inside a closure, the
+// empty one of glob..func1, with -range3 after it for a range-over-func
+// loop's body).
+func leakcheckClosureNumber(seg string) bool {
+	if i := leakcheckstrings.Index(seg, "-range"); i >= 0 {
+		seg = seg[:i]
+	}
+	for _, kind := range []string{"func", "gowrap", "deferwrap"} {
+		if leakcheckHasPrefix(seg, kind) && len(seg) > len(kind) {
+			seg = seg[len(kind):]
+			break
+		}
+	}
+	for k := 0; k < len(seg); k++ {
+		if seg[k] < '0' || seg[k] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// leakcheckPackageDir is the directory of the package under test's files
+// as stack traces spell them: the test binary's working directory, where
+// go test starts it (read before any test could change it), and, with
+// -trimpath, the import path.
+var leakcheckPackageDir = func() string {
+	dir, err := leakcheckos.Getwd()
+	if err != nil {
+		return ""
+	}
+	return leakcheckstrings.TrimSuffix(dir, "/") + "/"
+}()
+
+// leakcheckInPackageDir reports whether file is one of the package under
+// test's, as far as it can tell (yes when it cannot).
+func leakcheckInPackageDir(file string) bool {
+	dir := file[:leakcheckstrings.LastIndexByte(file, '/')+1]
+	return leakcheckPackageDir == "" || dir == leakcheckPackageDir || dir == leakcheckImportPath+"/"
 }
 
 // leakcheckFuncPath is the package under test's path as function names
@@ -1280,6 +1427,11 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot, q
 					out.testOf = map[string]string{}
 				}
 				out.testOf[id] = sub
+			} else if sub := leakcheckClosureSub(g, o.test); sub != "" && (c.test == nil || o.test == c.test) {
+				if out.testOf == nil {
+					out.testOf = map[string]string{}
+				}
+				out.testOf[id] = sub
 			} else if o.sub != "" && (c.test == nil || o.test == c.test) {
 				if out.testOf == nil {
 					out.testOf = map[string]string{}
@@ -1295,6 +1447,16 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot, q
 		}
 		if c.test != nil {
 			attributed = c.test.name
+			// Told by difference or by its code: a subtest's when that
+			// subtest's own function wrote its code.
+			if o := snap.owner[g.id]; o.test == nil {
+				if sub := leakcheckClosureSub(g, c.test); sub != "" {
+					if out.testOf == nil {
+						out.testOf = map[string]string{}
+					}
+					out.testOf[leakcheckItoa(int(g.id))] = sub
+				}
+			}
 		}
 		if s.ignored(g, attributed) {
 			out.ignored = append(out.ignored, g)

@@ -25,8 +25,10 @@ type leakcheckGoroutine struct {
 	// frame as printed (with its arguments), and the creation line.
 	stackParsed bool
 	funcs       []string
+	files       []string // the file of each of funcs' frames, "" when not shown
 	entry       string
 	createdBy   string
+	createdFile string // the file of the go statement that created it
 	createdIn   uint64
 }
 
@@ -85,9 +87,25 @@ func (g *leakcheckGoroutine) parseStack() {
 	}
 	g.stackParsed = true
 	lines := leakcheckstrings.Split(string(g.text), "\n")
+	// Which name the next "\t" line gives the file of.
+	const (
+		none = iota
+		frame
+		creation
+	)
+	fileOf := none
 	for _, line := range lines[1:] {
 		switch {
-		case leakcheckstrings.HasPrefix(line, "\t"), leakcheckstrings.HasPrefix(line, "..."):
+		case leakcheckstrings.HasPrefix(line, "\t"):
+			switch fileOf {
+			case frame:
+				g.files[len(g.files)-1] = leakcheckFileOf(line)
+			case creation:
+				g.createdFile = leakcheckFileOf(line)
+			}
+			fileOf = none
+		case leakcheckstrings.HasPrefix(line, "..."):
+			fileOf = none
 		case leakcheckstrings.HasPrefix(line, "[originating from goroutine"):
 			return
 		case leakcheckstrings.HasPrefix(line, "created by "):
@@ -97,11 +115,27 @@ func (g *leakcheckGoroutine) parseStack() {
 				name = name[:i]
 			}
 			g.createdBy = name
+			fileOf = creation
 		default:
 			g.funcs = append(g.funcs, leakcheckFuncName(line))
+			g.files = append(g.files, "")
 			g.entry = line
+			fileOf = frame
 		}
 	}
+}
+
+// leakcheckFileOf is the file a stack trace's "\t/path/file.go:12 +0x1f"
+// line names.
+func leakcheckFileOf(line string) string {
+	line = leakcheckstrings.TrimPrefix(line, "\t")
+	if i := leakcheckstrings.LastIndexByte(line, ' '); i >= 0 && leakcheckstrings.HasPrefix(line[i:], " +0x") {
+		line = line[:i]
+	}
+	if i := leakcheckstrings.LastIndexByte(line, ':'); i >= 0 {
+		line = line[:i]
+	}
+	return line
 }
 
 // leakcheckSignatureFrames is how many frames a signature holds: the

@@ -1675,6 +1675,7 @@ import (
 	"bytes"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -1769,7 +1770,7 @@ func TestSubStartAgrees(t *testing.T) {
 	}
 	agree := func(t *testing.T, of *testing.T) {
 		t.Helper()
-		id, creator, fn, runs, _ := leakcheckSubStart(of)
+		id, creator, fn, runs, _, _ := leakcheckSubStart(of)
 		wid, wcreator, wfn, wruns, _ := leakcheckOwnStackCreator()
 		if id != wid || creator != wcreator || fn != wfn || runs != wruns {
 			t.Errorf("start (%d, %d, %q, %#x), the stack says (%d, %d, %q, %#x)", id, creator, fn, runs, wid, wcreator, wfn, wruns)
@@ -1779,13 +1780,17 @@ func TestSubStartAgrees(t *testing.T) {
 	// Not through agree: the function testing.tRunner called must ask.
 	t.Run("direct", func(t *testing.T) {
 		sibling = t
-		id, creator, fn, runs, _ := leakcheckSubStart(t)
+		id, creator, fn, runs, _, runFn := leakcheckSubStart(t)
 		wid, wcreator, wfn, wruns, _ := leakcheckOwnStackCreator()
 		if id != wid || creator != wcreator || fn != wfn || runs != wruns {
 			t.Errorf("start (%d, %d, %q, %#x), the stack says (%d, %d, %q, %#x)", id, creator, fn, runs, wid, wcreator, wfn, wruns)
 		}
 		if fn != "testing.(*T).Run" || runs == 0 {
 			t.Errorf("created by %q, runs %#x", fn, runs)
+		}
+		// The function testing.tRunner called: this closure.
+		if !strings.Contains(runFn, ".TestSubStartAgrees.func") {
+			t.Errorf("tRunner called %q", runFn)
 		}
 	})
 	t.Run("helper", func(t *testing.T) { agree(t, t) })
@@ -5065,5 +5070,241 @@ fn a_goroutine_is_counted_only_for_the_subtest_it_runs() {
         let pkg = format!("{M}{pkg}");
         assert_eq!(run.verdict(&pkg, "TestSwap"), "leaked", "{pkg}: {out}");
         assert!(run.package(&pkg)["main_leak"].is_null(), "{pkg}: {out}");
+    }
+}
+
+// A cache whose constructor writes the closure its timer runs: small
+// enough to be inlined, so the closure is named after the caller
+// (example.com/tmp/inl.TestMain.New.func1 in Go 1.21+).
+const INLINED_CACHE: &str = r#"package inl
+
+import "time"
+
+// Cache notifies evictions on a channel (an LRU's eviction hook).
+type Cache struct {
+	Evicted chan string
+	expire  func()
+}
+
+// New returns a cache whose eviction hook blocks until Evicted is read.
+func New() *Cache {
+	c := &Cache{Evicted: make(chan string)}
+	c.expire = func() { c.Evicted <- "k" }
+	return c
+}
+
+// Default is the process-wide cache.
+var Default = New()
+
+// ExpireAfter evicts the entry after d.
+func (c *Cache) ExpireAfter(d time.Duration) { time.AfterFunc(d, c.expire) }
+"#;
+
+#[test]
+fn an_inlined_functions_closure_is_the_code_of_the_function_it_is_written_in() {
+    // helper-147: a closure an inlined constructor wrote was taken for its
+    // caller's code: a timer callback armed by a test that ran alone was
+    // blamed on TestMain (the cache a TestMain fixture, a package variable,
+    // or another test built), or on the parallel test that built it, which
+    // leaked nothing. The verdicts are those of `-gcflags=-l`, where the
+    // closure is named example.com/tmp/inl.New.func1.
+    let fixture = "package inl\n\nimport (\n\t\"os\"\n\t\"testing\"\n\t\"time\"\n)\n\nvar shared *Cache\n\n\
+         func TestMain(m *testing.M) {\n\tshared = New()\n\tos.Exit(m.Run())\n}\n\n\
+         func TestFixture(t *testing.T) {\n\tshared.ExpireAfter(time.Millisecond)\n\ttime.Sleep(5 * time.Millisecond)\n}\n";
+    let other_test = "package inl\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nvar shared *Cache\n\n\
+         func TestACreates(t *testing.T) {\n\tshared = New()\n}\n\n\
+         func TestBExpires(t *testing.T) {\n\tshared.ExpireAfter(time.Millisecond)\n\ttime.Sleep(5 * time.Millisecond)\n}\n\n\
+         func TestDefault(t *testing.T) {\n\tDefault.ExpireAfter(time.Millisecond)\n\ttime.Sleep(5 * time.Millisecond)\n}\n";
+    let parallel = "package inl\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nvar (\n\tshared *Cache\n\tready  = make(chan struct{})\n)\n\n\
+         func TestACreatesAndServes(t *testing.T) {\n\tt.Parallel()\n\tshared = New()\n\tclose(ready)\n\ttime.Sleep(50 * time.Millisecond)\n}\n\n\
+         func TestBExpires(t *testing.T) {\n\tt.Parallel()\n\t<-ready\n\tshared.ExpireAfter(time.Millisecond)\n\ttime.Sleep(5 * time.Millisecond)\n}\n";
+    // The constructor of another package, inlined into a test of this one.
+    let elsewhere = "package other\n\nimport (\n\t\"testing\"\n\t\"time\"\n\n\t\"example.com/tmp/fixture\"\n)\n\n\
+         func TestOtherPackagesCache(t *testing.T) {\n\tfixture.New().ExpireAfter(time.Millisecond)\n\ttime.Sleep(5 * time.Millisecond)\n}\n";
+    let lib = |pkg: &str| INLINED_CACHE.replace("package inl", &format!("package {pkg}"));
+    let (fixture_lib, othertest_lib, parallel_lib) = (lib("fixture"), lib("othertest"), lib("parallel"));
+    let m = temp_module(&[
+        ("fixture/cache.go", &fixture_lib),
+        (
+            "fixture/cache_test.go",
+            &fixture.replace("package inl", "package fixture"),
+        ),
+        ("othertest/cache.go", &othertest_lib),
+        (
+            "othertest/cache_test.go",
+            &other_test.replace("package inl", "package othertest"),
+        ),
+        ("parallel/cache.go", &parallel_lib),
+        (
+            "parallel/cache_test.go",
+            &parallel.replace("package inl", "package parallel"),
+        ),
+        ("other/other_test.go", elsewhere),
+    ]);
+    // -trimpath spells files by import path, as the helper's own.
+    for flags in [
+        &["-count=1"][..],
+        &["-count=1", "-trimpath"],
+        &["-count=1", "-gcflags=-l"],
+    ] {
+        let args: Vec<&str> = ["--"].iter().chain(flags).copied().collect();
+        let run = run_in(m.path(), &args, &[]);
+        let out = format!("{flags:?}: {}{}", run.stdout(), run.stderr());
+        assert_eq!(run.code(), 1, "{out}");
+        let fixture = format!("{M}fixture");
+        assert_eq!(run.verdict(&fixture, "TestFixture"), "leaked", "{out}");
+        assert!(run.package(&fixture)["main_leak"].is_null(), "{out}");
+        let othertest = format!("{M}othertest");
+        assert_eq!(run.verdict(&othertest, "TestACreates"), "passed", "{out}");
+        assert_eq!(run.verdict(&othertest, "TestBExpires"), "leaked", "{out}");
+        assert_eq!(run.verdict(&othertest, "TestDefault"), "leaked", "{out}");
+        assert!(run.package(&othertest)["main_leak"].is_null(), "{out}");
+        // A parallel test's timer callback is TestMain's (README, Limits),
+        // never the test's that built the cache.
+        let parallel = format!("{M}parallel");
+        assert_eq!(run.verdict(&parallel, "TestACreatesAndServes"), "passed", "{out}");
+        let other = format!("{M}other");
+        assert_eq!(run.verdict(&other, "TestOtherPackagesCache"), "leaked", "{out}");
+        assert!(run.package(&other)["main_leak"].is_null(), "{out}");
+    }
+}
+
+const SUBTEST_DISPATCHER: &str = r#"package subjob
+
+// Dispatcher runs each submitted job on a goroutine of its own.
+type Dispatcher struct {
+	jobs chan func()
+	stop chan struct{}
+}
+
+// New starts a dispatcher.
+func New() *Dispatcher {
+	d := &Dispatcher{jobs: make(chan func()), stop: make(chan struct{})}
+	go d.loop()
+	return d
+}
+
+func (d *Dispatcher) loop() {
+	for {
+		select {
+		case j := <-d.jobs:
+			go j()
+		case <-d.stop:
+			return
+		}
+	}
+}
+
+// Submit hands j to the dispatcher.
+func (d *Dispatcher) Submit(j func()) { d.jobs <- j }
+
+// Close stops the dispatcher.
+func (d *Dispatcher) Close() { close(d.stop) }
+"#;
+
+const DISPATCHER_SUBTESTS: &str = r#"package subjob
+
+import (
+	"testing"
+	"time"
+)
+
+// A sibling started the dispatcher; "use" handed it the job that never returns.
+func TestSibling(t *testing.T) {
+	var d *Dispatcher
+	t.Run("start", func(t *testing.T) { d = New() })
+	t.Run("use", func(t *testing.T) {
+		d.Submit(func() { select {} })
+		time.Sleep(5 * time.Millisecond)
+	})
+	d.Close()
+}
+
+// The test started it; its subtests hand it jobs, in parallel.
+func TestShared(t *testing.T) {
+	d := New()
+	t.Cleanup(d.Close)
+	t.Run("group", func(t *testing.T) {
+		t.Run("clean", func(t *testing.T) {
+			t.Parallel()
+			done := make(chan struct{})
+			d.Submit(func() { close(done) })
+			<-done
+		})
+		t.Run("leaky", func(t *testing.T) {
+			t.Parallel()
+			d.Submit(func() { select {} })
+			time.Sleep(5 * time.Millisecond)
+		})
+	})
+}
+
+// A callback a subtest gave time.AfterFunc, nobody reading what it sends.
+func TestCallback(t *testing.T) {
+	t.Run("leaky", func(t *testing.T) {
+		out := make(chan string)
+		time.AfterFunc(time.Millisecond, func() { out <- "expired" })
+		time.Sleep(5 * time.Millisecond)
+	})
+	t.Run("clean", func(t *testing.T) {})
+}
+
+// A closure "a" wrote, started by "b": b's.
+func TestStartedBySibling(t *testing.T) {
+	var f func()
+	t.Run("a", func(t *testing.T) { f = func() { select {} } })
+	t.Run("b", func(t *testing.T) {
+		go f()
+		time.Sleep(5 * time.Millisecond)
+	})
+}
+
+// A table test's rows share their function: no row is told by its code.
+func TestRows(t *testing.T) {
+	d := New()
+	defer d.Close()
+	for _, stuck := range []bool{false, true} {
+		t.Run("row", func(t *testing.T) {
+			if stuck {
+				d.Submit(func() { select {} })
+			}
+			time.Sleep(5 * time.Millisecond)
+		})
+	}
+}
+"#;
+
+#[test]
+fn a_subtests_handed_job_or_callback_is_that_subtests_leak() {
+    // helper-147: a job a subtest handed a dispatcher was blamed on the
+    // sibling that started the dispatcher, or on the top-level test alone;
+    // so was a callback it gave time.AfterFunc. Now the subtest whose own
+    // function wrote the code; never a table test's row by its code.
+    let m = temp_module(&[
+        ("subjob/d.go", SUBTEST_DISPATCHER),
+        ("subjob/d_test.go", DISPATCHER_SUBTESTS),
+    ]);
+    let pkg = format!("{M}subjob");
+    for env in [&[][..], &[("LEAKCHECK_PLAIN_RUNTIME", "1")]] {
+        let run = run_in(m.path(), &["--", "-count=1"], env);
+        let out = format!("{env:?}: {}{}", run.stdout(), run.stderr());
+        assert_eq!(run.code(), 1, "{out}");
+        let v = |name: &str| run.verdict(&pkg, name);
+        for (name, want) in [
+            ("TestSibling/start", "passed"),
+            ("TestSibling/use", "leaked"),
+            ("TestShared/group/clean", "passed"),
+            ("TestShared/group/leaky", "leaked"),
+            ("TestCallback/leaky", "leaked"),
+            ("TestCallback/clean", "passed"),
+            ("TestStartedBySibling/a", "passed"),
+            ("TestStartedBySibling/b", "leaked"),
+            ("TestRows/row", "passed"),
+            ("TestRows/row#01", "passed"),
+            ("TestRows", "leaked"),
+        ] {
+            assert_eq!(v(name), want, "{name}: {out}");
+        }
+        assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
     }
 }
