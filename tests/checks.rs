@@ -4640,6 +4640,58 @@ fn a_goroutine_of_a_c_threads_call_into_go_is_the_tests() {
     assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
 }
 
+// A native library's completion callback: a C thread calls into Go 200ms
+// later, which ends the goroutine waiting for it.
+const CGO_CALLBACK_WAKES: &str = r#"package cgowake
+
+/*
+#include <pthread.h>
+#include <unistd.h>
+extern void goWake(void);
+static void* waker(void* arg) { usleep(200000); goWake(); return 0; }
+static void startWaker(void) {
+	pthread_t t;
+	pthread_create(&t, 0, waker, 0);
+	pthread_detach(t);
+}
+*/
+import "C"
+
+var wake = make(chan struct{})
+
+//export goWake
+func goWake() { close(wake) }
+
+// WaitForNative waits, on a goroutine of its own, for the callback.
+func WaitForNative() {
+	go func() { <-wake }()
+	C.startWaker()
+}
+"#;
+
+#[test]
+fn a_goroutine_a_c_threads_call_will_end_is_waited_for() {
+    // helper-147: every goroutine blocked, no timer due, so the check
+    // ended its wait at once and reported the goroutine the callback ends
+    // 200ms later; the runtime does not know of C's threads. A program
+    // that exports Go functions to C is never quiet.
+    let m = temp_module(&[
+        ("cgowake/c.go", CGO_CALLBACK_WAKES),
+        (
+            "cgowake/c_test.go",
+            "package cgowake\n\nimport \"testing\"\n\nfunc TestNativeCallback(t *testing.T) { WaitForNative() }\n",
+        ),
+    ]);
+    let run = run_in(m.path(), &["--grace", "10s", "--", "-count=1"], &[("CGO_ENABLED", "1")]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 0, "{out}");
+    assert_eq!(
+        run.verdict(&format!("{M}cgowake"), "TestNativeCallback"),
+        "passed",
+        "{out}"
+    );
+}
+
 // A subtest run by a worker whose function (a non-test file's wrapper)
 // registers a cleanup that blocks before the test file's code runs: the
 // subtest began on a goroutine t.Run started on the worker, so its test is

@@ -73,6 +73,9 @@ func leakcheckGoroutineIDs(ids []uint64) (n int) {
 //
 //go:linkname leakcheckQuietUntil
 func leakcheckQuietUntil(left int64) bool {
+	if leakcheckExportsToC() {
+		return false
+	}
 	self := getg()
 	stw := stopTheWorld(stwGoroutineProfile)
 	quiet := true
@@ -122,6 +125,46 @@ func leakcheckQuietUntil(left int64) bool {
 	})
 	startTheWorld(stw)
 	return quiet
+}
+
+// leakcheckCgoExports is 1 when the program exports Go functions to C
+// (cgo's //export), 2 when it exports none, 0 until leakcheckExportsToC
+// first looks.
+var leakcheckCgoExports atomic.Uint32
+
+// leakcheckExportsToC reports whether a thread of C code may call into Go:
+// the program exports a Go function to C (cgo names its wrapper
+// _cgoexp_<hash>_<name>). Such a call may wake a goroutine at any moment
+// (a native library's completion callback), and C's threads are none of
+// the runtime's: a quiet check said nothing could run, and a goroutine the
+// callback would have ended 200ms later was reported leaked at once
+// (helper-147). Found once, by the functions' names.
+func leakcheckExportsToC() bool {
+	switch leakcheckCgoExports.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	found := false
+	if iscgo {
+		const prefix = "_cgoexp_"
+		for datap := &firstmoduledata; datap != nil && !found; datap = datap.next {
+			for i := 0; i+1 < len(datap.ftab); i++ {
+				name := funcname(funcInfo{(*_func)(unsafe.Pointer(&datap.pclntable[datap.ftab[i].funcoff])), datap})
+				if len(name) >= len(prefix) && name[:len(prefix)] == prefix {
+					found = true
+					break
+				}
+			}
+		}
+	}
+	if found {
+		leakcheckCgoExports.Store(1)
+	} else {
+		leakcheckCgoExports.Store(2)
+	}
+	return found
 }
 
 // leakcheckSemaWaited reports whether a goroutine is parked on the
