@@ -5360,3 +5360,28 @@ fn a_subtests_handed_job_or_callback_is_that_subtests_leak() {
         assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
     }
 }
+
+#[test]
+fn a_test_that_parks_through_a_helper_of_its_package_runs_none_of_its_code() {
+    // helper-147: with `parallel(t)` (t.Helper(), then t.Parallel()) as
+    // their first statement, parallel tests counted as having run code
+    // before they parked, and a serial test's timer callback leak, written
+    // outside the test, went to TestMain: a timer of theirs could fire.
+    let lib = "package parhelper\n\nimport \"time\"\n\n\
+               // Expire sends on out after d.\nfunc Expire(out chan int, d time.Duration) { time.AfterFunc(d, func() { out <- 1 }) }\n";
+    let tests = "package parhelper\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\n\
+                 func parallel(t *testing.T) {\n\tt.Helper()\n\tt.Parallel()\n}\n\n\
+                 func TestParallel(t *testing.T) {\n\tparallel(t)\n\ttime.Sleep(10 * time.Millisecond)\n}\n\n\
+                 func TestSerialTimerLeak(t *testing.T) {\n\tExpire(make(chan int), time.Millisecond)\n\ttime.Sleep(5 * time.Millisecond)\n}\n";
+    let m = temp_module(&[("parhelper/p.go", lib), ("parhelper/p_test.go", tests)]);
+    let pkg = format!("{M}parhelper");
+    for flags in [&["-count=1"][..], &["-count=1", "-gcflags=-l"]] {
+        let args: Vec<&str> = ["--"].iter().chain(flags).copied().collect();
+        let run = run_in(m.path(), &args, &[]);
+        let out = format!("{flags:?}: {}{}", run.stdout(), run.stderr());
+        assert_eq!(run.code(), 1, "{out}");
+        assert_eq!(run.verdict(&pkg, "TestSerialTimerLeak"), "leaked", "{out}");
+        assert_eq!(run.verdict(&pkg, "TestParallel"), "passed", "{out}");
+        assert!(run.package(&pkg)["main_leak"].is_null(), "{out}");
+    }
+}

@@ -178,7 +178,7 @@ pub fn rewrite_test_file_renaming(
                             // A test whose first statement is t.Parallel()
                             // runs none of its code before it parks: no
                             // timer of it fires while the serial tests run.
-                            _ if parallel_first(&toks, body, &t) => format!(" leakcheckBeginParallel({t});"),
+                            _ if parallel_first(&toks, body, &t, aliases) => format!(" leakcheckBeginParallel({t});"),
                             _ => format!(" leakcheckBegin({t});"),
                         }
                     }
@@ -856,6 +856,11 @@ pub struct TestingAliases {
     /// (conservatively more): under a dot-import of testing, `*T` is not
     /// testing's T when the package declares a `T` of its own.
     declared: BTreeSet<String>,
+    /// Functions given a `*testing.T` whose first statement is
+    /// `t.Parallel()` (after `t.Helper()`, if it is there), and that are the
+    /// only functions of their name in the files: a test that calls one
+    /// first (`parallel(t)`) parks before it runs code of its own.
+    parks_first: BTreeSet<String>,
 }
 
 impl TestingAliases {
@@ -895,7 +900,13 @@ impl TestingAliases {
             }
         }
         names.retain(|name, _| !other.contains(name));
-        TestingAliases { names, declared: other }
+        let mut aliases = TestingAliases {
+            names,
+            declared: other,
+            parks_first: BTreeSet::new(),
+        };
+        aliases.parks_first = parallel_helpers(sources, &aliases);
+        aliases
     }
 
     /// The letter of testing's type that `name` (as `*name` when not
@@ -1057,10 +1068,76 @@ fn param_name(toks: &[Tok<'_>], at: Option<usize>, f: &FuncSig, edits: &mut Vec<
     }
 }
 
-/// Whether the body opening at token `body` begins with `t.Parallel()`.
-fn parallel_first(toks: &[Tok<'_>], body: usize, t: &str) -> bool {
+/// Whether the body opening at token `body` begins with `t.Parallel()`, or
+/// with a call of a function that begins with it (`parallel(t)`,
+/// TestingAliases::parks_first).
+fn parallel_first(toks: &[Tok<'_>], body: usize, t: &str, aliases: &TestingAliases) -> bool {
     let words: Vec<&str> = toks.iter().skip(body + 1).take(5).map(|tok| tok.text).collect();
     words == [t, ".", "Parallel", "(", ")"]
+        || words.len() >= 4 && aliases.parks_first.contains(words[0]) && words[1..4] == ["(", t, ")"]
+}
+
+/// The functions of the files that are given a `*testing.T` and whose body
+/// begins with `t.Parallel()`, or `t.Helper()` then `t.Parallel()`; none
+/// whose name another function of the files has too (an internal and an
+/// external test package's alike: which one a test calls is not told here).
+fn parallel_helpers(sources: &[&str], aliases: &TestingAliases) -> BTreeSet<String> {
+    let (mut helpers, mut others) = (BTreeSet::new(), BTreeSet::new());
+    for source in sources {
+        if memchr::memmem::find(source.as_bytes(), b"Parallel").is_none() {
+            continue;
+        }
+        let toks = golex::tokens(source);
+        let testing = golex::import_of(&toks, "testing").unwrap_or(Import::Named(String::new()));
+        let mut depth = 0i32;
+        for i in 0..toks.len() {
+            match toks[i].text {
+                "{" => depth += 1,
+                "}" => depth -= 1,
+                "func" if depth == 0 => {
+                    let Some(f) = FuncSig::read(&toks, i, true) else {
+                        continue;
+                    };
+                    let Some(name) = f.name.filter(|_| !f.method).map(|n| toks[n].text) else {
+                        continue;
+                    };
+                    let body_and_t = match (f.body, f.single_param(&toks, &testing, aliases, false)) {
+                        (Some(body), Some((Some(at), 'T'))) if f.type_params.is_none() => Some((body, toks[at].text)),
+                        _ => None,
+                    };
+                    if body_and_t.is_some_and(|(body, t)| parks_at_once(&toks, body, t)) {
+                        helpers.insert(name.to_string());
+                    } else {
+                        others.insert(name.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Every top-level function of that name, in files that never say
+    // Parallel too.
+    for source in sources {
+        if memchr::memmem::find(source.as_bytes(), b"Parallel").is_none() {
+            others.extend(top_level_funcs(source).into_iter().map(str::to_string));
+        }
+    }
+    helpers.retain(|name| !others.contains(name));
+    helpers
+}
+
+/// Whether the body opening at token `body` begins with `t.Parallel()`,
+/// after `t.Helper()` if it is there.
+fn parks_at_once(toks: &[Tok<'_>], body: usize, t: &str) -> bool {
+    let words: Vec<&str> = toks.iter().skip(body + 1).take(11).map(|tok| tok.text).collect();
+    let mut rest = &words[..];
+    if rest.get(..5) == Some(&[t, ".", "Helper", "(", ")"][..]) {
+        rest = &rest[5..];
+        if rest.first() == Some(&";") {
+            rest = &rest[1..];
+        }
+    }
+    rest.get(..5) == Some(&[t, ".", "Parallel", "(", ")"][..])
 }
 
 /// Whether the function literal at `func` is an argument of a call to a
@@ -1469,6 +1546,41 @@ func TestQ(t *testing.T) {
         );
         assert!(out.contains("func TestB(t *testing.T) { leakcheckBegin(t);"), "{out}");
         assert!(out.contains("func TestC(t *testing.T) { leakcheckBegin(t);"), "{out}");
+    }
+
+    #[test]
+    fn a_test_that_first_calls_a_function_that_parks_at_once_says_so() {
+        // helper-147: a package's `parallel(t)` helper made every test that
+        // called it one that "ran code before t.Parallel()": a serial test's
+        // timer callback leak went to TestMain.
+        let helpers =
+            "package p\n\nimport \"testing\"\n\nfunc parallel(t *testing.T) {\n\tt.Helper()\n\tt.Parallel()\n}\n\n\
+                       func para(tt *testing.T) { tt.Helper(); tt.Parallel() }\n\n\
+                       func later(t *testing.T) {\n\tx := 1\n\tt.Parallel()\n\t_ = x\n}\n\n\
+                       func twice(t *testing.T) { t.Parallel() }\n";
+        let tests = "package p\n\nimport \"testing\"\n\nfunc twice() {}\n\n\
+                     func TestA(t *testing.T) {\n\tparallel(t)\n}\n\n\
+                     func TestB(t *testing.T) {\n\tpara(t)\n}\n\n\
+                     func TestC(t *testing.T) {\n\tlater(t)\n}\n\n\
+                     func TestD(t *testing.T) {\n\ttwice(t)\n}\n\n\
+                     func TestE(t *testing.T) {\n\tparallel(nil)\n}\n";
+        let aliases = TestingAliases::of(&[helpers, tests]);
+        let out = rewrite_test_file_with(tests, &aliases).source;
+        for (test, begin) in [
+            ("TestA", "leakcheckBeginParallel"),
+            ("TestB", "leakcheckBeginParallel"),
+            // Code before its t.Parallel().
+            ("TestC", "leakcheckBegin"),
+            // Another function of the package has the name.
+            ("TestD", "leakcheckBegin"),
+            // Not given the test's T.
+            ("TestE", "leakcheckBegin"),
+        ] {
+            assert!(
+                out.contains(&format!("func {test}(t *testing.T) {{ {begin}(t);")),
+                "{test}: {out}"
+            );
+        }
     }
 
     #[test]
