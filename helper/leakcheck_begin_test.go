@@ -50,8 +50,10 @@ type leakcheckTest struct {
 	subsUnsure    bool
 	// subFuncs: the function each subtest's tRunner called (the subtest's
 	// own function) → that subtest, "" when more than one subtest runs
-	// it (a table test's rows): leakcheckClosureSub.
-	subFuncs map[string]string
+	// it (a table test's rows); subRunners: the goroutines that ran them
+	// (leakcheckClosureSub).
+	subFuncs   map[string]string
+	subRunners map[uint64]bool
 	// bench: a benchmark, never checked: its goroutines are nobody's leak.
 	bench bool
 	// parksFirst: its first statement is t.Parallel() (the rewrite says
@@ -250,8 +252,9 @@ func (s *leakcheckSession) sub(t *leakchecktesting.T) {
 		// (leakcheckSourceName: a literal inside an inlined helper).
 		runFn = leakcheckSourceName(runFn, "")
 		if tc.subFuncs == nil {
-			tc.subFuncs = map[string]string{}
+			tc.subFuncs, tc.subRunners = map[string]string{}, map[uint64]bool{}
 		}
+		tc.subRunners[self] = true
 		sub := name
 		if other, ok := tc.subFuncs[runFn]; ok && other != name {
 			sub = "" // a table test's rows: none is told by its code

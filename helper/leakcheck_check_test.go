@@ -1001,12 +1001,20 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 // that function or a closure written in it, the innermost subtest's when
 // they nest. The creator first: a subtest that starts a closure a sibling
 // wrote started it. Not a table test's rows, which share their function,
-// nor what a named function the subtests share runs.
+// nor what a named function the subtests share runs. Not a goroutine the
+// test's or a subtest's own goroutine started, which its creator chain
+// and label tell (helper-149: a row's `go p.worker()` in a check closure
+// its parent subtest wrote went to the parent, a subtest's call of a
+// closure its sibling wrote to the sibling, the parent's `go h()` of a
+// hook a finished subtest registered to that subtest).
 func leakcheckClosureSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 	if tc == nil || len(tc.subFuncs) == 0 {
 		return ""
 	}
 	g.parseStack()
+	if g.createdIn == tc.gid || tc.subRunners[g.createdIn] {
+		return ""
+	}
 	if sub, ok := leakcheckSubWriting(tc, leakcheckSourceName(g.createdBy, g.createdFile)); ok {
 		return sub
 	}
@@ -1114,7 +1122,8 @@ func leakcheckDeclOf(fn string) string {
 // that function's (example.com/p.New.func1); whose package it is, the
 // file tells: one outside the package's directory is another package's
 // code, named as no package's ("(inlined).New.func1"). Other names are
-// left as they are: example.com/p.All.New.func1 reads the same as a
+// left as they are, whatever their file (a //line directive may name
+// another: helper-149): example.com/p.All.New.func1 reads the same as a
 // closure of a method New on a type All, and both are the package's own
 // code, not a test's.
 func leakcheckSourceName(fn, file string) string {
@@ -1129,13 +1138,13 @@ func leakcheckSourceName(fn, file string) string {
 			seg = seg[:j]
 		}
 		if !leakcheckClosureNumber(seg) {
+			if decl != "init" && decl != "glob" && decl != "TestMain" && !leakcheckIsTestName(decl) {
+				return fn
+			}
 			if file != "" && !leakcheckInPackageDir(file) {
 				return "(inlined)." + fn[i+1:]
 			}
-			if decl == "init" || decl == "glob" || decl == "TestMain" || leakcheckIsTestName(decl) {
-				return pkg + "." + fn[i+1:]
-			}
-			return fn
+			return pkg + "." + fn[i+1:]
 		}
 		i += 1 + len(seg)
 	}
@@ -1165,22 +1174,28 @@ func leakcheckClosureNumber(seg string) bool {
 }
 
 // leakcheckPackageDir is the directory of the package under test's files
-// as stack traces spell them: the test binary's working directory, where
-// go test starts it (read before any test could change it), and, with
-// -trimpath, the import path.
+// as stack traces spell them: go list's, which the compiler was given
+// (not the working directory, which an imported package's init may have
+// changed: helper-149), or, with -trimpath, the import path.
 var leakcheckPackageDir = func() string {
-	dir, err := leakcheckos.Getwd()
-	if err != nil {
+	dir := leakcheckSourceDir
+	if dir == "" {
+		// The helper's own tests.
+		dir, _ = leakcheckos.Getwd()
+	}
+	if dir == "" {
 		return ""
 	}
 	return leakcheckstrings.TrimSuffix(dir, "/") + "/"
 }()
 
 // leakcheckInPackageDir reports whether file is one of the package under
-// test's, as far as it can tell (yes when it cannot).
+// test's, as far as it can tell (yes when it cannot: a file a //line
+// directive names without a directory, as generated code does, is the
+// generated file's package's: helper-149).
 func leakcheckInPackageDir(file string) bool {
 	dir := file[:leakcheckstrings.LastIndexByte(file, '/')+1]
-	return leakcheckPackageDir == "" || dir == leakcheckPackageDir || dir == leakcheckImportPath+"/"
+	return leakcheckPackageDir == "" || dir == "" || dir == leakcheckPackageDir || dir == leakcheckImportPath+"/"
 }
 
 // leakcheckFuncPath is the package under test's path as function names

@@ -47,11 +47,15 @@ import (
 	leakcheckunsafe "unsafe"
 )
 
-// Replaced by leakcheck in each package's copy: the package under test, and
-// the name of its records directory.
+// Replaced by leakcheck in each package's copy: the package under test, the
+// name of its records directory, and the package's directory.
 const (
 	leakcheckImportPath = "leakcheck.invalid/helper"
 	leakcheckRecordsKey = "helper"
+	// The package's directory (go list's Dir): where the compiler says
+	// its files are ("" here: the helper's own tests take the working
+	// directory).
+	leakcheckSourceDir = ""
 )
 
 // leakcheckUserMain: the package has a TestMain of its own (leakcheck

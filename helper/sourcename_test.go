@@ -22,11 +22,16 @@ func TestSourceNames(t *testing.T) {
 		{p + "TestA.Outer.Inner.func6", here, p + "Outer.Inner.func6"},
 		// Another package's, inlined here: no package's.
 		{p + "TestA.New.func3", "/elsewhere/other/o.go", "(inlined).New.func3"},
-		{p + "All.New.func2", "/elsewhere/other/o.go", "(inlined).New.func2"},
+		// Not a test's, init's or TestMain's name: as named, whatever the
+		// file (a //line directive, a method's closure).
+		{p + "All.New.func2", "/elsewhere/other/o.go", p + "All.New.func2"},
+		{p + "(*Bus).Subscribe.func1", "bus.tmpl", p + "(*Bus).Subscribe.func1"},
 		{p + "TestA.New.func3", leakcheckPackageDir + "sub/o.go", "(inlined).New.func3"},
 		// With -trimpath, files are spelled by import path.
 		{p + "TestMain.New.func1", leakcheckImportPath + "/cache.go", p + "New.func1"},
 		{p + "TestMain.New.func1", "example.com/other/o.go", "(inlined).New.func1"},
+		// A //line directive's file without a directory: the package's.
+		{p + "TestA.(*Bus).Subscribe.func1", "bus.tmpl", p + "(*Bus).Subscribe.func1"},
 		// The file unknown: the package's.
 		{p + "TestMain.New.func1", "", p + "New.func1"},
 		// Not inlined, or not told apart from a method's closure: as named.

@@ -189,6 +189,9 @@ const HELPER_PACKAGE_CLAUSE: &str = "package helper\n";
 const SHIM_PACKAGE_CLAUSE: &str = "package helper_test\n";
 const HELPER_IMPORT_PATH: &str = "\"leakcheck.invalid/helper\"";
 const HELPER_RECORDS_KEY: &str = "leakcheckRecordsKey = \"helper\"";
+/// The helper's package directory, replaced by the package's: where its
+/// files are, as the compiler names them in stack traces.
+const HELPER_SOURCE_DIR: &str = "leakcheckSourceDir = \"\"";
 
 /// The overlay for one `go test` run; its files vanish when it drops.
 #[derive(Debug)]
@@ -668,6 +671,11 @@ fn inject_package(
                 HELPER_RECORDS_KEY,
                 &format!("leakcheckRecordsKey = {}", go_quote(&records_key(&pkg.import_path))),
                 1,
+            )
+            .replacen(
+                HELPER_SOURCE_DIR,
+                &format!("leakcheckSourceDir = {}", go_quote(&pkg.dir.to_string_lossy())),
+                1,
             );
         pieces.push((name, text, !internal));
     }
@@ -1060,6 +1068,7 @@ mod tests {
         assert_eq!(merged.matches(HELPER_PACKAGE_CLAUSE).count(), 1);
         assert_eq!(merged.matches(HELPER_IMPORT_PATH).count(), 1);
         assert_eq!(merged.matches(HELPER_RECORDS_KEY).count(), 1);
+        assert_eq!(merged.matches(HELPER_SOURCE_DIR).count(), 1);
         assert!(MAIN_FILE.1.contains(HELPER_PACKAGE_CLAUSE));
         // Names end as go wants them (tests, the GOOS of two files).
         assert!(SHIM_FILE.1.contains(SHIM_PACKAGE_CLAUSE));
