@@ -795,13 +795,31 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 // leakcheckOrigin is the function that started g and g's outermost frame,
 // by the names of the code they run (leakcheckSourceName): the code that
 // says whose a goroutine is when nothing else does.
+//
+// When the outermost frame is a closure (a wrapper: a recover guard a
+// function of the package wrote around a callback), the closure it calls
+// too, if a test, TestMain, init or a variable's initializer wrote it:
+// time.AfterFunc(d, Safe(func() { ... })) in a test runs that test's code.
+// (The wrapper's name, inlined into the test, once said so by accident;
+// read as Safe's own code, a parallel test's callback went to TestMain,
+// and another test's, or TestMain's, was blamed on the test running alone
+// when it fired: helper-150.)
 func leakcheckOrigin(g *leakcheckGoroutine) []string {
 	i := leakcheckOutermostAt(g) // (parses the stack, and createdBy)
 	creator := leakcheckSourceName(g.createdBy, g.createdFile)
 	if i < 0 {
 		return []string{creator}
 	}
-	return []string{creator, leakcheckSourceName(g.funcs[i], g.files[i])}
+	outer := leakcheckSourceName(g.funcs[i], g.files[i])
+	origin := []string{creator, outer}
+	if i > 0 && leakcheckWrittenIn(outer) != outer {
+		callee := leakcheckSourceName(g.funcs[i-1], g.files[i-1])
+		if decl := leakcheckDeclOf(callee); leakcheckWrittenIn(callee) != callee &&
+			(decl == "init" || decl == "glob" || decl == "TestMain" || leakcheckIsTestName(decl)) {
+			origin = append(origin, callee)
+		}
+	}
+	return origin
 }
 
 // leakcheckOutermost is g's outermost frame; for the runtime's goroutines
@@ -1195,7 +1213,22 @@ var leakcheckPackageDir = func() string {
 // generated file's package's: helper-149).
 func leakcheckInPackageDir(file string) bool {
 	dir := file[:leakcheckstrings.LastIndexByte(file, '/')+1]
-	return leakcheckPackageDir == "" || dir == "" || dir == leakcheckPackageDir || dir == leakcheckImportPath+"/"
+	if leakcheckPackageDir == "" || dir == leakcheckPackageDir || dir == leakcheckImportPath+"/" {
+		return true
+	}
+	if leakcheckstrings.HasPrefix(file, "/") {
+		return false
+	}
+	// A relative name: with -trimpath, another module's file
+	// (example.com/other/o.go, the first element a domain); otherwise a
+	// //line directive's (tmpl/bus.tmpl, ./bus.tmpl), which generated code
+	// of this package writes (helper-150).
+	i := leakcheckstrings.IndexByte(file, '/')
+	if i < 0 {
+		return true
+	}
+	first := file[:i]
+	return first == "." || first == ".." || leakcheckstrings.IndexByte(first, '.') < 0
 }
 
 // leakcheckFuncPath is the package under test's path as function names
@@ -1442,7 +1475,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot, q
 					out.testOf = map[string]string{}
 				}
 				out.testOf[id] = sub
-			} else if sub := leakcheckClosureSub(g, o.test); sub != "" && (c.test == nil || o.test == c.test) {
+			} else if sub := leakcheckClosureSub(g, o.test); sub != "" && g.createdBy == "time.goFunc" && (c.test == nil || o.test == c.test) {
 				if out.testOf == nil {
 					out.testOf = map[string]string{}
 				}

@@ -30,6 +30,9 @@ func TestSourceNames(t *testing.T) {
 		// With -trimpath, files are spelled by import path.
 		{p + "TestMain.New.func1", leakcheckImportPath + "/cache.go", p + "New.func1"},
 		{p + "TestMain.New.func1", "example.com/other/o.go", "(inlined).New.func1"},
+		// A //line directive's file, relative: the package's.
+		{p + "TestA.(*Bus).Subscribe.func1", "tmpl/bus.tmpl", p + "(*Bus).Subscribe.func1"},
+		{p + "TestA.(*Bus).Subscribe.func1", "./bus.tmpl", p + "(*Bus).Subscribe.func1"},
 		// A //line directive's file without a directory: the package's.
 		{p + "TestA.(*Bus).Subscribe.func1", "bus.tmpl", p + "(*Bus).Subscribe.func1"},
 		// The file unknown: the package's.
