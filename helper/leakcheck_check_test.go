@@ -3,9 +3,11 @@ package helper
 import (
 	leakcheckfmt "fmt"
 	leakcheckos "os"
+	leakcheckreflect "reflect"
 	leakcheckregexp "regexp"
 	leakcheckruntime "runtime"
 	leakcheckstrings "strings"
+	leakchecksync "sync"
 	leakchecktesting "testing"
 	leakchecktime "time"
 )
@@ -796,10 +798,14 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 // by the names of the code they run (leakcheckSourceName): the code that
 // says whose a goroutine is when nothing else does.
 //
-// When the outermost frame is a closure (a wrapper: a recover guard a
-// function of the package wrote around a callback), the closure it calls
-// too, if a test, TestMain, init or a variable's initializer wrote it:
-// time.AfterFunc(d, Safe(func() { ... })) in a test runs that test's code.
+// When the outermost frame is a closure no test, TestMain or init wrote (a
+// wrapper: a recover guard, a logger, sync.OnceFunc's), the innermost
+// closure a test or TestMain wrote that it runs, through other closures
+// and other packages' code, not past a named function of the package (a
+// hook TestMain or a test set may wrap the callback: helper-152):
+// time.AfterFunc(d, Safe(Log(func() { ... }))) in a test runs that test's
+// code. (Not init's: a package variable's hook a test's callback calls is
+// no proof the callback is not the test's: helper-151.)
 // (The wrapper's name, inlined into the test, once said so by accident;
 // read as Safe's own code, a parallel test's callback went to TestMain,
 // and another test's, or TestMain's, was blamed on the test running alone
@@ -812,14 +818,36 @@ func leakcheckOrigin(g *leakcheckGoroutine) []string {
 	}
 	outer := leakcheckSourceName(g.funcs[i], g.files[i])
 	origin := []string{creator, outer}
-	if i > 0 && leakcheckWrittenIn(outer) != outer {
-		callee := leakcheckSourceName(g.funcs[i-1], g.files[i-1])
-		if decl := leakcheckDeclOf(callee); leakcheckWrittenIn(callee) != callee &&
-			(decl == "init" || decl == "glob" || decl == "TestMain" || leakcheckIsTestName(decl)) {
-			origin = append(origin, callee)
+	if !leakcheckWrapper(outer) {
+		return origin
+	}
+	callback := ""
+	for j, n := i-1, 0; j >= 0 && n < 16; j, n = j-1, n+1 {
+		fn := leakcheckSourceName(g.funcs[j], g.files[j])
+		closure := leakcheckWrittenIn(fn) != fn
+		if decl := leakcheckDeclOf(fn); closure && (decl == "TestMain" || leakcheckIsTestName(decl)) {
+			callback = fn // the innermost: a hook TestMain set may wrap it
+			continue
+		}
+		if leakcheckDeclOf(fn) != "" && !closure {
+			break // the package's own code, called
 		}
 	}
+	if callback != "" {
+		origin = append(origin, callback)
+	}
 	return origin
+}
+
+// leakcheckWrapper: fn is a closure nobody's test, TestMain or init wrote
+// (a recover guard, a logger, sync.OnceFunc's), which may run a callback
+// one of them wrote.
+func leakcheckWrapper(fn string) bool {
+	if leakcheckWrittenIn(fn) == fn {
+		return false
+	}
+	decl := leakcheckDeclOf(fn)
+	return decl != "init" && decl != "glob" && decl != "TestMain" && !leakcheckIsTestName(decl)
 }
 
 // leakcheckOutermost is g's outermost frame; for the runtime's goroutines
@@ -1216,20 +1244,35 @@ func leakcheckInPackageDir(file string) bool {
 	if leakcheckPackageDir == "" || dir == leakcheckPackageDir || dir == leakcheckImportPath+"/" {
 		return true
 	}
+	// A relative name: with -trimpath, another package's Go file (every
+	// file is named so then: sync/oncefunc.go, example.com/other/o.go);
+	// otherwise, or when it is no Go file or has no directory, a //line
+	// directive's (bus.tmpl, tmpl/bus.tmpl, ./bus.tmpl), which generated
+	// code of this package writes (helper-150, helper-151).
+	// A name without a directory, or of a file that is no Go source, is a
+	// //line directive's either way.
 	if leakcheckstrings.HasPrefix(file, "/") {
 		return false
 	}
-	// A relative name: with -trimpath, another module's file
-	// (example.com/other/o.go, the first element a domain); otherwise a
-	// //line directive's (tmpl/bus.tmpl, ./bus.tmpl), which generated code
-	// of this package writes (helper-150).
-	i := leakcheckstrings.IndexByte(file, '/')
-	if i < 0 {
-		return true
-	}
-	first := file[:i]
-	return first == "." || first == ".." || leakcheckstrings.IndexByte(first, '.') < 0
+	return dir == "" || !leakcheckTrimmed() || !leakcheckstrings.HasSuffix(file, ".go")
 }
+
+// leakcheckTrimmed reports whether the binary was built with -trimpath:
+// testing's own files are named by import path then.
+func leakcheckTrimmed() bool {
+	leakcheckTrimmedOnce.Do(func() {
+		if f := leakcheckruntime.FuncForPC(leakcheckreflect.ValueOf(leakchecktesting.Main).Pointer()); f != nil {
+			file, _ := f.FileLine(f.Entry())
+			leakcheckTrimmedPath = !leakcheckstrings.HasPrefix(file, "/")
+		}
+	})
+	return leakcheckTrimmedPath
+}
+
+var (
+	leakcheckTrimmedOnce leakchecksync.Once
+	leakcheckTrimmedPath bool
+)
 
 // leakcheckFuncPath is the package under test's path as function names
 // spell it: the linker escapes dots in its last element, and bytes that

@@ -5542,7 +5542,9 @@ fn a_job_is_told_whatever_the_working_directory_and_line_directives_say() {
 
 const SAFE_WRAPPER: &str = "package safe\n\nimport \"log\"\n\n\
     // Safe runs f, logging its panic.\nfunc Safe(f func()) func() {\n\treturn func() {\n\
-    \t\tdefer func() {\n\t\t\tif r := recover(); r != nil {\n\t\t\t\tlog.Print(r)\n\t\t\t}\n\t\t}()\n\t\tf()\n\t}\n}\n";
+    \t\tdefer func() {\n\t\t\tif r := recover(); r != nil {\n\t\t\t\tlog.Print(r)\n\t\t\t}\n\t\t}()\n\t\tf()\n\t}\n}\n\n\
+    // Logged runs f after a log line.\nfunc Logged(f func()) func() { return func() { log.Print(\"run\"); f() } }\n\n\
+    // Hook is the package's hook, which blocks.\nvar Hook = func() { <-hookBlock }\n\nvar hookBlock = make(chan struct{})\n";
 
 #[test]
 fn a_callback_run_through_a_wrapper_is_the_code_it_wraps() {
@@ -5550,29 +5552,90 @@ fn a_callback_run_through_a_wrapper_is_the_code_it_wraps() {
     // inlined into the caller, read as Safe's code: a parallel test's own
     // callback went to TestMain, and TestMain's or another test's was
     // blamed on the test running alone when it fired.
-    let tests = "package safe\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nvar block = make(chan struct{})\n\n\
+    let tests = "package safe\n\nimport (\n\t\"sync\"\n\t\"testing\"\n\t\"time\"\n)\n\nvar block = make(chan struct{})\n\n\
                  func TestArmsForLater(t *testing.T) {\n\ttime.AfterFunc(50*time.Millisecond, Safe(func() { <-block }))\n}\n\n\
                  func TestWhileItFires(t *testing.T) {\n\ttime.Sleep(150 * time.Millisecond)\n}\n\n\
                  func TestParallelLeaks(t *testing.T) {\n\tt.Parallel()\n\ttime.AfterFunc(time.Millisecond, Safe(func() { <-block }))\n\ttime.Sleep(20 * time.Millisecond)\n}\n\n\
-                 func TestParallelClean(t *testing.T) {\n\tt.Parallel()\n\ttime.Sleep(20 * time.Millisecond)\n}\n";
-    let main = "package safe\n\nimport (\n\t\"os\"\n\t\"testing\"\n\t\"time\"\n)\n\nvar block = make(chan struct{})\n\n\
-                func TestMain(m *testing.M) {\n\ttime.AfterFunc(50*time.Millisecond, Safe(func() { <-block }))\n\tos.Exit(m.Run())\n}\n\n\
+                 func TestParallelClean(t *testing.T) {\n\tt.Parallel()\n\ttime.Sleep(20 * time.Millisecond)\n}\n\n\
+                 func TestParallelTwoWrappers(t *testing.T) {\n\tt.Parallel()\n\ttime.AfterFunc(time.Millisecond, Safe(Logged(func() { <-block })))\n\ttime.Sleep(20 * time.Millisecond)\n}\n\n\
+                 func TestParallelOnce(t *testing.T) {\n\tt.Parallel()\n\ttime.AfterFunc(time.Millisecond, sync.OnceFunc(func() { <-block }))\n\ttime.Sleep(20 * time.Millisecond)\n}\n";
+    let hook = "package safe\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\n\
+                func TestCallsTheHook(t *testing.T) {\n\ttime.AfterFunc(time.Millisecond, func() { Hook() })\n\ttime.Sleep(20 * time.Millisecond)\n}\n\n\
+                func TestArmsTwoWrappersForLater(t *testing.T) {\n\ttime.AfterFunc(50*time.Millisecond, Safe(Logged(func() { <-hookBlock })))\n}\n\n\
+                func TestWhileItFires(t *testing.T) {\n\ttime.Sleep(150 * time.Millisecond)\n}\n";
+    let main = "package safe\n\nimport (\n\t\"os\"\n\t\"sync\"\n\t\"testing\"\n\t\"time\"\n)\n\nvar block = make(chan struct{})\n\n\
+                func TestMain(m *testing.M) {\n\ttime.AfterFunc(50*time.Millisecond, Safe(func() { <-block }))\n\
+                \ttime.AfterFunc(60*time.Millisecond, sync.OnceFunc(func() { <-block }))\n\tos.Exit(m.Run())\n}\n\n\
                 func TestWhileItFires(t *testing.T) {\n\ttime.Sleep(150 * time.Millisecond)\n}\n";
     let m = temp_module(&[
         ("tests/safe.go", SAFE_WRAPPER),
         ("tests/safe_test.go", tests),
         ("fixture/safe.go", SAFE_WRAPPER),
         ("fixture/safe_test.go", main),
+        ("hook/safe.go", SAFE_WRAPPER),
+        ("hook/safe_test.go", hook),
+        // A hook TestMain set wraps every job: the test's callback inside
+        // it is still the test's (helper-152).
+        (
+            "hooked/sched.go",
+            "package hooked\n\nimport \"time\"\n\n// JobHook runs every job; tests may instrument it.\n\
+             var JobHook = func(f func()) { f() }\n\n// After runs f after d.\n\
+             func After(d time.Duration, f func()) *time.Timer {\n\treturn time.AfterFunc(d, Safe(func() { JobHook(f) }))\n}\n",
+        ),
+        ("hooked/safe.go", &SAFE_WRAPPER.replace("package safe", "package hooked")),
+        (
+            "hooked/sched_test.go",
+            "package hooked\n\nimport (\n\t\"log\"\n\t\"os\"\n\t\"testing\"\n\t\"time\"\n)\n\n\
+             func TestMain(m *testing.M) {\n\tJobHook = func(f func()) {\n\t\tlog.Print(\"job\")\n\t\tf()\n\t}\n\tos.Exit(m.Run())\n}\n\n\
+             var block = make(chan struct{})\n\n\
+             func TestLeaks(t *testing.T) {\n\tAfter(time.Millisecond, func() { <-block })\n\ttime.Sleep(30 * time.Millisecond)\n}\n\n\
+             func TestEndsIt(t *testing.T) {\n\tclose(block)\n}\n",
+        ),
+        // An init daemon's own sync.OnceFunc job, which -trimpath names
+        // sync/oncefunc.go: not the package's file, no test's job.
+        (
+            "daemon/daemon.go",
+            "package daemon\n\nimport (\n\t\"sync\"\n\t\"time\"\n)\n\nvar stop = make(chan struct{})\n\n\
+             func init() {\n\tw := sync.OnceFunc(func() { <-stop })\n\
+             \tgo func() {\n\t\ttime.Sleep(5 * time.Millisecond)\n\t\tgo w()\n\t}()\n}\n",
+        ),
+        (
+            "daemon/daemon_test.go",
+            "package daemon\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\n\
+             func TestWhileItStarts(t *testing.T) {\n\ttime.Sleep(30 * time.Millisecond)\n}\n\n\
+             func TestAfter(t *testing.T) {}\n",
+        ),
     ]);
-    let run = run_in(m.path(), &["--", "-count=1"], &[]);
-    let out = format!("{}{}", run.stdout(), run.stderr());
-    assert_eq!(run.code(), 1, "{out}");
-    let pkg = format!("{M}tests");
-    assert_eq!(run.verdict(&pkg, "TestParallelLeaks"), "leaked", "{out}");
-    assert_eq!(run.verdict(&pkg, "TestParallelClean"), "passed", "{out}");
-    assert_eq!(run.verdict(&pkg, "TestWhileItFires"), "passed", "{out}");
-    assert_eq!(run.package(&pkg)["main_leak"]["total"], 1, "{out}");
-    let pkg = format!("{M}fixture");
-    assert_eq!(run.verdict(&pkg, "TestWhileItFires"), "passed", "{out}");
-    assert_eq!(run.package(&pkg)["main_leak"]["total"], 1, "{out}");
+    // (Two wrappers, sync.OnceFunc's, a package variable's hook the test's
+    // callback calls: helper-151.)
+    for flags in [&["-count=1"][..], &["-count=1", "-trimpath"]] {
+        let args: Vec<&str> = ["--"].iter().chain(flags).copied().collect();
+        let run = run_in(m.path(), &args, &[]);
+        let out = format!("{flags:?}: {}{}", run.stdout(), run.stderr());
+        assert_eq!(run.code(), 1, "{out}");
+        let pkg = format!("{M}tests");
+        for (name, want) in [
+            ("TestParallelLeaks", "leaked"),
+            ("TestParallelClean", "passed"),
+            ("TestParallelTwoWrappers", "leaked"),
+            ("TestParallelOnce", "leaked"),
+            ("TestWhileItFires", "passed"),
+        ] {
+            assert_eq!(run.verdict(&pkg, name), want, "{name}: {out}");
+        }
+        assert_eq!(run.package(&pkg)["main_leak"]["total"], 1, "{out}");
+        let pkg = format!("{M}fixture");
+        assert_eq!(run.verdict(&pkg, "TestWhileItFires"), "passed", "{out}");
+        assert_eq!(run.package(&pkg)["main_leak"]["total"], 2, "{out}");
+        let pkg = format!("{M}hook");
+        assert_eq!(run.verdict(&pkg, "TestCallsTheHook"), "leaked", "{out}");
+        assert_eq!(run.verdict(&pkg, "TestWhileItFires"), "passed", "{out}");
+        assert_eq!(run.package(&pkg)["main_leak"]["total"], 1, "{out}");
+        let pkg = format!("{M}hooked");
+        assert_eq!(run.verdict(&pkg, "TestLeaks"), "leaked", "{out}");
+        assert_eq!(run.verdict(&pkg, "TestEndsIt"), "passed", "{out}");
+        let pkg = format!("{M}daemon");
+        assert_eq!(run.verdict(&pkg, "TestWhileItStarts"), "passed", "{out}");
+        assert_eq!(run.verdict(&pkg, "TestAfter"), "passed", "{out}");
+    }
 }
