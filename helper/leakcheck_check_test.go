@@ -1038,21 +1038,16 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 }
 
 // leakcheckClosureSub is the subtest of tc whose own function wrote the
-// code g runs, or "": a job a subtest handed a daemon (a dispatcher's `go
-// job()`, whose creator chain leads to the sibling that started the
-// dispatcher, or to the test), or a callback it gave time.AfterFunc (told
-// by difference: the top-level test's), was blamed on that sibling or on
-// the test alone (helper-147). Told by the function testing.tRunner called
-// for each subtest (sub): g's creator, else its job or outermost frame, is
-// that function or a closure written in it, the innermost subtest's when
-// they nest. The creator first: a subtest that starts a closure a sibling
-// wrote started it. Not a table test's rows, which share their function,
-// nor what a named function the subtests share runs. Not a goroutine the
-// test's or a subtest's own goroutine started, which its creator chain
-// and label tell (helper-149: a row's `go p.worker()` in a check closure
-// its parent subtest wrote went to the parent, a subtest's call of a
-// closure its sibling wrote to the sibling, the parent's `go h()` of a
-// hook a finished subtest registered to that subtest).
+// code g runs, or "": for a timer's callback or a goroutine told by
+// difference, which no creator chain or label names (a callback a subtest
+// gave time.AfterFunc was blamed on the test alone: helper-147; its
+// callers ask only then, helper-150). Told by the function testing.tRunner
+// called for each subtest (sub): g's creator, else its job or outermost
+// frame, is that function or a closure written in it, the innermost
+// subtest's when they nest. Not a table test's rows, which share their
+// function, nor what a named function the subtests share runs. Not a
+// goroutine the test's or a subtest's own goroutine started, which its
+// creator chain and label tell (helper-149).
 func leakcheckClosureSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 	if tc == nil || len(tc.subFuncs) == 0 {
 		return ""
@@ -1248,9 +1243,7 @@ func leakcheckInPackageDir(file string) bool {
 	// file is named so then: sync/oncefunc.go, example.com/other/o.go);
 	// otherwise, or when it is no Go file or has no directory, a //line
 	// directive's (bus.tmpl, tmpl/bus.tmpl, ./bus.tmpl), which generated
-	// code of this package writes (helper-150, helper-151).
-	// A name without a directory, or of a file that is no Go source, is a
-	// //line directive's either way.
+	// code of this package writes (helper-150, helper-151, helper-152).
 	if leakcheckstrings.HasPrefix(file, "/") {
 		return false
 	}
@@ -1538,9 +1531,10 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot, q
 		}
 		if c.test != nil {
 			attributed = c.test.name
-			// Told by difference or by its code: a subtest's when that
-			// subtest's own function wrote its code.
-			if o := snap.owner[g.id]; o.test == nil {
+			// Told by difference (a timer's callback): a subtest's when
+			// that subtest's own function wrote its code. Not a daemon's
+			// job: which subtest handed it over, its code does not say.
+			if snap.owner[g.id].kind == leakcheckOwnerNone {
 				if sub := leakcheckClosureSub(g, c.test); sub != "" {
 					if out.testOf == nil {
 						out.testOf = map[string]string{}

@@ -5366,6 +5366,19 @@ func TestGoBetween(t *testing.T) {
 	})
 }
 
+var bus = New()
+
+// A hook "register" wrote, handed by "publish" to a daemon package
+// initialization started: a job, not told by its code.
+func TestInitBus(t *testing.T) {
+	var hook func()
+	t.Run("register", func(t *testing.T) { hook = func() { select {} } })
+	t.Run("publish", func(t *testing.T) {
+		bus.Submit(hook)
+		time.Sleep(5 * time.Millisecond)
+	})
+}
+
 // A table test's rows share their function: no row is told by its code.
 func TestRows(t *testing.T) {
 	d := New()
@@ -5421,6 +5434,8 @@ fn a_subtests_callback_is_its_leak_and_what_its_goroutine_starts_keeps_its_chain
             ("TestGoBetween/use", "leaked"),
             ("TestGoBetween/register", "passed"),
             ("TestGoBetween/publish", "leaked"),
+            ("TestInitBus", "leaked"),
+            ("TestInitBus/register", "passed"),
         ] {
             assert_eq!(v(name), want, "{name}: {out}");
         }
