@@ -812,24 +812,24 @@ func leakcheckTestsCode(g *leakcheckGoroutine, test string) bool {
 // when it fired: helper-150.)
 func leakcheckOrigin(g *leakcheckGoroutine) []string {
 	i := leakcheckOutermostAt(g) // (parses the stack, and createdBy)
-	creator := leakcheckSourceName(g.createdBy, g.createdFile)
+	creator := g.sourceCreatedBy()
 	if i < 0 {
 		return []string{creator}
 	}
-	outer := leakcheckSourceName(g.funcs[i], g.files[i])
+	outer := g.sourceFunc(i)
 	origin := []string{creator, outer}
 	if !leakcheckWrapper(outer) {
 		return origin
 	}
 	callback := ""
 	for j, n := i-1, 0; j >= 0 && n < 16; j, n = j-1, n+1 {
-		fn := leakcheckSourceName(g.funcs[j], g.files[j])
-		closure := leakcheckWrittenIn(fn) != fn
-		if decl := leakcheckDeclOf(fn); closure && (decl == "TestMain" || leakcheckIsTestName(decl)) {
+		fn := g.sourceFunc(j)
+		closure, decl := leakcheckWrittenIn(fn) != fn, leakcheckDeclOf(fn)
+		if closure && (decl == "TestMain" || leakcheckIsTestName(decl)) {
 			callback = fn // the innermost: a hook TestMain set may wrap it
 			continue
 		}
-		if leakcheckDeclOf(fn) != "" && !closure {
+		if decl != "" && !closure {
 			break // the package's own code, called
 		}
 	}
@@ -846,8 +846,14 @@ func leakcheckWrapper(fn string) bool {
 	if leakcheckWrittenIn(fn) == fn {
 		return false
 	}
-	decl := leakcheckDeclOf(fn)
-	return decl != "init" && decl != "glob" && decl != "TestMain" && !leakcheckIsTestName(decl)
+	return !leakcheckHarnessDecl(leakcheckDeclOf(fn))
+}
+
+// leakcheckHarnessDecl: decl is a test's, TestMain's, init's or a package
+// variable's initializer's: code that says whose a goroutine is, not the
+// package's own.
+func leakcheckHarnessDecl(decl string) bool {
+	return decl == "init" || decl == "glob" || decl == "TestMain" || leakcheckIsTestName(decl)
 }
 
 // leakcheckOutermost is g's outermost frame; for the runtime's goroutines
@@ -941,7 +947,7 @@ func leakcheckJobFunc(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
 	written := leakcheckWrittenIn(job)
 	switch decl := leakcheckDeclOf(job); {
 	case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl),
-		written == job, written == leakcheckWrittenIn(leakcheckSourceName(g.createdBy, g.createdFile)):
+		written == job, written == leakcheckWrittenIn(g.sourceCreatedBy()):
 		return ""
 	}
 	// The daemon's lineage, as far as its goroutines are alive: a closure
@@ -966,10 +972,10 @@ func leakcheckJobFunc(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
 // missed, exit 0). "" when g has no stack.
 func leakcheckJobOf(g *leakcheckGoroutine) string {
 	g.parseStack()
-	creator := leakcheckWrittenIn(leakcheckSourceName(g.createdBy, g.createdFile))
+	creator := leakcheckWrittenIn(g.sourceCreatedBy())
 	job := ""
 	for i := len(g.funcs) - 1; i >= 0; i-- {
-		job = leakcheckSourceName(g.funcs[i], g.files[i])
+		job = g.sourceFunc(i)
 		written := leakcheckWrittenIn(job)
 		if leakcheckstrings.Contains(job[leakcheckstrings.LastIndexByte(job, '.')+1:], "gowrap") ||
 			i > 0 && written != job && written == creator && leakcheckDeclOf(job) != "" {
@@ -1011,8 +1017,8 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 		return ""
 	}
 	g.parseStack()
-	for i, fn := range g.funcs {
-		fn = leakcheckSourceName(fn, g.files[i])
+	for i := range g.funcs {
+		fn := g.sourceFunc(i)
 		pkg, decl := leakcheckSplitFunc(fn)
 		if pkg != leakcheckFuncPath && pkg != leakcheckFuncPath+"_test" || decl == "" || leakcheckIsTestName(decl) {
 			continue
@@ -1056,14 +1062,14 @@ func leakcheckClosureSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 	if g.createdIn == tc.gid || tc.subRunners[g.createdIn] {
 		return ""
 	}
-	if sub, ok := leakcheckSubWriting(tc, leakcheckSourceName(g.createdBy, g.createdFile)); ok {
+	if sub, ok := leakcheckSubWriting(tc, g.sourceCreatedBy()); ok {
 		return sub
 	}
 	if sub, ok := leakcheckSubWriting(tc, leakcheckJobOf(g)); ok {
 		return sub
 	}
 	if i := leakcheckOutermostAt(g); i >= 0 {
-		sub, _ := leakcheckSubWriting(tc, leakcheckSourceName(g.funcs[i], g.files[i]))
+		sub, _ := leakcheckSubWriting(tc, g.sourceFunc(i))
 		return sub
 	}
 	return ""
@@ -1092,7 +1098,7 @@ func leakcheckSubWriting(tc *leakcheckTest, fn string) (sub string, ok bool) {
 // example or fuzz test started g.
 func leakcheckTestStarted(g *leakcheckGoroutine) bool {
 	g.parseStack()
-	return leakcheckIsCheckedTest(leakcheckDeclOf(leakcheckSourceName(g.createdBy, g.createdFile)))
+	return leakcheckIsCheckedTest(leakcheckDeclOf(g.sourceCreatedBy()))
 }
 
 // leakcheckIsCheckedTest: decl is a test, example or fuzz test whose
@@ -1106,8 +1112,8 @@ func leakcheckIsCheckedTest(decl string) bool {
 // not checked.)
 func leakcheckTestCodeIn(g *leakcheckGoroutine) string {
 	g.parseStack()
-	for i, fn := range g.funcs {
-		if decl := leakcheckDeclOf(leakcheckSourceName(fn, g.files[i])); leakcheckIsCheckedTest(decl) {
+	for i := range g.funcs {
+		if decl := leakcheckDeclOf(g.sourceFunc(i)); leakcheckIsCheckedTest(decl) {
 			return decl
 		}
 	}
@@ -1132,7 +1138,7 @@ func leakcheckIsTestName(decl string) bool {
 // whose code g runs (its outermost frame), or "".
 func leakcheckOwnCode(g *leakcheckGoroutine) string {
 	if i := leakcheckOutermostAt(g); i >= 0 {
-		return leakcheckDeclOf(leakcheckSourceName(g.funcs[i], g.files[i]))
+		return leakcheckDeclOf(g.sourceFunc(i))
 	}
 	return ""
 }
@@ -1179,7 +1185,7 @@ func leakcheckSourceName(fn, file string) string {
 			seg = seg[:j]
 		}
 		if !leakcheckClosureNumber(seg) {
-			if decl != "init" && decl != "glob" && decl != "TestMain" && !leakcheckIsTestName(decl) {
+			if !leakcheckHarnessDecl(decl) {
 				return fn
 			}
 			if file != "" && !leakcheckInPackageDir(file) {
@@ -1190,6 +1196,16 @@ func leakcheckSourceName(fn, file string) string {
 		i += 1 + len(seg)
 	}
 	return fn
+}
+
+// sourceFunc is the name of the code g's frame i runs (leakcheckSourceName).
+func (g *leakcheckGoroutine) sourceFunc(i int) string {
+	return leakcheckSourceName(g.funcs[i], g.files[i])
+}
+
+// sourceCreatedBy is the name of the code whose go statement created g.
+func (g *leakcheckGoroutine) sourceCreatedBy() string {
+	return leakcheckSourceName(g.createdBy, g.createdFile)
 }
 
 // leakcheckClosureNumber: seg is a name element the compiler gives a

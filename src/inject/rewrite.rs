@@ -1073,8 +1073,13 @@ fn param_name(toks: &[Tok<'_>], at: Option<usize>, f: &FuncSig, edits: &mut Vec<
 /// TestingAliases::parks_first).
 fn parallel_first(toks: &[Tok<'_>], body: usize, t: &str, aliases: &TestingAliases) -> bool {
     let words: Vec<&str> = toks.iter().skip(body + 1).take(5).map(|tok| tok.text).collect();
-    words == [t, ".", "Parallel", "(", ")"]
+    calls(&words, t, "Parallel")
         || words.len() >= 4 && aliases.parks_first.contains(words[0]) && words[1..4] == ["(", t, ")"]
+}
+
+/// Whether `words` begin with `t.method()`.
+fn calls(words: &[&str], t: &str, method: &str) -> bool {
+    words.get(..5) == Some(&[t, ".", method, "(", ")"][..])
 }
 
 /// The functions of the files that are given a `*testing.T` and whose body
@@ -1085,6 +1090,8 @@ fn parallel_helpers(sources: &[&str], aliases: &TestingAliases) -> BTreeSet<Stri
     let (mut helpers, mut others) = (BTreeSet::new(), BTreeSet::new());
     for source in sources {
         if memchr::memmem::find(source.as_bytes(), b"Parallel").is_none() {
+            // None of its functions parks, whatever their names.
+            others.extend(top_level_funcs(source).into_iter().map(str::to_string));
             continue;
         }
         let toks = golex::tokens(source);
@@ -1115,13 +1122,6 @@ fn parallel_helpers(sources: &[&str], aliases: &TestingAliases) -> BTreeSet<Stri
             }
         }
     }
-    // Every top-level function of that name, in files that never say
-    // Parallel too.
-    for source in sources {
-        if memchr::memmem::find(source.as_bytes(), b"Parallel").is_none() {
-            others.extend(top_level_funcs(source).into_iter().map(str::to_string));
-        }
-    }
     helpers.retain(|name| !others.contains(name));
     helpers
 }
@@ -1131,13 +1131,13 @@ fn parallel_helpers(sources: &[&str], aliases: &TestingAliases) -> BTreeSet<Stri
 fn parks_at_once(toks: &[Tok<'_>], body: usize, t: &str) -> bool {
     let words: Vec<&str> = toks.iter().skip(body + 1).take(11).map(|tok| tok.text).collect();
     let mut rest = &words[..];
-    if rest.get(..5) == Some(&[t, ".", "Helper", "(", ")"][..]) {
+    if calls(rest, t, "Helper") {
         rest = &rest[5..];
         if rest.first() == Some(&";") {
             rest = &rest[1..];
         }
     }
-    rest.get(..5) == Some(&[t, ".", "Parallel", "(", ")"][..])
+    calls(rest, t, "Parallel")
 }
 
 /// Whether the function literal at `func` is an argument of a call to a
