@@ -762,7 +762,7 @@ func leakcheckOthersCode(g *leakcheckGoroutine, test string) bool {
 			}
 		case decl == "init", decl == "glob", decl == "TestMain":
 			return true
-		case decl != test && leakcheckIsTestName(decl):
+		case decl != test && leakcheckIsTest(decl):
 			return true
 		}
 	}
@@ -825,7 +825,7 @@ func leakcheckOrigin(g *leakcheckGoroutine) []string {
 	for j, n := i-1, 0; j >= 0 && n < 16; j, n = j-1, n+1 {
 		fn := g.sourceFunc(j)
 		closure, decl := leakcheckWrittenIn(fn) != fn, leakcheckDeclOf(fn)
-		if closure && (decl == "TestMain" || leakcheckIsTestName(decl)) {
+		if closure && (decl == "TestMain" || leakcheckIsTest(decl)) {
 			callback = fn // the innermost: a hook TestMain set may wrap it
 			continue
 		}
@@ -853,7 +853,7 @@ func leakcheckWrapper(fn string) bool {
 // variable's initializer's: code that says whose a goroutine is, not the
 // package's own.
 func leakcheckHarnessDecl(decl string) bool {
-	return decl == "init" || decl == "glob" || decl == "TestMain" || leakcheckIsTestName(decl)
+	return decl == "init" || decl == "glob" || decl == "TestMain" || leakcheckIsTest(decl)
 }
 
 // leakcheckOutermost is g's outermost frame; for the runtime's goroutines
@@ -946,7 +946,7 @@ func leakcheckJobFunc(g *leakcheckGoroutine, snap *leakcheckSnapshot) string {
 	job := leakcheckJobOf(g)
 	written := leakcheckWrittenIn(job)
 	switch decl := leakcheckDeclOf(job); {
-	case decl == "", decl == "init", decl == "glob", leakcheckIsTestName(decl),
+	case decl == "", decl == "init", decl == "glob", leakcheckIsTest(decl),
 		written == job, written == leakcheckWrittenIn(g.sourceCreatedBy()):
 		return ""
 	}
@@ -1010,9 +1010,17 @@ func leakcheckWrittenIn(fn string) string {
 // leakcheckMethodSub is the subtest of tc whose suite method's code g runs
 // (its innermost frame of a method named like a test, TestB_Stuck of
 // example.com/p.(*busSuite).TestB_Stuck.func1, and a subtest of tc whose
-// name ends in /TestB_Stuck), or "". A table test's rows share one
-// closure: no row is told this way.
-func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
+// name ends in /TestB_Stuck), or "": the subtest to name instead of
+// owner, g's by its creator chain or labels (tc itself when ""). Only a
+// run of the method beside owner, or inside it (testify's suite.Run: the
+// methods are subtests of the suite's test, siblings of each other), and
+// only when one is: the same suite run under several parents (a backend
+// each) has a run of each method under each, and a method's own
+// goroutines, or a subtest's it runs (s.Run), are already owner's
+// (helper-153: the first run of the method by name was named, a clean
+// subtest of another backend). A table test's rows share one closure: no
+// row is told this way.
+func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest, owner string) string {
 	if len(tc.subs) == 0 {
 		return ""
 	}
@@ -1020,7 +1028,7 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 	for i := range g.funcs {
 		fn := g.sourceFunc(i)
 		pkg, decl := leakcheckSplitFunc(fn)
-		if pkg != leakcheckFuncPath && pkg != leakcheckFuncPath+"_test" || decl == "" || leakcheckIsTestName(decl) {
+		if pkg != leakcheckFuncPath && pkg != leakcheckFuncPath+"_test" || decl == "" || leakcheckIsTest(decl) {
 			continue
 		}
 		rest := fn[len(pkg)+1+len(decl):]
@@ -1034,13 +1042,51 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest) string {
 		if !leakcheckIsTestName(method) {
 			continue
 		}
-		for _, t := range tc.subs {
-			if name := t.Name(); leakcheckstrings.HasSuffix(name, "/"+method) {
-				return name
+		parent := func(name string) string {
+			if i := leakcheckstrings.LastIndexByte(name, '/'); i >= 0 {
+				return name[:i]
 			}
+			return ""
 		}
+		if owner == "" {
+			owner = tc.name
+		}
+		found := ""
+		for _, t := range tc.subs {
+			name := t.Name()
+			if leakcheckSubtestBase(name[len(parent(name))+1:]) != method {
+				continue
+			}
+			if owner == name || leakcheckHasPrefix(owner, name+"/") {
+				return ""
+			}
+			if p := parent(name); p != owner && p != parent(owner) {
+				continue
+			}
+			if found != "" {
+				return ""
+			}
+			found = name
+		}
+		return found
 	}
 	return ""
+}
+
+// leakcheckSubtestBase is a subtest's name as t.Run was given it (after
+// go test's rewriting of spaces), without the #01, #02 … go test adds
+// when a name repeats under one parent.
+func leakcheckSubtestBase(last string) string {
+	i := leakcheckstrings.LastIndexByte(last, '#')
+	if i < 0 || i == len(last)-1 {
+		return last
+	}
+	for _, c := range last[i+1:] {
+		if c < '0' || c > '9' {
+			return last
+		}
+	}
+	return last[:i]
 }
 
 // leakcheckClosureSub is the subtest of tc whose own function wrote the
@@ -1104,7 +1150,7 @@ func leakcheckTestStarted(g *leakcheckGoroutine) bool {
 // leakcheckIsCheckedTest: decl is a test, example or fuzz test whose
 // goroutines are checked (not TestMain, not a benchmark).
 func leakcheckIsCheckedTest(decl string) bool {
-	return decl != "TestMain" && leakcheckIsTestName(decl) && !leakcheckHasPrefix(decl, "Benchmark")
+	return decl != "TestMain" && leakcheckIsTest(decl) && !leakcheckHasPrefix(decl, "Benchmark")
 }
 
 // leakcheckTestCodeIn is the test, example or fuzz test in whose code g
@@ -1118,6 +1164,48 @@ func leakcheckTestCodeIn(g *leakcheckGoroutine) string {
 		}
 	}
 	return ""
+}
+
+// leakcheckTests is the name of every test, benchmark, fuzz target and
+// example go test registered in this binary (testing.M's lists), set once
+// before the first m.Run; nil where M's fields are not found (then the
+// name says: leakcheckIsTestName).
+var leakcheckTests map[string]bool
+
+// leakcheckRegisterTests sets leakcheckTests from m, once.
+func leakcheckRegisterTests(m *leakchecktesting.M) {
+	if leakcheckTests != nil || m == nil {
+		return
+	}
+	v := leakcheckreflect.ValueOf(m).Elem()
+	names := map[string]bool{}
+	for _, field := range []string{"tests", "benchmarks", "fuzzTargets", "examples"} {
+		list := v.FieldByName(field)
+		if !list.IsValid() || list.Kind() != leakcheckreflect.Slice {
+			return
+		}
+		for i := 0; i < list.Len(); i++ {
+			name := list.Index(i).FieldByName("Name")
+			if !name.IsValid() || name.Kind() != leakcheckreflect.String {
+				return
+			}
+			names[name.String()] = true
+		}
+	}
+	leakcheckTests = names
+}
+
+// leakcheckIsTest: decl, a top-level declaration of the package under
+// test, is a test, benchmark, fuzz target or example go test runs. A
+// function of a non-test file named like one (HashiCorp's
+// `func TestServer(t testing.T)` helpers) is the package's own code: by
+// its name alone, a callback it wrote was taken for another test's and
+// went to TestMain (helper-153).
+func leakcheckIsTest(decl string) bool {
+	if names := leakcheckTests; names != nil {
+		return names[decl]
+	}
+	return leakcheckIsTestName(decl)
 }
 
 // leakcheckIsTestName: a name go test runs (or benchmarks, or fuzzes), as go
@@ -1522,7 +1610,7 @@ func (s *leakcheckSession) evaluate(w *leakcheckWait, snap *leakcheckSnapshot, q
 			// suite.Run: a later method's stuck job on a bus an earlier
 			// method started) is that subtest's, not the earlier one's
 			// (helper-100).
-			if sub := leakcheckMethodSub(g, o.test); sub != "" && (c.test == nil || o.test == c.test) {
+			if sub := leakcheckMethodSub(g, o.test, o.sub); sub != "" && (c.test == nil || o.test == c.test) {
 				if out.testOf == nil {
 					out.testOf = map[string]string{}
 				}

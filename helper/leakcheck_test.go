@@ -155,6 +155,8 @@ func leakcheckRun(m *leakchecktesting.M) int {
 	s.mu.Unlock()
 	s.runStart = leakchecktime.Now()
 	s.stdout = leakcheckos.Stdout
+	// (Before the tests' goroutines and the looker read it.)
+	leakcheckRegisterTests(m)
 	s.mu.Lock()
 	// (A TestMain may call m.Run twice: each starts its own alarm.)
 	s.m, s.alarmShift, s.testAlarm = m, 0, leakchecktime.Time{}

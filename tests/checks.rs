@@ -4162,6 +4162,172 @@ fn a_suite_methods_stuck_job_names_its_own_subtest() {
     );
 }
 
+/// A suite's method runs as a subtest under several parents (a
+/// conformance kit per backend), or twice under one (two suites with a
+/// method of the same name, TestX and TestX#01), or beside a nested
+/// subtest named like it; its goroutine's creator chain names its own
+/// run. The rule that names a suite method's subtest by the code a
+/// goroutine runs (for a later method's job on a bus an earlier one
+/// started, above) took the first subtest of that name: a clean backend's
+/// run was reported as leaking and the leaking one passed (helper-153).
+#[test]
+fn a_suite_methods_leak_is_its_own_runs_under_every_parent() {
+    let m = temp_module(&[("kits/kits_test.go", SUITE_KITS_TESTS)]);
+    let run = run_in(m.path(), &["./kits", "--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
+    assert_eq!(
+        leaked,
+        [
+            "TestBackends",
+            "TestBackends/disk",
+            "TestBackends/disk/TestWatch",
+            "TestNested",
+            "TestNested/TestB",
+            "TestNested/TestInner",
+            "TestNested/TestInner/inner",
+            "TestTwoKits",
+            "TestTwoKits/TestX#01",
+        ],
+        "{out}"
+    );
+}
+
+const SUITE_KITS_TESTS: &str = r#"package kits
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// run runs each Test method of s as a subtest, as testify's suite.Run does.
+func run(t *testing.T, s any) {
+	v := reflect.ValueOf(s)
+	for i := 0; i < v.NumMethod(); i++ {
+		m := v.Type().Method(i)
+		if !strings.HasPrefix(m.Name, "Test") {
+			continue
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			v.Method(i).Call([]reflect.Value{reflect.ValueOf(t)})
+		})
+	}
+}
+
+// storeKit is a conformance kit every backend runs; only disk's watcher
+// is never stopped.
+type storeKit struct{ backend string }
+
+func (k *storeKit) TestGet(t *testing.T) {}
+
+func (k *storeKit) TestWatch(t *testing.T) {
+	stop := make(chan struct{})
+	go func() { <-stop }()
+	if k.backend != "disk" {
+		close(stop)
+	}
+}
+
+func TestBackends(t *testing.T) {
+	for _, b := range []string{"mem", "disk", "sql"} {
+		t.Run(b, func(t *testing.T) { run(t, &storeKit{backend: b}) })
+	}
+}
+
+type cleanKit struct{}
+
+func (cleanKit) TestX(t *testing.T) {}
+
+type leakyKit struct{}
+
+func (leakyKit) TestX(t *testing.T) { go func() { select {} }() }
+
+func TestTwoKits(t *testing.T) {
+	run(t, cleanKit{})
+	run(t, leakyKit{})
+}
+
+type nestedKit struct{}
+
+func (nestedKit) TestA(t *testing.T) { t.Run("TestB", func(t *testing.T) {}) }
+
+func (nestedKit) TestB(t *testing.T) { go func() { select {} }() }
+
+func (nestedKit) TestInner(t *testing.T) {
+	t.Run("inner", func(t *testing.T) {
+		go func() { select {} }()
+	})
+}
+
+func TestNested(t *testing.T) { run(t, nestedKit{}) }
+"#;
+
+/// A function of a non-test file named like a test (HashiCorp's
+/// `TestServer(t testing.T)` helpers) is the package's code, not another
+/// test's: the callback it gives time.AfterFunc is the leak of the test
+/// that called it, as under any other name. By its name alone it went to
+/// TestMain, and the test passed (helper-153).
+#[test]
+fn a_helper_named_like_a_test_is_the_packages_code() {
+    let m = temp_module(&[
+        ("srv/srv.go", TEST_NAMED_HELPER),
+        ("srv/srv_test.go", TEST_NAMED_HELPER_TESTS),
+    ]);
+    let run = run_in(m.path(), &["./srv", "--", "-count=1"], &[]);
+    let out = format!("{}{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), 1, "{out}");
+    let leaked: Vec<String> = run.leaked().into_iter().map(|(_, name)| name).collect();
+    assert_eq!(leaked, ["TestLikeATest", "TestNamedNormally"], "{out}");
+    let pkg = format!("{M}srv");
+    assert_eq!(run.verdict(&pkg, "TestClean"), "passed", "{out}");
+}
+
+const TEST_NAMED_HELPER: &str = r#"package srv
+
+import "time"
+
+var (
+	started = make(chan struct{}, 1)
+	stuck   = make(chan struct{})
+)
+
+// TestServerDelayed starts a server for tests after a short delay; its
+// start blocks forever once it said it began.
+func TestServerDelayed() {
+	time.AfterFunc(time.Millisecond, func() {
+		started <- struct{}{}
+		<-stuck
+	})
+}
+
+// NewServerDelayed is the same under another name.
+func NewServerDelayed() {
+	time.AfterFunc(time.Millisecond, func() {
+		started <- struct{}{}
+		<-stuck
+	})
+}
+"#;
+
+const TEST_NAMED_HELPER_TESTS: &str = r#"package srv
+
+import "testing"
+
+func TestLikeATest(t *testing.T) {
+	TestServerDelayed()
+	<-started
+}
+
+func TestNamedNormally(t *testing.T) {
+	NewServerDelayed()
+	<-started
+}
+
+func TestClean(t *testing.T) {}
+"#;
+
 const SUITE_BUS_TESTS: &str = r#"package lazybus
 
 import (
