@@ -1011,15 +1011,16 @@ func leakcheckWrittenIn(fn string) string {
 // (its innermost frame of a method named like a test, TestB_Stuck of
 // example.com/p.(*busSuite).TestB_Stuck.func1, and a subtest of tc whose
 // name ends in /TestB_Stuck), or "": the subtest to name instead of
-// owner, g's by its creator chain or labels (tc itself when ""). Only a
-// run of the method beside owner, or inside it (testify's suite.Run: the
-// methods are subtests of the suite's test, siblings of each other), and
-// only when one is: the same suite run under several parents (a backend
-// each) has a run of each method under each, and a method's own
-// goroutines, or a subtest's it runs (s.Run), are already owner's
-// (helper-153: the first run of the method by name was named, a clean
-// subtest of another backend). A table test's rows share one closure: no
-// row is told this way.
+// owner, g's by its creator chain or labels (tc itself when ""). Not when
+// owner is a run of the method or inside one (a method's own goroutines,
+// a subtest's it runs with s.Run); else the run nearest to owner: the
+// only one under owner, else under its parent, and so on up, and none
+// when the nearest holds several (the same suite run under several
+// parents, a backend each, has a run of each method under each: a bus one
+// backend's SetupSuite started runs that backend's jobs; a bus the test
+// started before the backends is whichever's). By name alone the first
+// run was named, a clean subtest of another backend (helper-153). A
+// table test's rows share one closure: no row is told this way.
 func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest, owner string) string {
 	if len(tc.subs) == 0 {
 		return ""
@@ -1042,33 +1043,45 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest, owner string) 
 		if !leakcheckIsTestName(method) {
 			continue
 		}
-		parent := func(name string) string {
-			if i := leakcheckstrings.LastIndexByte(name, '/'); i >= 0 {
-				return name[:i]
-			}
-			return ""
-		}
 		if owner == "" {
 			owner = tc.name
 		}
-		found := ""
+		var runs []string
 		for _, t := range tc.subs {
 			name := t.Name()
-			if leakcheckSubtestBase(name[len(parent(name))+1:]) != method {
+			if leakcheckSubtestBase(name[leakcheckstrings.LastIndexByte(name, '/')+1:]) != method {
 				continue
 			}
 			if owner == name || leakcheckHasPrefix(owner, name+"/") {
 				return ""
 			}
-			if p := parent(name); p != owner && p != parent(owner) {
-				continue
+			runs = append(runs, name)
+		}
+		if len(runs) == 0 {
+			continue
+		}
+		// The runs under owner, else under its parent, and so on up: the
+		// nearest ancestor of owner's that holds a run of the method
+		// decides, if it holds one only.
+		for scope := owner; ; {
+			found := ""
+			for _, name := range runs {
+				if leakcheckHasPrefix(name, scope+"/") {
+					if found != "" {
+						return ""
+					}
+					found = name
+				}
 			}
 			if found != "" {
+				return found
+			}
+			i := leakcheckstrings.LastIndexByte(scope, '/')
+			if i < 0 {
 				return ""
 			}
-			found = name
+			scope = scope[:i]
 		}
-		return found
 	}
 	return ""
 }

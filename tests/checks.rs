@@ -4170,6 +4170,9 @@ fn a_suite_methods_stuck_job_names_its_own_subtest() {
 /// goroutine runs (for a later method's job on a bus an earlier one
 /// started, above) took the first subtest of that name: a clean backend's
 /// run was reported as leaking and the leaking one passed (helper-153).
+/// It still finds the later method's run from a bus a subtest of an
+/// earlier method started, or the test before its one backend
+/// (helper-154).
 #[test]
 fn a_suite_methods_leak_is_its_own_runs_under_every_parent() {
     let m = temp_module(&[("kits/kits_test.go", SUITE_KITS_TESTS)]);
@@ -4183,10 +4186,17 @@ fn a_suite_methods_leak_is_its_own_runs_under_every_parent() {
             "TestBackends",
             "TestBackends/disk",
             "TestBackends/disk/TestWatch",
+            "TestLazyBus",
+            "TestLazyBus/TestA",
+            "TestLazyBus/TestA/first",
+            "TestLazyBus/TestB",
             "TestNested",
             "TestNested/TestB",
             "TestNested/TestInner",
             "TestNested/TestInner/inner",
+            "TestOneBackend",
+            "TestOneBackend/mem",
+            "TestOneBackend/mem/TestB",
             "TestTwoKits",
             "TestTwoKits/TestX#01",
         ],
@@ -4199,6 +4209,7 @@ const SUITE_KITS_TESTS: &str = r#"package kits
 import (
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -4262,6 +4273,67 @@ func (nestedKit) TestInner(t *testing.T) {
 }
 
 func TestNested(t *testing.T) { run(t, nestedKit{}) }
+
+// bus runs each job it is handed on a goroutine of its own.
+type bus struct{ jobs chan func() }
+
+func newBus() *bus {
+	b := &bus{jobs: make(chan func())}
+	go b.loop()
+	return b
+}
+
+func (b *bus) loop() {
+	for job := range b.jobs {
+		go job()
+	}
+}
+
+var (
+	once sync.Once
+	lazy *bus
+)
+
+func lazyBus() *bus {
+	once.Do(func() { lazy = newBus() })
+	return lazy
+}
+
+// The bus starts in a subtest of an earlier method; a later method's job
+// sticks on it.
+type lazyKit struct{}
+
+func (lazyKit) TestA(t *testing.T) { t.Run("first", func(t *testing.T) { lazyBus() }) }
+
+func (lazyKit) TestB(t *testing.T) {
+	started := make(chan struct{})
+	lazyBus().jobs <- func() {
+		close(started)
+		select {}
+	}
+	<-started
+}
+
+func TestLazyBus(t *testing.T) { run(t, lazyKit{}) }
+
+// The test starts the bus, and runs the kit under one backend.
+type busKit struct{ b *bus }
+
+func (busKit) TestA(t *testing.T) {}
+
+func (k busKit) TestB(t *testing.T) {
+	started := make(chan struct{})
+	k.b.jobs <- func() {
+		close(started)
+		select {}
+	}
+	<-started
+}
+
+func TestOneBackend(t *testing.T) {
+	b := newBus()
+	t.Run("mem", func(t *testing.T) { run(t, busKit{b}) })
+}
 "#;
 
 /// A function of a non-test file named like a test (HashiCorp's
