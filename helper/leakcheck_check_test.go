@@ -1014,8 +1014,9 @@ func leakcheckWrittenIn(fn string) string {
 // owner, g's by its creator chain or labels (tc itself when ""). Not when
 // owner is a run of the method or inside one (a method's own goroutines,
 // a subtest's it runs with s.Run); else the run nearest to owner: the
-// only one under owner, else under its parent, and so on up, and none
-// when the nearest holds several (the same suite run under several
+// only one under owner (at the shallowest depth), else under its parent,
+// and so on up, and none when the nearest holds several (the same suite
+// run under several
 // parents, a backend each, has a run of each method under each: a bus one
 // backend's SetupSuite started runs that backend's jobs; a bus the test
 // started before the backends is whichever's). By name alone the first
@@ -1062,16 +1063,25 @@ func leakcheckMethodSub(g *leakcheckGoroutine, tc *leakcheckTest, owner string) 
 		}
 		// The runs under owner, else under its parent, and so on up: the
 		// nearest ancestor of owner's that holds a run of the method
-		// decides, if it holds one only.
+		// decides, if it holds one only at its shallowest depth (a
+		// subtest another method runs, s.Run("TestB") in TestA, is
+		// deeper than the suite's methods).
 		for scope := owner; ; {
-			found := ""
+			found, depth, ties := "", 0, 0
 			for _, name := range runs {
-				if leakcheckHasPrefix(name, scope+"/") {
-					if found != "" {
-						return ""
-					}
-					found = name
+				if !leakcheckHasPrefix(name, scope+"/") {
+					continue
 				}
+				d := leakcheckstrings.Count(name, "/")
+				switch {
+				case found == "" || d < depth:
+					found, depth, ties = name, d, 1
+				case d == depth:
+					ties++
+				}
+			}
+			if ties > 1 {
+				return ""
 			}
 			if found != "" {
 				return found

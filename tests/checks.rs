@@ -4197,6 +4197,8 @@ fn a_suite_methods_leak_is_its_own_runs_under_every_parent() {
             "TestOneBackend",
             "TestOneBackend/mem",
             "TestOneBackend/mem/TestB",
+            "TestRowNamedLikeAMethod",
+            "TestRowNamedLikeAMethod/TestB",
             "TestTwoKits",
             "TestTwoKits/TestX#01",
         ],
@@ -4334,6 +4336,22 @@ func TestOneBackend(t *testing.T) {
 	b := newBus()
 	t.Run("mem", func(t *testing.T) { run(t, busKit{b}) })
 }
+
+// A subtest of TestA named like the method TestB is no run of it.
+type rowKit struct{ b *bus }
+
+func (rowKit) TestA(t *testing.T) { t.Run("TestB", func(t *testing.T) {}) }
+
+func (k rowKit) TestB(t *testing.T) {
+	started := make(chan struct{})
+	k.b.jobs <- func() {
+		close(started)
+		select {}
+	}
+	<-started
+}
+
+func TestRowNamedLikeAMethod(t *testing.T) { run(t, rowKit{newBus()}) }
 "#;
 
 /// A function of a non-test file named like a test (HashiCorp's
