@@ -4132,7 +4132,11 @@ func TestOther(t *testing.T) {}
 /// passed while the earlier one's report carried the job (helper-100).
 #[test]
 fn a_suite_methods_stuck_job_names_its_own_subtest() {
-    let m = temp_module(&[("lazybus/bus.go", LAZY_BUS), ("lazybus/bus_test.go", SUITE_BUS_TESTS)]);
+    let m = temp_module(&[
+        ("lazybus/bus.go", LAZY_BUS),
+        ("lazybus/bus_test.go", SUITE_BUS_TESTS),
+        ("lazybus/run_test.go", &suite_runner("lazybus")),
+    ]);
     let run = run_in(m.path(), &["./lazybus", "--", "-count=1"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
@@ -4175,7 +4179,10 @@ fn a_suite_methods_stuck_job_names_its_own_subtest() {
 /// (helper-154).
 #[test]
 fn a_suite_methods_leak_is_its_own_runs_under_every_parent() {
-    let m = temp_module(&[("kits/kits_test.go", SUITE_KITS_TESTS)]);
+    let m = temp_module(&[
+        ("kits/kits_test.go", SUITE_KITS_TESTS),
+        ("kits/run_test.go", &suite_runner("kits")),
+    ]);
     let run = run_in(m.path(), &["./kits", "--", "-count=1"], &[]);
     let out = format!("{}{}", run.stdout(), run.stderr());
     assert_eq!(run.code(), 1, "{out}");
@@ -4206,28 +4213,41 @@ fn a_suite_methods_leak_is_its_own_runs_under_every_parent() {
     );
 }
 
-const SUITE_KITS_TESTS: &str = r#"package kits
+/// A test file of package `pkg` with `run`, which runs each Test method of
+/// a suite as a subtest, as testify's suite.Run does (without testify).
+fn suite_runner(pkg: &str) -> String {
+    format!(
+        r#"package {pkg}
 
 import (
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 )
 
 // run runs each Test method of s as a subtest, as testify's suite.Run does.
-func run(t *testing.T, s any) {
+func run(t *testing.T, s any) {{
 	v := reflect.ValueOf(s)
-	for i := 0; i < v.NumMethod(); i++ {
+	for i := 0; i < v.NumMethod(); i++ {{
 		m := v.Type().Method(i)
-		if !strings.HasPrefix(m.Name, "Test") {
+		if !strings.HasPrefix(m.Name, "Test") {{
 			continue
-		}
-		t.Run(m.Name, func(t *testing.T) {
-			v.Method(i).Call([]reflect.Value{reflect.ValueOf(t)})
-		})
-	}
+		}}
+		t.Run(m.Name, func(t *testing.T) {{
+			v.Method(i).Call([]reflect.Value{{reflect.ValueOf(t)}})
+		}})
+	}}
+}}
+"#
+    )
 }
+
+const SUITE_KITS_TESTS: &str = r#"package kits
+
+import (
+	"sync"
+	"testing"
+)
 
 // storeKit is a conformance kit every backend runs; only disk's watcher
 // is never stopped.
@@ -4420,25 +4440,7 @@ func TestClean(t *testing.T) {}
 
 const SUITE_BUS_TESTS: &str = r#"package lazybus
 
-import (
-	"reflect"
-	"strings"
-	"testing"
-)
-
-// run runs each Test method of s as a subtest, as testify's suite.Run does.
-func run(t *testing.T, s any) {
-	v := reflect.ValueOf(s)
-	for i := 0; i < v.NumMethod(); i++ {
-		m := v.Type().Method(i)
-		if !strings.HasPrefix(m.Name, "Test") {
-			continue
-		}
-		t.Run(m.Name, func(t *testing.T) {
-			v.Method(i).Call([]reflect.Value{reflect.ValueOf(t)})
-		})
-	}
-}
+import "testing"
 
 type busSuite struct{}
 
